@@ -1,0 +1,149 @@
+//! The `direct` driver: the app called in-process.
+//!
+//! No socket and no serialization beyond what the app itself does: the
+//! request's `Bytes` body becomes an `axum::body::Body`, the app is called
+//! with `tower::ServiceExt::oneshot` on a clone of the router (so every
+//! request sees the same app instance, as a server would), and the response
+//! body is collected back into `Bytes`. The work runs under
+//! [`crossdrive::guard::guarded`], which arms its timer only if the first
+//! poll does not finish, so the timeout costs nothing for handlers that
+//! answer synchronously; a handler panic becomes an error, not a dead test
+//! binary.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use bytes::Bytes;
+use crossdrive::guard::{Interrupted, guarded};
+use crossdrive::{BoxFuture, Driver, DriverResponse, Error, ErrorKind, Protocol};
+use http::{Request, Response};
+use tower::ServiceExt;
+
+/// The default per-request timeout of every crossdrive driver.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The default largest response body a driver collects (256 MiB).
+pub const DEFAULT_BODY_LIMIT: usize = 256 * 1024 * 1024;
+
+/// Calls an app in-process.
+///
+/// ```
+/// use axum::{Router, routing::get};
+/// use crossdrive::Client;
+/// use crossdrive_adapters::Direct;
+///
+/// let app = Router::new().route("/hello", get(|| async { "hi" }));
+/// let client = Client::new(Direct::new(app));
+/// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// # rt.block_on(async {
+/// client.get("/hello").await.assert_status(200).assert_text("hi");
+/// # });
+/// ```
+#[derive(Clone, Debug)]
+pub struct Direct {
+    app: Router,
+    timeout: Duration,
+    body_limit: usize,
+}
+
+impl Direct {
+    /// The driver's name.
+    pub const NAME: &'static str = "direct";
+
+    /// A driver over `app`, with the default timeout and body limit.
+    pub fn new(app: Router) -> Self {
+        Self {
+            app,
+            timeout: DEFAULT_TIMEOUT,
+            body_limit: DEFAULT_BODY_LIMIT,
+        }
+    }
+
+    /// Sets the per-request timeout (default 5 s).
+    ///
+    /// ```
+    /// # use crossdrive_adapters::Direct;
+    /// let d = Direct::new(axum::Router::new()).timeout(std::time::Duration::from_millis(50));
+    /// ```
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sets the largest response body collected (default 256 MiB); a
+    /// larger body is a limit-exceeded error.
+    #[must_use]
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+}
+
+/// Builds the `direct` driver for `app`; the entry in the driver table.
+pub fn connect(app: Router) -> Result<std::sync::Arc<dyn Driver>, Error> {
+    Ok(std::sync::Arc::new(Direct::new(app)))
+}
+
+impl Driver for Direct {
+    fn name(&self) -> &str {
+        Self::NAME
+    }
+
+    fn send(&self, request: Request<Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+        Box::pin(async move {
+            let method = request.method().clone();
+            let uri = request.uri().clone();
+            let limit = self.body_limit;
+            let work = async move {
+                let response = match self.app.clone().oneshot(request.map(Body::from)).await {
+                    Ok(response) => response,
+                    Err(never) => match never {},
+                };
+                let (parts, body) = response.into_parts();
+                axum::body::to_bytes(body, limit)
+                    .await
+                    .map(|bytes| Response::from_parts(parts, bytes))
+            };
+            match guarded(self.timeout, work).await {
+                Ok(Ok(response)) => Ok(DriverResponse::new(response, Protocol::InProcess)),
+                Ok(Err(body_error)) => Err(body_failure(&method, &uri, limit, &body_error)),
+                Err(Interrupted::TimedOut(after)) => {
+                    Err(Error::timeout(Self::NAME, &method, &uri, after))
+                }
+                Err(Interrupted::Panicked(message)) => {
+                    Err(Error::handler_panic(Self::NAME, &method, &uri, &message))
+                }
+            }
+        })
+    }
+}
+
+fn body_failure(
+    method: &http::Method,
+    uri: &http::Uri,
+    limit: usize,
+    error: &axum::Error,
+) -> Error {
+    let text = error.to_string();
+    if text.contains("length limit") {
+        Error::new(
+            ErrorKind::LimitExceeded,
+            Direct::NAME,
+            method,
+            uri,
+            format!("the response body is larger than the {limit}-byte limit"),
+        )
+        .with_hint("raise it with Direct::body_limit if the app really sends that much")
+    } else {
+        Error::new(
+            ErrorKind::Adapter,
+            Direct::NAME,
+            method,
+            uri,
+            format!("the response body failed while streaming ({text})"),
+        )
+        .with_hint("the app's body stream returned an error; check its producer")
+    }
+}

@@ -1,0 +1,64 @@
+//! Floors: the minimal way of reaching an app through each transport,
+//! measured beside every driver in the same bench run.
+//!
+//! A floor is what a driver is judged against: "what does this adapter cost
+//! beyond the least it could possibly cost?" Floors implement
+//! [`crossdrive::bench::Exchange`] directly, without the boxing, timeout or
+//! panic guard that drivers carry, so the ratio driver/floor shows all of a
+//! driver's overhead.
+
+use axum::Router;
+use axum::body::Body;
+use bytes::Bytes;
+use crossdrive::bench::Exchange;
+use crossdrive::{Error, ErrorKind};
+use http::{Request, Response};
+use tower::ServiceExt;
+
+/// A floor for one driver.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Floor {
+    /// `Router::oneshot` plus collecting the body: the in-process minimum.
+    RawOneshot(Router),
+}
+
+impl Floor {
+    /// The floor's name as written in bench reports.
+    ///
+    /// ```
+    /// let f = crossdrive_adapters::floor::Floor::RawOneshot(axum::Router::new());
+    /// assert_eq!(f.name(), "raw-oneshot");
+    /// ```
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::RawOneshot(_) => "raw-oneshot",
+        }
+    }
+}
+
+/// The floor of the `direct` driver; the entry in the driver table.
+pub fn raw_oneshot(app: Router) -> Result<Floor, Error> {
+    Ok(Floor::RawOneshot(app))
+}
+
+impl Exchange for Floor {
+    async fn exchange(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
+        match self {
+            Self::RawOneshot(app) => {
+                let Ok(response) = app.clone().oneshot(request.map(Body::from)).await;
+                let (parts, body) = response.into_parts();
+                match axum::body::to_bytes(body, usize::MAX).await {
+                    Ok(bytes) => Ok(Response::from_parts(parts, bytes)),
+                    Err(e) => Err(Error::new(
+                        ErrorKind::Adapter,
+                        "raw-oneshot",
+                        &http::Method::GET,
+                        &http::Uri::from_static("/"),
+                        format!("the response body failed while streaming ({e})"),
+                    )),
+                }
+            }
+        }
+    }
+}

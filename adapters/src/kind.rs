@@ -1,0 +1,112 @@
+//! The driver table: the one place every driver is listed.
+//!
+//! [`driver_table!`](crate::driver_table) expands to one entry per driver;
+//! everything that iterates over drivers is generated from it: the [`Kind`]
+//! enum, its name lookup, driver and floor construction, and the one test
+//! per driver that [`suite!`](crate::suite) writes for every test body. A
+//! new driver joins every existing test and bench row by adding one entry
+//! here.
+
+use std::sync::Arc;
+
+use axum::Router;
+use crossdrive::{Driver, Error};
+
+use crate::floor::Floor;
+
+/// Calls `$callback! { [$args] { entry } { entry } ... }` with one entry per
+/// driver. Each entry is `{ ident: .., variant: .., name: "..", about: "..",
+/// connect: path, floor: path }`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! driver_table {
+    ($callback:path [$($args:tt)*]) => {
+        $callback! { [$($args)*]
+            {
+                ident: direct,
+                variant: Direct,
+                name: "direct",
+                about: "the app called in-process with `oneshot`: no socket, no serialization",
+                connect: $crate::direct::connect,
+                floor: $crate::floor::raw_oneshot,
+            }
+        }
+    };
+}
+
+macro_rules! define_kinds {
+    ([] $({
+        ident: $ident:ident,
+        variant: $variant:ident,
+        name: $name:literal,
+        about: $about:literal,
+        connect: $connect:path,
+        floor: $floor:path,
+    })*) => {
+        /// Every driver crossdrive ships, generated from the driver table.
+        ///
+        /// ```
+        /// use crossdrive_adapters::Kind;
+        /// assert_eq!(Kind::from_name("direct"), Some(Kind::Direct));
+        /// assert!(Kind::ALL.iter().any(|k| k.name() == "direct"));
+        /// ```
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum Kind {
+            $(#[doc = $about] $variant,)*
+        }
+
+        impl Kind {
+            /// Every driver, in table order.
+            pub const ALL: &'static [Kind] = &[$(Kind::$variant),*];
+
+            /// The driver's name (`direct`, `lambda-v1`, ...).
+            pub fn name(self) -> &'static str {
+                match self { $(Kind::$variant => $name,)* }
+            }
+
+            /// The identifier used in generated test names (`lambda_v1`).
+            pub fn ident(self) -> &'static str {
+                match self { $(Kind::$variant => stringify!($ident),)* }
+            }
+
+            /// One sentence saying what the driver does.
+            pub fn about(self) -> &'static str {
+                match self { $(Kind::$variant => $about,)* }
+            }
+
+            /// Builds this driver over a fresh app instance.
+            pub fn connect(self, app: Router) -> Result<Arc<dyn Driver>, Error> {
+                match self { $(Kind::$variant => $connect(app),)* }
+            }
+
+            /// Builds this driver's bench floor over an app instance.
+            pub fn floor(self, app: Router) -> Result<Floor, Error> {
+                match self { $(Kind::$variant => $floor(app),)* }
+            }
+        }
+    };
+}
+
+driver_table! { define_kinds [] }
+
+impl Kind {
+    /// The kind named `name` (`direct`) or identified by `ident` (`lambda_v1`).
+    pub fn from_name(name: &str) -> Option<Kind> {
+        Kind::ALL
+            .iter()
+            .copied()
+            .find(|k| k.name() == name || k.ident() == name)
+    }
+
+    /// Every driver name, for messages and selections.
+    pub fn names() -> Vec<&'static str> {
+        Kind::ALL.iter().map(|k| k.name()).collect()
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}

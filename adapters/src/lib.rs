@@ -1,0 +1,30 @@
+//! # crossdrive-adapters
+//!
+//! The drivers: each puts an app behind one adapter and implements
+//! [`crossdrive::Driver`], returning exactly what a client of that adapter
+//! would receive.
+//!
+//! | driver | what it does |
+//! |---|---|
+//! | `direct` | [`Direct`]: the app called in-process with `oneshot` |
+//!
+//! The list of drivers lives in one place, the [driver table](driver_table)
+//! in `kind.rs`; [`Kind`], the bench floors and the per-driver tests that
+//! [`suite!`] generates are all derived from it.
+//!
+//! Apps are `axum::Router`s, which accept every body type the drivers use;
+//! any other `tower::Service` can be mounted with
+//! `Router::new().fallback_service(service)`.
+
+pub mod direct;
+pub mod floor;
+mod kind;
+pub mod suite;
+
+pub use direct::Direct;
+pub use kind::Kind;
+
+#[doc(hidden)]
+pub mod __private {
+    pub use crossdrive::Client;
+}

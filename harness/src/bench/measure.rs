@@ -1,0 +1,253 @@
+//! Timing loops and histograms.
+
+use std::future::Future;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+
+/// How many times to run an operation, and for how long at most.
+///
+/// ```
+/// let quick = crossdrive::bench::Plan::quick();
+/// assert!(quick.samples < crossdrive::bench::Plan::full().samples);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Plan {
+    /// Untimed runs before recording starts.
+    pub warmup: u64,
+    /// Timed runs to record.
+    pub samples: u64,
+    /// The most a cell may take, warm-up included; recording stops early
+    /// (with fewer samples, reported) rather than run past it.
+    pub budget: Duration,
+}
+
+impl Plan {
+    /// The default run: enough samples for a stable p99.
+    pub fn full() -> Self {
+        Self {
+            warmup: 2_000,
+            samples: 20_000,
+            budget: Duration::from_secs(3),
+        }
+    }
+
+    /// A smoke run for CI: stable p50, rough tails.
+    pub fn quick() -> Self {
+        Self {
+            warmup: 200,
+            samples: 2_000,
+            budget: Duration::from_millis(400),
+        }
+    }
+}
+
+/// What one timed iteration cost: its duration and, when an allocation
+/// probe is installed, the allocations made while the stopwatch ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Sample {
+    /// Wall time of the timed part.
+    pub elapsed: Duration,
+    /// Allocations counted process-wide during the timed part.
+    pub allocs: u64,
+    /// Bytes allocated process-wide during the timed part.
+    pub bytes: u64,
+}
+
+/// Cumulative allocation counts, as returned by an allocation probe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AllocSnapshot {
+    /// Allocations so far.
+    pub allocs: u64,
+    /// Bytes allocated so far.
+    pub bytes: u64,
+}
+
+static ALLOC_PROBE: OnceLock<fn() -> AllocSnapshot> = OnceLock::new();
+
+/// Installs the process's allocation probe (a counting global allocator in
+/// the bench binary). Only the first call counts.
+pub fn install_alloc_probe(probe: fn() -> AllocSnapshot) {
+    let _ = ALLOC_PROBE.set(probe);
+}
+
+fn alloc_snapshot() -> Option<AllocSnapshot> {
+    ALLOC_PROBE.get().map(|probe| probe())
+}
+
+/// Times one operation (and counts its allocations when a probe is
+/// installed); start it after untimed setup, stop it before untimed checks.
+///
+/// ```
+/// let watch = crossdrive::bench::Stopwatch::start();
+/// let sample = watch.stop();
+/// assert!(sample.elapsed < std::time::Duration::from_secs(1));
+/// ```
+#[derive(Debug)]
+pub struct Stopwatch {
+    start: Instant,
+    allocs: Option<AllocSnapshot>,
+}
+
+impl Stopwatch {
+    /// Starts timing now.
+    pub fn start() -> Self {
+        let allocs = alloc_snapshot();
+        Self {
+            start: Instant::now(),
+            allocs,
+        }
+    }
+
+    /// Stops timing and returns what the operation cost.
+    pub fn stop(self) -> Sample {
+        let elapsed = self.start.elapsed();
+        let (allocs, bytes) = match (self.allocs, alloc_snapshot()) {
+            (Some(a), Some(b)) => (b.allocs.saturating_sub(a.allocs), b.bytes.saturating_sub(a.bytes)),
+            _ => (0, 0),
+        };
+        Sample {
+            elapsed,
+            allocs,
+            bytes,
+        }
+    }
+}
+
+/// Collects timed samples into an HdrHistogram with nanosecond
+/// resolution (3 significant figures, up to one minute).
+///
+/// ```
+/// use std::time::Duration;
+/// use crossdrive::bench::{Recorder, Sample};
+/// let mut r = Recorder::new();
+/// r.record(Sample { elapsed: Duration::from_micros(10), ..Sample::default() });
+/// r.record(Sample { elapsed: Duration::from_micros(30), ..Sample::default() });
+/// let s = r.stats();
+/// assert_eq!(s.samples, 2);
+/// assert!((s.mean_us - 20.0).abs() < 0.1);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Recorder {
+    histogram: Histogram<u64>,
+    total: Duration,
+    allocs: u64,
+    bytes: u64,
+}
+
+impl Default for Recorder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Recorder {
+    /// An empty recorder.
+    pub fn new() -> Self {
+        #[allow(clippy::expect_used)]
+        let histogram = Histogram::new_with_bounds(1, 60_000_000_000, 3)
+            .expect("static histogram bounds are valid");
+        Self {
+            histogram,
+            total: Duration::ZERO,
+            allocs: 0,
+            bytes: 0,
+        }
+    }
+
+    /// Records one sample; durations beyond one minute are clamped.
+    pub fn record(&mut self, sample: Sample) {
+        let nanos = u64::try_from(sample.elapsed.as_nanos()).unwrap_or(u64::MAX);
+        self.histogram.saturating_record(nanos.max(1));
+        self.total += sample.elapsed;
+        self.allocs += sample.allocs;
+        self.bytes += sample.bytes;
+    }
+
+    /// The summary of what was recorded.
+    pub fn stats(&self) -> Stats {
+        let h = &self.histogram;
+        let us = |nanos: u64| nanos as f64 / 1_000.0;
+        let samples = h.len();
+        let per_op = |total: u64| {
+            (ALLOC_PROBE.get().is_some() && samples > 0).then(|| total as f64 / samples as f64)
+        };
+        Stats {
+            samples,
+            p50_us: us(h.value_at_quantile(0.50)),
+            p95_us: us(h.value_at_quantile(0.95)),
+            p99_us: us(h.value_at_quantile(0.99)),
+            max_us: us(h.max()),
+            mean_us: h.mean() / 1_000.0,
+            ops_per_sec: if self.total.is_zero() {
+                0.0
+            } else {
+                samples as f64 / self.total.as_secs_f64()
+            },
+            allocs_per_op: per_op(self.allocs),
+            bytes_per_op: per_op(self.bytes),
+        }
+    }
+}
+
+/// A latency summary, in microseconds.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Stats {
+    /// Timed runs recorded.
+    pub samples: u64,
+    /// Median.
+    pub p50_us: f64,
+    /// 95th percentile.
+    pub p95_us: f64,
+    /// 99th percentile.
+    pub p99_us: f64,
+    /// Slowest.
+    pub max_us: f64,
+    /// Mean.
+    pub mean_us: f64,
+    /// Operations per second of timed work (sequential).
+    pub ops_per_sec: f64,
+    /// Allocations per operation, process-wide; `None` without a probe.
+    pub allocs_per_op: Option<f64>,
+    /// Bytes allocated per operation, process-wide; `None` without a probe.
+    pub bytes_per_op: Option<f64>,
+}
+
+/// Runs `op` for `plan.warmup` untimed and `plan.samples` timed iterations,
+/// within `plan.budget`, recording the [`Sample`] each iteration reports (so
+/// an operation can exclude its own untimed setup with a [`Stopwatch`]).
+///
+/// ```
+/// use std::time::Duration;
+/// use crossdrive::bench::{measure, Plan, Recorder, Stopwatch};
+///
+/// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// # rt.block_on(async {
+/// let plan = Plan { warmup: 1, samples: 5, budget: Duration::from_secs(1) };
+/// let mut rec = Recorder::new();
+/// measure(plan, &mut rec, || async {
+///     let watch = Stopwatch::start();
+///     Ok::<_, String>(watch.stop())
+/// }).await.unwrap();
+/// assert_eq!(rec.stats().samples, 5);
+/// # });
+/// ```
+pub async fn measure<F, Fut, E>(plan: Plan, recorder: &mut Recorder, mut op: F) -> Result<(), E>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Sample, E>>,
+{
+    let start = Instant::now();
+    let mut warmed = 0u64;
+    while warmed < plan.warmup && start.elapsed() < plan.budget / 4 {
+        op().await?;
+        warmed += 1;
+    }
+    let mut recorded = 0u64;
+    while recorded < plan.samples && (recorded == 0 || start.elapsed() < plan.budget) {
+        recorder.record(op().await?);
+        recorded += 1;
+    }
+    Ok(())
+}

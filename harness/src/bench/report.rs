@@ -1,0 +1,340 @@
+//! The bench output contract: `crossdrive.bench.v1` JSON and the Markdown
+//! table rendered from it.
+//!
+//! Other tools read the JSON, so its field names are a contract (see
+//! DESIGN.md): fields may be added, never removed or renamed. The Markdown
+//! is rendered from the JSON alone, so a saved report renders the same
+//! table later.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use super::Stats;
+
+/// The schema name written in every report.
+pub const SCHEMA: &str = "crossdrive.bench.v1";
+
+/// One bench run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BenchReport {
+    /// Always [`SCHEMA`].
+    pub schema: String,
+    /// Where it ran.
+    pub machine: Machine,
+    /// The commit measured, or `unknown`.
+    pub git: String,
+    /// When the run started, RFC 3339 UTC.
+    pub started: String,
+    /// `same-thread` (client and server on one current-thread runtime) or
+    /// `cross-thread`.
+    pub topology: String,
+    /// One row per scenario and driver.
+    pub results: Vec<BenchResult>,
+}
+
+/// The machine a report was measured on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Machine {
+    /// `linux`, `macos`, ...
+    pub os: String,
+    /// Logical CPUs available to the process.
+    pub cpus: usize,
+    /// The CPU model name, or `unknown`.
+    pub cpu_model: String,
+}
+
+impl Machine {
+    /// The machine this process runs on.
+    ///
+    /// ```
+    /// let m = crossdrive::bench::report::Machine::current();
+    /// assert!(m.cpus >= 1);
+    /// ```
+    pub fn current() -> Self {
+        let cpu_model = std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|info| {
+                info.lines()
+                    .find(|l| l.starts_with("model name"))
+                    .and_then(|l| l.split_once(':'))
+                    .map(|(_, v)| v.trim().to_owned())
+            })
+            .unwrap_or_else(|| "unknown".to_owned());
+        Self {
+            os: std::env::consts::OS.to_owned(),
+            cpus: std::thread::available_parallelism().map_or(1, usize::from),
+            cpu_model,
+        }
+    }
+}
+
+/// One scenario measured through one driver, with its floor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BenchResult {
+    /// snake_case scenario name.
+    pub scenario: String,
+    /// Driver name.
+    pub driver: String,
+    /// The protocol the driver observed.
+    pub protocol: String,
+    /// Timed samples recorded.
+    pub samples: u64,
+    /// Median latency.
+    pub p50_us: f64,
+    /// 95th percentile.
+    pub p95_us: f64,
+    /// 99th percentile.
+    pub p99_us: f64,
+    /// Slowest sample.
+    #[serde(default)]
+    pub max_us: f64,
+    /// Mean latency.
+    pub mean_us: f64,
+    /// Sequential operations per second.
+    pub ops_per_sec: f64,
+    /// Allocations per operation, process-wide (`null` when not counted).
+    pub allocs_per_op: Option<f64>,
+    /// Bytes allocated per operation, process-wide (`null` when not counted).
+    pub bytes_per_op: Option<f64>,
+    /// The reference measured in the same run (`raw-oneshot`, ...).
+    pub floor: String,
+    /// The floor's median.
+    pub floor_p50_us: f64,
+    /// The floor's 99th percentile.
+    #[serde(default)]
+    pub floor_p99_us: f64,
+    /// Samples recorded for the floor.
+    #[serde(default)]
+    pub floor_samples: u64,
+}
+
+impl BenchResult {
+    /// A row from the driver's and the floor's stats.
+    pub fn new(
+        scenario: &str,
+        driver: &str,
+        protocol: &str,
+        stats: &Stats,
+        floor: &str,
+        floor_stats: &Stats,
+    ) -> Self {
+        Self {
+            scenario: scenario.to_owned(),
+            driver: driver.to_owned(),
+            protocol: protocol.to_owned(),
+            samples: stats.samples,
+            p50_us: stats.p50_us,
+            p95_us: stats.p95_us,
+            p99_us: stats.p99_us,
+            max_us: stats.max_us,
+            mean_us: stats.mean_us,
+            ops_per_sec: stats.ops_per_sec,
+            allocs_per_op: stats.allocs_per_op,
+            bytes_per_op: stats.bytes_per_op,
+            floor: floor.to_owned(),
+            floor_p50_us: floor_stats.p50_us,
+            floor_p99_us: floor_stats.p99_us,
+            floor_samples: floor_stats.samples,
+        }
+    }
+
+    /// Driver p50 over floor p50: what the adapter costs beyond the minimum.
+    pub fn ratio(&self) -> f64 {
+        if self.floor_p50_us > 0.0 {
+            self.p50_us / self.floor_p50_us
+        } else {
+            f64::NAN
+        }
+    }
+}
+
+impl BenchReport {
+    /// Parses a report, checking its schema.
+    ///
+    /// ```
+    /// use crossdrive::bench::report::BenchReport;
+    /// let err = BenchReport::from_json(r#"{"schema":"other"}"#).unwrap_err();
+    /// assert!(err.contains("crossdrive.bench.v1"));
+    /// ```
+    pub fn from_json(json: &str) -> Result<Self, String> {
+        let value: serde_json::Value =
+            serde_json::from_str(json).map_err(|e| format!("bench report is not JSON ({e})"))?;
+        if value.get("schema").and_then(|s| s.as_str()) != Some(SCHEMA) {
+            return Err(format!(
+                "bench report does not declare schema {SCHEMA}; was it written by `cargo xtask bench`?"
+            ));
+        }
+        serde_json::from_value(value).map_err(|e| {
+            format!("bench report does not match {SCHEMA} ({e}); regenerate it with `cargo xtask bench`")
+        })
+    }
+
+    /// The report as pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+
+    /// Driver names in first-seen order.
+    pub fn drivers(&self) -> Vec<&str> {
+        let mut seen = Vec::new();
+        for r in &self.results {
+            if !seen.contains(&r.driver.as_str()) {
+                seen.push(r.driver.as_str());
+            }
+        }
+        seen
+    }
+
+    /// Scenario names in first-seen order.
+    pub fn scenarios(&self) -> Vec<&str> {
+        let mut seen = Vec::new();
+        for r in &self.results {
+            if !seen.contains(&r.scenario.as_str()) {
+                seen.push(r.scenario.as_str());
+            }
+        }
+        seen
+    }
+
+    /// The Markdown report: a p50 table (cells `p50 µs (ratio× floor)`), a
+    /// tail table (p95 / p99) with allocations, and the legend saying what
+    /// the floors are.
+    pub fn to_markdown(&self) -> String {
+        let drivers = self.drivers();
+        let scenarios = self.scenarios();
+        let cell: BTreeMap<(&str, &str), &BenchResult> = self
+            .results
+            .iter()
+            .map(|r| ((r.scenario.as_str(), r.driver.as_str()), r))
+            .collect();
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "crossdrive bench — {}, {} CPUs, {}; git {}, started {}, topology {}\n",
+            self.machine.cpu_model,
+            self.machine.cpus,
+            self.machine.os,
+            short(&self.git),
+            self.started,
+            self.topology
+        );
+        let _ = writeln!(out, "p50 latency in µs (ratio to the driver's floor, same run)\n");
+        header(&mut out, &drivers);
+        for scenario in &scenarios {
+            let _ = write!(out, "| {scenario} |");
+            for driver in &drivers {
+                match cell.get(&(*scenario, *driver)) {
+                    Some(r) => {
+                        let _ = write!(out, " {} ({:.2}×) |", us(r.p50_us), r.ratio());
+                    }
+                    None => out.push_str(" — |"),
+                }
+            }
+            out.push('\n');
+        }
+        let _ = writeln!(out, "\np95 / p99 in µs, allocations per request\n");
+        header(&mut out, &drivers);
+        for scenario in &scenarios {
+            let _ = write!(out, "| {scenario} |");
+            for driver in &drivers {
+                match cell.get(&(*scenario, *driver)) {
+                    Some(r) => {
+                        let allocs = r
+                            .allocs_per_op
+                            .map_or_else(|| "n/a".to_owned(), |a| format!("{a:.0}"));
+                        let _ = write!(
+                            out,
+                            " {} / {}, {allocs} allocs |",
+                            us(r.p95_us),
+                            us(r.p99_us)
+                        );
+                    }
+                    None => out.push_str(" — |"),
+                }
+            }
+            out.push('\n');
+        }
+        let _ = writeln!(out, "\nFloors (the minimum for the same transport, measured in the same run):\n");
+        let mut floors: Vec<(&str, &str, &str)> = Vec::new();
+        for r in &self.results {
+            let entry = (r.driver.as_str(), r.floor.as_str(), r.protocol.as_str());
+            if !floors.iter().any(|(d, _, _)| *d == entry.0) {
+                floors.push(entry);
+            }
+        }
+        for (driver, floor, protocol) in floors {
+            let _ = writeln!(out, "- `{driver}` ({protocol}): floor `{floor}`");
+        }
+        out
+    }
+}
+
+fn header(out: &mut String, drivers: &[&str]) {
+    out.push_str("| scenario |");
+    for d in drivers {
+        let _ = write!(out, " {d} |");
+    }
+    out.push_str("\n|---|");
+    for _ in drivers {
+        out.push_str("---:|");
+    }
+    out.push('\n');
+}
+
+fn us(value: f64) -> String {
+    if value >= 100.0 {
+        format!("{value:.0}")
+    } else if value >= 10.0 {
+        format!("{value:.1}")
+    } else {
+        format!("{value:.2}")
+    }
+}
+
+fn short(git: &str) -> &str {
+    git.get(..12).unwrap_or(git)
+}
+
+/// The current time as RFC 3339 UTC (`2026-11-22T06:30:00Z`), without a
+/// date-time dependency.
+///
+/// ```
+/// let now = crossdrive::bench::report::rfc3339_now();
+/// assert_eq!(now.len(), 20);
+/// assert!(now.ends_with('Z'));
+/// ```
+pub fn rfc3339_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    rfc3339(secs)
+}
+
+/// Formats seconds since the Unix epoch as RFC 3339 UTC.
+///
+/// ```
+/// assert_eq!(crossdrive::bench::report::rfc3339(0), "1970-01-01T00:00:00Z");
+/// assert_eq!(crossdrive::bench::report::rfc3339(1_795_329_000), "2026-11-22T06:30:00Z");
+/// ```
+pub fn rfc3339(secs: u64) -> String {
+    let days = secs / 86_400;
+    let rem = secs % 86_400;
+    // Howard Hinnant's civil_from_days.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3_600,
+        rem % 3_600 / 60,
+        rem % 60
+    )
+}

@@ -1,0 +1,393 @@
+//! The test-facing client: request builders over any [`Driver`].
+//!
+//! A [`Client`] is a cheap, cloneable handle over `Arc<dyn Driver>`. Its
+//! builders read like the request they make and implement `IntoFuture`, so a
+//! test writes `client.get("/todos/1").bearer("t").await` (axum's style).
+//! Awaiting a builder yields a [`TestResponse`] and fails the test with the
+//! driver's error if the exchange itself failed, just as an assertion would;
+//! tests that expect an error call [`RequestBuilder::try_send`] instead.
+//!
+//! Builders never panic on bad input: the first invalid header, method or
+//! URI is remembered and reported, with what to do about it, when the
+//! request is sent.
+
+use std::fmt::Display;
+use std::future::IntoFuture;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HOST};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Uri};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+use crate::driver::BoxFuture;
+use crate::{Driver, Error, ErrorKind, TestResponse};
+
+/// Everything but RFC 3986 unreserved characters is escaped in query
+/// components added with [`RequestBuilder::query`], so `+` stays a literal
+/// plus and space becomes `%20`.
+const QUERY_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// A handle for sending requests through one driver.
+///
+/// ```
+/// # use crossdrive::{BoxFuture, Driver, DriverResponse, Error, Protocol};
+/// # struct Teapot;
+/// # impl Driver for Teapot {
+/// #     fn name(&self) -> &str { "teapot" }
+/// #     fn send(&self, _: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+/// #         Box::pin(async { Ok(DriverResponse::new(
+/// #             http::Response::builder().status(418).body(bytes::Bytes::new()).unwrap(),
+/// #             Protocol::InProcess)) })
+/// #     }
+/// # }
+/// let client = crossdrive::Client::new(Teapot);
+/// assert_eq!(client.name(), "teapot");
+/// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// # rt.block_on(async {
+/// client.get("/coffee").await.assert_status(418);
+/// # });
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    driver: Arc<dyn Driver>,
+}
+
+impl Client {
+    /// A client over `driver`.
+    pub fn new(driver: impl Driver + 'static) -> Self {
+        Self {
+            driver: Arc::new(driver),
+        }
+    }
+
+    /// A client over a shared driver.
+    pub fn from_arc(driver: Arc<dyn Driver>) -> Self {
+        Self { driver }
+    }
+
+    /// The driver behind this client.
+    pub fn driver(&self) -> &Arc<dyn Driver> {
+        &self.driver
+    }
+
+    /// The driver's name.
+    pub fn name(&self) -> &str {
+        self.driver.name()
+    }
+
+    /// Starts a request with any method; `uri` is a path with an optional
+    /// query (`/todos/1?x=y`).
+    pub fn request(&self, method: Method, uri: impl AsRef<str>) -> RequestBuilder {
+        RequestBuilder::new(self.clone(), Ok(method), uri.as_ref())
+    }
+
+    /// Starts a request with a method given by name, including extension
+    /// methods such as `PURGE`.
+    pub fn method(&self, method: &str, uri: impl AsRef<str>) -> RequestBuilder {
+        let parsed = Method::from_bytes(method.as_bytes()).map_err(|e| {
+            format!("`{method}` is not a valid HTTP method ({e}); use an RFC 9110 token such as PURGE")
+        });
+        RequestBuilder::new(self.clone(), parsed, uri.as_ref())
+    }
+
+    /// Starts a `GET`.
+    pub fn get(&self, uri: impl AsRef<str>) -> RequestBuilder {
+        self.request(Method::GET, uri)
+    }
+    /// Starts a `POST`.
+    pub fn post(&self, uri: impl AsRef<str>) -> RequestBuilder {
+        self.request(Method::POST, uri)
+    }
+    /// Starts a `PUT`.
+    pub fn put(&self, uri: impl AsRef<str>) -> RequestBuilder {
+        self.request(Method::PUT, uri)
+    }
+    /// Starts a `PATCH`.
+    pub fn patch(&self, uri: impl AsRef<str>) -> RequestBuilder {
+        self.request(Method::PATCH, uri)
+    }
+    /// Starts a `DELETE`.
+    pub fn delete(&self, uri: impl AsRef<str>) -> RequestBuilder {
+        self.request(Method::DELETE, uri)
+    }
+    /// Starts a `HEAD`.
+    pub fn head(&self, uri: impl AsRef<str>) -> RequestBuilder {
+        self.request(Method::HEAD, uri)
+    }
+    /// Starts an `OPTIONS`.
+    pub fn options(&self, uri: impl AsRef<str>) -> RequestBuilder {
+        self.request(Method::OPTIONS, uri)
+    }
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("driver", &self.name())
+            .finish()
+    }
+}
+
+/// A request being built. Await it to send it.
+///
+/// ```
+/// # use crossdrive::{BoxFuture, Driver, DriverResponse, Error, Protocol};
+/// # struct Mirror;
+/// # impl Driver for Mirror {
+/// #     fn name(&self) -> &str { "mirror" }
+/// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+/// #         Box::pin(async move { Ok(DriverResponse::new(http::Response::new(
+/// #             bytes::Bytes::from(r.uri().to_string())), Protocol::InProcess)) })
+/// #     }
+/// # }
+/// # let client = crossdrive::Client::new(Mirror);
+/// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// # rt.block_on(async {
+/// client
+///     .get("/search")
+///     .query("tag", "a b")
+///     .query("tag", "c+d")
+///     .header("x-trace", "1")
+///     .header("x-trace", "2")
+///     .await
+///     .assert_text("/search?tag=a%20b&tag=c%2Bd");
+/// # });
+/// ```
+#[must_use = "a request does nothing until it is awaited"]
+pub struct RequestBuilder {
+    client: Client,
+    method: Method,
+    target: String,
+    headers: HeaderMap,
+    body: Bytes,
+    error: Option<String>,
+}
+
+impl RequestBuilder {
+    fn new(client: Client, method: Result<Method, String>, uri: &str) -> Self {
+        let (method, error) = match method {
+            Ok(m) => (m, None),
+            Err(e) => (Method::GET, Some(e)),
+        };
+        let mut builder = Self {
+            client,
+            method,
+            target: String::new(),
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+            error,
+        };
+        builder.set_target(uri);
+        builder
+    }
+
+    fn set_target(&mut self, uri: &str) {
+        match uri.parse::<Uri>() {
+            Ok(parsed) if parsed.scheme().is_some() => {
+                // An absolute URI: keep its authority as the Host header and
+                // send the origin-form target, as an HTTP client would.
+                if let Some(authority) = parsed.authority()
+                    && let Ok(host) = HeaderValue::from_str(authority.as_str())
+                {
+                    self.headers.insert(HOST, host);
+                }
+                self.target = parsed
+                    .path_and_query()
+                    .map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned());
+            }
+            Ok(_) if uri.starts_with('/') || uri == "*" => self.target = uri.to_owned(),
+            Ok(_) => self.fail(format!(
+                "`{uri}` is not an origin-form request target; start it with `/`, as in /todos/1"
+            )),
+            Err(e) => self.fail(format!(
+                "`{uri}` is not a valid request target ({e}); percent-encode spaces and non-ASCII \
+                 characters, or add them with .query(key, value)"
+            )),
+        }
+    }
+
+    fn fail(&mut self, message: String) {
+        if self.error.is_none() {
+            self.error = Some(message);
+        }
+        if self.target.is_empty() {
+            self.target = "/".to_owned();
+        }
+    }
+
+    /// Appends `key=value` to the query string, percent-encoding both.
+    /// Repeated keys are kept, in order.
+    pub fn query(mut self, key: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        let separator = if self.target.contains('?') { '&' } else { '?' };
+        self.target.push(separator);
+        self.target
+            .extend(utf8_percent_encode(key.as_ref(), QUERY_COMPONENT));
+        self.target.push('=');
+        self.target
+            .extend(utf8_percent_encode(value.as_ref(), QUERY_COMPONENT));
+        self
+    }
+
+    /// Appends a header. Calling it twice with one name sends two header
+    /// lines, in order.
+    pub fn header<K, V>(mut self, name: K, value: V) -> Self
+    where
+        K: TryInto<HeaderName>,
+        K::Error: Display,
+        V: TryInto<HeaderValue>,
+        V::Error: Display,
+    {
+        match (name.try_into(), value.try_into()) {
+            (Ok(name), Ok(value)) => {
+                self.headers.append(name, value);
+            }
+            (Err(e), _) => self.fail(format!(
+                "invalid header name ({e}); header names are ASCII tokens such as x-request-id"
+            )),
+            (Ok(name), Err(e)) => self.fail(format!(
+                "invalid value for header `{name}` ({e}); values may not contain control \
+                 characters such as CR or LF"
+            )),
+        }
+        self
+    }
+
+    /// Replaces every value of a header with one value.
+    pub fn set_header<K, V>(mut self, name: K, value: V) -> Self
+    where
+        K: TryInto<HeaderName>,
+        K::Error: Display,
+        V: TryInto<HeaderValue>,
+        V::Error: Display,
+    {
+        if let Ok(name) = name.try_into() {
+            self.headers.remove(&name);
+            self.header(name, value)
+        } else {
+            self.fail("invalid header name; header names are ASCII tokens such as x-request-id".into());
+            self
+        }
+    }
+
+    /// Sends `Authorization: Bearer <token>`.
+    pub fn bearer(self, token: impl Display) -> Self {
+        self.set_header(AUTHORIZATION, format!("Bearer {token}"))
+    }
+
+    /// Adds a cookie to the single `Cookie` header, as browsers do
+    /// (`a=1; b=2`).
+    pub fn cookie(self, name: &str, value: &str) -> Self {
+        let joined = match self.headers.get(COOKIE).map(HeaderValue::to_str) {
+            Some(Ok(existing)) => format!("{existing}; {name}={value}"),
+            _ => format!("{name}={value}"),
+        };
+        self.set_header(COOKIE, joined)
+    }
+
+    /// Sets a raw body; any bytes are kept exactly.
+    pub fn body(mut self, body: impl Into<Bytes>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    /// Sets a UTF-8 text body with `Content-Type: text/plain; charset=utf-8`
+    /// unless a content type was already set.
+    pub fn text(self, text: impl Into<String>) -> Self {
+        self.body_with_type(Bytes::from(text.into()), "text/plain; charset=utf-8")
+    }
+
+    /// Serializes `value` as the JSON body with `Content-Type: application/json`
+    /// unless a content type was already set.
+    pub fn json<T: serde::Serialize + ?Sized>(mut self, value: &T) -> Self {
+        match serde_json::to_vec(value) {
+            Ok(bytes) => self.body_with_type(Bytes::from(bytes), "application/json"),
+            Err(e) => {
+                self.fail(format!("the JSON body could not be serialized ({e})"));
+                self
+            }
+        }
+    }
+
+    /// Sends `pairs` as an `application/x-www-form-urlencoded` body.
+    pub fn form(self, pairs: &[(&str, &str)]) -> Self {
+        let mut encoded = String::new();
+        for (i, (k, v)) in pairs.iter().enumerate() {
+            if i > 0 {
+                encoded.push('&');
+            }
+            encoded.extend(utf8_percent_encode(k, QUERY_COMPONENT));
+            encoded.push('=');
+            encoded.extend(utf8_percent_encode(v, QUERY_COMPONENT));
+        }
+        self.body_with_type(Bytes::from(encoded), "application/x-www-form-urlencoded")
+    }
+
+    fn body_with_type(mut self, body: Bytes, content_type: &'static str) -> Self {
+        self.body = body;
+        if !self.headers.contains_key(CONTENT_TYPE) {
+            self.headers
+                .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        }
+        self
+    }
+
+    /// The `http::Request` this builder describes, or the first error made
+    /// while building it.
+    pub fn into_request(self) -> Result<Request<Bytes>, Error> {
+        self.split().map(|(_, r)| r)
+    }
+
+    fn split(self) -> Result<(Client, Request<Bytes>), Error> {
+        let uri: Uri = self.target.parse().unwrap_or_else(|_| Uri::from_static("/"));
+        if let Some(cause) = self.error {
+            return Err(Error::new(
+                ErrorKind::InvalidRequest,
+                self.client.name(),
+                &self.method,
+                &uri,
+                cause,
+            ));
+        }
+        let mut request = Request::new(self.body);
+        *request.method_mut() = self.method;
+        *request.uri_mut() = uri;
+        *request.headers_mut() = self.headers;
+        Ok((self.client, request))
+    }
+
+    /// Sends the request and returns the driver's error instead of failing
+    /// the test, for tests that expect one.
+    pub async fn try_send(self) -> Result<TestResponse, Error> {
+        let (client, request) = self.split()?;
+        client.send(request).await
+    }
+}
+
+impl Client {
+    /// Sends a ready-made request.
+    pub async fn send(&self, request: Request<Bytes>) -> Result<TestResponse, Error> {
+        let (parts, body) = request.into_parts();
+        let summary = Request::from_parts(parts.clone(), body.clone());
+        let delivered = self.driver.send(Request::from_parts(parts, body)).await?;
+        Ok(TestResponse::new(self.name(), summary, delivered))
+    }
+}
+
+impl IntoFuture for RequestBuilder {
+    type Output = TestResponse;
+    type IntoFuture = BoxFuture<'static, TestResponse>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move {
+            match self.try_send().await {
+                Ok(response) => response,
+                Err(error) => panic!("{error}"),
+            }
+        })
+    }
+}

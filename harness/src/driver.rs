@@ -1,0 +1,155 @@
+//! The driver contract: one HTTP request in, the response a real client of
+//! the adapter would have received out.
+//!
+//! A [`Driver`] is deliberately small and object-safe so a suite can hold
+//! `Arc<dyn Driver>` and swap adapters without generics leaking into tests.
+//! The future it returns is boxed and `Send`, so it runs on any executor;
+//! drivers that need a runtime of their own (socket servers, a Lambda
+//! runtime loop) keep it on their own thread and never depend on the
+//! caller's.
+//!
+//! What a driver returns is a [`DriverResponse`]: the `http::Response` plus
+//! the [`Protocol`] that was actually observed for this request and the
+//! [`AdapterNote`]s describing anything the adapter itself changed (a Lambda
+//! event source dropping a repeated header, a base64 round trip). Notes make
+//! adapter behaviour visible instead of silently "fixing" it.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use bytes::Bytes;
+use http::{Request, Response};
+
+use crate::{Error, Protocol};
+
+/// A boxed, `Send` future: what [`Driver::send`] returns.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Something that can carry one HTTP request to an app and bring back the
+/// response a real client of that adapter would see.
+///
+/// # Example
+///
+/// A driver for a hand-written adapter (here an echo that answers every
+/// request with its own path):
+///
+/// ```
+/// use bytes::Bytes;
+/// use crossdrive::{BoxFuture, Driver, DriverResponse, Error, Protocol};
+///
+/// struct Echo;
+///
+/// impl Driver for Echo {
+///     fn name(&self) -> &str {
+///         "echo"
+///     }
+///
+///     fn send(&self, request: http::Request<Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+///         Box::pin(async move {
+///             let body = Bytes::from(request.uri().path().to_owned());
+///             Ok(DriverResponse::new(http::Response::new(body), Protocol::InProcess))
+///         })
+///     }
+/// }
+///
+/// let client = crossdrive::Client::new(Echo);
+/// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// # rt.block_on(async {
+/// client.get("/hi").await.assert_status(200).assert_text("/hi");
+/// # });
+/// ```
+pub trait Driver: Send + Sync {
+    /// The driver's name as it appears in test names and bench tables
+    /// (`direct`, `http1`, `lambda`, ...).
+    fn name(&self) -> &str;
+
+    /// Sends one request and resolves to the response a client of this
+    /// adapter would have received, or an [`Error`] naming this driver, the
+    /// request's method and URI, and the cause.
+    ///
+    /// The request URI is origin-form (`/path?query`); drivers that speak to
+    /// a server supply scheme and authority themselves.
+    fn send(&self, request: Request<Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>>;
+}
+
+impl<D: Driver + ?Sized> Driver for std::sync::Arc<D> {
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+
+    fn send(&self, request: Request<Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+        (**self).send(request)
+    }
+}
+
+/// The response a driver brought back, with what it observed on the way.
+#[derive(Debug, Clone)]
+pub struct DriverResponse {
+    /// The HTTP response as the adapter's client received it.
+    pub response: Response<Bytes>,
+    /// The protocol observed for this request (not the one that was hoped for).
+    pub protocol: Protocol,
+    /// What the adapter changed in the exchange, in order.
+    pub notes: Vec<AdapterNote>,
+}
+
+impl DriverResponse {
+    /// A response with no adapter notes.
+    ///
+    /// ```
+    /// use crossdrive::{DriverResponse, Protocol};
+    /// let r = DriverResponse::new(http::Response::new(bytes::Bytes::new()), Protocol::Http1);
+    /// assert!(r.notes.is_empty());
+    /// ```
+    pub fn new(response: Response<Bytes>, protocol: Protocol) -> Self {
+        Self {
+            response,
+            protocol,
+            notes: Vec::new(),
+        }
+    }
+
+    /// Adds a note about something the adapter changed.
+    ///
+    /// ```
+    /// use crossdrive::{AdapterNote, DriverResponse, Protocol};
+    /// let r = DriverResponse::new(http::Response::new(bytes::Bytes::new()), Protocol::InProcess)
+    ///     .with_note(AdapterNote::new("base64", "response body travelled base64-encoded"));
+    /// assert_eq!(r.notes[0].code, "base64");
+    /// ```
+    pub fn with_note(mut self, note: AdapterNote) -> Self {
+        self.notes.push(note);
+        self
+    }
+}
+
+/// One thing an adapter did to the exchange that a plain HTTP client would
+/// not have seen, such as a header it dropped or a body it re-encoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdapterNote {
+    /// A short stable identifier (`v2-first-header-value-only`, `base64-response`).
+    pub code: &'static str,
+    /// A sentence saying what changed and why.
+    pub detail: String,
+}
+
+impl AdapterNote {
+    /// A note with a stable code and a human sentence.
+    ///
+    /// ```
+    /// let n = crossdrive::AdapterNote::new("stage-prefix", "path gained the /prod stage prefix");
+    /// assert_eq!(n.to_string(), "stage-prefix: path gained the /prod stage prefix");
+    /// ```
+    pub fn new(code: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            code,
+            detail: detail.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for AdapterNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.detail)
+    }
+}

@@ -1,0 +1,158 @@
+//! Bounding a driver's work: a timeout and a panic catcher in one cheap
+//! wrapper, usable from any executor.
+//!
+//! Why it looks like this:
+//! - Drivers must be usable from any async runtime, or none, so the timer
+//!   cannot assume the caller runs tokio with timers enabled. Timers are
+//!   registered with one small process-wide timer runtime on its own thread,
+//!   which tokio allows: a `Sleep` is tied to the runtime it was created
+//!   under and may be polled from anywhere.
+//! - An in-process call usually finishes on its first poll. The timer is
+//!   armed only when the work is still pending after that poll, so the
+//!   direct driver pays nothing for its timeout in the common case. The
+//!   deadline is therefore measured from the first poll that returned
+//!   pending, at most one synchronous poll late.
+//! - A panicking handler must become an error, not a dead test binary, so
+//!   every poll runs under `catch_unwind`.
+
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::{Pin, pin};
+use std::sync::OnceLock;
+use std::task::Poll;
+use std::time::Duration;
+
+use tokio::time::Sleep;
+
+/// Why guarded work did not produce its output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Interrupted {
+    /// The limit passed first.
+    TimedOut(Duration),
+    /// The work panicked; this is the panic message.
+    Panicked(String),
+}
+
+/// Runs `work` until it finishes, `limit` passes, or it panics.
+///
+/// ```
+/// use std::time::Duration;
+/// use crossdrive::guard::{guarded, Interrupted};
+///
+/// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// # rt.block_on(async {
+/// assert_eq!(guarded(Duration::from_secs(1), async { 7 }).await, Ok(7));
+/// let never = std::future::pending::<()>();
+/// assert_eq!(
+///     guarded(Duration::from_millis(20), never).await,
+///     Err(Interrupted::TimedOut(Duration::from_millis(20)))
+/// );
+/// # });
+/// ```
+pub async fn guarded<F: Future>(limit: Duration, work: F) -> Result<F::Output, Interrupted> {
+    let mut work = pin!(work);
+    let mut timer: Option<Pin<Box<Sleep>>> = None;
+    std::future::poll_fn(|cx| {
+        match catch_unwind(AssertUnwindSafe(|| work.as_mut().poll(cx))) {
+            Ok(Poll::Ready(output)) => return Poll::Ready(Ok(output)),
+            Ok(Poll::Pending) => {}
+            Err(payload) => return Poll::Ready(Err(Interrupted::Panicked(panic_message(&*payload)))),
+        }
+        let timer = timer.get_or_insert_with(|| sleep(limit));
+        match timer.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(Interrupted::TimedOut(limit))),
+            Poll::Pending => Poll::Pending,
+        }
+    })
+    .await
+}
+
+/// A sleep that works from any executor: tokio's own timer when the caller
+/// is inside a tokio runtime with timers, the process-wide timer otherwise.
+///
+/// ```
+/// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// # rt.block_on(async {
+/// crossdrive::guard::sleep(std::time::Duration::from_millis(1)).await;
+/// # });
+/// ```
+pub fn sleep(duration: Duration) -> Pin<Box<Sleep>> {
+    let _entered = timer_runtime().enter();
+    Box::pin(tokio::time::sleep(duration))
+}
+
+/// The best-effort message of a panic payload.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(a non-string panic payload)".to_owned()
+    }
+}
+
+fn timer_runtime() -> &'static tokio::runtime::Handle {
+    static TIMER: OnceLock<tokio::runtime::Handle> = OnceLock::new();
+    TIMER.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("crossdrive-timer".into())
+            .spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_time()
+                    .build()
+                    .expect("crossdrive: cannot build the timer runtime; is the process out of threads or memory?");
+                let _ = tx.send(rt.handle().clone());
+                // Parking here drives the timer wheel for every guarded request.
+                rt.block_on(std::future::pending::<()>());
+            })
+            .expect("crossdrive: cannot spawn the timer thread; is the process out of threads?");
+        rx.recv()
+            .expect("crossdrive: the timer thread died while starting")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::task::{Context, Wake, Waker};
+
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+
+    /// A bare executor, to prove no tokio runtime is needed by the caller.
+    fn block_on<F: Future>(work: F) -> F::Output {
+        let mut work = pin!(work);
+        let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+        let mut cx = Context::from_waker(&waker);
+        loop {
+            if let Poll::Ready(out) = work.as_mut().poll(&mut cx) {
+                return out;
+            }
+            std::thread::park();
+        }
+    }
+
+    #[test]
+    fn a_panic_in_the_work_becomes_an_error_with_its_message() {
+        let out = futures_util::FutureExt::now_or_never(guarded(Duration::from_secs(1), async {
+            panic!("kaboom");
+        }));
+        assert_eq!(out, Some(Err(Interrupted::Panicked("kaboom".into()))));
+    }
+
+    #[test]
+    fn the_timeout_fires_without_any_tokio_runtime_in_the_caller() {
+        let out = block_on(guarded(
+            Duration::from_millis(10),
+            std::future::pending::<()>(),
+        ));
+        assert_eq!(out, Err(Interrupted::TimedOut(Duration::from_millis(10))));
+    }
+}

@@ -1,0 +1,330 @@
+//! The response a test sees, and its assertions.
+//!
+//! A [`TestResponse`] keeps the request that produced it, the driver's name,
+//! the observed protocol and the adapter's notes, so that every failed
+//! assertion can print the whole story: what was expected, what was
+//! received, through which driver, for which request, and the full
+//! response. Assertions return `&Self`, so they chain.
+
+use std::fmt::{self, Write as _};
+
+use bytes::Bytes;
+use http::{HeaderMap, Request, Response, StatusCode};
+use serde::de::DeserializeOwned;
+
+use crate::{AdapterNote, DriverResponse, Protocol};
+
+/// Bodies longer than this are abbreviated in failure messages.
+const BODY_PREVIEW: usize = 2048;
+
+/// A response received through a driver, with the request that produced it.
+///
+/// Built by awaiting a [`crate::RequestBuilder`]; see [`crate::Client`].
+#[derive(Debug, Clone)]
+pub struct TestResponse {
+    driver: String,
+    request: Request<Bytes>,
+    response: Response<Bytes>,
+    protocol: Protocol,
+    notes: Vec<AdapterNote>,
+}
+
+/// Anything `assert_status` accepts: a `StatusCode` or a `u16`.
+pub trait IntoStatus {
+    /// The status code, or `None` if the number is not a valid status.
+    fn into_status(self) -> Option<StatusCode>;
+}
+impl IntoStatus for StatusCode {
+    fn into_status(self) -> Option<StatusCode> {
+        Some(self)
+    }
+}
+impl IntoStatus for u16 {
+    fn into_status(self) -> Option<StatusCode> {
+        StatusCode::from_u16(self).ok()
+    }
+}
+
+impl TestResponse {
+    /// Wraps what a driver returned for `request`.
+    ///
+    /// ```
+    /// use crossdrive::{DriverResponse, Protocol, TestResponse};
+    /// let r = TestResponse::new(
+    ///     "direct",
+    ///     http::Request::new(bytes::Bytes::new()),
+    ///     DriverResponse::new(http::Response::new(bytes::Bytes::from("ok")), Protocol::InProcess),
+    /// );
+    /// r.assert_status(200).assert_text("ok");
+    /// ```
+    pub fn new(driver: &str, request: Request<Bytes>, delivered: DriverResponse) -> Self {
+        Self {
+            driver: driver.to_owned(),
+            request,
+            response: delivered.response,
+            protocol: delivered.protocol,
+            notes: delivered.notes,
+        }
+    }
+
+    /// The name of the driver that carried the request.
+    pub fn driver(&self) -> &str {
+        &self.driver
+    }
+    /// The protocol the driver observed.
+    pub fn protocol(&self) -> &Protocol {
+        &self.protocol
+    }
+    /// What the adapter changed on the way, if anything.
+    pub fn notes(&self) -> &[AdapterNote] {
+        &self.notes
+    }
+    /// The request that produced this response.
+    pub fn request(&self) -> &Request<Bytes> {
+        &self.request
+    }
+    /// The whole `http::Response`.
+    pub fn response(&self) -> &Response<Bytes> {
+        &self.response
+    }
+    /// The status code.
+    pub fn status(&self) -> StatusCode {
+        self.response.status()
+    }
+    /// All response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        self.response.headers()
+    }
+    /// The first value of a header, if present and visible ASCII; use
+    /// [`TestResponse::headers`] for raw bytes.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers().get(name).and_then(|v| v.to_str().ok())
+    }
+    /// Every value of a header, in the order received; values that are not
+    /// visible ASCII show as `<non-ASCII>` (use [`TestResponse::headers`]
+    /// for their raw bytes).
+    pub fn header_all(&self, name: &str) -> Vec<&str> {
+        self.headers()
+            .get_all(name)
+            .iter()
+            .map(|v| v.to_str().unwrap_or("<non-ASCII>"))
+            .collect()
+    }
+    /// The raw body bytes.
+    pub fn bytes(&self) -> &Bytes {
+        self.response.body()
+    }
+    /// The body as UTF-8 text; fails the test, with the full context, if it
+    /// is not UTF-8 (use [`TestResponse::bytes`] for binary bodies).
+    #[track_caller]
+    pub fn text(&self) -> &str {
+        match std::str::from_utf8(self.bytes()) {
+            Ok(text) => text,
+            Err(e) => self.fail("body is UTF-8 text", "UTF-8 text", &format!("not UTF-8: {e}")),
+        }
+    }
+    /// The body deserialized from JSON; fails the test, with the full
+    /// context, if it does not parse as `T`.
+    #[track_caller]
+    pub fn json<T: DeserializeOwned>(&self) -> T {
+        match serde_json::from_slice(self.bytes()) {
+            Ok(value) => value,
+            Err(e) => self.fail(
+                "body parses as JSON",
+                std::any::type_name::<T>(),
+                &format!("{e}"),
+            ),
+        }
+    }
+
+    /// Asserts the status code.
+    #[track_caller]
+    pub fn assert_status(&self, expected: impl IntoStatus) -> &Self {
+        let Some(expected) = expected.into_status() else {
+            self.fail("status", "a valid status code (100-999)", "an invalid number was passed to assert_status")
+        };
+        if self.status() != expected {
+            self.fail("status", &expected.to_string(), &self.status().to_string());
+        }
+        self
+    }
+
+    /// Asserts that a header is present exactly once with this value.
+    #[track_caller]
+    pub fn assert_header(&self, name: &str, expected: &str) -> &Self {
+        let all = self.header_all(name);
+        if all != [expected] {
+            self.fail(
+                &format!("header `{name}`"),
+                &format!("{expected:?} (once)"),
+                &describe_values(&all),
+            );
+        }
+        self
+    }
+
+    /// Asserts every value of a repeated header, in order.
+    #[track_caller]
+    pub fn assert_header_all(&self, name: &str, expected: &[&str]) -> &Self {
+        let all = self.header_all(name);
+        if all != expected {
+            self.fail(
+                &format!("all values of header `{name}`"),
+                &describe_values(expected),
+                &describe_values(&all),
+            );
+        }
+        self
+    }
+
+    /// Asserts that a header is absent.
+    #[track_caller]
+    pub fn assert_no_header(&self, name: &str) -> &Self {
+        let all = self.header_all(name);
+        if !all.is_empty() {
+            self.fail(&format!("header `{name}`"), "absent", &describe_values(&all));
+        }
+        self
+    }
+
+    /// Asserts that the body is JSON equal to `expected`.
+    #[track_caller]
+    pub fn assert_json<T: serde::Serialize + ?Sized>(&self, expected: &T) -> &Self {
+        let expected = match serde_json::to_value(expected) {
+            Ok(v) => v,
+            Err(e) => self.fail("JSON body", "a serializable expected value", &e.to_string()),
+        };
+        let received: serde_json::Value = self.json();
+        if received != expected {
+            self.fail("JSON body", &expected.to_string(), &received.to_string());
+        }
+        self
+    }
+
+    /// Asserts that the body is exactly this text.
+    #[track_caller]
+    pub fn assert_text(&self, expected: &str) -> &Self {
+        if self.bytes().as_ref() != expected.as_bytes() {
+            self.fail("body", &format!("{expected:?}"), &format_body(self.bytes()));
+        }
+        self
+    }
+
+    /// Asserts that the body is exactly these bytes.
+    #[track_caller]
+    pub fn assert_bytes(&self, expected: &[u8]) -> &Self {
+        if self.bytes().as_ref() != expected {
+            let first_difference = self
+                .bytes()
+                .iter()
+                .zip(expected)
+                .position(|(a, b)| a != b)
+                .unwrap_or_else(|| self.bytes().len().min(expected.len()));
+            self.fail(
+                "body bytes",
+                &format!("{} bytes", expected.len()),
+                &format!(
+                    "{} bytes, first difference at offset {first_difference}",
+                    self.bytes().len()
+                ),
+            );
+        }
+        self
+    }
+
+    /// Fails the test with the standard report.
+    #[track_caller]
+    fn fail(&self, what: &str, expected: &str, received: &str) -> ! {
+        panic!("{}", self.report(what, expected, received))
+    }
+
+    /// The failure report printed by every assertion: what was checked,
+    /// expected and received, then the driver, the request and the whole
+    /// response.
+    ///
+    /// ```
+    /// use crossdrive::{DriverResponse, Protocol, TestResponse};
+    /// let r = TestResponse::new("direct", http::Request::new(bytes::Bytes::new()),
+    ///     DriverResponse::new(http::Response::new(bytes::Bytes::new()), Protocol::InProcess));
+    /// assert!(r.report("status", "201", "200 OK").contains("driver: direct (in-process)"));
+    /// ```
+    pub fn report(&self, what: &str, expected: &str, received: &str) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "crossdrive assertion failed: {what}");
+        let _ = writeln!(out, "  expected: {expected}");
+        let _ = writeln!(out, "  received: {received}");
+        let _ = writeln!(out, "driver: {} ({})", self.driver, self.protocol);
+        for note in &self.notes {
+            let _ = writeln!(out, "adapter note: {note}");
+        }
+        let _ = writeln!(out, "request:");
+        let _ = writeln!(out, "  {} {}", self.request.method(), self.request.uri());
+        write_headers(&mut out, self.request.headers());
+        write_body(&mut out, self.request.body());
+        let _ = writeln!(out, "response:");
+        let _ = writeln!(out, "  {}", self.status());
+        write_headers(&mut out, self.headers());
+        write_body(&mut out, self.bytes());
+        out
+    }
+}
+
+impl fmt::Display for TestResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = String::new();
+        let _ = writeln!(out, "{} ({})", self.status(), self.driver);
+        write_headers(&mut out, self.headers());
+        write_body(&mut out, self.bytes());
+        f.write_str(&out)
+    }
+}
+
+fn describe_values(values: &[&str]) -> String {
+    match values {
+        [] => "absent".to_owned(),
+        [one] => format!("{one:?} (once)"),
+        many => format!("{} values {many:?}", many.len()),
+    }
+}
+
+fn write_headers(out: &mut String, headers: &HeaderMap) {
+    for (name, value) in headers {
+        let shown = match value.to_str() {
+            Ok(v) => v.to_owned(),
+            Err(_) => format!("{:?} (non-ASCII bytes)", value.as_bytes()),
+        };
+        let _ = writeln!(out, "  {name}: {shown}");
+    }
+}
+
+fn write_body(out: &mut String, body: &Bytes) {
+    if body.is_empty() {
+        let _ = writeln!(out, "  (empty body)");
+    } else {
+        let _ = writeln!(out, "  body: {}", format_body(body));
+    }
+}
+
+/// A body as a person wants to read it in a failure: text when it is UTF-8,
+/// a hex preview otherwise, abbreviated past [`BODY_PREVIEW`] bytes.
+fn format_body(body: &Bytes) -> String {
+    let shown = &body[..body.len().min(BODY_PREVIEW)];
+    let rest = body.len() - shown.len();
+    let suffix = if rest > 0 {
+        format!(" … ({rest} more bytes, {} in all)", body.len())
+    } else {
+        String::new()
+    };
+    match std::str::from_utf8(shown) {
+        Ok(text) => format!("{text}{suffix}"),
+        Err(_) => {
+            let hex: Vec<String> = shown.iter().take(64).map(|b| format!("{b:02x}")).collect();
+            format!(
+                "<{} bytes, not UTF-8> {}{}",
+                body.len(),
+                hex.join(" "),
+                if body.len() > 64 { " …" } else { "" }
+            )
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! Choosing which drivers run: the `CROSSDRIVE_DRIVERS` environment variable.
+//!
+//! `CROSSDRIVE_DRIVERS` holds a comma-separated list of driver names
+//! (`direct,http1`). Unset or empty means every driver. The test name filter
+//! of `cargo test` works too, since every generated test ends in its
+//! driver's name (`cargo test ::http1`); the variable is for CI matrices and
+//! for selections a name filter cannot express.
+
+/// The environment variable listing the drivers to run.
+pub const DRIVERS_ENV: &str = "CROSSDRIVE_DRIVERS";
+
+/// A parsed driver selection.
+///
+/// ```
+/// use crossdrive::Selection;
+/// let s = Selection::parse("direct, http1", &["direct", "http1", "http2"]).unwrap();
+/// assert!(s.includes("http1"));
+/// assert!(!s.includes("http2"));
+/// assert!(Selection::parse("carrier-pigeon", &["direct"]).unwrap_err().contains("direct"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selection {
+    only: Option<Vec<String>>,
+}
+
+impl Selection {
+    /// Every driver.
+    pub fn all() -> Self {
+        Self { only: None }
+    }
+
+    /// Parses a comma-separated list, checking every name against `known`.
+    pub fn parse(list: &str, known: &[&str]) -> Result<Self, String> {
+        let names: Vec<String> = list
+            .split(',')
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if names.is_empty() {
+            return Ok(Self::all());
+        }
+        if let Some(unknown) = names.iter().find(|n| !known.contains(&n.as_str())) {
+            return Err(format!(
+                "unknown driver `{unknown}` in {DRIVERS_ENV}; the drivers are: {}",
+                known.join(", ")
+            ));
+        }
+        Ok(Self { only: Some(names) })
+    }
+
+    /// Reads [`DRIVERS_ENV`]; unset means every driver.
+    pub fn from_env(known: &[&str]) -> Result<Self, String> {
+        match std::env::var(DRIVERS_ENV) {
+            Ok(list) => Self::parse(&list, known),
+            Err(std::env::VarError::NotPresent) => Ok(Self::all()),
+            Err(std::env::VarError::NotUnicode(_)) => Err(format!(
+                "{DRIVERS_ENV} is not valid UTF-8; set it to a list such as direct,http1"
+            )),
+        }
+    }
+
+    /// True if the driver named `name` should run.
+    pub fn includes(&self, name: &str) -> bool {
+        self.only
+            .as_ref()
+            .is_none_or(|only| only.iter().any(|n| n == name))
+    }
+}

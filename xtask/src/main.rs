@@ -1,0 +1,33 @@
+//! `cargo xtask`: crossdrive's task runner, in the style of rust-analyzer's.
+//!
+//! One module per subcommand, each with a `run`. It has no dependencies, so
+//! it builds in a second; the heavy lifting happens in the bench binary it
+//! launches (`benches/latency.rs`), built in release mode.
+
+mod bench;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  bench [options]   run the cross-adapter latency benchmark and print its tables
+                    (writes target/crossdrive/bench.json and bench.md);
+                    `cargo xtask bench --help` lists its options
+";
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    match args.next().as_deref() {
+        Some("bench") => bench::run(args.collect()),
+        Some("-h" | "--help" | "help") | None => {
+            print!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Some(other) => {
+            eprint!("xtask: unknown command `{other}`\n\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
