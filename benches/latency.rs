@@ -17,7 +17,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use crossdrive::bench::report::{BenchReport, BenchResult, Machine, SCHEMA, rfc3339_now};
-use crossdrive::bench::{Plan, Recorder, install_alloc_probe, measure};
+use crossdrive::bench::{Plan, Recorder, Topology, install_alloc_probe, measure};
 use crossdrive::{Driver, Error};
 use crossdrive_adapters::Kind;
 use crossdrive_fixtures::reference;
@@ -97,6 +97,10 @@ struct Args {
     /// Where to write bench.json and bench.md (default target/crossdrive).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Thread placement: same-thread (client and server on one runtime) or
+    /// cross-thread (server on its own runtime thread).
+    #[arg(long, default_value = "same-thread")]
+    topology: Topology,
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -118,10 +122,26 @@ fn main() -> ExitCode {
 
 fn run(args: &Args) -> Result<(), String> {
     install_alloc_probe(counting::snapshot);
-    let kinds = select(&args.drivers, Kind::ALL, |k| k.name(), "driver", &Kind::names())?;
+    let kinds = select(
+        &args.drivers,
+        Kind::ALL,
+        |k| k.name(),
+        "driver",
+        &Kind::names(),
+    )?;
     let scenario_names: Vec<&str> = Scenario::ALL.iter().map(|s| s.name()).collect();
-    let scenarios = select(&args.scenarios, Scenario::ALL, |s| s.name(), "scenario", &scenario_names)?;
-    let mut plan = if args.quick { Plan::quick() } else { Plan::full() };
+    let scenarios = select(
+        &args.scenarios,
+        Scenario::ALL,
+        |s| s.name(),
+        "scenario",
+        &scenario_names,
+    )?;
+    let mut plan = if args.quick {
+        Plan::quick()
+    } else {
+        Plan::full()
+    };
     if let Some(samples) = args.samples {
         if samples == 0 {
             return Err("--samples must be at least 1".into());
@@ -146,9 +166,14 @@ fn run(args: &Args) -> Result<(), String> {
         .flat_map(|s| kinds.iter().map(move |k| (*s, *k)))
         .enumerate()
     {
-        eprint!("\r[{:>3}/{total}] {:<24} {:<12}", i + 1, scenario.name(), kind.name());
+        eprint!(
+            "\r[{:>3}/{total}] {:<24} {:<12}",
+            i + 1,
+            scenario.name(),
+            kind.name()
+        );
         let row = runtime
-            .block_on(cell(scenario, kind, round))
+            .block_on(cell(scenario, kind, round, args.topology))
             .map_err(|e| format!("{} on {}: {e}", scenario.name(), kind.name()))?;
         results.push(row);
     }
@@ -159,7 +184,7 @@ fn run(args: &Args) -> Result<(), String> {
         machine: Machine::current(),
         git: git_commit(),
         started,
-        topology: "same-thread".to_owned(),
+        topology: args.topology.as_str().to_owned(),
         results,
     };
     let markdown = report.to_markdown();
@@ -177,9 +202,14 @@ fn run(args: &Args) -> Result<(), String> {
 }
 
 /// One scenario through one driver and its floor, in alternating rounds.
-async fn cell(scenario: Scenario, kind: Kind, round: Plan) -> Result<BenchResult, Error> {
-    let driver = kind.connect(reference::app())?;
-    let floor = kind.floor(reference::app())?;
+async fn cell(
+    scenario: Scenario,
+    kind: Kind,
+    round: Plan,
+    topology: Topology,
+) -> Result<BenchResult, Error> {
+    let pair = kind.bench_pair(reference::app(), reference::app(), topology)?;
+    let (driver, floor) = (pair.driver, pair.floor);
     let protocol = observed_protocol(&*driver).await?;
     let driver_ready = scenario.prepare(&*driver).await?;
     let floor_ready = scenario.prepare(&floor).await?;
@@ -233,15 +263,17 @@ fn select<T: Copy>(
     wanted
         .iter()
         .map(|w| {
-            all.iter().copied().find(|t| name(t) == w).ok_or_else(|| {
-                format!("unknown {what} `{w}`; choose from: {}", known.join(", "))
-            })
+            all.iter()
+                .copied()
+                .find(|t| name(t) == w)
+                .ok_or_else(|| format!("unknown {what} `{w}`; choose from: {}", known.join(", ")))
         })
         .collect()
 }
 
 fn default_out() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from);
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from);
     target.join("crossdrive")
 }
 

@@ -20,6 +20,9 @@ use crossdrive::{BoxFuture, Driver, DriverResponse, Error, ErrorKind, Protocol};
 use http::{Request, Response};
 use tower::ServiceExt;
 
+use crate::floor::{BenchPair, Floor};
+use crossdrive::bench::Topology;
+
 /// The default per-request timeout of every crossdrive driver.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -84,6 +87,20 @@ impl Direct {
 /// Builds the `direct` driver for `app`; the entry in the driver table.
 pub fn connect(app: Router) -> Result<std::sync::Arc<dyn Driver>, Error> {
     Ok(std::sync::Arc::new(Direct::new(app)))
+}
+
+/// The `direct` driver and its `raw-oneshot` floor; the bench entry in the
+/// driver table. In-process calls have no threads to place, so the
+/// topology changes nothing.
+pub fn bench_pair(
+    driver_app: Router,
+    floor_app: Router,
+    _topology: Topology,
+) -> Result<BenchPair, Error> {
+    Ok(BenchPair {
+        driver: std::sync::Arc::new(Direct::new(driver_app)),
+        floor: Floor::RawOneshot(floor_app),
+    })
 }
 
 impl Driver for Direct {

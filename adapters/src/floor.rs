@@ -37,9 +37,12 @@ impl Floor {
     }
 }
 
-/// The floor of the `direct` driver; the entry in the driver table.
-pub fn raw_oneshot(app: Router) -> Result<Floor, Error> {
-    Ok(Floor::RawOneshot(app))
+/// A driver and its floor, ready for one bench cell.
+pub struct BenchPair {
+    /// The driver under test.
+    pub driver: std::sync::Arc<dyn crossdrive::Driver>,
+    /// Its floor, over a separate app instance.
+    pub floor: Floor,
 }
 
 impl Exchange for Floor {

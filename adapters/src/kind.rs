@@ -12,11 +12,17 @@ use std::sync::Arc;
 use axum::Router;
 use crossdrive::{Driver, Error};
 
-use crate::floor::Floor;
+use crate::floor::BenchPair;
+use crossdrive::bench::Topology;
 
 /// Calls `$callback! { [$args] { entry } { entry } ... }` with one entry per
 /// driver. Each entry is `{ ident: .., variant: .., name: "..", about: "..",
-/// connect: path, floor: path }`.
+/// connect: path, bench: path }`:
+/// `connect` builds the driver for tests (`fn(Router) -> Result<Arc<dyn
+/// Driver>, Error>`); `bench` builds the driver and its floor for a bench
+/// cell (`fn(Router, Router, Topology) -> Result<BenchPair, Error>`), called
+/// inside the bench's runtime so servers can share it in the same-thread
+/// topology.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! driver_table {
@@ -28,7 +34,7 @@ macro_rules! driver_table {
                 name: "direct",
                 about: "the app called in-process with `oneshot`: no socket, no serialization",
                 connect: $crate::direct::connect,
-                floor: $crate::floor::raw_oneshot,
+                bench: $crate::direct::bench_pair,
             }
         }
     };
@@ -41,7 +47,7 @@ macro_rules! define_kinds {
         name: $name:literal,
         about: $about:literal,
         connect: $connect:path,
-        floor: $floor:path,
+        bench: $bench:path,
     })*) => {
         /// Every driver crossdrive ships, generated from the driver table.
         ///
@@ -80,9 +86,10 @@ macro_rules! define_kinds {
                 match self { $(Kind::$variant => $connect(app),)* }
             }
 
-            /// Builds this driver's bench floor over an app instance.
-            pub fn floor(self, app: Router) -> Result<Floor, Error> {
-                match self { $(Kind::$variant => $floor(app),)* }
+            /// Builds this driver and its bench floor, each over its own
+            /// app instance, in `topology`; call it inside the bench's runtime.
+            pub fn bench_pair(self, driver_app: Router, floor_app: Router, topology: Topology) -> Result<BenchPair, Error> {
+                match self { $(Kind::$variant => $bench(driver_app, floor_app, topology),)* }
             }
         }
     };

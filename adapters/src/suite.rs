@@ -67,11 +67,15 @@ where
         Ok(rt) => rt,
         Err(e) => panic!("crossdrive: cannot build the test's tokio runtime ({e})"),
     };
-    let driver = match kind.connect(app()) {
-        Ok(driver) => driver,
-        Err(e) => panic!("crossdrive: cannot start the `{kind}` driver for {test}: {e}"),
-    };
-    runtime.block_on(body(Client::from_arc(driver)));
+    // Connected inside the runtime, so drivers may use the test's runtime
+    // context while starting (their servers still live on their own threads).
+    runtime.block_on(async {
+        let driver = match kind.connect(app()) {
+            Ok(driver) => driver,
+            Err(e) => panic!("crossdrive: cannot start the `{kind}` driver for {test}: {e}"),
+        };
+        body(Client::from_arc(driver)).await;
+    });
 }
 
 /// Turns each `async fn name(client) { ... }` into a module `name` with one

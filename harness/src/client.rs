@@ -90,7 +90,9 @@ impl Client {
     /// methods such as `PURGE`.
     pub fn method(&self, method: &str, uri: impl AsRef<str>) -> RequestBuilder {
         let parsed = Method::from_bytes(method.as_bytes()).map_err(|e| {
-            format!("`{method}` is not a valid HTTP method ({e}); use an RFC 9110 token such as PURGE")
+            format!(
+                "`{method}` is not a valid HTTP method ({e}); use an RFC 9110 token such as PURGE"
+            )
         });
         RequestBuilder::new(self.clone(), parsed, uri.as_ref())
     }
@@ -269,7 +271,9 @@ impl RequestBuilder {
             self.headers.remove(&name);
             self.header(name, value)
         } else {
-            self.fail("invalid header name; header names are ASCII tokens such as x-request-id".into());
+            self.fail(
+                "invalid header name; header names are ASCII tokens such as x-request-id".into(),
+            );
             self
         }
     }
@@ -343,7 +347,10 @@ impl RequestBuilder {
     }
 
     fn split(self) -> Result<(Client, Request<Bytes>), Error> {
-        let uri: Uri = self.target.parse().unwrap_or_else(|_| Uri::from_static("/"));
+        let uri: Uri = self
+            .target
+            .parse()
+            .unwrap_or_else(|_| Uri::from_static("/"));
         if let Some(cause) = self.error {
             return Err(Error::new(
                 ErrorKind::InvalidRequest,

@@ -56,7 +56,9 @@ pub async fn guarded<F: Future>(limit: Duration, work: F) -> Result<F::Output, I
         match catch_unwind(AssertUnwindSafe(|| work.as_mut().poll(cx))) {
             Ok(Poll::Ready(output)) => return Poll::Ready(Ok(output)),
             Ok(Poll::Pending) => {}
-            Err(payload) => return Poll::Ready(Err(Interrupted::Panicked(panic_message(&*payload)))),
+            Err(payload) => {
+                return Poll::Ready(Err(Interrupted::Panicked(panic_message(&*payload))));
+            }
         }
         let timer = timer.get_or_insert_with(|| sleep(limit));
         match timer.as_mut().poll(cx) {

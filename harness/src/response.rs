@@ -120,7 +120,11 @@ impl TestResponse {
     pub fn text(&self) -> &str {
         match std::str::from_utf8(self.bytes()) {
             Ok(text) => text,
-            Err(e) => self.fail("body is UTF-8 text", "UTF-8 text", &format!("not UTF-8: {e}")),
+            Err(e) => self.fail(
+                "body is UTF-8 text",
+                "UTF-8 text",
+                &format!("not UTF-8: {e}"),
+            ),
         }
     }
     /// The body deserialized from JSON; fails the test, with the full
@@ -141,7 +145,11 @@ impl TestResponse {
     #[track_caller]
     pub fn assert_status(&self, expected: impl IntoStatus) -> &Self {
         let Some(expected) = expected.into_status() else {
-            self.fail("status", "a valid status code (100-999)", "an invalid number was passed to assert_status")
+            self.fail(
+                "status",
+                "a valid status code (100-999)",
+                "an invalid number was passed to assert_status",
+            )
         };
         if self.status() != expected {
             self.fail("status", &expected.to_string(), &self.status().to_string());
@@ -182,7 +190,11 @@ impl TestResponse {
     pub fn assert_no_header(&self, name: &str) -> &Self {
         let all = self.header_all(name);
         if !all.is_empty() {
-            self.fail(&format!("header `{name}`"), "absent", &describe_values(&all));
+            self.fail(
+                &format!("header `{name}`"),
+                "absent",
+                &describe_values(&all),
+            );
         }
         self
     }

@@ -13,7 +13,15 @@ pub(crate) fn run(args: Vec<String>) -> ExitCode {
     let root = workspace_root();
     let status = Command::new(cargo)
         .current_dir(&root)
-        .args(["bench", "--quiet", "--package", "crossdrive-suite", "--bench", "latency", "--"])
+        .args([
+            "bench",
+            "--quiet",
+            "--package",
+            "crossdrive-suite",
+            "--bench",
+            "latency",
+            "--",
+        ])
         .args(&args)
         .status();
     match status {

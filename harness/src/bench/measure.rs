@@ -104,7 +104,10 @@ impl Stopwatch {
     pub fn stop(self) -> Sample {
         let elapsed = self.start.elapsed();
         let (allocs, bytes) = match (self.allocs, alloc_snapshot()) {
-            (Some(a), Some(b)) => (b.allocs.saturating_sub(a.allocs), b.bytes.saturating_sub(a.bytes)),
+            (Some(a), Some(b)) => (
+                b.allocs.saturating_sub(a.allocs),
+                b.bytes.saturating_sub(a.bytes),
+            ),
             _ => (0, 0),
         };
         Sample {

@@ -20,6 +20,10 @@
 mod exchange;
 mod measure;
 pub mod report;
+mod topology;
 
 pub use exchange::Exchange;
-pub use measure::{AllocSnapshot, Plan, Recorder, Sample, Stats, Stopwatch, install_alloc_probe, measure};
+pub use measure::{
+    AllocSnapshot, Plan, Recorder, Sample, Stats, Stopwatch, install_alloc_probe, measure,
+};
+pub use topology::Topology;

@@ -167,7 +167,9 @@ impl BenchReport {
             ));
         }
         serde_json::from_value(value).map_err(|e| {
-            format!("bench report does not match {SCHEMA} ({e}); regenerate it with `cargo xtask bench`")
+            format!(
+                "bench report does not match {SCHEMA} ({e}); regenerate it with `cargo xtask bench`"
+            )
         })
     }
 
@@ -220,7 +222,10 @@ impl BenchReport {
             self.started,
             self.topology
         );
-        let _ = writeln!(out, "p50 latency in µs (ratio to the driver's floor, same run)\n");
+        let _ = writeln!(
+            out,
+            "p50 latency in µs (ratio to the driver's floor, same run)\n"
+        );
         header(&mut out, &drivers);
         for scenario in &scenarios {
             let _ = write!(out, "| {scenario} |");
@@ -256,7 +261,10 @@ impl BenchReport {
             }
             out.push('\n');
         }
-        let _ = writeln!(out, "\nFloors (the minimum for the same transport, measured in the same run):\n");
+        let _ = writeln!(
+            out,
+            "\nFloors (the minimum for the same transport, measured in the same run):\n"
+        );
         let mut floors: Vec<(&str, &str, &str)> = Vec::new();
         for r in &self.results {
             let entry = (r.driver.as_str(), r.floor.as_str(), r.protocol.as_str());
