@@ -17,9 +17,9 @@
 
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::{Pin, pin};
+use std::pin::Pin;
 use std::sync::OnceLock;
-use std::task::Poll;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::time::Sleep;
@@ -49,24 +49,45 @@ pub enum Interrupted {
 /// );
 /// # });
 /// ```
-pub async fn guarded<F: Future>(limit: Duration, work: F) -> Result<F::Output, Interrupted> {
-    let mut work = pin!(work);
-    let mut timer: Option<Pin<Box<Sleep>>> = None;
-    std::future::poll_fn(|cx| {
-        match catch_unwind(AssertUnwindSafe(|| work.as_mut().poll(cx))) {
+pub fn guarded<F: Future>(limit: Duration, work: F) -> Guarded<F> {
+    Guarded {
+        work,
+        limit,
+        timer: None,
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future returned by [`guarded`].
+    #[must_use = "futures do nothing unless awaited"]
+    pub struct Guarded<F> {
+        #[pin]
+        work: F,
+        limit: Duration,
+        timer: Option<Pin<Box<Sleep>>>,
+    }
+}
+
+impl<F: Future> Future for Guarded<F> {
+    type Output = Result<F::Output, Interrupted>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let work = this.work;
+        match catch_unwind(AssertUnwindSafe(|| work.poll(cx))) {
             Ok(Poll::Ready(output)) => return Poll::Ready(Ok(output)),
             Ok(Poll::Pending) => {}
             Err(payload) => {
                 return Poll::Ready(Err(Interrupted::Panicked(panic_message(&*payload))));
             }
         }
-        let timer = timer.get_or_insert_with(|| sleep(limit));
+        let limit = *this.limit;
+        let timer = this.timer.get_or_insert_with(|| sleep(limit));
         match timer.as_mut().poll(cx) {
             Poll::Ready(()) => Poll::Ready(Err(Interrupted::TimedOut(limit))),
             Poll::Pending => Poll::Pending,
         }
-    })
-    .await
+    }
 }
 
 /// A sleep that works from any executor: tokio's own timer when the caller
@@ -118,8 +139,10 @@ fn timer_runtime() -> &'static tokio::runtime::Handle {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::pin::pin;
     use std::sync::Arc;
-    use std::task::{Context, Wake, Waker};
+    use std::task::Wake;
+    use std::task::Waker;
 
     struct Unpark(std::thread::Thread);
     impl Wake for Unpark {
