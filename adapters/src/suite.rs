@@ -1,14 +1,19 @@
 //! Write once, run on every driver: the [`suite!`](crate::suite) macro and
 //! the runner behind each test it generates.
 //!
-//! ```ignore
+//! ```
+//! fn app() -> axum::Router {
+//!     axum::Router::new().route("/todos", axum::routing::post(|| async { axum::http::StatusCode::CREATED }))
+//! }
+//!
 //! crossdrive_adapters::suite! {
-//!     app = my_crate::app;
+//!     app = app;
 //!
 //!     async fn create_then_read(client) {
-//!         client.post("/todos").json(&json!({"title": "x"})).await.assert_status(201);
+//!         client.post("/todos").json(&serde_json::json!({"title": "x"})).await.assert_status(201);
 //!     }
 //! }
+//! # fn main() {}
 //! ```
 //!
 //! expands (like hyper's `t!` matrix) to a module per test body with one
@@ -85,14 +90,20 @@ where
 /// Attributes written above a body (`#[ignore]`, `#[should_panic]`, docs)
 /// are copied onto each of its tests.
 ///
-/// ```ignore
-/// crossdrive_adapters::suite! {
-///     app = crossdrive_fixtures::reference::app;
+/// ```
+/// fn app() -> axum::Router {
+///     axum::Router::new().route("/hello", axum::routing::get(|| async { "hi" }))
+/// }
 ///
+/// crossdrive_adapters::suite! {
+///     app = app;
+///
+///     #[doc = "copied onto hello_answers_200::direct and its siblings"]
 ///     async fn hello_answers_200(client) {
 ///         client.get("/hello").await.assert_status(200);
 ///     }
 /// }
+/// # fn main() {}
 /// ```
 #[macro_export]
 macro_rules! suite {
