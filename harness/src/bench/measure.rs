@@ -137,6 +137,7 @@ pub struct Recorder {
     total: Duration,
     allocs: u64,
     bytes: u64,
+    raw: Option<Vec<u64>>,
 }
 
 impl Default for Recorder {
@@ -156,6 +157,33 @@ impl Recorder {
             total: Duration::ZERO,
             allocs: 0,
             bytes: 0,
+            raw: None,
+        }
+    }
+
+    /// A recorder that also keeps every sample's duration, in nanoseconds
+    /// and in order, for `--raw` output.
+    pub fn keeping_raw() -> Self {
+        Self {
+            raw: Some(Vec::new()),
+            ..Self::new()
+        }
+    }
+
+    /// Every recorded duration in nanoseconds, if this recorder keeps them.
+    pub fn raw(&self) -> Option<&[u64]> {
+        self.raw.as_deref()
+    }
+
+    /// Adds another recorder's samples to this one.
+    pub fn merge(&mut self, other: &Recorder) {
+        // Both histograms share bounds, so adding cannot fail.
+        let _ = self.histogram.add(&other.histogram);
+        self.total += other.total;
+        self.allocs += other.allocs;
+        self.bytes += other.bytes;
+        if let (Some(mine), Some(theirs)) = (&mut self.raw, &other.raw) {
+            mine.extend_from_slice(theirs);
         }
     }
 
@@ -163,6 +191,9 @@ impl Recorder {
     pub fn record(&mut self, sample: Sample) {
         let nanos = u64::try_from(sample.elapsed.as_nanos()).unwrap_or(u64::MAX);
         self.histogram.saturating_record(nanos.max(1));
+        if let Some(raw) = &mut self.raw {
+            raw.push(nanos);
+        }
         self.total += sample.elapsed;
         self.allocs += sample.allocs;
         self.bytes += sample.bytes;

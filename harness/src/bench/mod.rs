@@ -17,9 +17,11 @@
 //! on the same thread topology, so drift on a noisy machine hits both alike
 //! and the ratio driver/floor stays meaningful when absolute times do not.
 
+pub mod compare;
 mod exchange;
 mod measure;
 pub mod report;
+pub mod sla;
 mod topology;
 
 pub use exchange::Exchange;

@@ -6,7 +6,6 @@
 //! is rendered from the JSON alone, so a saved report renders the same
 //! table later.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
@@ -32,6 +31,38 @@ pub struct BenchReport {
     pub topology: String,
     /// One row per scenario and driver.
     pub results: Vec<BenchResult>,
+    /// Load-mode rows (`--concurrency`), one per driver and concurrency.
+    #[serde(default)]
+    pub load: Vec<LoadResult>,
+}
+
+/// Throughput and latency of one driver under concurrent load.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoadResult {
+    /// The scenario driven under load.
+    pub scenario: String,
+    /// Driver name.
+    pub driver: String,
+    /// Requests in flight at once.
+    pub concurrency: u32,
+    /// How the concurrency is realised: `connections` (socket drivers: one
+    /// client connection per worker to the shared server) or `tasks`
+    /// (in-process drivers: concurrent tasks on the runtime).
+    pub mode: String,
+    /// Requests completed.
+    pub requests: u64,
+    /// Wall time of the load run, seconds.
+    pub seconds: f64,
+    /// Requests per second over the run.
+    pub throughput_rps: f64,
+    /// Median latency per request.
+    pub p50_us: f64,
+    /// 95th percentile.
+    pub p95_us: f64,
+    /// 99th percentile.
+    pub p99_us: f64,
+    /// Slowest request.
+    pub max_us: f64,
 }
 
 /// The machine a report was measured on.
@@ -108,6 +139,21 @@ pub struct BenchResult {
     /// Samples recorded for the floor.
     #[serde(default)]
     pub floor_samples: u64,
+    /// Run-to-run spread of the driver's p50 across the cell's rounds, in
+    /// percent of the median: the noise a comparison must exceed.
+    #[serde(default)]
+    pub spread_pct: f64,
+    /// True when the machine was too noisy for this cell to be trusted
+    /// (spread or p99/p50 too high, even after a repeat).
+    #[serde(default)]
+    pub noisy: bool,
+    /// How many times the cell was measured (repeats for noise).
+    #[serde(default = "one")]
+    pub runs: u32,
+}
+
+fn one() -> u32 {
+    1
 }
 
 impl BenchResult {
@@ -137,6 +183,9 @@ impl BenchResult {
             floor_p50_us: floor_stats.p50_us,
             floor_p99_us: floor_stats.p99_us,
             floor_samples: floor_stats.samples,
+            spread_pct: 0.0,
+            noisy: false,
+            runs: 1,
         }
     }
 
@@ -200,17 +249,19 @@ impl BenchReport {
         seen
     }
 
-    /// The Markdown report: a p50 table (cells `p50 µs (ratio× floor)`), a
-    /// tail table (p95 / p99) with allocations, and the legend saying what
-    /// the floors are.
+    /// The row for one scenario and driver.
+    pub fn cell(&self, scenario: &str, driver: &str) -> Option<&BenchResult> {
+        self.results
+            .iter()
+            .find(|r| r.scenario == scenario && r.driver == driver)
+    }
+
+    /// The Markdown report: a p50 table (cells `p50 (ratio× floor)`), a
+    /// tail table (p95 / p99, allocations, samples), the load table when
+    /// there is one, and the legend saying what the floors are.
     pub fn to_markdown(&self) -> String {
         let drivers = self.drivers();
         let scenarios = self.scenarios();
-        let cell: BTreeMap<(&str, &str), &BenchResult> = self
-            .results
-            .iter()
-            .map(|r| ((r.scenario.as_str(), r.driver.as_str()), r))
-            .collect();
         let mut out = String::new();
         let _ = writeln!(
             out,
@@ -224,58 +275,150 @@ impl BenchReport {
         );
         let _ = writeln!(
             out,
-            "p50 latency in µs (ratio to the driver's floor, same run)\n"
+            "p50 latency in µs (ratio to the driver's floor, measured in the same run)\n"
         );
-        header(&mut out, &drivers);
-        for scenario in &scenarios {
-            let _ = write!(out, "| {scenario} |");
-            for driver in &drivers {
-                match cell.get(&(*scenario, *driver)) {
-                    Some(r) => {
-                        let _ = write!(out, " {} ({:.2}×) |", us(r.p50_us), r.ratio());
-                    }
-                    None => out.push_str(" — |"),
-                }
+        self.table(&mut out, &drivers, &scenarios, |r| {
+            let mark = if r.noisy { " †" } else { "" };
+            format!("{} ({:.2}×){mark}", us(r.p50_us), r.ratio())
+        });
+        let _ = writeln!(
+            out,
+            "\np95 / p99 in µs · allocations and bytes per request · samples\n"
+        );
+        self.table(&mut out, &drivers, &scenarios, |r| {
+            let allocs = match (r.allocs_per_op, r.bytes_per_op) {
+                (Some(a), Some(b)) => format!("{a:.0} allocs {}", bytes(b)),
+                _ => "allocs n/a".to_owned(),
+            };
+            format!(
+                "{} / {} · {allocs} · n={}",
+                us(r.p95_us),
+                us(r.p99_us),
+                r.samples
+            )
+        });
+        if !self.load.is_empty() {
+            let _ = writeln!(out, "\nUnder load (`--concurrency`)\n");
+            out.push_str(
+                "| scenario | driver | concurrency | mode | requests | req/s | p50 µs | p99 µs |\n",
+            );
+            out.push_str("|---|---|---:|---|---:|---:|---:|---:|\n");
+            for l in &self.load {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} | {:.0} | {} | {} |",
+                    l.scenario,
+                    l.driver,
+                    l.concurrency,
+                    l.mode,
+                    l.requests,
+                    l.throughput_rps,
+                    us(l.p50_us),
+                    us(l.p99_us)
+                );
             }
-            out.push('\n');
-        }
-        let _ = writeln!(out, "\np95 / p99 in µs, allocations per request\n");
-        header(&mut out, &drivers);
-        for scenario in &scenarios {
-            let _ = write!(out, "| {scenario} |");
-            for driver in &drivers {
-                match cell.get(&(*scenario, *driver)) {
-                    Some(r) => {
-                        let allocs = r
-                            .allocs_per_op
-                            .map_or_else(|| "n/a".to_owned(), |a| format!("{a:.0}"));
-                        let _ = write!(
-                            out,
-                            " {} / {}, {allocs} allocs |",
-                            us(r.p95_us),
-                            us(r.p99_us)
-                        );
-                    }
-                    None => out.push_str(" — |"),
-                }
-            }
-            out.push('\n');
         }
         let _ = writeln!(
             out,
-            "\nFloors (the minimum for the same transport, measured in the same run):\n"
+            "\nFloors (the least the same transport can cost, measured beside each driver):\n"
         );
         let mut floors: Vec<(&str, &str, &str)> = Vec::new();
         for r in &self.results {
-            let entry = (r.driver.as_str(), r.floor.as_str(), r.protocol.as_str());
-            if !floors.iter().any(|(d, _, _)| *d == entry.0) {
-                floors.push(entry);
+            if !floors.iter().any(|(d, _, _)| *d == r.driver) {
+                floors.push((r.driver.as_str(), r.floor.as_str(), r.protocol.as_str()));
             }
         }
         for (driver, floor, protocol) in floors {
             let _ = writeln!(out, "- `{driver}` ({protocol}): floor `{floor}`");
         }
+        if self.results.iter().any(|r| r.noisy) {
+            let _ = writeln!(
+                out,
+                "\n† noisy: the cell's p50 moved more than {NOISY_SPREAD_PCT}% between rounds or its \
+                 p99 exceeded {NOISY_TAIL_RATIO}× its p50, even after a repeat; rerun on a quieter machine before acting on it."
+            );
+        }
         out
+    }
+
+    fn table(
+        &self,
+        out: &mut String,
+        drivers: &[&str],
+        scenarios: &[&str],
+        cell: impl Fn(&BenchResult) -> String,
+    ) {
+        header(out, drivers);
+        for scenario in scenarios {
+            let _ = write!(out, "| {scenario} |");
+            for driver in drivers {
+                match self.cell(scenario, driver) {
+                    Some(r) => {
+                        let _ = write!(out, " {} |", cell(r));
+                    }
+                    None => out.push_str(" — |"),
+                }
+            }
+            out.push('\n');
+        }
+    }
+
+    /// One CSV row per scenario and driver, with a header line.
+    ///
+    /// ```
+    /// # use crossdrive::bench::report::*;
+    /// let report = BenchReport {
+    ///     schema: SCHEMA.into(), git: "abc".into(), started: "now".into(),
+    ///     topology: "same-thread".into(), results: vec![], load: vec![],
+    ///     machine: Machine { os: "linux".into(), cpus: 2, cpu_model: "x".into() },
+    /// };
+    /// assert!(report.to_csv().starts_with("scenario,driver,protocol,samples,p50_us"));
+    /// ```
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from(
+            "scenario,driver,protocol,samples,p50_us,p95_us,p99_us,max_us,mean_us,ops_per_sec,\
+             allocs_per_op,bytes_per_op,floor,floor_p50_us,ratio,spread_pct,noisy\n",
+        );
+        let opt = |v: Option<f64>| v.map_or_else(String::new, |v| format!("{v:.2}"));
+        for r in &self.results {
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{:.3},{:.3},{:.3},{:.3},{:.3},{:.1},{},{},{},{:.3},{:.3},{:.1},{}",
+                r.scenario,
+                r.driver,
+                r.protocol,
+                r.samples,
+                r.p50_us,
+                r.p95_us,
+                r.p99_us,
+                r.max_us,
+                r.mean_us,
+                r.ops_per_sec,
+                opt(r.allocs_per_op),
+                opt(r.bytes_per_op),
+                r.floor,
+                r.floor_p50_us,
+                r.ratio(),
+                r.spread_pct,
+                r.noisy
+            );
+        }
+        out
+    }
+}
+
+/// A cell whose p50 moves more than this between rounds (percent) is noisy.
+pub const NOISY_SPREAD_PCT: f64 = 25.0;
+/// A cell whose p99 exceeds this multiple of its p50 is noisy.
+pub const NOISY_TAIL_RATIO: f64 = 20.0;
+
+fn bytes(b: f64) -> String {
+    if b >= 1024.0 * 1024.0 {
+        format!("{:.1} MiB", b / (1024.0 * 1024.0))
+    } else if b >= 1024.0 {
+        format!("{:.1} KiB", b / 1024.0)
+    } else {
+        format!("{b:.0} B")
     }
 }
 
