@@ -38,6 +38,8 @@ pub(crate) struct CellPlan {
     /// A test-only delay added to every timed driver exchange
     /// (`CROSSDRIVE_BENCH_SLOW`), to prove the regression gate works.
     pub(crate) slow: Option<Duration>,
+    /// Measure a noisy cell once more (off for --quick, which only flags).
+    pub(crate) repeat_noisy: bool,
 }
 
 /// Measures a cell, repeating it once if the machine was noisy.
@@ -47,7 +49,7 @@ pub(crate) async fn measure_cell(
     plan: CellPlan,
 ) -> Result<Measured, Error> {
     let mut best = run_once(scenario, kind, plan).await?;
-    if is_noisy(&best.row) {
+    if plan.repeat_noisy && is_noisy(&best.row) {
         let again = run_once(scenario, kind, plan).await?;
         if again.row.spread_pct < best.row.spread_pct {
             best = again;

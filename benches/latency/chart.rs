@@ -53,6 +53,7 @@ pub(crate) fn render(report: &BenchReport) -> Result<String, String> {
         chart
             .configure_mesh()
             .disable_y_mesh()
+            .x_max_light_lines(1)
             .y_labels(scenarios.len() * 2 + 1)
             .y_label_formatter(&|y| {
                 // Label each band at its middle only.

@@ -323,6 +323,7 @@ fn latency_plan(args: &Args) -> Result<CellPlan, Failure> {
         topology: args.topology,
         keep_raw: args.raw,
         slow: None,
+        repeat_noisy: !args.quick,
     })
 }
 
