@@ -27,10 +27,18 @@ fn the_csv_has_one_row_per_scenario_and_driver() {
 fn the_json_carries_every_documented_field_with_its_type() {
     let value: serde_json::Value = serde_json::from_str(&fixed().to_json()).unwrap();
     assert_eq!(value["schema"], "crossdrive.bench.v1");
-    for (field, kind) in [("os", "string"), ("cpus", "number"), ("cpu_model", "string")] {
+    for (field, kind) in [
+        ("os", "string"),
+        ("cpus", "number"),
+        ("cpu_model", "string"),
+    ] {
         assert_type(&value["machine"][field], kind, &format!("machine.{field}"));
     }
-    for (field, kind) in [("git", "string"), ("started", "string"), ("topology", "string")] {
+    for (field, kind) in [
+        ("git", "string"),
+        ("started", "string"),
+        ("topology", "string"),
+    ] {
         assert_type(&value[field], kind, field);
     }
     let results = value["results"].as_array().expect("results is an array");
@@ -55,7 +63,9 @@ fn the_json_carries_every_documented_field_with_its_type() {
         }
         let scenario = row["scenario"].as_str().unwrap();
         assert!(
-            scenario.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+            scenario
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
             "scenario names are snake_case: {scenario}"
         );
     }
@@ -74,7 +84,10 @@ fn assert_type(value: &serde_json::Value, kind: &str, field: &str) {
 fn a_report_with_another_schema_is_refused_with_what_to_do() {
     let other = FIXED.replace("crossdrive.bench.v1", "crossdrive.bench.v0");
     let error = BenchReport::from_json(&other).unwrap_err();
-    assert!(error.contains("was it written by `cargo xtask bench`"), "{error}");
+    assert!(
+        error.contains("was it written by `cargo xtask bench`"),
+        "{error}"
+    );
     let broken = BenchReport::from_json("{\"schema\": \"crossdrive.bench.v1\"}").unwrap_err();
     assert!(broken.contains("regenerate it"), "{broken}");
 }
@@ -87,14 +100,26 @@ fn a_slower_cell_beyond_threshold_and_noise_is_a_regression_naming_the_cell() {
     let comparison = compare("main", &base, &slow, 10.0);
     let regressed = comparison.regressions();
     assert_eq!(regressed.len(), 1);
-    assert_eq!((regressed[0].scenario.as_str(), regressed[0].driver.as_str()), ("simple_get", "direct"));
-    assert!(comparison.to_markdown().contains("| simple_get | direct | 0.66 | 0.99 | +50.0% |"));
+    assert_eq!(
+        (regressed[0].scenario.as_str(), regressed[0].driver.as_str()),
+        ("simple_get", "direct")
+    );
+    assert!(
+        comparison
+            .to_markdown()
+            .contains("| simple_get | direct | 0.66 | 0.99 | +50.0% |")
+    );
 }
 
 #[test]
 fn an_unchanged_rerun_is_not_a_regression() {
     let comparison = compare("main", &fixed(), &fixed(), 10.0);
-    assert!(comparison.changes.iter().all(|c| c.verdict == Verdict::Unchanged));
+    assert!(
+        comparison
+            .changes
+            .iter()
+            .all(|c| c.verdict == Verdict::Unchanged)
+    );
 }
 
 #[test]
@@ -121,10 +146,19 @@ fn sla_rules_name_the_cells_they_break() {
     let report = fixed();
     let all = Sla::parse("p95<50us").unwrap();
     let broken = all.violations(&report).unwrap();
-    assert_eq!(broken, vec!["crud_cycle on http1: P95 93.0µs breaks `p95<50us`".to_owned()]);
+    assert_eq!(
+        broken,
+        vec!["crud_cycle on http1: P95 93.0µs breaks `p95<50us`".to_owned()]
+    );
     let scoped = Sla::parse("simple_get@http1:p50<10us").unwrap();
     assert_eq!(scoped.violations(&report).unwrap().len(), 1);
-    assert!(Sla::parse("simple_get:p99<1s").unwrap().violations(&report).unwrap().is_empty());
+    assert!(
+        Sla::parse("simple_get:p99<1s")
+            .unwrap()
+            .violations(&report)
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]
@@ -138,8 +172,14 @@ fn sla_rules_with_bad_input_say_what_to_write() {
     ] {
         let error = Sla::parse(rule).unwrap_err();
         assert!(error.contains(expected), "{rule}: {error}");
-        assert!(error.contains("write rules like p95<800us"), "{rule}: {error}");
+        assert!(
+            error.contains("write rules like p95<800us"),
+            "{rule}: {error}"
+        );
     }
-    let typo = Sla::parse("simple_gte:p95<1ms").unwrap().violations(&fixed()).unwrap_err();
+    let typo = Sla::parse("simple_gte:p95<1ms")
+        .unwrap()
+        .violations(&fixed())
+        .unwrap_err();
     assert!(typo.contains("matches no measured cell"), "{typo}");
 }
