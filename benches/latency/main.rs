@@ -476,11 +476,7 @@ fn progress(done: usize, total: usize, scenario: &str, driver: &str) {
         return;
     }
     let width = 30;
-    let filled = if total == 0 {
-        width
-    } else {
-        done * width / total
-    };
+    let filled = (done * width).checked_div(total).unwrap_or(width);
     eprint!(
         "\r[{}{}] {done:>3}/{total} {scenario:<24} {driver:<16}",
         "#".repeat(filled),
