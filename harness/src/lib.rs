@@ -44,9 +44,11 @@
 
 pub mod bench;
 mod client;
+pub mod conformance;
 mod driver;
 mod error;
 pub mod guard;
+pub mod parity;
 mod protocol;
 mod response;
 mod selection;
@@ -61,3 +63,8 @@ pub use selection::{DRIVERS_ENV, Selection};
 // Re-exported so drivers and tests use the exact versions crossdrive speaks.
 pub use bytes;
 pub use http;
+
+#[doc(hidden)]
+pub mod __private {
+    pub use insta;
+}
