@@ -316,3 +316,31 @@ mod declared_broken_driver {
         expect = expectations(),
     }
 }
+
+#[test]
+fn parity_names_the_driver_that_drops_repeated_headers_and_shows_the_diff() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut parity = crossdrive::parity::Parity::new("three_cookies");
+    rt.block_on(async {
+        let direct = || Client::new(Direct::new(crossdrive_fixtures::echo::app()));
+        parity.add(direct().get("/cookies").await);
+        parity.add(direct().get("/cookies").await);
+        parity.add(
+            broken(Bug::DropsRepeatedResponseHeaders)
+                .get("/cookies")
+                .await,
+        );
+    });
+    let message = parity.check().unwrap_err();
+    assert!(
+        message.contains("driver `drops-repeated-headers` diverges from `direct`, `direct`"),
+        "{message}"
+    );
+    assert!(
+        message.contains("-set-cookie: theme=dark; Max-Age=3600; Path=/"),
+        "{message}"
+    );
+}
