@@ -93,7 +93,7 @@ fn fold(headers: &HeaderMap) -> HeaderMap {
 /// Standard base64 with padding; `None` unless the whole body is valid.
 fn base64_decode(body: &[u8]) -> Option<Vec<u8>> {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    if body.is_empty() || body.len() % 4 != 0 {
+    if body.is_empty() || !body.len().is_multiple_of(4) {
         return None;
     }
     let mut out = Vec::new();
