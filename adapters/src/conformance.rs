@@ -22,6 +22,11 @@ use crate::Kind;
 /// to a fresh `app()`, as one test; see [`conformance::run_test`].
 ///
 /// Prints a line and returns if `CROSSDRIVE_DRIVERS` excludes the driver.
+///
+/// ```should_panic
+/// // An app that is not the echo app fails the check, naming it and the driver.
+/// crossdrive_adapters::conformance::run_test("direct", "status_200_is_kept", axum::Router::new);
+/// ```
 pub fn run_test(ident: &str, check: &str, app: fn() -> Router) {
     let Some(kind) = Kind::from_name(ident) else {
         panic!(

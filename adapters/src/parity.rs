@@ -44,6 +44,16 @@ pub fn no_differences(_scenario: &str, _driver: &str) -> Option<String> {
 ///
 /// Panics, as a test should, if a driver cannot be started or
 /// `CROSSDRIVE_DRIVERS` is invalid.
+///
+/// ```
+/// use axum::{Router, routing::get};
+/// use crossdrive_adapters::parity::{collect, no_differences};
+///
+/// fn app() -> Router { Router::new().route("/hello", get(|| async { "hi" })) }
+///
+/// let parity = collect("hello", app, no_differences, |client| async move { client.get("/hello").await });
+/// assert!(parity.check().unwrap().ends_with("\n\nhi\n"));
+/// ```
 pub fn collect<F, Fut>(
     scenario: &str,
     app: fn() -> Router,

@@ -105,6 +105,23 @@ impl Check {
 
     /// Runs the check through `client`, which must be connected to the
     /// echo app; `Err` says what was expected and what was received.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Teapot;
+    /// # impl Driver for Teapot {
+    /// #     fn name(&self) -> &str { "teapot" }
+    /// #     fn send(&self, _: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         Box::pin(async { Ok(DriverResponse::new(
+    /// #             http::Response::builder().status(418).body(bytes::Bytes::new()).unwrap(),
+    /// #             Protocol::InProcess)) })
+    /// #     }
+    /// # }
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// let check = crossdrive::conformance::Check::find("status_200_is_kept").unwrap();
+    /// let failure = rt.block_on(check.run(&Client::new(Teapot))).unwrap_err();
+    /// assert_eq!((failure.expected.as_str(), failure.received.as_str()), ("200", "418 I'm a teapot"));
+    /// ```
     pub async fn run(&self, client: &Client) -> Result<(), Failure> {
         (self.run)(client).await
     }
@@ -345,7 +362,12 @@ impl Outcome {
         matches!(self, Self::Pass | Self::KnownDifference { .. })
     }
 
-    /// The label used in the matrix: `pass`, `known difference`, `FAIL`, `STALE`.
+    /// The label used in the matrix: `pass`, `known difference`, `FAIL`,
+    /// `STALE declaration`.
+    ///
+    /// ```
+    /// assert_eq!(crossdrive::conformance::Outcome::Pass.label(), "pass");
+    /// ```
     pub fn label(&self) -> &'static str {
         match self {
             Self::Pass => "pass",
@@ -357,6 +379,25 @@ impl Outcome {
 }
 
 /// Runs `check` through `client` and judges the result against `expectations`.
+///
+/// ```
+/// use crossdrive::conformance::{Check, Expectations, Outcome, run_check};
+/// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+/// # struct Teapot;
+/// # impl Driver for Teapot {
+/// #     fn name(&self) -> &str { "teapot" }
+/// #     fn send(&self, _: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+/// #         Box::pin(async { Ok(DriverResponse::new(
+/// #             http::Response::builder().status(418).body(bytes::Bytes::new()).unwrap(),
+/// #             Protocol::InProcess)) })
+/// #     }
+/// # }
+/// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// let check = Check::find("status_200_is_kept").unwrap();
+/// let declared = Expectations::new().difference("status_200_is_kept", "teapots only brew tea");
+/// let outcome = rt.block_on(run_check(check, &Client::new(Teapot), &declared));
+/// assert!(matches!(outcome, Outcome::KnownDifference { .. }));
+/// ```
 pub async fn run_check(check: &Check, client: &Client, expectations: &Expectations) -> Outcome {
     let result = check.run(client).await;
     match (result, expectations.reason(check.name)) {
@@ -395,6 +436,14 @@ pub async fn run(client: &Client, expectations: &Expectations) -> Report {
 /// The message a failed or stale check prints: check, driver, what it
 /// expects, the likely cause, then the exchange. `None` if the outcome is
 /// acceptable.
+///
+/// ```
+/// use crossdrive::conformance::{Check, Outcome, explain};
+/// let check = Check::find("trailing_slash_is_kept").unwrap();
+/// let stale = Outcome::StaleDifference { reason: "thought it was stripped".into() };
+/// assert!(explain(check, "direct", &stale).unwrap().contains("remove the declaration"));
+/// assert!(explain(check, "direct", &Outcome::Pass).is_none());
+/// ```
 pub fn explain(check: &Check, driver: &str, outcome: &Outcome) -> Option<String> {
     match outcome {
         Outcome::Pass | Outcome::KnownDifference { .. } => None,
@@ -419,6 +468,21 @@ pub fn explain(check: &Check, driver: &str, outcome: &Outcome) -> Option<String>
 ///
 /// Panics, as a test should, on an unknown check name, an invalid
 /// expectation or a runtime that cannot be built.
+///
+/// ```should_panic
+/// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+/// # struct Teapot;
+/// # impl Driver for Teapot {
+/// #     fn name(&self) -> &str { "teapot" }
+/// #     fn send(&self, _: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+/// #         Box::pin(async { Ok(DriverResponse::new(
+/// #             http::Response::builder().status(418).body(bytes::Bytes::new()).unwrap(),
+/// #             Protocol::InProcess)) })
+/// #     }
+/// # }
+/// // A teapot is not an HTTP adapter: the test fails, naming the check and the driver.
+/// crossdrive::conformance::run_test("status_200_is_kept", || Teapot, &Default::default());
+/// ```
 pub fn run_test<D, F>(check: &str, driver: F, expectations: &Expectations)
 where
     D: Driver + 'static,

@@ -17,6 +17,15 @@ pub struct CheckResult {
 ///
 /// Its `Display` lists failures first with their full explanation, then
 /// known differences with their reasons, then a one-line summary.
+///
+/// ```
+/// use crossdrive::conformance::{CHECKS, CheckResult, Outcome, Report};
+/// let results = vec![CheckResult { check: &CHECKS[0], outcome: Outcome::Pass }];
+/// let report = Report::new("direct", None, results);
+/// assert!(report.is_success());
+/// assert_eq!(report.passed(), 1);
+/// assert!(report.to_string().ends_with("1 checks, 1 passed, 0 known differences, 0 failed"));
+/// ```
 #[derive(Debug, Clone)]
 pub struct Report {
     driver: String,
