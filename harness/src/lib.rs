@@ -17,6 +17,13 @@
 //! - [`guard`], the cheap timeout-and-panic wrapper drivers use to stay
 //!   bounded on any executor.
 //! - [`Selection`], the `CROSSDRIVE_DRIVERS` environment variable.
+//! - [`conformance`], the adapter conformance suite: 59 checks any driver
+//!   runs against the echo app, with declared known differences, reports
+//!   and the check × driver matrix; [`conformance_tests!`] makes one test
+//!   per check for your own driver.
+//! - [`parity`], parity snapshots: every driver must answer a scenario
+//!   alike, and what they agree on is pinned with insta
+//!   ([`assert_parity!`]).
 //! - [`bench`], the latency engine behind `cargo xtask bench`.
 //!
 //! The drivers themselves live in `crossdrive-adapters`; reference apps and

@@ -3,7 +3,7 @@
 //! A [`Check`] sends one kind of request to the echo app
 //! (`crossdrive_fixtures::echo::app()`, contract in [`echo`]) and states
 //! what must come back: methods, status codes, headers, query and path,
-//! bodies, cookies. Run every check against any [`Driver`](crate::Driver)
+//! bodies, cookies. Run every check against any [`Driver`]
 //! with [`run`], which returns a [`Report`], or generate one `#[test]` per
 //! check with [`conformance_tests!`](crate::conformance_tests):
 //!
@@ -23,7 +23,7 @@
 //! ([`Outcome::StaleDifference`]), so declarations cannot outlive the
 //! behaviour they excuse.
 //!
-//! The list of checks is a macro table ([`conformance_table!`]) so that
+//! The list of checks is a macro table ([`conformance_table!`](crate::conformance_table)) so that
 //! macros can generate one named test per check; [`CHECKS`] is built from
 //! the same table.
 
