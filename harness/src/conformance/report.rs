@@ -24,7 +24,7 @@ pub struct CheckResult {
 /// let report = Report::new("direct", None, results);
 /// assert!(report.is_success());
 /// assert_eq!(report.passed(), 1);
-/// assert!(report.to_string().ends_with("1 checks, 1 passed, 0 known differences, 0 failed"));
+/// assert_eq!(report.summary(), "1 checks: 1 passed, 0 known differences, 0 failed");
 /// ```
 #[derive(Debug, Clone)]
 pub struct Report {
@@ -90,6 +90,18 @@ impl Report {
         self.invalid_expectations.is_none() && self.failures().is_empty()
     }
 
+    /// One line: `59 checks: 58 passed, 1 known difference, 0 failed`.
+    pub fn summary(&self) -> String {
+        let known = self.known_differences();
+        format!(
+            "{} checks: {} passed, {known} known difference{}, {} failed",
+            self.results.len(),
+            self.passed(),
+            if known == 1 { "" } else { "s" },
+            self.failures().len()
+        )
+    }
+
     fn count(&self, f: impl Fn(&Outcome) -> bool) -> usize {
         self.results.iter().filter(|r| f(&r.outcome)).count()
     }
@@ -118,15 +130,7 @@ impl fmt::Display for Report {
                 )?;
             }
         }
-        write!(
-            f,
-            "conformance of `{}`: {} checks, {} passed, {} known differences, {} failed",
-            self.driver,
-            self.results.len(),
-            self.passed(),
-            self.known_differences(),
-            self.failures().len()
-        )
+        write!(f, "conformance of `{}`: {}", self.driver, self.summary())
     }
 }
 
@@ -178,15 +182,7 @@ pub fn matrix(reports: &[Report]) -> String {
     }
     out.push('\n');
     for report in reports {
-        let _ = writeln!(
-            out,
-            "- `{}`: {} checks, {} pass, {} known differences, {} fail",
-            report.driver,
-            report.results.len(),
-            report.passed(),
-            report.known_differences(),
-            report.failures().len()
-        );
+        let _ = writeln!(out, "- `{}`: {}", report.driver, report.summary());
     }
     if !notes.is_empty() {
         out.push_str("\nKnown differences:\n\n");
