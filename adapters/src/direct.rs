@@ -84,6 +84,15 @@ impl Direct {
     }
 }
 
+/// The conformance checks `direct` cannot meet by design, with the reasons
+/// (the `differences` of its driver table entry).
+pub const KNOWN_DIFFERENCES: &[(&str, &str)] = &[(
+    "status_204_has_no_body_and_no_content_length",
+    "direct returns the response exactly as axum's Router made it, and axum 0.8 \
+     (routing/route.rs, set_content_length) adds `Content-Length: 0` to every response with an \
+     empty exact-size body, 204 included; on a socket, hyper's server removes it before the wire",
+)];
+
 /// Builds the `direct` driver for `app`; the entry in the driver table.
 pub fn connect(app: Router) -> Result<std::sync::Arc<dyn Driver>, Error> {
     Ok(std::sync::Arc::new(Direct::new(app)))

@@ -17,7 +17,10 @@ use crossdrive::bench::Topology;
 
 /// Calls `$callback! { [$args] { entry } { entry } ... }` with one entry per
 /// driver. Each entry is `{ ident: .., variant: .., name: "..", about: "..",
-/// connect: path, bench: path }`:
+/// connect: path, bench: path, differences: path }` (`differences`
+/// optional): `differences` names a `&[(&str, &str)]` of conformance checks
+/// the driver cannot meet by its adapter's design, with the reasons (see
+/// [`Kind::known_differences`]);
 /// `connect` builds the driver for tests (`fn(Router) -> Result<Arc<dyn
 /// Driver>, Error>`); `bench` builds the driver and its floor for a bench
 /// cell (`fn(Router, Router, Topology) -> Result<BenchPair, Error>`), called
@@ -35,6 +38,7 @@ macro_rules! driver_table {
                 about: "the app called in-process with `oneshot`: no socket, no serialization",
                 connect: $crate::direct::connect,
                 bench: $crate::direct::bench_pair,
+                differences: $crate::direct::KNOWN_DIFFERENCES,
             }
         }
     };
@@ -48,6 +52,7 @@ macro_rules! define_kinds {
         about: $about:literal,
         connect: $connect:path,
         bench: $bench:path,
+        $(differences: $differences:path,)?
     })*) => {
         /// Every driver crossdrive ships, generated from the driver table.
         ///
@@ -84,6 +89,26 @@ macro_rules! define_kinds {
             /// Builds this driver over a fresh app instance.
             pub fn connect(self, app: Router) -> Result<Arc<dyn Driver>, Error> {
                 match self { $(Kind::$variant => $connect(app),)* }
+            }
+
+            /// The conformance checks this driver cannot meet because of its
+            /// adapter, each with the reason: the `differences` field of its
+            /// driver table entry, a `&[(check, reason)]` kept in the
+            /// driver's own module. An entry without the field has none.
+            ///
+            /// ```
+            /// let declared = crossdrive_adapters::Kind::Direct.known_differences();
+            /// assert!(declared.validate().is_ok());
+            /// ```
+            pub fn known_differences(self) -> crossdrive::conformance::Expectations {
+                match self {
+                    $(Kind::$variant => {
+                        #[allow(unused_variables)]
+                        let table: &[(&str, &str)] = &[];
+                        $(let table: &[(&str, &str)] = $differences;)?
+                        crossdrive::conformance::Expectations::from_table(table)
+                    })*
+                }
             }
 
             /// Builds this driver and its bench floor, each over its own

@@ -12,13 +12,19 @@
 //! in `kind.rs`; [`Kind`], the bench floors and the per-driver tests that
 //! [`suite!`] generates are all derived from it.
 //!
+//! [`conformance!`] runs the adapter conformance suite on every driver
+//! (one test per check per driver) and [`parity!`] asserts that every
+//! driver answers a scenario identically, against one insta snapshot.
+//!
 //! Apps are `axum::Router`s, which accept every body type the drivers use;
 //! any other `tower::Service` can be mounted with
 //! `Router::new().fallback_service(service)`.
 
+pub mod conformance;
 pub mod direct;
 pub mod floor;
 mod kind;
+pub mod parity;
 pub mod suite;
 
 pub use direct::Direct;
@@ -26,5 +32,6 @@ pub use kind::Kind;
 
 #[doc(hidden)]
 pub mod __private {
+    pub use crossdrive;
     pub use crossdrive::Client;
 }

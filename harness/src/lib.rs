@@ -17,6 +17,13 @@
 //! - [`guard`], the cheap timeout-and-panic wrapper drivers use to stay
 //!   bounded on any executor.
 //! - [`Selection`], the `CROSSDRIVE_DRIVERS` environment variable.
+//! - [`conformance`], the adapter conformance suite: 59 checks any driver
+//!   runs against the echo app, with declared known differences, reports
+//!   and the check × driver matrix; [`conformance_tests!`] makes one test
+//!   per check for your own driver.
+//! - [`parity`], parity snapshots: every driver must answer a scenario
+//!   alike, and what they agree on is pinned with insta
+//!   ([`assert_parity!`]).
 //! - [`bench`], the latency engine behind `cargo xtask bench`.
 //!
 //! The drivers themselves live in `crossdrive-adapters`; reference apps and
@@ -44,9 +51,11 @@
 
 pub mod bench;
 mod client;
+pub mod conformance;
 mod driver;
 mod error;
 pub mod guard;
+pub mod parity;
 mod protocol;
 mod response;
 mod selection;
@@ -61,3 +70,8 @@ pub use selection::{DRIVERS_ENV, Selection};
 // Re-exported so drivers and tests use the exact versions crossdrive speaks.
 pub use bytes;
 pub use http;
+
+#[doc(hidden)]
+pub mod __private {
+    pub use insta;
+}

@@ -34,7 +34,7 @@ pub(crate) fn run(args: Vec<String>) -> ExitCode {
     }
 }
 
-fn workspace_root() -> PathBuf {
+pub(crate) fn workspace_root() -> PathBuf {
     // xtask lives at <root>/xtask; CARGO_MANIFEST_DIR is fixed at build time.
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     manifest

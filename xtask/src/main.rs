@@ -5,6 +5,7 @@
 //! launches (`benches/latency.rs`), built in release mode.
 
 mod bench;
+mod conformance;
 
 use std::process::ExitCode;
 
@@ -15,12 +16,17 @@ commands:
   bench [options]   run the cross-adapter latency benchmark and print its tables
                     (writes target/crossdrive/bench.json and bench.md);
                     `cargo xtask bench --help` lists its options
+  conformance [--check]
+                    run the conformance suite on every driver and write the
+                    check × driver matrix into docs/conformance.md;
+                    --check fails instead if the page is stale
 ";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     match args.next().as_deref() {
         Some("bench") => bench::run(args.collect()),
+        Some("conformance") => conformance::run(args.collect()),
         Some("-h" | "--help" | "help") | None => {
             print!("{USAGE}");
             ExitCode::SUCCESS

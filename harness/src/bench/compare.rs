@@ -91,7 +91,7 @@ pub struct Comparison {
 /// let slower = report(row(1.5, 0.8));
 /// let c = compare("main", &before, &slower, 10.0);
 /// assert_eq!(c.changes[0].verdict, Verdict::Regressed);
-/// let machine_slower = report(row(1.5, 1.2));
+/// let machine_slower = report(row(1.4, 1.2));
 /// assert_eq!(compare("main", &before, &machine_slower, 10.0).changes[0].verdict, Verdict::WithinNoise);
 /// ```
 pub fn compare(

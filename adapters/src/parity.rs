@@ -1,0 +1,144 @@
+//! Parity across every crossdrive driver: the [`parity!`](crate::parity)
+//! macro and [`collect`], which runs one scenario on each driver.
+//!
+//! ```ignore
+//! crossdrive_adapters::parity! {
+//!     app = crossdrive_fixtures::reference::app;
+//!
+//!     async fn simple_get(client) {
+//!         client.get("/hello").await
+//!     }
+//! }
+//! ```
+//!
+//! generates `simple_get::is_the_same_on_every_driver`: the body runs on
+//! every selected driver, each over a fresh app, and the responses must
+//! agree and match the insta snapshot `simple_get` (see
+//! [`crossdrive::parity`]). A scenario whose response legitimately differs
+//! on some driver is declared with `differences = path;`, a
+//! `fn(scenario: &str, driver: &str) -> Option<String>` giving the reason;
+//! declared differences are written into the snapshot for review.
+
+use std::future::Future;
+
+use axum::Router;
+use crossdrive::parity::Parity;
+use crossdrive::{Client, Selection, TestResponse};
+
+use crate::Kind;
+
+/// Declares which drivers differ in which scenario, and why.
+pub type Differences = fn(&str, &str) -> Option<String>;
+
+/// No scenario differs on any driver.
+///
+/// ```
+/// assert_eq!(crossdrive_adapters::parity::no_differences("simple_get", "direct"), None);
+/// ```
+pub fn no_differences(_scenario: &str, _driver: &str) -> Option<String> {
+    None
+}
+
+/// Runs `body` once per selected driver, each over a fresh `app()`, on a
+/// fresh current-thread runtime, and collects the responses.
+///
+/// Panics, as a test should, if a driver cannot be started or
+/// `CROSSDRIVE_DRIVERS` is invalid.
+///
+/// ```
+/// use axum::{Router, routing::get};
+/// use crossdrive_adapters::parity::{collect, no_differences};
+///
+/// fn app() -> Router { Router::new().route("/hello", get(|| async { "hi" })) }
+///
+/// let parity = collect("hello", app, no_differences, |client| async move { client.get("/hello").await });
+/// assert!(parity.check().unwrap().ends_with("\n\nhi\n"));
+/// ```
+pub fn collect<F, Fut>(
+    scenario: &str,
+    app: fn() -> Router,
+    differences: Differences,
+    body: F,
+) -> Parity
+where
+    F: Fn(Client) -> Fut,
+    Fut: Future<Output = TestResponse>,
+{
+    let selection = match Selection::from_env(&Kind::names()) {
+        Ok(selection) => selection,
+        Err(message) => panic!("crossdrive: {message}"),
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => panic!("crossdrive: cannot build the test's tokio runtime ({e})"),
+    };
+    let mut parity = Parity::new(scenario);
+    runtime.block_on(async {
+        for kind in Kind::ALL.iter().filter(|k| selection.includes(k.name())) {
+            let driver = match kind.connect(app()) {
+                Ok(driver) => driver,
+                Err(e) => {
+                    panic!("crossdrive: cannot start the `{kind}` driver for {scenario}: {e}")
+                }
+            };
+            parity.add(body(Client::from_arc(driver)).await);
+            if let Some(reason) = differences(scenario, kind.name()) {
+                parity.allow(kind.name(), reason);
+            }
+        }
+    });
+    parity
+}
+
+/// Turns each `async fn name(client) { ... }` (whose body evaluates to the
+/// [`TestResponse`] to compare) into a test `name::is_the_same_on_every_driver`
+/// asserting parity across drivers against the insta snapshot `name`.
+///
+/// ```ignore
+/// crossdrive_adapters::parity! {
+///     app = crossdrive_fixtures::reference::app;
+///     differences = my_differences; // optional
+///
+///     async fn simple_get(client) {
+///         client.get("/hello").await
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! parity {
+    (app = $app:path; differences = $differences:path; $($tests:tt)*) => {
+        $crate::__parity_bodies! { [$app] [$differences] $($tests)* }
+    };
+    (app = $app:path; $($tests:tt)*) => {
+        $crate::__parity_bodies! { [$app] [$crate::parity::no_differences] $($tests)* }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __parity_bodies {
+    ([$app:path] [$differences:path]) => {};
+    ([$app:path] [$differences:path]
+        $(#[$meta:meta])*
+        async fn $name:ident($client:ident) $body:block
+        $($rest:tt)*
+    ) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn body($client: $crate::__private::Client) -> $crate::__private::crossdrive::TestResponse $body
+
+            $(#[$meta])*
+            #[test]
+            fn is_the_same_on_every_driver() {
+                let parity = $crate::parity::collect(stringify!($name), $app, $differences, body);
+                $crate::__private::crossdrive::assert_parity!(parity);
+            }
+        }
+        $crate::__parity_bodies! { [$app] [$differences] $($rest)* }
+    };
+}

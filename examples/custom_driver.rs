@@ -1,0 +1,132 @@
+//! A driver for your own adapter, outside the crossdrive crates, run
+//! through the conformance suite.
+//!
+//! The adapter here is built on a different server crate than crossdrive's
+//! drivers: hyper's HTTP/1.1 server and client, connected by an in-memory
+//! pipe (`tokio::io::duplex`) instead of a socket. Every request is really
+//! serialized to HTTP/1.1 bytes, parsed by hyper's server, answered by the
+//! app, and parsed back by hyper's client, so the suite sees what hyper
+//! does to the message (it strips `Content-Length` from a 204, for one).
+//!
+//! Run it with `cargo run --example custom_driver`; it prints the report
+//! and exits with status 1 if a check fails. The same driver gets one test
+//! per check in a test file with:
+//!
+//! ```ignore
+//! crossdrive::conformance_tests! {
+//!     driver = || HyperDuplex::new(crossdrive_fixtures::echo::app()),
+//! }
+//! ```
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use axum::Router;
+use bytes::Bytes;
+use crossdrive::guard::{Interrupted, guarded};
+use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, ErrorKind, Protocol};
+use http::{Method, Request, Response, Uri};
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::TokioIo;
+use hyper_util::service::TowerToHyperService;
+
+/// The driver: one hyper connection over an in-memory pipe per request.
+struct HyperDuplex {
+    app: Router,
+    timeout: Duration,
+}
+
+impl HyperDuplex {
+    const NAME: &'static str = "hyper-duplex";
+
+    fn new(app: Router) -> Self {
+        Self {
+            app,
+            timeout: Duration::from_secs(5),
+        }
+    }
+
+    fn error(method: &Method, uri: &Uri, cause: impl std::fmt::Display) -> Error {
+        Error::new(
+            ErrorKind::Connection,
+            Self::NAME,
+            method,
+            uri,
+            cause.to_string(),
+        )
+    }
+
+    async fn exchange(&self, request: Request<Bytes>) -> Result<DriverResponse, Error> {
+        let (method, uri) = (request.method().clone(), request.uri().clone());
+        let (client_io, server_io) = tokio::io::duplex(64 * 1024);
+        let service = TowerToHyperService::new(self.app.clone());
+        // The server half runs as a task on the caller's runtime; it ends
+        // when the client half is dropped.
+        tokio::spawn(
+            hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(server_io), service),
+        );
+        let (mut sender, connection) =
+            hyper::client::conn::http1::handshake(TokioIo::new(client_io))
+                .await
+                .map_err(|e| Self::error(&method, &uri, e))?;
+        tokio::spawn(connection);
+        let response = sender
+            .send_request(request.map(Full::new))
+            .await
+            .map_err(|e| Self::error(&method, &uri, e))?;
+        let protocol = Protocol::from_version(response.version());
+        let (parts, body) = response.into_parts();
+        let body = body
+            .collect()
+            .await
+            .map_err(|e| Self::error(&method, &uri, e))?
+            .to_bytes();
+        Ok(DriverResponse::new(
+            Response::from_parts(parts, body),
+            protocol,
+        ))
+    }
+}
+
+impl Driver for HyperDuplex {
+    fn name(&self) -> &str {
+        Self::NAME
+    }
+
+    fn send(&self, request: Request<Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+        Box::pin(async move {
+            let (method, uri) = (request.method().clone(), request.uri().clone());
+            match guarded(self.timeout, self.exchange(request)).await {
+                Ok(result) => result,
+                Err(Interrupted::TimedOut(after)) => {
+                    Err(Error::timeout(Self::NAME, &method, &uri, after))
+                }
+                Err(Interrupted::Panicked(message)) => {
+                    Err(Error::handler_panic(Self::NAME, &method, &uri, &message))
+                }
+            }
+        })
+    }
+}
+
+fn main() -> ExitCode {
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        eprintln!("custom_driver: cannot build a tokio runtime");
+        return ExitCode::FAILURE;
+    };
+    let client = Client::new(HyperDuplex::new(crossdrive_fixtures::echo::app()));
+    // Declare here what your adapter cannot meet by design, with the reason:
+    // `Expectations::new().difference("check_name", "why")`.
+    let expectations = crossdrive::conformance::Expectations::new();
+    let report = runtime.block_on(crossdrive::conformance::run(&client, &expectations));
+    println!("{report}");
+    if report.is_success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}

@@ -1,0 +1,204 @@
+//! The contract between the conformance checks and the echo app.
+//!
+//! The checks live here, in `crossdrive`; the app they talk to lives in
+//! `crossdrive-fixtures` (`crossdrive_fixtures::echo::app()`), because
+//! fixtures depend on this crate and not the other way round. Everything
+//! both sides must agree on is in this module: the routes, the fixed bodies
+//! and header values the app answers with, and the [`Reflection`] it sends
+//! back for `/echo`. An adapter author who wants to host the echo app on a
+//! non-axum stack reimplements exactly this contract.
+//!
+//! | route | answer |
+//! |---|---|
+//! | any method `/echo`, `/echo/{*rest}` | 200 JSON [`Reflection`] of the request |
+//! | any method [`ECHO_BODY`] | 200, the request body as is, `Content-Type` copied from the request |
+//! | `GET`/`HEAD` [`FIXED`] | 200 [`FIXED_BODY`] as `text/plain`; other methods 405 with `Allow` |
+//! | `GET /status/{code}` | that status; `Location` on 301/302, `ETag` on 304, no body on 204/304 |
+//! | `POST` [`LIMITED`] | 413 if the body is over [`LIMIT`] bytes, else 200 |
+//! | `GET` [`REPEATED_HEADERS`] | `x-multi` three times: [`REPEATED_VALUES`] |
+//! | `GET` [`SET_COOKIES`] | three `Set-Cookie`: [`SET_COOKIE_VALUES`] |
+//! | `GET` [`LONG_HEADER`] | `x-long` of [`LONG_LEN`] bytes ([`long_value`]) |
+//! | `GET` [`OBS_TEXT_HEADER`] | `x-obs-text` with the bytes [`OBS_TEXT_VALUE`] |
+//! | `GET` [`ALL_BYTES`] | the 256 byte values in order, `application/octet-stream` |
+//! | `GET /bytes/{n}` | `n` bytes of [`pattern`] |
+//! | `GET` [`INVALID_UTF8`] | [`INVALID_UTF8_BODY`] labelled `text/plain; charset=utf-8` |
+//! | `GET` [`BASE64_LIKE`] | [`BASE64_LIKE_BODY`], text that happens to be valid base64 |
+//! | `GET` [`EMPTY`] | 200 with an empty body |
+//! | `GET` [`STREAM`] | [`STREAM_CHUNKS`] chunks of [`stream_chunk`], streamed (no length) |
+//! | `GET` [`SSE`] | [`SSE_EVENTS`] as `text/event-stream`, one event per chunk |
+//! | anything else | 404 |
+
+use serde::{Deserialize, Serialize};
+
+/// Any method, any path below it: answered with a JSON [`Reflection`].
+pub const ECHO: &str = "/echo";
+/// Any method: the request body back, byte for byte, with its `Content-Type`.
+pub const ECHO_BODY: &str = "/echo-body";
+/// `GET` and `HEAD` only: [`FIXED_BODY`] as text.
+pub const FIXED: &str = "/fixed";
+/// What [`FIXED`] answers.
+pub const FIXED_BODY: &str = "a fixed body, the same for GET and HEAD\n";
+/// `POST` a body; over [`LIMIT`] bytes is 413.
+pub const LIMITED: &str = "/limited";
+/// The largest body [`LIMITED`] accepts.
+pub const LIMIT: usize = 1024;
+/// Answers `x-multi` three times.
+pub const REPEATED_HEADERS: &str = "/headers/repeated";
+/// The `x-multi` values, in order.
+pub const REPEATED_VALUES: [&str; 3] = ["one", "two", "three"];
+/// Answers three `Set-Cookie` headers.
+pub const SET_COOKIES: &str = "/cookies";
+/// The `Set-Cookie` values, in order; the third has a comma in its date,
+/// the classic trap for adapters that fold headers with `,`.
+pub const SET_COOKIE_VALUES: [&str; 3] = [
+    "session=abc123; Path=/; HttpOnly; Secure; SameSite=Lax",
+    "theme=dark; Max-Age=3600; Path=/",
+    "lang=en; Expires=Wed, 21 Oct 2026 07:28:00 GMT; Domain=example.test",
+];
+/// Answers `x-long` of [`LONG_LEN`] bytes.
+pub const LONG_HEADER: &str = "/headers/long";
+/// The length of the long header values, request and response (8 KiB).
+pub const LONG_LEN: usize = 8 * 1024;
+/// Answers `x-obs-text` with non-ASCII bytes.
+pub const OBS_TEXT_HEADER: &str = "/headers/obs-text";
+/// An obs-text header value: Latin-1 bytes that are not UTF-8.
+pub const OBS_TEXT_VALUE: &[u8] = b"caf\xe9 \x80\xff end";
+/// The 256 byte values, in order.
+pub const ALL_BYTES: &str = "/bytes/all";
+/// Prefix of `/bytes/{n}`, `n` bytes of [`pattern`].
+pub const BYTES: &str = "/bytes";
+/// Invalid UTF-8 labelled as UTF-8 text.
+pub const INVALID_UTF8: &str = "/text/invalid-utf8";
+/// What [`INVALID_UTF8`] answers.
+pub const INVALID_UTF8_BODY: &[u8] = b"valid start \xff\xfe\xc3\x28 invalid middle \xe2\x82 end";
+/// Text that is valid base64.
+pub const BASE64_LIKE: &str = "/text/base64-like";
+/// What [`BASE64_LIKE`] answers (base64 of `hello world`).
+pub const BASE64_LIKE_BODY: &str = "aGVsbG8gd29ybGQ=";
+/// A 200 with an empty body.
+pub const EMPTY: &str = "/empty";
+/// A streamed body of [`STREAM_CHUNKS`] chunks.
+pub const STREAM: &str = "/stream";
+/// How many chunks [`STREAM`] sends.
+pub const STREAM_CHUNKS: usize = 64;
+/// Server-sent events.
+pub const SSE: &str = "/sse";
+/// The events [`SSE`] sends, one per chunk.
+pub const SSE_EVENTS: [&str; 3] = [
+    "event: greeting\ndata: hello\n\n",
+    "id: 2\ndata: line one\ndata: line two\n\n",
+    ": a comment\ndata: done\n\n",
+];
+
+/// The `i`-th chunk of [`STREAM`].
+///
+/// ```
+/// assert_eq!(crossdrive::conformance::echo::stream_chunk(3), "chunk 003 of 064\n");
+/// ```
+pub fn stream_chunk(i: usize) -> String {
+    format!("chunk {i:03} of {STREAM_CHUNKS:03}\n")
+}
+
+/// `len` bytes that are not all the same and not text, so truncation,
+/// reordering and re-encoding all show.
+///
+/// ```
+/// let p = crossdrive::conformance::echo::pattern(300);
+/// assert_eq!((p[0], p[250], p[251]), (0, 250, 0));
+/// ```
+pub fn pattern(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i % 251) as u8).collect()
+}
+
+/// A header value of `len` visible ASCII characters.
+///
+/// ```
+/// assert_eq!(crossdrive::conformance::echo::long_value(30), "0123456789abcdefghijklmnopqrst");
+/// ```
+pub fn long_value(len: usize) -> String {
+    const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    (0..len)
+        .map(|i| char::from(ALPHABET[i % ALPHABET.len()]))
+        .collect()
+}
+
+/// What the echo app saw of a request, as it answers `/echo`.
+///
+/// Header values travel as Latin-1 text (each byte one `char`, see
+/// [`latin1`]) so non-UTF-8 bytes survive JSON exactly.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reflection {
+    /// The request method.
+    pub method: String,
+    /// The path, exactly as received (still percent-encoded).
+    pub path: String,
+    /// The raw query string without `?`, if there was one.
+    pub query: Option<String>,
+    /// The `Host` header, or the URI's authority when there was none (HTTP/2).
+    pub host: Option<String>,
+    /// Every header, in the order received within each name.
+    pub headers: Vec<(String, String)>,
+    /// The body's length in bytes.
+    pub body_len: usize,
+    /// The body's [`fingerprint`].
+    pub body_fingerprint: String,
+    /// The body as text, if it is UTF-8 and at most 64 KiB.
+    pub body_text: Option<String>,
+}
+
+impl Reflection {
+    /// Every value of the header `name` (case-insensitive), as Latin-1 text.
+    ///
+    /// ```
+    /// use crossdrive::conformance::echo::Reflection;
+    /// let r = Reflection {
+    ///     method: "GET".into(), path: "/echo".into(), query: None, host: None,
+    ///     headers: vec![("x-a".into(), "1".into()), ("x-a".into(), "2".into())],
+    ///     body_len: 0, body_fingerprint: String::new(), body_text: None,
+    /// };
+    /// assert_eq!(r.header_all("X-A"), ["1", "2"]);
+    /// ```
+    pub fn header_all(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
+/// A cheap, stable fingerprint of a body (64-bit FNV-1a with the length),
+/// so large bodies are compared without echoing them.
+///
+/// ```
+/// use crossdrive::conformance::echo::fingerprint;
+/// assert_eq!(fingerprint(b""), "0:cbf29ce484222325");
+/// assert_ne!(fingerprint(b"ab"), fingerprint(b"ba"));
+/// ```
+pub fn fingerprint(bytes: &[u8]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{}:{hash:016x}", bytes.len())
+}
+
+/// Bytes as Latin-1 text: each byte becomes the `char` of the same value,
+/// so any header value round-trips through JSON.
+///
+/// ```
+/// use crossdrive::conformance::echo::{from_latin1, latin1};
+/// assert_eq!(latin1(b"caf\xe9"), "café");
+/// assert_eq!(from_latin1("café"), b"caf\xe9");
+/// ```
+pub fn latin1(bytes: &[u8]) -> String {
+    bytes.iter().map(|&b| char::from(b)).collect()
+}
+
+/// The inverse of [`latin1`]; characters above U+00FF become `?`.
+pub fn from_latin1(text: &str) -> Vec<u8> {
+    text.chars()
+        .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
+        .collect()
+}

@@ -1,0 +1,194 @@
+//! Reports: one driver's outcomes, and the check × driver matrix.
+
+use std::fmt::{self, Write as _};
+
+use super::{Check, Outcome, explain};
+
+/// One check's outcome in a [`Report`].
+#[derive(Debug, Clone)]
+pub struct CheckResult {
+    /// The check.
+    pub check: &'static Check,
+    /// How it went.
+    pub outcome: Outcome,
+}
+
+/// Every check's outcome for one driver, as [`run`](super::run) returns it.
+///
+/// Its `Display` lists failures first with their full explanation, then
+/// known differences with their reasons, then a one-line summary.
+///
+/// ```
+/// use crossdrive::conformance::{CHECKS, CheckResult, Outcome, Report};
+/// let results = vec![CheckResult { check: &CHECKS[0], outcome: Outcome::Pass }];
+/// let report = Report::new("direct", None, results);
+/// assert!(report.is_success());
+/// assert_eq!(report.passed(), 1);
+/// assert_eq!(report.summary(), "1 checks: 1 passed, 0 known differences, 0 failed");
+/// ```
+#[derive(Debug, Clone)]
+pub struct Report {
+    driver: String,
+    invalid_expectations: Option<String>,
+    results: Vec<CheckResult>,
+}
+
+impl Report {
+    /// A report for `driver`; `invalid_expectations` is the message from
+    /// [`Expectations::validate`](super::Expectations::validate), if any.
+    pub fn new(
+        driver: impl Into<String>,
+        invalid_expectations: Option<String>,
+        results: Vec<CheckResult>,
+    ) -> Self {
+        Self {
+            driver: driver.into(),
+            invalid_expectations,
+            results,
+        }
+    }
+
+    /// The driver's name.
+    pub fn driver(&self) -> &str {
+        &self.driver
+    }
+
+    /// Every check's outcome, in check order.
+    pub fn results(&self) -> &[CheckResult] {
+        &self.results
+    }
+
+    /// The outcome of the check named `name`.
+    pub fn outcome(&self, name: &str) -> Option<&Outcome> {
+        self.results
+            .iter()
+            .find(|r| r.check.name == name)
+            .map(|r| &r.outcome)
+    }
+
+    /// How many checks passed.
+    pub fn passed(&self) -> usize {
+        self.count(|o| matches!(o, Outcome::Pass))
+    }
+
+    /// How many checks failed as declared known differences.
+    pub fn known_differences(&self) -> usize {
+        self.count(|o| matches!(o, Outcome::KnownDifference { .. }))
+    }
+
+    /// The checks that failed or whose declaration is stale.
+    pub fn failures(&self) -> Vec<&CheckResult> {
+        self.results
+            .iter()
+            .filter(|r| !r.outcome.is_acceptable())
+            .collect()
+    }
+
+    /// True if every outcome is a pass or a declared difference, and the
+    /// declarations themselves are valid.
+    pub fn is_success(&self) -> bool {
+        self.invalid_expectations.is_none() && self.failures().is_empty()
+    }
+
+    /// One line: `59 checks: 58 passed, 1 known difference, 0 failed`.
+    pub fn summary(&self) -> String {
+        let known = self.known_differences();
+        format!(
+            "{} checks: {} passed, {known} known difference{}, {} failed",
+            self.results.len(),
+            self.passed(),
+            if known == 1 { "" } else { "s" },
+            self.failures().len()
+        )
+    }
+
+    fn count(&self, f: impl Fn(&Outcome) -> bool) -> usize {
+        self.results.iter().filter(|r| f(&r.outcome)).count()
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(message) = &self.invalid_expectations {
+            writeln!(f, "invalid expectations for `{}`: {message}", self.driver)?;
+        }
+        for result in &self.results {
+            if let Some(message) = explain(result.check, &self.driver, &result.outcome) {
+                writeln!(f, "{message}\n")?;
+            }
+        }
+        for result in &self.results {
+            if let Outcome::KnownDifference { reason, failure } = &result.outcome {
+                writeln!(
+                    f,
+                    "known difference: {} on `{}`: {reason}\n  ({}: expected {}, received {})",
+                    result.check.name,
+                    self.driver,
+                    failure.what,
+                    failure.expected,
+                    failure.received
+                )?;
+            }
+        }
+        write!(f, "conformance of `{}`: {}", self.driver, self.summary())
+    }
+}
+
+/// The check × driver matrix in Markdown: one row per check, one column
+/// per report, each cell `pass`, `known difference [n]`, `FAIL` or
+/// `STALE declaration`; numbered notes below give every known
+/// difference's reason.
+///
+/// ```
+/// use crossdrive::conformance::{matrix, Report};
+/// let md = matrix(&[Report::new("direct", None, Vec::new())]);
+/// assert!(md.starts_with("| check | direct |"));
+/// ```
+pub fn matrix(reports: &[Report]) -> String {
+    let mut out = String::new();
+    let _ = write!(out, "| check |");
+    for report in reports {
+        let _ = write!(out, " {} |", report.driver);
+    }
+    let _ = write!(out, "\n|---|");
+    for _ in reports {
+        let _ = write!(out, "---|");
+    }
+    out.push('\n');
+    let mut notes: Vec<String> = Vec::new();
+    let mut category = None;
+    for check in super::CHECKS {
+        if category != Some(check.category) {
+            category = Some(check.category);
+            let _ = write!(out, "| **{}** |", check.category.as_str());
+            for _ in reports {
+                out.push_str(" |");
+            }
+            out.push('\n');
+        }
+        let _ = write!(out, "| `{}` |", check.name);
+        for report in reports {
+            let cell = match report.outcome(check.name) {
+                None => "not run".to_owned(),
+                Some(Outcome::KnownDifference { reason, .. }) => {
+                    notes.push(format!("`{}` on `{}`: {reason}", check.name, report.driver));
+                    format!("known difference [{}]", notes.len())
+                }
+                Some(outcome) => outcome.label().to_owned(),
+            };
+            let _ = write!(out, " {cell} |");
+        }
+        out.push('\n');
+    }
+    out.push('\n');
+    for report in reports {
+        let _ = writeln!(out, "- `{}`: {}", report.driver, report.summary());
+    }
+    if !notes.is_empty() {
+        out.push_str("\nKnown differences:\n\n");
+        for (i, note) in notes.iter().enumerate() {
+            let _ = writeln!(out, "{}. {note}", i + 1);
+        }
+    }
+    out
+}
