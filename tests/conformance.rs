@@ -7,7 +7,7 @@
 
 crossdrive_adapters::conformance! { app = crossdrive_fixtures::echo::app; }
 
-/// The matrix published in docs/conformance.md must be what a fresh run
+/// The matrix published in README.md must be what a fresh run
 /// reports; `cargo xtask conformance` regenerates it.
 #[test]
 fn the_published_matrix_matches_a_fresh_run() {
@@ -19,14 +19,14 @@ fn the_published_matrix_matches_a_fresh_run() {
         crossdrive_fixtures::echo::app,
     ));
     let fresh = crossdrive::conformance::matrix(&reports);
-    let page = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/conformance.md"))
+    let page = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
         .unwrap();
     let (_, rest) = page.split_once("<!-- conformance:start -->").unwrap();
     let (published, _) = rest.split_once("<!-- conformance:end -->").unwrap();
     assert_eq!(
         published.trim(),
         fresh.trim(),
-        "docs/conformance.md is stale; run `cargo xtask conformance` and commit it"
+        "README.md is stale; run `cargo xtask conformance` and commit it"
     );
     for report in &reports {
         assert!(report.is_success(), "{report}");

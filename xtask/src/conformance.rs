@@ -1,6 +1,6 @@
 //! `cargo xtask conformance [--check]`: runs the conformance suite on every
 //! crossdrive driver and publishes the check × driver matrix in
-//! docs/conformance.md, between `<!-- conformance:start -->` and
+//! README.md, between `<!-- conformance:start -->` and
 //! `<!-- conformance:end -->`.
 //!
 //! The suite runs in `examples/conformance_matrix.rs` (so the matrix is
@@ -13,7 +13,7 @@ use std::process::{Command, ExitCode};
 
 pub(crate) const START: &str = "<!-- conformance:start -->";
 pub(crate) const END: &str = "<!-- conformance:end -->";
-const DOC: &str = "docs/conformance.md";
+const DOC: &str = "README.md";
 
 /// Runs the matrix example and writes (or, with `--check`, compares) the page.
 pub(crate) fn run(args: Vec<String>) -> ExitCode {

@@ -18,7 +18,7 @@ commands:
                     `cargo xtask bench --help` lists its options
   conformance [--check]
                     run the conformance suite on every driver and write the
-                    check × driver matrix into docs/conformance.md;
+                    check × driver matrix into README.md;
                     --check fails instead if the page is stale
 ";
 
