@@ -1,0 +1,1 @@
+//! The local Lambda Runtime API (to come).
