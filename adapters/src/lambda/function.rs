@@ -61,6 +61,12 @@ pub(crate) enum InvokeError {
     InvalidBase64(String),
     /// lambda_http's response would not serialize (a non-UTF-8 header value).
     Unserializable(String),
+    /// The runtime reported a function error on `/error`.
+    FunctionError(String),
+    /// The runtime reported a handler panic on `/error`.
+    RuntimePanic(String),
+    /// The runtime process is gone or never started.
+    RuntimeGone(String),
 }
 
 /// The app as a Lambda function.

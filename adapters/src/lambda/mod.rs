@@ -65,6 +65,7 @@ use crate::floor::{BenchPair, Floor};
 use clock::Invocation;
 use failure::Kind as FailureKind;
 use function::{Function, InvokeError, Observed};
+pub use runtime::LambdaRuntime;
 
 /// An app behind an AWS event source and lambda_http, in-process.
 ///
@@ -90,27 +91,37 @@ pub struct Lambda {
 struct Inner {
     name: &'static str,
     options: LambdaOptions,
-    function: Function,
+    invoker: Invoker,
     config: Arc<Config>,
     protocol: Protocol,
+}
+
+/// Where the function runs.
+enum Invoker {
+    /// In this process, through `Adapter`.
+    InProcess(Function),
+    /// In a child process running the real runtime loop.
+    Runtime(runtime::Instance),
 }
 
 impl Lambda {
     /// A driver for `app` behind the source and deployment in `options`.
     pub fn new(app: Router, options: LambdaOptions) -> Self {
-        let name = match options.source {
+        let strip = stage_to_strip(&options);
+        Self::with_invoker(options, None, Invoker::InProcess(Function::new(app, strip)))
+    }
+
+    fn with_invoker(options: LambdaOptions, name: Option<&'static str>, invoker: Invoker) -> Self {
+        let name = name.unwrap_or(match options.source {
             Source::HttpApi => "lambda",
             Source::FunctionUrl => "lambda-url",
             Source::Rest => "lambda-v1",
             Source::Alb { .. } => "lambda-alb",
-        };
-        let strip =
-            (options.source.has_stages() && !options.stage_in_path && options.stage != "$default")
-                .then(|| options.stage.clone());
+        });
         Self {
             inner: Arc::new(Inner {
                 name,
-                function: Function::new(app, strip),
+                invoker,
                 config: Arc::new(config(&options)),
                 protocol: Protocol::Lambda(options.source.shape().into()),
                 options,
@@ -130,8 +141,7 @@ impl Lambda {
         let uri = http::Uri::from_static("/");
         let inner = &*self.inner;
         let invocation = Invocation::now();
-        let context = context(&inner.options, &inner.config, &invocation);
-        let work = inner.function.invoke(event, context);
+        let work = inner.invoke(event, &invocation);
         let outcome = guarded(inner.options.timeout, work).await;
         inner.finish(
             &http::Method::POST,
@@ -198,11 +208,24 @@ impl Inner {
             return Ok(self.failed(FailureKind::TooLarge, "payload-too-large", reason, notes));
         }
         self.stage_notes(&mut notes);
-        let context = context(&self.options, &self.config, &invocation);
-        let work = self.function.invoke(&event, context);
+        let work = self.invoke(&event, &invocation);
         let outcome = guarded(self.aws_limit().min(self.options.timeout), work).await;
         let (parts, _) = request.into_parts();
         self.finish(&method, &uri, &parts.headers, outcome, notes)
+    }
+
+    async fn invoke(
+        &self,
+        event: &[u8],
+        invocation: &Invocation,
+    ) -> Result<(Vec<u8>, Observed), InvokeError> {
+        match &self.invoker {
+            Invoker::InProcess(function) => {
+                let context = context(&self.options, &self.config, invocation);
+                function.invoke(event, context).await
+            }
+            Invoker::Runtime(instance) => instance.invoke(event, invocation, &self.options).await,
+        }
     }
 
     /// The earlier of the function timeout and the integration timeout.
@@ -287,8 +310,18 @@ impl Inner {
                      base64 or set isBase64Encoded to false",
                 ));
             }
-            Ok(Err(InvokeError::Unserializable(reason))) => {
+            Ok(Err(InvokeError::Unserializable(reason) | InvokeError::FunctionError(reason))) => {
                 return Ok(self.failed(FailureKind::Function, "function-error", reason, notes));
+            }
+            Ok(Err(InvokeError::RuntimePanic(reason))) => {
+                return Ok(self.failed(FailureKind::Function, "handler-panic", reason, notes));
+            }
+            Ok(Err(InvokeError::RuntimeGone(reason))) => {
+                return Err(
+                    Error::new(ErrorKind::Connection, self.name, method, uri, reason).with_hint(
+                        "the lambda-runtime child process could not serve; its stderr is above",
+                    ),
+                );
             }
             Err(Interrupted::Panicked(message)) => {
                 let reason = format!(
@@ -299,6 +332,10 @@ impl Inner {
             Err(Interrupted::TimedOut(after)) => {
                 let function = self.options.function_timeout;
                 let integration = source.integration_timeout();
+                if let Invoker::Runtime(instance) = &self.invoker {
+                    // Like Lambda after a timeout, the next request gets a fresh sandbox.
+                    instance.recycle();
+                }
                 if self.options.timeout < self.aws_limit() {
                     return Err(Error::timeout(self.name, method, uri, after));
                 }
@@ -406,7 +443,10 @@ pub fn decode_event(event: &[u8]) -> Result<DecodedEvent, String> {
     let payload = function::parse_event(event).map_err(|e| match e {
         InvokeError::Malformed(e) => format!("lambda_http rejected the event: {e}"),
         InvokeError::InvalidBase64(e) => format!("the body is not valid base64 ({e})"),
-        InvokeError::Unserializable(e) => e,
+        InvokeError::Unserializable(e)
+        | InvokeError::FunctionError(e)
+        | InvokeError::RuntimePanic(e)
+        | InvokeError::RuntimeGone(e) => e,
     })?;
     let shape = match &payload {
         L::ApiGatewayV1(_) => "apigw-rest-v1",
@@ -421,6 +461,13 @@ pub fn decode_event(event: &[u8]) -> Result<DecodedEvent, String> {
         )
     })?;
     Ok(DecodedEvent { shape, request })
+}
+
+/// The stage lambda_http's prefix must come off again, emulating
+/// `AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH` in-process.
+fn stage_to_strip(options: &LambdaOptions) -> Option<String> {
+    (options.source.has_stages() && !options.stage_in_path && options.stage != "$default")
+        .then(|| options.stage.clone())
 }
 
 fn driver(app: Router, source: Source) -> Result<Arc<dyn Driver>, Error> {
@@ -514,9 +561,7 @@ impl BareAdapter {
     pub fn new(app: Router, options: LambdaOptions) -> Self {
         let invocation = Invocation::now();
         let config = Arc::new(config(&options));
-        let strip =
-            (options.source.has_stages() && !options.stage_in_path && options.stage != "$default")
-                .then(|| options.stage.clone());
+        let strip = stage_to_strip(&options);
         Self {
             function: Function::new(app, strip),
             context: context(&options, &config, &invocation),
