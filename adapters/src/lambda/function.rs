@@ -61,6 +61,8 @@ pub(crate) enum InvokeError {
     InvalidBase64(String),
     /// lambda_http's response would not serialize (a non-UTF-8 header value).
     Unserializable(String),
+    /// lambda_http panicked converting the event, before the app ran.
+    LambdaHttpPanic(String),
     /// The runtime reported a function error on `/error`.
     FunctionError(String),
     /// The runtime reported a handler panic on `/error`.
@@ -96,7 +98,15 @@ impl Function {
         let payload = parse_event(event)?;
         // The adapter is not Send (it names the app's response type in a
         // PhantomData); only its future, which is, crosses the await.
-        let call = Adapter::from(self.app.clone()).call(LambdaEvent::new(payload, context));
+        // lambda_http turns the event into a request inside `call`, before the
+        // app runs, and panics on what it cannot convert (an invalid URI):
+        // in Lambda that is a function error, told apart here from a handler
+        // panic so the reason names the right culprit.
+        let app = self.app.clone();
+        let call = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+            Adapter::from(app).call(LambdaEvent::new(payload, context))
+        }))
+        .map_err(|p| InvokeError::LambdaHttpPanic(crossdrive::guard::panic_message(&*p)))?;
         let work = async move {
             let response = match call.await {
                 Ok(response) => response,

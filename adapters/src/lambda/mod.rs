@@ -313,6 +313,13 @@ impl Inner {
             Ok(Err(InvokeError::Unserializable(reason) | InvokeError::FunctionError(reason))) => {
                 return Ok(self.failed(FailureKind::Function, "function-error", reason, notes));
             }
+            Ok(Err(InvokeError::LambdaHttpPanic(message))) => {
+                let reason = format!(
+                    "lambda_http panicked turning the event into a request ({message}), before \
+                     the app ran; in Lambda this is a function error"
+                );
+                return Ok(self.failed(FailureKind::Function, "lambda-http-panic", reason, notes));
+            }
             Ok(Err(InvokeError::RuntimePanic(reason))) => {
                 return Ok(self.failed(FailureKind::Function, "handler-panic", reason, notes));
             }
@@ -417,6 +424,20 @@ impl Driver for Lambda {
     }
 }
 
+/// The event JSON `options.source` would send the function for `request`,
+/// exactly as the drivers build it.
+///
+/// ```
+/// use crossdrive_adapters::lambda::{LambdaOptions, Source, build_event};
+/// let request = http::Request::get("/todos?a=1").body(bytes::Bytes::new()).unwrap();
+/// let event: serde_json::Value =
+///     serde_json::from_slice(&build_event(&request, &LambdaOptions::new(Source::HttpApi))).unwrap();
+/// assert_eq!(event["rawQueryString"], "a=1");
+/// ```
+pub fn build_event(request: &Request<Bytes>, options: &LambdaOptions) -> Vec<u8> {
+    event::build(request, options, &Invocation::now(), &mut Vec::new())
+}
+
 /// An event decoded the way lambda_http decodes it: what the app sees.
 #[derive(Debug)]
 pub struct DecodedEvent {
@@ -444,6 +465,7 @@ pub fn decode_event(event: &[u8]) -> Result<DecodedEvent, String> {
         InvokeError::Malformed(e) => format!("lambda_http rejected the event: {e}"),
         InvokeError::InvalidBase64(e) => format!("the body is not valid base64 ({e})"),
         InvokeError::Unserializable(e)
+        | InvokeError::LambdaHttpPanic(e)
         | InvokeError::FunctionError(e)
         | InvokeError::RuntimePanic(e)
         | InvokeError::RuntimeGone(e) => e,

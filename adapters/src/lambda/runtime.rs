@@ -64,15 +64,21 @@ pub fn set_current_test(name: Option<String>) {
 
 /// The `lambda-runtime` driver over a fresh app; a driver table entry.
 pub fn connect(app: Router) -> Result<Arc<dyn Driver>, Error> {
+    Ok(Arc::new(connect_with(
+        app,
+        LambdaOptions::new(Source::HttpApi),
+    )?))
+}
+
+/// A `lambda-runtime` driver with any source and deployment options, for
+/// a test of a libtest binary (the child re-runs the test by its thread
+/// name). In the child process it serves `app` and never returns.
+pub fn connect_with(app: Router, options: LambdaOptions) -> Result<Lambda, Error> {
     let test = CURRENT_TEST
         .with(|t| t.borrow().clone())
         .or_else(|| std::thread::current().name().map(str::to_owned))
         .filter(|name| name != "main");
-    Ok(Arc::new(LambdaRuntime::start(
-        app,
-        LambdaOptions::new(Source::HttpApi),
-        Child0::Test(test),
-    )?))
+    LambdaRuntime::start(app, options, Child0::Test(test))
 }
 
 /// Bench entry for `lambda-runtime`: the child is the bench binary, which
