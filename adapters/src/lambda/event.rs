@@ -19,17 +19,18 @@ pub(crate) fn build(
     invocation: &Invocation,
     notes: &mut Vec<AdapterNote>,
 ) -> Vec<u8> {
-    let event = match options.source {
+    // A Value always serializes: its keys are strings and it has no floats.
+    match options.source {
         Source::HttpApi | Source::FunctionUrl => {
             event_v2::build(request, options, invocation, notes)
         }
-        Source::Rest => event_v1::build(request, options, invocation, notes),
+        Source::Rest => serde_json::to_vec(&event_v1::build(request, options, invocation, notes))
+            .unwrap_or_default(),
         Source::Alb {
             multi_value_headers,
-        } => alb::build(request, multi_value_headers, invocation, notes),
-    };
-    // A Value always serializes: its keys are strings and it has no floats.
-    serde_json::to_vec(&event).unwrap_or_default()
+        } => serde_json::to_vec(&alb::build(request, multi_value_headers, invocation, notes))
+            .unwrap_or_default(),
+    }
 }
 
 /// The client's response, decoded from the function's response JSON as

@@ -10,26 +10,28 @@
 use bytes::Bytes;
 use crossdrive::AdapterNote;
 use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
-use serde_json::{Value, json};
+use serde::Serialize;
+use std::borrow::Cow;
 
 use super::body;
 use super::clock::Invocation;
-use super::event::{
-    WireResponse, content_type, group_pairs, grouped_headers, object, percent_decode,
-    raw_query_pairs, repeated_names,
-};
+use super::event::{WireResponse, content_type, group_pairs, percent_decode, raw_query_pairs};
 use super::options::{LambdaOptions, Source};
 
 const API_ID: &str = "crossdrv01";
 const URL_ID: &str = "crossdrivefunctionurl0000000001";
 
-/// The 2.0 event for `request`.
+/// The 2.0 event for `request`, serialized.
+///
+/// Built as borrowed, typed structs rather than a `serde_json::Value`:
+/// this runs on every request of the default `lambda` driver, and a Value
+/// tree costs an allocation per key.
 pub(crate) fn build(
     request: &Request<Bytes>,
     options: &LambdaOptions,
     invocation: &Invocation,
     notes: &mut Vec<AdapterNote>,
-) -> Value {
+) -> Vec<u8> {
     let url = options.source == Source::FunctionUrl;
     let (api_id, domain) = if url {
         (
@@ -47,24 +49,37 @@ pub(crate) fn build(
     let raw_query = request.uri().query().unwrap_or_default();
     let user_agent = headers
         .get(http::header::USER_AGENT)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-        .unwrap_or_default();
+        .map_or(Cow::Borrowed(""), |v| String::from_utf8_lossy(v.as_bytes()));
 
-    let mut cookies = Vec::new();
-    let mut out_headers = Vec::new();
-    for (name, values) in grouped_headers(headers) {
-        if name == "cookie" {
-            cookies.extend(
-                values
-                    .iter()
-                    .flat_map(|v| v.split(';'))
-                    .map(str::trim)
-                    .filter(|c| !c.is_empty())
-                    .map(str::to_owned),
-            );
+    let mut cookies: Vec<Cow<'_, str>> = Vec::new();
+    let mut out_headers: Vec<(&str, Cow<'_, str>)> = Vec::with_capacity(headers.keys_len() + 5);
+    let mut repeated: Vec<&str> = Vec::new();
+    for name in headers.keys() {
+        let mut values = headers
+            .get_all(name)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()));
+        if name == http::header::COOKIE {
+            for value in values {
+                cookies.extend(
+                    value
+                        .split(';')
+                        .map(str::trim)
+                        .filter(|c| !c.is_empty())
+                        .map(|c| Cow::Owned(c.to_owned())),
+                );
+            }
             continue;
         }
-        out_headers.push((name.to_owned(), values.join(",")));
+        let Some(first) = values.next() else { continue };
+        let mut joined = first;
+        for more in values {
+            joined = Cow::Owned(format!("{joined},{more}"));
+            if repeated.last() != Some(&name.as_str()) {
+                repeated.push(name.as_str());
+            }
+        }
+        out_headers.push((name.as_str(), joined));
     }
     if headers
         .get_all(http::header::COOKIE)
@@ -78,10 +93,6 @@ pub(crate) fn build(
              Cookie header joined with \"; \"",
         ));
     }
-    let repeated: Vec<&str> = repeated_names(headers)
-        .into_iter()
-        .filter(|n| *n != "cookie")
-        .collect();
     if !repeated.is_empty() {
         notes.push(AdapterNote::new(
             "v2-headers-comma-joined",
@@ -92,7 +103,7 @@ pub(crate) fn build(
         ));
     }
     if headers.get(http::header::HOST).is_none() {
-        out_headers.push(("host".to_owned(), domain.clone()));
+        out_headers.push(("host", Cow::Borrowed(domain.as_str())));
     }
     for (name, value) in [
         ("x-amzn-trace-id", invocation.trace_id.as_str()),
@@ -101,57 +112,26 @@ pub(crate) fn build(
         ("x-forwarded-proto", "https"),
     ] {
         if headers.get(name).is_none() {
-            out_headers.push((name.to_owned(), value.to_owned()));
+            out_headers.push((name, Cow::Borrowed(value)));
         }
     }
+    let length = request.body().len().to_string();
     if !request.body().is_empty() && headers.get(http::header::CONTENT_LENGTH).is_none() {
-        out_headers.push((
-            "content-length".to_owned(),
-            request.body().len().to_string(),
-        ));
+        out_headers.push(("content-length", Cow::Borrowed(length.as_str())));
     }
 
     let query: Vec<(String, String)> = raw_query_pairs(raw_query)
         .into_iter()
         .map(|(k, v)| (percent_decode(k), percent_decode(v)))
         .collect();
-    let query = group_pairs(query);
+    let query: Vec<(String, Cow<'_, str>)> = group_pairs(query)
+        .into_iter()
+        .map(|(k, v)| (k, Cow::Owned(v.join(","))))
+        .collect();
 
-    let stage = options.stage.as_str();
-    let route_key = "$default";
-    let mut event = json!({
-        "version": "2.0",
-        "routeKey": route_key,
-        "rawPath": path,
-        "rawQueryString": raw_query,
-        "headers": object(out_headers),
-        "requestContext": {
-            "accountId": if url { "anonymous" } else { "123456789012" },
-            "apiId": api_id,
-            "domainName": domain,
-            "domainPrefix": api_id,
-            "http": {
-                "method": request.method().as_str(),
-                "path": path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": "127.0.0.1",
-                "userAgent": user_agent,
-            },
-            "requestId": invocation.request_id,
-            "routeKey": route_key,
-            "stage": stage,
-            "time": invocation.clf_time(),
-            "timeEpoch": invocation.epoch_ms,
-        },
-        "isBase64Encoded": false,
-    });
-    if !cookies.is_empty() {
-        event["cookies"] = json!(cookies);
-    }
-    if !query.is_empty() {
-        event["queryStringParameters"] = object(query.into_iter().map(|(k, v)| (k, v.join(","))));
-    }
-    if !request.body().is_empty() {
+    let (body, is_base64_encoded) = if request.body().is_empty() {
+        (None, false)
+    } else {
         let as_text = content_type(headers).is_some_and(body::is_text_content_type);
         let (text, base64) = body::encode(request.body(), as_text);
         if base64 {
@@ -160,10 +140,99 @@ pub(crate) fn build(
                 "the request body is not text, so the event carried it base64-encoded",
             ));
         }
-        event["body"] = Value::String(text);
-        event["isBase64Encoded"] = Value::Bool(base64);
+        (Some(text), base64)
+    };
+    let time = invocation.clf_time();
+    let event = EventV2 {
+        version: "2.0",
+        route_key: ROUTE_KEY,
+        raw_path: path,
+        raw_query_string: raw_query,
+        cookies,
+        headers: Pairs(out_headers),
+        query_string_parameters: (!query.is_empty()).then_some(Pairs(query)),
+        request_context: ContextV2 {
+            account_id: if url { "anonymous" } else { "123456789012" },
+            api_id,
+            domain_name: &domain,
+            domain_prefix: api_id,
+            http: HttpV2 {
+                method: request.method().as_str(),
+                path,
+                protocol: "HTTP/1.1",
+                source_ip: "127.0.0.1",
+                user_agent: &user_agent,
+            },
+            request_id: &invocation.request_id,
+            route_key: ROUTE_KEY,
+            stage: &options.stage,
+            time: &time,
+            time_epoch: invocation.epoch_ms,
+        },
+        body,
+        is_base64_encoded,
+    };
+    // Every field is a string, a bool or an integer: serializing cannot fail.
+    serde_json::to_vec(&event).unwrap_or_default()
+}
+
+const ROUTE_KEY: &str = "$default";
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EventV2<'a> {
+    version: &'static str,
+    route_key: &'static str,
+    raw_path: &'a str,
+    raw_query_string: &'a str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    cookies: Vec<Cow<'a, str>>,
+    headers: Pairs<&'a str, Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    query_string_parameters: Option<Pairs<String, Cow<'a, str>>>,
+    request_context: ContextV2<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<String>,
+    is_base64_encoded: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ContextV2<'a> {
+    account_id: &'static str,
+    api_id: &'static str,
+    domain_name: &'a str,
+    domain_prefix: &'static str,
+    http: HttpV2<'a>,
+    request_id: &'a str,
+    route_key: &'static str,
+    stage: &'a str,
+    time: &'a str,
+    time_epoch: u64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct HttpV2<'a> {
+    method: &'a str,
+    path: &'a str,
+    protocol: &'static str,
+    source_ip: &'static str,
+    user_agent: &'a str,
+}
+
+/// Ordered pairs serialized as a JSON object.
+struct Pairs<K, V>(Vec<(K, V)>);
+
+impl<K: AsRef<str>, V: AsRef<str>> Serialize for Pairs<K, V> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k.as_ref(), v.as_ref())?;
+        }
+        map.end()
     }
-    event
 }
 
 /// The client's response from a 2.0 response JSON.

@@ -65,7 +65,6 @@ use crate::floor::{BenchPair, Floor};
 use clock::Invocation;
 use failure::Kind as FailureKind;
 use function::{Function, InvokeError, Observed};
-pub use runtime::LambdaRuntime;
 
 /// An app behind an AWS event source and lambda_http, in-process.
 ///

@@ -138,13 +138,8 @@ enum Child0 {
     Binary,
 }
 
-/// The `lambda-runtime` driver.
-///
-/// ```no_run
-/// // In a test of a libtest binary: the test re-runs itself as the function.
-/// let driver = crossdrive_adapters::lambda::runtime::connect(axum::Router::new()).unwrap();
-/// ```
-pub struct LambdaRuntime;
+/// Starts `lambda-runtime` function instances.
+struct LambdaRuntime;
 
 impl LambdaRuntime {
     /// Starts a function instance for `app` (in the child process: serves
