@@ -748,3 +748,18 @@ async fn the_in_process_stage_emulation_matches_the_real_environment_variable() 
     };
     Client::new(prefixed).get("/echo").await.assert_status(404);
 }
+
+#[tokio::test]
+async fn the_runtime_api_host_starts_once_per_test_binary_and_once_per_instance_listener() {
+    let Ok(first) = runtime::connect_with(app(), LambdaOptions::new(Source::HttpApi)) else {
+        panic!("the runtime child did not start");
+    };
+    let Ok(second) = runtime::connect_with(app(), LambdaOptions::new(Source::HttpApi)) else {
+        panic!("the runtime child did not start");
+    };
+    Client::new(first).get("/echo").await.assert_status(200);
+    Client::new(second).get("/echo").await.assert_status(200);
+    let (hosts, instances) = runtime::starts();
+    assert_eq!(hosts, 1, "one Runtime API host thread per test binary");
+    assert!(instances >= 2, "{instances}");
+}

@@ -129,6 +129,18 @@ fn serve(app: Router) -> ! {
     std::process::exit(code)
 }
 
+/// How many local Runtime API host threads this process started (at most
+/// one per test binary) and how many function instances they served (one
+/// per `lambda-runtime` driver, plus one per replaced instance).
+///
+/// ```
+/// let (hosts, _instances) = crossdrive_adapters::lambda::runtime::starts();
+/// assert!(hosts <= 1);
+/// ```
+pub fn starts() -> (usize, usize) {
+    runtime_api::starts()
+}
+
 /// How the child process is started.
 #[derive(Clone)]
 enum Child0 {

@@ -17,6 +17,7 @@
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use bytes::Bytes;
@@ -77,6 +78,7 @@ pub(crate) fn start() -> std::io::Result<Endpoint> {
         waiting: Mutex::new(HashMap::new()),
     });
     let host = host()?;
+    ENDPOINT_STARTS.fetch_add(1, Ordering::Relaxed);
     let _entered = host.enter();
     let listener = tokio::net::TcpListener::from_std(listener)?;
     host.spawn(async move {
@@ -106,11 +108,29 @@ pub(crate) fn start() -> std::io::Result<Endpoint> {
     })
 }
 
+static HOST_STARTS: AtomicUsize = AtomicUsize::new(0);
+static ENDPOINT_STARTS: AtomicUsize = AtomicUsize::new(0);
+
+/// How many Runtime API host threads and endpoints this process started.
+pub(crate) fn starts() -> (usize, usize) {
+    (
+        HOST_STARTS.load(Ordering::Relaxed),
+        ENDPOINT_STARTS.load(Ordering::Relaxed),
+    )
+}
+
 fn host() -> std::io::Result<tokio::runtime::Handle> {
     static HOST: OnceLock<tokio::runtime::Handle> = OnceLock::new();
+    static STARTING: Mutex<()> = Mutex::new(());
     if let Some(handle) = HOST.get() {
         return Ok(handle.clone());
     }
+    // One host per process: a second caller waits for the first.
+    let _starting = lock(&STARTING);
+    if let Some(handle) = HOST.get() {
+        return Ok(handle.clone());
+    }
+    HOST_STARTS.fetch_add(1, Ordering::Relaxed);
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::Builder::new()
         .name("crossdrive-runtime-api".into())
