@@ -24,8 +24,7 @@ pub(crate) fn build(
         Source::HttpApi | Source::FunctionUrl => {
             event_v2::build(request, options, invocation, notes)
         }
-        Source::Rest => serde_json::to_vec(&event_v1::build(request, options, invocation, notes))
-            .unwrap_or_default(),
+        Source::Rest => event_v1::build(request, options, invocation, notes),
         Source::Alb {
             multi_value_headers,
         } => serde_json::to_vec(&alb::build(request, multi_value_headers, invocation, notes))

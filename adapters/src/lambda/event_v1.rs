@@ -15,34 +15,41 @@
 use bytes::Bytes;
 use crossdrive::AdapterNote;
 use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode};
-use serde_json::{Value, json};
+use serde::Serialize;
+use std::borrow::Cow;
 
 use super::body;
 use super::clock::Invocation;
 use super::event::{
-    WireResponse, content_type, group_pairs, grouped_headers, object, percent_decode,
-    raw_query_pairs, repeated_names,
+    WireResponse, content_type, group_pairs, percent_decode, raw_query_pairs, repeated_names,
 };
 use super::options::LambdaOptions;
 
 const API_ID: &str = "crossdrv01";
 
-/// The 1.0 event for `request`.
+/// The 1.0 event for `request`, serialized (typed borrowed structs, as
+/// for 2.0, because a `serde_json::Value` tree of this size cost more than
+/// lambda_http's whole round trip).
 pub(crate) fn build(
     request: &Request<Bytes>,
     options: &LambdaOptions,
     invocation: &Invocation,
     notes: &mut Vec<AdapterNote>,
-) -> Value {
+) -> Vec<u8> {
     let domain = format!("{API_ID}.execute-api.{}.amazonaws.com", options.region);
     let headers = request.headers();
     let path = request.uri().path();
-    let mut grouped: Vec<(String, Vec<String>)> = grouped_headers(headers)
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
+    let mut grouped: Vec<(&str, Vec<Cow<'_, str>>)> = Vec::with_capacity(headers.keys_len() + 5);
+    for name in headers.keys() {
+        let values = headers
+            .get_all(name)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()))
+            .collect();
+        grouped.push((name.as_str(), values));
+    }
     if headers.get(http::header::HOST).is_none() {
-        grouped.push(("host".to_owned(), vec![domain.clone()]));
+        grouped.push(("host", vec![Cow::Borrowed(domain.as_str())]));
     }
     for (name, value) in [
         ("x-amzn-trace-id", invocation.trace_id.as_str()),
@@ -51,7 +58,7 @@ pub(crate) fn build(
         ("x-forwarded-proto", "https"),
     ] {
         if headers.get(name).is_none() {
-            grouped.push((name.to_owned(), vec![value.to_owned()]));
+            grouped.push((name, vec![Cow::Borrowed(value)]));
         }
     }
     let repeated = repeated_names(headers);
@@ -65,111 +72,190 @@ pub(crate) fn build(
             ),
         ));
     }
-    let single_headers = grouped
-        .iter()
-        .map(|(k, v)| (k.clone(), v.last().cloned().unwrap_or_default()));
-    let single_headers = object(single_headers);
-    let multi_headers = object(grouped.iter().map(|(k, v)| (k.clone(), v.clone())));
-
     let query = group_pairs(
         raw_query_pairs(request.uri().query().unwrap_or_default())
             .into_iter()
             .map(|(k, v)| (percent_decode(k), percent_decode(v)))
             .collect(),
     );
-    let (single_query, multi_query) = if query.is_empty() {
-        (Value::Null, Value::Null)
+    let (resource, proxy) = if path == "/" {
+        ("/", None)
     } else {
-        (
-            object(
-                query
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.last().cloned().unwrap_or_default())),
-            ),
-            object(query.iter().map(|(k, v)| (k.clone(), v.clone()))),
-        )
-    };
-
-    let (resource, path_parameters) = if path == "/" {
-        ("/", Value::Null)
-    } else {
-        (
-            "/{proxy+}",
-            json!({ "proxy": path.trim_start_matches('/') }),
-        )
+        ("/{proxy+}", Some(path.trim_start_matches('/')))
     };
     let stage = options.stage.as_str();
     let user_agent = headers
         .get(http::header::USER_AGENT)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-    let (body_value, base64) = if request.body().is_empty() {
-        (Value::Null, false)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()));
+    let (body, is_base64_encoded) = if request.body().is_empty() {
+        (None, false)
+    } else if content_type(headers).is_some_and(|ct| options.is_binary_media_type(ct)) {
+        notes.push(AdapterNote::new(
+            "base64-request",
+            "the request's content type is a binary media type, so the event carried the body \
+             base64-encoded",
+        ));
+        (Some(body::encode(request.body(), false).0), true)
     } else {
-        let binary = content_type(headers).is_some_and(|ct| options.is_binary_media_type(ct));
-        if binary {
+        if std::str::from_utf8(request.body()).is_err() {
             notes.push(AdapterNote::new(
-                "base64-request",
-                "the request's content type is a binary media type, so the event carried the \
-                 body base64-encoded",
+                "rest-binary-body-mangled",
+                "the request body is not UTF-8 and its content type is not a binary media type, \
+                 so the REST API passed it as text and invalid bytes became U+FFFD; add the type \
+                 with LambdaOptions::binary_media_types",
             ));
-            let (text, _) = body::encode(request.body(), false);
-            (Value::String(text), true)
-        } else {
-            let text = String::from_utf8_lossy(request.body());
-            if std::str::from_utf8(request.body()).is_err() {
-                notes.push(AdapterNote::new(
-                    "rest-binary-body-mangled",
-                    "the request body is not UTF-8 and its content type is not a binary media \
-                     type, so the REST API passed it as text and invalid bytes became U+FFFD; \
-                     add the type with LambdaOptions::binary_media_types",
-                ));
-            }
-            (Value::String(text.into_owned()), false)
         }
+        (
+            Some(String::from_utf8_lossy(request.body()).into_owned()),
+            false,
+        )
     };
-    json!({
-        "resource": resource,
-        "path": path,
-        "httpMethod": request.method().as_str(),
-        "headers": single_headers,
-        "multiValueHeaders": multi_headers,
-        "queryStringParameters": single_query,
-        "multiValueQueryStringParameters": multi_query,
-        "pathParameters": path_parameters,
-        "stageVariables": Value::Null,
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": API_ID,
-            "domainName": domain,
-            "domainPrefix": API_ID,
-            "extendedRequestId": invocation.request_id,
-            "httpMethod": request.method().as_str(),
-            "identity": {
-                "accessKey": Value::Null,
-                "accountId": Value::Null,
-                "caller": Value::Null,
-                "cognitoAuthenticationProvider": Value::Null,
-                "cognitoAuthenticationType": Value::Null,
-                "cognitoIdentityId": Value::Null,
-                "cognitoIdentityPoolId": Value::Null,
-                "principalOrgId": Value::Null,
-                "sourceIp": "127.0.0.1",
-                "user": Value::Null,
-                "userAgent": user_agent,
-                "userArn": Value::Null,
+    let context_path = format!("/{stage}{path}");
+    let time = invocation.clf_time();
+    let method = request.method().as_str();
+    let event = EventV1 {
+        resource,
+        path,
+        http_method: method,
+        headers: Last(&grouped),
+        multi_value_headers: All(&grouped),
+        query_string_parameters: (!query.is_empty()).then_some(Last(&query)),
+        multi_value_query_string_parameters: (!query.is_empty()).then_some(All(&query)),
+        path_parameters: proxy.map(|proxy| Proxy { proxy }),
+        stage_variables: None,
+        request_context: ContextV1 {
+            account_id: "123456789012",
+            api_id: API_ID,
+            domain_name: &domain,
+            domain_prefix: API_ID,
+            extended_request_id: &invocation.request_id,
+            http_method: method,
+            identity: Identity {
+                access_key: None,
+                account_id: None,
+                caller: None,
+                cognito_authentication_provider: None,
+                cognito_authentication_type: None,
+                cognito_identity_id: None,
+                cognito_identity_pool_id: None,
+                principal_org_id: None,
+                source_ip: "127.0.0.1",
+                user: None,
+                user_agent: user_agent.as_deref(),
+                user_arn: None,
             },
-            "path": format!("/{stage}{path}"),
-            "protocol": "HTTP/1.1",
-            "requestId": invocation.request_id,
-            "requestTime": invocation.clf_time(),
-            "requestTimeEpoch": invocation.epoch_ms,
-            "resourceId": "crossd",
-            "resourcePath": resource,
-            "stage": stage,
+            path: &context_path,
+            protocol: "HTTP/1.1",
+            request_id: &invocation.request_id,
+            request_time: &time,
+            request_time_epoch: invocation.epoch_ms,
+            resource_id: "crossd",
+            resource_path: resource,
+            stage,
         },
-        "body": body_value,
-        "isBase64Encoded": base64,
-    })
+        body,
+        is_base64_encoded,
+    };
+    // Strings, bools and integers only: serializing cannot fail.
+    serde_json::to_vec(&event).unwrap_or_default()
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EventV1<'a> {
+    resource: &'static str,
+    path: &'a str,
+    http_method: &'a str,
+    headers: Last<'a, &'a str, Cow<'a, str>>,
+    multi_value_headers: All<'a, &'a str, Cow<'a, str>>,
+    query_string_parameters: Option<Last<'a, String, String>>,
+    multi_value_query_string_parameters: Option<All<'a, String, String>>,
+    path_parameters: Option<Proxy<'a>>,
+    stage_variables: Option<()>,
+    request_context: ContextV1<'a>,
+    body: Option<String>,
+    is_base64_encoded: bool,
+}
+
+#[derive(Serialize)]
+struct Proxy<'a> {
+    proxy: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ContextV1<'a> {
+    account_id: &'static str,
+    api_id: &'static str,
+    domain_name: &'a str,
+    domain_prefix: &'static str,
+    extended_request_id: &'a str,
+    http_method: &'a str,
+    identity: Identity<'a>,
+    path: &'a str,
+    protocol: &'static str,
+    request_id: &'a str,
+    request_time: &'a str,
+    request_time_epoch: u64,
+    resource_id: &'static str,
+    resource_path: &'static str,
+    stage: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Identity<'a> {
+    access_key: Option<()>,
+    account_id: Option<()>,
+    caller: Option<()>,
+    cognito_authentication_provider: Option<()>,
+    cognito_authentication_type: Option<()>,
+    cognito_identity_id: Option<()>,
+    cognito_identity_pool_id: Option<()>,
+    principal_org_id: Option<()>,
+    source_ip: &'static str,
+    user: Option<()>,
+    user_agent: Option<&'a str>,
+    user_arn: Option<()>,
+}
+
+/// Grouped values serialized as `{name: last value}`, as `headers` and
+/// `queryStringParameters` carry them.
+pub(crate) struct Last<'a, K, V>(pub(crate) &'a [(K, Vec<V>)]);
+
+/// Grouped values serialized as `{name: [values]}`.
+pub(crate) struct All<'a, K, V>(pub(crate) &'a [(K, Vec<V>)]);
+
+impl<K: AsRef<str>, V: AsRef<str>> Serialize for Last<'_, K, V> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, values) in self.0 {
+            map.serialize_entry(k.as_ref(), values.last().map_or("", AsRef::as_ref))?;
+        }
+        map.end()
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> Serialize for All<'_, K, V> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        struct Values<'b, V>(&'b [V]);
+        impl<V: AsRef<str>> Serialize for Values<'_, V> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+                for v in self.0 {
+                    seq.serialize_element(v.as_ref())?;
+                }
+                seq.end()
+            }
+        }
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, values) in self.0 {
+            map.serialize_entry(k.as_ref(), &Values(values))?;
+        }
+        map.end()
+    }
 }
 
 /// The client's response from a 1.0 response JSON.
