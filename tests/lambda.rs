@@ -763,3 +763,32 @@ async fn the_runtime_api_host_starts_once_per_test_binary_and_once_per_instance_
     assert_eq!(hosts, 1, "one Runtime API host thread per test binary");
     assert!(instances >= 2, "{instances}");
 }
+
+#[tokio::test]
+async fn past_the_integration_timeout_rest_answers_504_and_http_api_503() {
+    for (source, status) in [(Source::Rest, 504), (Source::HttpApi, 503)] {
+        let options = LambdaOptions::new(source).integration_timeout(Duration::from_millis(100));
+        let response = client(options).get("/sleep").await;
+        response.assert_status(status);
+        assert_eq!(failure(&response).code, "integration-timeout", "{response}");
+    }
+}
+
+#[tokio::test]
+async fn a_malformed_event_through_the_real_runtime_is_a_function_error_with_lambda_https_reason() {
+    let Ok(driver) = runtime::connect_with(app(), LambdaOptions::new(Source::HttpApi)) else {
+        panic!("the runtime child did not start");
+    };
+    let delivered = match driver.invoke_event(br#"{"hello": "world"}"#).await {
+        Ok(d) => d,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(delivered.response.status(), 500);
+    let reason = delivered
+        .response
+        .extensions()
+        .get::<LambdaFailure>()
+        .map(|f| f.reason.clone())
+        .unwrap_or_default();
+    assert!(reason.contains("expects a JSON payload"), "{reason}");
+}

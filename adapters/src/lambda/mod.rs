@@ -231,8 +231,7 @@ impl Inner {
     fn aws_limit(&self) -> Duration {
         let function = self.options.function_timeout;
         self.options
-            .source
-            .integration_timeout()
+            .integration_timeout
             .map_or(function, |i| i.min(function))
     }
 
@@ -337,7 +336,7 @@ impl Inner {
             }
             Err(Interrupted::TimedOut(after)) => {
                 let function = self.options.function_timeout;
-                let integration = source.integration_timeout();
+                let integration = self.options.integration_timeout;
                 if let Invoker::Runtime(instance) = &self.invoker {
                     // Like Lambda after a timeout, the next request gets a fresh sandbox.
                     instance.recycle();

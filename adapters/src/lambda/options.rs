@@ -58,10 +58,10 @@ impl Source {
         }
     }
 
-    /// The integration timeout of the source, after which it answers the
-    /// client itself: 29 s for REST, 30 s for HTTP API; Function URLs and
-    /// ALB wait for the function's own timeout.
-    pub fn integration_timeout(self) -> Option<Duration> {
+    /// The longest integration timeout of the source, after which it
+    /// answers the client itself: 29 s for REST, 30 s for HTTP API;
+    /// Function URLs and ALB wait for the function's own timeout.
+    pub fn max_integration_timeout(self) -> Option<Duration> {
         match self {
             Self::Rest => Some(Duration::from_secs(29)),
             Self::HttpApi => Some(Duration::from_secs(30)),
@@ -100,6 +100,7 @@ pub struct LambdaOptions {
     pub(crate) function_name: String,
     pub(crate) region: String,
     pub(crate) timeout: Duration,
+    pub(crate) integration_timeout: Option<Duration>,
 }
 
 /// AWS's default function timeout.
@@ -122,6 +123,7 @@ impl LambdaOptions {
             function_name: "crossdrive-function".to_owned(),
             region: "us-east-1".to_owned(),
             timeout: DEFAULT_TIMEOUT,
+            integration_timeout: source.max_integration_timeout(),
         }
     }
 
@@ -176,6 +178,20 @@ impl LambdaOptions {
     #[must_use]
     pub fn function_name(mut self, name: impl Into<String>) -> Self {
         self.function_name = name.into();
+        self
+    }
+
+    /// The API's integration timeout (default and maximum: 29 s for REST,
+    /// 30 s for HTTP API; both APIs let it be lowered, to 50 ms at least).
+    /// Past it the API answers 504 (REST) or 503 (HTTP API) while the
+    /// function may still run. Ignored for Function URLs and ALB, which
+    /// have none; longer values are capped at the maximum, as AWS does.
+    #[must_use]
+    pub fn integration_timeout(mut self, timeout: Duration) -> Self {
+        self.integration_timeout = self
+            .source
+            .max_integration_timeout()
+            .map(|max| timeout.clamp(Duration::from_millis(50), max));
         self
     }
 

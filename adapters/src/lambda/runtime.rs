@@ -257,6 +257,11 @@ impl Instance {
         let child = command
             .spawn()
             .map_err(|e| format!("cannot start the function's child process ({e})"))?;
+        eprintln!(
+            "crossdrive lambda-runtime: function instance pid {} polls {}",
+            child.id(),
+            endpoint.addr
+        );
         *live = Some(Live { endpoint, child });
         Ok(())
     }

@@ -101,6 +101,10 @@ pub(crate) fn start() -> std::io::Result<Endpoint> {
             }
         }
     });
+    eprintln!(
+        "crossdrive lambda-runtime: Runtime API endpoint {} listening on {addr}",
+        ENDPOINT_STARTS.load(Ordering::Relaxed)
+    );
     Ok(Endpoint {
         addr,
         invocations: tx,
