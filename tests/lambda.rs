@@ -792,3 +792,22 @@ async fn a_malformed_event_through_the_real_runtime_is_a_function_error_with_lam
         .unwrap_or_default();
     assert!(reason.contains("expects a JSON payload"), "{reason}");
 }
+
+#[tokio::test]
+async fn alb_sends_the_query_still_encoded_and_lambda_http_decodes_and_re_encodes_it() {
+    let request = http::Request::get("/echo?q=a%20b&r=%2B")
+        .body(bytes::Bytes::new())
+        .unwrap_or_default();
+    let event: Value = serde_json::from_slice(&build_event(&request, &LambdaOptions::new(ALB)))
+        .unwrap_or_default();
+    // ALB passes the query as the client sent it, percent-encoding included.
+    assert_eq!(event["queryStringParameters"]["q"], "a%20b");
+    let response = on(ALB).get("/echo?q=a%20b&r=%2B").await;
+    let seen: Value = response.json();
+    let query = seen["query"].as_str().unwrap_or_default();
+    // lambda_http decodes it and rebuilds it form-encoded (space as `+`),
+    // from a map, so the key order is not kept.
+    let mut pairs: Vec<&str> = query.split('&').collect();
+    pairs.sort_unstable();
+    assert_eq!(pairs, ["q=a+b", "r=%2B"], "{response}");
+}
