@@ -240,8 +240,11 @@ impl Inner {
         if !o.source.has_stages() || o.stage == "$default" {
             return;
         }
+        // The runtime child's environment is set by the driver itself; only
+        // the in-process function shares this process's environment.
+        let in_process = matches!(self.invoker, Invoker::InProcess(_));
         if o.stage_in_path {
-            if std::env::var_os(IGNORE_STAGE_ENV).is_some() {
+            if in_process && std::env::var_os(IGNORE_STAGE_ENV).is_some() {
                 notes.push(AdapterNote::new(
                     "stage-not-in-path",
                     format!(
