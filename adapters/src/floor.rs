@@ -21,6 +21,10 @@ use tower::ServiceExt;
 pub enum Floor {
     /// `Router::oneshot` plus collecting the body: the in-process minimum.
     RawOneshot(Router),
+    /// The bare lambda_http round trip (event JSON built, `LambdaRequest`,
+    /// `Adapter`, response JSON, decoded); see
+    /// [`BareAdapter`](crate::lambda::BareAdapter) for exactly what it includes.
+    BareAdapter(Box<crate::lambda::BareAdapter>),
 }
 
 impl Floor {
@@ -33,6 +37,7 @@ impl Floor {
     pub fn name(&self) -> &'static str {
         match self {
             Self::RawOneshot(_) => "raw-oneshot",
+            Self::BareAdapter(_) => "bare-adapter",
         }
     }
 }
@@ -48,6 +53,7 @@ pub struct BenchPair {
 impl Exchange for Floor {
     async fn exchange(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
         match self {
+            Self::BareAdapter(bare) => bare.exchange(request).await,
             Self::RawOneshot(app) => {
                 let Ok(response) = app.clone().oneshot(request.map(Body::from)).await;
                 let (parts, body) = response.into_parts();

@@ -40,6 +40,46 @@ macro_rules! driver_table {
                 bench: $crate::direct::bench_pair,
                 differences: $crate::direct::KNOWN_DIFFERENCES,
             }
+            {
+                ident: lambda,
+                variant: Lambda,
+                name: "lambda",
+                about: "API Gateway HTTP API (payload 2.0) through lambda_http, JSON both ways",
+                connect: $crate::lambda::connect_http_api,
+                bench: $crate::lambda::bench_http_api,
+            }
+            {
+                ident: lambda_url,
+                variant: LambdaUrl,
+                name: "lambda-url",
+                about: "a Lambda Function URL (payload 2.0) through lambda_http, JSON both ways",
+                connect: $crate::lambda::connect_function_url,
+                bench: $crate::lambda::bench_function_url,
+            }
+            {
+                ident: lambda_v1,
+                variant: LambdaV1,
+                name: "lambda-v1",
+                about: "API Gateway REST API (payload 1.0, `{proxy+}`) through lambda_http, JSON both ways",
+                connect: $crate::lambda::connect_rest,
+                bench: $crate::lambda::bench_rest,
+            }
+            {
+                ident: lambda_alb,
+                variant: LambdaAlb,
+                name: "lambda-alb",
+                about: "an ALB target group through lambda_http, JSON both ways",
+                connect: $crate::lambda::connect_alb,
+                bench: $crate::lambda::bench_alb,
+            }
+            {
+                ident: lambda_runtime,
+                variant: LambdaRuntime,
+                name: "lambda-runtime",
+                about: "HTTP API events through the real `lambda_http::run` loop in a child process polling a local Runtime API",
+                connect: $crate::lambda::runtime::connect,
+                bench: $crate::lambda::runtime::bench_pair,
+            }
         }
     };
 }

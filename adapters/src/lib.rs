@@ -7,6 +7,8 @@
 //! | driver | what it does |
 //! |---|---|
 //! | `direct` | [`Direct`]: the app called in-process with `oneshot` |
+//! | `lambda`, `lambda-url`, `lambda-v1`, `lambda-alb` | [`lambda::Lambda`]: HTTP API, Function URL, REST and ALB events through lambda_http, JSON both ways |
+//! | `lambda-runtime` | [`lambda::runtime`]: the real `lambda_http::run` loop in a child process, polling a local Runtime API |
 //!
 //! The list of drivers lives in one place, the [driver table](driver_table)
 //! in `kind.rs`; [`Kind`], the bench floors and the per-driver tests that
@@ -24,6 +26,7 @@ pub mod conformance;
 pub mod direct;
 pub mod floor;
 mod kind;
+pub mod lambda;
 pub mod parity;
 pub mod suite;
 

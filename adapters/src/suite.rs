@@ -74,6 +74,12 @@ where
     };
     // Connected inside the runtime, so drivers may use the test's runtime
     // context while starting (their servers still live on their own threads).
+    // libtest names the test `<module path without the crate>::<ident>`;
+    // the lambda-runtime driver re-runs exactly this test as its function.
+    let libtest_name = test
+        .split_once("::")
+        .map_or_else(|| ident.to_owned(), |(_, rest)| format!("{rest}::{ident}"));
+    crate::lambda::runtime::set_current_test(Some(libtest_name));
     runtime.block_on(async {
         let driver = match kind.connect(app()) {
             Ok(driver) => driver,

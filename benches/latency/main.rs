@@ -109,6 +109,8 @@ enum Failure {
 }
 
 fn main() -> ExitCode {
+    // The lambda-runtime driver re-runs this binary as its function.
+    crossdrive_adapters::lambda::runtime::serve_if_child(crossdrive_fixtures::reference::app);
     let args = Args::parse();
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,

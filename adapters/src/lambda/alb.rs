@@ -1,0 +1,156 @@
+//! Application Load Balancer target groups, in both header modes.
+//!
+//! In: query keys and values exactly as sent, still percent-encoded (ALB
+//! does not decode them; lambda_http does). Without multi-value headers,
+//! `headers` and `queryStringParameters` keep the last value of a repeated
+//! name, as ALB does; with them, only the `multiValue*` fields are sent.
+//! Bodies are base64 unless text. Out: `headers` or `multiValueHeaders`
+//! according to the mode (lambda_http fills both; in `headers` a repeated
+//! name keeps its first value), base64 decoded.
+
+use bytes::Bytes;
+use crossdrive::AdapterNote;
+use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
+use serde_json::{Value, json};
+
+use super::body;
+use super::clock::Invocation;
+use super::event::{
+    WireResponse, content_type, group_pairs, grouped_headers, object, raw_query_pairs,
+    repeated_names,
+};
+
+const TARGET_GROUP: &str =
+    "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/crossdrive/0123456789abcdef";
+
+/// The ALB event for `request`.
+pub(crate) fn build(
+    request: &Request<Bytes>,
+    multi_value: bool,
+    invocation: &Invocation,
+    notes: &mut Vec<AdapterNote>,
+) -> Value {
+    let headers = request.headers();
+    let mut grouped: Vec<(String, Vec<String>)> = grouped_headers(headers)
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+    for (name, value) in [
+        (
+            "host",
+            "crossdrive-alb-123456789.us-east-1.elb.amazonaws.com",
+        ),
+        ("x-amzn-trace-id", invocation.trace_id.as_str()),
+        ("x-forwarded-for", "127.0.0.1"),
+        ("x-forwarded-port", "80"),
+        ("x-forwarded-proto", "http"),
+    ] {
+        if headers.get(name).is_none() {
+            grouped.push((name.to_owned(), vec![value.to_owned()]));
+        }
+    }
+    let query = group_pairs(
+        raw_query_pairs(request.uri().query().unwrap_or_default())
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+    );
+    let (body_text, base64) = if request.body().is_empty() {
+        (String::new(), false)
+    } else {
+        let as_text = content_type(headers).is_some_and(body::is_text_content_type);
+        let encoded = body::encode(request.body(), as_text);
+        if encoded.1 {
+            notes.push(AdapterNote::new(
+                "base64-request",
+                "the request body is not text, so ALB sent it base64-encoded",
+            ));
+        }
+        encoded
+    };
+    let mut event = json!({
+        "requestContext": { "elb": { "targetGroupArn": TARGET_GROUP } },
+        "httpMethod": request.method().as_str(),
+        "path": request.uri().path(),
+        "body": body_text,
+        "isBase64Encoded": base64,
+    });
+    if multi_value {
+        event["multiValueHeaders"] = object(grouped);
+        event["multiValueQueryStringParameters"] = object(query);
+    } else {
+        let repeated = repeated_names(headers);
+        let repeated_query: Vec<&str> = query
+            .iter()
+            .filter(|(_, v)| v.len() > 1)
+            .map(|(k, _)| k.as_str())
+            .collect();
+        if !repeated.is_empty() || !repeated_query.is_empty() {
+            notes.push(AdapterNote::new(
+                "alb-last-value-only",
+                format!(
+                    "multi-value headers are off, so ALB sent only the last value of repeated \
+                     headers [{}] and query keys [{}]",
+                    repeated.join(", "),
+                    repeated_query.join(", ")
+                ),
+            ));
+        }
+        event["headers"] = object(
+            grouped
+                .into_iter()
+                .map(|(k, v)| (k, v.last().cloned().unwrap_or_default())),
+        );
+        event["queryStringParameters"] = object(
+            query
+                .into_iter()
+                .map(|(k, v)| (k, v.last().cloned().unwrap_or_default())),
+        );
+    }
+    event
+}
+
+/// The client's response from an ALB response JSON.
+pub(crate) fn decode(
+    wire: WireResponse,
+    multi_value: bool,
+    notes: &mut Vec<AdapterNote>,
+) -> Result<Response<Bytes>, String> {
+    let mut response = Response::new(Bytes::new());
+    *response.status_mut() = StatusCode::from_u16(wire.status_code)
+        .map_err(|_| format!("statusCode {} is not an HTTP status", wire.status_code))?;
+    let headers = response.headers_mut();
+    if multi_value {
+        super::event_v1::append_multi(headers, &wire.multi_value_headers)?;
+    } else {
+        for (name, value) in &wire.headers {
+            let (Ok(name), Ok(value)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(value),
+            ) else {
+                return Err(format!(
+                    "response header `{name}: {value}` is not valid HTTP"
+                ));
+            };
+            headers.append(name, value);
+        }
+        let dropped: Vec<&str> = wire
+            .multi_value_headers
+            .iter()
+            .filter(|(_, v)| v.len() > 1)
+            .map(|(k, _)| k.as_str())
+            .collect();
+        if !dropped.is_empty() {
+            notes.push(AdapterNote::new(
+                "alb-first-value-only",
+                format!(
+                    "multi-value headers are off, so ALB used `headers`, where lambda_http kept \
+                     only the first value of: {}",
+                    dropped.join(", ")
+                ),
+            ));
+        }
+    }
+    *response.body_mut() = body::response_bytes(wire.body, wire.is_base64_encoded, notes)?;
+    Ok(response)
+}

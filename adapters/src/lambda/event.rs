@@ -1,0 +1,191 @@
+//! Building the event a source sends and decoding the response JSON the
+//! way the source reads it: the dispatch over [`Source`], and the helpers
+//! every event shape shares.
+
+use bytes::Bytes;
+use crossdrive::AdapterNote;
+use http::{HeaderMap, Request, Response};
+use serde_json::{Map, Value};
+
+use super::clock::Invocation;
+use super::options::{LambdaOptions, Source};
+use super::{alb, event_v1, event_v2};
+
+/// The event JSON for `request` as `options.source` would send it, with
+/// notes for anything the source changed on the way in.
+pub(crate) fn build(
+    request: &Request<Bytes>,
+    options: &LambdaOptions,
+    invocation: &Invocation,
+    notes: &mut Vec<AdapterNote>,
+) -> Vec<u8> {
+    // A Value always serializes: its keys are strings and it has no floats.
+    match options.source {
+        Source::HttpApi | Source::FunctionUrl => {
+            event_v2::build(request, options, invocation, notes)
+        }
+        Source::Rest => event_v1::build(request, options, invocation, notes),
+        Source::Alb {
+            multi_value_headers,
+        } => serde_json::to_vec(&alb::build(request, multi_value_headers, invocation, notes))
+            .unwrap_or_default(),
+    }
+}
+
+/// The client's response, decoded from the function's response JSON as
+/// `options.source` decodes it.
+pub(crate) fn decode(
+    json: &[u8],
+    request_headers: &HeaderMap,
+    options: &LambdaOptions,
+    notes: &mut Vec<AdapterNote>,
+) -> Result<Response<Bytes>, String> {
+    let wire: WireResponse = serde_json::from_slice(json)
+        .map_err(|e| format!("the function's response JSON is not a proxy response ({e})"))?;
+    match options.source {
+        Source::HttpApi | Source::FunctionUrl => event_v2::decode(wire, notes),
+        Source::Rest => event_v1::decode(wire, request_headers, options, notes),
+        Source::Alb {
+            multi_value_headers,
+        } => alb::decode(wire, multi_value_headers, notes),
+    }
+}
+
+/// A proxy response as any source reads it; each source ignores the
+/// fields it does not know.
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct WireResponse {
+    pub(crate) status_code: u16,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub(crate) headers: Vec<(String, String)>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub(crate) multi_value_headers: Vec<(String, Vec<String>)>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub(crate) cookies: Vec<String>,
+    #[serde(default)]
+    pub(crate) body: Option<String>,
+    #[serde(default)]
+    pub(crate) is_base64_encoded: bool,
+}
+
+fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: FromPairs,
+{
+    T::deserialize_pairs(deserializer)
+}
+
+/// JSON objects as ordered pairs, so header order survives decoding.
+pub(crate) trait FromPairs: Sized {
+    fn deserialize_pairs<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error>;
+}
+
+impl<V: serde::de::DeserializeOwned> FromPairs for Vec<(String, V)> {
+    fn deserialize_pairs<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Pairs<V>(std::marker::PhantomData<V>);
+        impl<'de, V: serde::de::DeserializeOwned> serde::de::Visitor<'de> for Pairs<V> {
+            type Value = Vec<(String, V)>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object or null")
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(Vec::new())
+            }
+            fn visit_none<E>(self) -> Result<Self::Value, E> {
+                Ok(Vec::new())
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::with_capacity(map.size_hint().unwrap_or(0));
+                while let Some(entry) = map.next_entry::<String, V>()? {
+                    out.push(entry);
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_any(Pairs(std::marker::PhantomData))
+    }
+}
+
+impl FromPairs for Vec<String> {
+    fn deserialize_pairs<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(<Option<Vec<String>> as serde::Deserialize>::deserialize(d)?.unwrap_or_default())
+    }
+}
+
+/// The request's headers grouped by (lower-case) name, in order, values
+/// as text (non-UTF-8 bytes replaced, as a JSON event cannot carry them).
+pub(crate) fn grouped_headers(headers: &HeaderMap) -> Vec<(&str, Vec<String>)> {
+    let mut out: Vec<(&str, Vec<String>)> = Vec::with_capacity(headers.keys_len());
+    for name in headers.keys() {
+        let values = headers
+            .get_all(name)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect();
+        out.push((name.as_str(), values));
+    }
+    out
+}
+
+/// The raw `key=value` pairs of a query string, as sent.
+pub(crate) fn raw_query_pairs(query: &str) -> Vec<(&str, &str)> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| p.split_once('=').unwrap_or((p, "")))
+        .collect()
+}
+
+/// Percent-decodes a query component (`+` stays `+`: API Gateway decodes
+/// only percent escapes).
+pub(crate) fn percent_decode(text: &str) -> String {
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// Groups query pairs by key, in first-seen order.
+pub(crate) fn group_pairs(pairs: Vec<(String, String)>) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for (k, v) in pairs {
+        match out.iter_mut().find(|(name, _)| *name == k) {
+            Some((_, values)) => values.push(v),
+            None => out.push((k, vec![v])),
+        }
+    }
+    out
+}
+
+/// A JSON object from pairs.
+pub(crate) fn object<V: Into<Value>>(pairs: impl IntoIterator<Item = (String, V)>) -> Value {
+    Value::Object(
+        pairs
+            .into_iter()
+            .map(|(k, v)| (k, v.into()))
+            .collect::<Map<_, _>>(),
+    )
+}
+
+/// The request's content type, if any.
+pub(crate) fn content_type(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+}
+
+/// Repeated request header names, for notes.
+pub(crate) fn repeated_names(headers: &HeaderMap) -> Vec<&str> {
+    if headers.len() == headers.keys_len() {
+        return Vec::new();
+    }
+    headers
+        .keys()
+        .filter(|k| headers.get_all(*k).iter().nth(1).is_some())
+        .map(http::HeaderName::as_str)
+        .collect()
+}

@@ -1,0 +1,325 @@
+//! Payload format 1.0: API Gateway REST APIs with a `{proxy+}` resource.
+//!
+//! In: `headers` and `queryStringParameters` hold the last value of each
+//! name, `multiValueHeaders` and `multiValueQueryStringParameters` all of
+//! them (query values URL-decoded); `resource` is `/{proxy+}` with the path
+//! in `pathParameters.proxy`; `requestContext.path` carries the stage.
+//! lambda_http merges `headers` over `multiValueHeaders`, so a repeated
+//! request header reaches the app as its last value only. Bodies are text
+//! unless the content type is one of the API's binary media types; a
+//! non-UTF-8 body without one is mangled, as REST APIs do. Out: `headers`
+//! and `multiValueHeaders` are merged; a base64 body is decoded only when
+//! the request's `Accept` or the response's `Content-Type` matches a
+//! binary media type, otherwise the client gets the base64 text.
+
+use bytes::Bytes;
+use crossdrive::AdapterNote;
+use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode};
+use serde::Serialize;
+use std::borrow::Cow;
+
+use super::body;
+use super::clock::Invocation;
+use super::event::{
+    WireResponse, content_type, group_pairs, percent_decode, raw_query_pairs, repeated_names,
+};
+use super::options::LambdaOptions;
+
+const API_ID: &str = "crossdrv01";
+
+/// The 1.0 event for `request`, serialized (typed borrowed structs, as
+/// for 2.0, because a `serde_json::Value` tree of this size cost more than
+/// lambda_http's whole round trip).
+pub(crate) fn build(
+    request: &Request<Bytes>,
+    options: &LambdaOptions,
+    invocation: &Invocation,
+    notes: &mut Vec<AdapterNote>,
+) -> Vec<u8> {
+    let domain = format!("{API_ID}.execute-api.{}.amazonaws.com", options.region);
+    let headers = request.headers();
+    let path = request.uri().path();
+    let mut grouped: Vec<(&str, Vec<Cow<'_, str>>)> = Vec::with_capacity(headers.keys_len() + 5);
+    for name in headers.keys() {
+        let values = headers
+            .get_all(name)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()))
+            .collect();
+        grouped.push((name.as_str(), values));
+    }
+    if headers.get(http::header::HOST).is_none() {
+        grouped.push(("host", vec![Cow::Borrowed(domain.as_str())]));
+    }
+    for (name, value) in [
+        ("x-amzn-trace-id", invocation.trace_id.as_str()),
+        ("x-forwarded-for", "127.0.0.1"),
+        ("x-forwarded-port", "443"),
+        ("x-forwarded-proto", "https"),
+    ] {
+        if headers.get(name).is_none() {
+            grouped.push((name, vec![Cow::Borrowed(value)]));
+        }
+    }
+    let repeated = repeated_names(headers);
+    if !repeated.is_empty() {
+        notes.push(AdapterNote::new(
+            "headers-override-multivalue",
+            format!(
+                "lambda_http merges `headers` (last value) over `multiValueHeaders`, so the app \
+                 saw only the last value of: {}",
+                repeated.join(", ")
+            ),
+        ));
+    }
+    let query = group_pairs(
+        raw_query_pairs(request.uri().query().unwrap_or_default())
+            .into_iter()
+            .map(|(k, v)| (percent_decode(k), percent_decode(v)))
+            .collect(),
+    );
+    let (resource, proxy) = if path == "/" {
+        ("/", None)
+    } else {
+        ("/{proxy+}", Some(path.trim_start_matches('/')))
+    };
+    let stage = options.stage.as_str();
+    let user_agent = headers
+        .get(http::header::USER_AGENT)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()));
+    let (body, is_base64_encoded) = if request.body().is_empty() {
+        (None, false)
+    } else if content_type(headers).is_some_and(|ct| options.is_binary_media_type(ct)) {
+        notes.push(AdapterNote::new(
+            "base64-request",
+            "the request's content type is a binary media type, so the event carried the body \
+             base64-encoded",
+        ));
+        (Some(body::encode(request.body(), false).0), true)
+    } else {
+        if std::str::from_utf8(request.body()).is_err() {
+            notes.push(AdapterNote::new(
+                "rest-binary-body-mangled",
+                "the request body is not UTF-8 and its content type is not a binary media type, \
+                 so the REST API passed it as text and invalid bytes became U+FFFD; add the type \
+                 with LambdaOptions::binary_media_types",
+            ));
+        }
+        (
+            Some(String::from_utf8_lossy(request.body()).into_owned()),
+            false,
+        )
+    };
+    let context_path = format!("/{stage}{path}");
+    let time = invocation.clf_time();
+    let method = request.method().as_str();
+    let event = EventV1 {
+        resource,
+        path,
+        http_method: method,
+        headers: Last(&grouped),
+        multi_value_headers: All(&grouped),
+        query_string_parameters: (!query.is_empty()).then_some(Last(&query)),
+        multi_value_query_string_parameters: (!query.is_empty()).then_some(All(&query)),
+        path_parameters: proxy.map(|proxy| Proxy { proxy }),
+        stage_variables: None,
+        request_context: ContextV1 {
+            account_id: "123456789012",
+            api_id: API_ID,
+            domain_name: &domain,
+            domain_prefix: API_ID,
+            extended_request_id: &invocation.request_id,
+            http_method: method,
+            identity: Identity {
+                access_key: None,
+                account_id: None,
+                caller: None,
+                cognito_authentication_provider: None,
+                cognito_authentication_type: None,
+                cognito_identity_id: None,
+                cognito_identity_pool_id: None,
+                principal_org_id: None,
+                source_ip: "127.0.0.1",
+                user: None,
+                user_agent: user_agent.as_deref(),
+                user_arn: None,
+            },
+            path: &context_path,
+            protocol: "HTTP/1.1",
+            request_id: &invocation.request_id,
+            request_time: &time,
+            request_time_epoch: invocation.epoch_ms,
+            resource_id: "crossd",
+            resource_path: resource,
+            stage,
+        },
+        body,
+        is_base64_encoded,
+    };
+    // Strings, bools and integers only: serializing cannot fail.
+    serde_json::to_vec(&event).unwrap_or_default()
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EventV1<'a> {
+    resource: &'static str,
+    path: &'a str,
+    http_method: &'a str,
+    headers: Last<'a, &'a str, Cow<'a, str>>,
+    multi_value_headers: All<'a, &'a str, Cow<'a, str>>,
+    query_string_parameters: Option<Last<'a, String, String>>,
+    multi_value_query_string_parameters: Option<All<'a, String, String>>,
+    path_parameters: Option<Proxy<'a>>,
+    stage_variables: Option<()>,
+    request_context: ContextV1<'a>,
+    body: Option<String>,
+    is_base64_encoded: bool,
+}
+
+#[derive(Serialize)]
+struct Proxy<'a> {
+    proxy: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ContextV1<'a> {
+    account_id: &'static str,
+    api_id: &'static str,
+    domain_name: &'a str,
+    domain_prefix: &'static str,
+    extended_request_id: &'a str,
+    http_method: &'a str,
+    identity: Identity<'a>,
+    path: &'a str,
+    protocol: &'static str,
+    request_id: &'a str,
+    request_time: &'a str,
+    request_time_epoch: u64,
+    resource_id: &'static str,
+    resource_path: &'static str,
+    stage: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Identity<'a> {
+    access_key: Option<()>,
+    account_id: Option<()>,
+    caller: Option<()>,
+    cognito_authentication_provider: Option<()>,
+    cognito_authentication_type: Option<()>,
+    cognito_identity_id: Option<()>,
+    cognito_identity_pool_id: Option<()>,
+    principal_org_id: Option<()>,
+    source_ip: &'static str,
+    user: Option<()>,
+    user_agent: Option<&'a str>,
+    user_arn: Option<()>,
+}
+
+/// Grouped values serialized as `{name: last value}`, as `headers` and
+/// `queryStringParameters` carry them.
+pub(crate) struct Last<'a, K, V>(pub(crate) &'a [(K, Vec<V>)]);
+
+/// Grouped values serialized as `{name: [values]}`.
+pub(crate) struct All<'a, K, V>(pub(crate) &'a [(K, Vec<V>)]);
+
+impl<K: AsRef<str>, V: AsRef<str>> Serialize for Last<'_, K, V> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, values) in self.0 {
+            map.serialize_entry(k.as_ref(), values.last().map_or("", AsRef::as_ref))?;
+        }
+        map.end()
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> Serialize for All<'_, K, V> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        struct Values<'b, V>(&'b [V]);
+        impl<V: AsRef<str>> Serialize for Values<'_, V> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+                for v in self.0 {
+                    seq.serialize_element(v.as_ref())?;
+                }
+                seq.end()
+            }
+        }
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, values) in self.0 {
+            map.serialize_entry(k.as_ref(), &Values(values))?;
+        }
+        map.end()
+    }
+}
+
+/// The client's response from a 1.0 response JSON.
+pub(crate) fn decode(
+    wire: WireResponse,
+    request_headers: &HeaderMap,
+    options: &LambdaOptions,
+    notes: &mut Vec<AdapterNote>,
+) -> Result<Response<Bytes>, String> {
+    let mut response = Response::new(Bytes::new());
+    *response.status_mut() = StatusCode::from_u16(wire.status_code)
+        .map_err(|_| format!("statusCode {} is not an HTTP status", wire.status_code))?;
+    let headers = response.headers_mut();
+    append_multi(headers, &wire.multi_value_headers)?;
+    for (name, value) in &wire.headers {
+        let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) else {
+            return Err(format!(
+                "response header `{name}: {value}` is not valid HTTP"
+            ));
+        };
+        if !headers.get_all(&name).iter().any(|v| *v == value) {
+            headers.append(name, value);
+        }
+    }
+    let decode_binary = wire.is_base64_encoded && {
+        let accept = request_headers
+            .get_all(http::header::ACCEPT)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|t| options.is_binary_media_type(t));
+        accept || content_type(headers).is_some_and(|ct| options.is_binary_media_type(ct))
+    };
+    if wire.is_base64_encoded && !decode_binary {
+        notes.push(AdapterNote::new(
+            "rest-base64-not-decoded",
+            "the function returned a base64 body but neither the request's Accept nor the \
+             response's Content-Type matches a binary media type, so the REST API passed the \
+             base64 text to the client; add the type with LambdaOptions::binary_media_types",
+        ));
+        *response.body_mut() = Bytes::from(wire.body.unwrap_or_default());
+        return Ok(response);
+    }
+    *response.body_mut() = body::response_bytes(wire.body, decode_binary, notes)?;
+    Ok(response)
+}
+
+/// Appends every value of a `multiValueHeaders` object.
+pub(crate) fn append_multi(
+    headers: &mut HeaderMap,
+    multi: &[(String, Vec<String>)],
+) -> Result<(), String> {
+    for (name, values) in multi {
+        let Ok(header) = HeaderName::from_bytes(name.as_bytes()) else {
+            return Err(format!("response header name `{name}` is not valid HTTP"));
+        };
+        for value in values {
+            let value = HeaderValue::from_str(value)
+                .map_err(|_| format!("response header `{name}: {value}` is not valid HTTP"))?;
+            headers.append(header.clone(), value);
+        }
+    }
+    Ok(())
+}

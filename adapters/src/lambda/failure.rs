@@ -1,0 +1,104 @@
+//! What the client receives when the function fails or a limit is hit:
+//! the event source's own answer, with the reason attached.
+//!
+//! AWS answers these itself, so the client sees an HTTP response, not an
+//! error: crossdrive returns that response, logs the reason on stderr, and
+//! attaches it twice: as a [`LambdaFailure`] response extension and as an
+//! [`AdapterNote`] (printed by every failed assertion).
+//!
+//! | failure | HTTP API | Function URL | REST | ALB |
+//! |---|---|---|---|---|
+//! | function error, panic, function timeout, response over 6 MB | 500 | 502 | 502 | 502 |
+//! | integration timeout (at most 30 s HTTP API, 29 s REST) | 503 | — | 504 | — |
+//! | request over the payload limit (6 MB Lambda, 10 MB API Gateway, 1 MB ALB) | 413 | 413 | 413 | 413 |
+//! | request line and headers over 10,240 bytes | 431 | — | 431 | — |
+//!
+//! The bodies are the sources' documented ones (`{"message":"Internal
+//! Server Error"}` for HTTP API, `{"message": "Internal server error"}` for
+//! REST, an HTML page for ALB). The 431 for oversized headers is a model:
+//! AWS documents the quota, not the exact status.
+
+use bytes::Bytes;
+use crossdrive::AdapterNote;
+use http::{HeaderValue, Response, StatusCode};
+
+use super::options::Source;
+
+/// Why the source answered instead of the function; a response extension.
+///
+/// ```no_run
+/// # let response: http::Response<bytes::Bytes> = unimplemented!();
+/// if let Some(failure) = response.extensions().get::<crossdrive_adapters::lambda::LambdaFailure>() {
+///     eprintln!("{}: {}", failure.code, failure.reason);
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LambdaFailure {
+    /// A stable code (`function-error`, `function-timeout`, ...).
+    pub code: &'static str,
+    /// What happened, in a sentence.
+    pub reason: String,
+}
+
+/// The kinds of failure a source answers for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// The function failed: error, panic, timeout, oversized response.
+    Function,
+    /// The source stopped waiting.
+    IntegrationTimeout,
+    /// The request was over a payload limit.
+    TooLarge,
+    /// The request line and headers were over the quota.
+    HeadersTooLarge,
+}
+
+/// The source's response for a failure, with the reason attached.
+pub(crate) fn respond(
+    source: Source,
+    kind: Kind,
+    code: &'static str,
+    reason: String,
+) -> (Response<Bytes>, AdapterNote) {
+    use Kind as K;
+    use Source as S;
+    let (status, content_type, body): (u16, &str, &str) = match (source, kind) {
+        (S::HttpApi, K::Function) => (500, JSON, r#"{"message":"Internal Server Error"}"#),
+        (S::HttpApi, K::IntegrationTimeout) => (503, JSON, r#"{"message":"Service Unavailable"}"#),
+        (S::Rest, K::Function) => (502, JSON, r#"{"message": "Internal server error"}"#),
+        (S::Rest, K::IntegrationTimeout) => {
+            (504, JSON, r#"{"message": "Endpoint request timed out"}"#)
+        }
+        (S::FunctionUrl, K::Function | K::IntegrationTimeout) => {
+            (502, JSON, r#"{"Message":"Internal Server Error"}"#)
+        }
+        (S::Alb { .. }, K::Function | K::IntegrationTimeout) => (502, HTML, ALB_502),
+        (S::Rest, K::TooLarge) => (413, JSON, r#"{"message":"Request Too Long"}"#),
+        (S::HttpApi | S::FunctionUrl, K::TooLarge) => {
+            (413, JSON, r#"{"message":"Request Entity Too Large"}"#)
+        }
+        (S::Alb { .. }, K::TooLarge) => (413, HTML, ALB_413),
+        (_, K::HeadersTooLarge) => (
+            431,
+            JSON,
+            r#"{"message":"Request Header Fields Too Large"}"#,
+        ),
+    };
+    let mut response = Response::new(Bytes::from_static(body.as_bytes()));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type),
+    );
+    eprintln!("crossdrive lambda ({}): {code}: {reason}", source.shape());
+    response.extensions_mut().insert(LambdaFailure {
+        code,
+        reason: reason.clone(),
+    });
+    (response, AdapterNote::new(code, reason))
+}
+
+const JSON: &str = "application/json";
+const HTML: &str = "text/html";
+const ALB_502: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n";
+const ALB_413: &str = "<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body>\r\n<center><h1>413 Request Entity Too Large</h1></center>\r\n</body>\r\n</html>\r\n";

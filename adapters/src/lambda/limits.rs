@@ -1,0 +1,77 @@
+//! AWS limits, checked where AWS checks them.
+//!
+//! - API Gateway (REST and HTTP API): 10 MB payload and 10,240 bytes of
+//!   request line plus headers, checked on the client's request.
+//! - ALB with a Lambda target: 1 MB request body and 1 MB response JSON.
+//! - Lambda synchronous invocation: 6 MB (6,291,456 bytes) of event JSON
+//!   in, and 6 MB of response JSON out.
+
+use bytes::Bytes;
+use http::Request;
+
+use super::options::Source;
+
+/// Lambda's synchronous invocation payload limit, each way.
+pub const LAMBDA_PAYLOAD_LIMIT: usize = 6 * 1024 * 1024;
+/// API Gateway's payload limit.
+pub const API_GATEWAY_PAYLOAD_LIMIT: usize = 10 * 1024 * 1024;
+/// API Gateway's limit on the request line and headers together.
+pub const API_GATEWAY_HEADER_LIMIT: usize = 10_240;
+/// ALB's limit on a Lambda target's request body and response JSON.
+pub const ALB_LAMBDA_LIMIT: usize = 1024 * 1024;
+
+/// A limit the request broke before any event was built.
+pub(crate) enum Broken {
+    Payload(String),
+    Headers(String),
+}
+
+/// Checks the source's own limits on the client's request.
+pub(crate) fn check_request(source: Source, request: &Request<Bytes>) -> Option<Broken> {
+    let size = request.body().len();
+    match source {
+        Source::Rest | Source::HttpApi => {
+            if size > API_GATEWAY_PAYLOAD_LIMIT {
+                return Some(Broken::Payload(format!(
+                    "the request body is {size} bytes, over API Gateway's \
+                     {API_GATEWAY_PAYLOAD_LIMIT}-byte payload limit"
+                )));
+            }
+            let line = request.method().as_str().len()
+                + request
+                    .uri()
+                    .path_and_query()
+                    .map_or(1, |pq| pq.as_str().len())
+                + " HTTP/1.1".len()
+                + 1;
+            let headers: usize = request
+                .headers()
+                .iter()
+                .map(|(k, v)| k.as_str().len() + v.len())
+                .sum();
+            if line + headers > API_GATEWAY_HEADER_LIMIT {
+                return Some(Broken::Headers(format!(
+                    "the request line and headers are {} bytes, over API Gateway's \
+                     {API_GATEWAY_HEADER_LIMIT}-byte limit",
+                    line + headers
+                )));
+            }
+        }
+        Source::Alb { .. } if size > ALB_LAMBDA_LIMIT => {
+            return Some(Broken::Payload(format!(
+                "the request body is {size} bytes, over ALB's {ALB_LAMBDA_LIMIT}-byte limit for \
+                 Lambda targets"
+            )));
+        }
+        _ => {}
+    }
+    None
+}
+
+/// The most response JSON the source accepts from the function.
+pub(crate) fn response_limit(source: Source) -> usize {
+    match source {
+        Source::Alb { .. } => ALB_LAMBDA_LIMIT,
+        _ => LAMBDA_PAYLOAD_LIMIT,
+    }
+}

@@ -1,0 +1,616 @@
+//! The Lambda drivers: a faithful AWS Lambda round trip through
+//! lambda_http, one driver per HTTP event source.
+//!
+//! | driver | source | event |
+//! |---|---|---|
+//! | `lambda` | API Gateway HTTP API | payload 2.0 |
+//! | `lambda-url` | Lambda Function URL | payload 2.0 |
+//! | `lambda-v1` | API Gateway REST API, `{proxy+}` | payload 1.0 |
+//! | `lambda-alb` | ALB target group (single- or multi-value headers) | ALB |
+//! | `lambda-runtime` | HTTP API, through the real `lambda_http::run` loop | payload 2.0 |
+//!
+//! Each request makes the whole trip AWS makes, JSON on both sides:
+//!
+//! 1. the source's limits are checked on the client's request (`limits.rs`);
+//! 2. the event the source would send is built (`event_v2.rs`,
+//!    `event_v1.rs`, `alb.rs`) and serialized; over 6 MB, Lambda refuses it;
+//! 3. the function deserializes it into lambda_http's `LambdaRequest` and
+//!    calls the app through `lambda_http::Adapter` with a Lambda `Context`
+//!    (unique request id, deadline, ARN, memory, X-Ray trace id), then
+//!    serializes the response exactly as the runtime posts it
+//!    (`function.rs`); the `lambda-runtime` driver does this step in a
+//!    child process running the real runtime loop (`runtime.rs`);
+//! 4. the response JSON is decoded the way the source decodes it into the
+//!    `http::Response` its client receives.
+//!
+//! Everything AWS or lambda_http changes on the way is reproduced and
+//! reported as an [`AdapterNote`]; failures AWS answers itself (function
+//! errors, panics, timeouts, oversized payloads) come back as the source's
+//! response with a [`LambdaFailure`] (`failure.rs`). The timeout, panic
+//! guard and limits never let a request hang or crash the test binary.
+
+mod alb;
+mod body;
+mod clock;
+mod event;
+mod event_v1;
+mod event_v2;
+mod failure;
+mod function;
+mod limits;
+mod options;
+pub mod runtime;
+mod runtime_api;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use bytes::Bytes;
+use crossdrive::bench::Topology;
+use crossdrive::guard::{Interrupted, guarded};
+use crossdrive::{AdapterNote, BoxFuture, Driver, DriverResponse, Error, ErrorKind, Protocol};
+use http::{Request, Response};
+use lambda_http::Context;
+use lambda_http::lambda_runtime::Config;
+
+pub use failure::LambdaFailure;
+pub use function::IGNORE_STAGE_ENV;
+pub use limits::{
+    ALB_LAMBDA_LIMIT, API_GATEWAY_HEADER_LIMIT, API_GATEWAY_PAYLOAD_LIMIT, LAMBDA_PAYLOAD_LIMIT,
+};
+pub use options::{DEFAULT_FUNCTION_TIMEOUT, LambdaOptions, Source};
+
+use crate::floor::{BenchPair, Floor};
+use clock::Invocation;
+use failure::Kind as FailureKind;
+use function::{Function, InvokeError, Observed};
+
+/// An app behind an AWS event source and lambda_http, in-process.
+///
+/// ```
+/// use axum::{Router, routing::get};
+/// use crossdrive::Client;
+/// use crossdrive_adapters::lambda::{Lambda, LambdaOptions, Source};
+///
+/// let app = Router::new().route("/hello", get(|| async { "hi" }));
+/// let client = Client::new(Lambda::new(app, LambdaOptions::new(Source::Rest)));
+/// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+/// # rt.block_on(async {
+/// let response = client.get("/hello").await;
+/// response.assert_status(200).assert_text("hi");
+/// assert_eq!(response.protocol().as_str(), "apigw-rest-v1");
+/// # });
+/// ```
+#[derive(Clone)]
+pub struct Lambda {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    name: &'static str,
+    options: LambdaOptions,
+    invoker: Invoker,
+    config: Arc<Config>,
+    protocol: Protocol,
+}
+
+/// Where the function runs.
+enum Invoker {
+    /// In this process, through `Adapter`.
+    InProcess(Function),
+    /// In a child process running the real runtime loop.
+    Runtime(runtime::Instance),
+}
+
+impl Lambda {
+    /// A driver for `app` behind the source and deployment in `options`.
+    pub fn new(app: Router, options: LambdaOptions) -> Self {
+        let strip = stage_to_strip(&options);
+        Self::with_invoker(options, None, Invoker::InProcess(Function::new(app, strip)))
+    }
+
+    fn with_invoker(options: LambdaOptions, name: Option<&'static str>, invoker: Invoker) -> Self {
+        let name = name.unwrap_or(match options.source {
+            Source::HttpApi => "lambda",
+            Source::FunctionUrl => "lambda-url",
+            Source::Rest => "lambda-v1",
+            Source::Alb { .. } => "lambda-alb",
+        });
+        Self {
+            inner: Arc::new(Inner {
+                name,
+                invoker,
+                config: Arc::new(config(&options)),
+                protocol: Protocol::Lambda(options.source.shape().into()),
+                options,
+            }),
+        }
+    }
+
+    /// The options this driver simulates.
+    pub fn options(&self) -> &LambdaOptions {
+        &self.inner.options
+    }
+
+    /// Invokes the function with a raw event, as `aws lambda invoke` would,
+    /// and decodes its response as this driver's source does. A malformed
+    /// event or invalid base64 is an error saying so; nothing panics.
+    pub async fn invoke_event(&self, event: &[u8]) -> Result<DriverResponse, Error> {
+        let uri = http::Uri::from_static("/");
+        let inner = &*self.inner;
+        let invocation = Invocation::now();
+        let work = inner.invoke(event, &invocation);
+        let outcome = guarded(inner.options.timeout, work).await;
+        inner.finish(
+            &http::Method::POST,
+            &uri,
+            &http::HeaderMap::new(),
+            outcome,
+            Vec::new(),
+        )
+    }
+}
+
+/// The runtime configuration lambda_runtime would read from the
+/// environment, built from the options.
+fn config(options: &LambdaOptions) -> Config {
+    Config {
+        function_name: options.function_name.clone(),
+        memory: i32::try_from(options.memory_mb).unwrap_or(i32::MAX),
+        version: "$LATEST".to_owned(),
+        log_stream: "2026/11/22/[$LATEST]crossdrive".to_owned(),
+        log_group: format!("/aws/lambda/{}", options.function_name),
+    }
+}
+
+/// The Lambda `Context` of one invocation.
+fn context(options: &LambdaOptions, config: &Arc<Config>, invocation: &Invocation) -> Context {
+    let mut context = Context::default();
+    context.request_id.clone_from(&invocation.request_id);
+    context.deadline = invocation.epoch_ms
+        + u64::try_from(options.function_timeout.as_millis()).unwrap_or(u64::MAX);
+    context.invoked_function_arn = options.function_arn();
+    context.xray_trace_id = Some(invocation.trace_id.clone());
+    context.env_config = Arc::clone(config);
+    context
+}
+
+type Outcome = Result<Result<(Vec<u8>, Observed), InvokeError>, Interrupted>;
+
+impl Inner {
+    async fn round_trip(&self, request: Request<Bytes>) -> Result<DriverResponse, Error> {
+        let (method, uri) = (request.method().clone(), request.uri().clone());
+        let source = self.options.source;
+        if let Some(broken) = limits::check_request(source, &request) {
+            let (kind, code, reason) = match broken {
+                limits::Broken::Payload(r) => (FailureKind::TooLarge, "payload-too-large", r),
+                limits::Broken::Headers(r) => {
+                    (FailureKind::HeadersTooLarge, "headers-too-large", r)
+                }
+            };
+            return Ok(self.failed(kind, code, reason, Vec::new()));
+        }
+        let invocation = Invocation::now();
+        let mut notes = Vec::new();
+        let event = event::build(&request, &self.options, &invocation, &mut notes);
+        let limit = match source {
+            Source::Alb { .. } => usize::MAX,
+            _ => LAMBDA_PAYLOAD_LIMIT,
+        };
+        if event.len() > limit {
+            let reason = format!(
+                "the event JSON is {} bytes, over Lambda's {LAMBDA_PAYLOAD_LIMIT}-byte \
+                 synchronous invocation payload limit",
+                event.len()
+            );
+            return Ok(self.failed(FailureKind::TooLarge, "payload-too-large", reason, notes));
+        }
+        self.stage_notes(&mut notes);
+        let work = self.invoke(&event, &invocation);
+        let outcome = guarded(self.aws_limit().min(self.options.timeout), work).await;
+        let (parts, _) = request.into_parts();
+        self.finish(&method, &uri, &parts.headers, outcome, notes)
+    }
+
+    async fn invoke(
+        &self,
+        event: &[u8],
+        invocation: &Invocation,
+    ) -> Result<(Vec<u8>, Observed), InvokeError> {
+        match &self.invoker {
+            Invoker::InProcess(function) => {
+                let context = context(&self.options, &self.config, invocation);
+                function.invoke(event, context).await
+            }
+            Invoker::Runtime(instance) => instance.invoke(event, invocation, &self.options).await,
+        }
+    }
+
+    /// The earlier of the function timeout and the integration timeout.
+    fn aws_limit(&self) -> Duration {
+        let function = self.options.function_timeout;
+        self.options
+            .integration_timeout
+            .map_or(function, |i| i.min(function))
+    }
+
+    fn stage_notes(&self, notes: &mut Vec<AdapterNote>) {
+        let o = &self.options;
+        if !o.source.has_stages() || o.stage == "$default" {
+            return;
+        }
+        // The runtime child's environment is set by the driver itself; only
+        // the in-process function shares this process's environment.
+        let in_process = matches!(self.invoker, Invoker::InProcess(_));
+        if o.stage_in_path {
+            if in_process && std::env::var_os(IGNORE_STAGE_ENV).is_some() {
+                notes.push(AdapterNote::new(
+                    "stage-not-in-path",
+                    format!(
+                        "{IGNORE_STAGE_ENV} is set in this process, so lambda_http left the \
+                         /{} stage out of the path although stage_in_path(true) was asked",
+                        o.stage
+                    ),
+                ));
+            } else {
+                notes.push(AdapterNote::new(
+                    "stage-prefix",
+                    format!(
+                        "lambda_http put the /{} stage in front of the path",
+                        o.stage
+                    ),
+                ));
+            }
+        } else {
+            notes.push(AdapterNote::new(
+                "stage-not-in-path",
+                format!(
+                    "the function sets {IGNORE_STAGE_ENV}, so the /{} stage stays out of the \
+                     app's path (LambdaOptions::stage_in_path(true) shows lambda_http's default)",
+                    o.stage
+                ),
+            ));
+        }
+    }
+
+    fn finish(
+        &self,
+        method: &http::Method,
+        uri: &http::Uri,
+        request_headers: &http::HeaderMap,
+        outcome: Outcome,
+        mut notes: Vec<AdapterNote>,
+    ) -> Result<DriverResponse, Error> {
+        let source = self.options.source;
+        let (json, observed) = match outcome {
+            Ok(Ok(done)) => done,
+            Ok(Err(InvokeError::Malformed(e))) => {
+                return Err(Error::new(
+                    ErrorKind::Adapter,
+                    self.name,
+                    method,
+                    uri,
+                    format!("lambda_http rejected the event: {e}"),
+                )
+                .with_hint(
+                    "send a REST (1.0), HTTP API (2.0) or ALB event; the samples in \
+                     tests/data/lambda show the shapes",
+                ));
+            }
+            Ok(Err(InvokeError::InvalidBase64(e))) => {
+                return Err(Error::new(
+                    ErrorKind::Adapter,
+                    self.name,
+                    method,
+                    uri,
+                    format!("the event says isBase64Encoded but its body is not base64 ({e})"),
+                )
+                .with_hint(
+                    "lambda_http would panic on this event; encode the body with standard, padded \
+                     base64 or set isBase64Encoded to false",
+                ));
+            }
+            Ok(Err(InvokeError::Unserializable(reason) | InvokeError::FunctionError(reason))) => {
+                return Ok(self.failed(FailureKind::Function, "function-error", reason, notes));
+            }
+            Ok(Err(InvokeError::LambdaHttpPanic(message))) => {
+                let reason = format!(
+                    "lambda_http panicked turning the event into a request ({message}), before \
+                     the app ran; in Lambda this is a function error"
+                );
+                return Ok(self.failed(FailureKind::Function, "lambda-http-panic", reason, notes));
+            }
+            Ok(Err(InvokeError::RuntimePanic(reason))) => {
+                return Ok(self.failed(FailureKind::Function, "handler-panic", reason, notes));
+            }
+            Ok(Err(InvokeError::RuntimeGone(reason))) => {
+                return Err(
+                    Error::new(ErrorKind::Connection, self.name, method, uri, reason).with_hint(
+                        "the lambda-runtime child process could not serve; its stderr is above",
+                    ),
+                );
+            }
+            Err(Interrupted::Panicked(message)) => {
+                let reason = format!(
+                    "the handler panicked ({message}); the runtime reported a function error"
+                );
+                return Ok(self.failed(FailureKind::Function, "handler-panic", reason, notes));
+            }
+            Err(Interrupted::TimedOut(after)) => {
+                let function = self.options.function_timeout;
+                let integration = self.options.integration_timeout;
+                if let Invoker::Runtime(instance) = &self.invoker {
+                    // Like Lambda after a timeout, the next request gets a fresh sandbox.
+                    instance.recycle();
+                }
+                if self.options.timeout < self.aws_limit() {
+                    return Err(Error::timeout(self.name, method, uri, after));
+                }
+                return Ok(match integration {
+                    Some(i) if i <= function => self.failed(
+                        FailureKind::IntegrationTimeout,
+                        "integration-timeout",
+                        format!("the source stopped waiting after its {i:?} integration timeout"),
+                        notes,
+                    ),
+                    _ => self.failed(
+                        FailureKind::Function,
+                        "function-timeout",
+                        format!("Task timed out after {function:?} (the function timeout)"),
+                        notes,
+                    ),
+                });
+            }
+        };
+        let limit = limits::response_limit(source);
+        if json.len() > limit {
+            let reason = format!(
+                "the response JSON is {} bytes, over the {limit}-byte limit of {}",
+                json.len(),
+                if limit == LAMBDA_PAYLOAD_LIMIT {
+                    "a synchronous Lambda invocation"
+                } else {
+                    "ALB's Lambda targets"
+                }
+            );
+            return Ok(self.failed(FailureKind::Function, "response-too-large", reason, notes));
+        }
+        if matches!(source, Source::HttpApi | Source::FunctionUrl)
+            && !observed.repeated_response_headers.is_empty()
+        {
+            notes.push(AdapterNote::new(
+                "v2-first-value-only",
+                format!(
+                    "payload 2.0 responses carry one value per header, so lambda_http kept only \
+                     the first value of: {}",
+                    observed.repeated_response_headers.join(", ")
+                ),
+            ));
+        }
+        match event::decode(&json, request_headers, &self.options, &mut notes) {
+            Ok(response) => {
+                let mut delivered = DriverResponse::new(response, self.protocol.clone());
+                delivered.notes = notes;
+                Ok(delivered)
+            }
+            Err(reason) => {
+                Ok(self.failed(FailureKind::Function, "malformed-response", reason, notes))
+            }
+        }
+    }
+
+    fn failed(
+        &self,
+        kind: FailureKind,
+        code: &'static str,
+        reason: String,
+        mut notes: Vec<AdapterNote>,
+    ) -> DriverResponse {
+        let (response, note) = failure::respond(self.options.source, kind, code, reason);
+        notes.push(note);
+        let mut delivered = DriverResponse::new(response, self.protocol.clone());
+        delivered.notes = notes;
+        delivered
+    }
+}
+
+impl Driver for Lambda {
+    fn name(&self) -> &str {
+        self.inner.name
+    }
+
+    fn send(&self, request: Request<Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+        Box::pin(self.inner.round_trip(request))
+    }
+}
+
+/// The event JSON `options.source` would send the function for `request`,
+/// exactly as the drivers build it.
+///
+/// ```
+/// use crossdrive_adapters::lambda::{LambdaOptions, Source, build_event};
+/// let request = http::Request::get("/todos?a=1").body(bytes::Bytes::new()).unwrap();
+/// let event: serde_json::Value =
+///     serde_json::from_slice(&build_event(&request, &LambdaOptions::new(Source::HttpApi))).unwrap();
+/// assert_eq!(event["rawQueryString"], "a=1");
+/// ```
+pub fn build_event(request: &Request<Bytes>, options: &LambdaOptions) -> Vec<u8> {
+    event::build(request, options, &Invocation::now(), &mut Vec::new())
+}
+
+/// An event decoded the way lambda_http decodes it: what the app sees.
+#[derive(Debug)]
+pub struct DecodedEvent {
+    /// The event shape lambda_http recognised (`apigw-rest-v1`, `apigw-http-v2`, `alb`).
+    pub shape: &'static str,
+    /// The request the app receives.
+    pub request: Request<Bytes>,
+}
+
+/// Decodes event JSON into the request the app would receive, through
+/// lambda_http's own deserializer. A malformed event or invalid base64 is
+/// an error with the reason, never a panic.
+///
+/// ```
+/// let event = br#"{"version":"2.0","routeKey":"$default","rawPath":"/hi","rawQueryString":"",
+///   "headers":{},"requestContext":{"http":{"method":"GET","path":"/hi","protocol":"HTTP/1.1",
+///   "sourceIp":"127.0.0.1","userAgent":"x"},"stage":"$default"},"isBase64Encoded":false}"#;
+/// let decoded = crossdrive_adapters::lambda::decode_event(event).unwrap();
+/// assert_eq!(decoded.shape, "apigw-http-v2");
+/// assert_eq!(decoded.request.uri().path(), "/hi");
+/// ```
+pub fn decode_event(event: &[u8]) -> Result<DecodedEvent, String> {
+    use lambda_http::request::LambdaRequest as L;
+    let payload = function::parse_event(event).map_err(|e| match e {
+        InvokeError::Malformed(e) => format!("lambda_http rejected the event: {e}"),
+        InvokeError::InvalidBase64(e) => format!("the body is not valid base64 ({e})"),
+        InvokeError::Unserializable(e)
+        | InvokeError::LambdaHttpPanic(e)
+        | InvokeError::FunctionError(e)
+        | InvokeError::RuntimePanic(e)
+        | InvokeError::RuntimeGone(e) => e,
+    })?;
+    let shape = match &payload {
+        L::ApiGatewayV1(_) => "apigw-rest-v1",
+        L::ApiGatewayV2(_) => "apigw-http-v2",
+        L::Alb(_) => "alb",
+        _ => "other",
+    };
+    let request = std::panic::catch_unwind(|| function::to_request(payload)).map_err(|p| {
+        format!(
+            "lambda_http panicked decoding the event: {}",
+            crossdrive::guard::panic_message(&*p)
+        )
+    })?;
+    Ok(DecodedEvent { shape, request })
+}
+
+/// The stage lambda_http's prefix must come off again, emulating
+/// `AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH` in-process.
+fn stage_to_strip(options: &LambdaOptions) -> Option<String> {
+    (options.source.has_stages() && !options.stage_in_path && options.stage != "$default")
+        .then(|| options.stage.clone())
+}
+
+fn driver(app: Router, source: Source) -> Result<Arc<dyn Driver>, Error> {
+    Ok(Arc::new(Lambda::new(app, LambdaOptions::new(source))))
+}
+
+/// The `lambda` driver (HTTP API, payload 2.0); a driver table entry.
+pub fn connect_http_api(app: Router) -> Result<Arc<dyn Driver>, Error> {
+    driver(app, Source::HttpApi)
+}
+
+/// The `lambda-url` driver (Function URL); a driver table entry.
+pub fn connect_function_url(app: Router) -> Result<Arc<dyn Driver>, Error> {
+    driver(app, Source::FunctionUrl)
+}
+
+/// The `lambda-v1` driver (REST API, payload 1.0); a driver table entry.
+pub fn connect_rest(app: Router) -> Result<Arc<dyn Driver>, Error> {
+    driver(app, Source::Rest)
+}
+
+/// The `lambda-alb` driver (ALB, single-value headers); a driver table entry.
+pub fn connect_alb(app: Router) -> Result<Arc<dyn Driver>, Error> {
+    driver(
+        app,
+        Source::Alb {
+            multi_value_headers: false,
+        },
+    )
+}
+
+fn pair(driver_app: Router, floor_app: Router, source: Source) -> Result<BenchPair, Error> {
+    let options = LambdaOptions::new(source);
+    Ok(BenchPair {
+        floor: Floor::BareAdapter(Box::new(BareAdapter::new(floor_app, options.clone()))),
+        driver: Arc::new(Lambda::new(driver_app, options)),
+    })
+}
+
+/// Bench entry for `lambda`.
+pub fn bench_http_api(d: Router, f: Router, _: Topology) -> Result<BenchPair, Error> {
+    pair(d, f, Source::HttpApi)
+}
+/// Bench entry for `lambda-url`.
+pub fn bench_function_url(d: Router, f: Router, _: Topology) -> Result<BenchPair, Error> {
+    pair(d, f, Source::FunctionUrl)
+}
+/// Bench entry for `lambda-v1`.
+pub fn bench_rest(d: Router, f: Router, _: Topology) -> Result<BenchPair, Error> {
+    pair(d, f, Source::Rest)
+}
+/// Bench entry for `lambda-alb`.
+pub fn bench_alb(d: Router, f: Router, _: Topology) -> Result<BenchPair, Error> {
+    pair(
+        d,
+        f,
+        Source::Alb {
+            multi_value_headers: false,
+        },
+    )
+}
+
+/// The bare lambda_http round trip, the Lambda drivers' bench floor.
+///
+/// Per request it does exactly what no Lambda simulation can skip, with
+/// the same code the drivers use: build the event JSON from the request,
+/// deserialize it into `LambdaRequest`, call the app through `Adapter`
+/// with a prebuilt `Context`, serialize the response JSON, and decode that
+/// JSON into the client's response. It leaves out everything the drivers
+/// add on top: limit checks, request ids and trace ids per invocation, the
+/// timeout and panic guard, the response observer, notes and boxing. So
+/// driver/floor is the cost of the drivers' safety and visibility.
+#[derive(Clone)]
+pub struct BareAdapter {
+    function: Function,
+    options: LambdaOptions,
+    context: Context,
+    invocation: Invocation,
+}
+
+impl std::fmt::Debug for BareAdapter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BareAdapter")
+            .field("source", &self.options.source)
+            .finish()
+    }
+}
+
+impl BareAdapter {
+    /// The floor for `app` behind the source in `options`.
+    pub fn new(app: Router, options: LambdaOptions) -> Self {
+        let invocation = Invocation::now();
+        let config = Arc::new(config(&options));
+        let strip = stage_to_strip(&options);
+        Self {
+            function: Function::new(app, strip),
+            context: context(&options, &config, &invocation),
+            options,
+            invocation,
+        }
+    }
+
+    /// One bare round trip.
+    pub(crate) async fn exchange(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
+        let mut notes = Vec::new();
+        let event = event::build(&request, &self.options, &self.invocation, &mut notes);
+        let fail = |cause: String| {
+            Error::new(
+                ErrorKind::Adapter,
+                "bare-adapter",
+                request.method(),
+                request.uri(),
+                cause,
+            )
+        };
+        let json = self
+            .function
+            .invoke_bare(&event, self.context.clone())
+            .await
+            .ok_or_else(|| fail("the bare round trip failed".into()))?;
+        event::decode(&json, request.headers(), &self.options, &mut notes).map_err(fail)
+    }
+}

@@ -1,0 +1,230 @@
+//! What a Lambda driver simulates: the event source and the deployment's
+//! settings (stage, binary media types, function timeout, memory).
+//!
+//! Defaults reproduce a default deployment that works for a path-routed
+//! app, and every default is written next to its setting:
+//!
+//! - HTTP API and Function URLs use the `$default` stage, which never
+//!   appears in the path (lambda_http skips `$default`).
+//! - REST APIs have no `$default` stage; the default stage is `prod`.
+//!   lambda_http 1.3 then prefixes the path with `/prod` unless the
+//!   function sets `AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH`, which is what a
+//!   REST deployment of a path-routed app must do to work at all. So the
+//!   default is "stage not in path", reproduced exactly (see
+//!   `function.rs`) and reported with the `stage-not-in-path` note;
+//!   [`LambdaOptions::stage_in_path`] turns the prefix on.
+//! - The function timeout is AWS's default of 3 s, memory 128 MB.
+
+use std::time::Duration;
+
+use crate::direct::DEFAULT_TIMEOUT;
+
+/// The service that invokes the function, which decides the event's shape
+/// and what the client sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Source {
+    /// API Gateway HTTP API, payload format 2.0.
+    HttpApi,
+    /// A Lambda Function URL (payload format 2.0, `lambda-url` domain).
+    FunctionUrl,
+    /// API Gateway REST API, payload format 1.0, `{proxy+}` route.
+    Rest,
+    /// An Application Load Balancer target group.
+    Alb {
+        /// Whether the target group has multi-value headers enabled.
+        multi_value_headers: bool,
+    },
+}
+
+impl Source {
+    /// The event shape, as reported in [`crossdrive::Protocol::Lambda`].
+    ///
+    /// ```
+    /// use crossdrive_adapters::lambda::Source;
+    /// assert_eq!(Source::Rest.shape(), "apigw-rest-v1");
+    /// ```
+    pub fn shape(self) -> &'static str {
+        match self {
+            Self::HttpApi => "apigw-http-v2",
+            Self::FunctionUrl => "function-url",
+            Self::Rest => "apigw-rest-v1",
+            Self::Alb {
+                multi_value_headers: false,
+            } => "alb",
+            Self::Alb {
+                multi_value_headers: true,
+            } => "alb-multi-value",
+        }
+    }
+
+    /// The longest integration timeout of the source, after which it
+    /// answers the client itself: 29 s for REST, 30 s for HTTP API;
+    /// Function URLs and ALB wait for the function's own timeout.
+    pub fn max_integration_timeout(self) -> Option<Duration> {
+        match self {
+            Self::Rest => Some(Duration::from_secs(29)),
+            Self::HttpApi => Some(Duration::from_secs(30)),
+            Self::FunctionUrl | Self::Alb { .. } => None,
+        }
+    }
+
+    /// Whether the path carries API Gateway stages at all.
+    pub(crate) fn has_stages(self) -> bool {
+        matches!(self, Self::HttpApi | Self::Rest)
+    }
+}
+
+/// The deployment a Lambda driver simulates.
+///
+/// ```
+/// use std::time::Duration;
+/// use crossdrive_adapters::lambda::{LambdaOptions, Source};
+///
+/// let options = LambdaOptions::new(Source::Rest)
+///     .stage("v1")
+///     .stage_in_path(true)
+///     .binary_media_types(["image/png"])
+///     .function_timeout(Duration::from_millis(500))
+///     .memory_mb(512);
+/// assert_eq!(options.source(), Source::Rest);
+/// ```
+#[derive(Debug, Clone)]
+pub struct LambdaOptions {
+    pub(crate) source: Source,
+    pub(crate) stage: String,
+    pub(crate) stage_in_path: bool,
+    pub(crate) binary_media_types: Vec<String>,
+    pub(crate) function_timeout: Duration,
+    pub(crate) memory_mb: u32,
+    pub(crate) function_name: String,
+    pub(crate) region: String,
+    pub(crate) timeout: Duration,
+    pub(crate) integration_timeout: Option<Duration>,
+}
+
+/// AWS's default function timeout.
+pub const DEFAULT_FUNCTION_TIMEOUT: Duration = Duration::from_secs(3);
+
+impl LambdaOptions {
+    /// The defaults for `source` (see the module docs for why each is what it is).
+    pub fn new(source: Source) -> Self {
+        let stage = match source {
+            Source::Rest => "prod",
+            _ => "$default",
+        };
+        Self {
+            source,
+            stage: stage.to_owned(),
+            stage_in_path: false,
+            binary_media_types: Vec::new(),
+            function_timeout: DEFAULT_FUNCTION_TIMEOUT,
+            memory_mb: 128,
+            function_name: "crossdrive-function".to_owned(),
+            region: "us-east-1".to_owned(),
+            timeout: DEFAULT_TIMEOUT,
+            integration_timeout: source.max_integration_timeout(),
+        }
+    }
+
+    /// The event source.
+    pub fn source(&self) -> Source {
+        self.source
+    }
+
+    /// The API Gateway stage (default `$default`, `prod` for REST).
+    #[must_use]
+    pub fn stage(mut self, stage: impl Into<String>) -> Self {
+        self.stage = stage.into();
+        self
+    }
+
+    /// Whether lambda_http puts the stage in front of the path, as it does
+    /// unless the function sets `AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH`
+    /// (default false: the variable is set). `$default` never appears.
+    #[must_use]
+    pub fn stage_in_path(mut self, yes: bool) -> Self {
+        self.stage_in_path = yes;
+        self
+    }
+
+    /// REST API binary media types (default none). Without a match, REST
+    /// sends request bodies as text and returns base64 response bodies
+    /// undecoded, as AWS does. `*/*` and `image/*` wildcards work.
+    #[must_use]
+    pub fn binary_media_types<S: Into<String>>(
+        mut self,
+        types: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.binary_media_types = types.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The function's timeout (default 3 s, AWS's default).
+    #[must_use]
+    pub fn function_timeout(mut self, timeout: Duration) -> Self {
+        self.function_timeout = timeout;
+        self
+    }
+
+    /// The function's memory in MB (default 128), seen in its Context.
+    #[must_use]
+    pub fn memory_mb(mut self, memory: u32) -> Self {
+        self.memory_mb = memory;
+        self
+    }
+
+    /// The function's name (default `crossdrive-function`).
+    #[must_use]
+    pub fn function_name(mut self, name: impl Into<String>) -> Self {
+        self.function_name = name.into();
+        self
+    }
+
+    /// The API's integration timeout (default and maximum: 29 s for REST,
+    /// 30 s for HTTP API; both APIs let it be lowered, to 50 ms at least).
+    /// Past it the API answers 504 (REST) or 503 (HTTP API) while the
+    /// function may still run. Ignored for Function URLs and ALB, which
+    /// have none; longer values are capped at the maximum, as AWS does.
+    #[must_use]
+    pub fn integration_timeout(mut self, timeout: Duration) -> Self {
+        self.integration_timeout = self
+            .source
+            .max_integration_timeout()
+            .map(|max| timeout.clamp(Duration::from_millis(50), max));
+        self
+    }
+
+    /// crossdrive's own patience per request (default 5 s): past it the
+    /// driver gives up with a timeout error, whatever AWS would still do.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The function's ARN.
+    pub(crate) fn function_arn(&self) -> String {
+        format!(
+            "arn:aws:lambda:{}:123456789012:function:{}",
+            self.region, self.function_name
+        )
+    }
+
+    /// Whether `content_type` matches one of the REST binary media types.
+    pub(crate) fn is_binary_media_type(&self, content_type: &str) -> bool {
+        let essence = content_type
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        self.binary_media_types.iter().any(|t| {
+            let t = t.to_ascii_lowercase();
+            t == essence
+                || t == "*/*"
+                || t.strip_suffix("/*")
+                    .is_some_and(|major| essence.split('/').next() == Some(major))
+        })
+    }
+}

@@ -1,0 +1,355 @@
+//! The `lambda-runtime` driver: the real `lambda_http::run` loop, in a
+//! child process, polling a local Runtime API, as AWS runs a function.
+//!
+//! # Why a child process
+//!
+//! lambda_runtime 1.5 reads its configuration only from the environment
+//! (`AWS_LAMBDA_RUNTIME_API`, `AWS_LAMBDA_FUNCTION_NAME`, ...), and
+//! lambda_http reads `AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH` per request.
+//! The environment is process-global and `std::env::set_var` is `unsafe`
+//! in edition 2024 (the workspace denies `unsafe_code`) because another
+//! thread may read it concurrently, which a test binary's threads always
+//! can. Setting it "before any other thread exists" is impossible from a
+//! test, since libtest starts its threads first. So each function instance
+//! is a child process of the test binary, with its own environment set by
+//! `Command::env`: sound, no `unsafe`, and a fresh sandbox per instance,
+//! as Lambda gives a cold start. The test process's environment is never
+//! changed, so no test needs `serial_test` for it.
+//!
+//! # How the child finds the app
+//!
+//! The child is the test binary itself, re-executed with `--exact <test>`
+//! and `CROSSDRIVE_LAMBDA_RUNTIME_CHILD=1`. It runs the same test, which
+//! builds the same fresh app and calls [`connect`] again; in the child,
+//! `connect` sees the variable and, instead of returning a driver, runs
+//! `lambda_http::run(app)` until the parent goes away, then exits. The test
+//! name comes from the suite runner (or, for hand-written tests, from the
+//! libtest thread name). A binary that is not a libtest test, such as the
+//! bench, calls [`serve_if_child`] first thing in `main`.
+//!
+//! The parent keeps one Runtime API host thread per test binary
+//! (`runtime_api.rs`) and one listener per instance. An instance that
+//! timed out is killed and replaced on the next request, as Lambda
+//! replaces a sandbox after a timeout.
+
+use std::cell::RefCell;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use axum::Router;
+use bytes::Bytes;
+use crossdrive::bench::Topology;
+use crossdrive::{Driver, Error, ErrorKind};
+use tokio::sync::oneshot;
+
+use super::clock::Invocation;
+use super::function::{IGNORE_STAGE_ENV, InvokeError, Observed};
+use super::runtime_api::{self, Endpoint, Pending, Reply};
+use super::{BareAdapter, Invoker, Lambda, LambdaOptions, Source};
+use crate::floor::{BenchPair, Floor};
+
+/// Set in a child process: run the runtime loop instead of the test.
+pub const CHILD_ENV: &str = "CROSSDRIVE_LAMBDA_RUNTIME_CHILD";
+
+thread_local! {
+    static CURRENT_TEST: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Records the libtest name of the test running on this thread, so a
+/// `lambda-runtime` driver can re-execute exactly that test as its child.
+/// The suite runner calls this; hand-written tests rarely need to.
+pub fn set_current_test(name: Option<String>) {
+    CURRENT_TEST.with(|t| *t.borrow_mut() = name);
+}
+
+/// The `lambda-runtime` driver over a fresh app; a driver table entry.
+pub fn connect(app: Router) -> Result<Arc<dyn Driver>, Error> {
+    Ok(Arc::new(connect_with(
+        app,
+        LambdaOptions::new(Source::HttpApi),
+    )?))
+}
+
+/// A `lambda-runtime` driver with any source and deployment options, for
+/// a test of a libtest binary (the child re-runs the test by its thread
+/// name). In the child process it serves `app` and never returns.
+pub fn connect_with(app: Router, options: LambdaOptions) -> Result<Lambda, Error> {
+    let test = CURRENT_TEST
+        .with(|t| t.borrow().clone())
+        .or_else(|| std::thread::current().name().map(str::to_owned))
+        .filter(|name| name != "main");
+    LambdaRuntime::start(app, options, Child0::Test(test))
+}
+
+/// Bench entry for `lambda-runtime`: the child is the bench binary, which
+/// calls [`serve_if_child`] first.
+pub fn bench_pair(
+    driver_app: Router,
+    floor_app: Router,
+    _topology: Topology,
+) -> Result<BenchPair, Error> {
+    let options = LambdaOptions::new(Source::HttpApi);
+    Ok(BenchPair {
+        floor: Floor::BareAdapter(Box::new(BareAdapter::new(floor_app, options.clone()))),
+        driver: Arc::new(LambdaRuntime::start(driver_app, options, Child0::Binary)?),
+    })
+}
+
+/// In a `lambda-runtime` child, serves `app()` through `lambda_http::run`
+/// and exits; otherwise returns at once. Call it first in the `main` of a
+/// binary that is not a libtest test (a bench), so its driver can re-run
+/// it as the function.
+pub fn serve_if_child(app: impl FnOnce() -> Router) {
+    if std::env::var_os(CHILD_ENV).is_some() {
+        serve(app());
+    }
+}
+
+/// Runs the real runtime loop over `app` and exits the process.
+fn serve(app: Router) -> ! {
+    // Called from inside the test's runtime: the loop gets its own thread
+    // and runtime.
+    let loop_thread = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build();
+        match runtime {
+            Ok(rt) => rt
+                .block_on(lambda_http::run(app))
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        }
+    });
+    let code = match loop_thread.join() {
+        Ok(Ok(())) => 0,
+        // The parent dropped the driver: the Runtime API went away.
+        Ok(Err(_)) => 0,
+        Err(_) => 70,
+    };
+    std::process::exit(code)
+}
+
+/// How many local Runtime API host threads this process started (at most
+/// one per test binary) and how many function instances they served (one
+/// per `lambda-runtime` driver, plus one per replaced instance).
+///
+/// ```
+/// let (hosts, _instances) = crossdrive_adapters::lambda::runtime::starts();
+/// assert!(hosts <= 1);
+/// ```
+pub fn starts() -> (usize, usize) {
+    runtime_api::starts()
+}
+
+/// How the child process is started.
+#[derive(Clone)]
+enum Child0 {
+    /// Re-run this test of the current test binary.
+    Test(Option<String>),
+    /// Re-run the current binary with no arguments (it calls `serve_if_child`).
+    Binary,
+}
+
+/// Starts `lambda-runtime` function instances.
+struct LambdaRuntime;
+
+impl LambdaRuntime {
+    /// Starts a function instance for `app` (in the child process: serves
+    /// it and never returns).
+    fn start(app: Router, options: LambdaOptions, how: Child0) -> Result<Lambda, Error> {
+        if std::env::var_os(CHILD_ENV).is_some() {
+            serve(app);
+        }
+        drop(app); // The parent never calls the app: its child does.
+        let instance = Instance {
+            how,
+            options: options.clone(),
+            live: Arc::new(Mutex::new(None)),
+        };
+        instance.ensure().map_err(|e| {
+            Error::new(
+                ErrorKind::Connection,
+                "lambda-runtime",
+                &http::Method::GET,
+                &http::Uri::from_static("/"),
+                e,
+            )
+        })?;
+        Ok(Lambda::with_invoker(
+            options,
+            Some("lambda-runtime"),
+            Invoker::Runtime(instance),
+        ))
+    }
+}
+
+/// One function instance: a child process and its Runtime API endpoint.
+pub(crate) struct Instance {
+    how: Child0,
+    options: LambdaOptions,
+    live: Arc<Mutex<Option<Live>>>,
+}
+
+struct Live {
+    endpoint: Endpoint,
+    child: Child,
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Instance {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Live>> {
+        self.live.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Starts the child if none is running.
+    fn ensure(&self) -> Result<(), String> {
+        let mut live = self.lock();
+        if let Some(l) = live.as_mut()
+            && matches!(l.child.try_wait(), Ok(None))
+        {
+            return Ok(());
+        }
+        *live = None;
+        let endpoint = runtime_api::start()
+            .map_err(|e| format!("cannot start the local Runtime API ({e})"))?;
+        let exe = std::env::current_exe()
+            .map_err(|e| format!("cannot find the current executable to re-run ({e})"))?;
+        let mut command = Command::new(exe);
+        if let Child0::Test(test) = &self.how {
+            let Some(test) = test else {
+                return Err(
+                    "cannot tell which test is running, so the child cannot re-run it; \
+                            call crossdrive_adapters::lambda::runtime::set_current_test with the \
+                            test's full name first"
+                        .to_owned(),
+                );
+            };
+            command.args(["--exact", test, "--nocapture", "--test-threads=1"]);
+        }
+        let o = &self.options;
+        command
+            .env(CHILD_ENV, "1")
+            .env("AWS_LAMBDA_RUNTIME_API", endpoint.addr.to_string())
+            .env("AWS_LAMBDA_FUNCTION_NAME", &o.function_name)
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", o.memory_mb.to_string())
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env(
+                "AWS_LAMBDA_LOG_GROUP_NAME",
+                format!("/aws/lambda/{}", o.function_name),
+            )
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "crossdrive")
+            .env("AWS_REGION", &o.region)
+            .env_remove("AWS_LAMBDA_MAX_CONCURRENCY")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        if o.source.has_stages() && !o.stage_in_path {
+            command.env(IGNORE_STAGE_ENV, "true");
+        } else {
+            command.env_remove(IGNORE_STAGE_ENV);
+        }
+        let child = command
+            .spawn()
+            .map_err(|e| format!("cannot start the function's child process ({e})"))?;
+        eprintln!(
+            "crossdrive lambda-runtime: function instance pid {} polls {}",
+            child.id(),
+            endpoint.addr
+        );
+        *live = Some(Live { endpoint, child });
+        Ok(())
+    }
+
+    /// Kills the instance; the next request starts a fresh one.
+    pub(crate) fn recycle(&self) {
+        *self.lock() = None;
+    }
+
+    /// One invocation through the child's runtime loop.
+    pub(crate) async fn invoke(
+        &self,
+        event: &[u8],
+        invocation: &Invocation,
+        options: &LambdaOptions,
+    ) -> Result<(Vec<u8>, Observed), InvokeError> {
+        self.ensure().map_err(InvokeError::RuntimeGone)?;
+        let (reply_tx, reply_rx) = oneshot::channel();
+        let pending = Pending {
+            request_id: invocation.request_id.clone(),
+            deadline_ms: invocation.epoch_ms
+                + u64::try_from(options.function_timeout.as_millis()).unwrap_or(u64::MAX),
+            function_arn: options.function_arn(),
+            trace_id: invocation.trace_id.clone(),
+            event: Bytes::copy_from_slice(event),
+            reply: reply_tx,
+        };
+        {
+            let live = self.lock();
+            let Some(live) = live.as_ref() else {
+                return Err(InvokeError::RuntimeGone(
+                    "the function instance stopped".into(),
+                ));
+            };
+            live.endpoint
+                .invocations
+                .send(pending)
+                .map_err(|_| InvokeError::RuntimeGone("the Runtime API stopped".into()))?;
+        }
+        let watch = ExitWatch {
+            live: Arc::clone(&self.live),
+        };
+        tokio::select! {
+            reply = reply_rx => match reply {
+                Ok(Reply::Response(json)) => Ok((json.to_vec(), Observed::default())),
+                Ok(Reply::Error(json)) => Err(runtime_error(&json)),
+                Err(_) => Err(InvokeError::RuntimeGone("the Runtime API dropped the invocation".into())),
+            },
+            exit = watch.exited() => Err(InvokeError::RuntimeGone(exit)),
+        }
+    }
+}
+
+/// Classifies the error JSON the runtime posted.
+fn runtime_error(json: &[u8]) -> InvokeError {
+    let value: serde_json::Value = serde_json::from_slice(json).unwrap_or_default();
+    let kind = value["errorType"].as_str().unwrap_or("unknown");
+    let message = value["errorMessage"].as_str().unwrap_or_default();
+    let reason = format!("the runtime reported a function error: {kind}: {message}");
+    if message.contains("panic") {
+        InvokeError::RuntimePanic(reason)
+    } else {
+        InvokeError::FunctionError(reason)
+    }
+}
+
+/// Notices the child exiting while an invocation waits, so a child that
+/// could not start fails the request at once instead of at the timeout.
+struct ExitWatch {
+    live: Arc<Mutex<Option<Live>>>,
+}
+
+impl ExitWatch {
+    async fn exited(self) -> String {
+        loop {
+            crossdrive::guard::sleep(std::time::Duration::from_millis(25)).await;
+            let mut live = self.live.lock().unwrap_or_else(PoisonError::into_inner);
+            let status = match live.as_mut() {
+                None => return "the function instance was stopped".to_owned(),
+                Some(l) => l.child.try_wait(),
+            };
+            if let Ok(Some(status)) = status {
+                *live = None;
+                return format!(
+                    "the function's child process exited ({status}) before answering; if it ran \
+                     no test, the test name given to it was wrong"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,813 @@
+//! What Lambda changes, and how the Lambda drivers fail.
+//!
+//! Each "what Lambda changes" test asserts the real behaviour of AWS or
+//! lambda_http, and the note that makes it visible, so a user sees why a
+//! test that passes on `direct` or `http1` fails on a Lambda driver. The
+//! rest cover the limits, failures, sample events and the runtime loop.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes as AxumBytes;
+use axum::extract::Request as AxumRequest;
+use axum::http::{HeaderMap, Uri};
+use axum::response::{AppendHeaders, IntoResponse, Response};
+use axum::routing::{get, post};
+use crossdrive::Client;
+use crossdrive_adapters::lambda::{
+    Lambda, LambdaFailure, LambdaOptions, Source, build_event, decode_event, runtime,
+};
+use serde_json::{Value, json};
+
+/// An app that shows what it received and misbehaves on request.
+fn app() -> Router {
+    Router::new()
+        .route("/echo", get(echo).post(echo))
+        .route("/echo/{*rest}", get(echo))
+        .route("/body", post(|body: AxumBytes| async move { body }))
+        .route(
+            "/body-text",
+            post(|body: AxumBytes| async move {
+                ([("content-type", "text/plain; charset=utf-8")], body)
+            }),
+        )
+        .route(
+            "/repeat",
+            get(|| async {
+                (
+                    AppendHeaders([("x-multi", "a"), ("x-multi", "b")]),
+                    "two values",
+                )
+            }),
+        )
+        .route(
+            "/cookies",
+            get(|| async {
+                (
+                    AppendHeaders([
+                        ("set-cookie", "a=1"),
+                        ("set-cookie", "b=2"),
+                        ("set-cookie", "c=3"),
+                    ]),
+                    "three cookies",
+                )
+            }),
+        )
+        .route("/binary", get(binary))
+        .route("/panic", get(|| async { panic_now() }))
+        .route(
+            "/sleep",
+            get(|| async {
+                tokio::time::sleep(Duration::from_secs(10)).await;
+                "late"
+            }),
+        )
+        .route("/big", get(|| async { "x".repeat(7 * 1024 * 1024) }))
+        .route("/context", get(context))
+}
+
+fn panic_now() -> &'static str {
+    panic!("the handler exploded")
+}
+
+async fn echo(uri: Uri, headers: HeaderMap, body: AxumBytes) -> axum::Json<Value> {
+    let mut map = serde_json::Map::new();
+    for name in headers.keys() {
+        let values: Vec<Value> = headers
+            .get_all(name)
+            .iter()
+            .map(|v| Value::String(String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        map.insert(name.as_str().to_owned(), Value::Array(values));
+    }
+    axum::Json(json!({
+        "path": uri.path(),
+        "query": uri.query(),
+        "headers": map,
+        "body": String::from_utf8_lossy(&body),
+    }))
+}
+
+async fn binary() -> Response {
+    let bytes: Vec<u8> = (0..=255u8).collect();
+    ([("content-type", "application/octet-stream")], bytes).into_response()
+}
+
+async fn context(request: AxumRequest) -> axum::Json<Value> {
+    let ctx = request.extensions().get::<lambda_http::Context>();
+    axum::Json(json!({
+        "request_id": ctx.map(|c| c.request_id.clone()),
+        "deadline": ctx.map(|c| c.deadline),
+        "arn": ctx.map(|c| c.invoked_function_arn.clone()),
+        "memory": ctx.map(|c| c.env_config.memory),
+        "function_name": ctx.map(|c| c.env_config.function_name.clone()),
+        "trace": request.headers().get("x-amzn-trace-id").and_then(|v| v.to_str().ok()),
+        "env_function_name": std::env::var("AWS_LAMBDA_FUNCTION_NAME").ok(),
+        "pid": std::process::id(),
+    }))
+}
+
+fn client(options: LambdaOptions) -> Client {
+    Client::new(Lambda::new(app(), options))
+}
+
+fn on(source: Source) -> Client {
+    client(LambdaOptions::new(source))
+}
+
+const ALB: Source = Source::Alb {
+    multi_value_headers: false,
+};
+const ALB_MULTI: Source = Source::Alb {
+    multi_value_headers: true,
+};
+
+fn has_note(response: &crossdrive::TestResponse, code: &str) -> bool {
+    response.notes().iter().any(|n| n.code == code)
+}
+
+fn failure(response: &crossdrive::TestResponse) -> LambdaFailure {
+    match response.response().extensions().get::<LambdaFailure>() {
+        Some(f) => f.clone(),
+        None => panic!("no LambdaFailure on:\n{response}"),
+    }
+}
+
+// ---- What Lambda changes -------------------------------------------------
+
+#[tokio::test]
+async fn http_api_responses_keep_only_the_first_value_of_a_repeated_header() {
+    for source in [Source::HttpApi, Source::FunctionUrl] {
+        let response = on(source).get("/repeat").await;
+        response
+            .assert_status(200)
+            .assert_header_all("x-multi", &["a"]);
+        assert!(has_note(&response, "v2-first-value-only"), "{response}");
+    }
+    // REST keeps both, in multiValueHeaders.
+    on(Source::Rest)
+        .get("/repeat")
+        .await
+        .assert_header_all("x-multi", &["a", "b"]);
+}
+
+#[tokio::test]
+async fn set_cookie_travels_in_cookies_on_http_api_and_three_stay_three() {
+    let response = on(Source::HttpApi).get("/cookies").await;
+    response.assert_header_all("set-cookie", &["a=1", "b=2", "c=3"]);
+    assert!(
+        has_note(&response, "v2-set-cookie-in-cookies"),
+        "{response}"
+    );
+}
+
+#[tokio::test]
+async fn alb_without_multi_value_headers_returns_only_the_first_set_cookie() {
+    let response = on(ALB).get("/cookies").await;
+    response.assert_header_all("set-cookie", &["a=1"]);
+    assert!(has_note(&response, "alb-first-value-only"), "{response}");
+    on(ALB_MULTI)
+        .get("/cookies")
+        .await
+        .assert_header_all("set-cookie", &["a=1", "b=2", "c=3"]);
+}
+
+#[tokio::test]
+async fn rest_request_headers_override_multi_value_headers_of_the_same_name() {
+    let response = on(Source::Rest)
+        .get("/echo")
+        .header("x-dup", "1")
+        .header("x-dup", "2")
+        .await;
+    let seen: Value = response.json();
+    assert_eq!(seen["headers"]["x-dup"], json!(["2"]), "{response}");
+    assert!(
+        has_note(&response, "headers-override-multivalue"),
+        "{response}"
+    );
+}
+
+#[tokio::test]
+async fn http_api_joins_repeated_request_headers_with_commas() {
+    let response = on(Source::HttpApi)
+        .get("/echo")
+        .header("x-dup", "1")
+        .header("x-dup", "2")
+        .await;
+    let seen: Value = response.json();
+    assert_eq!(seen["headers"]["x-dup"], json!(["1,2"]), "{response}");
+    assert!(has_note(&response, "v2-headers-comma-joined"), "{response}");
+}
+
+#[tokio::test]
+async fn alb_keeps_the_last_value_without_multi_value_headers_and_every_value_with_them() {
+    let single = on(ALB)
+        .get("/echo?k=1&k=2")
+        .header("x-dup", "1")
+        .header("x-dup", "2")
+        .await;
+    let seen: Value = single.json();
+    assert_eq!(seen["headers"]["x-dup"], json!(["2"]), "{single}");
+    assert_eq!(seen["query"], "k=2", "{single}");
+    assert!(has_note(&single, "alb-last-value-only"), "{single}");
+
+    let multi = on(ALB_MULTI)
+        .get("/echo?k=1&k=2")
+        .header("x-dup", "1")
+        .header("x-dup", "2")
+        .await;
+    let seen: Value = multi.json();
+    assert_eq!(seen["headers"]["x-dup"], json!(["1", "2"]), "{multi}");
+    assert_eq!(seen["query"], "k=1&k=2", "{multi}");
+}
+
+#[tokio::test]
+async fn http_api_passes_the_raw_query_string_as_sent() {
+    let response = on(Source::HttpApi).get("/echo?b=2&a=1&a=%20x+y").await;
+    let seen: Value = response.json();
+    assert_eq!(seen["query"], "b=2&a=1&a=%20x+y", "{response}");
+}
+
+#[tokio::test]
+async fn cookies_are_split_into_a_list_and_rejoined_into_one_cookie_header_on_http_api() {
+    let client = on(Source::HttpApi);
+    let response = client
+        .get("/echo")
+        .header("cookie", "a=1; b=2")
+        .header("cookie", "c=3")
+        .await;
+    let seen: Value = response.json();
+    assert_eq!(
+        seen["headers"]["cookie"],
+        json!(["a=1; b=2; c=3"]),
+        "{response}"
+    );
+    assert!(has_note(&response, "v2-cookies-rejoined"), "{response}");
+}
+
+#[tokio::test]
+async fn a_stage_prefix_appears_in_the_path_when_lambda_http_puts_it_there() {
+    let prefixed = client(LambdaOptions::new(Source::Rest).stage_in_path(true))
+        .get("/echo")
+        .await;
+    // The reference routes no longer match: `/prod/echo` is not `/echo`.
+    prefixed.assert_status(404);
+    assert!(has_note(&prefixed, "stage-prefix"), "{prefixed}");
+    let nested = client(LambdaOptions::new(Source::Rest).stage_in_path(true))
+        .get("/echo/x")
+        .await;
+    nested.assert_status(404);
+
+    let default = on(Source::Rest).get("/echo").await;
+    let seen: Value = default.json();
+    assert_eq!(seen["path"], "/echo", "{default}");
+    assert!(has_note(&default, "stage-not-in-path"), "{default}");
+}
+
+#[tokio::test]
+async fn http_api_default_stage_never_appears_in_the_path_but_a_named_one_does() {
+    let seen: Value = on(Source::HttpApi).get("/echo").await.json();
+    assert_eq!(seen["path"], "/echo");
+    let named = client(
+        LambdaOptions::new(Source::HttpApi)
+            .stage("v1")
+            .stage_in_path(true),
+    )
+    .get("/echo")
+    .await;
+    named.assert_status(404);
+    assert!(has_note(&named, "stage-prefix"), "{named}");
+}
+
+#[tokio::test]
+async fn non_text_responses_travel_base64_and_arrive_intact() {
+    let all: Vec<u8> = (0..=255u8).collect();
+    for source in [Source::HttpApi, Source::FunctionUrl, ALB, ALB_MULTI] {
+        let response = on(source).get("/binary").await;
+        response.assert_bytes(&all);
+        assert!(has_note(&response, "base64-response"), "{response}");
+    }
+}
+
+#[tokio::test]
+async fn rest_returns_base64_text_unless_a_binary_media_type_matches() {
+    let all: Vec<u8> = (0..=255u8).collect();
+    let plain = on(Source::Rest).get("/binary").await;
+    assert_ne!(plain.bytes().as_ref(), all.as_slice());
+    assert!(has_note(&plain, "rest-base64-not-decoded"), "{plain}");
+
+    let configured =
+        client(LambdaOptions::new(Source::Rest).binary_media_types(["application/octet-stream"]))
+            .get("/binary")
+            .await;
+    configured.assert_bytes(&all);
+}
+
+#[tokio::test]
+async fn rest_mangles_a_binary_request_body_unless_a_binary_media_type_matches() {
+    let raw = vec![0xff_u8, 0xfe, b'a'];
+    let mangled = on(Source::Rest)
+        .post("/body-text")
+        .header("content-type", "application/octet-stream")
+        .body(raw.clone())
+        .await;
+    mangled.assert_bytes("\u{fffd}\u{fffd}a".as_bytes());
+    assert!(has_note(&mangled, "rest-binary-body-mangled"), "{mangled}");
+
+    let intact =
+        client(LambdaOptions::new(Source::Rest).binary_media_types(["application/octet-stream"]))
+            .post("/body")
+            .header("content-type", "application/octet-stream")
+            .body(raw.clone())
+            .await;
+    assert!(has_note(&intact, "base64-request"), "{intact}");
+    // The echoed body is binary, so it comes back base64 unless Accept matches.
+    let accepted =
+        client(LambdaOptions::new(Source::Rest).binary_media_types(["application/octet-stream"]))
+            .post("/body")
+            .header("content-type", "application/octet-stream")
+            .header("accept", "application/octet-stream")
+            .body(raw.clone())
+            .await;
+    accepted.assert_bytes(&raw);
+}
+
+#[tokio::test]
+async fn binary_request_bodies_travel_base64_on_http_api_and_alb() {
+    let all: Vec<u8> = (0..=255u8).collect();
+    for source in [Source::HttpApi, Source::FunctionUrl, ALB] {
+        let response = on(source)
+            .post("/body")
+            .header("content-type", "application/octet-stream")
+            .body(all.clone())
+            .await;
+        response.assert_bytes(&all);
+        assert!(has_note(&response, "base64-request"), "{response}");
+    }
+}
+
+#[tokio::test]
+async fn the_app_sees_a_lambda_context_with_request_id_deadline_arn_memory_and_trace_id() {
+    let client = client(LambdaOptions::new(Source::HttpApi).memory_mb(512));
+    let first: Value = client.get("/context").await.json();
+    let second: Value = client.get("/context").await.json();
+    assert_ne!(first["request_id"], second["request_id"]);
+    assert_eq!(first["memory"], 512);
+    assert_eq!(first["function_name"], "crossdrive-function");
+    let arn = first["arn"].as_str().unwrap_or_default();
+    assert!(arn.starts_with("arn:aws:lambda:us-east-1:"), "{first}");
+    assert!(
+        first["deadline"].as_u64().unwrap_or_default() > 0,
+        "{first}"
+    );
+    let trace = first["trace"].as_str().unwrap_or_default();
+    assert!(trace.starts_with("Root=1-"), "{first}");
+}
+
+#[tokio::test]
+async fn every_driver_reports_its_event_shape_as_the_protocol() {
+    for (source, shape) in [
+        (Source::HttpApi, "apigw-http-v2"),
+        (Source::FunctionUrl, "function-url"),
+        (Source::Rest, "apigw-rest-v1"),
+        (ALB, "alb"),
+    ] {
+        let response = on(source).get("/echo").await;
+        assert_eq!(response.protocol().as_str(), shape);
+    }
+}
+
+// ---- Limits and failures ---------------------------------------------------
+
+#[tokio::test]
+async fn a_body_over_api_gateways_10_mb_is_413_with_the_reason() {
+    let response = on(Source::HttpApi)
+        .post("/body")
+        .body(vec![b'x'; 10 * 1024 * 1024 + 1])
+        .await;
+    response.assert_status(413);
+    assert_eq!(failure(&response).code, "payload-too-large");
+    assert!(failure(&response).reason.contains("10485760"), "{response}");
+}
+
+#[tokio::test]
+async fn an_event_over_lambdas_6_mb_is_413_with_the_reason() {
+    let response = on(Source::FunctionUrl)
+        .post("/body")
+        .header("content-type", "text/plain")
+        .body(vec![b'x'; 7 * 1024 * 1024])
+        .await;
+    response.assert_status(413);
+    assert!(failure(&response).reason.contains("6291456"), "{response}");
+}
+
+#[tokio::test]
+async fn a_response_over_6_mb_is_the_sources_function_error() {
+    let rest = on(Source::Rest).get("/big").await;
+    rest.assert_status(502)
+        .assert_json(&json!({"message": "Internal server error"}));
+    assert_eq!(failure(&rest).code, "response-too-large");
+    on(Source::HttpApi)
+        .get("/big")
+        .await
+        .assert_status(500)
+        .assert_json(&json!({"message": "Internal Server Error"}));
+}
+
+#[tokio::test]
+async fn request_headers_over_10240_bytes_are_rejected_by_api_gateway() {
+    let response = on(Source::Rest)
+        .get("/echo")
+        .header("x-big", "y".repeat(11_000))
+        .await;
+    response.assert_status(431);
+    assert_eq!(failure(&response).code, "headers-too-large");
+}
+
+#[tokio::test]
+async fn alb_rejects_a_body_over_1_mb() {
+    let response = on(ALB)
+        .post("/body")
+        .body(vec![b'x'; 1024 * 1024 + 1])
+        .await;
+    response.assert_status(413);
+    assert!(failure(&response).reason.contains("ALB"), "{response}");
+}
+
+#[tokio::test]
+async fn a_handler_panic_becomes_the_sources_error_response_not_a_crash() {
+    for (source, status) in [
+        (Source::HttpApi, 500),
+        (Source::FunctionUrl, 502),
+        (Source::Rest, 502),
+        (ALB, 502),
+    ] {
+        let response = on(source).get("/panic").await;
+        response.assert_status(status);
+        let f = failure(&response);
+        assert_eq!(f.code, "handler-panic");
+        assert!(f.reason.contains("the handler exploded"), "{response}");
+    }
+}
+
+#[tokio::test]
+async fn a_handler_past_the_function_timeout_gets_the_sources_error_response() {
+    let started = std::time::Instant::now();
+    let response =
+        client(LambdaOptions::new(Source::Rest).function_timeout(Duration::from_millis(100)))
+            .get("/sleep")
+            .await;
+    response.assert_status(502);
+    assert_eq!(failure(&response).code, "function-timeout");
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+#[tokio::test]
+async fn past_crossdrives_own_timeout_the_driver_fails_with_a_timeout_error() {
+    let error = client(LambdaOptions::new(Source::HttpApi).timeout(Duration::from_millis(50)))
+        .get("/sleep")
+        .try_send()
+        .await
+        .err();
+    let Some(error) = error else {
+        panic!("a 50 ms timeout must fail a 10 s handler");
+    };
+    assert!(error.is_timeout(), "{error}");
+    assert_eq!(error.driver(), "lambda");
+}
+
+#[tokio::test]
+async fn a_malformed_event_is_a_clear_error() {
+    let driver = Lambda::new(app(), LambdaOptions::new(Source::HttpApi));
+    let Err(error) = driver.invoke_event(br#"{"hello": "world"}"#).await else {
+        panic!("a malformed event must fail");
+    };
+    assert!(error.is_adapter(), "{error}");
+    assert!(
+        error.to_string().contains("expects a JSON payload"),
+        "{error}"
+    );
+    assert!(decode_event(b"not json").is_err());
+}
+
+#[tokio::test]
+async fn invalid_base64_in_an_event_is_a_clear_error_not_a_panic() {
+    let mut event: Value = serde_json::from_slice(&build_event(
+        &http::Request::post("/body")
+            .body(bytes::Bytes::from_static(b"x"))
+            .unwrap_or_default(),
+        &LambdaOptions::new(Source::HttpApi),
+    ))
+    .unwrap_or_default();
+    event["body"] = json!("%%% not base64 %%%");
+    event["isBase64Encoded"] = json!(true);
+    let raw = serde_json::to_vec(&event).unwrap_or_default();
+    let driver = Lambda::new(app(), LambdaOptions::new(Source::HttpApi));
+    let Err(error) = driver.invoke_event(&raw).await else {
+        panic!("invalid base64 must fail");
+    };
+    assert!(error.to_string().contains("not base64"), "{error}");
+    let Err(reason) = decode_event(&raw) else {
+        panic!("decode_event must refuse invalid base64");
+    };
+    assert!(reason.contains("base64"), "{reason}");
+}
+
+// ---- Sample events -------------------------------------------------------
+
+fn samples() -> Vec<(String, Vec<u8>)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/lambda");
+    let mut out = Vec::new();
+    for dir in ["aws_lambda_events", "lambda_http"] {
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+            panic!("missing {}", root.join(dir).display());
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().is_some_and(|e| e == "json") {
+                let bytes = std::fs::read(&path).unwrap_or_default();
+                out.push((
+                    format!("{dir}/{}", entry.file_name().to_string_lossy()),
+                    bytes,
+                ));
+            }
+        }
+    }
+    out.sort();
+    assert!(
+        out.len() >= 25,
+        "expected the copied samples, found {}",
+        out.len()
+    );
+    out
+}
+
+/// Samples lambda_http 1.3.2 itself cannot turn into a request: this one's
+/// Host is an unrendered template (`1234567890.execute-api.{dns_suffix}`),
+/// and lambda_http panics building the URI. Through the driver it becomes
+/// the source's function error with that reason, as in Lambda.
+const LAMBDA_HTTP_PANICS_ON: [&str; 1] = ["aws_lambda_events/example-apigw-console-request.json"];
+
+#[tokio::test]
+async fn every_http_sample_event_decodes_through_the_driver() {
+    for (name, bytes) in samples() {
+        if LAMBDA_HTTP_PANICS_ON.contains(&name.as_str()) {
+            let Err(reason) = decode_event(&bytes) else {
+                panic!("{name} decodes now: take it off LAMBDA_HTTP_PANICS_ON");
+            };
+            assert!(reason.contains("InvalidUri"), "{name}: {reason}");
+            let driver = Lambda::new(app(), LambdaOptions::new(Source::Rest));
+            let delivered = match driver.invoke_event(&bytes).await {
+                Ok(d) => d,
+                Err(e) => panic!("{name}: {e}"),
+            };
+            assert_eq!(delivered.response.status(), 502, "{name}");
+            assert!(
+                delivered
+                    .notes
+                    .iter()
+                    .any(|n| n.code == "lambda-http-panic"),
+                "{name}"
+            );
+            continue;
+        }
+        let decoded = match decode_event(&bytes) {
+            Ok(d) => d,
+            Err(e) => panic!("{name}: {e}"),
+        };
+        assert_ne!(decoded.shape, "other", "{name}");
+        let source = match decoded.shape {
+            "apigw-rest-v1" => Source::Rest,
+            "alb" => ALB,
+            _ => Source::HttpApi,
+        };
+        let driver = Lambda::new(app(), LambdaOptions::new(source));
+        match driver.invoke_event(&bytes).await {
+            Ok(delivered) => assert!(
+                delivered.response.status().is_client_error()
+                    || delivered.response.status().is_success(),
+                "{name}: {:?}",
+                delivered.response
+            ),
+            Err(e) => panic!("{name}: {e}"),
+        }
+    }
+}
+
+/// Every key path of an event, with the data-keyed maps (headers, query,
+/// path parameters) as leaves, since their keys are the request's data.
+fn key_paths(value: &Value, prefix: &str, out: &mut std::collections::BTreeSet<String>) {
+    const DATA_MAPS: [&str; 7] = [
+        "headers",
+        "multiValueHeaders",
+        "queryStringParameters",
+        "multiValueQueryStringParameters",
+        "pathParameters",
+        "stageVariables",
+        "authorizer",
+    ];
+    if let Value::Object(map) = value {
+        for (k, v) in map {
+            let path = if prefix.is_empty() {
+                k.clone()
+            } else {
+                format!("{prefix}.{k}")
+            };
+            out.insert(path.clone());
+            if !DATA_MAPS.contains(&k.as_str()) {
+                key_paths(v, &path, out);
+            }
+        }
+    }
+}
+
+#[test]
+fn built_events_carry_every_field_the_comparable_samples_carry() {
+    let request = http::Request::post("/todos/1?a=1")
+        .header("cookie", "a=1")
+        .header("content-type", "application/json")
+        .header("user-agent", "crossdrive")
+        .body(bytes::Bytes::from_static(b"{}"))
+        .unwrap_or_default();
+    // Fields a comparable request does not have: no authorizer configured,
+    // no client certificate, no stage variables.
+    let not_comparable = [
+        "requestContext.authorizer",
+        "requestContext.authentication",
+        "requestContext.identity.apiKey",
+        "requestContext.identity.apiKeyId",
+        "requestContext.identity.clientCert",
+        "requestContext.operationName",
+    ];
+    for (sample, source) in [
+        (
+            "aws_lambda_events/example-apigw-v2-request-no-authorizer.json",
+            Source::HttpApi,
+        ),
+        (
+            "lambda_http/lambda_function_url_request.json",
+            Source::FunctionUrl,
+        ),
+        ("aws_lambda_events/example-apigw-request.json", Source::Rest),
+        (
+            "aws_lambda_events/example-alb-lambda-target-request-headers-only.json",
+            ALB,
+        ),
+        (
+            "aws_lambda_events/example-alb-lambda-target-request-multivalue-headers.json",
+            ALB_MULTI,
+        ),
+    ] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/lambda")
+            .join(sample);
+        let theirs: Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap_or_default()).unwrap_or_default();
+        let ours: Value =
+            serde_json::from_slice(&build_event(&request, &LambdaOptions::new(source)))
+                .unwrap_or_default();
+        let (mut want, mut have) = (Default::default(), Default::default());
+        key_paths(&theirs, "", &mut want);
+        key_paths(&ours, "", &mut have);
+        let missing: Vec<&String> = want
+            .iter()
+            .filter(|p| !have.contains(*p))
+            .filter(|p| !not_comparable.iter().any(|n| p.starts_with(n)))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "{sample}: crossdrive's event lacks {missing:?}\nours: {ours:#}"
+        );
+    }
+}
+
+// ---- The real runtime loop -----------------------------------------------
+
+#[tokio::test]
+async fn lambda_runtime_runs_the_function_in_a_child_process_with_lambdas_environment() {
+    let driver = match runtime::connect_with(app(), LambdaOptions::new(Source::HttpApi)) {
+        Ok(d) => d,
+        Err(e) => panic!("{e}"),
+    };
+    let client = Client::new(driver);
+    let seen: Value = client.get("/context").await.assert_status(200).json();
+    assert_eq!(seen["env_function_name"], "crossdrive-function", "{seen}");
+    assert_ne!(seen["pid"], std::process::id(), "{seen}");
+    assert!(seen["request_id"].is_string(), "{seen}");
+}
+
+#[tokio::test]
+async fn lambda_runtime_turns_a_handler_panic_into_the_sources_error_response() {
+    let driver = match runtime::connect_with(app(), LambdaOptions::new(Source::HttpApi)) {
+        Ok(d) => d,
+        Err(e) => panic!("{e}"),
+    };
+    let client = Client::new(driver);
+    let response = client.get("/panic").await;
+    response
+        .assert_status(500)
+        .assert_json(&json!({"message": "Internal Server Error"}));
+    assert!(
+        failure(&response).reason.contains("the handler exploded"),
+        "{response}"
+    );
+    // The instance keeps serving, as a Lambda sandbox does after an error.
+    client.get("/echo").await.assert_status(200);
+}
+
+#[tokio::test]
+async fn lambda_runtime_replaces_an_instance_that_timed_out() {
+    let options = LambdaOptions::new(Source::HttpApi).function_timeout(Duration::from_millis(200));
+    let driver = match runtime::connect_with(app(), options) {
+        Ok(d) => d,
+        Err(e) => panic!("{e}"),
+    };
+    let client = Client::new(driver);
+    let timed_out = client.get("/sleep").await;
+    timed_out.assert_status(500);
+    assert_eq!(failure(&timed_out).code, "function-timeout");
+    client.get("/echo").await.assert_status(200);
+}
+
+#[tokio::test]
+async fn the_in_process_stage_emulation_matches_the_real_environment_variable() {
+    // The child process really sets AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH;
+    // the in-process lambda-v1 driver emulates it. Both must agree.
+    let Ok(real) = runtime::connect_with(app(), LambdaOptions::new(Source::Rest)) else {
+        panic!("the runtime child did not start");
+    };
+    let real: Value = Client::new(real).get("/echo/a%20b").await.json();
+    let emulated: Value = on(Source::Rest).get("/echo/a%20b").await.json();
+    assert_eq!(real["path"], emulated["path"]);
+    assert_eq!(real["path"], "/echo/a%20b");
+
+    let Ok(prefixed) =
+        runtime::connect_with(app(), LambdaOptions::new(Source::Rest).stage_in_path(true))
+    else {
+        panic!("the runtime child did not start");
+    };
+    Client::new(prefixed).get("/echo").await.assert_status(404);
+}
+
+#[tokio::test]
+async fn the_runtime_api_host_starts_once_per_test_binary_and_once_per_instance_listener() {
+    let Ok(first) = runtime::connect_with(app(), LambdaOptions::new(Source::HttpApi)) else {
+        panic!("the runtime child did not start");
+    };
+    let Ok(second) = runtime::connect_with(app(), LambdaOptions::new(Source::HttpApi)) else {
+        panic!("the runtime child did not start");
+    };
+    Client::new(first).get("/echo").await.assert_status(200);
+    Client::new(second).get("/echo").await.assert_status(200);
+    let (hosts, instances) = runtime::starts();
+    assert_eq!(hosts, 1, "one Runtime API host thread per test binary");
+    assert!(instances >= 2, "{instances}");
+}
+
+#[tokio::test]
+async fn past_the_integration_timeout_rest_answers_504_and_http_api_503() {
+    for (source, status) in [(Source::Rest, 504), (Source::HttpApi, 503)] {
+        let options = LambdaOptions::new(source).integration_timeout(Duration::from_millis(100));
+        let response = client(options).get("/sleep").await;
+        response.assert_status(status);
+        assert_eq!(failure(&response).code, "integration-timeout", "{response}");
+    }
+}
+
+#[tokio::test]
+async fn a_malformed_event_through_the_real_runtime_is_a_function_error_with_lambda_https_reason() {
+    let Ok(driver) = runtime::connect_with(app(), LambdaOptions::new(Source::HttpApi)) else {
+        panic!("the runtime child did not start");
+    };
+    let delivered = match driver.invoke_event(br#"{"hello": "world"}"#).await {
+        Ok(d) => d,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(delivered.response.status(), 500);
+    let reason = delivered
+        .response
+        .extensions()
+        .get::<LambdaFailure>()
+        .map(|f| f.reason.clone())
+        .unwrap_or_default();
+    assert!(reason.contains("expects a JSON payload"), "{reason}");
+}
+
+#[tokio::test]
+async fn alb_sends_the_query_still_encoded_and_lambda_http_decodes_and_re_encodes_it() {
+    let request = http::Request::get("/echo?q=a%20b&r=%2B")
+        .body(bytes::Bytes::new())
+        .unwrap_or_default();
+    let event: Value = serde_json::from_slice(&build_event(&request, &LambdaOptions::new(ALB)))
+        .unwrap_or_default();
+    // ALB passes the query as the client sent it, percent-encoding included.
+    assert_eq!(event["queryStringParameters"]["q"], "a%20b");
+    let response = on(ALB).get("/echo?q=a%20b&r=%2B").await;
+    let seen: Value = response.json();
+    let query = seen["query"].as_str().unwrap_or_default();
+    // lambda_http decodes it and rebuilds it form-encoded (space as `+`),
+    // from a map, so the key order is not kept.
+    let mut pairs: Vec<&str> = query.split('&').collect();
+    pairs.sort_unstable();
+    assert_eq!(pairs, ["q=a+b", "r=%2B"], "{response}");
+}
