@@ -18,6 +18,8 @@
 //!   bounded on any executor.
 //! - [`Selection`], the `CROSSDRIVE_DRIVERS` environment variable.
 //! - [`bench`], the latency engine behind `cargo xtask bench`.
+//! - [`fixture`], the plumbing for shared servers: bind first, run on a
+//!   thread with its own runtime, count and log every start.
 //!
 //! The drivers themselves live in `crossdrive-adapters`; reference apps and
 //! ready-made fixtures in `crossdrive-fixtures`.
@@ -46,6 +48,7 @@ pub mod bench;
 mod client;
 mod driver;
 mod error;
+pub mod fixture;
 pub mod guard;
 mod protocol;
 mod response;
