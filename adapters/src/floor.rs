@@ -15,12 +15,20 @@ use crossdrive::{Error, ErrorKind};
 use http::{Request, Response};
 use tower::ServiceExt;
 
+use crate::socket::raw::RawConn;
+
 /// A floor for one driver.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Floor {
     /// `Router::oneshot` plus collecting the body: the in-process minimum.
     RawOneshot(Router),
+    /// A raw hyper `client::conn` HTTP/1.1 connection to the driver's server.
+    RawHyperHttp1(RawConn),
+    /// A raw hyper `client::conn` h2c connection to the driver's server.
+    RawHyperHttp2(RawConn),
+    /// A raw hyper `client::conn` HTTP/2 connection over TLS (ALPN `h2`).
+    RawHyperHttp2Tls(RawConn),
 }
 
 impl Floor {
@@ -33,6 +41,9 @@ impl Floor {
     pub fn name(&self) -> &'static str {
         match self {
             Self::RawOneshot(_) => "raw-oneshot",
+            Self::RawHyperHttp1(_) => "raw-hyper-http1",
+            Self::RawHyperHttp2(_) => "raw-hyper-http2",
+            Self::RawHyperHttp2Tls(_) => "raw-hyper-http2-tls",
         }
     }
 }
@@ -61,6 +72,9 @@ impl Exchange for Floor {
                         format!("the response body failed while streaming ({e})"),
                     )),
                 }
+            }
+            Self::RawHyperHttp1(conn) | Self::RawHyperHttp2(conn) | Self::RawHyperHttp2Tls(conn) => {
+                conn.exchange(request).await
             }
         }
     }

@@ -7,6 +7,10 @@
 //! | driver | what it does |
 //! |---|---|
 //! | `direct` | [`Direct`]: the app called in-process with `oneshot` |
+//! | `http1` | [`socket`]: a real server on loopback, reqwest over HTTP/1.1 with keep-alive |
+//! | `http2` | [`socket`]: the same server, reqwest over h2c (HTTP/2 by prior knowledge) |
+//! | `http2-tls` | [`socket`]: HTTP/2 by ALPN over TLS (rustls, ring; feature `tls`) |
+//! | `http1-fresh` | [`socket`]: HTTP/1.1 with a new connection per request |
 //!
 //! The list of drivers lives in one place, the [driver table](driver_table)
 //! in `kind.rs`; [`Kind`], the bench floors and the per-driver tests that
@@ -19,6 +23,7 @@
 pub mod direct;
 pub mod floor;
 mod kind;
+pub mod socket;
 pub mod suite;
 
 pub use direct::Direct;
