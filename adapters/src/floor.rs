@@ -73,9 +73,9 @@ impl Exchange for Floor {
                     )),
                 }
             }
-            Self::RawHyperHttp1(conn) | Self::RawHyperHttp2(conn) | Self::RawHyperHttp2Tls(conn) => {
-                conn.exchange(request).await
-            }
+            Self::RawHyperHttp1(conn)
+            | Self::RawHyperHttp2(conn)
+            | Self::RawHyperHttp2Tls(conn) => conn.exchange(request).await,
         }
     }
 }

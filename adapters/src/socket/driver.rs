@@ -96,7 +96,7 @@ impl Flavor {
 pub struct SocketDriver {
     flavor: Flavor,
     client: reqwest::Client,
-    base: String,
+    base: reqwest::Url,
     mount: Mount,
     /// The server's runtime, when requests run there; `None` runs them
     /// inline on the caller's runtime.
@@ -110,7 +110,7 @@ impl std::fmt::Debug for SocketDriver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SocketDriver")
             .field("name", &self.flavor.name())
-            .field("base", &self.base)
+            .field("base", &self.base.as_str())
             .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
@@ -129,7 +129,7 @@ impl SocketDriver {
     pub(crate) fn new(
         flavor: Flavor,
         client: reqwest::Client,
-        base: String,
+        base: reqwest::Url,
         mount: Mount,
         runtime: Option<tokio::runtime::Handle>,
         server: Arc<dyn std::any::Any + Send + Sync>,
@@ -165,26 +165,23 @@ impl SocketDriver {
         Error::new(kind, self.flavor.name(), method, uri, cause)
     }
 
-    fn outgoing(
-        &self,
-        request: Request<Bytes>,
-    ) -> Result<(reqwest::Request, Option<AdapterNote>), Error> {
+    fn outgoing(&self, request: Request<Bytes>) -> (reqwest::Request, Option<AdapterNote>) {
         let (parts, body) = request.into_parts();
         let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
-        let url = reqwest::Url::parse(&format!("{}{target}", self.base)).map_err(|e| {
-            self.error(
-                ErrorKind::InvalidRequest,
-                &parts.method,
-                &parts.uri,
-                format!("reqwest cannot parse the request target ({e})"),
-            )
-            .with_hint("percent-encode the path and query")
-        })?;
-        let sent = match url.query() {
-            Some(query) => format!("{}?{query}", url.path()),
-            None => url.path().to_owned(),
+        let (path, query) = match target.split_once('?') {
+            Some((path, query)) => (path, Some(query)),
+            None => (target, None),
         };
-        let note = (sent != target).then(|| {
+        // Cloning the parsed base and setting path and query is cheaper than
+        // parsing the whole URL (host and all) for every request.
+        let mut url = self.base.clone();
+        url.set_path(path);
+        url.set_query(query);
+        let note = (url.path() != path || url.query() != query).then(|| {
+            let sent = match url.query() {
+                Some(query) => format!("{}?{query}", url.path()),
+                None => url.path().to_owned(),
+            };
             AdapterNote::new(
                 "uri-normalized",
                 format!("reqwest sent the target `{target}` as `{sent}`"),
@@ -199,12 +196,7 @@ impl SocketDriver {
         if !body.is_empty() {
             *outgoing.body_mut() = Some(body.into());
         }
-        if self.runtime.is_none() {
-            // Inline: reqwest's own timer on the caller's runtime is the
-            // cheapest bound (the guard would arm a cross-thread timer).
-            *outgoing.timeout_mut() = Some(self.timeout);
-        }
-        Ok((outgoing, note))
+        (outgoing, note)
     }
 
     fn finish(
@@ -271,7 +263,7 @@ impl SocketDriver {
                     ErrorKind::Connection,
                     method,
                     uri,
-                    format!("cannot connect to {}", self.base),
+                    format!("cannot connect to {}", self.base.as_str()),
                 )
                 .with_source(e)
                 .with_hint("the server refused the connection or is gone; was its SocketServer dropped?"),
@@ -322,8 +314,11 @@ async fn exchange(
     request: reqwest::Request,
     limit: usize,
 ) -> Result<Response<Bytes>, Failure> {
-    let response: http::Response<reqwest::Body> =
-        client.execute(request).await.map_err(Failure::Request)?.into();
+    let response: http::Response<reqwest::Body> = client
+        .execute(request)
+        .await
+        .map_err(Failure::Request)?
+        .into();
     let (parts, body) = response.into_parts();
     let collected = Limited::new(body, limit).collect().await.map_err(|e| {
         if e.downcast_ref::<LengthLimitError>().is_some() {
@@ -344,9 +339,16 @@ impl Driver for SocketDriver {
         Box::pin(async move {
             let method = request.method().clone();
             let uri = request.uri().clone();
-            let (outgoing, note) = self.outgoing(request)?;
+            let (outgoing, note) = self.outgoing(request);
             let outcome = match &self.runtime {
-                None => exchange(self.client.clone(), outgoing, self.body_limit).await,
+                // Inline (the bench): a timer on the caller's runtime is the
+                // cheapest bound; the guard would arm a cross-thread timer.
+                None => tokio::time::timeout(
+                    self.timeout,
+                    exchange(self.client.clone(), outgoing, self.body_limit),
+                )
+                .await
+                .unwrap_or(Err(Failure::TimedOut)),
                 Some(runtime) => {
                     let task =
                         runtime.spawn(exchange(self.client.clone(), outgoing, self.body_limit));

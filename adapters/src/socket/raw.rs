@@ -142,11 +142,7 @@ impl RawConn {
         mut request: Request<Bytes>,
     ) -> Result<Response<Bytes>, Error> {
         let name = self.inner.flavor.name();
-        let sender = self
-            .inner
-            .sender
-            .get_or_try_init(|| self.connect())
-            .await?;
+        let sender = self.inner.sender.get_or_try_init(|| self.connect()).await?;
         request.headers_mut().insert(
             HeaderName::from_static(APP_HEADER),
             self.inner.mount.header().clone(),

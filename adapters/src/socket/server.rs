@@ -320,7 +320,7 @@ impl SocketServer {
         Ok(SocketDriver::new(
             flavor,
             client,
-            self.base(flavor),
+            self.base(flavor)?,
             self.mount(app),
             Some(runtime),
             self.keep_alive(),
@@ -334,7 +334,7 @@ impl SocketServer {
         Ok(SocketDriver::new(
             flavor,
             self.client(flavor)?,
-            self.base(flavor),
+            self.base(flavor)?,
             self.mount(app),
             None,
             self.keep_alive(),
@@ -349,12 +349,21 @@ impl SocketServer {
         Arc::clone(&self.core) as Arc<dyn std::any::Any + Send + Sync>
     }
 
-    fn base(&self, flavor: Flavor) -> String {
-        if flavor.tls() {
-            format!("https://localhost:{}", self.core.addr.port())
+    fn base(&self, flavor: Flavor) -> Result<reqwest::Url, Error> {
+        let base = if flavor.tls() {
+            format!("https://localhost:{}/", self.core.addr.port())
         } else {
-            format!("http://{}", self.core.addr)
-        }
+            format!("http://{}/", self.core.addr)
+        };
+        reqwest::Url::parse(&base).map_err(|e| {
+            Error::new(
+                ErrorKind::Connection,
+                flavor.name(),
+                &Method::GET,
+                &Uri::from_static("/"),
+                format!("cannot make a URL for the server ({e})"),
+            )
+        })
     }
 
     /// The rustls client configuration for `flavor` (ALPN as it offers).
@@ -404,10 +413,10 @@ impl SocketServer {
             .resolve("localhost", self.core.addr);
         #[cfg(not(feature = "tls"))]
         if flavor.tls() {
-            return Err(fail(
-                "crossdrive-adapters was built without its `tls` feature".to_owned(),
-            )
-            .with_hint("enable the `tls` feature of crossdrive-adapters"));
+            return Err(
+                fail("crossdrive-adapters was built without its `tls` feature".to_owned())
+                    .with_hint("enable the `tls` feature of crossdrive-adapters"),
+            );
         }
         builder
             .build()

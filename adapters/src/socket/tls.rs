@@ -30,8 +30,8 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
 impl Material {
     /// A fresh self-signed certificate and a server configuration for it.
     pub(crate) fn generate() -> Result<Self, String> {
-        let key = rcgen::KeyPair::generate()
-            .map_err(|e| format!("cannot generate a TLS key ({e})"))?;
+        let key =
+            rcgen::KeyPair::generate().map_err(|e| format!("cannot generate a TLS key ({e})"))?;
         let params = rcgen::CertificateParams::new(vec![
             "localhost".to_owned(),
             "127.0.0.1".to_owned(),
@@ -80,8 +80,7 @@ pub(crate) fn plain_client() -> Result<ClientConfig, String> {
         .with_no_client_auth())
 }
 
-fn client_builder()
--> Result<rustls::ConfigBuilder<ClientConfig, rustls::WantsVerifier>, String> {
+fn client_builder() -> Result<rustls::ConfigBuilder<ClientConfig, rustls::WantsVerifier>, String> {
     ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("rustls rejected its default protocol versions ({e})"))
