@@ -397,9 +397,14 @@ impl SocketServer {
                 cause,
             )
         };
+        // Exactly what the server sent: no redirects followed, no cookie
+        // store (the feature is not compiled in), no silent retries of
+        // refused HTTP/2 streams, no proxy from the environment.
         let builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .retry(reqwest::retry::never().max_retries_per_request(0))
             .no_proxy()
+            .pool_idle_timeout(None)
             .tcp_nodelay(true);
         let builder = match flavor {
             Flavor::Http1 | Flavor::Http1Tls => builder.http1_only(),
