@@ -293,6 +293,21 @@ fn a_slow_handler_times_out_naming_driver_method_and_uri() {
 }
 
 #[test]
+fn a_broken_connection_is_a_connection_error_not_a_panic() {
+    // h2c spoken to a TLS port: the handshake fails and the server hangs up.
+    let tls = SocketServer::shared_tls().unwrap();
+    let client = Client::new(tls.http2(wire_app()).unwrap());
+    let error = block_on(client.get("/target").try_send()).unwrap_err();
+    assert!(error.is_connection(), "{error}");
+    assert!(
+        error
+            .to_string()
+            .starts_with("http2 driver: GET /target: connection error"),
+        "{error}"
+    );
+}
+
+#[test]
 fn a_panicking_handler_is_a_handler_panic_error_and_the_server_lives_on() {
     block_on(async {
         for client in socket_clients(wire_app) {

@@ -263,18 +263,16 @@ impl SocketDriver {
                     ErrorKind::Connection,
                     method,
                     uri,
-                    format!("cannot connect to {}", self.base.as_str()),
+                    format!("cannot connect to {} ({})", self.base.as_str(), chain(&e)),
                 )
-                .with_source(e)
                 .with_hint("the server refused the connection or is gone; was its SocketServer dropped?"),
             Failure::Request(e) => self
                 .error(
                     ErrorKind::Connection,
                     method,
                     uri,
-                    "the exchange failed on the connection".to_owned(),
+                    format!("the exchange failed on the connection ({})", chain(&e)),
                 )
-                .with_source(e)
                 .with_hint("the connection broke before a response arrived; look for a server-side error above"),
             Failure::Body(e) => {
                 if e.downcast_ref::<reqwest::Error>().is_some_and(reqwest::Error::is_timeout) {
@@ -284,9 +282,8 @@ impl SocketDriver {
                     ErrorKind::Connection,
                     method,
                     uri,
-                    "the response body broke off".to_owned(),
+                    format!("the response body broke off ({})", chain(&*e)),
                 )
-                .with_source(e)
                 .with_hint("the connection closed mid-body; look for a failing body stream in the app")
             }
             Failure::TooLarge => self
@@ -307,6 +304,19 @@ impl SocketDriver {
                 .with_hint("keep the SocketServer alive while its drivers are in use"),
         }
     }
+}
+
+/// An error and its sources on one line: reqwest's own message alone
+/// ("error sending request") does not say what broke.
+fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 async fn exchange(

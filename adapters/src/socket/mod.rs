@@ -14,9 +14,9 @@
 //!   HTTP/2 on one port) on a [`crossdrive::fixture::ServerThread`], bound
 //!   before it serves; and the two shared servers (plain and TLS) that
 //!   every test of a binary reuses, started on first use.
-//! - [`routes`](self::routes): one fresh app per driver on a shared server,
+//! - `routes`: one fresh app per driver on a shared server,
 //!   routed by a private header; the version the server saw, echoed back.
-//! - [`driver`](self::driver): [`SocketDriver`], the reqwest side, which
+//! - `driver`: [`SocketDriver`], the reqwest side, which
 //!   reports the server-observed protocol and fails if an HTTP/2 driver's
 //!   request arrived as HTTP/1.1.
 //! - `tls`: the self-signed certificate and ring-based rustls configs.

@@ -48,6 +48,7 @@ pub(crate) async fn serve(
         let _ = stream.set_nodelay(true);
         let routes = Arc::clone(&routes);
         let builder = builder.clone();
+        #[allow(clippy::clone_on_copy)] // without the `tls` feature the acceptor is `Copy`
         let tls = tls.clone();
         tokio::spawn(async move {
             let service = service_fn(move |request| Arc::clone(&routes).handle(request));

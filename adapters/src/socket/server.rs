@@ -1,7 +1,7 @@
 //! [`SocketServer`]: the public handle over a running server, and the
 //! once-per-process shared servers.
 //!
-//! A server hosts many apps at once (see [`super::routes`]); each driver
+//! A server hosts many apps at once (see the `routes` module); each driver
 //! made from it mounts one fresh app and unmounts it when dropped. The
 //! server lives as long as its last handle or driver.
 //!
@@ -13,7 +13,7 @@
 //! pooled connections for the life of the server. Requests work from any
 //! test runtime, or from none, and keep-alive connections are reused across
 //! tests. The bench instead runs its client inline on the bench runtime
-//! ([`SocketServer::inline_driver`]), where the client's runtime outlives
+//! (`SocketServer::inline_driver`), where the client's runtime outlives
 //! the driver by construction.
 
 use std::net::SocketAddr;
@@ -185,6 +185,12 @@ impl SocketServer {
     /// Starts a server on the current tokio runtime (the bench's
     /// same-thread topology): client and server then share one thread.
     pub(crate) fn start_here(tls: bool, label: &str) -> Result<Self, Error> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(start_error(
+                label,
+                "start_here needs to run inside a tokio runtime",
+            ));
+        }
         let began = std::time::Instant::now();
         let listener = crossdrive::fixture::bind(Port::Any).map_err(|e| start_error(label, e))?;
         let addr = listener.local_addr().map_err(|e| start_error(label, e))?;
