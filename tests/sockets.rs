@@ -264,6 +264,52 @@ fn redirects_are_returned_not_followed() {
 }
 
 #[test]
+fn a_test_that_asks_for_redirects_gets_them_followed() {
+    use crossdrive_adapters::socket::reqwest::redirect::Policy;
+    let server = SocketServer::shared().unwrap();
+    let client = Client::new(
+        server
+            .http1_with(wire_app(), |b| b.redirect(Policy::limited(3)))
+            .unwrap(),
+    );
+    block_on(async {
+        client
+            .get("/moved")
+            .await
+            .assert_status(200)
+            .assert_text("/target");
+    });
+}
+
+#[test]
+fn repeated_request_headers_and_an_empty_body_arrive_unchanged() {
+    let app = || {
+        Router::new().route(
+            "/headers",
+            post(|headers: HeaderMap, body: Bytes| async move {
+                let traces: Vec<_> = headers
+                    .get_all("x-trace")
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .collect();
+                format!("{} {}", traces.join(","), body.len())
+            }),
+        )
+    };
+    block_on(async {
+        for client in socket_clients(app) {
+            client
+                .post("/headers")
+                .header("x-trace", "1")
+                .header("x-trace", "2")
+                .header("x-trace", "3")
+                .await
+                .assert_text("1,2,3 0");
+        }
+    });
+}
+
+#[test]
 fn cookies_are_not_stored_between_requests() {
     block_on(async {
         for client in socket_clients(wire_app) {

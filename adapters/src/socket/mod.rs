@@ -41,6 +41,8 @@ use crossdrive::bench::Topology;
 use crossdrive::{Driver, Error};
 
 pub use driver::SocketDriver;
+/// The reqwest the socket drivers are built on, for [`SocketServer::http1_with`].
+pub use reqwest;
 pub use server::{SHARED_HTTP, SHARED_HTTPS, ServerOptions, SocketServer};
 
 use crate::floor::{BenchPair, Floor};

@@ -307,6 +307,66 @@ impl SocketServer {
         self.driver(Flavor::Http1Fresh, app)
     }
 
+    /// The `http1` driver with its reqwest client adjusted by `configure`,
+    /// for a test that asks for what the drivers leave out, such as
+    /// following redirects. The client is the test's own (not the pooled
+    /// shared one) and still runs on the server's runtime.
+    ///
+    /// ```
+    /// use crossdrive_adapters::socket::{SocketServer, reqwest};
+    /// let following = SocketServer::shared().unwrap().http1_with(axum::Router::new(), |client| {
+    ///     client.redirect(reqwest::redirect::Policy::limited(5))
+    /// });
+    /// assert!(following.is_ok());
+    /// ```
+    pub fn http1_with(
+        &self,
+        app: Router,
+        configure: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder,
+    ) -> Result<SocketDriver, Error> {
+        self.driver_with(Flavor::Http1, app, configure)
+    }
+
+    /// The `http2` driver with its reqwest client adjusted by `configure`;
+    /// see [`SocketServer::http1_with`].
+    pub fn http2_with(
+        &self,
+        app: Router,
+        configure: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder,
+    ) -> Result<SocketDriver, Error> {
+        self.driver_with(Flavor::Http2, app, configure)
+    }
+
+    /// The `http2-tls` driver with its reqwest client adjusted by
+    /// `configure`; see [`SocketServer::http1_with`].
+    pub fn http2_tls_with(
+        &self,
+        app: Router,
+        configure: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder,
+    ) -> Result<SocketDriver, Error> {
+        self.driver_with(Flavor::Http2Tls, app, configure)
+    }
+
+    fn driver_with(
+        &self,
+        flavor: Flavor,
+        app: Router,
+        configure: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder,
+    ) -> Result<SocketDriver, Error> {
+        let runtime = match &self.core.place {
+            Place::Thread(thread) => Some(thread.handle().clone()),
+            Place::Task(_) => None,
+        };
+        Ok(SocketDriver::new(
+            flavor,
+            self.client_with(flavor, configure)?,
+            self.base(flavor)?,
+            self.mount(app),
+            runtime,
+            self.keep_alive(),
+        ))
+    }
+
     /// A driver of `flavor` whose requests run on the server's runtime
     /// thread when it has one, so they work from any runtime.
     pub(crate) fn driver(&self, flavor: Flavor, app: Router) -> Result<SocketDriver, Error> {
@@ -394,6 +454,14 @@ impl SocketServer {
     }
 
     fn client(&self, flavor: Flavor) -> Result<reqwest::Client, Error> {
+        self.client_with(flavor, |builder| builder)
+    }
+
+    fn client_with(
+        &self,
+        flavor: Flavor,
+        configure: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder,
+    ) -> Result<reqwest::Client, Error> {
         let fail = |cause: String| {
             Error::new(
                 ErrorKind::Connection,
@@ -429,7 +497,7 @@ impl SocketServer {
                     .with_hint("enable the `tls` feature of crossdrive-adapters"),
             );
         }
-        builder
+        configure(builder)
             .build()
             .map_err(|e| fail(format!("cannot build the reqwest client ({e})")))
     }
