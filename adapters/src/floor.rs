@@ -15,6 +15,8 @@ use crossdrive::{Error, ErrorKind};
 use http::{Request, Response};
 use tower::ServiceExt;
 
+use crate::socket::raw::RawConn;
+
 /// A floor for one driver.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -25,6 +27,12 @@ pub enum Floor {
     /// `Adapter`, response JSON, decoded); see
     /// [`BareAdapter`](crate::lambda::BareAdapter) for exactly what it includes.
     BareAdapter(Box<crate::lambda::BareAdapter>),
+    /// A raw hyper `client::conn` HTTP/1.1 connection to the driver's server.
+    RawHyperHttp1(RawConn),
+    /// A raw hyper `client::conn` h2c connection to the driver's server.
+    RawHyperHttp2(RawConn),
+    /// A raw hyper `client::conn` HTTP/2 connection over TLS (ALPN `h2`).
+    RawHyperHttp2Tls(RawConn),
 }
 
 impl Floor {
@@ -38,6 +46,9 @@ impl Floor {
         match self {
             Self::RawOneshot(_) => "raw-oneshot",
             Self::BareAdapter(_) => "bare-adapter",
+            Self::RawHyperHttp1(_) => "raw-hyper-http1",
+            Self::RawHyperHttp2(_) => "raw-hyper-http2",
+            Self::RawHyperHttp2Tls(_) => "raw-hyper-http2-tls",
         }
     }
 }
@@ -68,6 +79,9 @@ impl Exchange for Floor {
                     )),
                 }
             }
+            Self::RawHyperHttp1(conn)
+            | Self::RawHyperHttp2(conn)
+            | Self::RawHyperHttp2Tls(conn) => conn.exchange(request).await,
         }
     }
 }

@@ -80,6 +80,38 @@ macro_rules! driver_table {
                 connect: $crate::lambda::runtime::connect,
                 bench: $crate::lambda::runtime::bench_pair,
             }
+            {
+                ident: http1,
+                variant: Http1,
+                name: "http1",
+                about: "a real hyper server on loopback and a reqwest client speaking HTTP/1.1 with keep-alive",
+                connect: $crate::socket::connect_http1,
+                bench: $crate::socket::bench_http1,
+            }
+            {
+                ident: http2,
+                variant: Http2,
+                name: "http2",
+                about: "the same server and a reqwest client speaking HTTP/2 by prior knowledge (h2c)",
+                connect: $crate::socket::connect_http2,
+                bench: $crate::socket::bench_http2,
+            }
+            {
+                ident: http2_tls,
+                variant: Http2Tls,
+                name: "http2-tls",
+                about: "HTTP/2 negotiated by ALPN over TLS (rustls with ring, a self-signed certificate)",
+                connect: $crate::socket::connect_http2_tls,
+                bench: $crate::socket::bench_http2_tls,
+            }
+            {
+                ident: http1_fresh,
+                variant: Http1Fresh,
+                name: "http1-fresh",
+                about: "HTTP/1.1 with a new connection for every request: what keep-alive is judged against",
+                connect: $crate::socket::connect_http1_fresh,
+                bench: $crate::socket::bench_http1_fresh,
+            }
         }
     };
 }

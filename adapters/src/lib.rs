@@ -9,6 +9,10 @@
 //! | `direct` | [`Direct`]: the app called in-process with `oneshot` |
 //! | `lambda`, `lambda-url`, `lambda-v1`, `lambda-alb` | [`lambda::Lambda`]: HTTP API, Function URL, REST and ALB events through lambda_http, JSON both ways |
 //! | `lambda-runtime` | [`lambda::runtime`]: the real `lambda_http::run` loop in a child process, polling a local Runtime API |
+//! | `http1` | [`socket`]: a real server on loopback, reqwest over HTTP/1.1 with keep-alive |
+//! | `http2` | [`socket`]: the same server, reqwest over h2c (HTTP/2 by prior knowledge) |
+//! | `http2-tls` | [`socket`]: HTTP/2 by ALPN over TLS (rustls, ring; feature `tls`) |
+//! | `http1-fresh` | [`socket`]: HTTP/1.1 with a new connection per request |
 //!
 //! The list of drivers lives in one place, the [driver table](driver_table)
 //! in `kind.rs`; [`Kind`], the bench floors and the per-driver tests that
@@ -28,6 +32,7 @@ pub mod floor;
 mod kind;
 pub mod lambda;
 pub mod parity;
+pub mod socket;
 pub mod suite;
 
 pub use direct::Direct;

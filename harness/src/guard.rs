@@ -131,8 +131,15 @@ fn timer_runtime() -> &'static tokio::runtime::Handle {
                 rt.block_on(std::future::pending::<()>());
             })
             .expect("crossdrive: cannot spawn the timer thread; is the process out of threads?");
-        rx.recv()
-            .expect("crossdrive: the timer thread died while starting")
+        let handle = rx
+            .recv()
+            .expect("crossdrive: the timer thread died while starting");
+        // This runs inside a poll. Blocking in `recv` parks the thread, and
+        // may swallow an unpark meant for the caller's executor (a waker
+        // that fired meanwhile), which would then sleep until the timeout.
+        // Re-deliver it: executors tolerate spurious wake-ups, not lost ones.
+        std::thread::current().unpark();
+        handle
     })
 }
 

@@ -25,6 +25,8 @@
 //!   alike, and what they agree on is pinned with insta
 //!   ([`assert_parity!`]).
 //! - [`bench`], the latency engine behind `cargo xtask bench`.
+//! - [`fixture`], the plumbing for shared servers: bind first, run on a
+//!   thread with its own runtime, count and log every start.
 //!
 //! The drivers themselves live in `crossdrive-adapters`; reference apps and
 //! ready-made fixtures in `crossdrive-fixtures`.
@@ -54,6 +56,7 @@ mod client;
 pub mod conformance;
 mod driver;
 mod error;
+pub mod fixture;
 pub mod guard;
 pub mod parity;
 mod protocol;

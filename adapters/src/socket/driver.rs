@@ -1,0 +1,380 @@
+//! [`SocketDriver`]: one request through a real reqwest client to a real
+//! server on a loopback socket.
+//!
+//! The origin-form request is sent to the server's address with the
+//! private app header added; the response comes back exactly as the server
+//! sent it (redirects are not followed, no cookie store exists, no
+//! decompression is compiled in), minus the private version header, which
+//! becomes the reported [`Protocol`]. If an HTTP/2 driver's request reached
+//! the server as anything but HTTP/2, the request fails: an "HTTP/2" test
+//! that silently ran over HTTP/1.1 proves nothing.
+//!
+//! reqwest parses the target into a `url::Url`, which may normalize it (dot
+//! segments, escaping of characters such as `'` in queries); when what went
+//! on the wire differs from the request target, the response carries a
+//! `uri-normalized` [`AdapterNote`] instead of hiding it. reqwest also adds
+//! `accept: */*` when a request has no `accept` header, as real clients do.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use crossdrive::guard::{Interrupted, guarded};
+use crossdrive::{AdapterNote, BoxFuture, Driver, DriverResponse, Error, ErrorKind, Protocol};
+use http::{HeaderName, Method, Request, Response, Uri, Version};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+
+use super::routes::{APP_HEADER, Mount, PANIC_HEADER, VERSION_HEADER, parse_version};
+use crate::direct::{DEFAULT_BODY_LIMIT, DEFAULT_TIMEOUT};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// What a socket driver speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Flavor {
+    Http1,
+    Http2,
+    Http2Tls,
+    Http1Tls,
+    Http1Fresh,
+}
+
+impl Flavor {
+    pub(crate) const COUNT: usize = 5;
+
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Http1 => "http1",
+            Self::Http2 => "http2",
+            Self::Http2Tls => "http2-tls",
+            Self::Http1Tls => "http1-tls",
+            Self::Http1Fresh => "http1-fresh",
+        }
+    }
+
+    pub(crate) fn tls(self) -> bool {
+        matches!(self, Self::Http2Tls | Self::Http1Tls)
+    }
+
+    /// The ALPN protocols the client offers, for TLS flavors.
+    #[cfg(feature = "tls")]
+    pub(crate) fn alpn(self) -> Option<&'static [&'static [u8]]> {
+        match self {
+            Self::Http2Tls => Some(super::tls::ALPN_H2),
+            Self::Http1Tls => Some(super::tls::ALPN_H1),
+            _ => None,
+        }
+    }
+
+    /// The version the server must observe for every request.
+    pub(crate) fn expects(self) -> Version {
+        match self {
+            Self::Http2 | Self::Http2Tls => Version::HTTP_2,
+            Self::Http1 | Self::Http1Tls | Self::Http1Fresh => Version::HTTP_11,
+        }
+    }
+}
+
+/// A driver that sends each request over a real socket to a
+/// [`SocketServer`](super::SocketServer) hosting its own fresh app.
+///
+/// Made by [`SocketServer::http1`](super::SocketServer::http1) and its
+/// siblings; dropping it unmounts its app.
+///
+/// ```
+/// use std::time::Duration;
+/// use crossdrive_adapters::socket::SocketServer;
+/// let driver = SocketServer::shared().unwrap()
+///     .http1(axum::Router::new()).unwrap()
+///     .timeout(Duration::from_millis(500));
+/// assert_eq!(crossdrive::Driver::name(&driver), "http1");
+/// ```
+pub struct SocketDriver {
+    flavor: Flavor,
+    client: reqwest::Client,
+    base: reqwest::Url,
+    mount: Mount,
+    /// The server's runtime, when requests run there; `None` runs them
+    /// inline on the caller's runtime.
+    runtime: Option<tokio::runtime::Handle>,
+    timeout: Duration,
+    body_limit: usize,
+    _server: Arc<dyn std::any::Any + Send + Sync>,
+}
+
+impl std::fmt::Debug for SocketDriver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SocketDriver")
+            .field("name", &self.flavor.name())
+            .field("base", &self.base.as_str())
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why an exchange did not bring back a response.
+enum Failure {
+    Request(reqwest::Error),
+    Body(BoxError),
+    TooLarge,
+    TimedOut,
+    Gone(String),
+}
+
+impl SocketDriver {
+    pub(crate) fn new(
+        flavor: Flavor,
+        client: reqwest::Client,
+        base: reqwest::Url,
+        mount: Mount,
+        runtime: Option<tokio::runtime::Handle>,
+        server: Arc<dyn std::any::Any + Send + Sync>,
+    ) -> Self {
+        Self {
+            flavor,
+            client,
+            base,
+            mount,
+            runtime,
+            timeout: DEFAULT_TIMEOUT,
+            body_limit: DEFAULT_BODY_LIMIT,
+            _server: server,
+        }
+    }
+
+    /// Sets the per-request timeout (default 5 s): no complete response in
+    /// time is a timeout error naming the driver, method and URI.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sets the largest response body collected (default 256 MiB).
+    #[must_use]
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    fn error(&self, kind: ErrorKind, method: &Method, uri: &Uri, cause: String) -> Error {
+        Error::new(kind, self.flavor.name(), method, uri, cause)
+    }
+
+    fn outgoing(&self, request: Request<Bytes>) -> (reqwest::Request, Option<AdapterNote>) {
+        let (parts, body) = request.into_parts();
+        let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+        let (path, query) = match target.split_once('?') {
+            Some((path, query)) => (path, Some(query)),
+            None => (target, None),
+        };
+        // Cloning the parsed base and setting path and query is cheaper than
+        // parsing the whole URL (host and all) for every request.
+        let mut url = self.base.clone();
+        url.set_path(path);
+        url.set_query(query);
+        let note = (url.path() != path || url.query() != query).then(|| {
+            let sent = match url.query() {
+                Some(query) => format!("{}?{query}", url.path()),
+                None => url.path().to_owned(),
+            };
+            AdapterNote::new(
+                "uri-normalized",
+                format!("reqwest sent the target `{target}` as `{sent}`"),
+            )
+        });
+        let mut outgoing = reqwest::Request::new(parts.method, url);
+        *outgoing.headers_mut() = parts.headers;
+        outgoing.headers_mut().insert(
+            HeaderName::from_static(APP_HEADER),
+            self.mount.header().clone(),
+        );
+        if !body.is_empty() {
+            *outgoing.body_mut() = Some(body.into());
+        }
+        (outgoing, note)
+    }
+
+    fn finish(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        outcome: Result<Response<Bytes>, Failure>,
+        note: Option<AdapterNote>,
+    ) -> Result<DriverResponse, Error> {
+        let mut response = outcome.map_err(|failure| self.failure(method, uri, failure))?;
+        let observed = response
+            .headers_mut()
+            .remove(VERSION_HEADER)
+            .and_then(|v| parse_version(&v));
+        let Some(version) = observed else {
+            return Err(self
+                .error(
+                    ErrorKind::Adapter,
+                    method,
+                    uri,
+                    "the response did not come through crossdrive's server (no protocol record)"
+                        .to_owned(),
+                )
+                .with_hint("is something else listening on the server's port?"));
+        };
+        if response.headers_mut().remove(PANIC_HEADER).is_some() {
+            let message = String::from_utf8_lossy(response.body());
+            return Err(Error::handler_panic(
+                self.flavor.name(),
+                method,
+                uri,
+                &message,
+            ));
+        }
+        let expected = self.flavor.expects();
+        if version != expected {
+            return Err(self
+                .error(
+                    ErrorKind::Adapter,
+                    method,
+                    uri,
+                    format!(
+                        "the server received this request as {}, not {}",
+                        Protocol::from_version(version),
+                        Protocol::from_version(expected)
+                    ),
+                )
+                .with_hint("the client or server negotiated the wrong protocol; check ALPN and prior-knowledge settings"));
+        }
+        let delivered = DriverResponse::new(response, Protocol::from_version(version));
+        Ok(match note {
+            Some(note) => delivered.with_note(note),
+            None => delivered,
+        })
+    }
+
+    fn failure(&self, method: &Method, uri: &Uri, failure: Failure) -> Error {
+        let name = self.flavor.name();
+        match failure {
+            Failure::TimedOut => Error::timeout(name, method, uri, self.timeout),
+            Failure::Request(e) if e.is_timeout() => Error::timeout(name, method, uri, self.timeout),
+            Failure::Request(e) if e.is_connect() => self
+                .error(
+                    ErrorKind::Connection,
+                    method,
+                    uri,
+                    format!("cannot connect to {} ({})", self.base.as_str(), chain(&e)),
+                )
+                .with_hint("the server refused the connection or is gone; was its SocketServer dropped?"),
+            Failure::Request(e) => self
+                .error(
+                    ErrorKind::Connection,
+                    method,
+                    uri,
+                    format!("the exchange failed on the connection ({})", chain(&e)),
+                )
+                .with_hint("the connection broke before a response arrived; look for a server-side error above"),
+            Failure::Body(e) => {
+                if e.downcast_ref::<reqwest::Error>().is_some_and(reqwest::Error::is_timeout) {
+                    return Error::timeout(name, method, uri, self.timeout);
+                }
+                self.error(
+                    ErrorKind::Connection,
+                    method,
+                    uri,
+                    format!("the response body broke off ({})", chain(&*e)),
+                )
+                .with_hint("the connection closed mid-body; look for a failing body stream in the app")
+            }
+            Failure::TooLarge => self
+                .error(
+                    ErrorKind::LimitExceeded,
+                    method,
+                    uri,
+                    format!("the response body is larger than the {}-byte limit", self.body_limit),
+                )
+                .with_hint("raise it with SocketDriver::body_limit if the app really sends that much"),
+            Failure::Gone(cause) => self
+                .error(
+                    ErrorKind::Connection,
+                    method,
+                    uri,
+                    format!("the server's runtime is gone ({cause})"),
+                )
+                .with_hint("keep the SocketServer alive while its drivers are in use"),
+        }
+    }
+}
+
+/// An error and its sources on one line: reqwest's own message alone
+/// ("error sending request") does not say what broke.
+fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+async fn exchange(
+    client: reqwest::Client,
+    request: reqwest::Request,
+    limit: usize,
+) -> Result<Response<Bytes>, Failure> {
+    let response: http::Response<reqwest::Body> = client
+        .execute(request)
+        .await
+        .map_err(Failure::Request)?
+        .into();
+    let (parts, body) = response.into_parts();
+    let collected = Limited::new(body, limit).collect().await.map_err(|e| {
+        if e.downcast_ref::<LengthLimitError>().is_some() {
+            Failure::TooLarge
+        } else {
+            Failure::Body(e)
+        }
+    })?;
+    Ok(Response::from_parts(parts, collected.to_bytes()))
+}
+
+impl Driver for SocketDriver {
+    fn name(&self) -> &str {
+        self.flavor.name()
+    }
+
+    fn send(&self, request: Request<Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+        Box::pin(async move {
+            let method = request.method().clone();
+            let uri = request.uri().clone();
+            let (outgoing, note) = self.outgoing(request);
+            let outcome = match &self.runtime {
+                // Inline (the bench): a timer on the caller's runtime is the
+                // cheapest bound; the guard would arm a cross-thread timer.
+                None => tokio::time::timeout(
+                    self.timeout,
+                    exchange(self.client.clone(), outgoing, self.body_limit),
+                )
+                .await
+                .unwrap_or(Err(Failure::TimedOut)),
+                Some(runtime) => {
+                    let task =
+                        runtime.spawn(exchange(self.client.clone(), outgoing, self.body_limit));
+                    let abort = task.abort_handle();
+                    match guarded(self.timeout, task).await {
+                        Ok(Ok(outcome)) => outcome,
+                        Ok(Err(join)) => Err(Failure::Gone(join.to_string())),
+                        Err(Interrupted::TimedOut(_)) => {
+                            abort.abort();
+                            Err(Failure::TimedOut)
+                        }
+                        Err(Interrupted::Panicked(message)) => Err(Failure::Gone(message)),
+                    }
+                }
+            };
+            self.finish(&method, &uri, outcome, note)
+        })
+    }
+}

@@ -1,0 +1,126 @@
+//! The socket drivers: the app behind a real server on a real loopback
+//! socket, reached by a real client.
+//!
+//! | driver | client | on the wire |
+//! |---|---|---|
+//! | `http1` | reqwest, HTTP/1.1 only, keep-alive | HTTP/1.1 |
+//! | `http2` | reqwest, HTTP/2 by prior knowledge | h2c |
+//! | `http2-tls` | reqwest over rustls (ring), ALPN `h2`, `http/1.1` | HTTP/2 over TLS |
+//! | `http1-fresh` | reqwest, HTTP/1.1, a new connection per request | HTTP/1.1 |
+//!
+//! How the parts fit:
+//!
+//! - [`server`]: [`SocketServer`], a hyper-util auto server (HTTP/1.1 and
+//!   HTTP/2 on one port) on a [`crossdrive::fixture::ServerThread`], bound
+//!   before it serves; and the two shared servers (plain and TLS) that
+//!   every test of a binary reuses, started on first use.
+//! - `routes`: one fresh app per driver on a shared server,
+//!   routed by a private header; the version the server saw, echoed back.
+//! - `driver`: [`SocketDriver`], the reqwest side, which
+//!   reports the server-observed protocol and fails if an HTTP/2 driver's
+//!   request arrived as HTTP/1.1.
+//! - `tls`: the self-signed certificate and ring-based rustls configs.
+//! - [`raw`]: the bench floor, a raw hyper `client::conn` connection.
+//!
+//! The driver table calls [`connect_http1`] and friends for tests (shared
+//! server, fresh app per call) and [`bench_http1`] and friends for bench
+//! cells (a server per cell, placed by the topology).
+
+mod driver;
+pub mod raw;
+mod routes;
+mod serve;
+pub mod server;
+#[cfg(feature = "tls")]
+mod tls;
+
+use std::sync::Arc;
+
+use axum::Router;
+use crossdrive::bench::Topology;
+use crossdrive::{Driver, Error};
+
+pub use driver::SocketDriver;
+/// The reqwest the socket drivers are built on, for [`SocketServer::http1_with`].
+pub use reqwest;
+pub use server::{SHARED_HTTP, SHARED_HTTPS, ServerOptions, SocketServer};
+
+use crate::floor::{BenchPair, Floor};
+use driver::Flavor;
+
+fn connect(flavor: Flavor, app: Router) -> Result<Arc<dyn Driver>, Error> {
+    let server = if flavor.tls() {
+        SocketServer::shared_tls()?
+    } else {
+        SocketServer::shared()?
+    };
+    Ok(Arc::new(server.driver(flavor, app)?))
+}
+
+/// The `http1` driver on the shared server; the driver table's entry.
+pub fn connect_http1(app: Router) -> Result<Arc<dyn Driver>, Error> {
+    connect(Flavor::Http1, app)
+}
+
+/// The `http2` (h2c) driver on the shared server; the driver table's entry.
+pub fn connect_http2(app: Router) -> Result<Arc<dyn Driver>, Error> {
+    connect(Flavor::Http2, app)
+}
+
+/// The `http2-tls` driver on the shared TLS server; the driver table's entry.
+pub fn connect_http2_tls(app: Router) -> Result<Arc<dyn Driver>, Error> {
+    connect(Flavor::Http2Tls, app)
+}
+
+/// The `http1-fresh` driver on the shared server; the driver table's entry.
+pub fn connect_http1_fresh(app: Router) -> Result<Arc<dyn Driver>, Error> {
+    connect(Flavor::Http1Fresh, app)
+}
+
+fn bench(
+    flavor: Flavor,
+    driver_app: Router,
+    floor_app: Router,
+    topology: Topology,
+) -> Result<BenchPair, Error> {
+    let label = format!("bench-{}", flavor.name());
+    // Same thread: the server joins the bench's current-thread runtime.
+    // Cross thread: the server gets its own thread; the client stays here.
+    let server = match topology {
+        Topology::SameThread => SocketServer::start_here(flavor.tls(), &label)?,
+        Topology::CrossThread => {
+            SocketServer::start(ServerOptions::new().tls(flavor.tls()).label(label))?
+        }
+    };
+    let driver = server.inline_driver(flavor, driver_app)?;
+    let floor = raw::RawConn::new(&server, flavor, floor_app)?;
+    let floor = match flavor {
+        Flavor::Http2 => Floor::RawHyperHttp2(floor),
+        Flavor::Http2Tls => Floor::RawHyperHttp2Tls(floor),
+        Flavor::Http1 | Flavor::Http1Tls | Flavor::Http1Fresh => Floor::RawHyperHttp1(floor),
+    };
+    Ok(BenchPair {
+        driver: Arc::new(driver),
+        floor,
+    })
+}
+
+/// The `http1` driver and its raw hyper HTTP/1.1 floor; the bench entry.
+pub fn bench_http1(a: Router, b: Router, topology: Topology) -> Result<BenchPair, Error> {
+    bench(Flavor::Http1, a, b, topology)
+}
+
+/// The `http2` driver and its raw hyper h2c floor; the bench entry.
+pub fn bench_http2(a: Router, b: Router, topology: Topology) -> Result<BenchPair, Error> {
+    bench(Flavor::Http2, a, b, topology)
+}
+
+/// The `http2-tls` driver and its raw hyper HTTP/2-over-TLS floor.
+pub fn bench_http2_tls(a: Router, b: Router, topology: Topology) -> Result<BenchPair, Error> {
+    bench(Flavor::Http2Tls, a, b, topology)
+}
+
+/// The `http1-fresh` driver and the raw hyper HTTP/1.1 (keep-alive) floor.
+pub fn bench_http1_fresh(a: Router, b: Router, topology: Topology) -> Result<BenchPair, Error> {
+    bench(Flavor::Http1Fresh, a, b, topology)
+}

@@ -1,0 +1,189 @@
+//! The socket drivers' floor: a raw hyper `client::conn` connection to the
+//! same server, measured in the same run and the same thread topology.
+//!
+//! One connection, opened lazily on first use (bench pairs are built
+//! synchronously; the untimed scenario preparation opens it), driven by a
+//! task on the caller's runtime. No pool, no URL parsing, no timeout, no
+//! boxing: the least a client can do to get the same answer over the same
+//! protocol. It still adds the app header, since the server hosts the
+//! floor's app beside the driver's.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use crossdrive::{Error, ErrorKind};
+use http::header::HOST;
+use http::{HeaderName, HeaderValue, Request, Response, Uri};
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::{http1, http2};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::sync::{Mutex, OnceCell};
+
+use super::driver::Flavor;
+use super::routes::{APP_HEADER, Mount};
+use super::server::SocketServer;
+
+enum Sender {
+    Http1(Mutex<http1::SendRequest<Full<Bytes>>>),
+    Http2(http2::SendRequest<Full<Bytes>>),
+}
+
+struct Inner {
+    flavor: Flavor,
+    addr: SocketAddr,
+    authority: HeaderValue,
+    mount: Mount,
+    #[cfg(feature = "tls")]
+    tls: Option<rustls::ClientConfig>,
+    sender: OnceCell<Sender>,
+    _server: Arc<dyn std::any::Any + Send + Sync>,
+}
+
+/// A raw hyper connection to a [`SocketServer`], for bench floors.
+#[derive(Clone)]
+pub struct RawConn {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for RawConn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawConn")
+            .field("addr", &self.inner.addr)
+            .field("flavor", &self.inner.flavor.name())
+            .finish_non_exhaustive()
+    }
+}
+
+fn fail(name: &str, cause: String) -> Error {
+    Error::new(
+        ErrorKind::Connection,
+        name,
+        &http::Method::GET,
+        &Uri::from_static("/"),
+        cause,
+    )
+}
+
+impl RawConn {
+    /// A floor for `flavor` over a fresh mount of `app` on `server`.
+    pub(crate) fn new(
+        server: &SocketServer,
+        flavor: Flavor,
+        app: axum::Router,
+    ) -> Result<Self, Error> {
+        let addr = server.addr();
+        let authority = if flavor.tls() {
+            format!("localhost:{}", addr.port())
+        } else {
+            addr.to_string()
+        };
+        Ok(Self {
+            inner: Arc::new(Inner {
+                flavor,
+                addr,
+                authority: HeaderValue::from_str(&authority)
+                    .map_err(|e| fail(flavor.name(), e.to_string()))?,
+                mount: server.mount(app),
+                #[cfg(feature = "tls")]
+                tls: if flavor.tls() {
+                    Some(server.tls_client(flavor)?)
+                } else {
+                    None
+                },
+                sender: OnceCell::new(),
+                _server: server.keep_alive(),
+            }),
+        })
+    }
+
+    async fn connect(&self) -> Result<Sender, Error> {
+        let name = self.inner.flavor.name();
+        let stream = tokio::net::TcpStream::connect(self.inner.addr)
+            .await
+            .map_err(|e| fail(name, format!("cannot connect the floor ({e})")))?;
+        let _ = stream.set_nodelay(true);
+        #[cfg(feature = "tls")]
+        if let Some(config) = &self.inner.tls {
+            let connector = tokio_rustls::TlsConnector::from(Arc::new(config.clone()));
+            let server_name = rustls::pki_types::ServerName::try_from("localhost")
+                .map_err(|e| fail(name, e.to_string()))?;
+            let stream = connector
+                .connect(server_name, stream)
+                .await
+                .map_err(|e| fail(name, format!("TLS handshake failed ({e})")))?;
+            return self.handshake(TokioIo::new(stream)).await;
+        }
+        self.handshake(TokioIo::new(stream)).await
+    }
+
+    async fn handshake<T>(&self, io: T) -> Result<Sender, Error>
+    where
+        T: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    {
+        let name = self.inner.flavor.name();
+        let handshake_failed = |e: hyper::Error| fail(name, format!("handshake failed ({e})"));
+        if self.inner.flavor.expects() == http::Version::HTTP_2 {
+            let (sender, conn) = http2::handshake(TokioExecutor::new(), io)
+                .await
+                .map_err(handshake_failed)?;
+            tokio::spawn(conn);
+            Ok(Sender::Http2(sender))
+        } else {
+            let (sender, conn) = http1::handshake(io).await.map_err(handshake_failed)?;
+            tokio::spawn(conn);
+            Ok(Sender::Http1(Mutex::new(sender)))
+        }
+    }
+
+    /// Sends `request` on the floor connection.
+    pub(crate) async fn exchange(
+        &self,
+        mut request: Request<Bytes>,
+    ) -> Result<Response<Bytes>, Error> {
+        let name = self.inner.flavor.name();
+        let sender = self.inner.sender.get_or_try_init(|| self.connect()).await?;
+        request.headers_mut().insert(
+            HeaderName::from_static(APP_HEADER),
+            self.inner.mount.header().clone(),
+        );
+        let broke = |e: hyper::Error| fail(name, format!("the floor connection failed ({e})"));
+        let response = match sender {
+            Sender::Http1(sender) => {
+                request
+                    .headers_mut()
+                    .insert(HOST, self.inner.authority.clone());
+                let mut sender = sender.lock().await;
+                sender.ready().await.map_err(broke)?;
+                sender
+                    .send_request(request.map(Full::new))
+                    .await
+                    .map_err(broke)?
+            }
+            Sender::Http2(sender) => {
+                // HTTP/2 needs :scheme and :authority: make the target absolute.
+                let scheme = if self.inner.flavor.tls() {
+                    "https"
+                } else {
+                    "http"
+                };
+                let target = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
+                let authority = self.inner.authority.to_str().unwrap_or("localhost");
+                *request.uri_mut() = format!("{scheme}://{authority}{target}")
+                    .parse()
+                    .map_err(|e| fail(name, format!("bad target ({e})")))?;
+                sender
+                    .clone()
+                    .send_request(request.map(Full::new))
+                    .await
+                    .map_err(broke)?
+            }
+        };
+        let (parts, body) = response.into_parts();
+        let body = body
+            .collect()
+            .await
+            .map_err(|e| fail(name, format!("the floor's response body broke off ({e})")))?;
+        Ok(Response::from_parts(parts, body.to_bytes()))
+    }
+}

@@ -1,0 +1,534 @@
+//! [`SocketServer`]: the public handle over a running server, and the
+//! once-per-process shared servers.
+//!
+//! A server hosts many apps at once (see the `routes` module); each driver
+//! made from it mounts one fresh app and unmounts it when dropped. The
+//! server lives as long as its last handle or driver.
+//!
+//! Where its clients run is the crux (DESIGN.md, "dispatch task is gone"):
+//! a reqwest client spawns its pooled connections on the runtime that made
+//! the request, and those die with that runtime. Test drivers therefore do
+//! not use the caller's runtime at all: each request is spawned onto the
+//! server's own runtime thread, where one client per protocol keeps its
+//! pooled connections for the life of the server. Requests work from any
+//! test runtime, or from none, and keep-alive connections are reused across
+//! tests. The bench instead runs its client inline on the bench runtime
+//! (`SocketServer::inline_driver`), where the client's runtime outlives
+//! the driver by construction.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+
+use axum::Router;
+use crossdrive::fixture::{Port, ServerThread, Shutdown, record_start};
+use crossdrive::{Error, ErrorKind};
+use http::{Method, Uri, Version};
+use tokio::sync::oneshot;
+
+use super::driver::{Flavor, SocketDriver};
+use super::routes::{Mount, Routes};
+use super::serve::serve;
+
+/// The label under which the shared plain-text server's starts are counted.
+pub const SHARED_HTTP: &str = "shared-http";
+/// The label under which the shared TLS server's starts are counted.
+pub const SHARED_HTTPS: &str = "shared-https";
+
+/// How to start a [`SocketServer`].
+///
+/// ```
+/// use crossdrive::fixture::Port;
+/// use crossdrive_adapters::socket::ServerOptions;
+/// let options = ServerOptions::new().tls(true).port(Port::Picked).label("my-https");
+/// ```
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    tls: bool,
+    port: Port,
+    label: String,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ServerOptions {
+    /// Plain text (HTTP/1.1 and h2c) on any free port, counted as `http`.
+    pub fn new() -> Self {
+        Self {
+            tls: false,
+            port: Port::Any,
+            label: String::new(),
+        }
+    }
+
+    /// Serves TLS with a fresh self-signed certificate (ALPN `h2`,
+    /// `http/1.1`); needs the `tls` feature.
+    #[must_use]
+    pub fn tls(mut self, tls: bool) -> Self {
+        self.tls = tls;
+        self
+    }
+
+    /// Which port to listen on (default: any free port).
+    #[must_use]
+    pub fn port(mut self, port: Port) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// The label the start is counted and logged under (default `http` or
+    /// `https`).
+    #[must_use]
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = label.into();
+        self
+    }
+
+    fn label_or_default(&self) -> String {
+        match (self.label.is_empty(), self.tls) {
+            (false, _) => self.label.clone(),
+            (true, false) => "http".to_owned(),
+            (true, true) => "https".to_owned(),
+        }
+    }
+}
+
+/// Where the accept loop runs, and what stops it.
+enum Place {
+    /// On a thread of its own; dropping it stops and joins that thread.
+    Thread(ServerThread),
+    /// On a runtime that was already running (the bench's); dropping the
+    /// sender stops the accept loop.
+    Task(#[allow(dead_code)] oneshot::Sender<()>),
+}
+
+pub(crate) struct Core {
+    addr: SocketAddr,
+    routes: Arc<Routes>,
+    #[cfg(feature = "tls")]
+    tls: Option<super::tls::Material>,
+    // Declared before `place`: clients (and the pooled connections they
+    // own) are dropped before the runtime that drives them.
+    clients: [OnceLock<reqwest::Client>; Flavor::COUNT],
+    place: Place,
+}
+
+/// A running HTTP server on loopback hosting a fresh app per driver.
+/// Cloning it is cheap and shares the server.
+///
+/// ```
+/// use axum::{Router, routing::get};
+/// use crossdrive::Client;
+/// use crossdrive_adapters::socket::SocketServer;
+///
+/// let app = || Router::new().route("/hello", get(|| async { "hi" }));
+/// let server = SocketServer::shared().unwrap();
+/// let http1 = Client::new(server.http1(app()).unwrap());
+/// let http2 = Client::new(server.http2(app()).unwrap());
+/// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+/// # rt.block_on(async {
+/// http1.get("/hello").await.assert_status(200).assert_text("hi");
+/// http2.get("/hello").await.assert_status(200).assert_text("hi");
+/// # });
+/// ```
+#[derive(Clone)]
+pub struct SocketServer {
+    core: Arc<Core>,
+}
+
+impl std::fmt::Debug for SocketServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SocketServer")
+            .field("addr", &self.core.addr)
+            .field("tls", &self.is_tls())
+            .field("mounted", &self.mounted())
+            .finish()
+    }
+}
+
+fn start_error(what: &str, cause: impl std::fmt::Display) -> Error {
+    Error::new(
+        ErrorKind::Connection,
+        what,
+        &Method::GET,
+        &Uri::from_static("/"),
+        format!("cannot start the server ({cause})"),
+    )
+    .with_hint("check that loopback networking is available and the process may open sockets")
+}
+
+impl SocketServer {
+    /// Starts a server on its own thread with its own runtime, bound before
+    /// this returns. It stops when the last handle and driver are dropped.
+    pub fn start(options: ServerOptions) -> Result<Self, Error> {
+        let label = options.label_or_default();
+        let routes = Arc::new(Routes::default());
+        let material = material(options.tls).map_err(|e| start_error(&label, e))?;
+        let acceptor = acceptor(&material);
+        let served = Arc::clone(&routes);
+        let protocol = protocol(options.tls);
+        let thread = ServerThread::start(&label, protocol, options.port, move |listener, stop| {
+            serve(listener, served, acceptor, stop)
+        })
+        .map_err(|e| start_error(&label, e))?;
+        Ok(Self::from_parts(
+            thread.addr(),
+            routes,
+            material,
+            Place::Thread(thread),
+        ))
+    }
+
+    /// Starts a server on the current tokio runtime (the bench's
+    /// same-thread topology): client and server then share one thread.
+    pub(crate) fn start_here(tls: bool, label: &str) -> Result<Self, Error> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(start_error(
+                label,
+                "start_here needs to run inside a tokio runtime",
+            ));
+        }
+        let began = std::time::Instant::now();
+        let listener = crossdrive::fixture::bind(Port::Any).map_err(|e| start_error(label, e))?;
+        let addr = listener.local_addr().map_err(|e| start_error(label, e))?;
+        let listener =
+            tokio::net::TcpListener::from_std(listener).map_err(|e| start_error(label, e))?;
+        let routes = Arc::new(Routes::default());
+        let material = material(tls).map_err(|e| start_error(label, e))?;
+        let (stop, shutdown) = Shutdown::pair();
+        tokio::spawn(serve(
+            listener,
+            Arc::clone(&routes),
+            acceptor(&material),
+            shutdown,
+        ));
+        record_start(label, addr, protocol(tls), began.elapsed());
+        Ok(Self::from_parts(addr, routes, material, Place::Task(stop)))
+    }
+
+    fn from_parts(
+        addr: SocketAddr,
+        routes: Arc<Routes>,
+        #[allow(unused_variables)] material: Material,
+        place: Place,
+    ) -> Self {
+        Self {
+            core: Arc::new(Core {
+                addr,
+                routes,
+                #[cfg(feature = "tls")]
+                tls: material,
+                clients: Default::default(),
+                place,
+            }),
+        }
+    }
+
+    /// The plain-text server shared by every test in this process (HTTP/1.1
+    /// and h2c on one port), started on first use and counted under
+    /// [`SHARED_HTTP`].
+    pub fn shared() -> Result<&'static SocketServer, Error> {
+        static SHARED: OnceLock<Result<SocketServer, String>> = OnceLock::new();
+        SHARED
+            .get_or_init(|| {
+                Self::start(ServerOptions::new().label(SHARED_HTTP)).map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|e| start_error(SHARED_HTTP, e))
+    }
+
+    /// The TLS server shared by every test in this process, started on
+    /// first use and counted under [`SHARED_HTTPS`]; needs the `tls`
+    /// feature.
+    pub fn shared_tls() -> Result<&'static SocketServer, Error> {
+        static SHARED: OnceLock<Result<SocketServer, String>> = OnceLock::new();
+        SHARED
+            .get_or_init(|| {
+                Self::start(ServerOptions::new().tls(true).label(SHARED_HTTPS))
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|e| start_error(SHARED_HTTPS, e))
+    }
+
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.core.addr
+    }
+
+    /// Whether the server speaks TLS.
+    pub fn is_tls(&self) -> bool {
+        #[cfg(feature = "tls")]
+        return self.core.tls.is_some();
+        #[cfg(not(feature = "tls"))]
+        false
+    }
+
+    /// How many requests this server received as `version` (the protocol
+    /// proof: count HTTP/1.1 requests on a server only HTTP/2 drivers use).
+    pub fn requests_seen(&self, version: Version) -> u64 {
+        self.core.routes.seen(version)
+    }
+
+    /// How many apps are mounted (one per live driver).
+    pub fn mounted(&self) -> usize {
+        self.core.routes.mounted()
+    }
+
+    /// The `http1` driver over a fresh mount of `app`: HTTP/1.1 only, with
+    /// keep-alive.
+    pub fn http1(&self, app: Router) -> Result<SocketDriver, Error> {
+        self.driver(Flavor::Http1, app)
+    }
+
+    /// The `http2` driver: h2c (HTTP/2 by prior knowledge, no TLS).
+    pub fn http2(&self, app: Router) -> Result<SocketDriver, Error> {
+        self.driver(Flavor::Http2, app)
+    }
+
+    /// The `http2-tls` driver: HTTP/2 negotiated by ALPN over TLS; needs a
+    /// TLS server.
+    pub fn http2_tls(&self, app: Router) -> Result<SocketDriver, Error> {
+        self.driver(Flavor::Http2Tls, app)
+    }
+
+    /// The `http1-tls` driver: a TLS client offering only `http/1.1` by
+    /// ALPN, to prove the server falls back to HTTP/1.1.
+    pub fn http1_tls(&self, app: Router) -> Result<SocketDriver, Error> {
+        self.driver(Flavor::Http1Tls, app)
+    }
+
+    /// The `http1-fresh` driver: HTTP/1.1 with a new connection for every
+    /// request, the comparison keep-alive is judged against.
+    pub fn http1_fresh(&self, app: Router) -> Result<SocketDriver, Error> {
+        self.driver(Flavor::Http1Fresh, app)
+    }
+
+    /// The `http1` driver with its reqwest client adjusted by `configure`,
+    /// for a test that asks for what the drivers leave out, such as
+    /// following redirects. The client is the test's own (not the pooled
+    /// shared one) and still runs on the server's runtime.
+    ///
+    /// ```
+    /// use crossdrive_adapters::socket::{SocketServer, reqwest};
+    /// let following = SocketServer::shared().unwrap().http1_with(axum::Router::new(), |client| {
+    ///     client.redirect(reqwest::redirect::Policy::limited(5))
+    /// });
+    /// assert!(following.is_ok());
+    /// ```
+    pub fn http1_with(
+        &self,
+        app: Router,
+        configure: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder,
+    ) -> Result<SocketDriver, Error> {
+        self.driver_with(Flavor::Http1, app, configure)
+    }
+
+    /// The `http2` driver with its reqwest client adjusted by `configure`;
+    /// see [`SocketServer::http1_with`].
+    pub fn http2_with(
+        &self,
+        app: Router,
+        configure: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder,
+    ) -> Result<SocketDriver, Error> {
+        self.driver_with(Flavor::Http2, app, configure)
+    }
+
+    /// The `http2-tls` driver with its reqwest client adjusted by
+    /// `configure`; see [`SocketServer::http1_with`].
+    pub fn http2_tls_with(
+        &self,
+        app: Router,
+        configure: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder,
+    ) -> Result<SocketDriver, Error> {
+        self.driver_with(Flavor::Http2Tls, app, configure)
+    }
+
+    fn driver_with(
+        &self,
+        flavor: Flavor,
+        app: Router,
+        configure: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder,
+    ) -> Result<SocketDriver, Error> {
+        let runtime = match &self.core.place {
+            Place::Thread(thread) => Some(thread.handle().clone()),
+            Place::Task(_) => None,
+        };
+        Ok(SocketDriver::new(
+            flavor,
+            self.client_with(flavor, configure)?,
+            self.base(flavor)?,
+            self.mount(app),
+            runtime,
+            self.keep_alive(),
+        ))
+    }
+
+    /// A driver of `flavor` whose requests run on the server's runtime
+    /// thread when it has one, so they work from any runtime.
+    pub(crate) fn driver(&self, flavor: Flavor, app: Router) -> Result<SocketDriver, Error> {
+        let runtime = match &self.core.place {
+            Place::Thread(thread) => thread.handle().clone(),
+            Place::Task(_) => return self.inline_driver(flavor, app),
+        };
+        let client = match self.core.clients[flavor.index()].get() {
+            Some(client) => client.clone(),
+            None => {
+                let built = self.client(flavor)?;
+                self.core.clients[flavor.index()]
+                    .get_or_init(|| built)
+                    .clone()
+            }
+        };
+        Ok(SocketDriver::new(
+            flavor,
+            client,
+            self.base(flavor)?,
+            self.mount(app),
+            Some(runtime),
+            self.keep_alive(),
+        ))
+    }
+
+    /// A driver of `flavor` with a client of its own that runs inline on
+    /// the caller's runtime; only for callers whose runtime outlives the
+    /// driver (the bench).
+    pub(crate) fn inline_driver(&self, flavor: Flavor, app: Router) -> Result<SocketDriver, Error> {
+        Ok(SocketDriver::new(
+            flavor,
+            self.client(flavor)?,
+            self.base(flavor)?,
+            self.mount(app),
+            None,
+            self.keep_alive(),
+        ))
+    }
+
+    pub(crate) fn mount(&self, app: Router) -> Mount {
+        self.core.routes.mount(app)
+    }
+
+    pub(crate) fn keep_alive(&self) -> Arc<dyn std::any::Any + Send + Sync> {
+        Arc::clone(&self.core) as Arc<dyn std::any::Any + Send + Sync>
+    }
+
+    fn base(&self, flavor: Flavor) -> Result<reqwest::Url, Error> {
+        let base = if flavor.tls() {
+            format!("https://localhost:{}/", self.core.addr.port())
+        } else {
+            format!("http://{}/", self.core.addr)
+        };
+        reqwest::Url::parse(&base).map_err(|e| {
+            Error::new(
+                ErrorKind::Connection,
+                flavor.name(),
+                &Method::GET,
+                &Uri::from_static("/"),
+                format!("cannot make a URL for the server ({e})"),
+            )
+        })
+    }
+
+    /// The rustls client configuration for `flavor` (ALPN as it offers).
+    #[cfg(feature = "tls")]
+    pub(crate) fn tls_client(&self, flavor: Flavor) -> Result<rustls::ClientConfig, Error> {
+        let fail = |cause: String| {
+            Error::new(
+                ErrorKind::Connection,
+                flavor.name(),
+                &Method::GET,
+                &Uri::from_static("/"),
+                cause,
+            )
+        };
+        match (&self.core.tls, flavor.alpn()) {
+            (Some(material), Some(alpn)) => material.client(alpn).map_err(fail),
+            (None, Some(_)) => Err(fail("this server does not speak TLS".to_owned()).with_hint(
+                "use SocketServer::shared_tls() or ServerOptions::new().tls(true) for TLS drivers",
+            )),
+            (_, None) => super::tls::plain_client().map_err(fail),
+        }
+    }
+
+    fn client(&self, flavor: Flavor) -> Result<reqwest::Client, Error> {
+        self.client_with(flavor, |builder| builder)
+    }
+
+    fn client_with(
+        &self,
+        flavor: Flavor,
+        configure: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder,
+    ) -> Result<reqwest::Client, Error> {
+        let fail = |cause: String| {
+            Error::new(
+                ErrorKind::Connection,
+                flavor.name(),
+                &Method::GET,
+                &Uri::from_static("/"),
+                cause,
+            )
+        };
+        // Exactly what the server sent: no redirects followed, no cookie
+        // store (the feature is not compiled in), no silent retries of
+        // refused HTTP/2 streams, no proxy from the environment.
+        let builder = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .retry(reqwest::retry::never().max_retries_per_request(0))
+            .no_proxy()
+            .pool_idle_timeout(None)
+            .tcp_nodelay(true);
+        let builder = match flavor {
+            Flavor::Http1 | Flavor::Http1Tls => builder.http1_only(),
+            Flavor::Http1Fresh => builder.http1_only().pool_max_idle_per_host(0),
+            Flavor::Http2 => builder.http2_prior_knowledge(),
+            Flavor::Http2Tls => builder,
+        };
+        #[cfg(feature = "tls")]
+        let builder = builder
+            .tls_backend_preconfigured(self.tls_client(flavor)?)
+            .resolve("localhost", self.core.addr);
+        #[cfg(not(feature = "tls"))]
+        if flavor.tls() {
+            return Err(
+                fail("crossdrive-adapters was built without its `tls` feature".to_owned())
+                    .with_hint("enable the `tls` feature of crossdrive-adapters"),
+            );
+        }
+        configure(builder)
+            .build()
+            .map_err(|e| fail(format!("cannot build the reqwest client ({e})")))
+    }
+}
+
+#[cfg(feature = "tls")]
+type Material = Option<super::tls::Material>;
+#[cfg(not(feature = "tls"))]
+type Material = Option<std::convert::Infallible>;
+
+fn material(tls: bool) -> Result<Material, String> {
+    if !tls {
+        return Ok(None);
+    }
+    #[cfg(feature = "tls")]
+    return super::tls::Material::generate().map(Some);
+    #[cfg(not(feature = "tls"))]
+    Err("TLS needs the `tls` feature of crossdrive-adapters".to_owned())
+}
+
+fn acceptor(material: &Material) -> super::serve::Acceptor {
+    #[cfg(feature = "tls")]
+    return material.as_ref().map(|m| m.acceptor.clone());
+    #[cfg(not(feature = "tls"))]
+    material.as_ref().map(|never| match *never {})
+}
+
+fn protocol(tls: bool) -> &'static str {
+    if tls {
+        "TLS, ALPN h2 or http/1.1"
+    } else {
+        "HTTP/1.1 and h2c"
+    }
+}

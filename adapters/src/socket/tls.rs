@@ -1,0 +1,87 @@
+//! TLS for the `http2-tls` driver: a self-signed certificate made at start
+//! with rcgen, and rustls configurations with the ring provider on both
+//! sides (never aws-lc-rs, which needs cmake to build).
+//!
+//! The server offers ALPN `h2` and `http/1.1`; a client that offers both
+//! gets HTTP/2, a client that offers only `http/1.1` falls back to it. The
+//! certificate names `localhost`, `127.0.0.1` and `*.crossdrive.test`, and
+//! the clients trust exactly that certificate, so verification stays on.
+
+use std::sync::Arc;
+
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::{ClientConfig, RootCertStore, ServerConfig};
+
+/// ALPN offer of the `http2-tls` driver: HTTP/2 preferred, HTTP/1.1 allowed.
+pub(crate) const ALPN_H2: &[&[u8]] = &[b"h2", b"http/1.1"];
+/// ALPN offer of a client that only speaks HTTP/1.1.
+pub(crate) const ALPN_H1: &[&[u8]] = &[b"http/1.1"];
+
+/// The certificate a TLS server presents, and its acceptor.
+pub(crate) struct Material {
+    pub(crate) acceptor: tokio_rustls::TlsAcceptor,
+    certificate: CertificateDer<'static>,
+}
+
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+impl Material {
+    /// A fresh self-signed certificate and a server configuration for it.
+    pub(crate) fn generate() -> Result<Self, String> {
+        let key =
+            rcgen::KeyPair::generate().map_err(|e| format!("cannot generate a TLS key ({e})"))?;
+        let params = rcgen::CertificateParams::new(vec![
+            "localhost".to_owned(),
+            "127.0.0.1".to_owned(),
+            "*.crossdrive.test".to_owned(),
+        ])
+        .map_err(|e| format!("cannot describe the TLS certificate ({e})"))?;
+        let certificate = params
+            .self_signed(&key)
+            .map_err(|e| format!("cannot self-sign the TLS certificate ({e})"))?
+            .der()
+            .clone();
+        let private = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+        let mut server = ServerConfig::builder_with_provider(provider())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| format!("rustls rejected its default protocol versions ({e})"))?
+            .with_no_client_auth()
+            .with_single_cert(vec![certificate.clone()], private)
+            .map_err(|e| format!("rustls rejected the generated certificate ({e})"))?;
+        server.alpn_protocols = ALPN_H2.iter().map(|p| p.to_vec()).collect();
+        Ok(Self {
+            acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(server)),
+            certificate,
+        })
+    }
+
+    /// A client configuration trusting this certificate and offering `alpn`.
+    pub(crate) fn client(&self, alpn: &[&[u8]]) -> Result<ClientConfig, String> {
+        let mut roots = RootCertStore::empty();
+        roots
+            .add(self.certificate.clone())
+            .map_err(|e| format!("rustls rejected the generated certificate as a root ({e})"))?;
+        let mut config = client_builder()?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+        Ok(config)
+    }
+}
+
+/// A client configuration for plain-text clients. reqwest is built with
+/// rustls but without a default provider (to keep aws-lc-rs out), so even
+/// clients that never speak TLS are handed a ring configuration.
+pub(crate) fn plain_client() -> Result<ClientConfig, String> {
+    Ok(client_builder()?
+        .with_root_certificates(RootCertStore::empty())
+        .with_no_client_auth())
+}
+
+fn client_builder() -> Result<rustls::ConfigBuilder<ClientConfig, rustls::WantsVerifier>, String> {
+    ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("rustls rejected its default protocol versions ({e})"))
+}

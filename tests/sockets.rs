@@ -1,0 +1,441 @@
+//! Wire-level proofs for the socket drivers and their shared fixtures:
+//! the protocol really spoken, HTTP/1.1 fallback over TLS, servers started
+//! once per binary, isolation between tests on one server, byte-exact
+//! bodies and headers, and clear errors.
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Barrier};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{AppendHeaders, IntoResponse, Redirect};
+use axum::routing::{get, post};
+use crossdrive::fixture::{Port, starts};
+use crossdrive::{Client, Protocol};
+use crossdrive_adapters::Kind;
+use crossdrive_adapters::socket::{SHARED_HTTP, SHARED_HTTPS, ServerOptions, SocketServer};
+use crossdrive_fixtures::reference;
+use crossdrive_fixtures::sockets::{direct, http1, http2, http2_tls};
+use http::Version;
+use rstest::rstest;
+use serde_json::json;
+
+/// An app that answers with what it was sent, plus a few awkward routes.
+fn wire_app() -> Router {
+    Router::new()
+        .route("/echo", post(|body: Bytes| async move { body }))
+        .route(
+            "/target",
+            // HTTP/2 requests carry an absolute URI; compare the target only.
+            get(|uri: Uri| async move {
+                uri.path_and_query()
+                    .map_or_else(String::new, ToString::to_string)
+            }),
+        )
+        .route(
+            "/cookies",
+            get(|| async {
+                (
+                    AppendHeaders([
+                        ("set-cookie", "a=1; Path=/"),
+                        ("set-cookie", "b=2; HttpOnly"),
+                        ("set-cookie", "c=3; Secure"),
+                    ]),
+                    "three cookies",
+                )
+            }),
+        )
+        .route(
+            "/seen-cookie",
+            get(|headers: HeaderMap| async move {
+                headers
+                    .get("cookie")
+                    .map_or_else(|| "none".to_owned(), |v| format!("{v:?}"))
+            }),
+        )
+        .layer(DefaultBodyLimit::disable())
+        .route("/moved", get(|| async { Redirect::to("/target") }))
+        .route(
+            "/slow",
+            get(|| async {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                "too late"
+            }),
+        )
+        .route(
+            "/boom",
+            get(|| async {
+                if true {
+                    panic!("the handler blew up");
+                }
+                StatusCode::OK.into_response()
+            }),
+        )
+}
+
+fn block_on<F: std::future::Future>(work: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a test runtime")
+        .block_on(work)
+}
+
+fn socket_clients(app: fn() -> Router) -> Vec<Client> {
+    vec![http1(app()), http2(app()), http2_tls(app())]
+}
+
+#[test]
+fn http2_drivers_never_carry_a_request_as_http1() {
+    let plain = SocketServer::start(ServerOptions::new()).unwrap();
+    let tls = SocketServer::start(ServerOptions::new().tls(true)).unwrap();
+    let h2c = Client::new(plain.http2(wire_app()).unwrap());
+    let h2 = Client::new(tls.http2_tls(wire_app()).unwrap());
+    block_on(async {
+        for _ in 0..10 {
+            for client in [&h2c, &h2] {
+                let response = client.get("/target").await;
+                response.assert_status(200);
+                assert_eq!(response.protocol(), &Protocol::Http2, "{response}");
+                assert!(
+                    response.header("x-crossdrive-version").is_none(),
+                    "private header leaked"
+                );
+            }
+        }
+    });
+    for server in [&plain, &tls] {
+        assert_eq!(server.requests_seen(Version::HTTP_11), 0, "{server:?}");
+        assert_eq!(server.requests_seen(Version::HTTP_2), 10, "{server:?}");
+    }
+}
+
+#[test]
+fn http1_driver_reports_http1_as_observed_by_the_server() {
+    let plain = SocketServer::start(ServerOptions::new()).unwrap();
+    let client = Client::new(plain.http1(wire_app()).unwrap());
+    block_on(async {
+        let response = client.get("/target").await;
+        assert_eq!(response.protocol(), &Protocol::Http1, "{response}");
+    });
+    assert_eq!(plain.requests_seen(Version::HTTP_11), 1);
+    assert_eq!(plain.requests_seen(Version::HTTP_2), 0);
+}
+
+#[test]
+fn a_tls_client_offering_only_http1_falls_back_to_http1() {
+    let tls = SocketServer::start(ServerOptions::new().tls(true)).unwrap();
+    let fallback = Client::new(tls.http1_tls(wire_app()).unwrap());
+    block_on(async {
+        let response = fallback.get("/target").await;
+        response.assert_status(200).assert_text("/target");
+        assert_eq!(response.protocol(), &Protocol::Http1, "{response}");
+    });
+    assert_eq!(tls.requests_seen(Version::HTTP_11), 1);
+    assert_eq!(tls.requests_seen(Version::HTTP_2), 0);
+}
+
+#[test]
+fn every_shared_server_starts_exactly_once_for_many_tests_on_every_driver() {
+    // 16 "tests", each on its own thread and its own runtime, each using
+    // every driver of the table.
+    let threads: Vec<_> = (0..16)
+        .map(|_| {
+            std::thread::spawn(|| {
+                block_on(async {
+                    for kind in Kind::ALL {
+                        let client = Client::from_arc(kind.connect(reference::app()).unwrap());
+                        client.get("/hello").await.assert_status(200);
+                    }
+                });
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    let (http, https) = (starts(SHARED_HTTP), starts(SHARED_HTTPS));
+    eprintln!("observed starts: {SHARED_HTTP} = {http}, {SHARED_HTTPS} = {https}");
+    assert_eq!((http, https), (1, 1));
+}
+
+#[test]
+fn two_tests_creating_resource_1_concurrently_do_not_see_each_other() {
+    for connect in [http1, http2, http2_tls] {
+        let barrier = Arc::new(Barrier::new(2));
+        let tests: Vec<_> = ["first", "second"]
+            .into_iter()
+            .map(|title| {
+                let barrier = Arc::clone(&barrier);
+                std::thread::spawn(move || {
+                    let client = connect(reference::app());
+                    block_on(async {
+                        barrier.wait();
+                        client
+                            .post("/todos")
+                            .json(&json!({ "title": title }))
+                            .await
+                            .assert_status(201)
+                            .assert_header("location", "/todos/1");
+                        client
+                            .get("/todos")
+                            .await
+                            .assert_json(&json!([{ "id": 1, "title": title, "done": false }]));
+                    });
+                })
+            })
+            .collect();
+        for test in tests {
+            test.join().unwrap();
+        }
+    }
+}
+
+#[test]
+fn three_set_cookie_headers_stay_three() {
+    block_on(async {
+        for client in socket_clients(wire_app) {
+            client.get("/cookies").await.assert_header_all(
+                "set-cookie",
+                &["a=1; Path=/", "b=2; HttpOnly", "c=3; Secure"],
+            );
+        }
+    });
+}
+
+#[test]
+fn all_256_byte_values_arrive_byte_identical_both_ways() {
+    let every_byte: Vec<u8> = (0..=255).collect();
+    block_on(async {
+        for client in socket_clients(wire_app) {
+            client
+                .post("/echo")
+                .body(every_byte.clone())
+                .await
+                .assert_status(200)
+                .assert_bytes(&every_byte);
+        }
+    });
+}
+
+#[test]
+fn a_5_mib_body_arrives_byte_identical_both_ways() {
+    let big: Vec<u8> = (0..5 * 1024 * 1024u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    block_on(async {
+        for client in socket_clients(wire_app) {
+            let response = client.post("/echo").body(big.clone()).await;
+            response.assert_status(200);
+            assert!(
+                response.bytes()[..] == big[..],
+                "{} changed the 5 MiB body",
+                client.name()
+            );
+        }
+    });
+}
+
+#[test]
+fn repeated_query_keys_and_percent_encoding_arrive_unchanged() {
+    block_on(async {
+        for client in socket_clients(wire_app) {
+            let response = client.get("/target?tag=a%20b&tag=c%2Bd&x=%2F").await;
+            response.assert_text("/target?tag=a%20b&tag=c%2Bd&x=%2F");
+            assert!(response.notes().is_empty(), "{response}");
+        }
+    });
+}
+
+#[test]
+fn redirects_are_returned_not_followed() {
+    block_on(async {
+        for client in socket_clients(wire_app) {
+            client
+                .get("/moved")
+                .await
+                .assert_status(303)
+                .assert_header("location", "/target");
+        }
+    });
+}
+
+#[test]
+fn a_test_that_asks_for_redirects_gets_them_followed() {
+    use crossdrive_adapters::socket::reqwest::redirect::Policy;
+    let server = SocketServer::shared().unwrap();
+    let client = Client::new(
+        server
+            .http1_with(wire_app(), |b| b.redirect(Policy::limited(3)))
+            .unwrap(),
+    );
+    block_on(async {
+        client
+            .get("/moved")
+            .await
+            .assert_status(200)
+            .assert_text("/target");
+    });
+}
+
+#[test]
+fn repeated_request_headers_and_an_empty_body_arrive_unchanged() {
+    let app = || {
+        Router::new().route(
+            "/headers",
+            post(|headers: HeaderMap, body: Bytes| async move {
+                let traces: Vec<_> = headers
+                    .get_all("x-trace")
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .collect();
+                format!("{} {}", traces.join(","), body.len())
+            }),
+        )
+    };
+    block_on(async {
+        for client in socket_clients(app) {
+            client
+                .post("/headers")
+                .header("x-trace", "1")
+                .header("x-trace", "2")
+                .header("x-trace", "3")
+                .await
+                .assert_text("1,2,3 0");
+        }
+    });
+}
+
+#[test]
+fn cookies_are_not_stored_between_requests() {
+    block_on(async {
+        for client in socket_clients(wire_app) {
+            client.get("/cookies").await.assert_status(200);
+            client.get("/seen-cookie").await.assert_text("none");
+        }
+    });
+}
+
+#[test]
+fn a_slow_handler_times_out_naming_driver_method_and_uri() {
+    let server = SocketServer::shared().unwrap();
+    let client = Client::new(
+        server
+            .http1(wire_app())
+            .unwrap()
+            .timeout(Duration::from_millis(100)),
+    );
+    let error = block_on(client.get("/slow").try_send()).unwrap_err();
+    assert!(error.is_timeout(), "{error}");
+    assert!(
+        error
+            .to_string()
+            .starts_with("http1 driver: GET /slow: timed out after 100ms"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_broken_connection_is_a_connection_error_not_a_panic() {
+    // h2c spoken to a TLS port: the handshake fails and the server hangs up.
+    let tls = SocketServer::shared_tls().unwrap();
+    let client = Client::new(tls.http2(wire_app()).unwrap());
+    let error = block_on(client.get("/target").try_send()).unwrap_err();
+    assert!(error.is_connection(), "{error}");
+    assert!(
+        error
+            .to_string()
+            .starts_with("http2 driver: GET /target: connection error"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_panicking_handler_is_a_handler_panic_error_and_the_server_lives_on() {
+    block_on(async {
+        for client in socket_clients(wire_app) {
+            let error = client.get("/boom").try_send().await.unwrap_err();
+            assert!(error.is_handler_panic(), "{error}");
+            assert!(error.to_string().contains("the handler blew up"), "{error}");
+            client.get("/target").await.assert_status(200);
+        }
+    });
+}
+
+#[test]
+fn a_request_without_the_app_header_gets_a_421_explaining_the_fixture() {
+    let server = SocketServer::shared().unwrap();
+    let mut stream = std::net::TcpStream::connect(server.addr()).unwrap();
+    stream
+        .write_all(b"GET /hello HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 421"), "{answer}");
+    assert!(answer.contains("x-crossdrive-app"), "{answer}");
+}
+
+#[test]
+fn a_server_on_a_picked_port_serves_on_the_port_it_reports() {
+    let server = SocketServer::start(ServerOptions::new().port(Port::Picked)).unwrap();
+    assert_ne!(server.addr().port(), 0);
+    let client = Client::new(server.http1(wire_app()).unwrap());
+    block_on(async {
+        client.get("/target").await.assert_status(200);
+    });
+}
+
+#[test]
+fn a_driver_works_from_a_caller_without_any_tokio_runtime() {
+    // Requests run on the server's runtime; the caller may use any executor.
+    let client = http1(wire_app());
+    let response = futures_executor_block_on(client.get("/target").try_send()).unwrap();
+    response.assert_status(200);
+}
+
+/// A bare executor: no tokio runtime in the caller at all.
+fn futures_executor_block_on<F: std::future::Future>(work: F) -> F::Output {
+    use std::task::{Context, Poll, Wake, Waker};
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let mut work = std::pin::pin!(work);
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    loop {
+        if let Poll::Ready(out) = work.as_mut().poll(&mut cx) {
+            return out;
+        }
+        std::thread::park();
+    }
+}
+
+#[rstest]
+#[case::direct(direct(reference::app()))]
+#[case::http1(http1(reference::app()))]
+#[case::http2(http2(reference::app()))]
+#[case::http2_tls(http2_tls(reference::app()))]
+#[tokio::test]
+async fn ready_made_fixtures_need_one_line_per_driver(#[case] client: Client) {
+    client
+        .get("/hello")
+        .await
+        .assert_status(200)
+        .assert_text("Hello, world!");
+}
+
+#[rstest]
+#[tokio::test]
+async fn the_once_fixture_is_the_shared_server(
+    #[from(crossdrive_fixtures::sockets::socket_server)] server: &SocketServer,
+) {
+    assert_eq!(server.addr(), SocketServer::shared().unwrap().addr());
+    let client = Client::new(server.http2(reference::app()).unwrap());
+    client.get("/hello").await.assert_status(200);
+}
