@@ -29,7 +29,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use crossdrive::bench::compare::compare;
-use crossdrive::bench::report::{BenchReport, Machine, SCHEMA, rfc3339_now};
+use crossdrive::bench::report::{BenchReport, Machine, SCHEMA, Unmeasured, rfc3339_now};
 use crossdrive::bench::sla::Sla;
 use crossdrive::bench::{Plan, Topology, install_alloc_probe};
 use crossdrive_adapters::Kind;
@@ -176,6 +176,7 @@ fn run(args: &Args) -> Result<(), Failure> {
         topology: args.topology.as_str().to_owned(),
         results: Vec::new(),
         load: Vec::new(),
+        unmeasured: Vec::new(),
     };
     let mut raw = String::new();
     if args.concurrency.is_empty() {
@@ -193,11 +194,24 @@ fn run(args: &Args) -> Result<(), Failure> {
                     .map(|(_, d)| *d),
                 ..plan
             };
-            let measured = runtime
-                .block_on(measure_cell(*scenario, *kind, cell_plan))
-                .map_err(|e| {
-                    Failure::Bench(format!("{} on {}: {e}", scenario.name(), kind.name()))
-                })?;
+            let measured = match runtime.block_on(measure_cell(*scenario, *kind, cell_plan)) {
+                Ok(measured) => measured,
+                Err(e) if e.is_limit_exceeded() => {
+                    report.unmeasured.push(Unmeasured {
+                        scenario: scenario.name().to_owned(),
+                        driver: kind.name().to_owned(),
+                        reason: e.cause().to_owned(),
+                    });
+                    continue;
+                }
+                Err(e) => {
+                    return Err(Failure::Bench(format!(
+                        "{} on {}: {e}",
+                        scenario.name(),
+                        kind.name()
+                    )));
+                }
+            };
             if args.raw {
                 append_raw(&mut raw, &measured);
             }

@@ -90,7 +90,9 @@ pub(crate) fn respond(
         http::header::CONTENT_TYPE,
         HeaderValue::from_static(content_type),
     );
-    eprintln!("crossdrive lambda ({}): {code}: {reason}", source.shape());
+    if !crossdrive::fixture::quiet() {
+        eprintln!("crossdrive lambda ({}): {code}: {reason}", source.shape());
+    }
     response.extensions_mut().insert(LambdaFailure {
         code,
         reason: reason.clone(),

@@ -257,11 +257,13 @@ impl Instance {
         let child = command
             .spawn()
             .map_err(|e| format!("cannot start the function's child process ({e})"))?;
-        eprintln!(
-            "crossdrive lambda-runtime: function instance pid {} polls {}",
-            child.id(),
-            endpoint.addr
-        );
+        if !crossdrive::fixture::quiet() {
+            eprintln!(
+                "crossdrive lambda-runtime: function instance pid {} polls {}",
+                child.id(),
+                endpoint.addr
+            );
+        }
         *live = Some(Live { endpoint, child });
         Ok(())
     }

@@ -101,10 +101,12 @@ pub(crate) fn start() -> std::io::Result<Endpoint> {
             }
         }
     });
-    eprintln!(
-        "crossdrive lambda-runtime: Runtime API endpoint {} listening on {addr}",
-        ENDPOINT_STARTS.load(Ordering::Relaxed)
-    );
+    if !crossdrive::fixture::quiet() {
+        eprintln!(
+            "crossdrive lambda-runtime: Runtime API endpoint {} listening on {addr}",
+            ENDPOINT_STARTS.load(Ordering::Relaxed)
+        );
+    }
     Ok(Endpoint {
         addr,
         invocations: tx,

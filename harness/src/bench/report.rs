@@ -34,6 +34,21 @@ pub struct BenchReport {
     /// Load-mode rows (`--concurrency`), one per driver and concurrency.
     #[serde(default)]
     pub load: Vec<LoadResult>,
+    /// Cells that could not be measured because the adapter refuses the
+    /// scenario by design (a payload over a Lambda limit), with the reason.
+    #[serde(default)]
+    pub unmeasured: Vec<Unmeasured>,
+}
+
+/// A cell the adapter cannot serve by design.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unmeasured {
+    /// Scenario name.
+    pub scenario: String,
+    /// Driver name.
+    pub driver: String,
+    /// Why, as the adapter said it.
+    pub reason: String,
 }
 
 /// Throughput and latency of one driver under concurrent load.
@@ -230,9 +245,10 @@ impl BenchReport {
     /// Driver names in first-seen order.
     pub fn drivers(&self) -> Vec<&str> {
         let mut seen = Vec::new();
-        for r in &self.results {
-            if !seen.contains(&r.driver.as_str()) {
-                seen.push(r.driver.as_str());
+        let all = self.results.iter().map(|r| r.driver.as_str());
+        for d in all.chain(self.unmeasured.iter().map(|u| u.driver.as_str())) {
+            if !seen.contains(&d) {
+                seen.push(d);
             }
         }
         seen
@@ -241,12 +257,19 @@ impl BenchReport {
     /// Scenario names in first-seen order.
     pub fn scenarios(&self) -> Vec<&str> {
         let mut seen = Vec::new();
-        for r in &self.results {
-            if !seen.contains(&r.scenario.as_str()) {
-                seen.push(r.scenario.as_str());
+        let all = self.results.iter().map(|r| r.scenario.as_str());
+        for s in all.chain(self.unmeasured.iter().map(|u| u.scenario.as_str())) {
+            if !seen.contains(&s) {
+                seen.push(s);
             }
         }
         seen
+    }
+
+    fn is_unmeasured(&self, scenario: &str, driver: &str) -> bool {
+        self.unmeasured
+            .iter()
+            .any(|u| u.scenario == scenario && u.driver == driver)
     }
 
     /// The row for one scenario and driver.
@@ -331,6 +354,15 @@ impl BenchReport {
         for (driver, floor, protocol) in floors {
             let _ = writeln!(out, "- `{driver}` ({protocol}): floor `{floor}`");
         }
+        if !self.unmeasured.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n‡ not measured: the adapter refuses this scenario by design\n"
+            );
+            for u in &self.unmeasured {
+                let _ = writeln!(out, "- `{}` on `{}`: {}", u.scenario, u.driver, u.reason);
+            }
+        }
         if self.results.iter().any(|r| r.noisy) {
             let _ = writeln!(
                 out,
@@ -356,6 +388,9 @@ impl BenchReport {
                     Some(r) => {
                         let _ = write!(out, " {} |", cell(r));
                     }
+                    None if self.is_unmeasured(scenario, driver) => {
+                        out.push_str(" beyond its limit ‡ |");
+                    }
                     None => out.push_str(" — |"),
                 }
             }
@@ -369,7 +404,7 @@ impl BenchReport {
     /// # use crossdrive::bench::report::*;
     /// let report = BenchReport {
     ///     schema: SCHEMA.into(), git: "abc".into(), started: "now".into(),
-    ///     topology: "same-thread".into(), results: vec![], load: vec![],
+    ///     topology: "same-thread".into(), results: vec![], load: vec![], unmeasured: vec![],
     ///     machine: Machine { os: "linux".into(), cpus: 2, cpu_model: "x".into() },
     /// };
     /// assert!(report.to_csv().starts_with("scenario,driver,protocol,samples,p50_us"));
