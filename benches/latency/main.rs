@@ -60,7 +60,7 @@ struct Args {
     /// Timed samples per cell and side (default 8000, or 400 with --quick).
     #[arg(long)]
     samples: Option<u64>,
-    /// Time budget per cell and side, e.g. 500ms or 2s (default 300ms, or
+    /// Time budget per cell and side, e.g. 500ms or 2s (default 200ms, or
     /// 25ms with --quick); in load mode, the most one load run may take.
     #[arg(long, value_parser = parse_duration)]
     duration: Option<Duration>,
@@ -321,7 +321,7 @@ fn latency_plan(args: &Args) -> Result<CellPlan, Failure> {
         Plan {
             warmup: 1_000,
             samples: 8_000,
-            budget: Duration::from_millis(300),
+            budget: Duration::from_millis(200),
         }
     };
     let samples = args.samples.unwrap_or(total.samples);

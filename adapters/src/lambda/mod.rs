@@ -523,7 +523,14 @@ pub fn connect_alb(app: Router) -> Result<Arc<dyn Driver>, Error> {
 }
 
 fn pair(driver_app: Router, floor_app: Router, source: Source) -> Result<BenchPair, Error> {
-    let options = LambdaOptions::new(source);
+    pair_with(driver_app, floor_app, LambdaOptions::new(source))
+}
+
+fn pair_with(
+    driver_app: Router,
+    floor_app: Router,
+    options: LambdaOptions,
+) -> Result<BenchPair, Error> {
     Ok(BenchPair {
         floor: Floor::BareAdapter(Box::new(BareAdapter::new(floor_app, options.clone()))),
         driver: Arc::new(Lambda::new(driver_app, options)),
@@ -539,8 +546,14 @@ pub fn bench_function_url(d: Router, f: Router, _: Topology) -> Result<BenchPair
     pair(d, f, Source::FunctionUrl)
 }
 /// Bench entry for `lambda-v1`.
+///
+/// The REST API is configured as one that serves the reference app's
+/// `application/octet-stream` stream would be: with that binary media type.
+/// Without it API Gateway hands the client the base64 text (the suite
+/// asserts that difference; the bench measures a working deployment).
 pub fn bench_rest(d: Router, f: Router, _: Topology) -> Result<BenchPair, Error> {
-    pair(d, f, Source::Rest)
+    let options = LambdaOptions::new(Source::Rest).binary_media_types(["application/octet-stream"]);
+    pair_with(d, f, options)
 }
 /// Bench entry for `lambda-alb`.
 pub fn bench_alb(d: Router, f: Router, _: Topology) -> Result<BenchPair, Error> {
