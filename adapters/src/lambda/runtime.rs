@@ -123,7 +123,16 @@ fn serve(app: Router) -> ! {
     let code = match loop_thread.join() {
         Ok(Ok(())) => 0,
         // The parent dropped the driver: the Runtime API went away.
-        Ok(Err(_)) => 0,
+        Ok(Err(_)) if !runtime_api_alive() => 0,
+        // The Runtime API is still there, so the loop stopped by itself:
+        // lambda_runtime 1.5 ends `run` when it cannot build the request
+        // that posts a response (a non-UTF-8 header value fails to
+        // serialize in `EventCompletionRequest::into_req`). In Lambda the
+        // process exits and the invocation fails with Runtime.ExitError.
+        Ok(Err(e)) => {
+            eprintln!("crossdrive lambda-runtime child: the runtime loop stopped: {e}");
+            RUNTIME_EXIT_ERROR
+        }
         Err(_) => 70,
     };
     std::process::exit(code)
@@ -148,6 +157,20 @@ enum Child0 {
     Test(Option<String>),
     /// Re-run the current binary with no arguments (it calls `serve_if_child`).
     Binary,
+}
+
+/// The child's exit code when the runtime loop itself failed while the
+/// Runtime API was still up (what Lambda reports as Runtime.ExitError).
+const RUNTIME_EXIT_ERROR: i32 = 3;
+
+/// Whether the parent's Runtime API still accepts connections.
+fn runtime_api_alive() -> bool {
+    std::env::var("AWS_LAMBDA_RUNTIME_API")
+        .ok()
+        .and_then(|addr| addr.parse::<std::net::SocketAddr>().ok())
+        .is_some_and(|addr| {
+            std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(1)).is_ok()
+        })
 }
 
 /// Starts `lambda-runtime` function instances.
@@ -310,7 +333,7 @@ impl Instance {
                 Ok(Reply::Error(json)) => Err(runtime_error(&json)),
                 Err(_) => Err(InvokeError::RuntimeGone("the Runtime API dropped the invocation".into())),
             },
-            exit = watch.exited() => Err(InvokeError::RuntimeGone(exit)),
+            exit = watch.exited() => Err(exit),
         }
     }
 }
@@ -335,20 +358,29 @@ struct ExitWatch {
 }
 
 impl ExitWatch {
-    async fn exited(self) -> String {
+    async fn exited(self) -> InvokeError {
         loop {
             crossdrive::guard::sleep(std::time::Duration::from_millis(25)).await;
             let mut live = self.live.lock().unwrap_or_else(PoisonError::into_inner);
             let status = match live.as_mut() {
-                None => return "the function instance was stopped".to_owned(),
+                None => {
+                    return InvokeError::RuntimeGone("the function instance was stopped".to_owned());
+                }
                 Some(l) => l.child.try_wait(),
             };
             if let Ok(Some(status)) = status {
                 *live = None;
-                return format!(
+                if status.code() == Some(RUNTIME_EXIT_ERROR) {
+                    return InvokeError::FunctionError(format!(
+                        "Runtime.ExitError: the function's runtime loop (lambda_runtime 1.5) \
+                         stopped while answering and its process exited ({status}); its \
+                         stderr is above"
+                    ));
+                }
+                return InvokeError::RuntimeGone(format!(
                     "the function's child process exited ({status}) before answering; if it ran \
                      no test, the test name given to it was wrong"
-                );
+                ));
             }
         }
     }
