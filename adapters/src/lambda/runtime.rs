@@ -72,13 +72,24 @@ pub fn connect(app: Router) -> Result<Arc<dyn Driver>, Error> {
 
 /// A `lambda-runtime` driver with any source and deployment options, for
 /// a test of a libtest binary (the child re-runs the test by its thread
-/// name). In the child process it serves `app` and never returns.
+/// name) or, called from a plain binary's `main` thread with no test
+/// recorded, for that binary (the child re-runs it with no arguments and
+/// must reach this call again, as `examples/conformance_matrix.rs` does).
+/// In the child process it serves `app` and never returns.
 pub fn connect_with(app: Router, options: LambdaOptions) -> Result<Lambda, Error> {
+    let thread = std::thread::current();
+    let on_main = thread.name() == Some("main");
     let test = CURRENT_TEST
         .with(|t| t.borrow().clone())
-        .or_else(|| std::thread::current().name().map(str::to_owned))
+        .or_else(|| thread.name().map(str::to_owned))
         .filter(|name| name != "main");
-    LambdaRuntime::start(app, options, Child0::Test(test))
+    // libtest runs every test on a thread named after it, so the main
+    // thread without a recorded test is a plain binary, never a test.
+    let how = match test {
+        None if on_main => Child0::Binary,
+        test => Child0::Test(test),
+    };
+    LambdaRuntime::start(app, options, how)
 }
 
 /// Bench entry for `lambda-runtime`: the child is the bench binary, which
