@@ -76,9 +76,9 @@ const REST_PLUS_AND_SPACE: &str = "API Gateway REST URL-decodes query values (`%
      space, `+` kept) and lambda_http 1.3 re-encodes them with query_map's form-urlencoded \
      serializer, so `+` arrives as `%2B` and the space as `+`";
 
-const ALB_PLUS_AND_SPACE: &str = "ALB passes query values still encoded and lambda_http 1.3 \
-     decodes them and rebuilds the query with query_map's form-urlencoded serializer, so `%20` \
-     arrives as `+`";
+const ALB_PLUS_AND_SPACE: &str = "ALB passes query values still encoded; lambda_http 1.3 \
+     (request.rs, decode_query_map) percent-decodes them and rebuilds the query with query_map's \
+     form-urlencoded serializer, so `%20` arrives as `+`";
 
 const ALB_RESPONSE_FIRST_VALUE: &str = "multi-value headers are off on the target group (ALB's \
      default; LambdaOptions selects them), so ALB reads `headers`, where aws_lambda_events 1.2 \
