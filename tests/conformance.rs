@@ -19,8 +19,7 @@ fn the_published_matrix_matches_a_fresh_run() {
         crossdrive_fixtures::echo::app,
     ));
     let fresh = crossdrive::conformance::matrix(&reports);
-    let page = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
-        .unwrap();
+    let page = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     let (_, rest) = page.split_once("<!-- conformance:start -->").unwrap();
     let (published, _) = rest.split_once("<!-- conformance:end -->").unwrap();
     assert_eq!(

@@ -103,14 +103,32 @@ const RUNTIME_OBS_TEXT_RESPONSE: &str = "aws_lambda_events 1.2 (custom_serde/hea
 
 /// `lambda`: API Gateway HTTP API, payload 2.0.
 pub const HTTP_API: &[(&str, &str)] = &[
-    ("status_204_has_no_body_and_no_content_length", NO_CONTENT_LENGTH),
-    ("repeated_request_headers_arrive_in_order", V2_REQUEST_HEADERS_JOINED),
-    ("repeated_response_headers_stay_separate_and_in_order", V2_RESPONSE_FIRST_VALUE),
-    ("obs_text_request_header_arrives_byte_exact", OBS_TEXT_REQUEST),
-    ("obs_text_response_header_arrives_byte_exact", OBS_TEXT_RESPONSE),
+    (
+        "status_204_has_no_body_and_no_content_length",
+        NO_CONTENT_LENGTH,
+    ),
+    (
+        "repeated_request_headers_arrive_in_order",
+        V2_REQUEST_HEADERS_JOINED,
+    ),
+    (
+        "repeated_response_headers_stay_separate_and_in_order",
+        V2_RESPONSE_FIRST_VALUE,
+    ),
+    (
+        "obs_text_request_header_arrives_byte_exact",
+        OBS_TEXT_REQUEST,
+    ),
+    (
+        "obs_text_response_header_arrives_byte_exact",
+        OBS_TEXT_RESPONSE,
+    ),
     ("content_type_parameters_are_kept", CHARSET_TRANSCODED),
     ("dot_segments_are_delivered_as_sent", DOT_SEGMENTS),
-    ("invalid_utf8_response_labelled_as_text_arrives_byte_exact", INVALID_UTF8_TEXT_RESPONSE),
+    (
+        "invalid_utf8_response_labelled_as_text_arrives_byte_exact",
+        INVALID_UTF8_TEXT_RESPONSE,
+    ),
     ("five_mib_request_body_reaches_the_app", FIVE_MIB_REQUEST),
     ("five_mib_response_body_arrives_whole", FIVE_MIB_RESPONSE),
 ];
@@ -122,24 +140,54 @@ pub const FUNCTION_URL: &[(&str, &str)] = HTTP_API;
 /// `lambda-runtime`: HTTP API events through the real runtime loop; as
 /// `lambda`, except that an unserializable response ends the loop.
 pub const RUNTIME: &[(&str, &str)] = &[
-    ("status_204_has_no_body_and_no_content_length", NO_CONTENT_LENGTH),
-    ("repeated_request_headers_arrive_in_order", V2_REQUEST_HEADERS_JOINED),
-    ("repeated_response_headers_stay_separate_and_in_order", V2_RESPONSE_FIRST_VALUE),
-    ("obs_text_request_header_arrives_byte_exact", OBS_TEXT_REQUEST),
-    ("obs_text_response_header_arrives_byte_exact", RUNTIME_OBS_TEXT_RESPONSE),
+    (
+        "status_204_has_no_body_and_no_content_length",
+        NO_CONTENT_LENGTH,
+    ),
+    (
+        "repeated_request_headers_arrive_in_order",
+        V2_REQUEST_HEADERS_JOINED,
+    ),
+    (
+        "repeated_response_headers_stay_separate_and_in_order",
+        V2_RESPONSE_FIRST_VALUE,
+    ),
+    (
+        "obs_text_request_header_arrives_byte_exact",
+        OBS_TEXT_REQUEST,
+    ),
+    (
+        "obs_text_response_header_arrives_byte_exact",
+        RUNTIME_OBS_TEXT_RESPONSE,
+    ),
     ("content_type_parameters_are_kept", CHARSET_TRANSCODED),
     ("dot_segments_are_delivered_as_sent", DOT_SEGMENTS),
-    ("invalid_utf8_response_labelled_as_text_arrives_byte_exact", INVALID_UTF8_TEXT_RESPONSE),
+    (
+        "invalid_utf8_response_labelled_as_text_arrives_byte_exact",
+        INVALID_UTF8_TEXT_RESPONSE,
+    ),
     ("five_mib_request_body_reaches_the_app", FIVE_MIB_REQUEST),
     ("five_mib_response_body_arrives_whole", FIVE_MIB_RESPONSE),
 ];
 
 /// `lambda-v1`: API Gateway REST API, payload 1.0, default deployment.
 pub const REST: &[(&str, &str)] = &[
-    ("status_204_has_no_body_and_no_content_length", NO_CONTENT_LENGTH),
-    ("repeated_request_headers_arrive_in_order", REST_HEADERS_LAST_VALUE),
-    ("obs_text_request_header_arrives_byte_exact", OBS_TEXT_REQUEST),
-    ("obs_text_response_header_arrives_byte_exact", OBS_TEXT_RESPONSE),
+    (
+        "status_204_has_no_body_and_no_content_length",
+        NO_CONTENT_LENGTH,
+    ),
+    (
+        "repeated_request_headers_arrive_in_order",
+        REST_HEADERS_LAST_VALUE,
+    ),
+    (
+        "obs_text_request_header_arrives_byte_exact",
+        OBS_TEXT_REQUEST,
+    ),
+    (
+        "obs_text_response_header_arrives_byte_exact",
+        OBS_TEXT_RESPONSE,
+    ),
     (
         "content_type_parameters_are_kept",
         "both ways: the REST API has no binary media types, so the non-UTF-8 request body \
@@ -151,9 +199,18 @@ pub const REST: &[(&str, &str)] = &[
     ("plus_and_percent_20_stay_distinct", REST_PLUS_AND_SPACE),
     ("dot_segments_are_delivered_as_sent", DOT_SEGMENTS),
     ("all_256_byte_values_reach_the_app", REST_BINARY_REQUEST),
-    ("all_256_byte_values_arrive_in_the_response", REST_BINARY_RESPONSE),
-    ("invalid_utf8_request_labelled_as_text_arrives_byte_exact", REST_BINARY_REQUEST),
-    ("invalid_utf8_response_labelled_as_text_arrives_byte_exact", INVALID_UTF8_TEXT_RESPONSE),
+    (
+        "all_256_byte_values_arrive_in_the_response",
+        REST_BINARY_RESPONSE,
+    ),
+    (
+        "invalid_utf8_request_labelled_as_text_arrives_byte_exact",
+        REST_BINARY_REQUEST,
+    ),
+    (
+        "invalid_utf8_response_labelled_as_text_arrives_byte_exact",
+        INVALID_UTF8_TEXT_RESPONSE,
+    ),
     ("one_mib_request_body_reaches_the_app", REST_BINARY_REQUEST),
     ("one_mib_response_body_arrives_whole", REST_BINARY_RESPONSE),
     (
@@ -163,26 +220,62 @@ pub const REST: &[(&str, &str)] = &[
          limit, so the source answers 413 without calling the function",
     ),
     ("five_mib_response_body_arrives_whole", FIVE_MIB_RESPONSE),
-    ("multipart_body_arrives_with_its_boundary", REST_BINARY_REQUEST),
+    (
+        "multipart_body_arrives_with_its_boundary",
+        REST_BINARY_REQUEST,
+    ),
 ];
 
 /// `lambda-alb`: an ALB target group, multi-value headers off (ALB's
 /// default).
 pub const ALB: &[(&str, &str)] = &[
-    ("status_204_has_no_body_and_no_content_length", NO_CONTENT_LENGTH),
-    ("repeated_request_headers_arrive_in_order", ALB_REQUEST_LAST_VALUE),
-    ("repeated_response_headers_stay_separate_and_in_order", ALB_RESPONSE_FIRST_VALUE),
-    ("three_set_cookie_headers_stay_three", ALB_RESPONSE_FIRST_VALUE),
-    ("obs_text_request_header_arrives_byte_exact", OBS_TEXT_REQUEST),
-    ("obs_text_response_header_arrives_byte_exact", OBS_TEXT_RESPONSE),
+    (
+        "status_204_has_no_body_and_no_content_length",
+        NO_CONTENT_LENGTH,
+    ),
+    (
+        "repeated_request_headers_arrive_in_order",
+        ALB_REQUEST_LAST_VALUE,
+    ),
+    (
+        "repeated_response_headers_stay_separate_and_in_order",
+        ALB_RESPONSE_FIRST_VALUE,
+    ),
+    (
+        "three_set_cookie_headers_stay_three",
+        ALB_RESPONSE_FIRST_VALUE,
+    ),
+    (
+        "obs_text_request_header_arrives_byte_exact",
+        OBS_TEXT_REQUEST,
+    ),
+    (
+        "obs_text_response_header_arrives_byte_exact",
+        OBS_TEXT_RESPONSE,
+    ),
     ("content_type_parameters_are_kept", CHARSET_TRANSCODED),
-    ("repeated_query_keys_are_kept_in_order", ALB_REQUEST_LAST_VALUE),
+    (
+        "repeated_query_keys_are_kept_in_order",
+        ALB_REQUEST_LAST_VALUE,
+    ),
     ("empty_query_values_are_kept", MAP_QUERY_ORDER),
     ("plus_and_percent_20_stay_distinct", ALB_PLUS_AND_SPACE),
     ("dot_segments_are_delivered_as_sent", DOT_SEGMENTS),
-    ("invalid_utf8_response_labelled_as_text_arrives_byte_exact", INVALID_UTF8_TEXT_RESPONSE),
+    (
+        "invalid_utf8_response_labelled_as_text_arrives_byte_exact",
+        INVALID_UTF8_TEXT_RESPONSE,
+    ),
     ("one_mib_response_body_arrives_whole", ALB_ONE_MB_RESPONSE),
-    ("five_mib_request_body_reaches_the_app", ALB_FIVE_MIB_REQUEST),
-    ("five_mib_response_body_arrives_whole", ALB_FIVE_MIB_RESPONSE),
-    ("response_cookies_keep_their_attributes", ALB_RESPONSE_FIRST_VALUE),
+    (
+        "five_mib_request_body_reaches_the_app",
+        ALB_FIVE_MIB_REQUEST,
+    ),
+    (
+        "five_mib_response_body_arrives_whole",
+        ALB_FIVE_MIB_RESPONSE,
+    ),
+    (
+        "response_cookies_keep_their_attributes",
+        ALB_RESPONSE_FIRST_VALUE,
+    ),
 ];

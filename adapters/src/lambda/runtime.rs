@@ -375,7 +375,9 @@ impl ExitWatch {
             let mut live = self.live.lock().unwrap_or_else(PoisonError::into_inner);
             let status = match live.as_mut() {
                 None => {
-                    return InvokeError::RuntimeGone("the function instance was stopped".to_owned());
+                    return InvokeError::RuntimeGone(
+                        "the function instance was stopped".to_owned(),
+                    );
                 }
                 Some(l) => l.child.try_wait(),
             };
