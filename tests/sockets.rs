@@ -141,10 +141,14 @@ fn a_tls_client_offering_only_http1_falls_back_to_http1() {
 #[test]
 fn every_shared_server_starts_exactly_once_for_many_tests_on_every_driver() {
     // 16 "tests", each on its own thread and its own runtime, each using
-    // every driver of the table.
+    // every driver of the table. The threads are unnamed, so they pass on
+    // this test's name: the lambda-runtime driver's child re-runs it.
+    let test = std::thread::current().name().map(str::to_owned);
     let threads: Vec<_> = (0..16)
         .map(|_| {
-            std::thread::spawn(|| {
+            let test = test.clone();
+            std::thread::spawn(move || {
+                crossdrive_adapters::lambda::runtime::set_current_test(test);
                 block_on(async {
                     for kind in Kind::ALL {
                         let client = Client::from_arc(kind.connect(reference::app()).unwrap());

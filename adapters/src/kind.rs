@@ -47,6 +47,7 @@ macro_rules! driver_table {
                 about: "API Gateway HTTP API (payload 2.0) through lambda_http, JSON both ways",
                 connect: $crate::lambda::connect_http_api,
                 bench: $crate::lambda::bench_http_api,
+                differences: $crate::lambda::differences::HTTP_API,
             }
             {
                 ident: lambda_url,
@@ -55,6 +56,7 @@ macro_rules! driver_table {
                 about: "a Lambda Function URL (payload 2.0) through lambda_http, JSON both ways",
                 connect: $crate::lambda::connect_function_url,
                 bench: $crate::lambda::bench_function_url,
+                differences: $crate::lambda::differences::FUNCTION_URL,
             }
             {
                 ident: lambda_v1,
@@ -63,6 +65,7 @@ macro_rules! driver_table {
                 about: "API Gateway REST API (payload 1.0, `{proxy+}`) through lambda_http, JSON both ways",
                 connect: $crate::lambda::connect_rest,
                 bench: $crate::lambda::bench_rest,
+                differences: $crate::lambda::differences::REST,
             }
             {
                 ident: lambda_alb,
@@ -71,6 +74,7 @@ macro_rules! driver_table {
                 about: "an ALB target group through lambda_http, JSON both ways",
                 connect: $crate::lambda::connect_alb,
                 bench: $crate::lambda::bench_alb,
+                differences: $crate::lambda::differences::ALB,
             }
             {
                 ident: lambda_runtime,
@@ -79,6 +83,7 @@ macro_rules! driver_table {
                 about: "HTTP API events through the real `lambda_http::run` loop in a child process polling a local Runtime API",
                 connect: $crate::lambda::runtime::connect,
                 bench: $crate::lambda::runtime::bench_pair,
+                differences: $crate::lambda::differences::RUNTIME,
             }
             {
                 ident: http1,
@@ -87,6 +92,7 @@ macro_rules! driver_table {
                 about: "a real hyper server on loopback and a reqwest client speaking HTTP/1.1 with keep-alive",
                 connect: $crate::socket::connect_http1,
                 bench: $crate::socket::bench_http1,
+                differences: $crate::socket::HTTP1_KNOWN_DIFFERENCES,
             }
             {
                 ident: http2,
@@ -95,6 +101,7 @@ macro_rules! driver_table {
                 about: "the same server and a reqwest client speaking HTTP/2 by prior knowledge (h2c)",
                 connect: $crate::socket::connect_http2,
                 bench: $crate::socket::bench_http2,
+                differences: $crate::socket::HTTP2_KNOWN_DIFFERENCES,
             }
             {
                 ident: http2_tls,
@@ -103,6 +110,7 @@ macro_rules! driver_table {
                 about: "HTTP/2 negotiated by ALPN over TLS (rustls with ring, a self-signed certificate)",
                 connect: $crate::socket::connect_http2_tls,
                 bench: $crate::socket::bench_http2_tls,
+                differences: $crate::socket::HTTP2_KNOWN_DIFFERENCES,
             }
             {
                 ident: http1_fresh,
@@ -111,6 +119,7 @@ macro_rules! driver_table {
                 about: "HTTP/1.1 with a new connection for every request: what keep-alive is judged against",
                 connect: $crate::socket::connect_http1_fresh,
                 bench: $crate::socket::bench_http1_fresh,
+                differences: $crate::socket::HTTP1_KNOWN_DIFFERENCES,
             }
         }
     };

@@ -32,6 +32,7 @@
 mod alb;
 mod body;
 mod clock;
+pub mod differences;
 mod event;
 mod event_v1;
 mod event_v2;

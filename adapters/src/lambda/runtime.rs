@@ -72,13 +72,24 @@ pub fn connect(app: Router) -> Result<Arc<dyn Driver>, Error> {
 
 /// A `lambda-runtime` driver with any source and deployment options, for
 /// a test of a libtest binary (the child re-runs the test by its thread
-/// name). In the child process it serves `app` and never returns.
+/// name) or, called from a plain binary's `main` thread with no test
+/// recorded, for that binary (the child re-runs it with no arguments and
+/// must reach this call again, as `examples/conformance_matrix.rs` does).
+/// In the child process it serves `app` and never returns.
 pub fn connect_with(app: Router, options: LambdaOptions) -> Result<Lambda, Error> {
+    let thread = std::thread::current();
+    let on_main = thread.name() == Some("main");
     let test = CURRENT_TEST
         .with(|t| t.borrow().clone())
-        .or_else(|| std::thread::current().name().map(str::to_owned))
+        .or_else(|| thread.name().map(str::to_owned))
         .filter(|name| name != "main");
-    LambdaRuntime::start(app, options, Child0::Test(test))
+    // libtest runs every test on a thread named after it, so the main
+    // thread without a recorded test is a plain binary, never a test.
+    let how = match test {
+        None if on_main => Child0::Binary,
+        test => Child0::Test(test),
+    };
+    LambdaRuntime::start(app, options, how)
 }
 
 /// Bench entry for `lambda-runtime`: the child is the bench binary, which
@@ -123,7 +134,16 @@ fn serve(app: Router) -> ! {
     let code = match loop_thread.join() {
         Ok(Ok(())) => 0,
         // The parent dropped the driver: the Runtime API went away.
-        Ok(Err(_)) => 0,
+        Ok(Err(_)) if !runtime_api_alive() => 0,
+        // The Runtime API is still there, so the loop stopped by itself:
+        // lambda_runtime 1.5 ends `run` when it cannot build the request
+        // that posts a response (a non-UTF-8 header value fails to
+        // serialize in `EventCompletionRequest::into_req`). In Lambda the
+        // process exits and the invocation fails with Runtime.ExitError.
+        Ok(Err(e)) => {
+            eprintln!("crossdrive lambda-runtime child: the runtime loop stopped: {e}");
+            RUNTIME_EXIT_ERROR
+        }
         Err(_) => 70,
     };
     std::process::exit(code)
@@ -148,6 +168,20 @@ enum Child0 {
     Test(Option<String>),
     /// Re-run the current binary with no arguments (it calls `serve_if_child`).
     Binary,
+}
+
+/// The child's exit code when the runtime loop itself failed while the
+/// Runtime API was still up (what Lambda reports as Runtime.ExitError).
+const RUNTIME_EXIT_ERROR: i32 = 3;
+
+/// Whether the parent's Runtime API still accepts connections.
+fn runtime_api_alive() -> bool {
+    std::env::var("AWS_LAMBDA_RUNTIME_API")
+        .ok()
+        .and_then(|addr| addr.parse::<std::net::SocketAddr>().ok())
+        .is_some_and(|addr| {
+            std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(1)).is_ok()
+        })
 }
 
 /// Starts `lambda-runtime` function instances.
@@ -312,7 +346,7 @@ impl Instance {
                 Ok(Reply::Error(json)) => Err(runtime_error(&json)),
                 Err(_) => Err(InvokeError::RuntimeGone("the Runtime API dropped the invocation".into())),
             },
-            exit = watch.exited() => Err(InvokeError::RuntimeGone(exit)),
+            exit = watch.exited() => Err(exit),
         }
     }
 }
@@ -337,20 +371,31 @@ struct ExitWatch {
 }
 
 impl ExitWatch {
-    async fn exited(self) -> String {
+    async fn exited(self) -> InvokeError {
         loop {
             crossdrive::guard::sleep(std::time::Duration::from_millis(25)).await;
             let mut live = self.live.lock().unwrap_or_else(PoisonError::into_inner);
             let status = match live.as_mut() {
-                None => return "the function instance was stopped".to_owned(),
+                None => {
+                    return InvokeError::RuntimeGone(
+                        "the function instance was stopped".to_owned(),
+                    );
+                }
                 Some(l) => l.child.try_wait(),
             };
             if let Ok(Some(status)) = status {
                 *live = None;
-                return format!(
+                if status.code() == Some(RUNTIME_EXIT_ERROR) {
+                    return InvokeError::FunctionError(format!(
+                        "Runtime.ExitError: the function's runtime loop (lambda_runtime 1.5) \
+                         stopped while answering and its process exited ({status}); its \
+                         stderr is above"
+                    ));
+                }
+                return InvokeError::RuntimeGone(format!(
                     "the function's child process exited ({status}) before answering; if it ran \
                      no test, the test name given to it was wrong"
-                );
+                ));
             }
         }
     }

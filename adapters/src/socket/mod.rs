@@ -57,6 +57,28 @@ fn connect(flavor: Flavor, app: Router) -> Result<Arc<dyn Driver>, Error> {
     Ok(Arc::new(server.driver(flavor, app)?))
 }
 
+const DOT_SEGMENTS: &str = "reqwest 0.13 parses every request URL with the url crate, which \
+     removes `.` and `..` segments by the WHATWG URL rules (as browsers do), so the target goes on \
+     the wire as /echo/b/c (the driver notes it as uri-normalized)";
+
+/// The conformance checks the HTTP/1.1 drivers (`http1`, `http1-fresh`)
+/// cannot meet, with the reasons; the driver table's `differences`.
+pub const HTTP1_KNOWN_DIFFERENCES: &[(&str, &str)] =
+    &[("dot_segments_are_delivered_as_sent", DOT_SEGMENTS)];
+
+/// The conformance checks the HTTP/2 drivers (`http2`, `http2-tls`) cannot
+/// meet, with the reasons; the driver table's `differences`.
+pub const HTTP2_KNOWN_DIFFERENCES: &[(&str, &str)] = &[
+    ("dot_segments_are_delivered_as_sent", DOT_SEGMENTS),
+    (
+        "status_204_has_no_body_and_no_content_length",
+        "axum 0.8 adds `Content-Length: 0` to the empty 204 (as on `direct`); hyper 1's HTTP/1.1 \
+         server drops it for 204 and 304 (proto/h1/role.rs, can_have_content_length), but its \
+         HTTP/2 server (proto/h2/server.rs) removes Content-Length only from CONNECT responses \
+         and h2 0.4 sends the header as given, so the 204 arrives with `content-length: 0`",
+    ),
+];
+
 /// The `http1` driver on the shared server; the driver table's entry.
 pub fn connect_http1(app: Router) -> Result<Arc<dyn Driver>, Error> {
     connect(Flavor::Http1, app)

@@ -587,13 +587,11 @@ pub(super) async fn very_long_url_arrives_whole(client: &Client) -> Outcome {
 }
 
 pub(super) async fn percent_escapes_in_the_query_are_not_decoded(client: &Client) -> Outcome {
-    target(
-        client,
-        "/echo?k=%26%3D%25&x=1",
-        "/echo",
-        Some("k=%26%3D%25&x=1"),
-    )
-    .await
+    // One key only: REST v1 and ALB events carry the query as a map
+    // (aws_lambda_events' QueryMap, a HashMap), so the order of distinct
+    // keys is random per instance there; with two keys this check would pass
+    // or fail by chance. Key order is what the repeated-key check is for.
+    target(client, "/echo?k=%26%3D%25", "/echo", Some("k=%26%3D%25")).await
 }
 
 // ---- bodies

@@ -1,0 +1,281 @@
+//! The conformance checks each Lambda driver cannot meet, with the
+//! reasons: what AWS or lambda_http does to the message, as these drivers
+//! reproduce it. The driver table points each entry's `differences` here
+//! ([`Kind::known_differences`](crate::Kind::known_differences)); the
+//! README's matrix lists them, and a declared check that starts passing
+//! fails the suite as stale.
+//!
+//! Each reason names where the behaviour comes from: lambda_http 1.3.2,
+//! aws_lambda_events 1.2.1, query_map 0.7, lambda_runtime 1.5 (file and
+//! function), or the event source's documented format and limits
+//! (`limits.rs`, `failure.rs`).
+
+const DOT_SEGMENTS: &str = "lambda_http 1.3 (request.rs, build_request_uri) parses the event's \
+     path with url::Url::parse, which removes `.` and `..` segments (WHATWG URL rules), so the \
+     app sees /echo/b/c";
+
+const NO_CONTENT_LENGTH: &str = "axum 0.8 adds `Content-Length: 0` to the empty 204 (as on \
+     `direct`) and lambda_http 1.3 (response.rs) copies every response header into the response \
+     JSON; no hyper server stands between the source and the client to drop it, so the driver \
+     returns the header the function sent";
+
+const OBS_TEXT_REQUEST: &str = "the event is JSON and carries header values as strings \
+     (aws_lambda_events, custom_serde/headers.rs, builds each HeaderValue from the string's \
+     UTF-8 bytes), so bytes that are not UTF-8 \
+     cannot reach the function; the driver, as the source must, replaces them with U+FFFD";
+
+const OBS_TEXT_RESPONSE: &str = "aws_lambda_events 1.2 (custom_serde/headers.rs, \
+     serialize_headers) turns each header value into a String with String::from_utf8, so a \
+     response with an obs-text header cannot be serialized: the invocation fails and the source \
+     answers with its function-error response (500 or 502)";
+
+const INVALID_UTF8_TEXT_RESPONSE: &str = "lambda_http 1.3 (response.rs, convert_to_text) \
+     decodes a text-like response body with encoding_rs (lossy) to put it in the JSON `body` \
+     string, so invalid UTF-8 bytes become U+FFFD";
+
+const CHARSET_TRANSCODED: &str = "lambda_http 1.3 (response.rs, convert_to_text) decodes a \
+     text-like body with its charset (iso-8859-1 is windows-1252 in encoding_rs) into the JSON \
+     `body` string, and the source sends that string as UTF-8 while the Content-Type still says \
+     iso-8859-1: `caf\\xe9` arrives as `caf\\xc3\\xa9`";
+
+const FIVE_MIB_REQUEST: &str = "Lambda's synchronous invocation payload limit is 6 MB \
+     (6,291,456 bytes) of event JSON; 5 MiB of binary body is about 7 MB once base64-encoded in \
+     the event, so the source answers 413 without calling the function";
+
+const FIVE_MIB_RESPONSE: &str = "Lambda's synchronous invocation payload limit is 6 MB of \
+     response JSON; lambda_http base64-encodes the 5 MiB binary body (about 7 MB), so the \
+     invocation fails and the source answers with its function-error response (500 on HTTP API, \
+     502 elsewhere)";
+
+const V2_REQUEST_HEADERS_JOINED: &str = "payload format 2.0 joins the values of a repeated \
+     request header with commas in one `headers` entry (AWS's documented v2 event format), so \
+     the app sees one value `one,two,three`";
+
+const V2_RESPONSE_FIRST_VALUE: &str = "payload 2.0 responses have no `multiValueHeaders`; \
+     lambda_http 1.3 (response.rs) puts the headers in `headers`, and aws_lambda_events 1.2 \
+     (custom_serde/headers.rs, serialize_headers) writes only the first value of each name";
+
+const REST_BINARY_REQUEST: &str = "the REST API has no binary media types configured (a new \
+     API's default; LambdaOptions::binary_media_types adds them), so API Gateway passes a \
+     non-UTF-8 request body as text and invalid bytes become U+FFFD";
+
+const REST_BINARY_RESPONSE: &str = "the REST API has no binary media types configured (a new \
+     API's default; LambdaOptions::binary_media_types adds them), so API Gateway does not decode \
+     the function's base64 body and the client receives the base64 text";
+
+const REST_HEADERS_LAST_VALUE: &str = "lambda_http 1.3 (request.rs, into_proxy_request) merges \
+     `headers`, which API Gateway fills with the last value of each name, over \
+     `multiValueHeaders` (HeaderMap::extend replaces), so the app sees only `three`";
+
+const MAP_QUERY_ORDER: &str = "the event carries the query as maps, not a raw string; \
+     lambda_http 1.3 (request.rs, build_request_uri) rebuilds it from \
+     the event's query map with query_map 0.7's to_query_string over a HashMap, so \
+     distinct keys come back in random order, grouped by key, and a bare `b` becomes `b=`";
+
+const REST_PLUS_AND_SPACE: &str = "API Gateway REST URL-decodes query values (`%20` to a \
+     space, `+` kept) and lambda_http 1.3 re-encodes them with query_map's form-urlencoded \
+     serializer, so `+` arrives as `%2B` and the space as `+`";
+
+const ALB_PLUS_AND_SPACE: &str = "ALB passes query values still encoded; lambda_http 1.3 \
+     (request.rs, decode_query_map) percent-decodes them and rebuilds the query with query_map's \
+     form-urlencoded serializer, so `%20` arrives as `+`";
+
+const ALB_RESPONSE_FIRST_VALUE: &str = "multi-value headers are off on the target group (ALB's \
+     default; LambdaOptions selects them), so ALB reads `headers`, where aws_lambda_events 1.2 \
+     (custom_serde/headers.rs, serialize_headers) keeps only the first value of each name";
+
+const ALB_REQUEST_LAST_VALUE: &str = "multi-value headers are off on the target group (ALB's \
+     default), so ALB sends only the last value of a repeated request header or query key";
+
+const ALB_ONE_MB_RESPONSE: &str = "ALB limits a Lambda target's response JSON to 1 MB; the \
+     base64-encoded 1 MiB body is about 1.4 MB, so ALB answers 502";
+
+const ALB_FIVE_MIB_REQUEST: &str = "ALB limits a Lambda target's request body to 1 MB, so ALB \
+     answers 413 without calling the function";
+
+const ALB_FIVE_MIB_RESPONSE: &str = "ALB limits a Lambda target's response JSON to 1 MB, so \
+     the 5 MiB body (about 7 MB in base64) makes ALB answer 502";
+
+const RUNTIME_OBS_TEXT_RESPONSE: &str = "aws_lambda_events 1.2 (custom_serde/headers.rs, \
+     serialize_headers) cannot serialize a non-UTF-8 header value; lambda_runtime 1.5 \
+     (layers/api_response.rs, EventCompletionRequest::into_req) returns that error from `run`, \
+     so the function's process exits (Runtime.ExitError) and HTTP API answers 500";
+
+/// `lambda`: API Gateway HTTP API, payload 2.0.
+pub const HTTP_API: &[(&str, &str)] = &[
+    (
+        "status_204_has_no_body_and_no_content_length",
+        NO_CONTENT_LENGTH,
+    ),
+    (
+        "repeated_request_headers_arrive_in_order",
+        V2_REQUEST_HEADERS_JOINED,
+    ),
+    (
+        "repeated_response_headers_stay_separate_and_in_order",
+        V2_RESPONSE_FIRST_VALUE,
+    ),
+    (
+        "obs_text_request_header_arrives_byte_exact",
+        OBS_TEXT_REQUEST,
+    ),
+    (
+        "obs_text_response_header_arrives_byte_exact",
+        OBS_TEXT_RESPONSE,
+    ),
+    ("content_type_parameters_are_kept", CHARSET_TRANSCODED),
+    ("dot_segments_are_delivered_as_sent", DOT_SEGMENTS),
+    (
+        "invalid_utf8_response_labelled_as_text_arrives_byte_exact",
+        INVALID_UTF8_TEXT_RESPONSE,
+    ),
+    ("five_mib_request_body_reaches_the_app", FIVE_MIB_REQUEST),
+    ("five_mib_response_body_arrives_whole", FIVE_MIB_RESPONSE),
+];
+
+/// `lambda-url`: a Function URL, payload 2.0; the same event and
+/// response format, and the same differences, as `lambda`.
+pub const FUNCTION_URL: &[(&str, &str)] = HTTP_API;
+
+/// `lambda-runtime`: HTTP API events through the real runtime loop; as
+/// `lambda`, except that an unserializable response ends the loop.
+pub const RUNTIME: &[(&str, &str)] = &[
+    (
+        "status_204_has_no_body_and_no_content_length",
+        NO_CONTENT_LENGTH,
+    ),
+    (
+        "repeated_request_headers_arrive_in_order",
+        V2_REQUEST_HEADERS_JOINED,
+    ),
+    (
+        "repeated_response_headers_stay_separate_and_in_order",
+        V2_RESPONSE_FIRST_VALUE,
+    ),
+    (
+        "obs_text_request_header_arrives_byte_exact",
+        OBS_TEXT_REQUEST,
+    ),
+    (
+        "obs_text_response_header_arrives_byte_exact",
+        RUNTIME_OBS_TEXT_RESPONSE,
+    ),
+    ("content_type_parameters_are_kept", CHARSET_TRANSCODED),
+    ("dot_segments_are_delivered_as_sent", DOT_SEGMENTS),
+    (
+        "invalid_utf8_response_labelled_as_text_arrives_byte_exact",
+        INVALID_UTF8_TEXT_RESPONSE,
+    ),
+    ("five_mib_request_body_reaches_the_app", FIVE_MIB_REQUEST),
+    ("five_mib_response_body_arrives_whole", FIVE_MIB_RESPONSE),
+];
+
+/// `lambda-v1`: API Gateway REST API, payload 1.0, default deployment.
+pub const REST: &[(&str, &str)] = &[
+    (
+        "status_204_has_no_body_and_no_content_length",
+        NO_CONTENT_LENGTH,
+    ),
+    (
+        "repeated_request_headers_arrive_in_order",
+        REST_HEADERS_LAST_VALUE,
+    ),
+    (
+        "obs_text_request_header_arrives_byte_exact",
+        OBS_TEXT_REQUEST,
+    ),
+    (
+        "obs_text_response_header_arrives_byte_exact",
+        OBS_TEXT_RESPONSE,
+    ),
+    (
+        "content_type_parameters_are_kept",
+        "both ways: the REST API has no binary media types, so the non-UTF-8 request body \
+         reaches the app as text with U+FFFD; then lambda_http 1.3 (response.rs, \
+         convert_to_text) decodes the echoed body as iso-8859-1 into a UTF-8 JSON string",
+    ),
+    ("repeated_query_keys_are_kept_in_order", MAP_QUERY_ORDER),
+    ("empty_query_values_are_kept", MAP_QUERY_ORDER),
+    ("plus_and_percent_20_stay_distinct", REST_PLUS_AND_SPACE),
+    ("dot_segments_are_delivered_as_sent", DOT_SEGMENTS),
+    ("all_256_byte_values_reach_the_app", REST_BINARY_REQUEST),
+    (
+        "all_256_byte_values_arrive_in_the_response",
+        REST_BINARY_RESPONSE,
+    ),
+    (
+        "invalid_utf8_request_labelled_as_text_arrives_byte_exact",
+        REST_BINARY_REQUEST,
+    ),
+    (
+        "invalid_utf8_response_labelled_as_text_arrives_byte_exact",
+        INVALID_UTF8_TEXT_RESPONSE,
+    ),
+    ("one_mib_request_body_reaches_the_app", REST_BINARY_REQUEST),
+    ("one_mib_response_body_arrives_whole", REST_BINARY_RESPONSE),
+    (
+        "five_mib_request_body_reaches_the_app",
+        "the REST API passes the binary body as text (no binary media types), and the event \
+         JSON with it escaped is about 13 MB, over Lambda's 6 MB synchronous invocation payload \
+         limit, so the source answers 413 without calling the function",
+    ),
+    ("five_mib_response_body_arrives_whole", FIVE_MIB_RESPONSE),
+    (
+        "multipart_body_arrives_with_its_boundary",
+        REST_BINARY_REQUEST,
+    ),
+];
+
+/// `lambda-alb`: an ALB target group, multi-value headers off (ALB's
+/// default).
+pub const ALB: &[(&str, &str)] = &[
+    (
+        "status_204_has_no_body_and_no_content_length",
+        NO_CONTENT_LENGTH,
+    ),
+    (
+        "repeated_request_headers_arrive_in_order",
+        ALB_REQUEST_LAST_VALUE,
+    ),
+    (
+        "repeated_response_headers_stay_separate_and_in_order",
+        ALB_RESPONSE_FIRST_VALUE,
+    ),
+    (
+        "three_set_cookie_headers_stay_three",
+        ALB_RESPONSE_FIRST_VALUE,
+    ),
+    (
+        "obs_text_request_header_arrives_byte_exact",
+        OBS_TEXT_REQUEST,
+    ),
+    (
+        "obs_text_response_header_arrives_byte_exact",
+        OBS_TEXT_RESPONSE,
+    ),
+    ("content_type_parameters_are_kept", CHARSET_TRANSCODED),
+    (
+        "repeated_query_keys_are_kept_in_order",
+        ALB_REQUEST_LAST_VALUE,
+    ),
+    ("empty_query_values_are_kept", MAP_QUERY_ORDER),
+    ("plus_and_percent_20_stay_distinct", ALB_PLUS_AND_SPACE),
+    ("dot_segments_are_delivered_as_sent", DOT_SEGMENTS),
+    (
+        "invalid_utf8_response_labelled_as_text_arrives_byte_exact",
+        INVALID_UTF8_TEXT_RESPONSE,
+    ),
+    ("one_mib_response_body_arrives_whole", ALB_ONE_MB_RESPONSE),
+    (
+        "five_mib_request_body_reaches_the_app",
+        ALB_FIVE_MIB_REQUEST,
+    ),
+    (
+        "five_mib_response_body_arrives_whole",
+        ALB_FIVE_MIB_RESPONSE,
+    ),
+    (
+        "response_cookies_keep_their_attributes",
+        ALB_RESPONSE_FIRST_VALUE,
+    ),
+];
