@@ -27,14 +27,17 @@
 //! `Router::new().fallback_service(service)`.
 
 pub mod conformance;
+mod connect;
 pub mod direct;
 pub mod floor;
 mod kind;
 pub mod lambda;
 pub mod parity;
+pub mod remote;
 pub mod socket;
 pub mod suite;
 
+pub use connect::{ConnectOptions, TIMEOUT_ENV};
 pub use direct::Direct;
 pub use kind::Kind;
 
