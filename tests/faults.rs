@@ -1,8 +1,8 @@
 //! Faults on every driver: a handler that panics, never answers, answers
 //! slowly or streams forever, and a server that goes away mid-suite.
 //!
-//! Every fault test runs once per driver of the table (`suite!`) with a
-//! 300 ms per-request timeout, and asserts the exact outcome that driver's
+//! Every fault test runs once per driver of the table (`suite!`), the
+//! timeout tests with a 300 ms per-request timeout, and asserts the exact outcome that driver's
 //! adapter really produces: an error of the right kind naming driver,
 //! method and URI, or the response a Lambda event source sends in place of
 //! a crashed function. Then it asserts the same app (and so the shared
@@ -11,6 +11,7 @@
 use std::time::{Duration, Instant};
 
 use crossdrive::{Client, Error, TestResponse};
+use crossdrive_adapters::direct::DEFAULT_TIMEOUT;
 use crossdrive_adapters::lambda::LambdaFailure;
 use crossdrive_adapters::remote::{Remote, local_only};
 use crossdrive_adapters::socket::{ServerOptions, SocketServer};
@@ -72,13 +73,47 @@ suite! {
     app = faults::app;
     timeout = TIMEOUT;
 
+    async fn a_handler_that_never_answers_times_out_and_the_server_keeps_serving(client) {
+        if local_only(&client, FAULT_APP) {
+            return;
+        }
+        assert_times_out(&client, "/never").await;
+        assert_still_serves(&client).await;
+    }
+
+    async fn a_slow_handler_answers_within_the_timeout_and_times_out_past_it(client) {
+        if local_only(&client, FAULT_APP) {
+            return;
+        }
+        client.get("/slow?ms=20").await.assert_status(200).assert_text("slept 20 ms");
+        assert_times_out(&client, "/slow?ms=10000").await;
+        assert_still_serves(&client).await;
+    }
+
+    async fn a_body_that_streams_forever_times_out_and_the_server_keeps_serving(client) {
+        if local_only(&client, FAULT_APP) {
+            return;
+        }
+        assert_times_out(&client, "/stream-forever").await;
+        assert_still_serves(&client).await;
+    }
+}
+
+// The panic test keeps the default timeout (5 s). A panic's cost is the
+// panic hook's: with RUST_BACKTRACE=1 (set in CI and here) it symbolizes a
+// backtrace, which takes 0.3 s in a debug build, on the server's own
+// thread for the socket drivers. Under the 300 ms fault timeout that made
+// the panic test fail as a timeout now and then (found by the flake runs).
+suite! {
+    app = faults::app;
+
     async fn panic_is_reported_and_the_server_keeps_serving(client) {
         if local_only(&client, FAULT_APP) {
             return;
         }
         let started = Instant::now();
         let outcome = client.get("/panic").try_send().await;
-        assert!(started.elapsed() < TIMEOUT + SLACK, "a panic must be reported at once");
+        assert!(started.elapsed() < DEFAULT_TIMEOUT, "a panic must be reported before the timeout");
         let name = client.name().to_owned();
         match (name.as_str(), outcome) {
             // In-process and socket drivers: the handler's panic is caught
@@ -110,31 +145,6 @@ suite! {
             (driver, Ok(response)) => panic!("{driver}: unexpected response to a panic:\n{response}"),
             (driver, Err(error)) => panic!("{driver}: unexpected error for a panic: {error}"),
         }
-        assert_still_serves(&client).await;
-    }
-
-    async fn a_handler_that_never_answers_times_out_and_the_server_keeps_serving(client) {
-        if local_only(&client, FAULT_APP) {
-            return;
-        }
-        assert_times_out(&client, "/never").await;
-        assert_still_serves(&client).await;
-    }
-
-    async fn a_slow_handler_answers_within_the_timeout_and_times_out_past_it(client) {
-        if local_only(&client, FAULT_APP) {
-            return;
-        }
-        client.get("/slow?ms=20").await.assert_status(200).assert_text("slept 20 ms");
-        assert_times_out(&client, "/slow?ms=10000").await;
-        assert_still_serves(&client).await;
-    }
-
-    async fn a_body_that_streams_forever_times_out_and_the_server_keeps_serving(client) {
-        if local_only(&client, FAULT_APP) {
-            return;
-        }
-        assert_times_out(&client, "/stream-forever").await;
         assert_still_serves(&client).await;
     }
 }
