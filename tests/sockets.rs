@@ -141,15 +141,12 @@ fn a_tls_client_offering_only_http1_falls_back_to_http1() {
 #[test]
 fn every_shared_server_starts_exactly_once_for_many_tests_on_every_driver() {
     // 16 "tests", each on its own thread and its own runtime, each using
-    // every driver of the table but lambda-runtime: it re-runs the calling
-    // test by name in a child process, and these threads are not tests
-    // (it failed here every run, "cannot tell which test is running");
-    // its own start counts are checked in tests/lambda.rs.
+    // every driver of the table.
     let threads: Vec<_> = (0..16)
         .map(|_| {
             std::thread::spawn(|| {
                 block_on(async {
-                    for kind in Kind::ALL.iter().filter(|k| **k != Kind::LambdaRuntime) {
+                    for kind in Kind::ALL {
                         let client = Client::from_arc(kind.connect(reference::app()).unwrap());
                         client.get("/hello").await.assert_status(200);
                     }
