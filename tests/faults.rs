@@ -1,8 +1,9 @@
-//! Faults on every driver: a handler that panics, never answers, answers
-//! slowly or streams forever, and a server that goes away mid-suite.
+//! Faults on every driver: a handler that never answers, answers slowly or
+//! streams forever, and a server that goes away mid-suite. (Panics are in
+//! tests/fault_panics.rs, a binary of their own: see there why.)
 //!
-//! Every fault test runs once per driver of the table (`suite!`), the
-//! timeout tests with a 300 ms per-request timeout, and asserts the exact outcome that driver's
+//! Every fault test runs once per driver of the table (`suite!`) with a
+//! 300 ms per-request timeout, and asserts the exact outcome that driver's
 //! adapter really produces: an error of the right kind naming driver,
 //! method and URI, or the response a Lambda event source sends in place of
 //! a crashed function. Then it asserts the same app (and so the shared
@@ -10,13 +11,11 @@
 
 use std::time::{Duration, Instant};
 
-use crossdrive::{Client, Error, TestResponse};
-use crossdrive_adapters::direct::DEFAULT_TIMEOUT;
-use crossdrive_adapters::lambda::LambdaFailure;
+use crossdrive::{Client, Error};
 use crossdrive_adapters::remote::{Remote, local_only};
 use crossdrive_adapters::socket::{ServerOptions, SocketServer};
 use crossdrive_adapters::suite;
-use crossdrive_fixtures::faults::{self, PANIC_MESSAGE};
+use crossdrive_fixtures::faults;
 
 /// The per-request timeout every fault test runs with.
 const TIMEOUT: Duration = Duration::from_millis(300);
@@ -34,13 +33,6 @@ fn assert_names_request(error: &Error, driver: &str, target: &str, kind: &str) {
         error.to_string().starts_with(&expected),
         "expected the error to start with `{expected}`, got: {error}"
     );
-}
-
-fn failure(response: &TestResponse) -> LambdaFailure {
-    match response.response().extensions().get::<LambdaFailure>() {
-        Some(f) => f.clone(),
-        None => panic!("no LambdaFailure on:\n{response}"),
-    }
 }
 
 /// A request that must fail with a timeout after `TIMEOUT`, not sooner and
@@ -95,56 +87,6 @@ suite! {
             return;
         }
         assert_times_out(&client, "/stream-forever").await;
-        assert_still_serves(&client).await;
-    }
-}
-
-// The panic test keeps the default timeout (5 s). A panic's cost is the
-// panic hook's: with RUST_BACKTRACE=1 (set in CI and here) it symbolizes a
-// backtrace, which takes 0.3 s in a debug build, on the server's own
-// thread for the socket drivers. Under the 300 ms fault timeout that made
-// the panic test fail as a timeout now and then (found by the flake runs).
-suite! {
-    app = faults::app;
-
-    async fn panic_is_reported_and_the_server_keeps_serving(client) {
-        if local_only(&client, FAULT_APP) {
-            return;
-        }
-        let started = Instant::now();
-        let outcome = client.get("/panic").try_send().await;
-        assert!(started.elapsed() < DEFAULT_TIMEOUT, "a panic must be reported before the timeout");
-        let name = client.name().to_owned();
-        match (name.as_str(), outcome) {
-            // In-process and socket drivers: the handler's panic is caught
-            // (by the guard, or by crossdrive's server, which marks its 500)
-            // and becomes a handler-panic error carrying the message.
-            ("direct" | "http1" | "http2" | "http2-tls" | "http1-fresh", Err(error)) => {
-                assert!(error.is_handler_panic(), "{error}");
-                assert_names_request(&error, &name, "/panic", "handler panicked");
-                assert!(error.to_string().contains(PANIC_MESSAGE), "{error}");
-            }
-            // Lambda: the source answers for the crashed function, as AWS does.
-            ("lambda" | "lambda-runtime", Ok(response)) => {
-                response.assert_status(500).assert_json(&serde_json::json!({"message": "Internal Server Error"}));
-                assert!(failure(&response).reason.contains(PANIC_MESSAGE), "{response}");
-            }
-            ("lambda-url", Ok(response)) => {
-                response.assert_status(502).assert_json(&serde_json::json!({"Message": "Internal Server Error"}));
-                assert_eq!(failure(&response).code, "handler-panic");
-            }
-            ("lambda-v1", Ok(response)) => {
-                response.assert_status(502).assert_json(&serde_json::json!({"message": "Internal server error"}));
-                assert_eq!(failure(&response).code, "handler-panic");
-            }
-            ("lambda-alb", Ok(response)) => {
-                response.assert_status(502).assert_header("content-type", "text/html");
-                assert!(response.text().contains("502 Bad Gateway"), "{response}");
-                assert_eq!(failure(&response).code, "handler-panic");
-            }
-            (driver, Ok(response)) => panic!("{driver}: unexpected response to a panic:\n{response}"),
-            (driver, Err(error)) => panic!("{driver}: unexpected error for a panic: {error}"),
-        }
         assert_still_serves(&client).await;
     }
 }
