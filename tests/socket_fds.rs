@@ -1,11 +1,15 @@
-//! Clean shutdown: no file descriptors or threads outlive a non-shared
-//! fixture, and 1,000 keep-alive requests leak nothing.
+//! Resources stay flat: no file descriptors, threads or memory outlive
+//! 100 non-shared fixture lifecycles or 10,000 requests.
 //!
-//! Its own test binary, so no other test opens sockets while it counts.
+//! Its own test binary, and every test here is `#[serial]`, so no other
+//! test opens sockets or threads while one counts.
 
 use crossdrive::Client;
+use crossdrive_adapters::Direct;
+use crossdrive_adapters::lambda::{Lambda, LambdaOptions, Source};
 use crossdrive_adapters::socket::{ServerOptions, SocketServer};
 use crossdrive_fixtures::reference;
+use serial_test::serial;
 
 fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd").map_or(0, Iterator::count)
@@ -24,6 +28,17 @@ fn threads() -> Vec<String> {
     names
 }
 
+/// Resident memory in KiB, from /proc/self/statm (pages × page size).
+fn rss_kib() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    pages * 4
+}
+
 /// The kernel lists a joined thread in /proc for a moment after
 /// `pthread_join` returns; give it up to a second to be reaped.
 fn settled_threads(expected: &[String]) -> Vec<String> {
@@ -35,6 +50,18 @@ fn settled_threads(expected: &[String]) -> Vec<String> {
         }
         std::thread::yield_now();
     }
+}
+
+/// How much resident memory may grow over a measured run: the allocator
+/// keeps freed pages and the process-wide pools settle; a per-request or
+/// per-lifecycle leak of even 1 KiB would pass 10 MiB over 10,000.
+const RSS_SLACK_KIB: u64 = 8 * 1024;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 fn lifecycle(runtime: &tokio::runtime::Runtime, tls: bool, requests: usize) {
@@ -51,25 +78,100 @@ fn lifecycle(runtime: &tokio::runtime::Runtime, tls: bool, requests: usize) {
     });
 }
 
+struct Usage {
+    fds: usize,
+    threads: Vec<String>,
+    rss_kib: u64,
+}
+
+fn usage() -> Usage {
+    Usage {
+        fds: open_fds(),
+        threads: threads(),
+        rss_kib: rss_kib(),
+    }
+}
+
+fn assert_flat(what: &str, before: &Usage) {
+    let threads_after = settled_threads(&before.threads);
+    let after = usage();
+    eprintln!(
+        "{what}: fds {} -> {}, threads {} -> {}, rss {} KiB -> {} KiB",
+        before.fds,
+        after.fds,
+        before.threads.len(),
+        threads_after.len(),
+        before.rss_kib,
+        after.rss_kib
+    );
+    assert_eq!(after.fds, before.fds, "{what}: file descriptors leaked");
+    assert_eq!(threads_after, before.threads, "{what}: threads leaked");
+    assert!(
+        after.rss_kib <= before.rss_kib + RSS_SLACK_KIB,
+        "{what}: resident memory grew from {} KiB to {} KiB",
+        before.rss_kib,
+        after.rss_kib
+    );
+}
+
 #[test]
+#[serial]
 #[cfg(target_os = "linux")]
-fn twenty_fixture_lifecycles_and_1000_requests_leave_no_fds_or_threads_behind() {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+fn a_hundred_fixture_lifecycles_and_10000_requests_leave_no_fds_threads_or_memory_behind() {
+    let runtime = runtime();
     // Warm-up: process-wide helpers (the guard's timer thread) start once.
     // A request that answers before its first poll pends never arms the
     // timer, so start the timer thread explicitly.
     drop(crossdrive::guard::sleep(std::time::Duration::ZERO));
-    lifecycle(&runtime, false, 1);
-    lifecycle(&runtime, true, 1);
-    let (fds, tasks) = (open_fds(), threads());
-    for i in 0..20 {
-        lifecycle(&runtime, i % 2 == 1, 50);
+    for i in 0..10 {
+        lifecycle(&runtime, i % 2 == 1, 100);
     }
-    let (fds_after, tasks_after) = (open_fds(), settled_threads(&tasks));
-    eprintln!("fds {fds} -> {fds_after}, threads {tasks:?} -> {tasks_after:?}");
-    assert_eq!(fds_after, fds, "file descriptors leaked");
-    assert_eq!(tasks_after, tasks, "threads leaked");
+    let before = usage();
+    for i in 0..100 {
+        lifecycle(&runtime, i % 2 == 1, 100);
+    }
+    assert_flat("100 lifecycles x 100 requests", &before);
+}
+
+#[test]
+#[serial]
+#[cfg(target_os = "linux")]
+fn ten_thousand_requests_per_driver_on_long_lived_fixtures_leave_nothing_behind() {
+    let runtime = runtime();
+    drop(crossdrive::guard::sleep(std::time::Duration::ZERO));
+    let clients = [
+        Client::new(Direct::new(reference::app())),
+        Client::new(Lambda::new(
+            reference::app(),
+            LambdaOptions::new(Source::HttpApi),
+        )),
+        Client::new(
+            SocketServer::shared()
+                .unwrap()
+                .http1(reference::app())
+                .unwrap(),
+        ),
+        Client::new(
+            SocketServer::shared()
+                .unwrap()
+                .http2(reference::app())
+                .unwrap(),
+        ),
+    ];
+    for client in &clients {
+        let send = |n: usize| {
+            runtime.block_on(async {
+                for _ in 0..n {
+                    client.get("/hello").await.assert_status(200);
+                }
+            });
+        };
+        send(1_000);
+        let before = usage();
+        send(10_000);
+        assert_flat(
+            &format!("10,000 requests through {}", client.name()),
+            &before,
+        );
+    }
 }

@@ -94,8 +94,13 @@ pub const KNOWN_DIFFERENCES: &[(&str, &str)] = &[(
 )];
 
 /// Builds the `direct` driver for `app`; the entry in the driver table.
-pub fn connect(app: Router) -> Result<std::sync::Arc<dyn Driver>, Error> {
-    Ok(std::sync::Arc::new(Direct::new(app)))
+pub fn connect(
+    app: Router,
+    options: &crate::ConnectOptions,
+) -> Result<std::sync::Arc<dyn Driver>, Error> {
+    Ok(std::sync::Arc::new(
+        Direct::new(app).timeout(options.get_timeout()),
+    ))
 }
 
 /// The `direct` driver and its `raw-oneshot` floor; the bench entry in the

@@ -21,8 +21,8 @@ use crossdrive::bench::Topology;
 /// optional): `differences` names a `&[(&str, &str)]` of conformance checks
 /// the driver cannot meet by its adapter's design, with the reasons (see
 /// [`Kind::known_differences`]);
-/// `connect` builds the driver for tests (`fn(Router) -> Result<Arc<dyn
-/// Driver>, Error>`); `bench` builds the driver and its floor for a bench
+/// `connect` builds the driver for tests (`fn(Router, &ConnectOptions) ->
+/// Result<Arc<dyn Driver>, Error>`); `bench` builds the driver and its floor for a bench
 /// cell (`fn(Router, Router, Topology) -> Result<BenchPair, Error>`), called
 /// inside the bench's runtime so servers can share it in the same-thread
 /// topology.
@@ -167,9 +167,26 @@ macro_rules! define_kinds {
                 match self { $(Kind::$variant => $about,)* }
             }
 
-            /// Builds this driver over a fresh app instance.
+            /// Builds this driver over a fresh app instance, with the
+            /// default options (the timeout from `CROSSDRIVE_TIMEOUT_MS`
+            /// when set; an invalid value is an invalid-request error saying so).
             pub fn connect(self, app: Router) -> Result<Arc<dyn Driver>, Error> {
-                match self { $(Kind::$variant => $connect(app),)* }
+                let options = crate::ConnectOptions::from_env().map_err(|message| {
+                    Error::new(
+                        crossdrive::ErrorKind::InvalidRequest,
+                        self.name(),
+                        &http::Method::GET,
+                        &http::Uri::from_static("/"),
+                        message,
+                    )
+                })?;
+                self.connect_with(app, &options)
+            }
+
+            /// Builds this driver over a fresh app instance with `options`
+            /// (a per-request timeout for fault tests).
+            pub fn connect_with(self, app: Router, options: &crate::ConnectOptions) -> Result<Arc<dyn Driver>, Error> {
+                match self { $(Kind::$variant => $connect(app, options),)* }
             }
 
             /// The conformance checks this driver cannot meet because of its

@@ -13,6 +13,7 @@
 //! | `http2` | [`socket`]: the same server, reqwest over h2c (HTTP/2 by prior knowledge) |
 //! | `http2-tls` | [`socket`]: HTTP/2 by ALPN over TLS (rustls, ring; feature `tls`) |
 //! | `http1-fresh` | [`socket`]: HTTP/1.1 with a new connection per request |
+//! | `remote` | [`remote::Remote`]: the same requests to a deployed base URL (`CROSSDRIVE_REMOTE_URL`); not in the driver table, but every [`suite!`] body gets a `::remote` test |
 //!
 //! The list of drivers lives in one place, the [driver table](driver_table)
 //! in `kind.rs`; [`Kind`], the bench floors and the per-driver tests that
@@ -27,14 +28,17 @@
 //! `Router::new().fallback_service(service)`.
 
 pub mod conformance;
+mod connect;
 pub mod direct;
 pub mod floor;
 mod kind;
 pub mod lambda;
 pub mod parity;
+pub mod remote;
 pub mod socket;
 pub mod suite;
 
+pub use connect::{ConnectOptions, TIMEOUT_ENV};
 pub use direct::Direct;
 pub use kind::Kind;
 

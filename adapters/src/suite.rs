@@ -30,11 +30,12 @@
 //! owns outlives the test.
 
 use std::future::Future;
+use std::time::Duration;
 
 use axum::Router;
 use crossdrive::{Client, Selection};
 
-use crate::Kind;
+use crate::{ConnectOptions, Kind};
 
 /// Runs one generated test: `body` against a fresh `app()` through the
 /// driver whose identifier is `ident`.
@@ -42,7 +43,7 @@ use crate::Kind;
 /// Fails the test with a clear message if the driver cannot be connected or
 /// `CROSSDRIVE_DRIVERS` names an unknown driver; prints a line and returns
 /// if the driver is not selected.
-pub fn run<A, F, Fut>(ident: &str, test: &str, app: A, body: F)
+pub fn run<A, F, Fut>(ident: &str, test: &str, timeout: Option<Duration>, app: A, body: F)
 where
     A: FnOnce() -> Router,
     F: FnOnce(Client) -> Fut,
@@ -54,7 +55,7 @@ where
             Kind::names().join(", ")
         );
     };
-    match Selection::from_env(&Kind::names()) {
+    match Selection::from_env(&selectable()) {
         Ok(selection) if !selection.includes(kind.name()) => {
             eprintln!(
                 "crossdrive: {test}::{ident} not run: `{kind}` is not in {}",
@@ -65,13 +66,8 @@ where
         Ok(_) => {}
         Err(message) => panic!("crossdrive: {message}"),
     }
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => panic!("crossdrive: cannot build the test's tokio runtime ({e})"),
-    };
+    let options = options(timeout);
+    let runtime = test_runtime();
     // Connected inside the runtime, so drivers may use the test's runtime
     // context while starting (their servers still live on their own threads).
     // libtest names the test `<module path without the crate>::<ident>`;
@@ -81,12 +77,79 @@ where
         .map_or_else(|| ident.to_owned(), |(_, rest)| format!("{rest}::{ident}"));
     crate::lambda::runtime::set_current_test(Some(libtest_name));
     runtime.block_on(async {
-        let driver = match kind.connect(app()) {
+        let driver = match kind.connect_with(app(), &options) {
             Ok(driver) => driver,
             Err(e) => panic!("crossdrive: cannot start the `{kind}` driver for {test}: {e}"),
         };
         body(Client::from_arc(driver)).await;
     });
+}
+
+/// The names `CROSSDRIVE_DRIVERS` may hold in a suite: every driver of
+/// the table, and `remote`.
+fn selectable() -> Vec<&'static str> {
+    let mut names = Kind::names();
+    names.push(crate::remote::NAME);
+    names
+}
+
+fn options(timeout: Option<Duration>) -> ConnectOptions {
+    let options = match ConnectOptions::from_env() {
+        Ok(options) => options,
+        Err(message) => panic!("crossdrive: {message}"),
+    };
+    match timeout {
+        Some(timeout) => options.timeout(timeout),
+        None => options,
+    }
+}
+
+fn test_runtime() -> tokio::runtime::Runtime {
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => panic!("crossdrive: cannot build the test's tokio runtime ({e})"),
+    }
+}
+
+/// Runs one generated `remote` test: `body` against the deployment at
+/// `CROSSDRIVE_REMOTE_URL` through the [`remote`](crate::remote) driver.
+///
+/// With the variable unset (the usual local run) the test is not run: it
+/// prints `not run: CROSSDRIVE_REMOTE_URL is unset` and returns. An
+/// invalid URL fails the test with what is wrong with it.
+pub fn run_remote<F, Fut>(test: &str, timeout: Option<Duration>, body: F)
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let name = crate::remote::NAME;
+    match Selection::from_env(&selectable()) {
+        Ok(selection) if !selection.includes(name) => {
+            eprintln!(
+                "crossdrive: {test}::{name} not run: `{name}` is not in {}",
+                crossdrive::DRIVERS_ENV
+            );
+            return;
+        }
+        Ok(_) => {}
+        Err(message) => panic!("crossdrive: {message}"),
+    }
+    let options = options(timeout);
+    let remote = match crate::remote::Remote::from_env() {
+        Ok(Some(remote)) => remote.timeout(options.get_timeout()),
+        Ok(None) => {
+            eprintln!(
+                "crossdrive: {test}::{name} not run: {} is unset",
+                crate::remote::URL_ENV
+            );
+            return;
+        }
+        Err(e) => panic!("crossdrive: cannot use the `remote` driver for {test}: {e}"),
+    };
+    test_runtime().block_on(body(Client::new(remote)));
 }
 
 /// Turns each `async fn name(client) { ... }` into a module `name` with one
@@ -113,16 +176,19 @@ where
 /// ```
 #[macro_export]
 macro_rules! suite {
+    (app = $app:expr; timeout = $timeout:expr; $($tests:tt)*) => {
+        $crate::__suite_bodies! { [$app, ::core::option::Option::Some($timeout)] $($tests)* }
+    };
     (app = $app:expr; $($tests:tt)*) => {
-        $crate::__suite_bodies! { [$app] $($tests)* }
+        $crate::__suite_bodies! { [$app, ::core::option::Option::None] $($tests)* }
     };
 }
 
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __suite_bodies {
-    ([$app:expr]) => {};
-    ([$app:expr]
+    ([$app:expr, $timeout:expr]) => {};
+    ([$app:expr, $timeout:expr]
         $(#[$meta:meta])*
         async fn $name:ident($client:ident $(: $ty:ty)?) $body:block
         $($rest:tt)*
@@ -133,28 +199,34 @@ macro_rules! __suite_bodies {
 
             async fn body($client: $crate::__private::Client) $body
 
-            $crate::driver_table! { $crate::__suite_tests [[$app] [$(#[$meta])*]] }
+            $crate::driver_table! { $crate::__suite_tests [[$app, $timeout] [$(#[$meta])*]] }
+
+            $(#[$meta])*
+            #[test]
+            fn remote() {
+                $crate::suite::run_remote(module_path!(), $timeout, body);
+            }
         }
-        $crate::__suite_bodies! { [$app] $($rest)* }
+        $crate::__suite_bodies! { [$app, $timeout] $($rest)* }
     };
 }
 
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __suite_tests {
-    ([[$app:expr] $metas:tt] $({ ident: $ident:ident, $($field:tt)* })*) => {
-        $( $crate::__suite_test! { [$app] $metas $ident } )*
+    ([[$app:expr, $timeout:expr] $metas:tt] $({ ident: $ident:ident, $($field:tt)* })*) => {
+        $( $crate::__suite_test! { [$app, $timeout] $metas $ident } )*
     };
 }
 
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __suite_test {
-    ([$app:expr] [$(#[$meta:meta])*] $ident:ident) => {
+    ([$app:expr, $timeout:expr] [$(#[$meta:meta])*] $ident:ident) => {
         $(#[$meta])*
         #[test]
         fn $ident() {
-            $crate::suite::run(stringify!($ident), module_path!(), $app, body);
+            $crate::suite::run(stringify!($ident), module_path!(), $timeout, $app, body);
         }
     };
 }

@@ -156,6 +156,17 @@ fn run(args: &Args) -> Result<(), Failure> {
             args.threshold
         )));
     }
+    if args.concurrency.contains(&0) {
+        return Err(Failure::Usage(
+            "--concurrency must be at least 1 request in flight (as in --concurrency 1,16,64)"
+                .into(),
+        ));
+    }
+    if args.requests == Some(0) {
+        return Err(Failure::Usage(
+            "--requests must be at least 1 (the default is 20000, or 2000 with --quick)".into(),
+        ));
+    }
     let out = args.out.clone().unwrap_or_else(default_out);
     // Read the baseline before measuring, so a typo fails in a second, not after the run.
     let baseline = match &args.baseline {

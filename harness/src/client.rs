@@ -285,7 +285,33 @@ impl RequestBuilder {
 
     /// Adds a cookie to the single `Cookie` header, as browsers do
     /// (`a=1; b=2`).
-    pub fn cookie(self, name: &str, value: &str) -> Self {
+    ///
+    /// A name that is not a token, or a value with characters a cookie
+    /// cannot carry (`;`, `,`, `"`, `\\`, spaces, controls), is an error at
+    /// send: it would otherwise smuggle a second cookie into the header.
+    pub fn cookie(mut self, name: &str, value: &str) -> Self {
+        let token = |c: char| c.is_ascii_graphic() && !"()<>@,;:\\\"/[]?={}".contains(c);
+        if name.is_empty() || !name.chars().all(token) {
+            self.fail(format!(
+                "`{}` is not a cookie name; use ASCII letters, digits and `-_.!#$%&'*+^`|~`, \
+                 without `=`, `;` or spaces",
+                name.escape_debug()
+            ));
+            return self;
+        }
+        let octet = |c: char| c.is_ascii_graphic() && !"\",;\\".contains(c);
+        let unquoted = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or(value);
+        if !unquoted.chars().all(octet) {
+            self.fail(format!(
+                "the value of cookie `{name}` (`{}`) has a character a cookie cannot carry \
+                 (`;`, `,`, `\"`, `\\`, a space or a control); percent-encode it first",
+                value.escape_debug()
+            ));
+            return self;
+        }
         let joined = match self.headers.get(COOKIE).map(HeaderValue::to_str) {
             Some(Ok(existing)) => format!("{existing}; {name}={value}"),
             _ => format!("{name}={value}"),

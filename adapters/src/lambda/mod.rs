@@ -40,6 +40,8 @@ mod failure;
 mod function;
 mod limits;
 mod options;
+#[cfg(test)]
+mod props;
 pub mod runtime;
 mod runtime_api;
 
@@ -140,6 +142,7 @@ impl Lambda {
     pub async fn invoke_event(&self, event: &[u8]) -> Result<DriverResponse, Error> {
         let uri = http::Uri::from_static("/");
         let inner = &*self.inner;
+        inner.check_options(&http::Method::POST, &uri)?;
         let invocation = Invocation::now();
         let work = inner.invoke(event, &invocation);
         let outcome = guarded(inner.options.timeout, work).await;
@@ -180,8 +183,24 @@ fn context(options: &LambdaOptions, config: &Arc<Config>, invocation: &Invocatio
 type Outcome = Result<Result<(Vec<u8>, Observed), InvokeError>, Interrupted>;
 
 impl Inner {
+    /// Fails the request when the options describe a deployment that
+    /// cannot exist (see [`LambdaOptions::validate`]).
+    fn check_options(&self, method: &http::Method, uri: &http::Uri) -> Result<(), Error> {
+        self.options.validate().map_err(|problem| {
+            Error::new(
+                crossdrive::ErrorKind::InvalidRequest,
+                self.name,
+                method,
+                uri,
+                problem,
+            )
+            .with_hint("fix the LambdaOptions this driver was built with")
+        })
+    }
+
     async fn round_trip(&self, request: Request<Bytes>) -> Result<DriverResponse, Error> {
         let (method, uri) = (request.method().clone(), request.uri().clone());
+        self.check_options(&method, &uri)?;
         let source = self.options.source;
         if let Some(broken) = limits::check_request(source, &request) {
             let (kind, code, reason) = match broken {
@@ -494,32 +513,47 @@ fn stage_to_strip(options: &LambdaOptions) -> Option<String> {
         .then(|| options.stage.clone())
 }
 
-fn driver(app: Router, source: Source) -> Result<Arc<dyn Driver>, Error> {
-    Ok(Arc::new(Lambda::new(app, LambdaOptions::new(source))))
+fn driver(
+    app: Router,
+    source: Source,
+    options: &crate::ConnectOptions,
+) -> Result<Arc<dyn Driver>, Error> {
+    let options = LambdaOptions::new(source).timeout(options.get_timeout());
+    Ok(Arc::new(Lambda::new(app, options)))
 }
 
 /// The `lambda` driver (HTTP API, payload 2.0); a driver table entry.
-pub fn connect_http_api(app: Router) -> Result<Arc<dyn Driver>, Error> {
-    driver(app, Source::HttpApi)
+pub fn connect_http_api(
+    app: Router,
+    options: &crate::ConnectOptions,
+) -> Result<Arc<dyn Driver>, Error> {
+    driver(app, Source::HttpApi, options)
 }
 
 /// The `lambda-url` driver (Function URL); a driver table entry.
-pub fn connect_function_url(app: Router) -> Result<Arc<dyn Driver>, Error> {
-    driver(app, Source::FunctionUrl)
+pub fn connect_function_url(
+    app: Router,
+    options: &crate::ConnectOptions,
+) -> Result<Arc<dyn Driver>, Error> {
+    driver(app, Source::FunctionUrl, options)
 }
 
 /// The `lambda-v1` driver (REST API, payload 1.0); a driver table entry.
-pub fn connect_rest(app: Router) -> Result<Arc<dyn Driver>, Error> {
-    driver(app, Source::Rest)
+pub fn connect_rest(
+    app: Router,
+    options: &crate::ConnectOptions,
+) -> Result<Arc<dyn Driver>, Error> {
+    driver(app, Source::Rest, options)
 }
 
 /// The `lambda-alb` driver (ALB, single-value headers); a driver table entry.
-pub fn connect_alb(app: Router) -> Result<Arc<dyn Driver>, Error> {
+pub fn connect_alb(app: Router, options: &crate::ConnectOptions) -> Result<Arc<dyn Driver>, Error> {
     driver(
         app,
         Source::Alb {
             multi_value_headers: false,
         },
+        options,
     )
 }
 

@@ -211,6 +211,73 @@ impl LambdaOptions {
         )
     }
 
+    /// What is wrong with these options, if anything: a stage, function
+    /// name, memory size, media type or timeout that the real service
+    /// would refuse (or that cannot work). The drivers call it and fail
+    /// every request with an invalid-request error carrying this message,
+    /// instead of simulating a deployment that cannot exist.
+    ///
+    /// ```
+    /// use crossdrive_adapters::lambda::{LambdaOptions, Source};
+    /// assert!(LambdaOptions::new(Source::Rest).validate().is_ok());
+    /// let problem = LambdaOptions::new(Source::Rest).stage("my stage").validate().unwrap_err();
+    /// assert!(problem.contains("stage `my stage`"), "{problem}");
+    /// ```
+    pub fn validate(&self) -> Result<(), String> {
+        let name_chars = |s: &str| {
+            s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        };
+        if self.stage != "$default"
+            && (self.stage.is_empty() || self.stage.len() > 128 || !name_chars(&self.stage))
+        {
+            return Err(format!(
+                "the stage `{}` is not an API Gateway stage name; use 1 to 128 letters, digits, `-` or `_` (such as `prod`), or `$default`",
+                self.stage.escape_debug()
+            ));
+        }
+        if self.function_name.is_empty()
+            || self.function_name.len() > 64
+            || !name_chars(&self.function_name)
+        {
+            return Err(format!(
+                "the function name `{}` is not a Lambda function name; use 1 to 64 letters, digits, `-` or `_`",
+                self.function_name.escape_debug()
+            ));
+        }
+        if !(128..=10_240).contains(&self.memory_mb) {
+            return Err(format!(
+                "memory_mb is {}; Lambda allows 128 to 10240 MB",
+                self.memory_mb
+            ));
+        }
+        if self.function_timeout.is_zero() || self.function_timeout > Duration::from_secs(900) {
+            return Err(format!(
+                "the function timeout is {:?}; Lambda allows up to 900 s: set one between 1 ms and 900 s",
+                self.function_timeout
+            ));
+        }
+        if self.timeout.is_zero() {
+            return Err(
+                "crossdrive's timeout is zero, so no request could finish; set a positive one with LambdaOptions::timeout"
+                    .to_owned(),
+            );
+        }
+        if let Some(bad) = self.binary_media_types.iter().find(|t| {
+            let mut parts = t.splitn(2, '/');
+            let (major, minor) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+            major.is_empty()
+                || minor.is_empty()
+                || t.chars().any(|c| c.is_whitespace() || c.is_control())
+        }) {
+            return Err(format!(
+                "the binary media type `{}` is not `type/subtype`; write it as API Gateway does, such as `image/png` or `*/*`",
+                bad.escape_debug()
+            ));
+        }
+        Ok(())
+    }
+
     /// Whether `content_type` matches one of the REST binary media types.
     pub(crate) fn is_binary_media_type(&self, content_type: &str) -> bool {
         let essence = content_type

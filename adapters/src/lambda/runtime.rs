@@ -63,10 +63,10 @@ pub fn set_current_test(name: Option<String>) {
 }
 
 /// The `lambda-runtime` driver over a fresh app; a driver table entry.
-pub fn connect(app: Router) -> Result<Arc<dyn Driver>, Error> {
+pub fn connect(app: Router, options: &crate::ConnectOptions) -> Result<Arc<dyn Driver>, Error> {
     Ok(Arc::new(connect_with(
         app,
-        LambdaOptions::new(Source::HttpApi),
+        LambdaOptions::new(Source::HttpApi).timeout(options.get_timeout()),
     )?))
 }
 
@@ -191,6 +191,16 @@ impl LambdaRuntime {
     /// Starts a function instance for `app` (in the child process: serves
     /// it and never returns).
     fn start(app: Router, options: LambdaOptions, how: Child0) -> Result<Lambda, Error> {
+        if let Err(problem) = options.validate() {
+            return Err(Error::new(
+                crossdrive::ErrorKind::InvalidRequest,
+                "lambda-runtime",
+                &http::Method::GET,
+                &http::Uri::from_static("/"),
+                problem,
+            )
+            .with_hint("fix the LambdaOptions this driver was built with"));
+        }
         if std::env::var_os(CHILD_ENV).is_some() {
             serve(app);
         }

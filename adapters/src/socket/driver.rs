@@ -299,9 +299,12 @@ impl SocketDriver {
                     ErrorKind::Connection,
                     method,
                     uri,
-                    format!("the server's runtime is gone ({cause})"),
+                    format!(
+                        "the server at {} is gone: it was stopped, or its runtime shut down ({cause})",
+                        self.base.as_str()
+                    ),
                 )
-                .with_hint("keep the SocketServer alive while its drivers are in use"),
+                .with_hint("keep the SocketServer alive and running while its drivers are in use"),
         }
     }
 }

@@ -40,6 +40,8 @@ use axum::Router;
 use crossdrive::bench::Topology;
 use crossdrive::{Driver, Error};
 
+use crate::ConnectOptions;
+
 pub use driver::SocketDriver;
 /// The reqwest the socket drivers are built on, for [`SocketServer::http1_with`].
 pub use reqwest;
@@ -48,13 +50,19 @@ pub use server::{SHARED_HTTP, SHARED_HTTPS, ServerOptions, SocketServer};
 use crate::floor::{BenchPair, Floor};
 use driver::Flavor;
 
-fn connect(flavor: Flavor, app: Router) -> Result<Arc<dyn Driver>, Error> {
+fn connect(
+    flavor: Flavor,
+    app: Router,
+    options: &ConnectOptions,
+) -> Result<Arc<dyn Driver>, Error> {
     let server = if flavor.tls() {
         SocketServer::shared_tls()?
     } else {
         SocketServer::shared()?
     };
-    Ok(Arc::new(server.driver(flavor, app)?))
+    Ok(Arc::new(
+        server.driver(flavor, app)?.timeout(options.get_timeout()),
+    ))
 }
 
 const DOT_SEGMENTS: &str = "reqwest 0.13 parses every request URL with the url crate, which \
@@ -80,23 +88,26 @@ pub const HTTP2_KNOWN_DIFFERENCES: &[(&str, &str)] = &[
 ];
 
 /// The `http1` driver on the shared server; the driver table's entry.
-pub fn connect_http1(app: Router) -> Result<Arc<dyn Driver>, Error> {
-    connect(Flavor::Http1, app)
+pub fn connect_http1(app: Router, options: &ConnectOptions) -> Result<Arc<dyn Driver>, Error> {
+    connect(Flavor::Http1, app, options)
 }
 
 /// The `http2` (h2c) driver on the shared server; the driver table's entry.
-pub fn connect_http2(app: Router) -> Result<Arc<dyn Driver>, Error> {
-    connect(Flavor::Http2, app)
+pub fn connect_http2(app: Router, options: &ConnectOptions) -> Result<Arc<dyn Driver>, Error> {
+    connect(Flavor::Http2, app, options)
 }
 
 /// The `http2-tls` driver on the shared TLS server; the driver table's entry.
-pub fn connect_http2_tls(app: Router) -> Result<Arc<dyn Driver>, Error> {
-    connect(Flavor::Http2Tls, app)
+pub fn connect_http2_tls(app: Router, options: &ConnectOptions) -> Result<Arc<dyn Driver>, Error> {
+    connect(Flavor::Http2Tls, app, options)
 }
 
 /// The `http1-fresh` driver on the shared server; the driver table's entry.
-pub fn connect_http1_fresh(app: Router) -> Result<Arc<dyn Driver>, Error> {
-    connect(Flavor::Http1Fresh, app)
+pub fn connect_http1_fresh(
+    app: Router,
+    options: &ConnectOptions,
+) -> Result<Arc<dyn Driver>, Error> {
+    connect(Flavor::Http1Fresh, app, options)
 }
 
 fn bench(

@@ -113,7 +113,31 @@ pub(crate) struct Core {
     // Declared before `place`: clients (and the pooled connections they
     // own) are dropped before the runtime that drives them.
     clients: [OnceLock<reqwest::Client>; Flavor::COUNT],
-    place: Place,
+    /// `None` once [`SocketServer::stop`] has stopped the server.
+    place: std::sync::Mutex<Option<Place>>,
+}
+
+impl Core {
+    /// The server runtime's handle: `Ok(None)` when requests run inline
+    /// (a server on the caller's runtime), an error once stopped.
+    fn runtime(&self, flavor: Flavor) -> Result<Option<tokio::runtime::Handle>, Error> {
+        let place = self
+            .place
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match &*place {
+            Some(Place::Thread(thread)) => Ok(Some(thread.handle().clone())),
+            Some(Place::Task(_)) => Ok(None),
+            None => Err(Error::new(
+                ErrorKind::Connection,
+                flavor.name(),
+                &Method::GET,
+                &Uri::from_static("/"),
+                format!("the server at {} is stopped", self.addr),
+            )
+            .with_hint("start a new SocketServer; a stopped one does not restart")),
+        }
+    }
 }
 
 /// A running HTTP server on loopback hosting a fresh app per driver.
@@ -222,7 +246,7 @@ impl SocketServer {
                 #[cfg(feature = "tls")]
                 tls: material,
                 clients: Default::default(),
-                place,
+                place: std::sync::Mutex::new(Some(place)),
             }),
         }
     }
@@ -276,6 +300,43 @@ impl SocketServer {
     /// How many apps are mounted (one per live driver).
     pub fn mounted(&self) -> usize {
         self.core.routes.mounted()
+    }
+
+    /// Stops the server now, while drivers may still hold it: closes its
+    /// listener and every connection, and joins its thread. Later requests
+    /// through its drivers fail at once with a connection error saying the
+    /// server is gone, and new drivers cannot be made. This is how a test
+    /// shows what a suite sees when its server dies mid-run; never stop a
+    /// [`shared`](SocketServer::shared) server, which every later test of
+    /// the binary needs. Stopping twice does nothing.
+    ///
+    /// ```
+    /// use crossdrive_adapters::socket::{ServerOptions, SocketServer};
+    /// let server = SocketServer::start(ServerOptions::new()).unwrap();
+    /// let driver = server.http1(axum::Router::new()).unwrap();
+    /// server.stop();
+    /// assert!(!server.is_running());
+    /// assert!(server.http1(axum::Router::new()).unwrap_err().is_connection());
+    /// # drop(driver);
+    /// ```
+    pub fn stop(&self) {
+        let place = self
+            .core
+            .place
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        // Dropped outside the lock: a thread's drop joins it.
+        drop(place);
+    }
+
+    /// Whether the server is still serving (not [`stop`](SocketServer::stop)ped).
+    pub fn is_running(&self) -> bool {
+        self.core
+            .place
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .is_some()
     }
 
     /// The `http1` driver over a fresh mount of `app`: HTTP/1.1 only, with
@@ -353,10 +414,7 @@ impl SocketServer {
         app: Router,
         configure: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder,
     ) -> Result<SocketDriver, Error> {
-        let runtime = match &self.core.place {
-            Place::Thread(thread) => Some(thread.handle().clone()),
-            Place::Task(_) => None,
-        };
+        let runtime = self.core.runtime(flavor)?;
         Ok(SocketDriver::new(
             flavor,
             self.client_with(flavor, configure)?,
@@ -370,9 +428,8 @@ impl SocketServer {
     /// A driver of `flavor` whose requests run on the server's runtime
     /// thread when it has one, so they work from any runtime.
     pub(crate) fn driver(&self, flavor: Flavor, app: Router) -> Result<SocketDriver, Error> {
-        let runtime = match &self.core.place {
-            Place::Thread(thread) => thread.handle().clone(),
-            Place::Task(_) => return self.inline_driver(flavor, app),
+        let Some(runtime) = self.core.runtime(flavor)? else {
+            return self.inline_driver(flavor, app);
         };
         let client = match self.core.clients[flavor.index()].get() {
             Some(client) => client.clone(),

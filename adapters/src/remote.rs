@@ -1,0 +1,377 @@
+//! The `remote` driver: the same requests, sent to a deployed base URL (an
+//! API Gateway stage, a staging server), so the suite that ran locally
+//! validates the real deployment.
+//!
+//! It is chosen by environment, not listed in the driver table: every body
+//! of a [`suite!`](crate::suite) gets a `remote` test beside its table
+//! tests (`create_then_read::remote`), which runs only when
+//! `CROSSDRIVE_REMOTE_URL` ([`URL_ENV`]) holds the deployment's base URL,
+//! stage path included (`https://abc.execute-api.eu-west-1.amazonaws.com/prod`).
+//! Unset, the test prints `not run: CROSSDRIVE_REMOTE_URL is unset` and
+//! returns; it neither passes by checking nothing against a deployment nor
+//! fails a local run. Keeping it out of the table keeps it out of
+//! everything that iterates over the table: the conformance matrix, the
+//! parity snapshots and the default bench set.
+//!
+//! What differs from local drivers, by design:
+//! - The deployment is one app whose state is shared by every test (and
+//!   every CI run); locally each test gets a fresh app. A test that
+//!   depends on fresh state (counting what it created, reading an id it
+//!   assumes) or needs server-side inspection (start counters, what the
+//!   server saw) calls [`local_only`] first, which skips it on `remote`
+//!   with the reason printed. Tests that create what they read and read
+//!   back ids the server returned run everywhere.
+//! - The request path is appended to the base URL's path: base
+//!   `http://host/prod` and request `/todos?a=1` go to
+//!   `http://host/prod/todos?a=1`.
+//! - Requests run on one process-wide runtime thread, so they work from any
+//!   test runtime and pooled connections survive the test that made them
+//!   (DESIGN.md, "dispatch task is gone"); each request is bounded by the
+//!   driver's timeout (5 s, or `CROSSDRIVE_TIMEOUT_MS`) and aborted past it.
+//! - Plain `http://` needs nothing more; `https://` needs the `tls`
+//!   feature (on by default): rustls with ring, verifying the server
+//!   against the system's trust store, ALPN `h2` then `http/1.1`.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use bytes::Bytes;
+use crossdrive::guard::{Interrupted, guarded};
+use crossdrive::{BoxFuture, Driver, DriverResponse, Error, ErrorKind, Protocol};
+use http::{Method, Request, Response, Uri};
+use http_body_util::{BodyExt, Limited};
+
+use crate::direct::{DEFAULT_BODY_LIMIT, DEFAULT_TIMEOUT};
+
+/// The driver's name.
+pub const NAME: &str = "remote";
+
+/// The variable holding the deployment's base URL, stage path included.
+pub const URL_ENV: &str = "CROSSDRIVE_REMOTE_URL";
+
+/// Sends every request to a deployed base URL.
+///
+/// ```
+/// use crossdrive_adapters::remote::Remote;
+/// let remote = Remote::new("http://127.0.0.1:9/prod").unwrap();
+/// assert_eq!(remote.base(), "http://127.0.0.1:9/prod");
+/// let error = Remote::new("ftp://example.com").unwrap_err();
+/// assert!(error.to_string().contains("http:// or https://"), "{error}");
+/// ```
+#[derive(Clone)]
+pub struct Remote {
+    client: reqwest::Client,
+    base: String,
+    timeout: Duration,
+    body_limit: usize,
+}
+
+impl std::fmt::Debug for Remote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Remote")
+            .field("base", &self.base)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+fn invalid(cause: String, hint: &str) -> Error {
+    Error::new(
+        ErrorKind::InvalidRequest,
+        NAME,
+        &Method::GET,
+        &Uri::from_static("/"),
+        cause,
+    )
+    .with_hint(hint)
+}
+
+impl Remote {
+    /// A driver for the deployment at `base` (`http://` or `https://`,
+    /// a host, optionally a stage path; no query or fragment).
+    pub fn new(base: &str) -> Result<Self, Error> {
+        const HINT: &str = "set it to the deployment's base URL with its stage path, such as \
+                            https://abc.execute-api.eu-west-1.amazonaws.com/prod";
+        let trimmed = base.trim();
+        let url = reqwest::Url::parse(trimmed)
+            .map_err(|e| invalid(format!("`{trimmed}` is not a URL ({e})"), HINT))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(invalid(
+                format!("`{trimmed}` must start with http:// or https://"),
+                HINT,
+            ));
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(invalid(format!("`{trimmed}` has no host"), HINT));
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(invalid(
+                format!("`{trimmed}` has a query or fragment; the base URL takes neither"),
+                HINT,
+            ));
+        }
+        let builder = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .retry(reqwest::retry::never().max_retries_per_request(0));
+        #[cfg(feature = "tls")]
+        let builder = builder.tls_backend_preconfigured(
+            tls_config().map_err(|e| invalid(format!("cannot set up TLS ({e})"), HINT))?,
+        );
+        let client = builder.build().map_err(|e| {
+            invalid(
+                format!("cannot build the HTTP client for `{trimmed}` ({e})"),
+                "for https:// build crossdrive-adapters with its `tls` feature",
+            )
+        })?;
+        Ok(Self {
+            client,
+            base: trimmed.trim_end_matches('/').to_owned(),
+            timeout: DEFAULT_TIMEOUT,
+            body_limit: DEFAULT_BODY_LIMIT,
+        })
+    }
+
+    /// The driver for `CROSSDRIVE_REMOTE_URL`, `None` when it is unset or
+    /// empty, an error saying what is wrong when it is not a base URL.
+    pub fn from_env() -> Result<Option<Self>, Error> {
+        match std::env::var(URL_ENV) {
+            Ok(url) if url.trim().is_empty() => Ok(None),
+            Ok(url) => Self::new(&url).map(Some).map_err(|e| {
+                invalid(
+                    format!("{URL_ENV}: {}", e.cause()),
+                    "set it to the deployment's base URL with its stage path, or unset it to skip the remote tests",
+                )
+            }),
+            Err(std::env::VarError::NotPresent) => Ok(None),
+            Err(std::env::VarError::NotUnicode(_)) => Err(invalid(
+                format!("{URL_ENV} is not valid UTF-8"),
+                "set it to the deployment's base URL",
+            )),
+        }
+    }
+
+    /// The base URL requests are sent under, without a trailing slash.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// Sets the per-request timeout (default 5 s).
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sets the largest response body collected (default 256 MiB).
+    #[must_use]
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    fn error(&self, kind: ErrorKind, method: &Method, uri: &Uri, cause: String) -> Error {
+        Error::new(kind, NAME, method, uri, cause)
+    }
+}
+
+/// The client TLS configuration: ring, the system's trust store (through
+/// rustls-platform-verifier, as reqwest's own default does), ALPN `h2` and
+/// `http/1.1`.
+#[cfg(feature = "tls")]
+fn tls_config() -> Result<rustls::ClientConfig, String> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_platform_verifier()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// True, after printing why, when `client` is the `remote` driver: call it
+/// first in a test that needs a fresh app or server-side inspection, and
+/// return when it says so.
+///
+/// ```
+/// # async fn body(client: crossdrive::Client) {
+/// if crossdrive_adapters::remote::local_only(&client, "counts the todos it created") {
+///     return;
+/// }
+/// # }
+/// ```
+pub fn local_only(client: &crossdrive::Client, reason: &str) -> bool {
+    let remote = client.name() == NAME;
+    if remote {
+        eprintln!("crossdrive: not run on remote: local-only test ({reason})");
+    }
+    remote
+}
+
+/// The runtime every remote request runs on: its own thread, alive for the
+/// process, so pooled connections outlive each test's runtime.
+fn runtime() -> Result<&'static tokio::runtime::Handle, String> {
+    static RUNTIME: OnceLock<Result<tokio::runtime::Handle, String>> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::Builder::new()
+                .name("crossdrive-remote".into())
+                .spawn(move || {
+                    match tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                    {
+                        Ok(rt) => {
+                            let _ = tx.send(Ok(rt.handle().clone()));
+                            rt.block_on(std::future::pending::<()>());
+                        }
+                        Err(e) => {
+                            let _ = tx.send(Err(format!("cannot build its runtime ({e})")));
+                        }
+                    }
+                })
+                .map_err(|e| format!("cannot spawn its thread ({e})"))?;
+            let handle = rx
+                .recv()
+                .map_err(|_| "its thread died while starting".to_owned())?;
+            // recv parked this thread; re-deliver a wake-up it may have eaten.
+            std::thread::current().unpark();
+            handle
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+enum Failure {
+    Request(reqwest::Error),
+    Body(String),
+    TooLarge,
+}
+
+async fn exchange(
+    client: reqwest::Client,
+    request: reqwest::Request,
+    limit: usize,
+) -> Result<Response<Bytes>, Failure> {
+    let response: http::Response<reqwest::Body> = client
+        .execute(request)
+        .await
+        .map_err(Failure::Request)?
+        .into();
+    let (parts, body) = response.into_parts();
+    let collected = Limited::new(body, limit).collect().await.map_err(|e| {
+        if e.downcast_ref::<http_body_util::LengthLimitError>()
+            .is_some()
+        {
+            Failure::TooLarge
+        } else {
+            Failure::Body(e.to_string())
+        }
+    })?;
+    Ok(Response::from_parts(parts, collected.to_bytes()))
+}
+
+fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+impl Driver for Remote {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn send(&self, request: Request<Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+        Box::pin(async move {
+            let method = request.method().clone();
+            let uri = request.uri().clone();
+            let target = uri.path_and_query().map_or("/", |pq| pq.as_str());
+            let url = format!("{}{target}", self.base);
+            let url = reqwest::Url::parse(&url).map_err(|e| {
+                self.error(
+                    ErrorKind::InvalidRequest,
+                    &method,
+                    &uri,
+                    format!("`{url}` is not a URL ({e})"),
+                )
+            })?;
+            let (parts, body) = request.into_parts();
+            let mut outgoing = reqwest::Request::new(parts.method, url);
+            *outgoing.headers_mut() = parts.headers;
+            if !body.is_empty() {
+                *outgoing.body_mut() = Some(body.into());
+            }
+            let runtime = runtime().map_err(|cause| {
+                self.error(
+                    ErrorKind::Connection,
+                    &method,
+                    &uri,
+                    format!("the remote driver {cause}"),
+                )
+            })?;
+            let task = runtime.spawn(exchange(self.client.clone(), outgoing, self.body_limit));
+            let abort = task.abort_handle();
+            let outcome = match guarded(self.timeout, task).await {
+                Ok(Ok(outcome)) => outcome,
+                Ok(Err(join)) => Err(Failure::Body(format!("the request task failed ({join})"))),
+                Err(Interrupted::TimedOut(after)) => {
+                    abort.abort();
+                    return Err(Error::timeout(NAME, &method, &uri, after));
+                }
+                Err(Interrupted::Panicked(message)) => Err(Failure::Body(message)),
+            };
+            match outcome {
+                Ok(response) => {
+                    let protocol = Protocol::from_version(response.version());
+                    Ok(DriverResponse::new(response, protocol))
+                }
+                Err(Failure::Request(e)) if e.is_timeout() => {
+                    Err(Error::timeout(NAME, &method, &uri, self.timeout))
+                }
+                Err(Failure::Request(e)) if e.is_connect() => Err(self
+                    .error(
+                        ErrorKind::Connection,
+                        &method,
+                        &uri,
+                        format!("cannot connect to {} ({})", self.base, chain(&e)),
+                    )
+                    .with_hint(
+                        "the deployment refused the connection or is gone; check CROSSDRIVE_REMOTE_URL and that the deployment is up",
+                    )),
+                Err(Failure::Request(e)) => Err(self
+                    .error(
+                        ErrorKind::Connection,
+                        &method,
+                        &uri,
+                        format!("the exchange with {} failed ({})", self.base, chain(&e)),
+                    )
+                    .with_hint("the connection broke before a response arrived")),
+                Err(Failure::TooLarge) => Err(self
+                    .error(
+                        ErrorKind::LimitExceeded,
+                        &method,
+                        &uri,
+                        format!("the response body is larger than the {}-byte limit", self.body_limit),
+                    )
+                    .with_hint("raise it with Remote::body_limit if the deployment really sends that much")),
+                Err(Failure::Body(cause)) => Err(self
+                    .error(
+                        ErrorKind::Connection,
+                        &method,
+                        &uri,
+                        format!("the response body broke off ({cause})"),
+                    )
+                    .with_hint("the connection closed mid-body")),
+            }
+        })
+    }
+}

@@ -1,0 +1,202 @@
+//! Bad input at every public entry point is an error that says what was
+//! wrong and what to do, never a panic: request builders, header values,
+//! cookies, URIs, Lambda options, driver timeouts, the remote base URL and
+//! bench baseline files. (The request-target and header-value cases the
+//! direct driver tests already cover are in tests/direct.rs.)
+
+use std::time::Duration;
+
+use crossdrive::bench::report::BenchReport;
+use crossdrive::{Client, Error};
+use crossdrive_adapters::lambda::{Lambda, LambdaOptions, Source, runtime};
+use crossdrive_adapters::remote::Remote;
+use crossdrive_adapters::{ConnectOptions, Direct};
+use crossdrive_fixtures::faults;
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a test runtime")
+}
+
+fn direct() -> Client {
+    Client::new(Direct::new(faults::app()))
+}
+
+fn refused(builder: crossdrive::RequestBuilder) -> Error {
+    match rt().block_on(builder.try_send()) {
+        Err(error) => error,
+        Ok(response) => panic!("bad input was sent:\n{response}"),
+    }
+}
+
+fn assert_says(error: &Error, words: &str) {
+    assert!(error.is_invalid_request(), "{error}");
+    assert!(
+        error.to_string().contains(words),
+        "expected `{words}` in: {error}"
+    );
+}
+
+#[test]
+fn an_invalid_header_name_is_refused_naming_what_a_header_name_is() {
+    let error = refused(direct().get("/ok").header("bad name", "x"));
+    assert_says(&error, "invalid header name");
+    assert_says(&error, "ASCII tokens such as x-request-id");
+    let error = refused(direct().get("/ok").set_header("bad:name", "x"));
+    assert_says(&error, "invalid header name");
+}
+
+#[test]
+fn a_header_value_with_a_carriage_return_is_refused() {
+    let error = refused(direct().get("/ok").header("x-a", "one\r\nx-injected: two"));
+    assert_says(&error, "invalid value for header `x-a`");
+    assert_says(&error, "control characters such as CR or LF");
+}
+
+#[test]
+fn a_cookie_that_would_smuggle_another_cookie_is_refused() {
+    let error = refused(direct().get("/ok").cookie("a", "1; admin=true"));
+    assert_says(&error, "the value of cookie `a`");
+    assert_says(&error, "percent-encode it first");
+    let error = refused(direct().get("/ok").cookie("a=b", "1"));
+    assert_says(&error, "`a=b` is not a cookie name");
+    let error = refused(direct().get("/ok").cookie("", "1"));
+    assert_says(&error, "is not a cookie name");
+}
+
+#[test]
+fn a_json_body_that_cannot_be_serialized_is_refused_with_serdes_reason() {
+    let mut map = std::collections::BTreeMap::new();
+    map.insert(vec![1_u8], "a map with non-string keys is not JSON");
+    let error = refused(direct().post("/ok").json(&map));
+    assert_says(&error, "the JSON body could not be serialized");
+}
+
+#[test]
+fn the_first_bad_input_is_the_one_reported() {
+    let error = refused(direct().get("no-slash").header("bad name", "x"));
+    assert_says(&error, "start it with `/`");
+}
+
+fn lambda_error(options: LambdaOptions) -> Error {
+    let client = Client::new(Lambda::new(faults::app(), options));
+    refused(client.get("/ok"))
+}
+
+#[test]
+fn lambda_options_for_a_deployment_that_cannot_exist_fail_every_request_saying_why() {
+    let cases = [
+        (
+            LambdaOptions::new(Source::Rest).stage("my stage"),
+            "the stage `my stage` is not an API Gateway stage name",
+        ),
+        (
+            LambdaOptions::new(Source::Rest).stage(""),
+            "use 1 to 128 letters",
+        ),
+        (
+            LambdaOptions::new(Source::HttpApi).memory_mb(64),
+            "memory_mb is 64; Lambda allows 128 to 10240 MB",
+        ),
+        (
+            LambdaOptions::new(Source::HttpApi).function_timeout(Duration::ZERO),
+            "set one between 1 ms and 900 s",
+        ),
+        (
+            LambdaOptions::new(Source::HttpApi).function_timeout(Duration::from_secs(901)),
+            "Lambda allows up to 900 s",
+        ),
+        (
+            LambdaOptions::new(Source::HttpApi).function_name("my/function"),
+            "the function name `my/function`",
+        ),
+        (
+            LambdaOptions::new(Source::HttpApi).timeout(Duration::ZERO),
+            "crossdrive's timeout is zero",
+        ),
+        (
+            LambdaOptions::new(Source::Rest).binary_media_types(["png"]),
+            "the binary media type `png` is not `type/subtype`",
+        ),
+    ];
+    for (options, words) in cases {
+        let error = lambda_error(options);
+        assert_says(&error, words);
+        assert_says(&error, "fix the LambdaOptions");
+        assert!(error.to_string().starts_with("lambda"), "{error}");
+    }
+    let event = br#"{"version":"2.0"}"#;
+    let bad = Lambda::new(
+        faults::app(),
+        LambdaOptions::new(Source::HttpApi).memory_mb(1),
+    );
+    let error = rt().block_on(bad.invoke_event(event)).unwrap_err();
+    assert_says(&error, "memory_mb is 1");
+}
+
+#[test]
+fn the_lambda_runtime_driver_refuses_bad_options_before_starting_a_child() {
+    let Err(error) = runtime::connect_with(
+        faults::app(),
+        LambdaOptions::new(Source::HttpApi).memory_mb(0),
+    ) else {
+        panic!("a 0 MB function must be refused");
+    };
+    assert_says(&error, "memory_mb is 0");
+}
+
+#[test]
+fn a_timeout_that_is_not_whole_milliseconds_is_refused_saying_how_to_write_it() {
+    let error = ConnectOptions::new().timeout_ms("2s").unwrap_err();
+    assert!(
+        error.contains("CROSSDRIVE_TIMEOUT_MS is `2s`, not a whole number of milliseconds"),
+        "{error}"
+    );
+    assert!(error.contains("such as 20000"), "{error}");
+    let error = ConnectOptions::new().timeout_ms("0").unwrap_err();
+    assert!(error.contains("CROSSDRIVE_TIMEOUT_MS is 0"), "{error}");
+    let ok = ConnectOptions::new().timeout_ms(" 250 ").unwrap();
+    assert_eq!(ok.get_timeout(), Duration::from_millis(250));
+}
+
+#[test]
+fn a_remote_base_url_that_is_not_a_deployment_url_is_refused_saying_what_to_set() {
+    let cases = [
+        ("not a url", "`not a url` is not a URL"),
+        (
+            "ftp://example.com/prod",
+            "must start with http:// or https://",
+        ),
+        ("http://example.com/prod?stage=1", "has a query or fragment"),
+        ("http://example.com/prod#x", "has a query or fragment"),
+        ("", "is not a URL"),
+    ];
+    for (url, words) in cases {
+        let error = Remote::new(url).unwrap_err();
+        assert_says(&error, words);
+        assert_says(&error, "base URL with its stage path");
+    }
+}
+
+#[test]
+fn a_baseline_file_that_is_not_a_bench_report_is_refused_saying_how_to_regenerate_it() {
+    let cases = [
+        ("", "bench report is not JSON"),
+        ("[1, 2", "bench report is not JSON"),
+        (
+            "{\"schema\": 7}",
+            "does not declare schema crossdrive.bench.v1",
+        ),
+        (
+            "{\"schema\": \"crossdrive.bench.v1\", \"results\": \"nope\"}",
+            "regenerate it with `cargo xtask bench`",
+        ),
+        ("\u{feff}{}", "bench report is not JSON"),
+    ];
+    for (json, words) in cases {
+        let error = BenchReport::from_json(json).unwrap_err();
+        assert!(error.contains(words), "expected `{words}` in: {error}");
+    }
+}

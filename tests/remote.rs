@@ -1,0 +1,206 @@
+//! The `remote` driver against a real deployment: here a plain hyper
+//! server started by the test on 127.0.0.1:0 (no crossdrive routing),
+//! serving one reference app under the stage path `/prod` and the fault
+//! app under `/prod/faults`, as API Gateway serves a stage.
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use crossdrive::Client;
+use crossdrive::fixture::{Port, ServerThread};
+use crossdrive_adapters::remote::{self, Remote, local_only};
+use crossdrive_fixtures::{faults, reference};
+use hyper_util::rt::TokioIo;
+use hyper_util::service::TowerToHyperService;
+use serde_json::json;
+
+/// The deployment: one app instance, shared by every test, as a real one is.
+fn deployment() -> &'static ServerThread {
+    static SERVER: OnceLock<ServerThread> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        let app = Router::new().nest("/prod", reference::app().nest("/faults", faults::app()));
+        ServerThread::start(
+            "remote-deployment",
+            "HTTP/1.1",
+            Port::Any,
+            move |listener, mut stop| async move {
+                loop {
+                    let accepted = tokio::select! {
+                        accepted = listener.accept() => accepted,
+                        () = &mut stop => return,
+                    };
+                    let Ok((stream, _)) = accepted else { continue };
+                    let service = TowerToHyperService::new(app.clone());
+                    tokio::spawn(async move {
+                        let _ = hyper::server::conn::http1::Builder::new()
+                            .serve_connection(TokioIo::new(stream), service)
+                            .await;
+                    });
+                }
+            },
+        )
+        .expect("the deployment server starts")
+    })
+}
+
+fn stage_url() -> String {
+    format!("http://{}/prod", deployment().addr())
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a test runtime")
+}
+
+#[test]
+fn requests_go_under_the_stage_path_and_come_back_as_the_deployment_sent_them() {
+    let client = Client::new(Remote::new(&stage_url()).unwrap());
+    rt().block_on(async {
+        let hello = client.get("/hello").await;
+        hello
+            .assert_status(200)
+            .assert_header("content-type", "text/plain; charset=utf-8")
+            .assert_text("Hello, world!");
+        assert_eq!(hello.protocol().as_str(), "HTTP/1.1");
+        client.get("/todos/abc").await.assert_status(400);
+        client
+            .get("/nowhere?x=1")
+            .await
+            .assert_status(404)
+            .assert_json(&json!({"error": "no route for GET /nowhere"}));
+        // Create what you read, by the id the deployment returned: works on shared state.
+        let created = client
+            .post("/todos")
+            .json(&json!({"title": "remote"}))
+            .await;
+        created.assert_status(201);
+        let location = created
+            .header("location")
+            .expect("201 carries Location")
+            .to_owned();
+        let id = location.rsplit('/').next().unwrap().to_owned();
+        client
+            .get(format!("/todos/{id}"))
+            .await
+            .assert_status(200)
+            .assert_json(
+                &json!({"id": id.parse::<u64>().unwrap(), "title": "remote", "done": false}),
+            );
+    });
+}
+
+#[test]
+fn a_trailing_slash_on_the_base_url_changes_nothing_and_without_the_stage_nothing_is_found() {
+    let slash = Client::new(Remote::new(&format!("{}/", stage_url())).unwrap());
+    let bare = Client::new(Remote::new(&format!("http://{}", deployment().addr())).unwrap());
+    rt().block_on(async {
+        slash
+            .get("/hello")
+            .await
+            .assert_status(200)
+            .assert_text("Hello, world!");
+        bare.get("/hello").await.assert_status(404);
+    });
+}
+
+#[test]
+fn a_deployment_that_never_answers_times_out_naming_the_remote_request() {
+    let client = Client::new(
+        Remote::new(&stage_url())
+            .unwrap()
+            .timeout(Duration::from_millis(300)),
+    );
+    rt().block_on(async {
+        let started = Instant::now();
+        let error = client.get("/faults/never").try_send().await.unwrap_err();
+        assert!(error.is_timeout(), "{error}");
+        assert!(
+            error
+                .to_string()
+                .starts_with("remote driver: GET /faults/never: timed out after 300ms"),
+            "{error}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "took {:?}",
+            started.elapsed()
+        );
+        client
+            .get("/faults/ok")
+            .await
+            .assert_status(200)
+            .assert_text("ok");
+    });
+}
+
+crossdrive_adapters::suite! {
+    app = reference::app;
+
+    /// Run by `the_generated_remote_tests_run_only_when_crossdrive_remote_url_is_set`.
+    async fn remote_probe(client) {
+        client.get("/hello").await.assert_status(200).assert_text("Hello, world!");
+        println!("remote_probe ran on {}", client.name());
+    }
+
+    /// Run by `the_generated_remote_tests_run_only_when_crossdrive_remote_url_is_set`.
+    async fn local_only_probe(client) {
+        if local_only(&client, "needs a fresh app") {
+            return;
+        }
+        println!("local_only_probe ran on {}", client.name());
+    }
+}
+
+/// Runs one generated test of this binary in a child process with
+/// `CROSSDRIVE_REMOTE_URL` as given, so the variable is never mutated here.
+fn run_child(test: &str, url: Option<&str>) -> (bool, String, String) {
+    let mut command = std::process::Command::new(std::env::current_exe().unwrap());
+    command.args([test, "--exact", "--nocapture", "--test-threads=1"]);
+    command
+        .env_remove(remote::URL_ENV)
+        .env_remove(crossdrive::DRIVERS_ENV);
+    if let Some(url) = url {
+        command.env(remote::URL_ENV, url);
+    }
+    let output = command.output().unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_generated_remote_tests_run_only_when_crossdrive_remote_url_is_set() {
+    let (ok, out, err) = run_child("remote_probe::remote", None);
+    assert!(ok, "{out}{err}");
+    assert!(
+        err.contains("remote_probe::remote not run: CROSSDRIVE_REMOTE_URL is unset"),
+        "{err}"
+    );
+    assert!(!out.contains("remote_probe ran"), "{out}");
+
+    let (ok, out, err) = run_child("remote_probe::remote", Some(&stage_url()));
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("remote_probe ran on remote"), "{out}");
+
+    let (ok, out, err) = run_child("local_only_probe::remote", Some(&stage_url()));
+    assert!(ok, "{out}{err}");
+    assert!(
+        err.contains("not run on remote: local-only test (needs a fresh app)"),
+        "{err}"
+    );
+    assert!(!out.contains("local_only_probe ran"), "{out}");
+
+    let (ok, out, err) = run_child("remote_probe::remote", Some("ftp://example.com"));
+    assert!(!ok, "an unusable URL must fail the test:\n{out}");
+    assert!(
+        err.contains(
+            "CROSSDRIVE_REMOTE_URL: `ftp://example.com` must start with http:// or https://"
+        ),
+        "{err}"
+    );
+}
