@@ -210,15 +210,22 @@ impl LambdaRuntime {
             options: options.clone(),
             live: Arc::new(Mutex::new(None)),
         };
-        instance.ensure().map_err(|e| {
-            Error::new(
-                ErrorKind::Connection,
-                "lambda-runtime",
-                &http::Method::GET,
-                &http::Uri::from_static("/"),
-                e,
-            )
-        })?;
+        // The first instance's cold start (process start, runtime init) is
+        // part of connecting, as a fixture's start is, so it never counts
+        // against the first request's timeout. Restarts after a timeout stay
+        // inside the request that needs them, as Lambda's do.
+        instance
+            .ensure()
+            .and_then(|()| instance.await_init(INIT_LIMIT))
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Connection,
+                    "lambda-runtime",
+                    &http::Method::GET,
+                    &http::Uri::from_static("/"),
+                    e,
+                )
+            })?;
         Ok(Lambda::with_invoker(
             options,
             Some("lambda-runtime"),
@@ -226,6 +233,10 @@ impl LambdaRuntime {
         ))
     }
 }
+
+/// How long a function instance may take to start polling the Runtime
+/// API: Lambda's 10 s init phase limit.
+const INIT_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// One function instance: a child process and its Runtime API endpoint.
 pub(crate) struct Instance {
@@ -310,6 +321,40 @@ impl Instance {
         }
         *live = Some(Live { endpoint, child });
         Ok(())
+    }
+
+    /// Waits until the instance's runtime loop first polls the Runtime API
+    /// (its init phase is over), at most `limit`; fails at once if the child
+    /// exits first.
+    fn await_init(&self, limit: std::time::Duration) -> Result<(), String> {
+        let started = std::time::Instant::now();
+        let mut live = self.lock();
+        let Some(l) = live.as_mut() else {
+            return Err("the function instance is not running".to_owned());
+        };
+        loop {
+            match l
+                .endpoint
+                .initialized
+                .recv_timeout(std::time::Duration::from_millis(50))
+            {
+                Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            }
+            if let Ok(Some(status)) = l.child.try_wait() {
+                *live = None;
+                return Err(format!(
+                    "the function instance exited during its init phase ({status})"
+                ));
+            }
+            if started.elapsed() >= limit {
+                *live = None;
+                return Err(format!(
+                    "the function instance did not poll the Runtime API within {limit:?} \
+                     (Lambda's init phase limit); it was stopped"
+                ));
+            }
+        }
     }
 
     /// Kills the instance; the next request starts a fresh one.

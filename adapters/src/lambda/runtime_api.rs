@@ -50,6 +50,9 @@ pub(crate) enum Reply {
 pub(crate) struct Endpoint {
     pub(crate) addr: SocketAddr,
     pub(crate) invocations: mpsc::UnboundedSender<Pending>,
+    /// Receives once, when the function's runtime loop first polls `/next`:
+    /// the end of its init phase.
+    pub(crate) initialized: std::sync::mpsc::Receiver<()>,
     shutdown: Option<oneshot::Sender<()>>,
 }
 
@@ -64,6 +67,7 @@ impl Drop for Endpoint {
 struct State {
     next: tokio::sync::Mutex<mpsc::UnboundedReceiver<Pending>>,
     waiting: Mutex<HashMap<String, oneshot::Sender<Reply>>>,
+    first_poll: Mutex<Option<std::sync::mpsc::Sender<()>>>,
 }
 
 /// Binds a new endpoint on loopback and serves it on the host thread.
@@ -73,9 +77,11 @@ pub(crate) fn start() -> std::io::Result<Endpoint> {
     let addr = listener.local_addr()?;
     let (tx, rx) = mpsc::unbounded_channel();
     let (stop_tx, mut stop_rx) = oneshot::channel::<()>();
+    let (init_tx, init_rx) = std::sync::mpsc::channel();
     let state = Arc::new(State {
         next: tokio::sync::Mutex::new(rx),
         waiting: Mutex::new(HashMap::new()),
+        first_poll: Mutex::new(Some(init_tx)),
     });
     let host = host()?;
     ENDPOINT_STARTS.fetch_add(1, Ordering::Relaxed);
@@ -110,6 +116,7 @@ pub(crate) fn start() -> std::io::Result<Endpoint> {
     Ok(Endpoint {
         addr,
         invocations: tx,
+        initialized: init_rx,
         shutdown: Some(stop_tx),
     })
 }
@@ -209,6 +216,14 @@ async fn route(state: &State, request: Request<Incoming>) -> Answer {
 }
 
 async fn next(state: &State) -> Answer {
+    let first = state
+        .first_poll
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .take();
+    if let Some(initialized) = first {
+        let _ = initialized.send(());
+    }
     let pending = state.next.lock().await.recv().await;
     let Some(p) = pending else {
         // The driver is gone: the instance shuts down.
