@@ -13,8 +13,8 @@
 //! expected differences are declared once, next to the driver.
 
 use axum::Router;
+use crossdrive::Client;
 use crossdrive::conformance::{self, Report};
-use crossdrive::{Client, Selection};
 
 use crate::Kind;
 
@@ -28,23 +28,9 @@ use crate::Kind;
 /// crossdrive_adapters::conformance::run_test("direct", "status_200_is_kept", axum::Router::new);
 /// ```
 pub fn run_test(ident: &str, check: &str, app: fn() -> Router) {
-    let Some(kind) = Kind::from_name(ident) else {
-        panic!(
-            "crossdrive: `{ident}` is not a driver; the drivers are: {}",
-            Kind::names().join(", ")
-        );
+    let Some(kind) = crate::suite::selected_kind(ident, check) else {
+        return;
     };
-    match Selection::from_env(&Kind::names()) {
-        Ok(selection) if !selection.includes(kind.name()) => {
-            eprintln!(
-                "crossdrive: {check}::{ident} not run: `{kind}` is not in {}",
-                crossdrive::DRIVERS_ENV
-            );
-            return;
-        }
-        Ok(_) => {}
-        Err(message) => panic!("crossdrive: {message}"),
-    }
     conformance::run_test(
         check,
         || match kind.connect(app()) {

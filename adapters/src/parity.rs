@@ -23,7 +23,7 @@ use std::future::Future;
 
 use axum::Router;
 use crossdrive::parity::Parity;
-use crossdrive::{Client, Selection, TestResponse};
+use crossdrive::{Client, TestResponse};
 
 use crate::Kind;
 
@@ -64,17 +64,8 @@ where
     F: Fn(Client) -> Fut,
     Fut: Future<Output = TestResponse>,
 {
-    let selection = match Selection::from_env(&Kind::names()) {
-        Ok(selection) => selection,
-        Err(message) => panic!("crossdrive: {message}"),
-    };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => panic!("crossdrive: cannot build the test's tokio runtime ({e})"),
-    };
+    let selection = crate::suite::selection();
+    let runtime = crate::suite::test_runtime();
     let mut parity = Parity::new(scenario);
     runtime.block_on(async {
         for kind in Kind::ALL.iter().filter(|k| selection.includes(k.name())) {

@@ -49,23 +49,9 @@ where
     F: FnOnce(Client) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let Some(kind) = Kind::from_name(ident) else {
-        panic!(
-            "crossdrive: `{ident}` is not a driver; the drivers are: {}",
-            Kind::names().join(", ")
-        );
+    let Some(kind) = selected_kind(ident, test) else {
+        return;
     };
-    match Selection::from_env(&selectable()) {
-        Ok(selection) if !selection.includes(kind.name()) => {
-            eprintln!(
-                "crossdrive: {test}::{ident} not run: `{kind}` is not in {}",
-                crossdrive::DRIVERS_ENV
-            );
-            return;
-        }
-        Ok(_) => {}
-        Err(message) => panic!("crossdrive: {message}"),
-    }
     let options = options(timeout);
     let runtime = test_runtime();
     // Connected inside the runtime, so drivers may use the test's runtime
@@ -83,6 +69,36 @@ where
         };
         body(Client::from_arc(driver)).await;
     });
+}
+
+/// The driver `ident` names, if `CROSSDRIVE_DRIVERS` selects it; prints a
+/// `not run` line for `test` otherwise. Fails the test on an unknown
+/// driver or an invalid selection. Shared by every generated test
+/// (`suite!`, `conformance!`).
+pub(crate) fn selected_kind(ident: &str, test: &str) -> Option<Kind> {
+    let Some(kind) = Kind::from_name(ident) else {
+        panic!(
+            "crossdrive: `{ident}` is not a driver; the drivers are: {}",
+            Kind::names().join(", ")
+        );
+    };
+    if selection().includes(kind.name()) {
+        Some(kind)
+    } else {
+        eprintln!(
+            "crossdrive: {test}::{ident} not run: `{kind}` is not in {}",
+            crossdrive::DRIVERS_ENV
+        );
+        None
+    }
+}
+
+/// `CROSSDRIVE_DRIVERS`, parsed; an invalid value fails the test.
+pub(crate) fn selection() -> Selection {
+    match Selection::from_env(&selectable()) {
+        Ok(selection) => selection,
+        Err(message) => panic!("crossdrive: {message}"),
+    }
 }
 
 /// The names `CROSSDRIVE_DRIVERS` may hold in a suite: every driver of
@@ -104,7 +120,8 @@ fn options(timeout: Option<Duration>) -> ConnectOptions {
     }
 }
 
-fn test_runtime() -> tokio::runtime::Runtime {
+/// A fresh current-thread runtime with IO and timers, as `#[tokio::test]` builds.
+pub(crate) fn test_runtime() -> tokio::runtime::Runtime {
     match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
