@@ -505,10 +505,27 @@ pub fn rfc3339_now() -> String {
 /// assert_eq!(crossdrive::bench::report::rfc3339(1_795_329_000), "2026-11-22T06:30:00Z");
 /// ```
 pub fn rfc3339(secs: u64) -> String {
-    let days = secs / 86_400;
     let rem = secs % 86_400;
-    // Howard Hinnant's civil_from_days.
-    let z = days as i64 + 719_468;
+    let (year, month, day) = civil_from_days(i64::try_from(secs / 86_400).unwrap_or(0));
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3_600,
+        rem % 3_600 / 60,
+        rem % 60
+    )
+}
+
+/// The (year, month, day) of a count of days since 1970-01-01, by Howard
+/// Hinnant's days-to-civil algorithm; shared by every date crossdrive
+/// formats without a date-time dependency.
+///
+/// ```
+/// use crossdrive::bench::report::civil_from_days;
+/// assert_eq!(civil_from_days(0), (1970, 1, 1));
+/// assert_eq!(civil_from_days(20_779), (2026, 11, 22));
+/// ```
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
     let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
@@ -516,11 +533,5 @@ pub fn rfc3339(secs: u64) -> String {
     let mp = (5 * doy + 2) / 153;
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3_600,
-        rem % 3_600 / 60,
-        rem % 60
-    )
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
