@@ -216,30 +216,8 @@ fn runtime() -> Result<&'static tokio::runtime::Handle, String> {
     static RUNTIME: OnceLock<Result<tokio::runtime::Handle, String>> = OnceLock::new();
     RUNTIME
         .get_or_init(|| {
-            let (tx, rx) = std::sync::mpsc::channel();
-            std::thread::Builder::new()
-                .name("crossdrive-remote".into())
-                .spawn(move || {
-                    match tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                    {
-                        Ok(rt) => {
-                            let _ = tx.send(Ok(rt.handle().clone()));
-                            rt.block_on(std::future::pending::<()>());
-                        }
-                        Err(e) => {
-                            let _ = tx.send(Err(format!("cannot build its runtime ({e})")));
-                        }
-                    }
-                })
-                .map_err(|e| format!("cannot spawn its thread ({e})"))?;
-            let handle = rx
-                .recv()
-                .map_err(|_| "its thread died while starting".to_owned())?;
-            // recv parked this thread; re-deliver a wake-up it may have eaten.
-            std::thread::current().unpark();
-            handle
+            crossdrive::fixture::runtime_thread("crossdrive-remote")
+                .map_err(|e| format!("cannot start its runtime thread ({e})"))
         })
         .as_ref()
         .map_err(Clone::clone)

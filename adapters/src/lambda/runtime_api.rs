@@ -144,26 +144,7 @@ fn host() -> std::io::Result<tokio::runtime::Handle> {
         return Ok(handle.clone());
     }
     HOST_STARTS.fetch_add(1, Ordering::Relaxed);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::Builder::new()
-        .name("crossdrive-runtime-api".into())
-        .spawn(move || {
-            match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(rt) => {
-                    let _ = tx.send(Ok(rt.handle().clone()));
-                    rt.block_on(std::future::pending::<()>());
-                }
-                Err(e) => {
-                    let _ = tx.send(Err(e));
-                }
-            }
-        })?;
-    let handle = rx
-        .recv()
-        .map_err(|_| std::io::Error::other("the Runtime API host thread died while starting"))??;
+    let handle = crossdrive::fixture::runtime_thread("crossdrive-runtime-api")?;
     Ok(HOST.get_or_init(|| handle).clone())
 }
 
