@@ -443,3 +443,125 @@ async fn the_once_fixture_is_the_shared_server(
     let client = Client::new(server.http2(reference::app()).unwrap());
     client.get("/hello").await.assert_status(200);
 }
+
+/// A server of its own, so connection counts are this test's alone.
+fn private_server() -> SocketServer {
+    SocketServer::start(ServerOptions::new().label("keep-alive-proof")).unwrap()
+}
+
+#[test]
+fn http1_carries_sequential_requests_on_one_kept_alive_connection() {
+    let server = private_server();
+    let client = Client::new(server.http1(wire_app()).unwrap());
+    block_on(async {
+        for _ in 0..50 {
+            client.get("/target?x=1").await.assert_text("/target?x=1");
+        }
+    });
+    assert_eq!(server.connections_accepted(), 1);
+    assert_eq!(server.connections_opened("http1"), 1);
+}
+
+#[test]
+fn http1_fresh_opens_a_connection_for_every_request() {
+    let server = private_server();
+    let client = Client::new(server.http1_fresh(wire_app()).unwrap());
+    block_on(async {
+        for _ in 0..20 {
+            client.get("/target").await.assert_status(200);
+        }
+    });
+    assert_eq!(server.connections_accepted(), 20);
+    assert_eq!(server.connections_opened("http1-fresh"), 20);
+}
+
+#[test]
+fn http2_multiplexes_concurrent_requests_on_one_connection() {
+    let server = private_server();
+    let client = Client::new(server.http2(wire_app()).unwrap());
+    block_on(async {
+        // The first request opens the connection; the next 64 share it at once.
+        client.get("/target").await.assert_status(200);
+        let requests = (0..64).map(|i| {
+            let client = client.clone();
+            async move {
+                let target = format!("/target?i={i}");
+                client.get(&target).await.assert_text(&target);
+            }
+        });
+        futures_util::future::join_all(requests).await;
+    });
+    assert_eq!(server.connections_accepted(), 1);
+    assert_eq!(server.requests_seen(Version::HTTP_2), 65);
+}
+
+#[test]
+fn concurrent_http1_requests_open_connections_and_then_reuse_them() {
+    let server = private_server();
+    let client = Client::new(server.http1(wire_app()).unwrap());
+    block_on(async {
+        for _ in 0..5 {
+            let requests = (0..8).map(|_| {
+                let client = client.clone();
+                async move {
+                    client.get("/target").await.assert_status(200);
+                }
+            });
+            futures_util::future::join_all(requests).await;
+        }
+    });
+    let opened = server.connections_accepted();
+    // Eight at a time need at most eight connections, whatever the timing;
+    // five rounds of eight on fresh connections would have needed forty.
+    assert!(
+        (1..=8).contains(&opened),
+        "{opened} connections for 40 requests"
+    );
+}
+
+#[test]
+fn a_connection_the_server_closed_is_not_reused() {
+    let app = || {
+        Router::new()
+            .route(
+                "/close",
+                get(|| async { ([("connection", "close")], "bye") }),
+            )
+            .route("/hello", get(|| async { "hi" }))
+    };
+    let server = private_server();
+    let client = Client::new(server.http1(app()).unwrap());
+    block_on(async {
+        client.get("/close").await.assert_text("bye");
+        client.get("/hello").await.assert_text("hi");
+        client.get("/hello").await.assert_text("hi");
+    });
+    assert_eq!(server.connections_accepted(), 2);
+}
+
+#[test]
+fn dot_segments_go_on_the_wire_as_given_but_reqwest_notes_its_normalization() {
+    let server = SocketServer::shared().unwrap();
+    let plain = Client::new(server.http1(wire_app()).unwrap());
+    let through_reqwest = Client::new(server.http1_with(wire_app(), |b| b).unwrap());
+    block_on(async {
+        // The default transport sends the target byte for byte; axum then
+        // finds no route for the literal dot segments.
+        let as_given = plain.get("/x/../target").await;
+        as_given.assert_status(404);
+        assert!(as_given.notes().is_empty(), "{:?}", as_given.notes());
+        // reqwest parses the URL and removes the dot segments first.
+        let normalized = through_reqwest.get("/x/../target").await;
+        normalized.assert_status(200).assert_text("/target");
+        let note = normalized
+            .notes()
+            .iter()
+            .find(|note| note.code == "uri-normalized")
+            .expect("a uri-normalized note");
+        assert!(
+            note.detail.contains("`/x/../target` as `/target`"),
+            "{}",
+            note.detail
+        );
+    });
+}

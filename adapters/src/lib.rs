@@ -9,8 +9,8 @@
 //! | `direct` | [`Direct`]: the app called in-process with `oneshot` |
 //! | `lambda`, `lambda-url`, `lambda-v1`, `lambda-alb` | [`lambda::Lambda`]: HTTP API, Function URL, REST and ALB events through lambda_http, JSON both ways |
 //! | `lambda-runtime` | [`lambda::runtime`]: the real `lambda_http::run` loop in a child process, polling a local Runtime API |
-//! | `http1` | [`socket`]: a real server on loopback, reqwest over HTTP/1.1 with keep-alive |
-//! | `http2` | [`socket`]: the same server, reqwest over h2c (HTTP/2 by prior knowledge) |
+//! | `http1` | [`socket`]: a real server on loopback, hyper's client over HTTP/1.1 with pooled keep-alive |
+//! | `http2` | [`socket`]: the same server, hyper's client over h2c (HTTP/2 by prior knowledge) |
 //! | `http2-tls` | [`socket`]: HTTP/2 by ALPN over TLS (rustls, ring; feature `tls`) |
 //! | `http1-fresh` | [`socket`]: HTTP/1.1 with a new connection per request |
 //! | `remote` | [`remote::Remote`]: the same requests to a deployed base URL (`CROSSDRIVE_REMOTE_URL`); not in the driver table, but every [`suite!`] body gets a `::remote` test |

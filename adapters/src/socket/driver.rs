@@ -1,19 +1,24 @@
-//! [`SocketDriver`]: one request through a real reqwest client to a real
-//! server on a loopback socket.
+//! [`SocketDriver`]: one request through a real client to a real server on
+//! a loopback socket.
 //!
-//! The origin-form request is sent to the server's address with the
-//! private app header added; the response comes back exactly as the server
-//! sent it (redirects are not followed, no cookie store exists, no
-//! decompression is compiled in), minus the private version header, which
-//! becomes the reported [`Protocol`]. If an HTTP/2 driver's request reached
-//! the server as anything but HTTP/2, the request fails: an "HTTP/2" test
-//! that silently ran over HTTP/1.1 proves nothing.
+//! The request is sent to the server's address with the private app header
+//! added; the response comes back exactly as the server sent it (redirects
+//! are not followed, no cookie store exists, no decompression is compiled
+//! in), minus the private version header, which becomes the reported
+//! [`Protocol`]. If an HTTP/2 driver's request reached the server as
+//! anything but HTTP/2, the request fails: an "HTTP/2" test that silently
+//! ran over HTTP/1.1 proves nothing.
 //!
-//! reqwest parses the target into a `url::Url`, which may normalize it (dot
-//! segments, escaping of characters such as `'` in queries); when what went
-//! on the wire differs from the request target, the response carries a
-//! `uri-normalized` [`AdapterNote`] instead of hiding it. reqwest also adds
-//! `accept: */*` when a request has no `accept` header, as real clients do.
+//! Two transports carry the request. By default, hyper's `client::conn`
+//! on pooled keep-alive connections (the `pool` module): the target goes
+//! on the wire byte for byte, as given. A test that asks for what a full
+//! client adds (following redirects, a cookie store) gets a reqwest client
+//! through `SocketServer::http1_with` and friends; reqwest parses the
+//! target into a `url::Url`, which may normalize it (dot segments, escaping
+//! of characters such as `'` in queries), so when what went on the wire
+//! differs from the request target the response carries a `uri-normalized`
+//! [`AdapterNote`] instead of hiding it. reqwest also adds `accept: */*`
+//! when a request has no `accept` header.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,9 +26,11 @@ use std::time::Duration;
 use bytes::Bytes;
 use crossdrive::guard::{Interrupted, guarded};
 use crossdrive::{AdapterNote, BoxFuture, Driver, DriverResponse, Error, ErrorKind, Protocol};
+use futures_util::future::Either;
 use http::{HeaderName, Method, Request, Response, Uri, Version};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
+use super::pool::{Pool, PoolError};
 use super::routes::{APP_HEADER, Mount, PANIC_HEADER, VERSION_HEADER, parse_version};
 use crate::direct::{DEFAULT_BODY_LIMIT, DEFAULT_TIMEOUT};
 
@@ -95,8 +102,7 @@ impl Flavor {
 /// ```
 pub struct SocketDriver {
     flavor: Flavor,
-    client: reqwest::Client,
-    base: reqwest::Url,
+    transport: Transport,
     mount: Mount,
     /// The server's runtime, when requests run there; `None` runs them
     /// inline on the caller's runtime.
@@ -110,14 +116,36 @@ impl std::fmt::Debug for SocketDriver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SocketDriver")
             .field("name", &self.flavor.name())
-            .field("base", &self.base.as_str())
+            .field("origin", &self.transport.origin())
             .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
 }
 
+/// The client a [`SocketDriver`] sends with.
+#[derive(Clone)]
+pub(crate) enum Transport {
+    /// hyper's `client::conn` on pooled connections: the default.
+    Pool(Arc<Pool>),
+    /// A reqwest client a test configured itself.
+    Reqwest {
+        client: reqwest::Client,
+        base: reqwest::Url,
+    },
+}
+
+impl Transport {
+    fn origin(&self) -> String {
+        match self {
+            Self::Pool(pool) => pool.origin(),
+            Self::Reqwest { base, .. } => base.as_str().trim_end_matches('/').to_owned(),
+        }
+    }
+}
+
 /// Why an exchange did not bring back a response.
 enum Failure {
+    Pool(PoolError),
     Request(reqwest::Error),
     Body(BoxError),
     TooLarge,
@@ -128,16 +156,14 @@ enum Failure {
 impl SocketDriver {
     pub(crate) fn new(
         flavor: Flavor,
-        client: reqwest::Client,
-        base: reqwest::Url,
+        transport: Transport,
         mount: Mount,
         runtime: Option<tokio::runtime::Handle>,
         server: Arc<dyn std::any::Any + Send + Sync>,
     ) -> Self {
         Self {
             flavor,
-            client,
-            base,
+            transport,
             mount,
             runtime,
             timeout: DEFAULT_TIMEOUT,
@@ -165,7 +191,13 @@ impl SocketDriver {
         Error::new(kind, self.flavor.name(), method, uri, cause)
     }
 
-    fn outgoing(&self, request: Request<Bytes>) -> (reqwest::Request, Option<AdapterNote>) {
+    /// The request as reqwest sends it, and a note when reqwest's URL
+    /// parser changed the target.
+    fn outgoing(
+        &self,
+        base: &reqwest::Url,
+        request: Request<Bytes>,
+    ) -> (reqwest::Request, Option<AdapterNote>) {
         let (parts, body) = request.into_parts();
         let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
         let (path, query) = match target.split_once('?') {
@@ -174,7 +206,7 @@ impl SocketDriver {
         };
         // Cloning the parsed base and setting path and query is cheaper than
         // parsing the whole URL (host and all) for every request.
-        let mut url = self.base.clone();
+        let mut url = base.clone();
         url.set_path(path);
         url.set_query(query);
         let note = (url.path() != path || url.query() != query).then(|| {
@@ -255,7 +287,31 @@ impl SocketDriver {
 
     fn failure(&self, method: &Method, uri: &Uri, failure: Failure) -> Error {
         let name = self.flavor.name();
+        let origin = self.transport.origin();
         match failure {
+            Failure::Pool(PoolError::Connect(cause)) => self
+                .error(ErrorKind::Connection, method, uri, cause)
+                .with_hint("the server refused the connection or is gone; was its SocketServer dropped?"),
+            Failure::Pool(PoolError::Exchange(e)) => self
+                .error(
+                    ErrorKind::Connection,
+                    method,
+                    uri,
+                    format!("the exchange with {origin} failed on the connection ({})", chain(&e)),
+                )
+                .with_hint("the connection broke before a response arrived; look for a server-side error above"),
+            Failure::Pool(PoolError::Body(e)) => self
+                .error(
+                    ErrorKind::Connection,
+                    method,
+                    uri,
+                    format!("the response body broke off ({})", chain(&*e)),
+                )
+                .with_hint("the connection closed mid-body; look for a failing body stream in the app"),
+            Failure::Pool(PoolError::TooLarge) => self.failure(method, uri, Failure::TooLarge),
+            Failure::Pool(PoolError::Invalid(cause)) => self
+                .error(ErrorKind::InvalidRequest, method, uri, cause)
+                .with_hint("give the request an origin-form target such as /path?query"),
             Failure::TimedOut => Error::timeout(name, method, uri, self.timeout),
             Failure::Request(e) if e.is_timeout() => Error::timeout(name, method, uri, self.timeout),
             Failure::Request(e) if e.is_connect() => self
@@ -263,7 +319,7 @@ impl SocketDriver {
                     ErrorKind::Connection,
                     method,
                     uri,
-                    format!("cannot connect to {} ({})", self.base.as_str(), chain(&e)),
+                    format!("cannot connect to {origin} ({})", chain(&e)),
                 )
                 .with_hint("the server refused the connection or is gone; was its SocketServer dropped?"),
             Failure::Request(e) => self
@@ -300,8 +356,7 @@ impl SocketDriver {
                     method,
                     uri,
                     format!(
-                        "the server at {} is gone: it was stopped, or its runtime shut down ({cause})",
-                        self.base.as_str()
+                        "the server at {origin} is gone: it was stopped, or its runtime shut down ({cause})"
                     ),
                 )
                 .with_hint("keep the SocketServer alive and running while its drivers are in use"),
@@ -322,7 +377,18 @@ fn chain(error: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
-async fn exchange(
+async fn pooled(
+    pool: Arc<Pool>,
+    request: Request<Bytes>,
+    app: http::HeaderValue,
+    limit: usize,
+) -> Result<Response<Bytes>, Failure> {
+    pool.exchange(request, &app, limit)
+        .await
+        .map_err(Failure::Pool)
+}
+
+async fn through_reqwest(
     client: reqwest::Client,
     request: reqwest::Request,
     limit: usize,
@@ -352,19 +418,32 @@ impl Driver for SocketDriver {
         Box::pin(async move {
             let method = request.method().clone();
             let uri = request.uri().clone();
-            let (outgoing, note) = self.outgoing(request);
+            let (exchange, note) = match &self.transport {
+                Transport::Pool(pool) => (
+                    Either::Left(pooled(
+                        Arc::clone(pool),
+                        request,
+                        self.mount.header().clone(),
+                        self.body_limit,
+                    )),
+                    None,
+                ),
+                Transport::Reqwest { client, base } => {
+                    let (outgoing, note) = self.outgoing(base, request);
+                    (
+                        Either::Right(through_reqwest(client.clone(), outgoing, self.body_limit)),
+                        note,
+                    )
+                }
+            };
             let outcome = match &self.runtime {
                 // Inline (the bench): a timer on the caller's runtime is the
                 // cheapest bound; the guard would arm a cross-thread timer.
-                None => tokio::time::timeout(
-                    self.timeout,
-                    exchange(self.client.clone(), outgoing, self.body_limit),
-                )
-                .await
-                .unwrap_or(Err(Failure::TimedOut)),
+                None => tokio::time::timeout(self.timeout, exchange)
+                    .await
+                    .unwrap_or(Err(Failure::TimedOut)),
                 Some(runtime) => {
-                    let task =
-                        runtime.spawn(exchange(self.client.clone(), outgoing, self.body_limit));
+                    let task = runtime.spawn(exchange);
                     let abort = task.abort_handle();
                     match guarded(self.timeout, task).await {
                         Ok(Ok(outcome)) => outcome,

@@ -3,10 +3,13 @@
 //!
 //! | driver | client | on the wire |
 //! |---|---|---|
-//! | `http1` | reqwest, HTTP/1.1 only, keep-alive | HTTP/1.1 |
-//! | `http2` | reqwest, HTTP/2 by prior knowledge | h2c |
-//! | `http2-tls` | reqwest over rustls (ring), ALPN `h2`, `http/1.1` | HTTP/2 over TLS |
-//! | `http1-fresh` | reqwest, HTTP/1.1, a new connection per request | HTTP/1.1 |
+//! | `http1` | hyper `client::conn`, HTTP/1.1 only, pooled keep-alive | HTTP/1.1 |
+//! | `http2` | hyper `client::conn`, HTTP/2 by prior knowledge | h2c |
+//! | `http2-tls` | hyper over rustls (ring), ALPN `h2`, `http/1.1` | HTTP/2 over TLS |
+//! | `http1-fresh` | hyper, HTTP/1.1, a new connection per request | HTTP/1.1 |
+//!
+//! `SocketServer::http1_with` and friends swap in a reqwest client for a
+//! test that wants redirects followed or a cookie store.
 //!
 //! How the parts fit:
 //!
@@ -16,9 +19,11 @@
 //!   every test of a binary reuses, started on first use.
 //! - `routes`: one fresh app per driver on a shared server,
 //!   routed by a private header; the version the server saw, echoed back.
-//! - `driver`: [`SocketDriver`], the reqwest side, which
+//! - `driver`: [`SocketDriver`], the client side, which
 //!   reports the server-observed protocol and fails if an HTTP/2 driver's
 //!   request arrived as HTTP/1.1.
+//! - `pool`: the default transport, hyper's `client::conn` connections
+//!   kept alive in a small pool.
 //! - `tls`: the self-signed certificate and ring-based rustls configs.
 //! - [`raw`]: the bench floor, a raw hyper `client::conn` connection.
 //!
@@ -27,6 +32,7 @@
 //! cells (a server per cell, placed by the topology).
 
 mod driver;
+mod pool;
 pub mod raw;
 mod routes;
 mod serve;
@@ -43,7 +49,7 @@ use crossdrive::{Driver, Error};
 use crate::ConnectOptions;
 
 pub use driver::SocketDriver;
-/// The reqwest the socket drivers are built on, for [`SocketServer::http1_with`].
+/// The reqwest behind [`SocketServer::http1_with`] and friends.
 pub use reqwest;
 pub use server::{SHARED_HTTP, SHARED_HTTPS, ServerOptions, SocketServer};
 
@@ -65,27 +71,20 @@ fn connect(
     ))
 }
 
-const DOT_SEGMENTS: &str = "reqwest 0.13 parses every request URL with the url crate, which \
-     removes `.` and `..` segments by the WHATWG URL rules (as browsers do), so the target goes on \
-     the wire as /echo/b/c (the driver notes it as uri-normalized)";
-
 /// The conformance checks the HTTP/1.1 drivers (`http1`, `http1-fresh`)
 /// cannot meet, with the reasons; the driver table's `differences`.
-pub const HTTP1_KNOWN_DIFFERENCES: &[(&str, &str)] =
-    &[("dot_segments_are_delivered_as_sent", DOT_SEGMENTS)];
+/// None: the target, headers and bodies go on the wire as given.
+pub const HTTP1_KNOWN_DIFFERENCES: &[(&str, &str)] = &[];
 
 /// The conformance checks the HTTP/2 drivers (`http2`, `http2-tls`) cannot
 /// meet, with the reasons; the driver table's `differences`.
-pub const HTTP2_KNOWN_DIFFERENCES: &[(&str, &str)] = &[
-    ("dot_segments_are_delivered_as_sent", DOT_SEGMENTS),
-    (
-        "status_204_has_no_body_and_no_content_length",
-        "axum 0.8 adds `Content-Length: 0` to the empty 204 (as on `direct`); hyper 1's HTTP/1.1 \
+pub const HTTP2_KNOWN_DIFFERENCES: &[(&str, &str)] = &[(
+    "status_204_has_no_body_and_no_content_length",
+    "axum 0.8 adds `Content-Length: 0` to the empty 204 (as on `direct`); hyper 1's HTTP/1.1 \
          server drops it for 204 and 304 (proto/h1/role.rs, can_have_content_length), but its \
          HTTP/2 server (proto/h2/server.rs) removes Content-Length only from CONNECT responses \
          and h2 0.4 sends the header as given, so the 204 arrives with `content-length: 0`",
-    ),
-];
+)];
 
 /// The `http1` driver on the shared server; the driver table's entry.
 pub fn connect_http1(app: Router, options: &ConnectOptions) -> Result<Arc<dyn Driver>, Error> {

@@ -41,6 +41,7 @@ pub(crate) struct Routes {
     apps: RwLock<HashMap<u64, Router>>,
     next: AtomicU64,
     seen: [AtomicU64; 4],
+    accepted: AtomicU64,
 }
 
 /// An app mounted on a server; unmounted when dropped.
@@ -97,6 +98,16 @@ impl Routes {
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .len()
+    }
+
+    /// Counts a connection the server accepted.
+    pub(crate) fn accept(&self) {
+        self.accepted.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// How many connections the server accepted.
+    pub(crate) fn accepted(&self) -> u64 {
+        self.accepted.load(Ordering::Relaxed)
     }
 
     /// How many requests the server received as `version`.

@@ -45,6 +45,7 @@ pub(crate) async fn serve(
         // A failed accept (a peer that reset before we got to it, a full fd
         // table) concerns that one connection; keep serving the others.
         let Ok((stream, _)) = accepted else { continue };
+        routes.accept();
         let _ = stream.set_nodelay(true);
         let routes = Arc::clone(&routes);
         let builder = builder.clone();

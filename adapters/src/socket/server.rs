@@ -6,11 +6,11 @@
 //! server lives as long as its last handle or driver.
 //!
 //! Where its clients run is the crux (DESIGN.md, "dispatch task is gone"):
-//! a reqwest client spawns its pooled connections on the runtime that made
-//! the request, and those die with that runtime. Test drivers therefore do
-//! not use the caller's runtime at all: each request is spawned onto the
-//! server's own runtime thread, where one client per protocol keeps its
-//! pooled connections for the life of the server. Requests work from any
+//! a client spawns its pooled connections on the runtime that made the
+//! request, and those die with that runtime. Test drivers therefore do not
+//! use the caller's runtime at all: each request is spawned onto the
+//! server's own runtime thread, where one connection pool per protocol
+//! keeps its connections for the life of the server. Requests work from any
 //! test runtime, or from none, and keep-alive connections are reused across
 //! tests. The bench instead runs its client inline on the bench runtime
 //! (`SocketServer::inline_driver`), where the client's runtime outlives
@@ -25,7 +25,8 @@ use crossdrive::{Error, ErrorKind};
 use http::{Method, Uri, Version};
 use tokio::sync::oneshot;
 
-use super::driver::{Flavor, SocketDriver};
+use super::driver::{Flavor, SocketDriver, Transport};
+use super::pool::Pool;
 use super::routes::{Mount, Routes};
 use super::serve::serve;
 
@@ -110,9 +111,9 @@ pub(crate) struct Core {
     routes: Arc<Routes>,
     #[cfg(feature = "tls")]
     tls: Option<super::tls::Material>,
-    // Declared before `place`: clients (and the pooled connections they
-    // own) are dropped before the runtime that drives them.
-    clients: [OnceLock<reqwest::Client>; Flavor::COUNT],
+    // Declared before `place`: pools (and the connections they own) are
+    // dropped before the runtime that drives them.
+    pools: [OnceLock<Arc<Pool>>; Flavor::COUNT],
     /// `None` once [`SocketServer::stop`] has stopped the server.
     place: std::sync::Mutex<Option<Place>>,
 }
@@ -245,7 +246,7 @@ impl SocketServer {
                 routes,
                 #[cfg(feature = "tls")]
                 tls: material,
-                clients: Default::default(),
+                pools: Default::default(),
                 place: std::sync::Mutex::new(Some(place)),
             }),
         }
@@ -295,6 +296,18 @@ impl SocketServer {
     /// proof: count HTTP/1.1 requests on a server only HTTP/2 drivers use).
     pub fn requests_seen(&self, version: Version) -> u64 {
         self.core.routes.seen(version)
+    }
+
+    /// How many connections the server has accepted: keep-alive, seen
+    /// from the server's side.
+    ///
+    /// ```
+    /// use crossdrive_adapters::socket::{ServerOptions, SocketServer};
+    /// let server = SocketServer::start(ServerOptions::new()).unwrap();
+    /// assert_eq!(server.connections_accepted(), 0);
+    /// ```
+    pub fn connections_accepted(&self) -> u64 {
+        self.core.routes.accepted()
     }
 
     /// How many apps are mounted (one per live driver).
@@ -368,10 +381,12 @@ impl SocketServer {
         self.driver(Flavor::Http1Fresh, app)
     }
 
-    /// The `http1` driver with its reqwest client adjusted by `configure`,
-    /// for a test that asks for what the drivers leave out, such as
-    /// following redirects. The client is the test's own (not the pooled
-    /// shared one) and still runs on the server's runtime.
+    /// The `http1` driver sending through a reqwest client adjusted by
+    /// `configure`, for a test that asks for what the drivers leave out,
+    /// such as following redirects. The client is the test's own (not the
+    /// shared pool) and still runs on the server's runtime. Unlike the
+    /// default transport, reqwest normalizes request targets (noted as
+    /// `uri-normalized`) and adds `accept: */*`.
     ///
     /// ```
     /// use crossdrive_adapters::socket::{SocketServer, reqwest};
@@ -415,10 +430,13 @@ impl SocketServer {
         configure: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder,
     ) -> Result<SocketDriver, Error> {
         let runtime = self.core.runtime(flavor)?;
+        let transport = Transport::Reqwest {
+            client: self.client_with(flavor, configure)?,
+            base: self.base(flavor)?,
+        };
         Ok(SocketDriver::new(
             flavor,
-            self.client_with(flavor, configure)?,
-            self.base(flavor)?,
+            transport,
             self.mount(app),
             runtime,
             self.keep_alive(),
@@ -431,37 +449,84 @@ impl SocketServer {
         let Some(runtime) = self.core.runtime(flavor)? else {
             return self.inline_driver(flavor, app);
         };
-        let client = match self.core.clients[flavor.index()].get() {
-            Some(client) => client.clone(),
+        let pool = match self.core.pools[flavor.index()].get() {
+            Some(pool) => Arc::clone(pool),
             None => {
-                let built = self.client(flavor)?;
-                self.core.clients[flavor.index()]
-                    .get_or_init(|| built)
-                    .clone()
+                let built = Arc::new(self.pool(flavor)?);
+                Arc::clone(self.core.pools[flavor.index()].get_or_init(|| built))
             }
         };
         Ok(SocketDriver::new(
             flavor,
-            client,
-            self.base(flavor)?,
+            Transport::Pool(pool),
             self.mount(app),
             Some(runtime),
             self.keep_alive(),
         ))
     }
 
-    /// A driver of `flavor` with a client of its own that runs inline on
-    /// the caller's runtime; only for callers whose runtime outlives the
-    /// driver (the bench).
+    /// A driver of `flavor` with a pool of its own that runs inline on the
+    /// caller's runtime; only for callers whose runtime outlives the driver
+    /// (the bench).
     pub(crate) fn inline_driver(&self, flavor: Flavor, app: Router) -> Result<SocketDriver, Error> {
         Ok(SocketDriver::new(
             flavor,
-            self.client(flavor)?,
-            self.base(flavor)?,
+            Transport::Pool(Arc::new(self.pool(flavor)?)),
             self.mount(app),
             None,
             self.keep_alive(),
         ))
+    }
+
+    /// How many connections the shared pool of the driver named `driver`
+    /// (`http1`, `http2`, `http2-tls`, `http1-fresh`) has opened to this
+    /// server: keep-alive made visible. 0 before its first request.
+    ///
+    /// ```
+    /// use crossdrive_adapters::socket::{ServerOptions, SocketServer};
+    /// let server = SocketServer::start(ServerOptions::new()).unwrap();
+    /// assert_eq!(server.connections_opened("http1"), 0);
+    /// ```
+    pub fn connections_opened(&self, driver: &str) -> u64 {
+        self.core
+            .pools
+            .iter()
+            .filter_map(OnceLock::get)
+            .filter(|pool| pool.flavor_name() == driver)
+            .map(|pool| pool.opened())
+            .sum()
+    }
+
+    fn pool(&self, flavor: Flavor) -> Result<Pool, Error> {
+        let fail = |cause: String| {
+            Error::new(
+                ErrorKind::Connection,
+                flavor.name(),
+                &Method::GET,
+                &Uri::from_static("/"),
+                cause,
+            )
+        };
+        #[cfg(feature = "tls")]
+        let tls = if flavor.tls() {
+            Some(self.tls_client(flavor)?)
+        } else {
+            None
+        };
+        #[cfg(not(feature = "tls"))]
+        if flavor.tls() {
+            return Err(
+                fail("crossdrive-adapters was built without its `tls` feature".to_owned())
+                    .with_hint("enable the `tls` feature of crossdrive-adapters"),
+            );
+        }
+        Pool::new(
+            flavor,
+            self.core.addr,
+            #[cfg(feature = "tls")]
+            tls,
+        )
+        .map_err(fail)
     }
 
     pub(crate) fn mount(&self, app: Router) -> Mount {
@@ -508,10 +573,6 @@ impl SocketServer {
             )),
             (_, None) => super::tls::plain_client().map_err(fail),
         }
-    }
-
-    fn client(&self, flavor: Flavor) -> Result<reqwest::Client, Error> {
-        self.client_with(flavor, |builder| builder)
     }
 
     fn client_with(
