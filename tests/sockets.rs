@@ -565,3 +565,31 @@ fn dot_segments_go_on_the_wire_as_given_but_reqwest_notes_its_normalization() {
         );
     });
 }
+
+#[test]
+fn the_reqwest_transport_a_test_asks_for_keeps_each_drivers_protocol() {
+    let plain = SocketServer::shared().unwrap();
+    let tls = SocketServer::shared_tls().unwrap();
+    let clients = [
+        (
+            plain.http1_with(wire_app(), |b| b).unwrap(),
+            Protocol::Http1,
+        ),
+        (
+            plain.http2_with(wire_app(), |b| b).unwrap(),
+            Protocol::Http2,
+        ),
+        (
+            tls.http2_tls_with(wire_app(), |b| b).unwrap(),
+            Protocol::Http2,
+        ),
+    ];
+    block_on(async {
+        for (driver, protocol) in clients {
+            let client = Client::new(driver);
+            let response = client.get("/target?q=1").await;
+            response.assert_status(200).assert_text("/target?q=1");
+            assert_eq!(response.protocol(), &protocol, "{}", response.driver());
+        }
+    });
+}
