@@ -201,6 +201,15 @@ fn sla_rules_are_parsed_from_commas_and_repeated_flags() {
     let plan = parse(&["--sla", "p95<800us,simple_get:p99<2ms", "--sla", "max<1s"]);
     let rules: Vec<String> = plan.slas.iter().map(ToString::to_string).collect();
     assert_eq!(rules, ["p95<800us", "simple_get:p99<2ms", "max<1s"]);
+    let plan = parse(&[
+        "--driver",
+        "direct",
+        "--scenario",
+        "delete",
+        "--sla",
+        "delete@direct:p50<1ms",
+    ]);
+    assert_eq!(plan.slas.len(), 1);
 }
 
 #[test]
@@ -230,7 +239,7 @@ fn the_slow_toggle_names_a_scenario_and_a_delay() {
     assert_eq!(
         plan.slow,
         Some(Slow {
-            scenario: "simple_get".to_owned(),
+            scenario: Scenario::SimpleGet,
             delay: Duration::from_micros(500),
         })
     );
@@ -257,6 +266,9 @@ fn zero_samples_are_refused_saying_to_give_at_least_one() {
         &message,
         &["--samples 0", "at least 1", "such as --samples 8000"],
     );
+    // Load mode does not use --samples, but 0 is still a mistake worth saying.
+    let message = refused(&["--concurrency", "4", "--samples", "0"]);
+    assert_says(&message, &["--samples 0", "at least 1"]);
 }
 
 #[test]
@@ -295,6 +307,22 @@ fn a_duration_that_is_not_a_number_with_a_unit_is_refused_naming_the_flag() {
         // `=` so clap takes `-5ms` as the value rather than as a flag.
         let message = refused_by_clap(&[&format!("--duration={value}")]);
         assert_says(&message, &["--duration", &format!("'{value}'"), says]);
+    }
+}
+
+#[test]
+fn a_zero_duration_is_refused_saying_to_give_a_budget() {
+    for value in ["0ms", "0us", "0.0s"] {
+        let message = refused_by_clap(&["--duration", value]);
+        assert_says(
+            &message,
+            &[
+                "--duration",
+                &format!("'{value}'"),
+                "leaves no time to measure",
+                "such as 200ms",
+            ],
+        );
     }
 }
 
@@ -450,6 +478,46 @@ fn a_bad_sla_rule_is_refused_naming_the_flag_and_saying_how_to_write_one() {
 }
 
 #[test]
+fn an_sla_rule_naming_a_scenario_or_driver_the_run_does_not_measure_is_refused_before_it() {
+    let message = refused(&["--sla", "simple_gte:p95<1ms"]);
+    assert_says(
+        &message,
+        &[
+            "--sla `simple_gte:p95<1ms` names scenario `simple_gte`",
+            "choose from: simple_get,",
+        ],
+    );
+    let message = refused(&["--scenario", "simple_get", "--sla", "delete:p95<1ms"]);
+    assert_says(
+        &message,
+        &[
+            "--sla `delete:p95<1ms` names scenario `delete`",
+            "choose from: simple_get",
+        ],
+    );
+    let message = refused(&["--driver", "direct", "--sla", "simple_get@http1:p99<2ms"]);
+    assert_says(
+        &message,
+        &[
+            "--sla `simple_get@http1:p99<2ms` names driver `http1`",
+            "choose from: direct",
+        ],
+    );
+}
+
+#[test]
+fn an_sla_rule_in_load_mode_is_refused_as_it_has_no_latency_table_to_gate() {
+    let message = refused(&["--concurrency", "4", "--sla", "p95<1ms"]);
+    assert_says(
+        &message,
+        &[
+            "--sla `p95<1ms` gates the latency table",
+            "run the gate without --concurrency",
+        ],
+    );
+}
+
+#[test]
 fn a_threshold_that_is_not_a_positive_percentage_is_refused() {
     for (flag, shown) in [
         ("--threshold=0", "0"),
@@ -476,6 +544,10 @@ fn a_malformed_slow_toggle_is_refused_showing_the_form_to_write() {
         ("simple_get", "there is no `:`"),
         ("simple_get:fast", "`fast` is not a duration"),
         ("simple_get:200", "`200` needs a unit"),
+        (
+            "simple_gte:200us",
+            "`simple_gte` is not a scenario; choose from: simple_get,",
+        ),
         ("", "there is no `:`"),
     ] {
         let message = refused_with(&[], &[(SLOW_ENV, value)]);

@@ -48,7 +48,7 @@ struct Args {
     samples: Option<u64>,
     /// Time budget per cell and side, e.g. 500ms or 2s (default 200ms, or
     /// 25ms with --quick); in load mode, the most one load run may take.
-    #[arg(long, value_parser = parse_duration)]
+    #[arg(long, value_parser = parse_budget)]
     duration: Option<Duration>,
     /// Thread placement: same-thread (client and server on one runtime) or
     /// cross-thread (server on its own runtime thread).
@@ -109,7 +109,7 @@ pub(crate) struct RunPlan {
     pub(crate) baseline: Option<Baseline>,
     /// Regression threshold on p50, percent: positive and finite.
     pub(crate) threshold: f64,
-    /// The `--sla` rules.
+    /// The `--sla` rules, each naming only measured scenarios and drivers.
     pub(crate) slas: Vec<Sla>,
     /// The test-only `CROSSDRIVE_BENCH_SLOW` delay.
     pub(crate) slow: Option<Slow>,
@@ -151,8 +151,8 @@ pub(crate) struct Baseline {
 /// one scenario, so the regression gate has something to catch.
 #[derive(Debug, PartialEq)]
 pub(crate) struct Slow {
-    /// The name of the scenario slowed.
-    pub(crate) scenario: String,
+    /// The scenario slowed.
+    pub(crate) scenario: Scenario,
     /// The delay per exchange.
     pub(crate) delay: Duration,
 }
@@ -207,7 +207,7 @@ where
         select("--scenario", &args.scenarios, Scenario::ALL, |s| s.name()).map_err(usage)?
     };
     let mode = mode(&args).map_err(usage)?;
-    let slas = slas(&args).map_err(usage)?;
+    let slas = slas(&args, &kinds, &scenarios).map_err(usage)?;
     let slow = slow(env(SLOW_ENV)).map_err(usage)?;
     check_threshold(args.threshold).map_err(usage)?;
     if let Some(name) = &args.save_baseline {
@@ -243,6 +243,13 @@ pub(crate) fn baseline_path(out: &Path, name: &str) -> PathBuf {
 }
 
 fn mode(args: &Args) -> Result<Mode, String> {
+    if args.samples == Some(0) {
+        return Err(
+            "`--samples 0` would measure nothing; give at least 1 timed sample per cell and side, \
+             such as --samples 8000 (the default, or 400 with --quick)"
+                .into(),
+        );
+    }
     if args.requests == Some(0) {
         return Err(
             "`--requests 0` would send nothing; give at least 1 request per driver and concurrency, \
@@ -268,13 +275,6 @@ fn mode(args: &Args) -> Result<Mode, String> {
                 .duration
                 .unwrap_or(Duration::from_secs(if args.quick { 2 } else { 10 })),
         });
-    }
-    if args.samples == Some(0) {
-        return Err(
-            "`--samples 0` would measure nothing; give at least 1 timed sample per cell and side, \
-             such as --samples 8000 (the default, or 400 with --quick)"
-                .into(),
-        );
     }
     let default = if args.quick {
         Plan {
@@ -323,10 +323,43 @@ fn select<T: Copy>(
         .collect()
 }
 
-fn slas(args: &Args) -> Result<Vec<Sla>, String> {
+/// Parses every `--sla` rule and refuses one that could only fail after the
+/// run: in load mode (which has no latency table to gate), or naming a
+/// scenario or driver this run does not measure.
+fn slas(args: &Args, kinds: &[Kind], scenarios: &[Scenario]) -> Result<Vec<Sla>, String> {
     let mut rules = Vec::new();
     for text in &args.sla {
         rules.extend(Sla::parse_list(text).map_err(|e| format!("--sla: {e}"))?);
+    }
+    if !args.concurrency.is_empty()
+        && let Some(rule) = rules.first()
+    {
+        return Err(format!(
+            "--sla `{rule}` gates the latency table, which load mode (--concurrency) does not \
+             produce; run the gate without --concurrency"
+        ));
+    }
+    for rule in &rules {
+        if let Some(s) = rule.scenario.as_deref()
+            && !scenarios.iter().any(|m| m.name() == s)
+        {
+            let measured: Vec<&str> = scenarios.iter().map(|m| m.name()).collect();
+            return Err(format!(
+                "--sla `{rule}` names scenario `{s}`, which this run does not measure; \
+                 choose from: {}",
+                measured.join(", ")
+            ));
+        }
+        if let Some(d) = rule.driver.as_deref()
+            && !kinds.iter().any(|k| k.name() == d)
+        {
+            let measured: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
+            return Err(format!(
+                "--sla `{rule}` names driver `{d}`, which this run does not measure; \
+                 choose from: {}",
+                measured.join(", ")
+            ));
+        }
     }
     Ok(rules)
 }
@@ -349,10 +382,18 @@ fn slow(value: Option<OsString>) -> Result<Option<Slow>, String> {
         .split_once(':')
         .ok_or_else(|| malformed("there is no `:`".into()))?;
     let delay = parse_duration(delay).map_err(malformed)?;
-    Ok(Some(Slow {
-        scenario: name.to_owned(),
-        delay,
-    }))
+    let scenario = Scenario::ALL
+        .iter()
+        .copied()
+        .find(|s| s.name() == name)
+        .ok_or_else(|| {
+            let known: Vec<&str> = Scenario::ALL.iter().map(|s| s.name()).collect();
+            malformed(format!(
+                "`{name}` is not a scenario; choose from: {}",
+                known.join(", ")
+            ))
+        })?;
+    Ok(Some(Slow { scenario, delay }))
 }
 
 fn check_threshold(threshold: f64) -> Result<(), String> {
@@ -413,6 +454,16 @@ fn default_out(target_dir: Option<OsString>) -> PathBuf {
     target_dir
         .map_or_else(|| PathBuf::from("target"), PathBuf::from)
         .join("crossdrive")
+}
+
+/// `--duration`: a [`parse_duration`] that is more than zero.
+fn parse_budget(text: &str) -> Result<Duration, String> {
+    match parse_duration(text)? {
+        Duration::ZERO => Err(format!(
+            "`{text}` leaves no time to measure; give a budget such as 200ms or 2s"
+        )),
+        budget => Ok(budget),
+    }
 }
 
 /// Parses `250us`, `300ms`, `2s`, `1.5s`.

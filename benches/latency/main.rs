@@ -75,7 +75,8 @@ fn run(plan: &RunPlan) -> Result<(), Failure> {
     if let Some(slow) = &plan.slow {
         eprintln!(
             "crossdrive bench: {SLOW_ENV} adds {:?} to every timed `{}` driver exchange (test-only)",
-            slow.delay, slow.scenario
+            slow.delay,
+            slow.scenario.name()
         );
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -122,7 +123,7 @@ fn run(plan: &RunPlan) -> Result<(), Failure> {
                     slow: plan
                         .slow
                         .as_ref()
-                        .filter(|slow| slow.scenario == scenario.name())
+                        .filter(|slow| slow.scenario == *scenario)
                         .map(|slow| slow.delay),
                     ..round_plan
                 };
