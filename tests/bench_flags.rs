@@ -369,7 +369,10 @@ fn an_unknown_topology_is_refused_naming_both() {
 #[test]
 fn an_unknown_flag_is_refused_pointing_to_help() {
     let message = refused_by_clap(&["--sample", "10"]);
-    assert_says(&message, &["'--sample'", "--help"]);
+    assert_says(
+        &message,
+        &["'--sample'", "Usage: cargo xtask bench [OPTIONS]", "--help"],
+    );
 }
 
 #[test]

@@ -32,7 +32,9 @@ pub(crate) const SLOW_ENV: &str = "CROSSDRIVE_BENCH_SLOW";
 
 /// The cross-adapter latency bench (`cargo xtask bench`).
 #[derive(Debug, Parser)]
-#[command(name = "cargo xtask bench", about, long_about = None)]
+// bin_name: clap would otherwise show the hashed file name cargo gives the
+// bench binary (`Usage: latency-3d216c882bec4d6e`).
+#[command(name = "cargo xtask bench", bin_name = "cargo xtask bench", about, long_about = None)]
 struct Args {
     /// A short run for CI smoke use (under 15 s): fewer samples per cell.
     #[arg(long)]
