@@ -1,6 +1,6 @@
 //! `cargo xtask bench`: builds and runs the latency bench in release mode.
 //!
-//! The measuring happens in `benches/latency.rs` (so `cargo bench` runs the
+//! The measuring happens in `benches/latency/main.rs` (so `cargo bench` runs the
 //! very same code); this command only launches it with the arguments given,
 //! from the workspace root so the output lands in `target/crossdrive/`.
 

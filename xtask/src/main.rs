@@ -2,7 +2,7 @@
 //!
 //! One module per subcommand, each with a `run`. It has no dependencies, so
 //! it builds in a second; the heavy lifting happens in the bench binary it
-//! launches (`benches/latency.rs`), built in release mode.
+//! launches (`benches/latency/main.rs`), built in release mode.
 
 mod bench;
 mod conformance;
