@@ -18,6 +18,25 @@ fn the_markdown_rendered_from_a_fixed_report_matches_its_snapshot() {
 }
 
 #[test]
+fn a_load_only_report_shows_the_load_table_without_empty_latency_tables() {
+    let mut report = fixed();
+    report.results.clear();
+    report.unmeasured.clear();
+    let markdown = report.to_markdown();
+    assert!(
+        markdown.contains("Under load (`--concurrency`)"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("| simple_get | http1 | 16 |"),
+        "{markdown}"
+    );
+    assert!(!markdown.contains("p50 latency in µs"), "{markdown}");
+    assert!(!markdown.contains("| scenario |\n"), "{markdown}");
+    assert!(!markdown.contains("Floors ("), "{markdown}");
+}
+
+#[test]
 fn the_csv_has_one_row_per_scenario_and_driver() {
     let csv = fixed().to_csv();
     insta::assert_snapshot!("bench_csv", csv);

@@ -296,63 +296,14 @@ impl BenchReport {
             self.started,
             self.topology
         );
-        let _ = writeln!(
-            out,
-            "p50 latency in µs (ratio to the driver's floor, measured in the same run)\n"
-        );
-        self.table(&mut out, &drivers, &scenarios, |r| {
-            let mark = if r.noisy { " †" } else { "" };
-            format!("{} ({:.2}×){mark}", us(r.p50_us), r.ratio())
-        });
-        let _ = writeln!(
-            out,
-            "\np95 / p99 in µs · allocations and bytes per request · samples\n"
-        );
-        self.table(&mut out, &drivers, &scenarios, |r| {
-            let allocs = match (r.allocs_per_op, r.bytes_per_op) {
-                (Some(a), Some(b)) => format!("{a:.0} allocs {}", bytes(b)),
-                _ => "allocs n/a".to_owned(),
-            };
-            format!(
-                "{} / {} · {allocs} · n={}",
-                us(r.p95_us),
-                us(r.p99_us),
-                r.samples
-            )
-        });
-        if !self.load.is_empty() {
-            let _ = writeln!(out, "\nUnder load (`--concurrency`)\n");
-            out.push_str(
-                "| scenario | driver | concurrency | mode | requests | req/s | p50 µs | p99 µs |\n",
-            );
-            out.push_str("|---|---|---:|---|---:|---:|---:|---:|\n");
-            for l in &self.load {
-                let _ = writeln!(
-                    out,
-                    "| {} | {} | {} | {} | {} | {:.0} | {} | {} |",
-                    l.scenario,
-                    l.driver,
-                    l.concurrency,
-                    l.mode,
-                    l.requests,
-                    l.throughput_rps,
-                    us(l.p50_us),
-                    us(l.p99_us)
-                );
-            }
+        // A load-only run (`--concurrency`) has no latency cells: no empty
+        // tables, no floor legend.
+        if !self.results.is_empty() {
+            self.latency_tables(&mut out, &drivers, &scenarios);
         }
-        let _ = writeln!(
-            out,
-            "\nFloors (the least the same transport can cost, measured beside each driver):\n"
-        );
-        let mut floors: Vec<(&str, &str, &str)> = Vec::new();
-        for r in &self.results {
-            if !floors.iter().any(|(d, _, _)| *d == r.driver) {
-                floors.push((r.driver.as_str(), r.floor.as_str(), r.protocol.as_str()));
-            }
-        }
-        for (driver, floor, protocol) in floors {
-            let _ = writeln!(out, "- `{driver}` ({protocol}): floor `{floor}`");
+        self.load_table(&mut out);
+        if !self.results.is_empty() {
+            self.floor_legend(&mut out);
         }
         if !self.unmeasured.is_empty() {
             let _ = writeln!(
@@ -371,6 +322,77 @@ impl BenchReport {
             );
         }
         out
+    }
+
+    /// The p50 table and the tail table.
+    fn latency_tables(&self, out: &mut String, drivers: &[&str], scenarios: &[&str]) {
+        let _ = writeln!(
+            out,
+            "p50 latency in µs (ratio to the driver's floor, measured in the same run)\n"
+        );
+        self.table(out, drivers, scenarios, |r| {
+            let mark = if r.noisy { " †" } else { "" };
+            format!("{} ({:.2}×){mark}", us(r.p50_us), r.ratio())
+        });
+        let _ = writeln!(
+            out,
+            "\np95 / p99 in µs · allocations and bytes per request · samples\n"
+        );
+        self.table(out, drivers, scenarios, |r| {
+            let allocs = match (r.allocs_per_op, r.bytes_per_op) {
+                (Some(a), Some(b)) => format!("{a:.0} allocs {}", bytes(b)),
+                _ => "allocs n/a".to_owned(),
+            };
+            format!(
+                "{} / {} · {allocs} · n={}",
+                us(r.p95_us),
+                us(r.p99_us),
+                r.samples
+            )
+        });
+    }
+
+    /// The `--concurrency` table, when the run has one.
+    fn load_table(&self, out: &mut String) {
+        if self.load.is_empty() {
+            return;
+        }
+        let _ = writeln!(out, "\nUnder load (`--concurrency`)\n");
+        out.push_str(
+            "| scenario | driver | concurrency | mode | requests | req/s | p50 µs | p99 µs |\n",
+        );
+        out.push_str("|---|---|---:|---|---:|---:|---:|---:|\n");
+        for l in &self.load {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {:.0} | {} | {} |",
+                l.scenario,
+                l.driver,
+                l.concurrency,
+                l.mode,
+                l.requests,
+                l.throughput_rps,
+                us(l.p50_us),
+                us(l.p99_us)
+            );
+        }
+    }
+
+    /// What each driver's floor is.
+    fn floor_legend(&self, out: &mut String) {
+        let _ = writeln!(
+            out,
+            "\nFloors (the least the same transport can cost, measured beside each driver):\n"
+        );
+        let mut floors: Vec<(&str, &str, &str)> = Vec::new();
+        for r in &self.results {
+            if !floors.iter().any(|(d, _, _)| *d == r.driver) {
+                floors.push((r.driver.as_str(), r.floor.as_str(), r.protocol.as_str()));
+            }
+        }
+        for (driver, floor, protocol) in floors {
+            let _ = writeln!(out, "- `{driver}` ({protocol}): floor `{floor}`");
+        }
     }
 
     fn table(
