@@ -52,6 +52,23 @@ fn settled_threads(expected: &[String]) -> Vec<String> {
     }
 }
 
+/// The same lingering, before the count starts: the last warm-up
+/// lifecycle's server thread (`crossdrive-http`, or `crossdrive-https`
+/// cut to 15 characters) is joined when its server drops, yet may still
+/// be listed when the starting point is measured, and then be missing
+/// from the end point, a false "leak" (2 runs in 20 with dependencies at
+/// opt-level 1, where the warm-up ends sooner after the join). Wait up to
+/// a second for it to go; a thread that really stays is still counted.
+fn usage_once_dropped_servers_are_gone() -> Usage {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    while threads().iter().any(|name| name == "crossdrive-http")
+        && std::time::Instant::now() <= deadline
+    {
+        std::thread::yield_now();
+    }
+    usage()
+}
+
 /// How much resident memory may grow over a measured run: the allocator
 /// keeps freed pages and the process-wide pools settle; a per-request or
 /// per-lifecycle leak of even 1 KiB would pass 10 MiB over 10,000.
@@ -126,7 +143,7 @@ fn a_hundred_fixture_lifecycles_and_10000_requests_leave_no_fds_threads_or_memor
     for i in 0..10 {
         lifecycle(&runtime, i % 2 == 1, 100);
     }
-    let before = usage();
+    let before = usage_once_dropped_servers_are_gone();
     for i in 0..100 {
         lifecycle(&runtime, i % 2 == 1, 100);
     }
