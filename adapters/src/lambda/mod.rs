@@ -227,6 +227,13 @@ impl Inner {
             return Ok(self.failed(FailureKind::TooLarge, "payload-too-large", reason, notes));
         }
         self.stage_notes(&mut notes);
+        if let Invoker::Runtime(instance) = &self.invoker
+            && let Err(reason) = instance.prepare().await
+        {
+            let (parts, _) = request.into_parts();
+            let outcome = Ok(Err(InvokeError::RuntimeGone(reason)));
+            return self.finish(&method, &uri, &parts.headers, outcome, notes);
+        }
         let work = self.invoke(&event, &invocation);
         let outcome = guarded(self.aws_limit().min(self.options.timeout), work).await;
         let (parts, _) = request.into_parts();

@@ -30,7 +30,8 @@
 //! The parent keeps one Runtime API host thread per test binary
 //! (`runtime_api.rs`) and one listener per instance. An instance that
 //! timed out is killed and replaced on the next request, as Lambda
-//! replaces a sandbox after a timeout.
+//! replaces a sandbox after a timeout; the replacement's init phase, like
+//! the first instance's, does not count against the function timeout.
 
 use std::cell::RefCell;
 use std::process::{Child, Command, Stdio};
@@ -355,6 +356,41 @@ impl Instance {
                 ));
             }
         }
+    }
+
+    /// Starts a replacement instance when none is running (after a timeout
+    /// recycled the last one) and waits out its init phase, bounded by
+    /// Lambda's 10 s init limit, so the request's function timeout starts
+    /// only once the new instance polls: Lambda does not count a cold
+    /// start's init phase against the function timeout. The wait runs on a
+    /// thread of its own, so no executor is blocked by it.
+    pub(crate) async fn prepare(&self) -> Result<(), String> {
+        let running = matches!(
+            self.lock().as_mut().map(|l| l.child.try_wait()),
+            Some(Ok(None))
+        );
+        if running {
+            return Ok(());
+        }
+        let instance = Instance {
+            how: self.how.clone(),
+            options: self.options.clone(),
+            live: Arc::clone(&self.live),
+        };
+        let (done, started) = oneshot::channel();
+        std::thread::Builder::new()
+            .name("crossdrive-lambda-init".to_owned())
+            .spawn(move || {
+                let _ = done.send(
+                    instance
+                        .ensure()
+                        .and_then(|()| instance.await_init(INIT_LIMIT)),
+                );
+            })
+            .map_err(|e| format!("cannot start a thread for the instance's init phase ({e})"))?;
+        started
+            .await
+            .unwrap_or_else(|_| Err("the instance's init thread stopped".to_owned()))
     }
 
     /// Kills the instance; the next request starts a fresh one.
