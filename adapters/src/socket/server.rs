@@ -174,6 +174,17 @@ impl std::fmt::Debug for SocketServer {
     }
 }
 
+/// A driver of `flavor` could not be set up (its client, TLS or URL).
+fn setup_error(flavor: Flavor, cause: String) -> Error {
+    Error::new(
+        ErrorKind::Connection,
+        flavor.name(),
+        &Method::GET,
+        &Uri::from_static("/"),
+        cause,
+    )
+}
+
 fn start_error(what: &str, cause: impl std::fmt::Display) -> Error {
     Error::new(
         ErrorKind::Connection,
@@ -498,15 +509,7 @@ impl SocketServer {
     }
 
     fn pool(&self, flavor: Flavor) -> Result<Pool, Error> {
-        let fail = |cause: String| {
-            Error::new(
-                ErrorKind::Connection,
-                flavor.name(),
-                &Method::GET,
-                &Uri::from_static("/"),
-                cause,
-            )
-        };
+        let fail = |cause: String| setup_error(flavor, cause);
         #[cfg(feature = "tls")]
         let tls = if flavor.tls() {
             Some(self.tls_client(flavor)?)
@@ -543,29 +546,14 @@ impl SocketServer {
         } else {
             format!("http://{}/", self.core.addr)
         };
-        reqwest::Url::parse(&base).map_err(|e| {
-            Error::new(
-                ErrorKind::Connection,
-                flavor.name(),
-                &Method::GET,
-                &Uri::from_static("/"),
-                format!("cannot make a URL for the server ({e})"),
-            )
-        })
+        reqwest::Url::parse(&base)
+            .map_err(|e| setup_error(flavor, format!("cannot make a URL for the server ({e})")))
     }
 
     /// The rustls client configuration for `flavor` (ALPN as it offers).
     #[cfg(feature = "tls")]
     pub(crate) fn tls_client(&self, flavor: Flavor) -> Result<rustls::ClientConfig, Error> {
-        let fail = |cause: String| {
-            Error::new(
-                ErrorKind::Connection,
-                flavor.name(),
-                &Method::GET,
-                &Uri::from_static("/"),
-                cause,
-            )
-        };
+        let fail = |cause: String| setup_error(flavor, cause);
         match (&self.core.tls, flavor.alpn()) {
             (Some(material), Some(alpn)) => material.client(alpn).map_err(fail),
             (None, Some(_)) => Err(fail("this server does not speak TLS".to_owned()).with_hint(
@@ -580,15 +568,7 @@ impl SocketServer {
         flavor: Flavor,
         configure: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder,
     ) -> Result<reqwest::Client, Error> {
-        let fail = |cause: String| {
-            Error::new(
-                ErrorKind::Connection,
-                flavor.name(),
-                &Method::GET,
-                &Uri::from_static("/"),
-                cause,
-            )
-        };
+        let fail = |cause: String| setup_error(flavor, cause);
         // Exactly what the server sent: no redirects followed, no cookie
         // store (the feature is not compiled in), no silent retries of
         // refused HTTP/2 streams, no proxy from the environment.
