@@ -1,6 +1,6 @@
 //! Prints the conformance matrix (check × driver) in Markdown for every
-//! crossdrive driver; `cargo xtask conformance` writes it into
-//! README.md. Exits with status 1, after printing, if any check
+//! crossdrive driver; `cargo xtask conformance` writes it to
+//! docs/conformance-matrix.md. Exits with status 1, after printing, if any check
 //! fails or any declaration is stale, with the full report on stderr.
 
 use std::process::ExitCode;

@@ -4,8 +4,9 @@
 //! (`create_then_read::direct`, ...). Select drivers with the test name
 //! filter (`cargo test ::direct`) or `CROSSDRIVE_DRIVERS=direct`.
 //!
-//! Each body also becomes a `::remote` test, run against the deployment at
-//! `CROSSDRIVE_REMOTE_URL` when it is set. The deployment is one app whose
+//! Each body also becomes an ignored `::remote` test, run against the
+//! deployment at `CROSSDRIVE_REMOTE_URL` with
+//! `cargo test --test reference -- --ignored ::remote`. The deployment is one app whose
 //! state every test shares, so the tests that need a fresh app (they
 //! expect id 1 or an empty list) are `local_only` and say so on remote.
 
@@ -195,5 +196,19 @@ crossdrive_adapters::suite! {
         // Every other test creates to-do 1; if state leaked, this list would not be empty.
         client.get("/todos").await.assert_status(200).assert_json(&json!([]));
         client.post("/todos").json(&json!({"title": "mine"})).await.assert_header("location", "/todos/1");
+    }
+
+    // The rows the bench measures, checked as tests: a driver that answers
+    // a scenario wrongly fails here, not only in a bench run.
+    async fn bench_scenarios_answer_as_declared(client) {
+        if local_only(&client, "seeds to-do 1 and expects PUT to create it, so needs a fresh app") {
+            return;
+        }
+        for scenario in crossdrive_fixtures::scenarios::reference() {
+            scenario.check(&client).await;
+            // A bench cell gives each scenario a fresh app, whose seed PUT
+            // creates to-do 1 (201); here they share one, so remove it.
+            client.delete("/todos/1").await;
+        }
     }
 }

@@ -139,26 +139,42 @@ fn a_deployment_that_never_answers_times_out_naming_the_remote_request() {
 crossdrive_adapters::suite! {
     app = reference::app;
 
-    /// Run by `the_generated_remote_tests_run_only_when_crossdrive_remote_url_is_set`.
+    /// Run by `the_generated_remote_tests_are_ignored_and_run_with_ignored_and_the_url`.
     async fn remote_probe(client) {
         client.get("/hello").await.assert_status(200).assert_text("Hello, world!");
         println!("remote_probe ran on {}", client.name());
     }
 
-    /// Run by `the_generated_remote_tests_run_only_when_crossdrive_remote_url_is_set`.
+    /// Run by `the_generated_remote_tests_are_ignored_and_run_with_ignored_and_the_url`.
     async fn local_only_probe(client) {
         if local_only(&client, "needs a fresh app") {
             return;
         }
         println!("local_only_probe ran on {}", client.name());
     }
+
+    /// Its own `#[ignore]` replaces the remote test's, rather than adding
+    /// a second (an unused-attribute warning, an error under -D warnings).
+    #[ignore = "a probe with its own reason"]
+    async fn ignored_probe(client) {
+        println!("ignored_probe ran on {}", client.name());
+    }
+
+    /// Run by `a_should_panic_body_still_fails_on_remote_when_the_url_is_unset`.
+    #[should_panic(expected = "no such route")]
+    async fn panicking_probe(client) {
+        client.get("/hello").await.assert_status(200);
+        panic!("no such route on {}", client.name());
+    }
 }
 
 /// Runs one generated test of this binary in a child process with
-/// `CROSSDRIVE_REMOTE_URL` as given, so the variable is never mutated here.
-fn run_child(test: &str, url: Option<&str>) -> (bool, String, String) {
+/// `CROSSDRIVE_REMOTE_URL` as given and libtest's `flags` (`--ignored`),
+/// so the variable is never mutated here.
+fn run_child(test: &str, url: Option<&str>, flags: &[&str]) -> (bool, String, String) {
     let mut command = std::process::Command::new(std::env::current_exe().unwrap());
     command.args([test, "--exact", "--nocapture", "--test-threads=1"]);
+    command.args(flags);
     command
         .env_remove(remote::URL_ENV)
         .env_remove(crossdrive::DRIVERS_ENV);
@@ -174,20 +190,40 @@ fn run_child(test: &str, url: Option<&str>) -> (bool, String, String) {
 }
 
 #[test]
-fn the_generated_remote_tests_run_only_when_crossdrive_remote_url_is_set() {
-    let (ok, out, err) = run_child("remote_probe::remote", None);
+fn the_generated_remote_tests_are_ignored_and_run_with_ignored_and_the_url() {
+    // A plain local run counts the remote test as ignored, with how to run it.
+    let (ok, out, err) = run_child("remote_probe::remote", None, &[]);
     assert!(ok, "{out}{err}");
     assert!(
-        err.contains("remote_probe::remote not run: CROSSDRIVE_REMOTE_URL is unset"),
-        "{err}"
+        out.contains(
+            "remote_probe::remote ... ignored, runs against a deployment: set \
+             CROSSDRIVE_REMOTE_URL and pass --ignored"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("0 passed; 0 failed; 1 ignored"), "{out}");
+    assert!(!out.contains("remote_probe ran"), "{out}");
+
+    // Asked to run it but given no deployment: fails, saying what to set.
+    let (ok, out, err) = run_child("remote_probe::remote", None, &["--ignored"]);
+    assert!(!ok, "--ignored without the URL must fail:\n{out}{err}");
+    assert!(
+        out.contains("remote_probe::remote cannot run: CROSSDRIVE_REMOTE_URL is unset")
+            || err.contains("remote_probe::remote cannot run: CROSSDRIVE_REMOTE_URL is unset"),
+        "{out}{err}"
     );
     assert!(!out.contains("remote_probe ran"), "{out}");
 
-    let (ok, out, err) = run_child("remote_probe::remote", Some(&stage_url()));
+    let (ok, out, err) = run_child("remote_probe::remote", Some(&stage_url()), &["--ignored"]);
     assert!(ok, "{out}{err}");
     assert!(out.contains("remote_probe ran on remote"), "{out}");
+    assert!(out.contains("1 passed; 0 failed"), "{out}");
 
-    let (ok, out, err) = run_child("local_only_probe::remote", Some(&stage_url()));
+    let (ok, out, err) = run_child(
+        "local_only_probe::remote",
+        Some(&stage_url()),
+        &["--ignored"],
+    );
     assert!(ok, "{out}{err}");
     assert!(
         err.contains("not run on remote: local-only test (needs a fresh app)"),
@@ -195,12 +231,59 @@ fn the_generated_remote_tests_run_only_when_crossdrive_remote_url_is_set() {
     );
     assert!(!out.contains("local_only_probe ran"), "{out}");
 
-    let (ok, out, err) = run_child("remote_probe::remote", Some("ftp://example.com"));
+    let (ok, out, err) = run_child(
+        "remote_probe::remote",
+        Some("ftp://example.com"),
+        &["--ignored"],
+    );
     assert!(!ok, "an unusable URL must fail the test:\n{out}");
     assert!(
-        err.contains(
+        out.contains(
+            "CROSSDRIVE_REMOTE_URL: `ftp://example.com` must start with http:// or https://"
+        ) || err.contains(
             "CROSSDRIVE_REMOTE_URL: `ftp://example.com` must start with http:// or https://"
         ),
+        "{out}{err}"
+    );
+}
+
+#[test]
+fn a_body_ignored_by_its_author_keeps_its_own_reason_on_remote() {
+    let (ok, out, err) = run_child("ignored_probe::remote", None, &[]);
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("ignored_probe::remote ... ignored, a probe with its own reason"),
+        "{out}"
+    );
+    let (ok, out, err) = run_child("ignored_probe::remote", Some(&stage_url()), &["--ignored"]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("ignored_probe ran on remote"), "{out}");
+}
+
+#[test]
+fn an_ignored_body_runs_on_lambda_runtime_when_ignored_tests_are_asked_for() {
+    // The driver re-runs the test as its function; that child must not
+    // skip it for being ignored.
+    let (ok, out, err) = run_child("ignored_probe::lambda_runtime", None, &["--ignored"]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("ignored_probe ran on lambda-runtime"), "{out}");
+}
+
+#[test]
+fn a_should_panic_body_still_fails_on_remote_when_the_url_is_unset() {
+    let (ok, out, err) = run_child("panicking_probe::remote", None, &["--ignored"]);
+    assert!(
+        !ok,
+        "a missing URL must not pass as the expected panic:\n{out}{err}"
+    );
+    assert!(
+        err.contains("panicking_probe::remote cannot run: CROSSDRIVE_REMOTE_URL is unset"),
         "{err}"
     );
+    let (ok, out, err) = run_child(
+        "panicking_probe::remote",
+        Some(&stage_url()),
+        &["--ignored"],
+    );
+    assert!(ok, "{out}{err}");
 }

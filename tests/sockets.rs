@@ -4,12 +4,13 @@
 //! bodies and headers, and clear errors.
 
 use std::io::{Read, Write};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{ConnectInfo, DefaultBodyLimit};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{AppendHeaders, IntoResponse, Redirect};
 use axum::routing::{get, post};
@@ -383,6 +384,141 @@ fn a_request_without_the_app_header_gets_a_421_explaining_the_fixture() {
 }
 
 #[test]
+fn a_bare_hyper_client_gets_a_421_without_any_private_header() {
+    use http_body_util::{BodyExt, Empty};
+    let server = SocketServer::shared().unwrap();
+    block_on(async {
+        let stream = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+        let (mut sender, conn) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                .await
+                .unwrap();
+        tokio::spawn(conn);
+        // No id; the sequential ids of old; a well-formed id nobody
+        // mounted; and something else entirely.
+        for app in [
+            None,
+            Some("1"),
+            Some("00000000000000000000000000000000"),
+            Some("not an id"),
+        ] {
+            let mut request =
+                http::Request::get("/hello").header("host", server.addr().to_string());
+            if let Some(app) = app {
+                request = request.header("x-crossdrive-app", app);
+            }
+            sender.ready().await.unwrap();
+            let response = sender
+                .send_request(request.body(Empty::<Bytes>::new()).unwrap())
+                .await
+                .unwrap();
+            assert_eq!(
+                response.status(),
+                StatusCode::MISDIRECTED_REQUEST,
+                "{app:?}"
+            );
+            let private: Vec<_> = response
+                .headers()
+                .keys()
+                .filter(|name| name.as_str().starts_with("x-crossdrive-"))
+                .collect();
+            assert!(private.is_empty(), "{app:?}: private headers {private:?}");
+            let body = response.into_body().collect().await.unwrap().to_bytes();
+            let body = String::from_utf8_lossy(&body);
+            assert!(body.contains("x-crossdrive-app"), "{body}");
+        }
+    });
+}
+
+/// Answers with the peer address axum's `ConnectInfo` extractor reads.
+fn peer_app() -> Router {
+    Router::new().route(
+        "/peer",
+        get(|ConnectInfo(peer): ConnectInfo<SocketAddr>| async move { peer.to_string() }),
+    )
+}
+
+/// Whether this machine has a TCP connection (in any state, TIME_WAIT
+/// included) from `local` to `remote`: the kernel's own word that `local`
+/// is a client's address, not a made-up one.
+#[cfg(target_os = "linux")]
+fn tcp_connection_exists(local: SocketAddr, remote: SocketAddr) -> bool {
+    let parse = |field: &str| -> Option<SocketAddr> {
+        let (ip, port) = field.split_once(':')?;
+        // The kernel prints the address as the u32 it holds in network
+        // order, so its native bytes are the address bytes.
+        let ip = u32::from_str_radix(ip, 16).ok()?.to_ne_bytes();
+        Some(SocketAddr::from((ip, u16::from_str_radix(port, 16).ok()?)))
+    };
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+    table.lines().skip(1).any(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        fields.len() > 2 && parse(fields[1]) == Some(local) && parse(fields[2]) == Some(remote)
+    })
+}
+
+#[test]
+fn connect_info_is_the_clients_local_address_on_every_socket_driver() {
+    let plain = SocketServer::shared().unwrap();
+    let tls = SocketServer::shared_tls().unwrap();
+    // (server, driver, whether its two requests share one connection)
+    let drivers = [
+        (plain, plain.http1(peer_app()).unwrap(), true),
+        (plain, plain.http2(peer_app()).unwrap(), true),
+        (tls, tls.http2_tls(peer_app()).unwrap(), true),
+        (plain, plain.http1_fresh(peer_app()).unwrap(), false),
+    ];
+    block_on(async {
+        for (server, driver, kept_alive) in drivers {
+            let client = Client::new(driver);
+            let mut peers = Vec::new();
+            for _ in 0..2 {
+                let response = client.get("/peer").await;
+                response.assert_status(200);
+                let peer: SocketAddr = response.text().parse().expect("an address");
+                assert_eq!(peer.ip(), Ipv4Addr::LOCALHOST, "{}", client.name());
+                assert_ne!(peer.port(), 0, "{}", client.name());
+                #[cfg(target_os = "linux")]
+                assert!(
+                    tcp_connection_exists(peer, server.addr()),
+                    "{}: no connection from {peer} to {}",
+                    client.name(),
+                    server.addr()
+                );
+                peers.push(peer);
+            }
+            assert_eq!(
+                peers[0] == peers[1],
+                kept_alive,
+                "{}: {peers:?}",
+                client.name()
+            );
+        }
+    });
+}
+
+#[test]
+fn connect_info_is_set_on_the_servers_thread_too() {
+    let server = SocketServer::shared().unwrap();
+    let from_no_runtime = Client::new(server.http1(peer_app()).unwrap());
+    let through_reqwest = Client::new(server.http1_with(peer_app(), |b| b).unwrap());
+    let mut peers = vec![
+        futures_executor::block_on(from_no_runtime.get("/peer").try_send())
+            .unwrap()
+            .text()
+            .to_owned(),
+    ];
+    peers.push(block_on(async {
+        through_reqwest.get("/peer").await.text().to_owned()
+    }));
+    for peer in peers {
+        let peer: SocketAddr = peer.parse().expect("an address");
+        assert_eq!(peer.ip(), Ipv4Addr::LOCALHOST);
+        assert_ne!(peer.port(), 0);
+    }
+}
+
+#[test]
 fn a_server_on_a_picked_port_serves_on_the_port_it_reports() {
     let server = SocketServer::start(ServerOptions::new().port(Port::Picked)).unwrap();
     assert_ne!(server.addr().port(), 0);
@@ -396,28 +532,8 @@ fn a_server_on_a_picked_port_serves_on_the_port_it_reports() {
 fn a_driver_works_from_a_caller_without_any_tokio_runtime() {
     // Requests run on the server's runtime; the caller may use any executor.
     let client = http1(wire_app());
-    let response = futures_executor_block_on(client.get("/target").try_send()).unwrap();
+    let response = futures_executor::block_on(client.get("/target").try_send()).unwrap();
     response.assert_status(200);
-}
-
-/// A bare executor: no tokio runtime in the caller at all.
-fn futures_executor_block_on<F: std::future::Future>(work: F) -> F::Output {
-    use std::task::{Context, Poll, Wake, Waker};
-    struct Unpark(std::thread::Thread);
-    impl Wake for Unpark {
-        fn wake(self: Arc<Self>) {
-            self.0.unpark();
-        }
-    }
-    let mut work = std::pin::pin!(work);
-    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
-    let mut cx = Context::from_waker(&waker);
-    loop {
-        if let Poll::Ready(out) = work.as_mut().poll(&mut cx) {
-            return out;
-        }
-        std::thread::park();
-    }
 }
 
 #[rstest]

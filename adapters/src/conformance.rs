@@ -1,48 +1,59 @@
 //! The conformance suite on every crossdrive driver: the
-//! [`conformance!`](crate::conformance) macro and the runners behind it.
+//! [`conformance!`](macro@crate::conformance) macro and the runners behind it.
 //!
 //! ```ignore
 //! crossdrive_adapters::conformance! { app = crossdrive_fixtures::echo::app; }
 //! ```
 //!
 //! expands to a module per check with one `#[test]` per driver of the
-//! [driver table](crate::driver_table), named `<check>::<driver>`
+//! suite's [`Drivers`] (the built-ins by default), named `<check>::<driver>`
 //! (`three_set_cookie_headers_stay_three::direct`), like
-//! [`suite!`](crate::suite). Each driver's declared differences come from
-//! its table entry ([`Kind::known_differences`]), so a new driver's
-//! expected differences are declared once, next to the driver.
+//! [`suite!`](macro@crate::suite). Each driver's declared differences come from
+//! its [`DriverSpec`](crate::DriverSpec) (for the built-ins, the
+//! `differences` of their driver table entry, kept next to the driver), so
+//! a driver's expected differences are declared once.
 
-use axum::Router;
 use crossdrive::Client;
 use crossdrive::conformance::{self, Report};
 
-use crate::Kind;
+use crate::{Drivers, IntoApp, Kind};
 
-/// Runs the check `check` on the driver identified by `ident`, connected
-/// to a fresh `app()`, as one test; see [`conformance::run_test`].
+/// Runs the check `check` on the driver identified by `ident` in
+/// `drivers`, connected to a fresh `app()`, as one test; see
+/// [`conformance::run_test`]. The driver's declared differences are its
+/// spec's [`known_differences`](crate::DriverSpec::known_differences).
 ///
-/// Prints a line and returns if `CROSSDRIVE_DRIVERS` excludes the driver.
+/// Prints a line and returns if `CROSSDRIVE_DRIVERS` excludes the driver
+/// or `drivers` leaves it out.
 ///
 /// ```should_panic
 /// // An app that is not the echo app fails the check, naming it and the driver.
-/// crossdrive_adapters::conformance::run_test("direct", "status_200_is_kept", axum::Router::new);
+/// use crossdrive_adapters::Drivers;
+/// crossdrive_adapters::conformance::run_test("direct", "status_200_is_kept", axum::Router::new, Drivers::builtin);
 /// ```
-pub fn run_test(ident: &str, check: &str, app: fn() -> Router) {
-    let Some(kind) = crate::suite::selected_kind(ident, check) else {
+pub fn run_test<T: IntoApp>(ident: &str, check: &str, app: fn() -> T, drivers: fn() -> Drivers) {
+    let drivers = drivers();
+    if let Err(message) = drivers.validate() {
+        panic!("crossdrive: {check}::{ident}: {message}");
+    }
+    let Some(spec) = crate::suite::selected(&drivers, ident, check) else {
         return;
     };
     conformance::run_test(
         check,
-        || match kind.connect(app()) {
+        || match spec.connect(app().into_app(), &crate::suite::options(None)) {
             Ok(driver) => driver,
-            Err(e) => panic!("crossdrive: cannot start the `{kind}` driver for {check}: {e}"),
+            Err(e) => panic!(
+                "crossdrive: cannot start the `{}` driver for {check}: {e}",
+                spec.name()
+            ),
         },
-        &kind.known_differences(),
+        &spec.known_differences(),
     );
 }
 
-/// Runs every check on every driver (each over a fresh `app()`) and
-/// returns one report per driver, in driver table order. This is what
+/// Runs every check on every built-in driver (each over a fresh `app()`)
+/// and returns one report per driver, in driver table order. This is what
 /// `cargo xtask conformance` publishes as the matrix.
 ///
 /// ```
@@ -53,22 +64,39 @@ pub fn run_test(ident: &str, check: &str, app: fn() -> Router) {
 /// assert_eq!(reports.len(), crossdrive_adapters::Kind::ALL.len());
 /// # });
 /// ```
-pub async fn run_all(app: fn() -> Router) -> Vec<Report> {
+pub async fn run_all<T: IntoApp>(app: fn() -> T) -> Vec<Report> {
+    run_all_on(&Drivers::builtin(), app).await
+}
+
+/// Runs every check on each driver of `drivers` (your own included), each
+/// over a fresh `app()`, and returns one report per driver, in order.
+///
+/// ```
+/// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+/// # rt.block_on(async {
+/// use crossdrive_adapters::{DriverSpec, Drivers};
+/// # fn app() -> axum::Router { axum::Router::new() }
+/// let only_direct = Drivers::empty().with(DriverSpec::direct());
+/// let reports = crossdrive_adapters::conformance::run_all_on(&only_direct, app).await;
+/// assert_eq!(reports.len(), 1);
+/// # });
+/// ```
+pub async fn run_all_on<T: IntoApp>(drivers: &Drivers, app: fn() -> T) -> Vec<Report> {
     // A `lambda-runtime` child re-runs the calling test only to reach the
     // `connect` that turns it into the function; running every other
     // driver's checks first would repeat the whole matrix per child.
     let in_child = std::env::var_os(crate::lambda::runtime::CHILD_ENV).is_some();
     let mut reports = Vec::new();
-    for kind in Kind::ALL {
-        if in_child && *kind != Kind::LambdaRuntime {
+    for spec in drivers.iter() {
+        if in_child && spec.kind() != Some(Kind::LambdaRuntime) {
             continue;
         }
-        let report = match kind.connect(app()) {
+        let report = match spec.connect(app().into_app(), &crate::suite::options(None)) {
             Ok(driver) => {
-                conformance::run(&Client::from_arc(driver), &kind.known_differences()).await
+                conformance::run(&Client::from_arc(driver), &spec.known_differences()).await
             }
             Err(e) => Report::new(
-                kind.name(),
+                spec.name(),
                 Some(format!("the driver could not be started: {e}")),
                 Vec::new(),
             ),
@@ -78,30 +106,45 @@ pub async fn run_all(app: fn() -> Router) -> Vec<Report> {
     reports
 }
 
-/// Generates the conformance suite for every crossdrive driver: a module
-/// per check with one `#[test]` per driver, each against a fresh instance
-/// of `app` (which must be `crossdrive_fixtures::echo::app` or an app
-/// honouring its contract).
+/// Generates the conformance suite for every driver: a module per check
+/// with one `#[test]` per driver, each against a fresh instance of `app`
+/// (which must be `crossdrive_fixtures::echo::app` or an app honouring its
+/// contract). `drivers` and `custom` work as in [`suite!`](macro@crate::suite):
+/// configured built-ins and drivers of your own, each with the
+/// differences its spec declares.
 ///
 /// ```ignore
-/// crossdrive_adapters::conformance! { app = crossdrive_fixtures::echo::app; }
+/// crossdrive_adapters::conformance! {
+///     app = crossdrive_fixtures::echo::app;
+///     drivers = my_drivers; // optional
+///     custom = [mine];      // optional
+/// }
 /// ```
 #[macro_export]
 macro_rules! conformance {
     (app = $app:path $(;)?) => {
-        $crate::__private::crossdrive::conformance_table! { $crate::__conformance_checks [$app] }
+        $crate::conformance! { app = $app; drivers = $crate::Drivers::builtin; custom = []; }
+    };
+    (app = $app:path; drivers = $drivers:path $(;)?) => {
+        $crate::conformance! { app = $app; drivers = $drivers; custom = []; }
+    };
+    (app = $app:path; drivers = $drivers:path; custom = [$($custom:ident),* $(,)?] $(;)?) => {
+        $crate::__private::crossdrive::conformance_table! {
+            $crate::__conformance_checks [$app, $drivers, [$($custom)*]]
+        }
     };
 }
 
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __conformance_checks {
-    ([$app:path] $({ name: $name:ident, $($rest:tt)* })*) => {
+    ([$app:path, $drivers:path, $custom:tt] $({ name: $name:ident, $($rest:tt)* })*) => {
         $(
             mod $name {
                 #[allow(unused_imports)]
                 use super::*;
-                $crate::driver_table! { $crate::__conformance_drivers [$app, $name] }
+                $crate::driver_table! { $crate::__conformance_drivers [$app, $drivers, $name] }
+                $crate::__conformance_custom! { [$app, $drivers, $name] $custom }
             }
         )*
     };
@@ -109,12 +152,20 @@ macro_rules! __conformance_checks {
 
 #[doc(hidden)]
 #[macro_export]
+macro_rules! __conformance_custom {
+    ([$($args:tt)*] [$($custom:ident)*]) => {
+        $crate::__conformance_drivers! { [$($args)*] $({ ident: $custom, })* }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
 macro_rules! __conformance_drivers {
-    ([$app:path, $check:ident] $({ ident: $ident:ident, $($field:tt)* })*) => {
+    ([$app:path, $drivers:path, $check:ident] $({ ident: $ident:ident, $($field:tt)* })*) => {
         $(
             #[test]
             fn $ident() {
-                $crate::conformance::run_test(stringify!($ident), stringify!($check), $app);
+                $crate::conformance::run_test(stringify!($ident), stringify!($check), $app, $drivers);
             }
         )*
     };

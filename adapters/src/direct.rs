@@ -9,6 +9,15 @@
 //! poll does not finish, so the timeout costs nothing for handlers that
 //! answer synchronously; a handler panic becomes an error, not a dead test
 //! binary.
+//!
+//! There is no connection, so there is no peer: a handler extracting
+//! `axum::extract::ConnectInfo<SocketAddr>` gets [`NO_PEER`]
+//! (`127.0.0.1:0`, port 0 because no socket was ever opened), the address
+//! an in-process call would come from, instead of the 500 axum answers
+//! when the extension is missing. The socket drivers hand handlers the
+//! real peer address; the Lambda drivers hand them nothing, as
+//! lambda_http does in AWS (the caller's address is in the event's
+//! request context there, not in a connection).
 
 use std::time::Duration;
 
@@ -20,8 +29,16 @@ use crossdrive::{BoxFuture, Driver, DriverResponse, Error, ErrorKind, Protocol};
 use http::{Request, Response};
 use tower::ServiceExt;
 
-use crate::floor::{BenchPair, Floor};
-use crossdrive::bench::Topology;
+/// The peer `direct` reports to handlers that extract
+/// `ConnectInfo<SocketAddr>`: loopback, port 0, since no socket exists.
+///
+/// ```
+/// assert_eq!(crossdrive_adapters::direct::NO_PEER.port(), 0);
+/// ```
+pub const NO_PEER: std::net::SocketAddr = std::net::SocketAddr::V4(std::net::SocketAddrV4::new(
+    std::net::Ipv4Addr::LOCALHOST,
+    0,
+));
 
 /// The default per-request timeout of every crossdrive driver.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -103,27 +120,22 @@ pub fn connect(
     ))
 }
 
-/// The `direct` driver and its `raw-oneshot` floor; the bench entry in the
-/// driver table. In-process calls have no threads to place, so the
-/// topology changes nothing.
-pub fn bench_pair(
-    driver_app: Router,
-    floor_app: Router,
-    _topology: Topology,
-) -> Result<BenchPair, Error> {
-    Ok(BenchPair {
-        driver: std::sync::Arc::new(Direct::new(driver_app)),
-        floor: Floor::RawOneshot(floor_app),
-    })
-}
-
 impl Driver for Direct {
     fn name(&self) -> &str {
         Self::NAME
     }
 
-    fn send(&self, request: Request<Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    fn send(&self, mut request: Request<Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
         Box::pin(async move {
+            if request
+                .extensions()
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .is_none()
+            {
+                request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(NO_PEER));
+            }
             let method = request.method().clone();
             let uri = request.uri().clone();
             let limit = self.body_limit;

@@ -1,31 +1,26 @@
-//! The driver table: the one place every driver is listed.
+//! The driver table: the one place every built-in driver is listed.
 //!
-//! [`driver_table!`](crate::driver_table) expands to one entry per driver;
-//! everything that iterates over drivers is generated from it: the [`Kind`]
-//! enum, its name lookup, driver and floor construction, and the one test
-//! per driver that [`suite!`](crate::suite) writes for every test body. A
-//! new driver joins every existing test and bench row by adding one entry
-//! here.
+//! [`driver_table!`](crate::driver_table) expands to one entry per built-in
+//! driver; the [`Kind`] enum, its name lookup, the default specs of
+//! [`Drivers::builtin`](crate::Drivers::builtin) and the built-in test names
+//! [`suite!`](macro@crate::suite) writes for every body are generated from it. A
+//! user's own drivers never come here: they are
+//! [`DriverSpec::custom`](crate::DriverSpec::custom) entries of the user's
+//! own [`Drivers`](crate::Drivers).
 
 use std::sync::Arc;
 
 use axum::Router;
 use crossdrive::{Driver, Error};
 
-use crate::floor::BenchPair;
-use crossdrive::bench::Topology;
-
 /// Calls `$callback! { [$args] { entry } { entry } ... }` with one entry per
 /// driver. Each entry is `{ ident: .., variant: .., name: "..", about: "..",
-/// connect: path, bench: path, differences: path }` (`differences`
+/// connect: path, differences: path }` (`differences`
 /// optional): `differences` names a `&[(&str, &str)]` of conformance checks
 /// the driver cannot meet by its adapter's design, with the reasons (see
 /// [`Kind::known_differences`]);
 /// `connect` builds the driver for tests (`fn(Router, &ConnectOptions) ->
-/// Result<Arc<dyn Driver>, Error>`); `bench` builds the driver and its floor for a bench
-/// cell (`fn(Router, Router, Topology) -> Result<BenchPair, Error>`), called
-/// inside the bench's runtime so servers can share it in the same-thread
-/// topology.
+/// Result<Arc<dyn Driver>, Error>`).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! driver_table {
@@ -37,7 +32,6 @@ macro_rules! driver_table {
                 name: "direct",
                 about: "the app called in-process with `oneshot`: no socket, no serialization",
                 connect: $crate::direct::connect,
-                bench: $crate::direct::bench_pair,
                 differences: $crate::direct::KNOWN_DIFFERENCES,
             }
             {
@@ -46,7 +40,6 @@ macro_rules! driver_table {
                 name: "lambda",
                 about: "API Gateway HTTP API (payload 2.0) through lambda_http, JSON both ways",
                 connect: $crate::lambda::connect_http_api,
-                bench: $crate::lambda::bench_http_api,
                 differences: $crate::lambda::differences::HTTP_API,
             }
             {
@@ -55,7 +48,6 @@ macro_rules! driver_table {
                 name: "lambda-url",
                 about: "a Lambda Function URL (payload 2.0) through lambda_http, JSON both ways",
                 connect: $crate::lambda::connect_function_url,
-                bench: $crate::lambda::bench_function_url,
                 differences: $crate::lambda::differences::FUNCTION_URL,
             }
             {
@@ -64,7 +56,6 @@ macro_rules! driver_table {
                 name: "lambda-v1",
                 about: "API Gateway REST API (payload 1.0, `{proxy+}`) through lambda_http, JSON both ways",
                 connect: $crate::lambda::connect_rest,
-                bench: $crate::lambda::bench_rest,
                 differences: $crate::lambda::differences::REST,
             }
             {
@@ -73,7 +64,6 @@ macro_rules! driver_table {
                 name: "lambda-alb",
                 about: "an ALB target group through lambda_http, JSON both ways",
                 connect: $crate::lambda::connect_alb,
-                bench: $crate::lambda::bench_alb,
                 differences: $crate::lambda::differences::ALB,
             }
             {
@@ -82,7 +72,6 @@ macro_rules! driver_table {
                 name: "lambda-runtime",
                 about: "HTTP API events through the real `lambda_http::run` loop in a child process polling a local Runtime API",
                 connect: $crate::lambda::runtime::connect,
-                bench: $crate::lambda::runtime::bench_pair,
                 differences: $crate::lambda::differences::RUNTIME,
             }
             {
@@ -91,7 +80,6 @@ macro_rules! driver_table {
                 name: "http1",
                 about: "a real hyper server on loopback and hyper's client speaking HTTP/1.1 on pooled keep-alive connections",
                 connect: $crate::socket::connect_http1,
-                bench: $crate::socket::bench_http1,
                 differences: $crate::socket::HTTP1_KNOWN_DIFFERENCES,
             }
             {
@@ -100,7 +88,6 @@ macro_rules! driver_table {
                 name: "http2",
                 about: "the same server and hyper's client speaking HTTP/2 by prior knowledge (h2c)",
                 connect: $crate::socket::connect_http2,
-                bench: $crate::socket::bench_http2,
                 differences: $crate::socket::HTTP2_KNOWN_DIFFERENCES,
             }
             {
@@ -109,7 +96,6 @@ macro_rules! driver_table {
                 name: "http2-tls",
                 about: "HTTP/2 negotiated by ALPN over TLS (rustls with ring, a self-signed certificate)",
                 connect: $crate::socket::connect_http2_tls,
-                bench: $crate::socket::bench_http2_tls,
                 differences: $crate::socket::HTTP2_KNOWN_DIFFERENCES,
             }
             {
@@ -118,7 +104,6 @@ macro_rules! driver_table {
                 name: "http1-fresh",
                 about: "HTTP/1.1 with a new connection for every request: what keep-alive is judged against",
                 connect: $crate::socket::connect_http1_fresh,
-                bench: $crate::socket::bench_http1_fresh,
                 differences: $crate::socket::HTTP1_KNOWN_DIFFERENCES,
             }
         }
@@ -132,7 +117,6 @@ macro_rules! define_kinds {
         name: $name:literal,
         about: $about:literal,
         connect: $connect:path,
-        bench: $bench:path,
         $(differences: $differences:path,)?
     })*) => {
         /// Every driver crossdrive ships, generated from the driver table.
@@ -207,12 +191,6 @@ macro_rules! define_kinds {
                         crossdrive::conformance::Expectations::from_table(table)
                     })*
                 }
-            }
-
-            /// Builds this driver and its bench floor, each over its own
-            /// app instance, in `topology`; call it inside the bench's runtime.
-            pub fn bench_pair(self, driver_app: Router, floor_app: Router, topology: Topology) -> Result<BenchPair, Error> {
-                match self { $(Kind::$variant => $bench(driver_app, floor_app, topology),)* }
             }
         }
     };

@@ -15,22 +15,31 @@
 //! | `http1-fresh` | [`socket`]: HTTP/1.1 with a new connection per request |
 //! | `remote` | [`remote::Remote`]: the same requests to a deployed base URL (`CROSSDRIVE_REMOTE_URL`); not in the driver table, but every [`suite!`] body gets a `::remote` test |
 //!
-//! The list of drivers lives in one place, the [driver table](driver_table)
-//! in `kind.rs`; [`Kind`], the bench floors and the per-driver tests that
-//! [`suite!`] generates are all derived from it.
+//! The drivers a suite, conformance run, parity check or bench runs over
+//! are a value, [`Drivers`]: [`Drivers::builtin()`] by default, configured
+//! per deployment and extended with drivers of your own
+//! ([`DriverSpec`]) from your crate. The built-ins are listed once, in the
+//! [driver table](driver_table) in `kind.rs`, from which [`Kind`] and the
+//! built-in test names [`suite!`] generates come.
+//!
+//! `bench` (feature `bench`) benches an app's own scenarios through every
+//! driver, each beside its floor: a user's `harness = false` bench binary
+//! is one `bench_main!` call, and so is crossdrive's own.
 //!
 //! [`conformance!`] runs the adapter conformance suite on every driver
 //! (one test per check per driver) and [`parity!`] asserts that every
 //! driver answers a scenario identically, against one insta snapshot.
 //!
-//! Apps are `axum::Router`s, which accept every body type the drivers use;
-//! any other `tower::Service` can be mounted with
-//! `Router::new().fallback_service(service)`.
+//! An app is anything [`IntoApp`]: an `axum::Router` as it is, or any
+//! `tower::Service` that never fails, mounted as a router's fallback.
 
+mod app;
+#[cfg(feature = "bench")]
+pub mod bench;
 pub mod conformance;
 mod connect;
 pub mod direct;
-pub mod floor;
+mod drivers;
 mod kind;
 pub mod lambda;
 pub mod parity;
@@ -38,12 +47,15 @@ pub mod remote;
 pub mod socket;
 pub mod suite;
 
+pub use app::IntoApp;
 pub use connect::{ConnectOptions, TIMEOUT_ENV};
 pub use direct::Direct;
+pub use drivers::{ConnectFn, DriverSpec, Drivers, FloorFn};
 pub use kind::Kind;
 
 #[doc(hidden)]
 pub mod __private {
+    pub use axum::Router;
     pub use crossdrive;
     pub use crossdrive::Client;
 }

@@ -1,4 +1,4 @@
-//! Parity across every crossdrive driver: the [`parity!`](crate::parity)
+//! Parity across every crossdrive driver: the [`parity!`](macro@crate::parity)
 //! macro and [`collect`], which runs one scenario on each driver.
 //!
 //! ```ignore
@@ -21,11 +21,10 @@
 
 use std::future::Future;
 
-use axum::Router;
 use crossdrive::parity::Parity;
 use crossdrive::{Client, TestResponse};
 
-use crate::Kind;
+use crate::{Drivers, IntoApp};
 
 /// Declares which drivers differ in which scenario, and why.
 pub type Differences = fn(&str, &str) -> Option<String>;
@@ -54,30 +53,65 @@ pub fn no_differences(_scenario: &str, _driver: &str) -> Option<String> {
 /// let parity = collect("hello", app, no_differences, |client| async move { client.get("/hello").await });
 /// assert!(parity.check().unwrap().ends_with("\n\nhi\n"));
 /// ```
-pub fn collect<F, Fut>(
+pub fn collect<T, F, Fut>(
     scenario: &str,
-    app: fn() -> Router,
+    app: fn() -> T,
     differences: Differences,
     body: F,
 ) -> Parity
 where
+    T: IntoApp,
     F: Fn(Client) -> Fut,
     Fut: Future<Output = TestResponse>,
 {
-    let selection = crate::suite::selection();
+    collect_on(&Drivers::builtin(), scenario, app, differences, body)
+}
+
+/// [`collect`] over `drivers`: configured built-ins and drivers of your
+/// own, each over a fresh `app()`.
+///
+/// ```
+/// use axum::{Router, routing::get};
+/// use crossdrive_adapters::{DriverSpec, Drivers};
+/// use crossdrive_adapters::parity::{collect_on, no_differences};
+///
+/// fn app() -> Router { Router::new().route("/hello", get(|| async { "hi" })) }
+///
+/// let two = Drivers::empty().with(DriverSpec::direct()).with(DriverSpec::http1());
+/// let parity = collect_on(&two, "hello", app, no_differences, |client| async move { client.get("/hello").await });
+/// assert!(parity.check().is_ok());
+/// ```
+pub fn collect_on<T, F, Fut>(
+    drivers: &Drivers,
+    scenario: &str,
+    app: fn() -> T,
+    differences: Differences,
+    body: F,
+) -> Parity
+where
+    T: IntoApp,
+    F: Fn(Client) -> Fut,
+    Fut: Future<Output = TestResponse>,
+{
+    if let Err(message) = drivers.validate() {
+        panic!("crossdrive: parity `{scenario}`: {message}");
+    }
+    let selection = crate::suite::selection(drivers);
+    let options = crate::suite::options(None);
     let runtime = crate::suite::test_runtime();
     let mut parity = Parity::new(scenario);
     runtime.block_on(async {
-        for kind in Kind::ALL.iter().filter(|k| selection.includes(k.name())) {
-            let driver = match kind.connect(app()) {
+        for spec in drivers.iter().filter(|s| selection.includes(s.name())) {
+            let driver = match spec.connect(app().into_app(), &options) {
                 Ok(driver) => driver,
-                Err(e) => {
-                    panic!("crossdrive: cannot start the `{kind}` driver for {scenario}: {e}")
-                }
+                Err(e) => panic!(
+                    "crossdrive: cannot start the `{}` driver for {scenario}: {e}",
+                    spec.name()
+                ),
             };
             parity.add(body(Client::from_arc(driver)).await);
-            if let Some(reason) = differences(scenario, kind.name()) {
-                parity.allow(kind.name(), reason);
+            if let Some(reason) = differences(scenario, spec.name()) {
+                parity.allow(spec.name(), reason);
             }
         }
     });
@@ -91,6 +125,7 @@ where
 /// ```ignore
 /// crossdrive_adapters::parity! {
 ///     app = crossdrive_fixtures::reference::app;
+///     drivers = my_drivers;         // optional: a fn() -> Drivers
 ///     differences = my_differences; // optional
 ///
 ///     async fn simple_get(client) {
@@ -100,19 +135,25 @@ where
 /// ```
 #[macro_export]
 macro_rules! parity {
+    (app = $app:path; drivers = $drivers:path; differences = $differences:path; $($tests:tt)*) => {
+        $crate::__parity_bodies! { [$app, $drivers] [$differences] $($tests)* }
+    };
+    (app = $app:path; drivers = $drivers:path; $($tests:tt)*) => {
+        $crate::__parity_bodies! { [$app, $drivers] [$crate::parity::no_differences] $($tests)* }
+    };
     (app = $app:path; differences = $differences:path; $($tests:tt)*) => {
-        $crate::__parity_bodies! { [$app] [$differences] $($tests)* }
+        $crate::__parity_bodies! { [$app, $crate::Drivers::builtin] [$differences] $($tests)* }
     };
     (app = $app:path; $($tests:tt)*) => {
-        $crate::__parity_bodies! { [$app] [$crate::parity::no_differences] $($tests)* }
+        $crate::__parity_bodies! { [$app, $crate::Drivers::builtin] [$crate::parity::no_differences] $($tests)* }
     };
 }
 
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __parity_bodies {
-    ([$app:path] [$differences:path]) => {};
-    ([$app:path] [$differences:path]
+    ([$app:path, $drivers:path] [$differences:path]) => {};
+    ([$app:path, $drivers:path] [$differences:path]
         $(#[$meta:meta])*
         async fn $name:ident($client:ident) $body:block
         $($rest:tt)*
@@ -126,10 +167,10 @@ macro_rules! __parity_bodies {
             $(#[$meta])*
             #[test]
             fn is_the_same_on_every_driver() {
-                let parity = $crate::parity::collect(stringify!($name), $app, $differences, body);
+                let parity = $crate::parity::collect_on(&$drivers(), stringify!($name), $app, $differences, body);
                 $crate::__private::crossdrive::assert_parity!(parity);
             }
         }
-        $crate::__parity_bodies! { [$app] [$differences] $($rest)* }
+        $crate::__parity_bodies! { [$app, $drivers] [$differences] $($rest)* }
     };
 }

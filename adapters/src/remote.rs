@@ -3,15 +3,24 @@
 //! validates the real deployment.
 //!
 //! It is chosen by environment, not listed in the driver table: every body
-//! of a [`suite!`](crate::suite) gets a `remote` test beside its table
-//! tests (`create_then_read::remote`), which runs only when
-//! `CROSSDRIVE_REMOTE_URL` ([`URL_ENV`]) holds the deployment's base URL,
-//! stage path included (`https://abc.execute-api.eu-west-1.amazonaws.com/prod`).
-//! Unset, the test prints `not run: CROSSDRIVE_REMOTE_URL is unset` and
-//! returns; it neither passes by checking nothing against a deployment nor
-//! fails a local run. Keeping it out of the table keeps it out of
-//! everything that iterates over the table: the conformance matrix, the
-//! parity snapshots and the default bench set.
+//! of a [`suite!`](macro@crate::suite) gets a `remote` test beside its table
+//! tests (`create_then_read::remote`). That test is `#[ignore]`d, so a
+//! local run counts it as ignored instead of passing it having checked
+//! nothing. To check a deployment, set `CROSSDRIVE_REMOTE_URL`
+//! ([`URL_ENV`]) to its base URL, stage path included, and ask for the
+//! ignored tests:
+//!
+//! ```text
+//! CROSSDRIVE_REMOTE_URL=https://abc.execute-api.eu-west-1.amazonaws.com/prod \
+//!   cargo test --test reference -- --ignored ::remote
+//! ```
+//!
+//! `--ignored` with the variable unset fails every `remote` test, saying
+//! to set it: asking for the deployment to be checked and checking nothing
+//! must not pass. `CROSSDRIVE_DRIVERS` can still leave `remote` out.
+//! Keeping it out of the table keeps it out of everything that iterates
+//! over the table: the conformance matrix, the parity snapshots and the
+//! default bench set.
 //!
 //! What differs from local drivers, by design:
 //! - The deployment is one app whose state is shared by every test (and
@@ -26,7 +35,7 @@
 //!   `http://host/prod/todos?a=1`.
 //! - Requests run on one process-wide runtime thread, so they work from any
 //!   test runtime and pooled connections survive the test that made them
-//!   (DESIGN.md, "dispatch task is gone"); each request is bounded by the
+//!   ("dispatch task is gone", reqwest #1148, hyper #2112); each request is bounded by the
 //!   driver's timeout (5 s, or `CROSSDRIVE_TIMEOUT_MS`) and aborted past it.
 //! - Plain `http://` needs nothing more; `https://` needs the `tls`
 //!   feature (on by default): rustls with ring, verifying the server
@@ -139,7 +148,7 @@ impl Remote {
             Ok(url) => Self::new(&url).map(Some).map_err(|e| {
                 invalid(
                     format!("{URL_ENV}: {}", e.cause()),
-                    "set it to the deployment's base URL with its stage path, or unset it to skip the remote tests",
+                    "set it to the deployment's base URL with its stage path, or unset it and leave out --ignored to skip the remote tests",
                 )
             }),
             Err(std::env::VarError::NotPresent) => Ok(None),

@@ -146,30 +146,9 @@ fn timer_runtime() -> &'static tokio::runtime::Handle {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::pin::pin;
-    use std::sync::Arc;
-    use std::task::Wake;
-    use std::task::Waker;
-
-    struct Unpark(std::thread::Thread);
-    impl Wake for Unpark {
-        fn wake(self: Arc<Self>) {
-            self.0.unpark();
-        }
-    }
-
-    /// A bare executor, to prove no tokio runtime is needed by the caller.
-    fn block_on<F: Future>(work: F) -> F::Output {
-        let mut work = pin!(work);
-        let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
-        let mut cx = Context::from_waker(&waker);
-        loop {
-            if let Poll::Ready(out) = work.as_mut().poll(&mut cx) {
-                return out;
-            }
-            std::thread::park();
-        }
-    }
+    // futures-executor's block_on parks the thread between polls: no tokio
+    // runtime in the caller, which is what the timeout test must prove.
+    use futures_executor::block_on;
 
     #[test]
     fn a_panic_in_the_work_becomes_an_error_with_its_message() {

@@ -24,7 +24,10 @@
 //! - [`parity`], parity snapshots: every driver must answer a scenario
 //!   alike, and what they agree on is pinned with insta
 //!   ([`assert_parity!`]).
-//! - [`bench`], the latency engine behind `cargo xtask bench`.
+//! - [`scenario`], bench scenarios as data ([`Scenario`]): requests, the
+//!   answers they must get, which of them are timed; run by a bench or
+//!   checked by a test.
+//! - [`bench`](mod@bench), the latency engine behind `cargo xtask bench`.
 //! - [`fixture`], the plumbing for shared servers: bind first, run on a
 //!   thread with its own runtime, count and log every start.
 //!
@@ -61,6 +64,7 @@ pub mod guard;
 pub mod parity;
 mod protocol;
 mod response;
+pub mod scenario;
 mod selection;
 
 pub use client::{Client, RequestBuilder};
@@ -68,6 +72,7 @@ pub use driver::{AdapterNote, BoxFuture, Driver, DriverResponse};
 pub use error::{Error, ErrorKind};
 pub use protocol::Protocol;
 pub use response::{IntoStatus, TestResponse};
+pub use scenario::Scenario;
 pub use selection::{DRIVERS_ENV, Selection};
 
 // Re-exported so drivers and tests use the exact versions crossdrive speaks.

@@ -110,6 +110,46 @@ impl TestResponse {
             .map(|v| v.to_str().unwrap_or("<non-ASCII>"))
             .collect()
     }
+    /// The value a `Set-Cookie` header of this response gives the cookie
+    /// `name`: the part of `name=value; Path=/; ...` before the first `;`,
+    /// after the `=`. `None` when no `Set-Cookie` sets it. When several do,
+    /// the last one wins, as a browser keeps the last it is sent.
+    ///
+    /// ```
+    /// # use crossdrive::{DriverResponse, Protocol, TestResponse};
+    /// # let response = http::Response::builder()
+    /// #     .header("set-cookie", "session=abc123; Path=/; HttpOnly")
+    /// #     .header("set-cookie", "theme=dark")
+    /// #     .body(bytes::Bytes::new()).unwrap();
+    /// # let r = TestResponse::new("direct", http::Request::new(bytes::Bytes::new()),
+    /// #     DriverResponse::new(response, Protocol::InProcess));
+    /// // Set-Cookie: session=abc123; Path=/; HttpOnly
+    /// // Set-Cookie: theme=dark
+    /// assert_eq!(r.cookie("session").as_deref(), Some("abc123"));
+    /// assert_eq!(r.cookie("theme").as_deref(), Some("dark"));
+    /// assert_eq!(r.cookie("missing"), None);
+    /// ```
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.set_cookies()
+            .filter(|(cookie, _)| *cookie == name)
+            .map(|(_, value)| value.to_owned())
+            .last()
+    }
+
+    /// Every `(name, value)` the `Set-Cookie` headers set, in order; a
+    /// header that is not visible ASCII or has no `=` sets nothing.
+    fn set_cookies(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.headers()
+            .get_all(http::header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|cookie| {
+                let pair = cookie.split(';').next().unwrap_or_default();
+                let (name, value) = pair.split_once('=')?;
+                Some((name.trim(), value.trim()))
+            })
+    }
+
     /// The raw body bytes.
     pub fn bytes(&self) -> &Bytes {
         self.response.body()
@@ -185,6 +225,78 @@ impl TestResponse {
         self
     }
 
+    /// Asserts the values of a repeated header in any order: the same
+    /// values, each as many times, as `expected` (for headers whose order
+    /// an adapter may change, such as several `Vary` or `Set-Cookie`).
+    ///
+    /// ```
+    /// # use crossdrive::{DriverResponse, Protocol, TestResponse};
+    /// # let response = http::Response::builder()
+    /// #     .header("vary", "origin").header("vary", "accept")
+    /// #     .body(bytes::Bytes::new()).unwrap();
+    /// # let r = TestResponse::new("direct", http::Request::new(bytes::Bytes::new()),
+    /// #     DriverResponse::new(response, Protocol::InProcess));
+    /// // vary: origin
+    /// // vary: accept
+    /// r.assert_header_values_unordered("vary", &["accept", "origin"]);
+    /// ```
+    #[track_caller]
+    pub fn assert_header_values_unordered(&self, name: &str, expected: &[&str]) -> &Self {
+        let all = self.header_all(name);
+        let mut sorted_received = all.clone();
+        sorted_received.sort_unstable();
+        let mut sorted_expected = expected.to_vec();
+        sorted_expected.sort_unstable();
+        if sorted_received != sorted_expected {
+            self.fail(
+                &format!("values of header `{name}`, in any order"),
+                &describe_values(expected),
+                &describe_values(&all),
+            );
+        }
+        self
+    }
+
+    /// Asserts that a `Set-Cookie` header sets the cookie `name` to
+    /// `expected` (the value before the first `;`, attributes ignored; see
+    /// [`TestResponse::cookie`]).
+    ///
+    /// ```
+    /// # use crossdrive::{DriverResponse, Protocol, TestResponse};
+    /// # let response = http::Response::builder()
+    /// #     .header("set-cookie", "session=abc123; Path=/; HttpOnly")
+    /// #     .body(bytes::Bytes::new()).unwrap();
+    /// # let r = TestResponse::new("direct", http::Request::new(bytes::Bytes::new()),
+    /// #     DriverResponse::new(response, Protocol::InProcess));
+    /// // Set-Cookie: session=abc123; Path=/; HttpOnly
+    /// r.assert_cookie("session", "abc123");
+    /// ```
+    #[track_caller]
+    pub fn assert_cookie(&self, name: &str, expected: &str) -> &Self {
+        match self.cookie(name) {
+            Some(value) if value == expected => {}
+            Some(value) => self.fail(
+                &format!("cookie `{name}`"),
+                &format!("{expected:?}"),
+                &format!("{value:?}"),
+            ),
+            None => {
+                let set: Vec<&str> = self.set_cookies().map(|(name, _)| name).collect();
+                let received = if set.is_empty() {
+                    "no Set-Cookie header sets any cookie".to_owned()
+                } else {
+                    format!("not set; Set-Cookie sets only {set:?}")
+                };
+                self.fail(
+                    &format!("cookie `{name}`"),
+                    &format!("{expected:?}"),
+                    &received,
+                );
+            }
+        }
+        self
+    }
+
     /// Asserts that a header is absent.
     #[track_caller]
     pub fn assert_no_header(&self, name: &str) -> &Self {
@@ -208,7 +320,54 @@ impl TestResponse {
         };
         let received: serde_json::Value = self.json();
         if received != expected {
-            self.fail("JSON body", &expected.to_string(), &received.to_string());
+            let diff = json_diff(&expected, &received);
+            panic!(
+                "{}",
+                self.report_with(
+                    "JSON body",
+                    &expected.to_string(),
+                    &received.to_string(),
+                    &diff
+                )
+            );
+        }
+        self
+    }
+
+    /// Asserts that the body is JSON containing `expected`: every key of an
+    /// object in `expected` is in the body's object at the same place, with
+    /// a value that contains the expected one (recursively); the body may
+    /// have more keys. Arrays are compared element by element, in order,
+    /// and must have as many elements as the expected array; any other
+    /// value must be equal.
+    ///
+    /// ```
+    /// # use crossdrive::{DriverResponse, Protocol, TestResponse};
+    /// # let body = r#"{"id": 7, "title": "x", "tags": [{"name": "a", "n": 1}], "owner": {"id": 1, "name": "ann"}}"#;
+    /// # let r = TestResponse::new("direct", http::Request::new(bytes::Bytes::new()),
+    /// #     DriverResponse::new(http::Response::new(bytes::Bytes::from(body)), Protocol::InProcess));
+    /// use serde_json::json;
+    /// // {"id": 7, "title": "x", "tags": [{"name": "a", "n": 1}], "owner": {"id": 1, "name": "ann"}}
+    /// r.assert_json_contains(&json!({"title": "x", "owner": {"name": "ann"}}));
+    /// r.assert_json_contains(&json!({"tags": [{"name": "a"}]}));
+    /// ```
+    #[track_caller]
+    pub fn assert_json_contains<T: serde::Serialize + ?Sized>(&self, expected: &T) -> &Self {
+        let expected = match serde_json::to_value(expected) {
+            Ok(v) => v,
+            Err(e) => self.fail(
+                "JSON body contains",
+                "a serializable expected value",
+                &e.to_string(),
+            ),
+        };
+        let received: serde_json::Value = self.json();
+        if let Err(mismatch) = json_contains(&expected, &received, "$") {
+            self.fail(
+                "JSON body contains the expected value",
+                &expected.to_string(),
+                &mismatch,
+            );
         }
         self
     }
@@ -261,10 +420,18 @@ impl TestResponse {
     /// assert!(r.report("status", "201", "200 OK").contains("driver: direct (in-process)"));
     /// ```
     pub fn report(&self, what: &str, expected: &str, received: &str) -> String {
+        self.report_with(what, expected, received, "")
+    }
+
+    /// [`report`](Self::report) with `detail` (a diff) after `received`.
+    fn report_with(&self, what: &str, expected: &str, received: &str, detail: &str) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "crossdrive assertion failed: {what}");
         let _ = writeln!(out, "  expected: {expected}");
         let _ = writeln!(out, "  received: {received}");
+        for line in detail.lines() {
+            let _ = writeln!(out, "  {line}");
+        }
         let _ = writeln!(out, "driver: {} ({})", self.driver, self.protocol);
         for note in &self.notes {
             let _ = writeln!(out, "adapter note: {note}");
@@ -289,6 +456,60 @@ impl fmt::Display for TestResponse {
         write_body(&mut out, self.bytes());
         f.write_str(&out)
     }
+}
+
+/// Where `received` first fails to contain `expected` (see
+/// [`TestResponse::assert_json_contains`]), as `at $.path: what`.
+fn json_contains(
+    expected: &serde_json::Value,
+    received: &serde_json::Value,
+    path: &str,
+) -> Result<(), String> {
+    use serde_json::Value;
+    match (expected, received) {
+        (Value::Object(expected), Value::Object(received)) => {
+            for (key, want) in expected {
+                let at = format!("{path}.{key}");
+                match received.get(key) {
+                    Some(got) => json_contains(want, got, &at)?,
+                    None => return Err(format!("at {at}: missing, expected {want}")),
+                }
+            }
+            Ok(())
+        }
+        (Value::Array(expected), Value::Array(received)) => {
+            if expected.len() != received.len() {
+                return Err(format!(
+                    "at {path}: {} elements, expected {}",
+                    received.len(),
+                    expected.len()
+                ));
+            }
+            for (i, (want, got)) in expected.iter().zip(received).enumerate() {
+                json_contains(want, got, &format!("{path}[{i}]"))?;
+            }
+            Ok(())
+        }
+        (want, got) if want == got => Ok(()),
+        (want, got) => Err(format!("at {path}: {got}, expected {want}")),
+    }
+}
+
+/// A unified line diff of both values pretty-printed, so a difference deep
+/// in a large body shows as the lines that differ.
+fn json_diff(expected: &serde_json::Value, received: &serde_json::Value) -> String {
+    let pretty = |v: &serde_json::Value| {
+        let mut text = serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string());
+        text.push('\n');
+        text
+    };
+    let (expected, received) = (pretty(expected), pretty(received));
+    let diff = similar::TextDiff::from_lines(&expected, &received)
+        .unified_diff()
+        .context_radius(3)
+        .header("expected", "received")
+        .to_string();
+    format!("diff:\n{diff}")
 }
 
 fn describe_values(values: &[&str]) -> String {

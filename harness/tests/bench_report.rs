@@ -1,4 +1,4 @@
-//! The bench output contract: the JSON fields DESIGN.md promises, the
+//! The bench output contract: the JSON fields crossdrive.bench.v1 promises, the
 //! Markdown rendered from a fixed report (snapshot), baseline comparison
 //! and SLA gates.
 
@@ -34,6 +34,26 @@ fn a_load_only_report_shows_the_load_table_without_empty_latency_tables() {
     assert!(!markdown.contains("p50 latency in µs"), "{markdown}");
     assert!(!markdown.contains("| scenario |\n"), "{markdown}");
     assert!(!markdown.contains("Floors ("), "{markdown}");
+}
+
+#[test]
+fn every_table_says_which_topology_it_measured() {
+    let mut report = fixed();
+    for row in &mut report.results {
+        row.topology = "suite".to_owned();
+    }
+    let markdown = report.to_markdown();
+    let described = "topology suite (each driver reached exactly as a `suite!` test reaches it,";
+    assert_eq!(markdown.matches(described).count(), 2, "{markdown}");
+    let mut load = fixed();
+    load.results.clear();
+    load.topology = "same-thread".to_owned();
+    assert!(
+        load.to_markdown()
+            .contains("this is CPU per request, not capacity"),
+        "{}",
+        load.to_markdown()
+    );
 }
 
 #[test]
@@ -77,6 +97,7 @@ fn the_json_carries_every_documented_field_with_its_type() {
             ("bytes_per_op", "number"),
             ("floor", "string"),
             ("floor_p50_us", "number"),
+            ("topology", "string"),
         ] {
             assert_type(&row[field], kind, &format!("results[].{field}"));
         }

@@ -2,7 +2,8 @@
 //!
 //! One module per subcommand, each with a `run`. It has no dependencies, so
 //! it builds in a second; the heavy lifting happens in the bench binary it
-//! launches (`benches/latency/main.rs`), built in release mode.
+//! launches (`benches/latency/main.rs`, over `crossdrive_adapters::bench`),
+//! built in release mode.
 
 mod bench;
 mod conformance;
@@ -18,8 +19,8 @@ commands:
                     `cargo xtask bench --help` lists its options
   conformance [--check]
                     run the conformance suite on every driver and write the
-                    check × driver matrix into README.md;
-                    --check fails instead if the page is stale
+                    check × driver matrix to docs/conformance-matrix.md;
+                    --check fails instead if that file is stale
 ";
 
 fn main() -> ExitCode {

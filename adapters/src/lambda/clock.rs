@@ -1,10 +1,9 @@
 //! Per-invocation identity: request id, X-Ray trace id and the times AWS
-//! stamps on an event, without a date-time dependency.
+//! stamps on an event. Dates come from `httpdate` (hyper's own date code,
+//! already in the tree), rearranged into API Gateway's format.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use crossdrive::bench::report::civil_from_days;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// What AWS stamps on one invocation.
 #[derive(Debug, Clone)]
@@ -51,19 +50,20 @@ impl Invocation {
 
     /// The time in API Gateway's `requestTime` format: `22/Nov/2026:06:43:35 +0000`.
     pub(crate) fn clf_time(&self) -> String {
-        const MONTHS: [&str; 12] = [
-            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-        ];
-        let secs = self.epoch_ms / 1000;
-        let (year, month, day) = civil_from_days(i64::try_from(secs / 86_400).unwrap_or(0));
-        let rem = secs % 86_400;
-        format!(
-            "{day:02}/{}/{year}:{:02}:{:02}:{:02} +0000",
-            MONTHS[usize::try_from(month - 1).unwrap_or(0) % 12],
-            rem / 3600,
-            rem / 60 % 60,
-            rem % 60
-        )
+        let at = UNIX_EPOCH + Duration::from_secs(self.epoch_ms / 1000);
+        // IMF-fixdate, always this shape: `Thu, 09 Apr 2015 12:34:56 GMT`.
+        let date = httpdate::fmt_http_date(at);
+        match (
+            date.get(5..7),
+            date.get(8..11),
+            date.get(12..16),
+            date.get(17..25),
+        ) {
+            (Some(day), Some(month), Some(year), Some(time)) => {
+                format!("{day}/{month}/{year}:{time} +0000")
+            }
+            _ => date,
+        }
     }
 }
 

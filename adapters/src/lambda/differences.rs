@@ -2,7 +2,7 @@
 //! reasons: what AWS or lambda_http does to the message, as these drivers
 //! reproduce it. The driver table points each entry's `differences` here
 //! ([`Kind::known_differences`](crate::Kind::known_differences)); the
-//! README's matrix lists them, and a declared check that starts passing
+//! matrix in docs/conformance-matrix.md lists them, and a declared check that starts passing
 //! fails the suite as stale.
 //!
 //! Each reason names where the behaviour comes from: lambda_http 1.3.2,
@@ -279,3 +279,49 @@ pub const ALB: &[(&str, &str)] = &[
         ALB_RESPONSE_FIRST_VALUE,
     ),
 ];
+
+/// The differences of a Lambda driver deployed as `options` say: the
+/// source's table, less what the deployment fixes (multi-value headers on
+/// an ALB target group, a binary media type on a REST API covering the
+/// `application/octet-stream` bodies the conformance checks send).
+pub(crate) fn for_options(options: &super::LambdaOptions) -> Vec<(&'static str, &'static str)> {
+    let table = match options.source() {
+        super::Source::HttpApi => HTTP_API,
+        super::Source::FunctionUrl => FUNCTION_URL,
+        super::Source::Rest => REST,
+        super::Source::Alb { .. } => ALB,
+    };
+    let multi_value = matches!(
+        options.source(),
+        super::Source::Alb {
+            multi_value_headers: true
+        }
+    );
+    let rest_binary = options.source() == super::Source::Rest
+        && options.is_binary_media_type("application/octet-stream");
+    // The checks whose bodies are `application/octet-stream`; those sent
+    // as text/plain or multipart stay mangled unless their types are
+    // binary media types too.
+    const OCTET_STREAM_CHECKS: &[&str] = &[
+        "all_256_byte_values_reach_the_app",
+        "all_256_byte_values_arrive_in_the_response",
+        "one_mib_request_body_reaches_the_app",
+        "one_mib_response_body_arrives_whole",
+    ];
+    table
+        .iter()
+        .filter(|(check, reason)| {
+            let fixed_by_multi_value = multi_value
+                && (*reason == ALB_RESPONSE_FIRST_VALUE || *reason == ALB_REQUEST_LAST_VALUE);
+            let fixed_by_binary_type = rest_binary && OCTET_STREAM_CHECKS.contains(check);
+            !(fixed_by_multi_value || fixed_by_binary_type)
+        })
+        .copied()
+        .chain(
+            // With multi-value headers on, ALB sends the query as
+            // `multiValueQueryStringParameters`: repeated keys arrive, but
+            // grouped per key, as every map-shaped query does.
+            (multi_value).then_some(("repeated_query_keys_are_kept_in_order", MAP_QUERY_ORDER)),
+        )
+        .collect()
+}

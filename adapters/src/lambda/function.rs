@@ -129,6 +129,7 @@ impl Function {
     }
 
     /// The bare round trip the bench floor measures: no observation.
+    #[cfg_attr(not(feature = "bench"), allow(dead_code))]
     pub(crate) async fn invoke_bare(&self, event: &[u8], context: Context) -> Option<Vec<u8>> {
         let payload: LambdaRequest = serde_json::from_slice(event).ok()?;
         let call = Adapter::from(self.app.clone()).call(LambdaEvent::new(payload, context));

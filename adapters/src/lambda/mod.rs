@@ -50,7 +50,6 @@ use std::time::Duration;
 
 use axum::Router;
 use bytes::Bytes;
-use crossdrive::bench::Topology;
 use crossdrive::guard::{Interrupted, guarded};
 use crossdrive::{AdapterNote, BoxFuture, Driver, DriverResponse, Error, ErrorKind, Protocol};
 use http::{Request, Response};
@@ -64,7 +63,6 @@ pub use limits::{
 };
 pub use options::{DEFAULT_FUNCTION_TIMEOUT, LambdaOptions, Source};
 
-use crate::floor::{BenchPair, Floor};
 use clock::Invocation;
 use failure::Kind as FailureKind;
 use function::{Function, InvokeError, Observed};
@@ -564,51 +562,9 @@ pub fn connect_alb(app: Router, options: &crate::ConnectOptions) -> Result<Arc<d
     )
 }
 
-fn pair(driver_app: Router, floor_app: Router, source: Source) -> Result<BenchPair, Error> {
-    pair_with(driver_app, floor_app, LambdaOptions::new(source))
-}
-
-fn pair_with(
-    driver_app: Router,
-    floor_app: Router,
-    options: LambdaOptions,
-) -> Result<BenchPair, Error> {
-    Ok(BenchPair {
-        floor: Floor::BareAdapter(Box::new(BareAdapter::new(floor_app, options.clone()))),
-        driver: Arc::new(Lambda::new(driver_app, options)),
-    })
-}
-
-/// Bench entry for `lambda`.
-pub fn bench_http_api(d: Router, f: Router, _: Topology) -> Result<BenchPair, Error> {
-    pair(d, f, Source::HttpApi)
-}
-/// Bench entry for `lambda-url`.
-pub fn bench_function_url(d: Router, f: Router, _: Topology) -> Result<BenchPair, Error> {
-    pair(d, f, Source::FunctionUrl)
-}
-/// Bench entry for `lambda-v1`.
-///
-/// The REST API is configured as one that serves the reference app's
-/// `application/octet-stream` stream would be: with that binary media type.
-/// Without it API Gateway hands the client the base64 text (the suite
-/// asserts that difference; the bench measures a working deployment).
-pub fn bench_rest(d: Router, f: Router, _: Topology) -> Result<BenchPair, Error> {
-    let options = LambdaOptions::new(Source::Rest).binary_media_types(["application/octet-stream"]);
-    pair_with(d, f, options)
-}
-/// Bench entry for `lambda-alb`.
-pub fn bench_alb(d: Router, f: Router, _: Topology) -> Result<BenchPair, Error> {
-    pair(
-        d,
-        f,
-        Source::Alb {
-            multi_value_headers: false,
-        },
-    )
-}
-
-/// The bare lambda_http round trip, the Lambda drivers' bench floor.
+/// The bare lambda_http round trip: the Lambda drivers' bench floor, kept
+/// here (crate-private) because it is built from the drivers' own
+/// internals (`Function`, the event builders and decoders).
 ///
 /// Per request it does exactly what no Lambda simulation can skip, with
 /// the same code the drivers use: build the event JSON from the request,
@@ -618,8 +574,9 @@ pub fn bench_alb(d: Router, f: Router, _: Topology) -> Result<BenchPair, Error> 
 /// add on top: limit checks, request ids and trace ids per invocation, the
 /// timeout and panic guard, the response observer, notes and boxing. So
 /// driver/floor is the cost of the drivers' safety and visibility.
+#[cfg_attr(not(feature = "bench"), allow(dead_code))]
 #[derive(Clone)]
-pub struct BareAdapter {
+pub(crate) struct BareAdapter {
     function: Function,
     options: LambdaOptions,
     context: Context,
@@ -634,9 +591,10 @@ impl std::fmt::Debug for BareAdapter {
     }
 }
 
+#[cfg_attr(not(feature = "bench"), allow(dead_code))]
 impl BareAdapter {
     /// The floor for `app` behind the source in `options`.
-    pub fn new(app: Router, options: LambdaOptions) -> Self {
+    pub(crate) fn new(app: Router, options: LambdaOptions) -> Self {
         let invocation = Invocation::now();
         let config = Arc::new(config(&options));
         let strip = stage_to_strip(&options);

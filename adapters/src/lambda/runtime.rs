@@ -39,15 +39,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::Router;
 use bytes::Bytes;
-use crossdrive::bench::Topology;
 use crossdrive::{Driver, Error, ErrorKind};
 use tokio::sync::oneshot;
 
 use super::clock::Invocation;
 use super::function::{IGNORE_STAGE_ENV, InvokeError, Observed};
 use super::runtime_api::{self, Endpoint, Pending, Reply};
-use super::{BareAdapter, Invoker, Lambda, LambdaOptions, Source};
-use crate::floor::{BenchPair, Floor};
+use super::{Invoker, Lambda, LambdaOptions, Source};
 
 /// Set in a child process: run the runtime loop instead of the test.
 pub const CHILD_ENV: &str = "CROSSDRIVE_LAMBDA_RUNTIME_CHILD";
@@ -93,18 +91,13 @@ pub fn connect_with(app: Router, options: LambdaOptions) -> Result<Lambda, Error
     LambdaRuntime::start(app, options, how)
 }
 
-/// Bench entry for `lambda-runtime`: the child is the bench binary, which
-/// calls [`serve_if_child`] first.
-pub fn bench_pair(
-    driver_app: Router,
-    floor_app: Router,
-    _topology: Topology,
-) -> Result<BenchPair, Error> {
-    let options = LambdaOptions::new(Source::HttpApi);
-    Ok(BenchPair {
-        floor: Floor::BareAdapter(Box::new(BareAdapter::new(floor_app, options.clone()))),
-        driver: Arc::new(LambdaRuntime::start(driver_app, options, Child0::Binary)?),
-    })
+/// A `lambda-runtime` instance whose child re-runs this binary with no
+/// arguments (which must call [`serve_if_child`] first, as
+/// `crossdrive_adapters::bench_main!` does): the hook the bench builds its
+/// cells with, whichever thread it runs on.
+#[cfg_attr(not(feature = "bench"), allow(dead_code))]
+pub(crate) fn start_for_binary(app: Router, options: LambdaOptions) -> Result<Lambda, Error> {
+    LambdaRuntime::start(app, options, Child0::Binary)
 }
 
 /// In a `lambda-runtime` child, serves `app()` through `lambda_http::run`
@@ -286,7 +279,16 @@ impl Instance {
                         .to_owned(),
                 );
             };
-            command.args(["--exact", test, "--nocapture", "--test-threads=1"]);
+            // `--include-ignored`: a test run with `--ignored` is itself
+            // ignored, and without it the child would skip it and exit
+            // during init instead of serving as the function.
+            command.args([
+                "--exact",
+                test,
+                "--include-ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ]);
         }
         let o = &self.options;
         command

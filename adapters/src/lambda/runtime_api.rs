@@ -4,7 +4,7 @@
 //!
 //! Every endpoint of a test binary is served by one host thread with its
 //! own current-thread runtime, started on first use: endpoints outlive any
-//! test's runtime (see DESIGN.md on fixtures). Each function instance gets
+//! test's runtime (see ARCHITECTURE.md on fixtures). Each function instance gets
 //! its own listener, bound to `127.0.0.1:0` before its child process
 //! starts, so the child's `AWS_LAMBDA_RUNTIME_API` is valid by
 //! construction.

@@ -20,16 +20,17 @@
 //! [`AdapterNote`] instead of hiding it. reqwest also adds `accept: */*`
 //! when a request has no `accept` header.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use crossdrive::guard::{Interrupted, guarded};
 use crossdrive::{AdapterNote, BoxFuture, Driver, DriverResponse, Error, ErrorKind, Protocol};
-use futures_util::future::Either;
 use http::{HeaderName, Method, Request, Response, Uri, Version};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
+use super::handoff::Handoffs;
 use super::pool::{Pool, PoolError};
 use super::routes::{APP_HEADER, Mount, PANIC_HEADER, VERSION_HEADER, parse_version};
 use crate::direct::{DEFAULT_BODY_LIMIT, DEFAULT_TIMEOUT};
@@ -92,6 +93,16 @@ impl Flavor {
 /// Made by [`SocketServer::http1`](super::SocketServer::http1) and its
 /// siblings; dropping it unmounts its app.
 ///
+/// Awaited inside a tokio runtime, a request runs on that runtime, and so
+/// does the server side of its connection: the runtime needs IO
+/// (`enable_io()` or `enable_all()`, as `#[tokio::test]` and `suite!` build
+/// it; timers come from crossdrive's own timer thread), and must be the one
+/// polling the request (a blocking executor called inside
+/// a runtime's context leaves the connection unpolled until the timeout).
+/// Awaited from no tokio runtime, the request runs on the server's thread.
+/// Either way the driver keeps working when the runtime it was used from
+/// is dropped, or when it is used from several.
+///
 /// ```
 /// use std::time::Duration;
 /// use crossdrive_adapters::socket::SocketServer;
@@ -104,9 +115,7 @@ pub struct SocketDriver {
     flavor: Flavor,
     transport: Transport,
     mount: Mount,
-    /// The server's runtime, when requests run there; `None` runs them
-    /// inline on the caller's runtime.
-    runtime: Option<tokio::runtime::Handle>,
+    placement: Placement,
     timeout: Duration,
     body_limit: usize,
     _server: Arc<dyn std::any::Any + Send + Sync>,
@@ -122,10 +131,30 @@ impl std::fmt::Debug for SocketDriver {
     }
 }
 
+/// Where a [`SocketDriver`]'s requests run (see the `server` module).
+pub(crate) enum Placement {
+    /// On the caller's runtime, connections served wherever the server
+    /// accepts them: the bench, whose topology places the server.
+    Inline,
+    /// A test's driver. Inside a tokio runtime: on that runtime, with the
+    /// driver's own pool, whose connections the server hands over to be
+    /// served on the same runtime. From no tokio runtime: spawned on the
+    /// server's runtime with the server's `fallback` pool.
+    Suite {
+        server: tokio::runtime::Handle,
+        fallback: Arc<Pool>,
+        handoffs: Arc<Handoffs>,
+    },
+    /// Spawned on the server's runtime, where the reqwest client a test
+    /// configured keeps its connections.
+    Server(tokio::runtime::Handle),
+}
+
 /// The client a [`SocketDriver`] sends with.
 #[derive(Clone)]
 pub(crate) enum Transport {
-    /// hyper's `client::conn` on pooled connections: the default.
+    /// hyper's `client::conn` on pooled connections: the default. The pool
+    /// is the driver's own.
     Pool(Arc<Pool>),
     /// A reqwest client a test configured itself.
     Reqwest {
@@ -151,6 +180,9 @@ enum Failure {
     TooLarge,
     TimedOut,
     Gone(String),
+    /// The exchange panicked on the caller's runtime: tokio panics on a
+    /// runtime without IO.
+    Panicked(String),
 }
 
 impl SocketDriver {
@@ -158,14 +190,14 @@ impl SocketDriver {
         flavor: Flavor,
         transport: Transport,
         mount: Mount,
-        runtime: Option<tokio::runtime::Handle>,
+        placement: Placement,
         server: Arc<dyn std::any::Any + Send + Sync>,
     ) -> Self {
         Self {
             flavor,
             transport,
             mount,
-            runtime,
+            placement,
             timeout: DEFAULT_TIMEOUT,
             body_limit: DEFAULT_BODY_LIMIT,
             _server: server,
@@ -350,6 +382,14 @@ impl SocketDriver {
                     format!("the response body is larger than the {}-byte limit", self.body_limit),
                 )
                 .with_hint("raise it with SocketDriver::body_limit if the app really sends that much"),
+            Failure::Panicked(cause) => self
+                .error(
+                    ErrorKind::Adapter,
+                    method,
+                    uri,
+                    format!("the client panicked on the caller's tokio runtime ({cause})"),
+                )
+                .with_hint("a socket driver awaited inside a tokio runtime runs its connection there: build the runtime with `enable_io()` or `enable_all()`, as #[tokio::test] does"),
             Failure::Gone(cause) => self
                 .error(
                     ErrorKind::Connection,
@@ -409,6 +449,99 @@ async fn through_reqwest(
     Ok(Response::from_parts(parts, collected.to_bytes()))
 }
 
+/// The exchange on the caller's runtime, bounded by its own timer: the
+/// bench's path, whose runtime has timers by construction.
+async fn inline<F>(limit: Duration, exchange: F) -> Result<Response<Bytes>, Failure>
+where
+    F: Future<Output = Result<Response<Bytes>, Failure>>,
+{
+    tokio::time::timeout(limit, exchange)
+        .await
+        .unwrap_or(Err(Failure::TimedOut))
+}
+
+/// The exchange on a test's runtime, bounded by crossdrive's own timer
+/// thread: it fires even if the test's runtime has no timers or stopped
+/// being driven, and tokio's panic on a runtime without IO becomes an
+/// error.
+async fn guarded_inline<F>(limit: Duration, exchange: F) -> Result<Response<Bytes>, Failure>
+where
+    F: Future<Output = Result<Response<Bytes>, Failure>>,
+{
+    match guarded(limit, exchange).await {
+        Ok(outcome) => outcome,
+        Err(Interrupted::TimedOut(_)) => Err(Failure::TimedOut),
+        Err(Interrupted::Panicked(message)) => Err(Failure::Panicked(message)),
+    }
+}
+
+/// The exchange spawned on the server's runtime, for callers outside any
+/// tokio runtime (and the reqwest transport).
+async fn on_server<F>(
+    server: &tokio::runtime::Handle,
+    limit: Duration,
+    exchange: F,
+) -> Result<Response<Bytes>, Failure>
+where
+    F: Future<Output = Result<Response<Bytes>, Failure>> + Send + 'static,
+{
+    let task = server.spawn(exchange);
+    let abort = task.abort_handle();
+    match guarded(limit, task).await {
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(join)) => Err(Failure::Gone(join.to_string())),
+        Err(Interrupted::TimedOut(_)) => {
+            abort.abort();
+            Err(Failure::TimedOut)
+        }
+        Err(Interrupted::Panicked(message)) => Err(Failure::Gone(message)),
+    }
+}
+
+impl SocketDriver {
+    async fn send_pooled(
+        &self,
+        own: &Arc<Pool>,
+        request: Request<Bytes>,
+    ) -> Result<Response<Bytes>, Failure> {
+        let app = self.mount.header().clone();
+        let limit = self.body_limit;
+        match &self.placement {
+            Placement::Inline => {
+                inline(self.timeout, pooled(Arc::clone(own), request, app, limit)).await
+            }
+            Placement::Suite {
+                server,
+                fallback,
+                handoffs,
+            } => {
+                if tokio::runtime::Handle::try_current().is_err() {
+                    return on_server(
+                        server,
+                        self.timeout,
+                        pooled(Arc::clone(fallback), request, app, limit),
+                    )
+                    .await;
+                }
+                // Connections served on a test's runtime outlive a stopped
+                // server's runtime; fail as the server-thread path would.
+                if handoffs.is_closing() {
+                    return Err(Failure::Gone("the server was stopped".to_owned()));
+                }
+                guarded_inline(self.timeout, pooled(Arc::clone(own), request, app, limit)).await
+            }
+            Placement::Server(server) => {
+                on_server(
+                    server,
+                    self.timeout,
+                    pooled(Arc::clone(own), request, app, limit),
+                )
+                .await
+            }
+        }
+    }
+}
+
 impl Driver for SocketDriver {
     fn name(&self) -> &str {
         self.flavor.name()
@@ -418,42 +551,18 @@ impl Driver for SocketDriver {
         Box::pin(async move {
             let method = request.method().clone();
             let uri = request.uri().clone();
-            let (exchange, note) = match &self.transport {
-                Transport::Pool(pool) => (
-                    Either::Left(pooled(
-                        Arc::clone(pool),
-                        request,
-                        self.mount.header().clone(),
-                        self.body_limit,
-                    )),
-                    None,
-                ),
+            let (outcome, note) = match &self.transport {
+                Transport::Pool(own) => (self.send_pooled(own, request).await, None),
                 Transport::Reqwest { client, base } => {
                     let (outgoing, note) = self.outgoing(base, request);
-                    (
-                        Either::Right(through_reqwest(client.clone(), outgoing, self.body_limit)),
-                        note,
-                    )
-                }
-            };
-            let outcome = match &self.runtime {
-                // Inline (the bench): a timer on the caller's runtime is the
-                // cheapest bound; the guard would arm a cross-thread timer.
-                None => tokio::time::timeout(self.timeout, exchange)
-                    .await
-                    .unwrap_or(Err(Failure::TimedOut)),
-                Some(runtime) => {
-                    let task = runtime.spawn(exchange);
-                    let abort = task.abort_handle();
-                    match guarded(self.timeout, task).await {
-                        Ok(Ok(outcome)) => outcome,
-                        Ok(Err(join)) => Err(Failure::Gone(join.to_string())),
-                        Err(Interrupted::TimedOut(_)) => {
-                            abort.abort();
-                            Err(Failure::TimedOut)
+                    let exchange = through_reqwest(client.clone(), outgoing, self.body_limit);
+                    let outcome = match &self.placement {
+                        Placement::Inline => inline(self.timeout, exchange).await,
+                        Placement::Server(server) | Placement::Suite { server, .. } => {
+                            on_server(server, self.timeout, exchange).await
                         }
-                        Err(Interrupted::Panicked(message)) => Err(Failure::Gone(message)),
-                    }
+                    };
+                    (outcome, note)
                 }
             };
             self.finish(&method, &uri, outcome, note)

@@ -11,31 +11,50 @@
 //! `SocketServer::http1_with` and friends swap in a reqwest client for a
 //! test that wants redirects followed or a cookie store.
 //!
+//! Handlers see what `axum::serve` would give them: every request carries
+//! `axum::extract::ConnectInfo<std::net::SocketAddr>`, the peer address of
+//! the TCP connection it came on (the client's local address, 127.0.0.1
+//! and a port), on every driver and transport, TLS included.
+//!
+//! A test's request runs on the test's own runtime, and so does the
+//! server side of its connection (see [`server`]): one thread, no
+//! cross-thread wake-ups, while the listener is still started once per
+//! binary.
+//!
 //! How the parts fit:
 //!
 //! - [`server`]: [`SocketServer`], a hyper-util auto server (HTTP/1.1 and
 //!   HTTP/2 on one port) on a [`crossdrive::fixture::ServerThread`], bound
 //!   before it serves; and the two shared servers (plain and TLS) that
-//!   every test of a binary reuses, started on first use.
-//! - `routes`: one fresh app per driver on a shared server,
-//!   routed by a private header; the version the server saw, echoed back.
+//!   every test of a binary reuses, started on first use. Its module docs
+//!   explain where each connection is served.
+//! - `serve`: the accept loop; `handoff`: the registry through which a
+//!   client asks for its connection to be served on its own runtime.
+//! - `routes`: one fresh app per driver on a shared server, routed by a
+//!   private header carrying a random 128-bit id; the version the server
+//!   saw, echoed back to routed requests only.
 //! - `driver`: [`SocketDriver`], the client side, which
 //!   reports the server-observed protocol and fails if an HTTP/2 driver's
 //!   request arrived as HTTP/1.1.
 //! - `pool`: the default transport, hyper's `client::conn` connections
-//!   kept alive in a small pool.
+//!   kept alive in a small pool, each tied to the runtime that opened it.
 //! - `tls`: the self-signed certificate and ring-based rustls configs.
-//! - [`raw`]: the bench floor, a raw hyper `client::conn` connection.
+//! - `raw`: a raw hyper `client::conn` connection, the crate-private hook
+//!   the bench's socket floors are built on.
 //!
 //! The driver table calls [`connect_http1`] and friends for tests (shared
-//! server, fresh app per call) and [`bench_http1`] and friends for bench
-//! cells (a server per cell, placed by the topology).
+//! server, fresh app per call).
 
 mod driver;
+mod handoff;
 mod pool;
-pub mod raw;
+// The bench's floor hooks (`raw`, `SocketServer::start_here` and
+// `inline_driver`) have no caller without the `bench` feature.
+#[cfg_attr(not(feature = "bench"), allow(dead_code))]
+pub(crate) mod raw;
 mod routes;
 mod serve;
+#[cfg_attr(not(feature = "bench"), allow(dead_code))]
 pub mod server;
 #[cfg(feature = "tls")]
 mod tls;
@@ -43,7 +62,6 @@ mod tls;
 use std::sync::Arc;
 
 use axum::Router;
-use crossdrive::bench::Topology;
 use crossdrive::{Driver, Error};
 
 use crate::ConnectOptions;
@@ -53,10 +71,9 @@ pub use driver::SocketDriver;
 pub use reqwest;
 pub use server::{SHARED_HTTP, SHARED_HTTPS, ServerOptions, SocketServer};
 
-use crate::floor::{BenchPair, Floor};
-use driver::Flavor;
+pub(crate) use driver::Flavor;
 
-fn connect(
+pub(crate) fn connect(
     flavor: Flavor,
     app: Router,
     options: &ConnectOptions,
@@ -107,52 +124,4 @@ pub fn connect_http1_fresh(
     options: &ConnectOptions,
 ) -> Result<Arc<dyn Driver>, Error> {
     connect(Flavor::Http1Fresh, app, options)
-}
-
-fn bench(
-    flavor: Flavor,
-    driver_app: Router,
-    floor_app: Router,
-    topology: Topology,
-) -> Result<BenchPair, Error> {
-    let label = format!("bench-{}", flavor.name());
-    // Same thread: the server joins the bench's current-thread runtime.
-    // Cross thread: the server gets its own thread; the client stays here.
-    let server = match topology {
-        Topology::SameThread => SocketServer::start_here(flavor.tls(), &label)?,
-        Topology::CrossThread => {
-            SocketServer::start(ServerOptions::new().tls(flavor.tls()).label(label))?
-        }
-    };
-    let driver = server.inline_driver(flavor, driver_app)?;
-    let floor = raw::RawConn::new(&server, flavor, floor_app)?;
-    let floor = match flavor {
-        Flavor::Http2 => Floor::RawHyperHttp2(floor),
-        Flavor::Http2Tls => Floor::RawHyperHttp2Tls(floor),
-        Flavor::Http1 | Flavor::Http1Tls | Flavor::Http1Fresh => Floor::RawHyperHttp1(floor),
-    };
-    Ok(BenchPair {
-        driver: Arc::new(driver),
-        floor,
-    })
-}
-
-/// The `http1` driver and its raw hyper HTTP/1.1 floor; the bench entry.
-pub fn bench_http1(a: Router, b: Router, topology: Topology) -> Result<BenchPair, Error> {
-    bench(Flavor::Http1, a, b, topology)
-}
-
-/// The `http2` driver and its raw hyper h2c floor; the bench entry.
-pub fn bench_http2(a: Router, b: Router, topology: Topology) -> Result<BenchPair, Error> {
-    bench(Flavor::Http2, a, b, topology)
-}
-
-/// The `http2-tls` driver and its raw hyper HTTP/2-over-TLS floor.
-pub fn bench_http2_tls(a: Router, b: Router, topology: Topology) -> Result<BenchPair, Error> {
-    bench(Flavor::Http2Tls, a, b, topology)
-}
-
-/// The `http1-fresh` driver and the raw hyper HTTP/1.1 (keep-alive) floor.
-pub fn bench_http1_fresh(a: Router, b: Router, topology: Topology) -> Result<BenchPair, Error> {
-    bench(Flavor::Http1Fresh, a, b, topology)
 }

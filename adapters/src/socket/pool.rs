@@ -5,7 +5,7 @@
 //! per-request layers (URL parsing and re-serializing, the redirect and
 //! retry machinery, default headers, one spawned task per HTTP/1.1
 //! response to return its connection). Those layers cost 1.35-1.4x the raw
-//! exchange on this machine (README, "Measured here"), and a harness that
+//! exchange on this machine (docs/benchmarks.md), and a harness that
 //! adds 40% to every socket request is measuring its client, not the app.
 //! What remains is what a real client must do: open a TCP connection
 //! (and a rustls session, ALPN deciding the protocol), hand the request to
@@ -23,13 +23,25 @@
 //! The request goes out exactly as given: origin-form target byte for byte
 //! (no URL normalization), headers in order, plus `Host` when absent (as
 //! every HTTP/1.1 client adds) and the private app header. HTTP/2 carries
-//! scheme and authority as pseudo-headers. Connection tasks are spawned on
-//! the runtime the exchange runs on, which is the server's own for test
-//! drivers (see `server`), so they outlive any test's runtime.
+//! scheme and authority as pseudo-headers.
+//!
+//! Connection tasks are spawned on the runtime the exchange runs on, and
+//! die with it. Every pooled connection therefore remembers the runtime
+//! that opened it, and an exchange only takes connections of its own
+//! runtime: a connection of another runtime may be idle (never polled, so
+//! a request on it would hang) or dead (its runtime dropped: hyper reports
+//! it closed, and it is discarded). An exchange on a runtime with none of
+//! its own opens one. A pool made [`with_handoff`](Pool::with_handoff)
+//! binds each new socket first and registers its address, so the server
+//! serves that connection on the same runtime (see `handoff`).
+//!
+//! [`Target`] is what every pool of one flavor on one server shares: the
+//! address, the TLS connector (built once, not per driver) and the count of
+//! connections opened.
 
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
 use http::header::HOST;
@@ -38,8 +50,10 @@ use http::{HeaderName, HeaderValue, Request, Response, Uri};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::client::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::runtime::{Handle, Id};
 
 use super::driver::Flavor;
+use super::handoff::{Handoffs, Registration};
 use super::routes::APP_HEADER;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -67,8 +81,8 @@ enum Conn {
     Http2(http2::SendRequest<Full<Bytes>>),
 }
 
-/// Pooled hyper connections to one server, for one [`Flavor`].
-pub(crate) struct Pool {
+/// What every pool of one flavor on one server shares.
+pub(crate) struct Target {
     flavor: Flavor,
     addr: SocketAddr,
     scheme: Scheme,
@@ -76,23 +90,11 @@ pub(crate) struct Pool {
     host: HeaderValue,
     #[cfg(feature = "tls")]
     tls: Option<tokio_rustls::TlsConnector>,
-    idle: Mutex<Vec<http1::SendRequest<Full<Bytes>>>>,
-    multiplexed: Mutex<Option<http2::SendRequest<Full<Bytes>>>>,
     opened: AtomicU64,
 }
 
-impl std::fmt::Debug for Pool {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Pool")
-            .field("flavor", &self.flavor.name())
-            .field("addr", &self.addr)
-            .field("opened", &self.opened())
-            .finish_non_exhaustive()
-    }
-}
-
-impl Pool {
-    /// A pool for `flavor` to the server at `addr`; `tls` is the rustls
+impl Target {
+    /// The server at `addr` as `flavor` reaches it; `tls` is the rustls
     /// client configuration for TLS flavors.
     pub(crate) fn new(
         flavor: Flavor,
@@ -119,41 +121,85 @@ impl Pool {
             authority,
             host,
             #[cfg(feature = "tls")]
-            tls: tls.map(|config| tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))),
-            idle: Mutex::new(Vec::new()),
-            multiplexed: Mutex::new(None),
+            tls: tls.map(|config| tokio_rustls::TlsConnector::from(Arc::new(config))),
             opened: AtomicU64::new(0),
         })
     }
 
-    /// How many connections this pool has opened.
+    /// How many connections the pools of this target have opened.
     pub(crate) fn opened(&self) -> u64 {
         self.opened.load(Ordering::Relaxed)
     }
 
-    /// The name of the driver this pool serves.
+    /// The name of the driver this target serves.
     pub(crate) fn flavor_name(&self) -> &'static str {
         self.flavor.name()
+    }
+}
+
+/// Pooled hyper connections to one server, for one [`Flavor`].
+pub(crate) struct Pool {
+    target: Arc<Target>,
+    /// Where to register new connections to be served on their runtime.
+    handoff: Option<Arc<Handoffs>>,
+    idle: Mutex<Vec<(Id, http1::SendRequest<Full<Bytes>>)>>,
+    multiplexed: Mutex<Vec<(Id, http2::SendRequest<Full<Bytes>>)>>,
+}
+
+impl std::fmt::Debug for Pool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pool")
+            .field("flavor", &self.target.flavor.name())
+            .field("addr", &self.target.addr)
+            .field("handoff", &self.handoff.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Pool {
+    /// A pool whose connections are served wherever the server accepts
+    /// them.
+    pub(crate) fn new(target: Arc<Target>) -> Self {
+        Self {
+            target,
+            handoff: None,
+            idle: Mutex::new(Vec::new()),
+            multiplexed: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// A pool whose every connection asks `handoffs` to be served on the
+    /// runtime that opened it.
+    pub(crate) fn with_handoff(target: Arc<Target>, handoffs: Arc<Handoffs>) -> Self {
+        Self {
+            handoff: Some(handoffs),
+            ..Self::new(target)
+        }
     }
 
     /// The origin the drivers' error messages name.
     pub(crate) fn origin(&self) -> String {
-        format!("{}://{}", self.scheme, self.authority)
+        format!("{}://{}", self.target.scheme, self.target.authority)
     }
 
     /// Sends `request` and reads the whole response, at most `limit` body
-    /// bytes.
+    /// bytes. Runs inside a tokio runtime, which drives the connection.
     pub(crate) async fn exchange(
         &self,
         request: Request<Bytes>,
         app: &HeaderValue,
         limit: usize,
     ) -> Result<Response<Bytes>, PoolError> {
+        let here = Handle::try_current().map_err(|e| {
+            PoolError::Connect(format!("no tokio runtime to run the connection ({e})"))
+        })?;
+        let runtime = here.id();
+        let target = &self.target;
         let (mut parts, body) = request.into_parts();
         parts
             .headers
             .insert(HeaderName::from_static(APP_HEADER), app.clone());
-        let target = parts
+        let path = parts
             .uri
             .path_and_query()
             .cloned()
@@ -166,14 +212,14 @@ impl Pool {
                     "the request was lost on a retry".to_owned(),
                 ));
             };
-            let (conn, reused) = self.checkout(fresh_only).await?;
+            let (conn, reused) = self.checkout(&here, runtime, fresh_only).await?;
             let sent = match conn {
                 Conn::Http1(mut sender) => {
-                    *outgoing.uri_mut() = Uri::from(target.clone());
+                    *outgoing.uri_mut() = Uri::from(path.clone());
                     outgoing
                         .headers_mut()
                         .entry(HOST)
-                        .or_insert_with(|| self.host.clone());
+                        .or_insert_with(|| target.host.clone());
                     sender
                         .try_send_request(outgoing)
                         .await
@@ -181,9 +227,9 @@ impl Pool {
                 }
                 Conn::Http2(mut sender) => {
                     let mut uri = http::uri::Parts::default();
-                    uri.scheme = Some(self.scheme.clone());
-                    uri.authority = Some(self.authority.clone());
-                    uri.path_and_query = Some(target.clone());
+                    uri.scheme = Some(target.scheme.clone());
+                    uri.authority = Some(target.authority.clone());
+                    uri.path_and_query = Some(path.clone());
                     *outgoing.uri_mut() = Uri::from_parts(uri).map_err(|e| {
                         PoolError::Invalid(format!("cannot make an HTTP/2 URI ({e})"))
                     })?;
@@ -220,82 +266,153 @@ impl Pool {
         // The body was read to its end: the HTTP/1.1 connection can carry
         // the next request.
         if let Some(sender) = keep
-            && self.flavor != Flavor::Http1Fresh
+            && target.flavor != Flavor::Http1Fresh
         {
             self.idle
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .push(sender);
+                .push((runtime, sender));
         }
         Ok(Response::from_parts(parts, collected.to_bytes()))
     }
 
-    /// A connection ready for a request, and whether it was used before:
-    /// an idle or shared one when there is one still open (and
+    /// A connection of this runtime ready for a request, and whether it was
+    /// used before: an idle or shared one when there is one still open (and
     /// `fresh_only` is not set), a new one otherwise.
-    async fn checkout(&self, fresh_only: bool) -> Result<(Conn, bool), PoolError> {
-        while let Some(mut sender) = self.idle_sender(fresh_only) {
+    async fn checkout(
+        &self,
+        here: &Handle,
+        runtime: Id,
+        fresh_only: bool,
+    ) -> Result<(Conn, bool), PoolError> {
+        while let Some(mut sender) = self.idle_sender(runtime, fresh_only) {
             // Usually ready at once; a connection the server closed
             // meanwhile reports it here and is dropped.
             if sender.ready().await.is_ok() {
                 return Ok((Conn::Http1(sender), true));
             }
         }
-        let shared = self
-            .multiplexed
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_ref()
-            .filter(|sender| !fresh_only && !sender.is_closed())
-            .cloned();
-        if let Some(sender) = shared {
+        if !fresh_only && let Some(sender) = self.shared_sender(runtime) {
             return Ok((Conn::Http2(sender), true));
         }
-        let conn = self.connect().await?;
+        let conn = self.connect(here).await?;
         if let Conn::Http2(sender) = &conn {
-            *self
+            let mut multiplexed = self
                 .multiplexed
                 .lock()
-                .unwrap_or_else(PoisonError::into_inner) = Some(sender.clone());
+                .unwrap_or_else(PoisonError::into_inner);
+            multiplexed.retain(|(id, sender)| *id != runtime && !sender.is_closed());
+            multiplexed.push((runtime, sender.clone()));
         }
         Ok((conn, false))
     }
 
-    /// The most recently returned idle HTTP/1.1 connection, unless only a
-    /// fresh connection will do.
-    fn idle_sender(&self, fresh_only: bool) -> Option<http1::SendRequest<Full<Bytes>>> {
+    /// The most recently returned idle HTTP/1.1 connection of `runtime`,
+    /// unless only a fresh connection will do. Connections whose runtime
+    /// was dropped (or that the server closed) go on the way.
+    fn idle_sender(
+        &self,
+        runtime: Id,
+        fresh_only: bool,
+    ) -> Option<http1::SendRequest<Full<Bytes>>> {
         if fresh_only {
             return None;
         }
-        self.idle
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop()
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        match idle.last() {
+            // The common case, one runtime reusing its connection.
+            Some((id, sender)) if *id == runtime && !sender.is_closed() => {}
+            _ => idle.retain(|(_, sender)| !sender.is_closed()),
+        }
+        let at = idle.iter().rposition(|(id, _)| *id == runtime)?;
+        Some(idle.remove(at).1)
     }
 
-    async fn connect(&self) -> Result<Conn, PoolError> {
-        let stream = tokio::net::TcpStream::connect(self.addr)
-            .await
-            .map_err(|e| PoolError::Connect(format!("cannot connect to {} ({e})", self.addr)))?;
+    /// The open HTTP/2 connection of `runtime`, if there is one.
+    fn shared_sender(&self, runtime: Id) -> Option<http2::SendRequest<Full<Bytes>>> {
+        self.multiplexed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .find(|(id, sender)| *id == runtime && !sender.is_closed())
+            .map(|(_, sender)| sender.clone())
+    }
+
+    async fn connect(&self, here: &Handle) -> Result<Conn, PoolError> {
+        let target = &self.target;
+        let addr = target.addr;
+        let registered = match &self.handoff {
+            Some(handoffs) => bound(addr, handoffs, here).await?,
+            None => None,
+        };
+        let (stream, registration) = match registered {
+            Some(registered) => registered,
+            None => {
+                let stream = tokio::net::TcpStream::connect(addr)
+                    .await
+                    .map_err(|e| PoolError::Connect(format!("cannot connect to {addr} ({e})")))?;
+                (stream, None)
+            }
+        };
         let _ = stream.set_nodelay(true);
-        self.opened.fetch_add(1, Ordering::Relaxed);
+        target.opened.fetch_add(1, Ordering::Relaxed);
         #[cfg(feature = "tls")]
-        if let Some(connector) = &self.tls {
+        if let Some(connector) = &target.tls {
             let name = rustls::pki_types::ServerName::try_from("localhost")
                 .map_err(|e| PoolError::Connect(e.to_string()))?;
             let stream = connector.connect(name, stream).await.map_err(|e| {
-                PoolError::Connect(format!("the TLS handshake with {} failed ({e})", self.addr))
+                PoolError::Connect(format!("the TLS handshake with {addr} failed ({e})"))
             })?;
             let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
-            return handshake(TokioIo::new(stream), h2).await;
+            return handshake(TokioIo::new(stream), h2, registration).await;
         }
-        handshake(TokioIo::new(stream), self.flavor == Flavor::Http2).await
+        handshake(
+            TokioIo::new(stream),
+            target.flavor == Flavor::Http2,
+            registration,
+        )
+        .await
     }
 }
 
+/// A connection to `addr` from a socket bound first, its address registered
+/// with `handoffs` to be served on `here`. `Ok(None)` when no socket can be
+/// bound: bind(2) never reuses a port still in TIME_WAIT, so many fresh
+/// connections within a minute (`http1-fresh` in a loop) can use up the
+/// ephemeral ports it picks from, while connect(2) may still reuse them
+/// on loopback. That connection is then served on the server's thread:
+/// slower, not wrong.
+async fn bound(
+    addr: SocketAddr,
+    handoffs: &Arc<Handoffs>,
+    here: &Handle,
+) -> Result<Option<(tokio::net::TcpStream, Option<Registration>)>, PoolError> {
+    let bound = tokio::net::TcpSocket::new_v4().and_then(|socket| {
+        socket.bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))?;
+        let from = socket.local_addr()?;
+        Ok((socket, from))
+    });
+    let Ok((socket, from)) = bound else {
+        return Ok(None);
+    };
+    let registration = handoffs.register(from, here.clone());
+    // On failure the registration drops here, and its entry with it.
+    let stream = socket
+        .connect(addr)
+        .await
+        .map_err(|e| PoolError::Connect(format!("cannot connect to {addr} ({e})")))?;
+    Ok(Some((stream, Some(registration))))
+}
+
 /// The HTTP handshake on an open stream; the connection is driven by a task
-/// on the current runtime until its last sender is dropped.
-async fn handshake<T>(io: T, h2: bool) -> Result<Conn, PoolError>
+/// on the current runtime until its last sender is dropped. The task keeps
+/// the connection's registration, so an entry the server never claimed
+/// (it stopped first) goes when the connection does.
+async fn handshake<T>(
+    io: T,
+    h2: bool,
+    registration: Option<Registration>,
+) -> Result<Conn, PoolError>
 where
     T: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
@@ -304,11 +421,17 @@ where
         let (sender, conn) = http2::handshake(TokioExecutor::new(), io)
             .await
             .map_err(failed)?;
-        tokio::spawn(conn);
+        tokio::spawn(async move {
+            let _registration = registration;
+            let _ = conn.await;
+        });
         Ok(Conn::Http2(sender))
     } else {
         let (sender, conn) = http1::handshake(io).await.map_err(failed)?;
-        tokio::spawn(conn);
+        tokio::spawn(async move {
+            let _registration = registration;
+            let _ = conn.await;
+        });
         Ok(Conn::Http1(sender))
     }
 }

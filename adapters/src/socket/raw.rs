@@ -18,15 +18,24 @@ use http::{HeaderName, HeaderValue, Request, Response, Uri};
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use tokio::sync::{Mutex, OnceCell};
+use tokio::sync::Mutex;
 
 use super::driver::Flavor;
 use super::routes::{APP_HEADER, Mount};
 use super::server::SocketServer;
 
 enum Sender {
-    Http1(Mutex<http1::SendRequest<Full<Bytes>>>),
+    Http1(http1::SendRequest<Full<Bytes>>),
     Http2(http2::SendRequest<Full<Bytes>>),
+}
+
+impl Sender {
+    fn is_closed(&self) -> bool {
+        match self {
+            Self::Http1(sender) => sender.is_closed(),
+            Self::Http2(sender) => sender.is_closed(),
+        }
+    }
 }
 
 struct Inner {
@@ -36,13 +45,16 @@ struct Inner {
     mount: Mount,
     #[cfg(feature = "tls")]
     tls: Option<rustls::ClientConfig>,
-    sender: OnceCell<Sender>,
+    /// The connection, opened on first use and again whenever the server
+    /// closed it (a `413` sent before the body was read closes it, as any
+    /// server does): reconnecting is part of the least a client must do.
+    sender: Mutex<Option<Sender>>,
     _server: Arc<dyn std::any::Any + Send + Sync>,
 }
 
 /// A raw hyper connection to a [`SocketServer`], for bench floors.
 #[derive(Clone)]
-pub struct RawConn {
+pub(crate) struct RawConn {
     inner: Arc<Inner>,
 }
 
@@ -91,7 +103,7 @@ impl RawConn {
                 } else {
                     None
                 },
-                sender: OnceCell::new(),
+                sender: Mutex::new(None),
                 _server: server.keep_alive(),
             }),
         })
@@ -132,7 +144,7 @@ impl RawConn {
         } else {
             let (sender, conn) = http1::handshake(io).await.map_err(handshake_failed)?;
             tokio::spawn(conn);
-            Ok(Sender::Http1(Mutex::new(sender)))
+            Ok(Sender::Http1(sender))
         }
     }
 
@@ -142,25 +154,47 @@ impl RawConn {
         mut request: Request<Bytes>,
     ) -> Result<Response<Bytes>, Error> {
         let name = self.inner.flavor.name();
-        let sender = self.inner.sender.get_or_try_init(|| self.connect()).await?;
+        let (method, uri) = (request.method().clone(), request.uri().clone());
+        let broke = |e: hyper::Error| {
+            Error::new(
+                ErrorKind::Connection,
+                name,
+                &method,
+                &uri,
+                format!("the floor connection failed ({e})"),
+            )
+        };
         request.headers_mut().insert(
             HeaderName::from_static(APP_HEADER),
             self.inner.mount.header().clone(),
         );
-        let broke = |e: hyper::Error| fail(name, format!("the floor connection failed ({e})"));
-        let response = match sender {
-            Sender::Http1(sender) => {
+        let mut slot = self.inner.sender.lock().await;
+        if slot.as_ref().is_none_or(Sender::is_closed) {
+            *slot = Some(self.connect().await?);
+        }
+        // A kept-alive HTTP/1.1 connection the server closed while it sat
+        // idle is replaced before anything is sent on it.
+        if let Some(Sender::Http1(sender)) = slot.as_mut()
+            && sender.ready().await.is_err()
+        {
+            *slot = Some(self.connect().await?);
+        }
+        let response = match slot.as_mut() {
+            Some(Sender::Http1(sender)) => {
                 request
                     .headers_mut()
                     .insert(HOST, self.inner.authority.clone());
-                let mut sender = sender.lock().await;
+                // Held across the exchange: one request at a time, as on
+                // any HTTP/1.1 connection.
                 sender.ready().await.map_err(broke)?;
                 sender
                     .send_request(request.map(Full::new))
                     .await
                     .map_err(broke)?
             }
-            Sender::Http2(sender) => {
+            Some(Sender::Http2(sender)) => {
+                let sender = sender.clone();
+                drop(slot);
                 // HTTP/2 needs :scheme and :authority: make the target absolute.
                 let scheme = if self.inner.flavor.tls() {
                     "https"
@@ -172,12 +206,13 @@ impl RawConn {
                 *request.uri_mut() = format!("{scheme}://{authority}{target}")
                     .parse()
                     .map_err(|e| fail(name, format!("bad target ({e})")))?;
+                let mut sender = sender;
                 sender
-                    .clone()
                     .send_request(request.map(Full::new))
                     .await
                     .map_err(broke)?
             }
+            None => return Err(fail(name, "the floor has no connection".to_owned())),
         };
         let (parts, body) = response.into_parts();
         let body = body

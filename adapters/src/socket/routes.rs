@@ -2,28 +2,43 @@
 //! front of it.
 //!
 //! Tests that share a server must not share state, so every driver mounts a
-//! fresh app instance under a number of its own and tags each request with
+//! fresh app instance under an id of its own and tags each request with
 //! it in the private `x-crossdrive-app` header. The service removes that
 //! header before the app sees the request, so the app sees exactly what the
 //! client sent. A private header was chosen over routing by `Host`, so a
 //! test may still send any `Host` it likes and HTTP/2's `:authority` stays
 //! the server's real address.
 //!
-//! The service also records the HTTP version the server observed for
-//! every request and echoes it in the private `x-crossdrive-version`
-//! response header, which the driver strips and reports as the protocol:
-//! the protocol is what the server saw, not what the client was told to
-//! speak. A panicking handler becomes a 500 flagged with
-//! `x-crossdrive-panic`, which the driver turns into a handler-panic error.
+//! Ids are 128 random bits from the operating system (`getrandom`), sent
+//! as 32 lowercase hex digits: the server listens on loopback, where any
+//! local process can connect, and a sequential number would let one guess
+//! its way into a test's app. If the OS cannot give randomness, ids fall
+//! back to std's randomly keyed SipHash (`RandomState`) over a counter and
+//! the clock: still not guessable from outside the process, just weaker.
+//! A request naming no id, an id of another shape, or one not mounted gets
+//! a 421 explaining the fixture, and nothing private: no version echo.
+//!
+//! For a routed request the service records the HTTP version the server
+//! observed and echoes it in the private `x-crossdrive-version` response
+//! header, which the driver strips and reports as the protocol: the
+//! protocol is what the server saw, not what the client was told to speak.
+//! A panicking handler becomes a 500 flagged with `x-crossdrive-panic`,
+//! which the driver turns into a handler-panic error. Before the app sees
+//! the request, the service inserts axum's `ConnectInfo<SocketAddr>` with
+//! the peer address of the TCP connection it came on (the client's local
+//! address), as `axum::serve(..).into_make_service_with_connect_info()`
+//! would.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use futures_util::FutureExt;
 use http::{HeaderValue, Request, Response, StatusCode, Version};
 use tower::ServiceExt;
@@ -38,16 +53,18 @@ pub(crate) const PANIC_HEADER: &str = "x-crossdrive-panic";
 /// The apps mounted on one server, and what the server has seen.
 #[derive(Default)]
 pub(crate) struct Routes {
-    apps: RwLock<HashMap<u64, Router>>,
-    next: AtomicU64,
+    apps: RwLock<HashMap<u128, Router>>,
+    /// Only for the fallback ids, when the OS gives no randomness.
+    fallback: AtomicU64,
     seen: [AtomicU64; 4],
     accepted: AtomicU64,
+    inline: AtomicU64,
 }
 
 /// An app mounted on a server; unmounted when dropped.
 pub(crate) struct Mount {
     routes: Arc<Routes>,
-    id: u64,
+    id: u128,
     header: HeaderValue,
 }
 
@@ -77,18 +94,74 @@ fn slot(version: Version) -> usize {
     }
 }
 
+/// How many hex digits an app id has on the wire.
+const ID_DIGITS: usize = 32;
+
+/// The wire form of an app id: 32 lowercase hex digits.
+fn id_text(id: u128) -> String {
+    format!("{id:032x}")
+}
+
+/// The id an `x-crossdrive-app` value names, if it has the exact shape
+/// of one (`u128::from_str_radix` alone would also take a sign or fewer
+/// digits).
+fn parse_id(value: &HeaderValue) -> Option<u128> {
+    let text = value.to_str().ok()?;
+    if text.len() != ID_DIGITS
+        || !text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        return None;
+    }
+    u128::from_str_radix(text, 16).ok()
+}
+
 impl Routes {
-    /// Mounts `app` under a fresh number.
+    /// 128 bits nobody outside this process can guess.
+    fn fresh_id(&self) -> u128 {
+        let mut bytes = [0u8; 16];
+        if getrandom::getrandom(&mut bytes).is_ok() {
+            return u128::from_ne_bytes(bytes);
+        }
+        // No OS randomness (a sandbox without getrandom(2) or /dev/urandom):
+        // RandomState's keys are random per process, so two SipHash outputs
+        // over a counter and the clock are still unknown outside it.
+        use std::hash::{BuildHasher, Hasher};
+        let n = self.fallback.fetch_add(1, Ordering::Relaxed);
+        let half = |salt: u64| {
+            let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+            hasher.write_u64(n);
+            hasher.write_u64(salt);
+            hasher.write_u128(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos()),
+            );
+            u128::from(hasher.finish())
+        };
+        (half(1) << 64) | half(2)
+    }
+
+    /// Mounts `app` under a fresh random id.
     pub(crate) fn mount(self: &Arc<Self>, app: Router) -> Mount {
-        let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
-        self.apps
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(id, app);
+        let mut apps = self.apps.write().unwrap_or_else(PoisonError::into_inner);
+        // A collision of 128 random bits will not happen; if it did, the
+        // other test's app must not be replaced.
+        let id = loop {
+            let id = self.fresh_id();
+            if !apps.contains_key(&id) {
+                break id;
+            }
+        };
+        apps.insert(id, app);
+        drop(apps);
         Mount {
             routes: Arc::clone(self),
             id,
-            header: HeaderValue::from(id),
+            // Hex digits are always a valid header value.
+            header: HeaderValue::from_str(&id_text(id))
+                .unwrap_or_else(|_| HeaderValue::from_static("invalid")),
         }
     }
 
@@ -110,19 +183,24 @@ impl Routes {
         self.accepted.load(Ordering::Relaxed)
     }
 
+    /// Counts an accepted connection handed to the runtime that opened it.
+    pub(crate) fn handed_over(&self) {
+        self.inline.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// How many accepted connections were served on the runtime that
+    /// opened them.
+    pub(crate) fn inline(&self) -> u64 {
+        self.inline.load(Ordering::Relaxed)
+    }
+
     /// How many requests the server received as `version`.
     pub(crate) fn seen(&self, version: Version) -> u64 {
         self.seen[slot(version)].load(Ordering::Relaxed)
     }
 
     fn app(&self, request: &mut Request<hyper::body::Incoming>) -> Option<Router> {
-        let id: u64 = request
-            .headers_mut()
-            .remove(APP_HEADER)?
-            .to_str()
-            .ok()?
-            .parse()
-            .ok()?;
+        let id = parse_id(&request.headers_mut().remove(APP_HEADER)?)?;
         self.apps
             .read()
             .unwrap_or_else(PoisonError::into_inner)
@@ -130,26 +208,27 @@ impl Routes {
             .cloned()
     }
 
-    /// Serves one request: route it to its app, record and echo the
-    /// version the server saw.
+    /// Serves one request that came on a connection from `peer`: route it
+    /// to its app, record and echo the version the server saw.
     pub(crate) async fn handle(
         self: Arc<Self>,
         mut request: Request<hyper::body::Incoming>,
+        peer: SocketAddr,
     ) -> Result<Response<Body>, Infallible> {
         let version = request.version();
         self.seen[slot(version)].fetch_add(1, Ordering::Relaxed);
-        let mut response = match self.app(&mut request) {
-            None => misrouted(),
-            Some(app) => {
-                match AssertUnwindSafe(app.oneshot(request.map(Body::new)))
-                    .catch_unwind()
-                    .await
-                {
-                    Ok(Ok(response)) => response,
-                    Ok(Err(never)) => match never {},
-                    Err(payload) => panicked(&crossdrive::guard::panic_message(&*payload)),
-                }
-            }
+        // Unknown callers learn nothing private, not even the version echo.
+        let Some(app) = self.app(&mut request) else {
+            return Ok(misrouted());
+        };
+        request.extensions_mut().insert(ConnectInfo(peer));
+        let mut response = match AssertUnwindSafe(app.oneshot(request.map(Body::new)))
+            .catch_unwind()
+            .await
+        {
+            Ok(Ok(response)) => response,
+            Ok(Err(never)) => match never {},
+            Err(payload) => panicked(&crossdrive::guard::panic_message(&*payload)),
         };
         response
             .headers_mut()
@@ -184,9 +263,9 @@ pub(crate) fn parse_version(value: &HeaderValue) -> Option<Version> {
 fn misrouted() -> Response<Body> {
     let mut response = Response::new(Body::from(format!(
         "crossdrive: this request names no app mounted on this server. A crossdrive socket \
-         server hosts one fresh app per test and routes by the `{APP_HEADER}` header, which its \
-         drivers add; send requests through a driver (SocketServer::http1(app), ...) instead of \
-         a bare client"
+         server hosts one fresh app per test and routes by the `{APP_HEADER}` header (a random \
+         id of {ID_DIGITS} hex digits), which its drivers add; send requests through a driver \
+         (SocketServer::http1(app), ...) instead of a bare client"
     )));
     *response.status_mut() = StatusCode::MISDIRECTED_REQUEST;
     response.headers_mut().insert(
@@ -203,4 +282,34 @@ fn panicked(message: &str) -> Response<Body> {
         .headers_mut()
         .insert(PANIC_HEADER, HeaderValue::from_static("1"));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_32_lowercase_hex_digits_and_two_mounts_differ() {
+        let routes = Arc::new(Routes::default());
+        let (a, b) = (routes.mount(Router::new()), routes.mount(Router::new()));
+        for mount in [&a, &b] {
+            let text = mount.header().to_str().unwrap();
+            assert_eq!(text.len(), 32, "{text}");
+            assert_eq!(parse_id(mount.header()), Some(mount.id), "{text}");
+        }
+        assert_ne!(a.header(), b.header());
+    }
+
+    #[test]
+    fn an_id_of_another_shape_is_refused() {
+        for text in [
+            "1",
+            "+0000000000000000000000000000001",
+            "0000000000000000000000000000000G",
+            "0000000000000000000000000000000A",
+            "000000000000000000000000000000001",
+        ] {
+            assert_eq!(parse_id(&HeaderValue::from_static(text)), None, "{text}");
+        }
+    }
 }

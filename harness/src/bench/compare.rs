@@ -1,7 +1,7 @@
 //! Comparing a run with a saved baseline, cell by cell.
 //!
 //! On a shared machine absolute times drift between runs far more than
-//! within one (DESIGN.md measured 30–50% for sub-microsecond cells), so a
+//! within one (30–50% for sub-microsecond cells, docs/benchmarks.md), so a
 //! change only counts when it is larger than the *measured* noise: the
 //! larger of the two runs' round-to-round spreads, plus how far the cell's
 //! floor itself moved between the runs (the floor runs the same app on the

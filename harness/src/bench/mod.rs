@@ -13,6 +13,13 @@
 //! - [`report`] holds the output contract: the `crossdrive.bench.v1` JSON
 //!   ([`report::BenchReport`]) and the Markdown table rendered from it.
 //!
+//! - [`Topology`] names where client and server ran, so no figure is read
+//!   without it.
+//!
+//! What a bench sends is a [`crate::Scenario`]; the runner around this
+//! engine (command line, floors, files, gates) is
+//! `crossdrive_adapters::bench`, since floors need the drivers' internals.
+//!
 //! Driver and floor are measured in alternating rounds within the same run,
 //! on the same thread topology, so drift on a noisy machine hits both alike
 //! and the ratio driver/floor stays meaningful when absolute times do not.

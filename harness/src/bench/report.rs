@@ -2,7 +2,7 @@
 //! table rendered from it.
 //!
 //! Other tools read the JSON, so its field names are a contract (see
-//! DESIGN.md): fields may be added, never removed or renamed. The Markdown
+//! ARCHITECTURE.md): fields may be added, never removed or renamed. The Markdown
 //! is rendered from the JSON alone, so a saved report renders the same
 //! table later.
 
@@ -26,8 +26,8 @@ pub struct BenchReport {
     pub git: String,
     /// When the run started, RFC 3339 UTC.
     pub started: String,
-    /// `same-thread` (client and server on one current-thread runtime) or
-    /// `cross-thread`.
+    /// `same-thread` (client and server on one current-thread runtime),
+    /// `cross-thread` or `suite`; rows may carry their own.
     pub topology: String,
     /// One row per scenario and driver.
     pub results: Vec<BenchResult>,
@@ -165,6 +165,11 @@ pub struct BenchResult {
     /// How many times the cell was measured (repeats for noise).
     #[serde(default = "one")]
     pub runs: u32,
+    /// Where client and server ran for this row (`same-thread`,
+    /// `cross-thread`, `suite`); always written, empty in reports from
+    /// before rows carried it (the report's `topology` then applies).
+    #[serde(default)]
+    pub topology: String,
 }
 
 fn one() -> u32 {
@@ -201,6 +206,7 @@ impl BenchResult {
             spread_pct: 0.0,
             noisy: false,
             runs: 1,
+            topology: String::new(),
         }
     }
 
@@ -324,11 +330,37 @@ impl BenchReport {
         out
     }
 
+    /// Which topology the latency rows measured, and what that means.
+    fn topology_caption(&self) -> String {
+        let mut seen: Vec<&str> = Vec::new();
+        for r in &self.results {
+            let t = if r.topology.is_empty() {
+                self.topology.as_str()
+            } else {
+                r.topology.as_str()
+            };
+            if !seen.contains(&t) {
+                seen.push(t);
+            }
+        }
+        let described: Vec<String> = seen
+            .iter()
+            .map(|t| {
+                t.parse::<super::Topology>().map_or_else(
+                    |_| format!("topology {t}"),
+                    |topology| format!("topology {t} ({})", topology.describe()),
+                )
+            })
+            .collect();
+        described.join("; ")
+    }
+
     /// The p50 table and the tail table.
     fn latency_tables(&self, out: &mut String, drivers: &[&str], scenarios: &[&str]) {
         let _ = writeln!(
             out,
-            "p50 latency in µs (ratio to the driver's floor, measured in the same run)\n"
+            "p50 latency in µs (ratio to the driver's floor, measured in the same run); {}\n",
+            self.topology_caption()
         );
         self.table(out, drivers, scenarios, |r| {
             let mark = if r.noisy { " †" } else { "" };
@@ -336,7 +368,8 @@ impl BenchReport {
         });
         let _ = writeln!(
             out,
-            "\np95 / p99 in µs · allocations and bytes per request · samples\n"
+            "\np95 / p99 in µs · allocations and bytes per request · samples; {}\n",
+            self.topology_caption()
         );
         self.table(out, drivers, scenarios, |r| {
             let allocs = match (r.allocs_per_op, r.bytes_per_op) {
@@ -357,7 +390,11 @@ impl BenchReport {
         if self.load.is_empty() {
             return;
         }
-        let _ = writeln!(out, "\nUnder load (`--concurrency`)\n");
+        let topology = self.topology.parse::<super::Topology>().map_or_else(
+            |_| format!("topology {}", self.topology),
+            |t| format!("topology {t}: {}", t.describe_load()),
+        );
+        let _ = writeln!(out, "\nUnder load (`--concurrency`), {topology}\n");
         out.push_str(
             "| scenario | driver | concurrency | mode | requests | req/s | p50 µs | p99 µs |\n",
         );
@@ -391,7 +428,9 @@ impl BenchReport {
             }
         }
         for (driver, floor, protocol) in floors {
-            let _ = writeln!(out, "- `{driver}` ({protocol}): floor `{floor}`");
+            let what =
+                floor_description(floor).map_or_else(String::new, |what| format!(": {what}"));
+            let _ = writeln!(out, "- `{driver}` ({protocol}): floor `{floor}`{what}");
         }
     }
 
@@ -462,6 +501,24 @@ impl BenchReport {
         }
         out
     }
+}
+
+/// What a built-in floor is, for the legend; a custom driver's own floor
+/// is described by its name alone.
+fn floor_description(floor: &str) -> Option<&'static str> {
+    Some(match floor {
+        "raw-oneshot" => {
+            "`Router::oneshot` in-process, the least any driver could cost (also the floor of \
+             a custom driver that declares none)"
+        }
+        "bare-adapter" => "the bare lambda_http round trip, event JSON in, response JSON out",
+        "raw-hyper-http1" => {
+            "one raw hyper `client::conn` HTTP/1.1 connection to a server of its own"
+        }
+        "raw-hyper-http2" => "one raw hyper `client::conn` h2c connection to a server of its own",
+        "raw-hyper-http2-tls" => "one raw hyper `client::conn` HTTP/2 connection over TLS",
+        _ => return None,
+    })
 }
 
 /// A cell whose p50 moves more than this between rounds (percent) is noisy.
@@ -538,15 +595,9 @@ pub fn rfc3339(secs: u64) -> String {
 }
 
 /// The (year, month, day) of a count of days since 1970-01-01, by Howard
-/// Hinnant's days-to-civil algorithm; shared by every date crossdrive
-/// formats without a date-time dependency.
-///
-/// ```
-/// use crossdrive::bench::report::civil_from_days;
-/// assert_eq!(civil_from_days(0), (1970, 1, 1));
-/// assert_eq!(civil_from_days(20_779), (2026, 11, 22));
-/// ```
-pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
+/// Hinnant's days-to-civil algorithm: the report's own date code, so it
+/// needs no date-time dependency.
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -556,4 +607,13 @@ pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn days_since_the_epoch_become_civil_dates() {
+        assert_eq!(super::civil_from_days(0), (1970, 1, 1));
+        assert_eq!(super::civil_from_days(20_779), (2026, 11, 22));
+    }
 }

@@ -1,7 +1,7 @@
 //! Where client and server run relative to each other during a bench.
 //!
 //! On a small VM a cross-thread wake-up costs tens of microseconds, more
-//! than a whole HTTP/1.1 exchange (DESIGN.md), so a latency figure means
+//! than a whole HTTP/1.1 exchange (docs/benchmarks.md), so a latency figure means
 //! nothing without its topology, and a driver is only ever compared with a
 //! floor measured in the same one.
 
@@ -15,13 +15,22 @@ pub enum Topology {
     /// benches do this): measures the protocol stack, not thread wake-ups.
     #[default]
     SameThread,
-    /// The server on its own runtime thread, as the shared test fixtures run
-    /// it: includes the cross-thread wake-ups a test suite pays.
+    /// The server on its own runtime thread, the client on the bench's:
+    /// includes the cross-thread wake-ups; in load mode, the server's
+    /// capacity.
     CrossThread,
+    /// Each driver reached exactly as a `suite!` test reaches it (socket
+    /// drivers on the shared server), its floor still the same-thread raw
+    /// loop: what a test's request costs against the least it could.
+    Suite,
 }
 
 impl Topology {
-    /// The name written in bench JSON (`same-thread`, `cross-thread`).
+    /// Every topology, for messages and flags.
+    pub const ALL: &'static [Topology] = &[Self::SameThread, Self::CrossThread, Self::Suite];
+
+    /// The name written in bench JSON (`same-thread`, `cross-thread`,
+    /// `suite`).
     ///
     /// ```
     /// use crossdrive::bench::Topology;
@@ -32,6 +41,50 @@ impl Topology {
         match self {
             Self::SameThread => "same-thread",
             Self::CrossThread => "cross-thread",
+            Self::Suite => "suite",
+        }
+    }
+
+    /// One sentence saying what a latency table in this topology measured.
+    ///
+    /// ```
+    /// use crossdrive::bench::Topology;
+    /// assert!(Topology::Suite.describe().contains("suite!"));
+    /// ```
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::SameThread => {
+                "client and server on one current-thread runtime: the protocol stack's cost, \
+                 without thread wake-ups"
+            }
+            Self::CrossThread => {
+                "the server on its own runtime thread, the client on the bench's: includes the \
+                 cross-thread wake-ups"
+            }
+            Self::Suite => {
+                "each driver reached exactly as a `suite!` test reaches it, socket drivers on \
+                 the shared server; floors stay the same-thread raw loop"
+            }
+        }
+    }
+
+    /// One sentence saying what a load table in this topology measured.
+    ///
+    /// ```
+    /// use crossdrive::bench::Topology;
+    /// assert!(Topology::CrossThread.describe_load().contains("capacity"));
+    /// ```
+    pub fn describe_load(self) -> &'static str {
+        match self {
+            Self::SameThread => {
+                "client and server share one thread, so this is CPU per request, not capacity"
+            }
+            Self::CrossThread => {
+                "server and client on different threads, so this is the server's capacity"
+            }
+            Self::Suite => {
+                "each driver as a `suite!` test reaches it: what a concurrent test suite gets"
+            }
         }
     }
 }
@@ -49,8 +102,9 @@ impl FromStr for Topology {
         match s {
             "same-thread" => Ok(Self::SameThread),
             "cross-thread" => Ok(Self::CrossThread),
+            "suite" => Ok(Self::Suite),
             other => Err(format!(
-                "unknown topology `{other}`; use same-thread or cross-thread"
+                "unknown topology `{other}`; use same-thread, cross-thread or suite"
             )),
         }
     }

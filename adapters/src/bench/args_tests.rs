@@ -1,13 +1,9 @@
-//! The latency bench's flags: every bad flag is refused before anything is
+//! The bench's flags: every bad flag is refused before anything is
 //! measured, with a message naming the flag and the value and saying what
-//! to write, and good command lines give the plan they ask for.
-//!
-//! The bench is a `harness = false` bench built in release, which a test
-//! cannot locate and run the way it can a `[[bin]]`; instead this includes
-//! the bench's own argument module, the very code `main` calls, and calls
-//! it with an argv and an environment of its own. Nothing here is timed.
-//! (The contents of baseline files, beyond one case each, are checked in
-//! `tests/bad_input.rs` and `harness/tests/bench_report.rs`.)
+//! to write, and good command lines give the plan they ask for. Nothing
+//! here is timed or measured. (The contents of baseline files, beyond one
+//! case each, are checked in `tests/bad_input.rs` and
+//! `harness/tests/bench_report.rs`.)
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -15,22 +11,78 @@ use std::time::Duration;
 
 use crossdrive::bench::report::{BenchReport, Machine, SCHEMA};
 use crossdrive::bench::{Plan, Topology};
-use crossdrive_adapters::Kind;
-use crossdrive_fixtures::scenarios::Scenario;
 
-#[path = "../benches/latency/args.rs"]
-mod args;
+use super::{ArgsError, Catalog, Mode, RunPlan, SLOW_ENV, Slow};
 
-use args::{ArgsError, Mode, RunPlan, SLOW_ENV, Slow};
+/// The built-in drivers, in table order.
+const DRIVERS: &[&str] = &[
+    "direct",
+    "lambda",
+    "lambda-url",
+    "lambda-v1",
+    "lambda-alb",
+    "lambda-runtime",
+    "http1",
+    "http2",
+    "http2-tls",
+    "http1-fresh",
+];
+
+/// The reference bench's scenario names, in table order.
+const SCENARIOS: &[&str] = &[
+    "simple_get",
+    "get_with_param",
+    "auth_get_ok",
+    "auth_get_forbidden",
+    "post_create",
+    "put_update",
+    "delete",
+    "unauthorized_401",
+    "not_found_404",
+    "method_not_allowed_405",
+    "conditional_get_304",
+    "crud_cycle",
+    "payload_empty",
+    "payload_1kib",
+    "payload_64kib",
+    "payload_1mib",
+    "streamed_response",
+];
+
+fn catalog() -> Catalog<'static> {
+    Catalog {
+        drivers: DRIVERS.to_vec(),
+        scenarios: SCENARIOS.to_vec(),
+        default_scenarios: SCENARIOS.to_vec(),
+        command: "cargo bench --bench latency --".to_owned(),
+    }
+}
+
+#[test]
+fn the_drivers_these_tests_name_are_the_builtins() {
+    assert_eq!(crate::Drivers::builtin().names(), DRIVERS);
+}
 
 /// Parses `flags` as the bench's command line, with only `env` set.
 fn parse_with(flags: &[&str], env: &[(&str, &str)]) -> Result<RunPlan, ArgsError> {
+    parse_in(&catalog(), flags, env)
+}
+
+fn parse_in(
+    catalog: &Catalog<'_>,
+    flags: &[&str],
+    env: &[(&str, &str)],
+) -> Result<RunPlan, ArgsError> {
     let argv = std::iter::once("latency").chain(flags.iter().copied());
-    args::parse(argv, |key| {
-        env.iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| OsString::from(v))
-    })
+    super::parse(
+        argv,
+        |key| {
+            env.iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| OsString::from(v))
+        },
+        catalog,
+    )
 }
 
 fn parse(flags: &[&str]) -> RunPlan {
@@ -75,11 +127,11 @@ fn assert_says(message: &str, parts: &[&str]) {
     }
 }
 
-/// An empty directory of this test's own under cargo's test scratch space,
-/// to serve as `--out`.
+/// An empty directory of this test's own under the system's temporary
+/// directory, to serve as `--out`.
 fn scratch(test: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("bench_flags")
+    let dir = std::env::temp_dir()
+        .join(format!("crossdrive-bench-args-{}", std::process::id()))
         .join(test);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("baselines")).expect("a scratch directory");
@@ -118,8 +170,8 @@ fn quick_with_two_drivers_and_one_scenario_plans_those_cells_at_quick_samples() 
         "--scenario",
         "simple_get",
     ]);
-    assert_eq!(plan.kinds, [Kind::Http1, Kind::Direct]);
-    assert_eq!(plan.scenarios, [Scenario::SimpleGet]);
+    assert_eq!(plan.drivers, ["http1", "direct"]);
+    assert_eq!(plan.scenarios, ["simple_get"]);
     assert_eq!(
         plan.mode,
         Mode::Latency {
@@ -140,8 +192,8 @@ fn no_flags_plan_every_driver_and_scenario_at_full_samples_under_cargo_target_di
     // `cargo bench` passes --bench; it changes nothing.
     let plan = parse_with(&["--bench"], &[("CARGO_TARGET_DIR", "/tmp/elsewhere")])
         .expect("the default run is valid");
-    assert_eq!(plan.kinds, Kind::ALL);
-    assert_eq!(plan.scenarios, Scenario::ALL);
+    assert_eq!(plan.drivers, DRIVERS);
+    assert_eq!(plan.scenarios, SCENARIOS);
     assert_eq!(
         plan.mode,
         Mode::Latency {
@@ -185,7 +237,7 @@ fn samples_duration_and_topology_given_replace_the_defaults() {
 #[test]
 fn concurrency_switches_to_load_mode_on_simple_get() {
     let plan = parse(&["--quick", "--concurrency", "1,16"]);
-    assert_eq!(plan.scenarios, [Scenario::SimpleGet]);
+    assert_eq!(plan.scenarios, ["simple_get"]);
     assert_eq!(
         plan.mode,
         Mode::Load {
@@ -194,6 +246,50 @@ fn concurrency_switches_to_load_mode_on_simple_get() {
             limit: Duration::from_secs(2),
         }
     );
+}
+
+#[test]
+fn load_mode_defaults_to_cross_thread_to_measure_capacity_and_allows_same_thread() {
+    let plan = parse(&["--concurrency", "4"]);
+    assert_eq!(plan.topology, Topology::CrossThread);
+    let plan = parse(&["--concurrency", "4", "--topology", "same-thread"]);
+    assert_eq!(plan.topology, Topology::SameThread);
+}
+
+#[test]
+fn the_suite_topology_is_accepted() {
+    assert_eq!(parse(&["--topology", "suite"]).topology, Topology::Suite);
+}
+
+#[test]
+fn a_bench_of_its_own_offers_its_own_names_and_defaults() {
+    let catalog = Catalog {
+        drivers: vec!["direct", "mine"],
+        scenarios: vec!["list_items", "create_item", "huge_upload"],
+        default_scenarios: vec!["list_items", "create_item"],
+        command: "cargo bench --bench api --".to_owned(),
+    };
+    let plan = parse_in(&catalog, &[], &[]).expect("the default run is valid");
+    assert_eq!(plan.drivers, ["direct", "mine"]);
+    assert_eq!(plan.scenarios, ["list_items", "create_item"]);
+    let plan = parse_in(&catalog, &["--scenario", "huge_upload"], &[]).expect("valid");
+    assert_eq!(plan.scenarios, ["huge_upload"]);
+    let plan = parse_in(&catalog, &["--concurrency", "8"], &[]).expect("valid");
+    assert_eq!(plan.scenarios, ["list_items"]);
+    let Err(refusal) = parse_in(&catalog, &["--scenario", "simple_get"], &[]) else {
+        panic!("simple_get is not a scenario of this bench");
+    };
+    assert_says(
+        &refusal.to_string(),
+        &[
+            "`simple_get` is not a scenario",
+            "list_items, create_item, huge_upload",
+        ],
+    );
+    let Err(help) = parse_in(&catalog, &["--help"], &[]) else {
+        panic!("--help should stop before the run");
+    };
+    assert_says(&help.to_string(), &["cargo bench --bench api --"]);
 }
 
 #[test]
@@ -239,7 +335,7 @@ fn the_slow_toggle_names_a_scenario_and_a_delay() {
     assert_eq!(
         plan.slow,
         Some(Slow {
-            scenario: Scenario::SimpleGet,
+            scenario: "simple_get".to_owned(),
             delay: Duration::from_micros(500),
         })
     );
@@ -361,7 +457,7 @@ fn an_unknown_topology_is_refused_naming_both() {
         &[
             "--topology",
             "'diagonal'",
-            "use same-thread or cross-thread",
+            "use same-thread, cross-thread or suite",
         ],
     );
 }
@@ -371,7 +467,11 @@ fn an_unknown_flag_is_refused_pointing_to_help() {
     let message = refused_by_clap(&["--sample", "10"]);
     assert_says(
         &message,
-        &["'--sample'", "Usage: cargo xtask bench [OPTIONS]", "--help"],
+        &[
+            "'--sample'",
+            "Usage: cargo bench --bench latency -- [OPTIONS]",
+            "--help",
+        ],
     );
 }
 
@@ -406,6 +506,28 @@ fn a_baseline_name_climbing_out_of_the_baselines_directory_is_refused_even_if_th
     std::fs::write(out.join("x.json"), a_report().to_json()).expect("write");
     let message = refused(&["--out", &path_text(&out), "--baseline", "../x"]);
     assert_says(&message, &["--baseline `../x` cannot name a baseline"]);
+}
+
+#[test]
+fn a_baseline_of_another_topology_is_refused_saying_to_compare_like_with_like() {
+    let out = scratch("a_baseline_of_another_topology_is_refused");
+    std::fs::write(out.join("baselines/before.json"), a_report().to_json()).expect("write");
+    let message = refused(&[
+        "--out",
+        &path_text(&out),
+        "--baseline",
+        "before",
+        "--topology",
+        "suite",
+    ]);
+    assert_says(
+        &message,
+        &[
+            "--baseline `before` was measured with --topology same-thread",
+            "this run with --topology suite",
+            "pass --topology same-thread",
+        ],
+    );
 }
 
 #[test]
@@ -549,7 +671,7 @@ fn a_malformed_slow_toggle_is_refused_showing_the_form_to_write() {
         ("simple_get:200", "`200` needs a unit"),
         (
             "simple_gte:200us",
-            "`simple_gte` is not a scenario; choose from: simple_get,",
+            "`simple_gte` is not a scenario of this bench; choose from: simple_get,",
         ),
         ("", "there is no `:`"),
     ] {

@@ -10,31 +10,28 @@
 //!
 //! [`parse`] reads the environment only through the lookup it is given and
 //! the filesystem only for the `--baseline` file; it never prints, exits or
-//! panics. That is what lets `tests/bench_flags.rs` include this very file
-//! (`#[path]`) and check every refusal without building or running the
-//! release bench, and why it uses nothing from the bench's other modules.
+//! panics, and it knows drivers and scenarios only by the names in the
+//! [`Catalog`] it is given (the user's). That is what lets its tests check
+//! every refusal without building or running a release bench.
 
 use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches, Parser};
 use crossdrive::bench::report::BenchReport;
 use crossdrive::bench::sla::Sla;
 use crossdrive::bench::{Plan, Topology};
-use crossdrive_adapters::Kind;
-use crossdrive_fixtures::scenarios::Scenario;
 
 /// The environment variable that slows one scenario's driver exchanges, to
 /// prove the regression gate: `CROSSDRIVE_BENCH_SLOW=simple_get:200us`.
 pub(crate) const SLOW_ENV: &str = "CROSSDRIVE_BENCH_SLOW";
 
-/// The cross-adapter latency bench (`cargo xtask bench`).
+/// The cross-adapter latency bench: every scenario through every driver,
+/// each beside its floor.
 #[derive(Debug, Parser)]
-// bin_name: clap would otherwise show the hashed file name cargo gives the
-// bench binary (`Usage: latency-3d216c882bec4d6e`).
-#[command(name = "cargo xtask bench", bin_name = "cargo xtask bench", about, long_about = None)]
+#[command(name = "crossdrive bench", long_about = None)]
 struct Args {
     /// A short run for CI smoke use (under 15 s): fewer samples per cell.
     #[arg(long)]
@@ -52,10 +49,12 @@ struct Args {
     /// 25ms with --quick); in load mode, the most one load run may take.
     #[arg(long, value_parser = parse_budget)]
     duration: Option<Duration>,
-    /// Thread placement: same-thread (client and server on one runtime) or
-    /// cross-thread (server on its own runtime thread).
-    #[arg(long, default_value = "same-thread")]
-    topology: Topology,
+    /// Thread placement: same-thread (client and server on one runtime),
+    /// cross-thread (server on its own runtime thread) or suite (each
+    /// driver as a suite! test reaches it). Default same-thread, or
+    /// cross-thread in load mode, which then measures capacity.
+    #[arg(long)]
+    topology: Option<Topology>,
     /// Where to write the report files (default target/crossdrive).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -89,14 +88,29 @@ struct Args {
     bench: bool,
 }
 
+/// The names a command line may use: the bench's drivers and scenarios.
+#[derive(Debug, Clone)]
+pub(crate) struct Catalog<'a> {
+    /// Every driver name, in table order.
+    pub(crate) drivers: Vec<&'a str>,
+    /// Every scenario name, in table order.
+    pub(crate) scenarios: Vec<&'a str>,
+    /// The scenarios run when `--scenario` is not given (all of them
+    /// unless the bench chose fewer); the first alone in load mode.
+    pub(crate) default_scenarios: Vec<&'a str>,
+    /// The command that runs this bench, for usage lines
+    /// (`cargo bench --bench api --`).
+    pub(crate) command: String,
+}
+
 /// What one bench run will do, every part of it checked.
 #[derive(Debug, PartialEq)]
 pub(crate) struct RunPlan {
-    /// The drivers, in the order given (or table order).
-    pub(crate) kinds: Vec<Kind>,
-    /// The scenarios, in the order given (or table order; `simple_get` alone
-    /// in load mode).
-    pub(crate) scenarios: Vec<Scenario>,
+    /// The driver names, in the order given (or table order).
+    pub(crate) drivers: Vec<String>,
+    /// The scenario names, in the order given (or the defaults; the first
+    /// default alone in load mode).
+    pub(crate) scenarios: Vec<String>,
     /// Latency tables or load mode, with their budgets.
     pub(crate) mode: Mode,
     /// Where client and server run.
@@ -149,12 +163,12 @@ pub(crate) struct Baseline {
     pub(crate) report: BenchReport,
 }
 
-/// `CROSSDRIVE_BENCH_SLOW`: a delay added to every timed driver exchange of
+/// `CROSSDRIVE_BENCH_SLOW`: a delay added to every driver exchange of
 /// one scenario, so the regression gate has something to catch.
 #[derive(Debug, PartialEq)]
 pub(crate) struct Slow {
     /// The scenario slowed.
-    pub(crate) scenario: Scenario,
+    pub(crate) scenario: String,
     /// The delay per exchange.
     pub(crate) delay: Duration,
 }
@@ -195,22 +209,44 @@ impl fmt::Display for ArgsError {
 pub(crate) fn parse<I, T>(
     argv: I,
     env: impl Fn(&str) -> Option<OsString>,
+    catalog: &Catalog<'_>,
 ) -> Result<RunPlan, ArgsError>
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let args = Args::try_parse_from(argv).map_err(ArgsError::Clap)?;
+    // bin_name: clap would otherwise show the hashed file name cargo gives
+    // the bench binary (`Usage: latency-3d216c882bec4d6e`).
+    let command = Args::command().bin_name(catalog.command.clone());
+    let args = command
+        .try_get_matches_from(argv)
+        .and_then(|m| Args::from_arg_matches(&m))
+        .map_err(ArgsError::Clap)?;
     let usage = ArgsError::Usage;
-    let kinds = select("--driver", &args.drivers, Kind::ALL, |k| k.name()).map_err(usage)?;
-    let scenarios = if args.scenarios.is_empty() && !args.concurrency.is_empty() {
-        vec![Scenario::SimpleGet]
-    } else {
-        select("--scenario", &args.scenarios, Scenario::ALL, |s| s.name()).map_err(usage)?
+    let drivers = select(
+        "--driver",
+        &args.drivers,
+        &catalog.drivers,
+        &catalog.drivers,
+    )
+    .map_err(usage)?;
+    let scenarios = match select(
+        "--scenario",
+        &args.scenarios,
+        &catalog.scenarios,
+        &catalog.default_scenarios,
+    )
+    .map_err(usage)?
+    {
+        mut defaults if args.scenarios.is_empty() && !args.concurrency.is_empty() => {
+            defaults.truncate(1);
+            defaults
+        }
+        chosen => chosen,
     };
     let mode = mode(&args).map_err(usage)?;
-    let slas = slas(&args, &kinds, &scenarios).map_err(usage)?;
-    let slow = slow(env(SLOW_ENV)).map_err(usage)?;
+    let slas = slas(&args, &drivers, &scenarios).map_err(usage)?;
+    let slow = slow(env(SLOW_ENV), &catalog.scenarios).map_err(usage)?;
     check_threshold(args.threshold).map_err(usage)?;
     if let Some(name) = &args.save_baseline {
         check_baseline_name("--save-baseline", name).map_err(usage)?;
@@ -219,16 +255,21 @@ where
         .out
         .clone()
         .unwrap_or_else(|| default_out(env("CARGO_TARGET_DIR")));
+    let topology = args.topology.unwrap_or(if args.concurrency.is_empty() {
+        Topology::SameThread
+    } else {
+        Topology::CrossThread
+    });
     // Read the baseline before measuring, so a typo fails in a second, not after the run.
     let baseline = match &args.baseline {
-        Some(name) => Some(load_baseline(&out, name).map_err(usage)?),
+        Some(name) => Some(load_baseline(&out, name, topology).map_err(usage)?),
         None => None,
     };
     Ok(RunPlan {
-        kinds,
+        drivers,
         scenarios,
         mode,
-        topology: args.topology,
+        topology,
         out,
         raw: args.raw,
         save_baseline: args.save_baseline,
@@ -301,26 +342,28 @@ fn mode(args: &Args) -> Result<Mode, String> {
     })
 }
 
-fn select<T: Copy>(
+fn select(
     flag: &str,
     wanted: &[String],
-    all: &[T],
-    name: impl Fn(&T) -> &'static str,
-) -> Result<Vec<T>, String> {
+    all: &[&str],
+    defaults: &[&str],
+) -> Result<Vec<String>, String> {
     if wanted.is_empty() {
-        return Ok(all.to_vec());
+        return Ok(defaults.iter().map(|s| (*s).to_owned()).collect());
     }
     wanted
         .iter()
         .map(|w| {
-            all.iter().copied().find(|t| name(t) == w).ok_or_else(|| {
-                let known: Vec<&str> = all.iter().map(&name).collect();
-                format!(
-                    "{flag} `{w}` is not a {}; choose from: {}",
-                    flag.trim_start_matches('-'),
-                    known.join(", ")
-                )
-            })
+            all.iter()
+                .find(|t| **t == w)
+                .map(|t| (*t).to_owned())
+                .ok_or_else(|| {
+                    format!(
+                        "{flag} `{w}` is not a {} of this bench; choose from: {}",
+                        flag.trim_start_matches('-'),
+                        all.join(", ")
+                    )
+                })
         })
         .collect()
 }
@@ -328,7 +371,7 @@ fn select<T: Copy>(
 /// Parses every `--sla` rule and refuses one that could only fail after the
 /// run: in load mode (which has no latency table to gate), or naming a
 /// scenario or driver this run does not measure.
-fn slas(args: &Args, kinds: &[Kind], scenarios: &[Scenario]) -> Result<Vec<Sla>, String> {
+fn slas(args: &Args, drivers: &[String], scenarios: &[String]) -> Result<Vec<Sla>, String> {
     let mut rules = Vec::new();
     for text in &args.sla {
         rules.extend(Sla::parse_list(text).map_err(|e| format!("--sla: {e}"))?);
@@ -343,30 +386,28 @@ fn slas(args: &Args, kinds: &[Kind], scenarios: &[Scenario]) -> Result<Vec<Sla>,
     }
     for rule in &rules {
         if let Some(s) = rule.scenario.as_deref()
-            && !scenarios.iter().any(|m| m.name() == s)
+            && !scenarios.iter().any(|m| m == s)
         {
-            let measured: Vec<&str> = scenarios.iter().map(|m| m.name()).collect();
             return Err(format!(
                 "--sla `{rule}` names scenario `{s}`, which this run does not measure; \
                  choose from: {}",
-                measured.join(", ")
+                scenarios.join(", ")
             ));
         }
         if let Some(d) = rule.driver.as_deref()
-            && !kinds.iter().any(|k| k.name() == d)
+            && !drivers.iter().any(|k| k == d)
         {
-            let measured: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
             return Err(format!(
                 "--sla `{rule}` names driver `{d}`, which this run does not measure; \
                  choose from: {}",
-                measured.join(", ")
+                drivers.join(", ")
             ));
         }
     }
     Ok(rules)
 }
 
-fn slow(value: Option<OsString>) -> Result<Option<Slow>, String> {
+fn slow(value: Option<OsString>, scenarios: &[&str]) -> Result<Option<Slow>, String> {
     let Some(value) = value else {
         return Ok(None);
     };
@@ -384,15 +425,14 @@ fn slow(value: Option<OsString>) -> Result<Option<Slow>, String> {
         .split_once(':')
         .ok_or_else(|| malformed("there is no `:`".into()))?;
     let delay = parse_duration(delay).map_err(malformed)?;
-    let scenario = Scenario::ALL
+    let scenario = scenarios
         .iter()
-        .copied()
-        .find(|s| s.name() == name)
+        .find(|s| **s == name)
+        .map(|s| (*s).to_owned())
         .ok_or_else(|| {
-            let known: Vec<&str> = Scenario::ALL.iter().map(|s| s.name()).collect();
             malformed(format!(
-                "`{name}` is not a scenario; choose from: {}",
-                known.join(", ")
+                "`{name}` is not a scenario of this bench; choose from: {}",
+                scenarios.join(", ")
             ))
         })?;
     Ok(Some(Slow { scenario, delay }))
@@ -429,7 +469,7 @@ fn check_baseline_name(flag: &str, name: &str) -> Result<(), String> {
     }
 }
 
-fn load_baseline(out: &Path, name: &str) -> Result<Baseline, String> {
+fn load_baseline(out: &Path, name: &str, topology: Topology) -> Result<Baseline, String> {
     check_baseline_name("--baseline", name)?;
     let path = baseline_path(out, name);
     let text = std::fs::read_to_string(&path).map_err(|e| {
@@ -446,6 +486,16 @@ fn load_baseline(out: &Path, name: &str) -> Result<Baseline, String> {
             path.display()
         )
     })?;
+    // A suite row costs several times a same-thread one: comparing across
+    // topologies would report the placement as a regression.
+    if report.topology != topology.as_str() {
+        return Err(format!(
+            "--baseline `{name}` was measured with --topology {}, this run with --topology \
+             {topology}; compare like with like: pass --topology {} or save a baseline with \
+             --topology {topology}",
+            report.topology, report.topology
+        ));
+    }
     Ok(Baseline {
         name: name.to_owned(),
         report,
@@ -486,3 +536,7 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(seconds)
         .map_err(|e| format!("`{text}` is not a usable duration ({e})"))
 }
+
+#[cfg(test)]
+#[path = "args_tests.rs"]
+mod tests;

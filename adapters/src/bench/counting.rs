@@ -3,7 +3,10 @@
 //! Counts every allocation of every thread (process-wide), so a socket
 //! driver's server-side allocations are counted too. Two relaxed atomic
 //! increments per allocation are the whole cost, paid by driver and floor
-//! alike.
+//! alike. It counts only when it is the process's `#[global_allocator]`
+//! ([`bench_main!`](crate::bench_main) installs it); the bench tells that
+//! from counters that never moved.
+// A GlobalAlloc impl is unsafe by definition; this is the one place.
 #![allow(unsafe_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -14,11 +17,23 @@ use crossdrive::bench::AllocSnapshot;
 static ALLOCS: AtomicU64 = AtomicU64::new(0);
 static BYTES: AtomicU64 = AtomicU64::new(0);
 
-pub(crate) struct Counting;
+/// The counting allocator: install it as the global allocator of a bench
+/// binary for allocations and bytes per request.
+///
+/// ```
+/// #[global_allocator]
+/// static ALLOCATOR: crossdrive_adapters::bench::CountingAllocator =
+///     crossdrive_adapters::bench::CountingAllocator;
+/// # fn main() {}
+/// ```
+///
+/// [`bench_main!`](crate::bench_main) does this for you.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CountingAllocator;
 
 // SAFETY: every call is forwarded unchanged to the system allocator;
 // the counters are plain atomics and never allocate.
-unsafe impl GlobalAlloc for Counting {
+unsafe impl GlobalAlloc for CountingAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         ALLOCS.fetch_add(1, Relaxed);
         BYTES.fetch_add(layout.size() as u64, Relaxed);
@@ -44,6 +59,12 @@ unsafe impl GlobalAlloc for Counting {
         // SAFETY: `ptr` came from System with `layout`; the caller upholds the rest.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
+}
+
+/// True when this allocator is the global one: by the time a bench runs,
+/// argv parsing alone has allocated.
+pub(crate) fn is_installed() -> bool {
+    ALLOCS.load(Relaxed) > 0
 }
 
 pub(crate) fn snapshot() -> AllocSnapshot {

@@ -1,0 +1,172 @@
+//! Floors: the least each transport can cost, and the driver/floor pair
+//! a bench cell measures.
+//!
+//! A floor is what a driver is judged against: "what does this adapter
+//! cost beyond the least it could possibly cost?" Floors implement
+//! [`Exchange`] directly, without the boxing, timeout or panic guard that
+//! drivers carry, so driver/floor shows all of a driver's overhead.
+//!
+//! [`pair`] builds both from a [`DriverSpec`], matching on its family:
+//!
+//! | family | driver | floor |
+//! |---|---|---|
+//! | direct | [`Direct`] | `raw-oneshot`: `Router::oneshot` and the body collected |
+//! | lambda (any source) | [`Lambda`] with the spec's options | `bare-adapter`: the bare lambda_http round trip with the same options |
+//! | lambda-runtime | the real runtime loop in a child (this binary) | `bare-adapter` |
+//! | socket | the driver on a server placed by the topology | `raw-hyper-*`: one raw hyper `client::conn` connection to that server |
+//! | custom | the spec's own `connect` | the spec's floor, or `raw-oneshot` over the app |
+//!
+//! In [`Topology::Suite`] the driver is the spec's own `connect`, exactly
+//! what a `suite!` test gets (socket drivers on the shared server), while
+//! the floor stays the same-thread raw loop: the least that request could
+//! cost.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use bytes::Bytes;
+use crossdrive::bench::{Exchange, Topology};
+use crossdrive::{Driver, Error, ErrorKind};
+use http::{Request, Response};
+use tower::ServiceExt;
+
+use crate::drivers::{DriverSpec, Family};
+use crate::lambda::{BareAdapter, Lambda};
+use crate::socket::raw::RawConn;
+use crate::socket::{Flavor, ServerOptions, SocketServer};
+use crate::{ConnectOptions, Direct};
+
+/// The floor of one driver.
+pub(crate) enum Floor {
+    /// `Router::oneshot` plus collecting the body: the in-process minimum.
+    RawOneshot(Router),
+    /// The bare lambda_http round trip (event JSON built, `LambdaRequest`,
+    /// `Adapter`, response JSON, decoded).
+    BareAdapter(Box<BareAdapter>),
+    /// A raw hyper `client::conn` connection to the driver's server.
+    RawHyper(&'static str, RawConn),
+    /// A custom driver's own floor.
+    Custom(String, Arc<dyn Driver>),
+}
+
+impl Floor {
+    /// The floor's name as written in bench reports.
+    pub(crate) fn name(&self) -> &str {
+        match self {
+            Self::RawOneshot(_) => "raw-oneshot",
+            Self::BareAdapter(_) => "bare-adapter",
+            Self::RawHyper(name, _) => name,
+            Self::Custom(name, _) => name,
+        }
+    }
+}
+
+impl Exchange for Floor {
+    async fn exchange(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
+        match self {
+            Self::BareAdapter(bare) => bare.exchange(request).await,
+            Self::RawOneshot(app) => {
+                let Ok(response) = app.clone().oneshot(request.map(Body::from)).await;
+                let (parts, body) = response.into_parts();
+                match axum::body::to_bytes(body, usize::MAX).await {
+                    Ok(bytes) => Ok(Response::from_parts(parts, bytes)),
+                    Err(e) => Err(Error::new(
+                        ErrorKind::Adapter,
+                        "raw-oneshot",
+                        &http::Method::GET,
+                        &http::Uri::from_static("/"),
+                        format!("the response body failed while streaming ({e})"),
+                    )),
+                }
+            }
+            Self::RawHyper(_, conn) => conn.exchange(request).await,
+            Self::Custom(_, driver) => driver.exchange(request).await,
+        }
+    }
+}
+
+/// A driver and its floor, each over its own app instance, ready for one
+/// bench cell.
+pub(crate) struct Pair {
+    pub(crate) driver: Arc<dyn Driver>,
+    pub(crate) floor: Floor,
+}
+
+/// Builds `spec`'s driver and floor over two fresh apps from `app`, in
+/// `topology`; call it inside the bench's current-thread runtime, which
+/// same-thread servers join.
+pub(crate) fn pair(
+    spec: &DriverSpec,
+    app: &dyn Fn() -> Router,
+    topology: Topology,
+) -> Result<Pair, Error> {
+    // A suite row reaches the driver exactly as a suite! test does.
+    let as_suite = |spec: &DriverSpec| spec.connect(app(), &ConnectOptions::new());
+    Ok(match spec.family() {
+        Family::Direct => Pair {
+            driver: if topology == Topology::Suite {
+                as_suite(spec)?
+            } else {
+                Arc::new(Direct::new(app()))
+            },
+            floor: Floor::RawOneshot(app()),
+        },
+        Family::Lambda(options) => Pair {
+            driver: if topology == Topology::Suite {
+                as_suite(spec)?
+            } else {
+                Arc::new(Lambda::new(app(), options.clone()))
+            },
+            floor: Floor::BareAdapter(Box::new(BareAdapter::new(app(), options.clone()))),
+        },
+        Family::LambdaRuntime(options) => Pair {
+            // The child re-runs this binary, which serves it first thing
+            // (bench_main! and Bench::run_from_args see to that).
+            driver: Arc::new(crate::lambda::runtime::start_for_binary(
+                app(),
+                options.clone(),
+            )?),
+            floor: Floor::BareAdapter(Box::new(BareAdapter::new(app(), options.clone()))),
+        },
+        Family::Socket(flavor) => socket(spec, *flavor, app, topology)?,
+        Family::Custom { floor, .. } => Pair {
+            driver: as_suite(spec)?,
+            floor: match floor {
+                Some((name, make)) => Floor::Custom(name.clone(), make(app())?),
+                None => Floor::RawOneshot(app()),
+            },
+        },
+    })
+}
+
+fn socket(
+    spec: &DriverSpec,
+    flavor: Flavor,
+    app: &dyn Fn() -> Router,
+    topology: Topology,
+) -> Result<Pair, Error> {
+    let label = format!("bench-{}", flavor.name());
+    // Same thread (and the suite's floor): the server joins the bench's
+    // current-thread runtime. Cross thread: the server gets its own thread;
+    // the client stays here.
+    let server = match topology {
+        Topology::SameThread | Topology::Suite => SocketServer::start_here(flavor.tls(), &label)?,
+        Topology::CrossThread => {
+            SocketServer::start(ServerOptions::new().tls(flavor.tls()).label(label))?
+        }
+    };
+    let driver: Arc<dyn Driver> = match topology {
+        Topology::Suite => spec.connect(app(), &ConnectOptions::new())?,
+        _ => Arc::new(server.inline_driver(flavor, app())?),
+    };
+    let name = match flavor {
+        Flavor::Http2 => "raw-hyper-http2",
+        Flavor::Http2Tls => "raw-hyper-http2-tls",
+        Flavor::Http1 | Flavor::Http1Tls | Flavor::Http1Fresh => "raw-hyper-http1",
+    };
+    Ok(Pair {
+        driver,
+        floor: Floor::RawHyper(name, RawConn::new(&server, flavor, app())?),
+    })
+}

@@ -1,0 +1,389 @@
+//! The bench layer: your app's scenarios through every driver, each beside
+//! its floor, with the tables, files, baselines and gates of
+//! `cargo xtask bench` (feature `bench`).
+//!
+//! # Benching your own app
+//!
+//! In your crate's `Cargo.toml`:
+//!
+//! ```toml
+//! [dev-dependencies]
+//! crossdrive = "0.1"
+//! crossdrive-adapters = { version = "0.1", features = ["bench"] }
+//!
+//! [[bench]]
+//! name = "api"
+//! harness = false
+//! ```
+//!
+//! and `benches/api.rs`:
+//!
+//! ```no_run
+//! use crossdrive::Scenario;
+//! use crossdrive::scenario::Step;
+//! # mod my_service { pub fn app() -> axum::Router { axum::Router::new() } }
+//!
+//! fn scenarios() -> Vec<Scenario> {
+//!     vec![
+//!         Scenario::new("list_items").step(Step::get("/items").expect(200)),
+//!         Scenario::new("create_item")
+//!             .step(Step::post("/items").json(r#"{"name":"x"}"#).expect(201)),
+//!     ]
+//! }
+//!
+//! crossdrive_adapters::bench_main! { app = my_service::app; scenarios = scenarios; }
+//! ```
+//!
+//! `cargo bench --bench api` then measures every scenario through every
+//! driver, prints the Markdown tables and writes `bench.json`
+//! (`crossdrive.bench.v1`), `bench.md`, `bench.csv` and `bench.svg` under
+//! `target/crossdrive/` (or `$CARGO_TARGET_DIR/crossdrive/`, or `--out`).
+//! `cargo bench --bench api -- --help` lists the flags: `--quick`,
+//! `--driver`, `--scenario`, `--topology`, `--concurrency` (load mode),
+//! `--save-baseline` / `--baseline` (the noise-aware regression gate),
+//! `--sla`, `--raw`. Exit codes: 0 ok, 1 the bench failed, 2 bad
+//! arguments, 3 a cell regressed, 4 an SLA rule is broken.
+//!
+//! The same scenarios run as tests on every driver with
+//! [`Scenario::check`](crossdrive::Scenario::check).
+//!
+//! # Drivers
+//!
+//! The built-in drivers by default; `drivers = my_drivers;` (a
+//! `fn() -> Drivers`) for your own list, such as a configured Lambda REST
+//! API or a driver of your own with its own floor
+//! ([`DriverSpec::custom`](crate::DriverSpec::custom),
+//! [`DriverSpec::floor`](crate::DriverSpec::floor)). A custom driver
+//! without a floor is compared with `raw-oneshot`, the in-process minimum.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use crossdrive_adapters::{Direct, DriverSpec, Drivers};
+//!
+//! fn my_drivers() -> Drivers {
+//!     // Stands in for an adapter of your own; its floor is the least its
+//!     // transport could cost.
+//!     let mine = DriverSpec::custom("my-adapter", |app, _options| Ok(Arc::new(Direct::new(app))))
+//!         .floor("my-adapter-raw", |app| Ok(Arc::new(Direct::new(app))));
+//!     Drivers::builtin().without("http1-fresh").with(mine)
+//! }
+//! assert!(my_drivers().names().contains(&"my-adapter"));
+//! ```
+//!
+//! # Topologies
+//!
+//! `--topology same-thread` (the latency default) puts client and server on
+//! the bench's one thread: the protocol stack's cost. `cross-thread` gives
+//! socket servers their own thread (the load-mode default: capacity).
+//! `suite` reaches each driver exactly as a `suite!` test does, beside the
+//! same-thread floor: what a test's request costs. Every table says which.
+//!
+//! # Your own `main`
+//!
+//! [`bench_main!`](crate::bench_main) is [`Bench`] plus the
+//! [`CountingAllocator`] as global allocator. Without the allocator the
+//! tables say `allocs n/a`:
+//!
+//! ```no_run
+//! # fn scenarios() -> Vec<crossdrive::Scenario> { vec![] }
+//! # mod my_service { pub fn app() -> axum::Router { axum::Router::new() } }
+//! #[global_allocator]
+//! static ALLOCATOR: crossdrive_adapters::bench::CountingAllocator =
+//!     crossdrive_adapters::bench::CountingAllocator;
+//!
+//! fn main() -> std::process::ExitCode {
+//!     crossdrive_adapters::bench::Bench::new(my_service::app)
+//!         .scenarios(scenarios())
+//!         .drivers(crossdrive_adapters::Drivers::builtin().without("http1-fresh"))
+//!         .run_from_args()
+//! }
+//! ```
+//!
+//! # Architecture
+//!
+//! `args` turns the command line into a checked plan (every refusal of
+//! user input happens there, before anything is measured); `run` walks the
+//! plan and writes the files, baselines and gates; `cell` measures one
+//! scenario × driver beside its floor in alternating rounds; `load` is the
+//! `--concurrency` mode; `floors` builds each driver and its floor from its
+//! [`DriverSpec`](crate::DriverSpec), entering the drivers only through
+//! their public face and a few crate-private hooks; `chart` draws the SVG;
+//! `counting` is the allocator; `progress` the terminal line. Statistics,
+//! the report format, baseline comparison and SLA rules are the harness's
+//! [`crossdrive::bench`]. No driver module knows this one exists.
+
+mod args;
+mod cell;
+mod chart;
+mod counting;
+mod floors;
+mod load;
+mod progress;
+mod run;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use axum::Router;
+use crossdrive::Scenario;
+
+pub use counting::CountingAllocator;
+
+use crate::{Drivers, IntoApp};
+
+/// A bench over one app: its scenarios, its drivers, run from the command
+/// line.
+///
+/// ```no_run
+/// use crossdrive::Scenario;
+/// use crossdrive::scenario::Step;
+/// use crossdrive_adapters::bench::Bench;
+///
+/// fn app() -> axum::Router {
+///     axum::Router::new().route("/hello", axum::routing::get(|| async { "hi" }))
+/// }
+///
+/// fn main() -> std::process::ExitCode {
+///     Bench::new(app)
+///         .scenarios(vec![Scenario::new("hello").step(Step::get("/hello").expect(200))])
+///         .run_from_args()
+/// }
+/// ```
+#[derive(Clone)]
+pub struct Bench {
+    app: Arc<dyn Fn() -> Router + Send + Sync>,
+    scenarios: Vec<Scenario>,
+    default_scenarios: Option<Vec<String>>,
+    drivers: Drivers,
+}
+
+impl std::fmt::Debug for Bench {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.scenarios.iter().map(Scenario::name).collect();
+        f.debug_struct("Bench")
+            .field("scenarios", &names)
+            .field("drivers", &self.drivers.names())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Bench {
+    /// A bench over `app`, a factory (of an axum `Router` or any
+    /// [`IntoApp`]) called once per driver and per floor of
+    /// every cell, so each measures a fresh app; on the built-in drivers.
+    pub fn new<A: IntoApp>(app: impl Fn() -> A + Send + Sync + 'static) -> Self {
+        Self {
+            app: Arc::new(move || app().into_app()),
+            scenarios: Vec::new(),
+            default_scenarios: None,
+            drivers: Drivers::builtin(),
+        }
+    }
+
+    /// The scenarios, in table order; `--scenario` chooses among them.
+    #[must_use]
+    pub fn scenarios(mut self, scenarios: Vec<Scenario>) -> Self {
+        self.scenarios = scenarios;
+        self
+    }
+
+    /// The scenarios run when `--scenario` is not given (default: all of
+    /// them); the others run only when named. Load mode runs the first.
+    ///
+    /// ```
+    /// # use crossdrive_adapters::bench::Bench;
+    /// let bench = Bench::new(axum::Router::new).default_scenarios(["list_items"]);
+    /// # let _ = bench;
+    /// ```
+    #[must_use]
+    pub fn default_scenarios<S: Into<String>>(
+        mut self,
+        names: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.default_scenarios = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// The drivers, in table order (default [`Drivers::builtin`]);
+    /// `--driver` chooses among them.
+    #[must_use]
+    pub fn drivers(mut self, drivers: Drivers) -> Self {
+        self.drivers = drivers;
+        self
+    }
+
+    /// Serves the `lambda-runtime` child if this process is one, then runs
+    /// the bench from this process's arguments and environment; return its
+    /// [`ExitCode`] from `main`.
+    pub fn run_from_args(self) -> ExitCode {
+        let app = Arc::clone(&self.app);
+        crate::lambda::runtime::serve_if_child(move || app());
+        self.run_with(std::env::args_os(), |key| std::env::var_os(key))
+    }
+
+    /// Runs the bench with `argv` (program name first) and the environment
+    /// read through `env`. Prints the tables and any refusal; never exits.
+    pub fn run_with<I, T>(self, argv: I, env: impl Fn(&str) -> Option<OsString>) -> ExitCode
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString> + Clone,
+    {
+        let mut argv = argv.into_iter().map(Into::into).peekable();
+        let program = argv.peek().cloned().unwrap_or_default();
+        if let Err(message) = self.check() {
+            return fail(2, &message);
+        }
+        let names: Vec<&str> = self.scenarios.iter().map(Scenario::name).collect();
+        let catalog = args::Catalog {
+            drivers: self.drivers.names(),
+            default_scenarios: match &self.default_scenarios {
+                Some(defaults) => defaults.iter().map(String::as_str).collect(),
+                None => names.clone(),
+            },
+            scenarios: names,
+            command: command_name(&program),
+        };
+        let plan = match args::parse(argv, env, &catalog) {
+            Ok(plan) => plan,
+            Err(args::ArgsError::Clap(e)) => {
+                // clap's own rendering (help, or the error with its hint),
+                // as `Args::parse` would print it, without exiting.
+                let _ = e.print();
+                return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+            }
+            Err(usage) => return fail(usage.exit_code(), &usage.to_string()),
+        };
+        match run::run(&plan, &*self.app, &self.scenarios, &self.drivers) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(failure) => fail(failure.code(), failure.message()),
+        }
+    }
+
+    /// Refuses a bench that cannot run whatever the flags: no scenarios or
+    /// drivers, a malformed scenario, a name used twice, an unknown default.
+    fn check(&self) -> Result<(), String> {
+        if self.scenarios.is_empty() {
+            return Err(
+                "the bench has no scenarios; pass some with `scenarios = my_scenarios;` in \
+                 bench_main! or Bench::scenarios"
+                    .into(),
+            );
+        }
+        if self.drivers.names().is_empty() {
+            return Err(
+                "the bench has no drivers; use Drivers::builtin() or add one with .with(..)".into(),
+            );
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        for scenario in &self.scenarios {
+            scenario.validate().map_err(|e| e.to_string())?;
+            if seen.contains(&scenario.name()) {
+                return Err(format!(
+                    "two scenarios are named `{}`; give each its own name",
+                    scenario.name()
+                ));
+            }
+            seen.push(scenario.name());
+        }
+        for name in self.default_scenarios.iter().flatten() {
+            if !seen.contains(&name.as_str()) {
+                return Err(format!(
+                    "default scenario `{name}` is not one of the bench's scenarios; choose from: {}",
+                    seen.join(", ")
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn fail(code: u8, message: &str) -> ExitCode {
+    eprintln!("crossdrive bench: {message}");
+    ExitCode::from(code)
+}
+
+/// `cargo bench --bench api --` for a bench binary cargo named
+/// `api-3d216c882bec4d6e`, for usage lines.
+fn command_name(program: &OsString) -> String {
+    let stem = std::path::Path::new(program)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = match stem.rsplit_once('-') {
+        Some((name, hash)) if hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()) => {
+            name.to_owned()
+        }
+        _ => stem,
+    };
+    if name.is_empty() {
+        "cargo bench --".to_owned()
+    } else {
+        format!("cargo bench --bench {name} --")
+    }
+}
+
+/// The `main` of a bench binary (`harness = false`): installs the
+/// [`CountingAllocator`] and runs a [`Bench`] over `app` and `scenarios`
+/// from the command line, serving the `lambda-runtime` child first when
+/// this process is one.
+///
+/// ```no_run
+/// # mod my_service { pub fn app() -> axum::Router { axum::Router::new() } }
+/// use crossdrive::{Scenario, scenario::Step};
+/// use crossdrive_adapters::{DriverSpec, Drivers, lambda::{LambdaOptions, Source}};
+///
+/// fn scenarios() -> Vec<Scenario> {
+///     vec![Scenario::new("list_items").step(Step::get("/items").expect(200))]
+/// }
+/// fn drivers() -> Drivers {
+///     let rest = LambdaOptions::new(Source::Rest).binary_media_types(["image/png"]);
+///     Drivers::builtin().with(DriverSpec::lambda(rest))
+/// }
+///
+/// crossdrive_adapters::bench_main! {
+///     app = my_service::app;
+///     scenarios = scenarios;
+///     drivers = drivers;                       // optional
+///     default_scenarios = ["list_items"];      // optional
+/// }
+/// ```
+#[macro_export]
+macro_rules! bench_main {
+    (
+        app = $app:path;
+        scenarios = $scenarios:path;
+        $(drivers = $drivers:path;)?
+        $(default_scenarios = $defaults:expr;)?
+    ) => {
+        #[global_allocator]
+        static CROSSDRIVE_BENCH_ALLOCATOR: $crate::bench::CountingAllocator =
+            $crate::bench::CountingAllocator;
+
+        fn main() -> ::std::process::ExitCode {
+            // First of all: a lambda-runtime child serves the app and exits.
+            $crate::lambda::runtime::serve_if_child(|| $crate::IntoApp::into_app($app()));
+            let bench = $crate::bench::Bench::new($app).scenarios($scenarios());
+            $(let bench = bench.drivers($drivers());)?
+            $(let bench = bench.default_scenarios($defaults);)?
+            bench.run_from_args()
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_usage_line_names_the_bench_without_cargos_hash() {
+        assert_eq!(
+            command_name(&"target/release/deps/api-3d216c882bec4d6e".into()),
+            "cargo bench --bench api --"
+        );
+        assert_eq!(
+            command_name(&"latency".into()),
+            "cargo bench --bench latency --"
+        );
+    }
+}

@@ -1,0 +1,18 @@
+//! bookshelf's own bench: its scenarios through every driver it ships
+//! behind, each beside its floor. `cargo bench --bench api` (or
+//! `cargo bench --bench api -- --quick`, `--driver duplex,http1`,
+//! `--topology suite`, `--concurrency 1,16`, ...) writes
+//! `target/crossdrive/bench.{json,md,csv,svg}`.
+
+#[path = "../support/deployment.rs"]
+mod deployment;
+#[path = "../support/duplex.rs"]
+mod duplex;
+#[path = "../support/scenarios.rs"]
+mod scenarios;
+
+crossdrive_adapters::bench_main! {
+    app = bookshelf::app;
+    scenarios = scenarios::all;
+    drivers = deployment::drivers;
+}

@@ -1,0 +1,26 @@
+//! How bookshelf is deployed, as crossdrive drivers: shared by the suite
+//! and the bench (`#[path]`-included), so both measure the same thing.
+
+use std::time::Duration;
+
+use crossdrive_adapters::lambda::{LambdaOptions, Source};
+use crossdrive_adapters::{DriverSpec, Drivers};
+
+/// Every built-in driver, configured as production is, plus the team's
+/// own `duplex` driver.
+pub fn drivers() -> Drivers {
+    Drivers::builtin()
+        // The REST API serves covers as binary and runs on stage `v1`.
+        .with(DriverSpec::lambda(
+            LambdaOptions::new(Source::Rest)
+                .stage("v1")
+                .binary_media_types(["image/png"]),
+        ))
+        // The ALB target group has multi-value headers on.
+        .with(DriverSpec::lambda(LambdaOptions::new(Source::Alb {
+            multi_value_headers: true,
+        })))
+        // The plain server answers within 2 s or the test fails.
+        .with(DriverSpec::http1().timeout(Duration::from_secs(2)))
+        .with(crate::duplex::spec())
+}

@@ -1,0 +1,403 @@
+//! Drivers as data: a suite configures the built-in drivers as its app is
+//! deployed, adds a driver of its own, and declares the differences it
+//! accepts, all without touching crossdrive's source.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request};
+use axum::routing::get;
+use crossdrive::Client;
+use crossdrive_adapters::lambda::{LambdaOptions, Source};
+use crossdrive_adapters::suite::Generated;
+use crossdrive_adapters::{ConnectOptions, Direct, DriverSpec, Drivers, IntoApp};
+use http::header::{CONTENT_TYPE, SET_COOKIE};
+use std::future::Future;
+
+const PNG: &[u8] = &[
+    0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff, 0xfe,
+];
+
+fn app() -> Router {
+    Router::new()
+        .route("/hello", get(|| async { "hi" }))
+        .route(
+            "/logo.png",
+            get(|| async { ([(CONTENT_TYPE, "image/png")], PNG) }),
+        )
+        .route(
+            "/cookies",
+            get(|| async {
+                (
+                    axum::response::AppendHeaders([
+                        (SET_COOKIE, "a=1"),
+                        (SET_COOKIE, "b=2"),
+                        (SET_COOKIE, "c=3"),
+                    ]),
+                    "three",
+                )
+            }),
+        )
+        .route("/whoami", get(whoami))
+        .route(
+            "/slow",
+            get(|| async {
+                tokio::time::sleep(Duration::from_millis(400)).await;
+                "late"
+            }),
+        )
+}
+
+/// What the request's extensions say about where it came from.
+async fn whoami(request: Request) -> String {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.to_string());
+    let stage = request
+        .extensions()
+        .get::<lambda_http::request::RequestContext>()
+        .and_then(|context| match context {
+            lambda_http::request::RequestContext::ApiGatewayV1(c) => c.stage.clone(),
+            lambda_http::request::RequestContext::ApiGatewayV2(c) => c.stage.clone(),
+            _ => None,
+        });
+    serde_json::json!({ "peer": peer, "stage": stage }).to_string()
+}
+
+/// The deployment under test: REST with a named stage and PNGs as
+/// binary, ALB in multi-value mode, and a driver of the suite's own.
+fn drivers() -> Drivers {
+    Drivers::builtin()
+        .with(DriverSpec::lambda(
+            LambdaOptions::new(Source::Rest)
+                .stage("v1")
+                .binary_media_types(["image/png"]),
+        ))
+        .with(DriverSpec::lambda(LambdaOptions::new(Source::Alb {
+            multi_value_headers: true,
+        })))
+        .with(DriverSpec::custom("in_house", |app, options| {
+            Ok(Arc::new(Direct::new(app).timeout(options.get_timeout())))
+        }))
+}
+
+crossdrive_adapters::suite! {
+    app = app;
+    drivers = drivers;
+    custom = [in_house];
+
+    async fn hello_answers_on_every_configured_driver(client) {
+        client.get("/hello").await.assert_status(200).assert_text("hi");
+    }
+
+    async fn png_bytes_arrive_intact_where_the_deployment_declares_them_binary(client) {
+        client.get("/logo.png").await.assert_status(200).assert_bytes(PNG);
+    }
+
+    #[differs(
+        lambda = "lambda_http hands the app no ConnectInfo: a Lambda function has no connection, the caller's address is in the event's requestContext",
+        lambda_url = "as lambda: no connection, no ConnectInfo",
+        lambda_v1 = "as lambda: no connection, no ConnectInfo",
+        lambda_alb = "as lambda: no connection, no ConnectInfo",
+        lambda_runtime = "as lambda: no connection, no ConnectInfo"
+    )]
+    async fn handlers_see_the_peer_address(client) {
+        let seen: serde_json::Value = client.get("/whoami").await.assert_status(200).json();
+        let peer: SocketAddr = seen["peer"].as_str().expect("a ConnectInfo peer").parse().expect("an address");
+        assert!(peer.ip().is_loopback(), "{peer}");
+    }
+}
+
+#[test]
+fn the_suites_own_driver_gets_a_test_for_every_body() {
+    // Ask this very test binary which tests it holds, as `cargo test --
+    // --list` would show a user.
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let listed = std::process::Command::new(exe)
+        .args(["--list", "--format", "terse"])
+        .output()
+        .expect("the test binary lists its tests");
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    for body in [
+        "hello_answers_on_every_configured_driver",
+        "png_bytes_arrive_intact_where_the_deployment_declares_them_binary",
+        "handlers_see_the_peer_address",
+    ] {
+        for driver in ["in_house", "direct", "lambda_v1", "http2_tls", "remote"] {
+            let name = format!("{body}::{driver}: test");
+            assert!(listed.contains(&name), "no `{name}` in:\n{listed}");
+        }
+    }
+}
+
+fn run_generated(
+    ident: &'static str,
+    drivers: fn() -> Drivers,
+    custom: &'static [&'static str],
+    differs: &'static [(&'static str, &'static str)],
+    body: fn(Client) -> std::pin::Pin<Box<dyn Future<Output = ()>>>,
+) -> Result<(), String> {
+    let test = Generated {
+        ident,
+        module: "drivers::generated",
+        app,
+        drivers,
+        custom,
+        timeout: None,
+        differs,
+    };
+    std::panic::catch_unwind(AssertUnwindSafe(|| {
+        crossdrive_adapters::suite::run(test, body)
+    }))
+    .map_err(|payload| crossdrive::guard::panic_message(&*payload))
+}
+
+fn asserts_hello_is_bye(client: Client) -> std::pin::Pin<Box<dyn Future<Output = ()>>> {
+    Box::pin(async move {
+        client.get("/hello").await.assert_text("bye");
+    })
+}
+
+fn asserts_hello_is_hi(client: Client) -> std::pin::Pin<Box<dyn Future<Output = ()>>> {
+    Box::pin(async move {
+        client.get("/hello").await.assert_text("hi");
+    })
+}
+
+#[test]
+fn a_declared_difference_passes_when_the_body_fails_on_that_driver() {
+    let outcome = run_generated(
+        "direct",
+        Drivers::builtin,
+        &[],
+        &[("direct", "our gateway says bye")],
+        asserts_hello_is_bye,
+    );
+    assert_eq!(outcome, Ok(()));
+}
+
+#[test]
+fn an_undeclared_failure_still_fails() {
+    let outcome = run_generated(
+        "http1",
+        Drivers::builtin,
+        &[],
+        &[("direct", "only direct differs")],
+        asserts_hello_is_bye,
+    );
+    let message = outcome.unwrap_err();
+    assert!(message.contains("bye"), "{message}");
+}
+
+#[test]
+fn a_declared_difference_that_no_longer_happens_fails_as_stale() {
+    let message = run_generated(
+        "direct",
+        Drivers::builtin,
+        &[],
+        &[("direct", "it used to differ")],
+        asserts_hello_is_hi,
+    )
+    .unwrap_err();
+    assert!(message.contains("but it passed"), "{message}");
+    assert!(message.contains("remove `direct = ..`"), "{message}");
+}
+
+#[test]
+fn a_declaration_naming_no_driver_of_the_suite_is_refused() {
+    let message = run_generated(
+        "direct",
+        Drivers::builtin,
+        &[],
+        &[("lambda_v2", "no such driver")],
+        asserts_hello_is_hi,
+    )
+    .unwrap_err();
+    assert!(message.contains("#[differs(lambda_v2 = ..)]"), "{message}");
+    assert!(message.contains("lambda-v1"), "{message}");
+}
+
+#[test]
+fn a_driver_of_the_suites_own_without_tests_is_refused() {
+    let message = run_generated("direct", drivers, &[], &[], asserts_hello_is_hi).unwrap_err();
+    assert!(message.contains("custom = [in_house];"), "{message}");
+}
+
+#[test]
+fn a_custom_identifier_without_its_driver_is_refused() {
+    let message = run_generated(
+        "direct",
+        Drivers::builtin,
+        &["mine"],
+        &[],
+        asserts_hello_is_hi,
+    )
+    .unwrap_err();
+    assert!(message.contains("lists `mine`"), "{message}");
+}
+
+#[test]
+fn a_built_in_the_suite_left_out_is_not_run() {
+    fn without_http1() -> Drivers {
+        Drivers::builtin().without("http1")
+    }
+    // The body would fail; it is never called.
+    let outcome = run_generated("http1", without_http1, &[], &[], asserts_hello_is_bye);
+    assert_eq!(outcome, Ok(()));
+}
+
+#[test]
+fn driver_names_that_cannot_name_a_test_are_refused() {
+    let named = |name: &str| {
+        Drivers::builtin()
+            .with(DriverSpec::custom(name, |app, _| {
+                Ok(Arc::new(Direct::new(app)))
+            }))
+            .validate()
+    };
+    assert!(named("my-gateway").is_ok());
+    for bad in ["", "My", "9lives", "a b", "remote"] {
+        let message = named(bad).unwrap_err();
+        assert!(message.contains(&format!("`{bad}`")), "{message}");
+    }
+    let twins = Drivers::builtin()
+        .with(DriverSpec::custom("a-b", |app, _| {
+            Ok(Arc::new(Direct::new(app)))
+        }))
+        .with(DriverSpec::custom("a_b", |app, _| {
+            Ok(Arc::new(Direct::new(app)))
+        }));
+    assert!(
+        twins
+            .validate()
+            .unwrap_err()
+            .contains("same test identifier")
+    );
+}
+
+fn block_on<F: Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a current-thread runtime")
+        .block_on(future)
+}
+
+fn connect(spec: &DriverSpec) -> Client {
+    let driver = spec
+        .connect(app(), &ConnectOptions::new())
+        .unwrap_or_else(|e| panic!("{e}"));
+    Client::from_arc(driver)
+}
+
+#[test]
+fn the_rest_driver_runs_on_the_stage_the_suite_configured() {
+    let drivers = drivers();
+    let rest = drivers.get("lambda-v1").expect("configured");
+    block_on(async {
+        let seen: serde_json::Value = connect(rest).get("/whoami").await.json();
+        assert_eq!(seen["stage"], "v1", "{seen}");
+        let default: serde_json::Value =
+            connect(&DriverSpec::lambda(LambdaOptions::new(Source::Rest)))
+                .get("/whoami")
+                .await
+                .json();
+        assert_eq!(default["stage"], "prod", "{default}");
+    });
+}
+
+#[test]
+fn without_a_binary_media_type_rest_hands_the_client_base64_text() {
+    // The configured suite above gets the PNG's bytes on lambda-v1; the
+    // default deployment does not, which is what the configuration buys.
+    block_on(async {
+        let response = connect(&DriverSpec::lambda(LambdaOptions::new(Source::Rest)))
+            .get("/logo.png")
+            .await;
+        assert_ne!(response.bytes().as_ref(), PNG);
+    });
+}
+
+#[test]
+fn alb_in_single_value_mode_keeps_one_cookie_and_multi_value_mode_keeps_three() {
+    block_on(async {
+        let single = connect(&DriverSpec::builtin(crossdrive_adapters::Kind::LambdaAlb))
+            .get("/cookies")
+            .await;
+        assert_eq!(single.header_all("set-cookie").len(), 1, "{single}");
+        let multi = connect(drivers().get("lambda-alb").expect("configured"))
+            .get("/cookies")
+            .await;
+        assert_eq!(multi.header_all("set-cookie").len(), 3, "{multi}");
+    });
+}
+
+#[test]
+fn a_per_driver_timeout_wins_over_the_suites() {
+    let quick = DriverSpec::http1().timeout(Duration::from_millis(100));
+    let driver = quick
+        .connect(
+            app(),
+            &ConnectOptions::new().timeout(Duration::from_secs(30)),
+        )
+        .expect("http1 connects");
+    block_on(async {
+        let error = Client::from_arc(driver)
+            .get("/slow")
+            .try_send()
+            .await
+            .unwrap_err();
+        assert!(error.is_timeout(), "{error}");
+    });
+}
+
+#[test]
+fn configured_lambda_deployments_declare_exactly_the_differences_they_have() {
+    let configured = Drivers::empty()
+        .with(DriverSpec::lambda(LambdaOptions::new(Source::Alb {
+            multi_value_headers: true,
+        })))
+        .with(DriverSpec::lambda(
+            LambdaOptions::new(Source::Rest).binary_media_types(["application/octet-stream"]),
+        ));
+    let reports = block_on(crossdrive_adapters::conformance::run_all_on(
+        &configured,
+        crossdrive_fixtures::echo::app,
+    ));
+    for report in reports {
+        assert!(
+            report.is_success(),
+            "{}\n{:?}",
+            report.summary(),
+            report.failures()
+        );
+    }
+}
+
+fn tower_app() -> impl IntoApp {
+    tower::service_fn(|request: http::Request<Body>| async move {
+        Ok::<_, Infallible>(http::Response::new(Body::from(format!(
+            "{} {}",
+            request.method(),
+            request.uri().path_and_query().map_or("", |pq| pq.as_str())
+        ))))
+    })
+}
+
+mod any_tower_service {
+    use super::tower_app;
+
+    crossdrive_adapters::suite! {
+        app = tower_app;
+
+        async fn a_plain_tower_service_is_served_by_every_driver(client) {
+            client.get("/any/path?x=1").await.assert_status(200).assert_text("GET /any/path?x=1");
+        }
+    }
+}
