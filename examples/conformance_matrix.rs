@@ -17,7 +17,7 @@ fn main() -> ExitCode {
         }
     };
     let reports = runtime.block_on(crossdrive_adapters::conformance::run_all(
-        crossdrive_fixtures::echo::app,
+        crossdrive_adapters::conformance::echo::app,
     ));
     print!("{}", crossdrive::conformance::matrix(&reports));
     let mut ok = true;

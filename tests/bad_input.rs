@@ -4,6 +4,9 @@
 //! bench baseline files. (The request-target and header-value cases the
 //! direct driver tests already cover are in tests/direct.rs.)
 
+mod support;
+use support::rt;
+
 use std::time::Duration;
 
 use crossdrive::bench::report::BenchReport;
@@ -12,13 +15,6 @@ use crossdrive_adapters::lambda::{Lambda, LambdaOptions, Source, runtime};
 use crossdrive_adapters::remote::Remote;
 use crossdrive_adapters::{ConnectOptions, Direct};
 use crossdrive_fixtures::faults;
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a test runtime")
-}
 
 fn direct() -> Client {
     Client::new(Direct::new(faults::app()))

@@ -119,7 +119,7 @@ fn base64_decode(body: &[u8]) -> Option<Vec<u8>> {
 
 fn broken(bug: Bug) -> Client {
     Client::new(Broken {
-        inner: Direct::new(crossdrive_fixtures::echo::app()),
+        inner: Direct::new(crossdrive_adapters::conformance::echo::app()),
         bug,
     })
 }
@@ -271,7 +271,7 @@ fn a_declared_difference_that_passes_is_reported_as_stale() {
         .known_differences()
         .difference("trailing_slash_is_kept", "we thought it was stripped");
     let report = rt.block_on(conformance::run(
-        &Client::new(Direct::new(crossdrive_fixtures::echo::app())),
+        &Client::new(Direct::new(crossdrive_adapters::conformance::echo::app())),
         &expect,
     ));
     assert!(!report.is_success());
@@ -310,7 +310,7 @@ mod declared_broken_driver {
 
     crossdrive::conformance_tests! {
         driver = || Broken {
-            inner: Direct::new(crossdrive_fixtures::echo::app()),
+            inner: Direct::new(crossdrive_adapters::conformance::echo::app()),
             bug: Bug::DecodesBase64Twice,
         },
         expect = expectations(),
@@ -325,7 +325,7 @@ fn parity_names_the_driver_that_drops_repeated_headers_and_shows_the_diff() {
         .unwrap();
     let mut parity = crossdrive::parity::Parity::new("three_cookies");
     rt.block_on(async {
-        let direct = || Client::new(Direct::new(crossdrive_fixtures::echo::app()));
+        let direct = || Client::new(Direct::new(crossdrive_adapters::conformance::echo::app()));
         parity.add(direct().get("/cookies").await);
         parity.add(direct().get("/cookies").await);
         parity.add(

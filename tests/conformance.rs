@@ -5,7 +5,7 @@
 //! passes and prints its reason (`cargo test -- --nocapture`), and the
 //! full matrix is `cargo xtask conformance`.
 
-crossdrive_adapters::conformance! { app = crossdrive_fixtures::echo::app; }
+crossdrive_adapters::conformance! { app = crossdrive_adapters::conformance::echo::app; }
 
 /// The matrix published in docs/conformance-matrix.md (after its one-line
 /// header) must be what a fresh run reports; `cargo xtask conformance`
@@ -17,7 +17,7 @@ fn the_published_matrix_matches_a_fresh_run() {
         .build()
         .unwrap();
     let reports = rt.block_on(crossdrive_adapters::conformance::run_all(
-        crossdrive_fixtures::echo::app,
+        crossdrive_adapters::conformance::echo::app,
     ));
     let fresh = crossdrive::conformance::matrix(&reports);
     let page = std::fs::read_to_string(concat!(

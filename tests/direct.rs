@@ -1,6 +1,9 @@
 //! Behaviour of the `direct` driver and of the test client that the shared
 //! suite cannot show: failure reports, timeouts, panics, bad input.
 
+mod support;
+use support::rt;
+
 use std::future::IntoFuture;
 use std::time::Duration;
 
@@ -8,13 +11,6 @@ use axum::Router;
 use axum::routing::get;
 use crossdrive::Client;
 use crossdrive_adapters::Direct;
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 fn reference() -> Client {
     Client::new(Direct::new(crossdrive_fixtures::reference::app()))

@@ -2,6 +2,9 @@
 //! deployed, adds a driver of its own, and declares the differences it
 //! accepts, all without touching crossdrive's source.
 
+mod support;
+use support::block_on;
+
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
@@ -281,14 +284,6 @@ fn driver_names_that_cannot_name_a_test_are_refused() {
     );
 }
 
-fn block_on<F: Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a current-thread runtime")
-        .block_on(future)
-}
-
 fn connect(spec: &DriverSpec) -> Client {
     let driver = spec
         .connect(app(), &ConnectOptions::new())
@@ -368,7 +363,7 @@ fn configured_lambda_deployments_declare_exactly_the_differences_they_have() {
         ));
     let reports = block_on(crossdrive_adapters::conformance::run_all_on(
         &configured,
-        crossdrive_fixtures::echo::app,
+        crossdrive_adapters::conformance::echo::app,
     ));
     for report in reports {
         assert!(

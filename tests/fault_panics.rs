@@ -11,36 +11,17 @@
 //! the 300 ms timeout tests, those tests' follow-up requests timing out
 //! behind the stalled server thread.
 
+mod support;
+use support::{assert_names_request, assert_still_serves, lambda_failure};
+
 use std::time::Instant;
 
-use crossdrive::{Client, Error, TestResponse};
 use crossdrive_adapters::direct::DEFAULT_TIMEOUT;
-use crossdrive_adapters::lambda::LambdaFailure;
 use crossdrive_adapters::remote::local_only;
 use crossdrive_adapters::suite;
 use crossdrive_fixtures::faults::{self, PANIC_MESSAGE};
 
 const FAULT_APP: &str = "needs the fault app, which is not what the deployment serves";
-
-/// The error's one-line message starts by naming driver, method and URI.
-fn assert_names_request(error: &Error, driver: &str, target: &str, kind: &str) {
-    let expected = format!("{driver} driver: GET {target}: {kind}");
-    assert!(
-        error.to_string().starts_with(&expected),
-        "expected the error to start with `{expected}`, got: {error}"
-    );
-}
-
-fn failure(response: &TestResponse) -> LambdaFailure {
-    match response.response().extensions().get::<LambdaFailure>() {
-        Some(f) => f.clone(),
-        None => panic!("no LambdaFailure on:\n{response}"),
-    }
-}
-
-async fn assert_still_serves(client: &Client) {
-    client.get("/ok").await.assert_status(200).assert_text("ok");
-}
 
 suite! {
     app = faults::app;
@@ -65,20 +46,20 @@ suite! {
             // Lambda: the source answers for the crashed function, as AWS does.
             ("lambda" | "lambda-runtime", Ok(response)) => {
                 response.assert_status(500).assert_json(&serde_json::json!({"message": "Internal Server Error"}));
-                assert!(failure(&response).reason.contains(PANIC_MESSAGE), "{response}");
+                assert!(lambda_failure(&response).reason.contains(PANIC_MESSAGE), "{response}");
             }
             ("lambda-url", Ok(response)) => {
                 response.assert_status(502).assert_json(&serde_json::json!({"Message": "Internal Server Error"}));
-                assert_eq!(failure(&response).code, "handler-panic");
+                assert_eq!(lambda_failure(&response).code, "handler-panic");
             }
             ("lambda-v1", Ok(response)) => {
                 response.assert_status(502).assert_json(&serde_json::json!({"message": "Internal server error"}));
-                assert_eq!(failure(&response).code, "handler-panic");
+                assert_eq!(lambda_failure(&response).code, "handler-panic");
             }
             ("lambda-alb", Ok(response)) => {
                 response.assert_status(502).assert_header("content-type", "text/html");
                 assert!(response.text().contains("502 Bad Gateway"), "{response}");
-                assert_eq!(failure(&response).code, "handler-panic");
+                assert_eq!(lambda_failure(&response).code, "handler-panic");
             }
             (driver, Ok(response)) => panic!("{driver}: unexpected response to a panic:\n{response}"),
             (driver, Err(error)) => panic!("{driver}: unexpected error for a panic: {error}"),

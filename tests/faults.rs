@@ -9,9 +9,12 @@
 //! a crashed function. Then it asserts the same app (and so the shared
 //! server) still answers.
 
+mod support;
+use support::{assert_names_request, assert_still_serves, rt};
+
 use std::time::{Duration, Instant};
 
-use crossdrive::{Client, Error};
+use crossdrive::Client;
 use crossdrive_adapters::remote::{Remote, local_only};
 use crossdrive_adapters::socket::{ServerOptions, SocketServer};
 use crossdrive_adapters::suite;
@@ -52,15 +55,6 @@ const SLACK: Duration = Duration::from_millis(2500);
 
 const FAULT_APP: &str = "needs the fault app, which is not what the deployment serves";
 
-/// The error's one-line message starts by naming driver, method and URI.
-fn assert_names_request(error: &Error, driver: &str, target: &str, kind: &str) {
-    let expected = format!("{driver} driver: GET {target}: {kind}");
-    assert!(
-        error.to_string().starts_with(&expected),
-        "expected the error to start with `{expected}`, got: {error}"
-    );
-}
-
 /// A request that must fail with a timeout after the driver's timeout
 /// (`TIMEOUT`, or `LAMBDA_RUNTIME_TIMEOUT`), not sooner and not much later.
 async fn assert_times_out(client: &Client, target: &str) {
@@ -86,10 +80,6 @@ async fn assert_times_out(client: &Client, target: &str) {
         took < timeout + SLACK,
         "took {took:?}: the timeout did not bound the wait"
     );
-}
-
-async fn assert_still_serves(client: &Client) {
-    client.get("/ok").await.assert_status(200).assert_text("ok");
 }
 
 suite! {
@@ -120,13 +110,6 @@ suite! {
         assert_times_out(&client, "/stream-forever").await;
         assert_still_serves(&client).await;
     }
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a test runtime")
 }
 
 #[test]

@@ -5,6 +5,9 @@
 //! test that passes on `direct` or `http1` fails on a Lambda driver. The
 //! rest cover the limits, failures, sample events and the runtime loop.
 
+mod support;
+use support::lambda_failure;
+
 use std::time::Duration;
 
 use axum::Router;
@@ -124,13 +127,6 @@ const ALB_MULTI: Source = Source::Alb {
 
 fn has_note(response: &crossdrive::TestResponse, code: &str) -> bool {
     response.notes().iter().any(|n| n.code == code)
-}
-
-fn failure(response: &crossdrive::TestResponse) -> LambdaFailure {
-    match response.response().extensions().get::<LambdaFailure>() {
-        Some(f) => f.clone(),
-        None => panic!("no LambdaFailure on:\n{response}"),
-    }
 }
 
 // ---- What Lambda changes -------------------------------------------------
@@ -386,8 +382,11 @@ async fn a_body_over_api_gateways_10_mb_is_413_with_the_reason() {
         .body(vec![b'x'; 10 * 1024 * 1024 + 1])
         .await;
     response.assert_status(413);
-    assert_eq!(failure(&response).code, "payload-too-large");
-    assert!(failure(&response).reason.contains("10485760"), "{response}");
+    assert_eq!(lambda_failure(&response).code, "payload-too-large");
+    assert!(
+        lambda_failure(&response).reason.contains("10485760"),
+        "{response}"
+    );
 }
 
 #[tokio::test]
@@ -398,7 +397,10 @@ async fn an_event_over_lambdas_6_mb_is_413_with_the_reason() {
         .body(vec![b'x'; 7 * 1024 * 1024])
         .await;
     response.assert_status(413);
-    assert!(failure(&response).reason.contains("6291456"), "{response}");
+    assert!(
+        lambda_failure(&response).reason.contains("6291456"),
+        "{response}"
+    );
 }
 
 #[tokio::test]
@@ -406,7 +408,7 @@ async fn a_response_over_6_mb_is_the_sources_function_error() {
     let rest = on(Source::Rest).get("/big").await;
     rest.assert_status(502)
         .assert_json(&json!({"message": "Internal server error"}));
-    assert_eq!(failure(&rest).code, "response-too-large");
+    assert_eq!(lambda_failure(&rest).code, "response-too-large");
     on(Source::HttpApi)
         .get("/big")
         .await
@@ -421,7 +423,7 @@ async fn request_headers_over_10240_bytes_are_rejected_by_api_gateway() {
         .header("x-big", "y".repeat(11_000))
         .await;
     response.assert_status(431);
-    assert_eq!(failure(&response).code, "headers-too-large");
+    assert_eq!(lambda_failure(&response).code, "headers-too-large");
 }
 
 #[tokio::test]
@@ -431,7 +433,10 @@ async fn alb_rejects_a_body_over_1_mb() {
         .body(vec![b'x'; 1024 * 1024 + 1])
         .await;
     response.assert_status(413);
-    assert!(failure(&response).reason.contains("ALB"), "{response}");
+    assert!(
+        lambda_failure(&response).reason.contains("ALB"),
+        "{response}"
+    );
 }
 
 #[tokio::test]
@@ -444,7 +449,7 @@ async fn a_handler_panic_becomes_the_sources_error_response_not_a_crash() {
     ] {
         let response = on(source).get("/panic").await;
         response.assert_status(status);
-        let f = failure(&response);
+        let f = lambda_failure(&response);
         assert_eq!(f.code, "handler-panic");
         assert!(f.reason.contains("the handler exploded"), "{response}");
     }
@@ -458,7 +463,7 @@ async fn a_handler_past_the_function_timeout_gets_the_sources_error_response() {
             .get("/sleep")
             .await;
     response.assert_status(502);
-    assert_eq!(failure(&response).code, "function-timeout");
+    assert_eq!(lambda_failure(&response).code, "function-timeout");
     assert!(started.elapsed() < Duration::from_secs(2));
 }
 
@@ -716,7 +721,9 @@ async fn lambda_runtime_turns_a_handler_panic_into_the_sources_error_response() 
         .assert_status(500)
         .assert_json(&json!({"message": "Internal Server Error"}));
     assert!(
-        failure(&response).reason.contains("the handler exploded"),
+        lambda_failure(&response)
+            .reason
+            .contains("the handler exploded"),
         "{response}"
     );
     // The instance keeps serving, as a Lambda sandbox does after an error.
@@ -733,7 +740,7 @@ async fn lambda_runtime_replaces_an_instance_that_timed_out() {
     let client = Client::new(driver);
     let timed_out = client.get("/sleep").await;
     timed_out.assert_status(500);
-    assert_eq!(failure(&timed_out).code, "function-timeout");
+    assert_eq!(lambda_failure(&timed_out).code, "function-timeout");
     // The replacement instance's init phase (a new child process) does not
     // count against the 200 ms function timeout, as in Lambda: on a loaded
     // machine it alone can take longer than that.
@@ -781,7 +788,11 @@ async fn past_the_integration_timeout_rest_answers_504_and_http_api_503() {
         let options = LambdaOptions::new(source).integration_timeout(Duration::from_millis(100));
         let response = client(options).get("/sleep").await;
         response.assert_status(status);
-        assert_eq!(failure(&response).code, "integration-timeout", "{response}");
+        assert_eq!(
+            lambda_failure(&response).code,
+            "integration-timeout",
+            "{response}"
+        );
     }
 }
 

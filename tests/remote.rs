@@ -3,6 +3,9 @@
 //! serving one reference app under the stage path `/prod` and the fault
 //! app under `/prod/faults`, as API Gateway serves a stage.
 
+mod support;
+use support::rt;
+
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -46,13 +49,6 @@ fn deployment() -> &'static ServerThread {
 
 fn stage_url() -> String {
     format!("http://{}/prod", deployment().addr())
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a test runtime")
 }
 
 #[test]

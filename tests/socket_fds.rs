@@ -5,6 +5,9 @@
 //! test opens sockets or threads while one counts (libtest's own threads
 //! are left out of the count: see `libtest_threads`).
 
+mod support;
+use support::rt;
+
 use crossdrive::Client;
 use crossdrive_adapters::Direct;
 use crossdrive_adapters::lambda::{Lambda, LambdaOptions, Source};
@@ -111,13 +114,6 @@ fn usage_once_dropped_servers_are_gone() -> Usage {
 /// per-lifecycle leak of even 1 KiB would pass 10 MiB over 10,000.
 const RSS_SLACK_KIB: u64 = 8 * 1024;
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 fn lifecycle(runtime: &tokio::runtime::Runtime, tls: bool, requests: usize) {
     let server = SocketServer::start(ServerOptions::new().tls(tls)).unwrap();
     let client = if tls {
@@ -172,7 +168,7 @@ fn assert_flat(what: &str, before: &Usage) {
 #[serial]
 #[cfg(target_os = "linux")]
 fn a_hundred_fixture_lifecycles_and_10000_requests_leave_no_fds_threads_or_memory_behind() {
-    let runtime = runtime();
+    let runtime = rt();
     // Warm-up: process-wide helpers (the guard's timer thread) start once.
     // A request that answers before its first poll pends never arms the
     // timer, so start the timer thread explicitly.
@@ -191,7 +187,7 @@ fn a_hundred_fixture_lifecycles_and_10000_requests_leave_no_fds_threads_or_memor
 #[serial]
 #[cfg(target_os = "linux")]
 fn ten_thousand_requests_per_driver_on_long_lived_fixtures_leave_nothing_behind() {
-    let runtime = runtime();
+    let runtime = rt();
     drop(crossdrive::guard::sleep(std::time::Duration::ZERO));
     let clients = [
         Client::new(Direct::new(reference::app())),

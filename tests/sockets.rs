@@ -3,6 +3,8 @@
 //! once per binary, isolation between tests on one server, byte-exact
 //! bodies and headers, and clear errors.
 
+mod support;
+
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Barrier};
@@ -19,10 +21,10 @@ use crossdrive::{Client, Protocol};
 use crossdrive_adapters::Kind;
 use crossdrive_adapters::socket::{SHARED_HTTP, SHARED_HTTPS, ServerOptions, SocketServer};
 use crossdrive_fixtures::reference;
-use crossdrive_fixtures::sockets::{direct, http1, http2, http2_tls};
 use http::Version;
 use rstest::rstest;
 use serde_json::json;
+use support::{direct, http1, http2, http2_tls};
 
 /// An app that answers with what it was sent, plus a few awkward routes.
 fn wire_app() -> Router {
@@ -553,7 +555,7 @@ async fn ready_made_fixtures_need_one_line_per_driver(#[case] client: Client) {
 #[rstest]
 #[tokio::test]
 async fn the_once_fixture_is_the_shared_server(
-    #[from(crossdrive_fixtures::sockets::socket_server)] server: &SocketServer,
+    #[from(support::socket_server)] server: &SocketServer,
 ) {
     assert_eq!(server.addr(), SocketServer::shared().unwrap().addr());
     let client = Client::new(server.http2(reference::app()).unwrap());

@@ -41,10 +41,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+#[cfg(feature = "lambda")]
+use crossdrive::ErrorKind;
 use crossdrive::conformance::Expectations;
-use crossdrive::{Driver, Error, ErrorKind};
+use crossdrive::{Driver, Error};
 
+#[cfg(feature = "lambda")]
 use crate::lambda::{LambdaOptions, Source};
+#[cfg(feature = "sockets")]
 use crate::socket::Flavor;
 use crate::{ConnectOptions, Kind};
 
@@ -61,8 +65,11 @@ pub type FloorFn = dyn Fn(Router) -> Result<Arc<dyn Driver>, Error> + Send + Syn
 #[derive(Clone)]
 pub(crate) enum Family {
     Direct,
+    #[cfg(feature = "lambda")]
     Lambda(LambdaOptions),
+    #[cfg(feature = "lambda")]
     LambdaRuntime(LambdaOptions),
+    #[cfg(feature = "sockets")]
     Socket(Flavor),
     Custom {
         connect: Arc<ConnectFn>,
@@ -111,18 +118,27 @@ impl DriverSpec {
     pub fn builtin(kind: Kind) -> Self {
         let family = match kind {
             Kind::Direct => Family::Direct,
+            #[cfg(feature = "lambda")]
             Kind::Lambda => return Self::lambda(LambdaOptions::new(Source::HttpApi)),
+            #[cfg(feature = "lambda")]
             Kind::LambdaUrl => return Self::lambda(LambdaOptions::new(Source::FunctionUrl)),
+            #[cfg(feature = "lambda")]
             Kind::LambdaV1 => return Self::lambda(LambdaOptions::new(Source::Rest)),
+            #[cfg(feature = "lambda")]
             Kind::LambdaAlb => {
                 return Self::lambda(LambdaOptions::new(Source::Alb {
                     multi_value_headers: false,
                 }));
             }
+            #[cfg(feature = "lambda")]
             Kind::LambdaRuntime => Family::LambdaRuntime(LambdaOptions::new(Source::HttpApi)),
+            #[cfg(feature = "sockets")]
             Kind::Http1 => Family::Socket(Flavor::Http1),
+            #[cfg(feature = "sockets")]
             Kind::Http2 => Family::Socket(Flavor::Http2),
+            #[cfg(feature = "tls")]
             Kind::Http2Tls => Family::Socket(Flavor::Http2Tls),
+            #[cfg(feature = "sockets")]
             Kind::Http1Fresh => Family::Socket(Flavor::Http1Fresh),
         };
         Self::of_kind(kind, family)
@@ -160,6 +176,7 @@ impl DriverSpec {
     /// let alb = DriverSpec::lambda(LambdaOptions::new(Source::Alb { multi_value_headers: true }));
     /// assert_eq!(alb.name(), "lambda-alb");
     /// ```
+    #[cfg(feature = "lambda")]
     pub fn lambda(options: LambdaOptions) -> Self {
         let kind = match options.source() {
             Source::HttpApi => Kind::Lambda,
@@ -180,26 +197,31 @@ impl DriverSpec {
 
     /// `lambda-runtime`: the real `lambda_http::run` loop in a child
     /// process, deployed as `options` say.
+    #[cfg(feature = "lambda")]
     pub fn lambda_runtime(options: LambdaOptions) -> Self {
         Self::of_kind(Kind::LambdaRuntime, Family::LambdaRuntime(options))
     }
 
     /// `http1`: the shared loopback server, HTTP/1.1 with keep-alive.
+    #[cfg(feature = "sockets")]
     pub fn http1() -> Self {
         Self::builtin(Kind::Http1)
     }
 
     /// `http2`: the shared loopback server, h2c.
+    #[cfg(feature = "sockets")]
     pub fn http2() -> Self {
         Self::builtin(Kind::Http2)
     }
 
     /// `http2-tls`: the shared TLS server, HTTP/2 by ALPN.
+    #[cfg(feature = "tls")]
     pub fn http2_tls() -> Self {
         Self::builtin(Kind::Http2Tls)
     }
 
     /// `http1-fresh`: HTTP/1.1 with a new connection per request.
+    #[cfg(feature = "sockets")]
     pub fn http1_fresh() -> Self {
         Self::builtin(Kind::Http1Fresh)
     }
@@ -361,21 +383,25 @@ impl DriverSpec {
         let options = options.clone().timeout(self.effective_timeout(options));
         match &self.family {
             Family::Direct => crate::direct::connect(app, &options),
+            #[cfg(feature = "lambda")]
             Family::Lambda(lambda) => {
                 let lambda = lambda.clone().timeout(options.get_timeout());
                 lambda.validate().map_err(|cause| self.setup_error(cause))?;
                 Ok(Arc::new(crate::lambda::Lambda::new(app, lambda)))
             }
+            #[cfg(feature = "lambda")]
             Family::LambdaRuntime(lambda) => {
                 let lambda = lambda.clone().timeout(options.get_timeout());
                 lambda.validate().map_err(|cause| self.setup_error(cause))?;
                 Ok(Arc::new(crate::lambda::runtime::connect_with(app, lambda)?))
             }
+            #[cfg(feature = "sockets")]
             Family::Socket(flavor) => crate::socket::connect(*flavor, app, &options),
             Family::Custom { connect, .. } => connect(app, &options),
         }
     }
 
+    #[cfg(feature = "lambda")]
     fn setup_error(&self, cause: String) -> Error {
         Error::new(
             ErrorKind::InvalidRequest,

@@ -14,18 +14,25 @@ use axum::Router;
 use crossdrive::{Driver, Error};
 
 /// Calls `$callback! { [$args] { entry } { entry } ... }` with one entry per
-/// driver. Each entry is `{ ident: .., variant: .., name: "..", about: "..",
-/// connect: path, differences: path }` (`differences`
+/// driver compiled in (the driver families are cargo features: `lambda`,
+/// `sockets`, `tls`). Each entry is `{ ident: .., variant: .., name: "..",
+/// about: "..", connect: path, differences: path }` (`differences`
 /// optional): `differences` names a `&[(&str, &str)]` of conformance checks
 /// the driver cannot meet by its adapter's design, with the reasons (see
 /// [`Kind::known_differences`]);
 /// `connect` builds the driver for tests (`fn(Router, &ConnectOptions) ->
 /// Result<Arc<dyn Driver>, Error>`).
+///
+/// The macro expands in the user's crate, where `#[cfg(feature = ..)]`
+/// would test the user's features, not these: each family is one link of
+/// a chain of macros defined twice here, with and without its feature,
+/// so the table a user's `suite!` sees is the one this crate was built
+/// with.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! driver_table {
     ($callback:path [$($args:tt)*]) => {
-        $callback! { [$($args)*]
+        $crate::__driver_table_lambda! { $callback [$($args)*]
             {
                 ident: direct,
                 variant: Direct,
@@ -34,6 +41,16 @@ macro_rules! driver_table {
                 connect: $crate::direct::connect,
                 differences: $crate::direct::KNOWN_DIFFERENCES,
             }
+        }
+    };
+}
+
+#[cfg(feature = "lambda")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __driver_table_lambda {
+    ($callback:path [$($args:tt)*] $($done:tt)*) => {
+        $crate::__driver_table_sockets! { $callback [$($args)*] $($done)*
             {
                 ident: lambda,
                 variant: Lambda,
@@ -74,6 +91,24 @@ macro_rules! driver_table {
                 connect: $crate::lambda::runtime::connect,
                 differences: $crate::lambda::differences::RUNTIME,
             }
+        }
+    };
+}
+#[cfg(not(feature = "lambda"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __driver_table_lambda {
+    ($callback:path [$($args:tt)*] $($done:tt)*) => {
+        $crate::__driver_table_sockets! { $callback [$($args)*] $($done)* }
+    };
+}
+
+#[cfg(feature = "sockets")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __driver_table_sockets {
+    ($callback:path [$($args:tt)*] $($done:tt)*) => {
+        $crate::__driver_table_tls! { $callback [$($args)*] $($done)*
             {
                 ident: http1,
                 variant: Http1,
@@ -90,6 +125,24 @@ macro_rules! driver_table {
                 connect: $crate::socket::connect_http2,
                 differences: $crate::socket::HTTP2_KNOWN_DIFFERENCES,
             }
+        }
+    };
+}
+#[cfg(not(feature = "sockets"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __driver_table_sockets {
+    ($callback:path [$($args:tt)*] $($done:tt)*) => {
+        $crate::__driver_table_tls! { $callback [$($args)*] $($done)* }
+    };
+}
+
+#[cfg(feature = "tls")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __driver_table_tls {
+    ($callback:path [$($args:tt)*] $($done:tt)*) => {
+        $crate::__driver_table_fresh! { $callback [$($args)*] $($done)*
             {
                 ident: http2_tls,
                 variant: Http2Tls,
@@ -98,6 +151,24 @@ macro_rules! driver_table {
                 connect: $crate::socket::connect_http2_tls,
                 differences: $crate::socket::HTTP2_KNOWN_DIFFERENCES,
             }
+        }
+    };
+}
+#[cfg(not(feature = "tls"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __driver_table_tls {
+    ($callback:path [$($args:tt)*] $($done:tt)*) => {
+        $crate::__driver_table_fresh! { $callback [$($args)*] $($done)* }
+    };
+}
+
+#[cfg(feature = "sockets")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __driver_table_fresh {
+    ($callback:path [$($args:tt)*] $($done:tt)*) => {
+        $crate::__driver_table_end! { $callback [$($args)*] $($done)*
             {
                 ident: http1_fresh,
                 variant: Http1Fresh,
@@ -107,6 +178,22 @@ macro_rules! driver_table {
                 differences: $crate::socket::HTTP1_KNOWN_DIFFERENCES,
             }
         }
+    };
+}
+#[cfg(not(feature = "sockets"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __driver_table_fresh {
+    ($callback:path [$($args:tt)*] $($done:tt)*) => {
+        $crate::__driver_table_end! { $callback [$($args)*] $($done)* }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __driver_table_end {
+    ($callback:path [$($args:tt)*] $($done:tt)*) => {
+        $callback! { [$($args)*] $($done)* }
     };
 }
 

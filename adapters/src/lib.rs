@@ -27,7 +27,7 @@
 //! is one `bench_main!` call, and so is crossdrive's own.
 //!
 //! [`conformance!`] runs the adapter conformance suite on every driver
-//! (one test per check per driver) and [`parity!`] asserts that every
+//! (one test per check per driver) and `parity!` (feature `parity`) asserts that every
 //! driver answers a scenario identically, against one insta snapshot.
 //!
 //! An app is anything [`IntoApp`]: an `axum::Router` as it is, or any
@@ -41,9 +41,12 @@ mod connect;
 pub mod direct;
 mod drivers;
 mod kind;
+#[cfg(feature = "lambda")]
 pub mod lambda;
+#[cfg(feature = "parity")]
 pub mod parity;
 pub mod remote;
+#[cfg(feature = "sockets")]
 pub mod socket;
 pub mod suite;
 

@@ -37,19 +37,29 @@
 //!   test runtime and pooled connections survive the test that made them
 //!   ("dispatch task is gone", reqwest #1148, hyper #2112); each request is bounded by the
 //!   driver's timeout (5 s, or `CROSSDRIVE_TIMEOUT_MS`) and aborted past it.
-//! - Plain `http://` needs nothing more; `https://` needs the `tls`
-//!   feature (on by default): rustls with ring, verifying the server
-//!   against the system's trust store, ALPN `h2` then `http/1.1`.
+//! - The driver is behind the `remote` feature, which brings reqwest and
+//!   rustls with ring for `https://`, verifying the server against the
+//!   system's trust store, ALPN `h2` then `http/1.1`. Without the feature,
+//!   [`suite!`](crate::suite) writes no `::remote` tests and
+//!   [`local_only`] is always false.
 
+#[cfg(feature = "remote")]
 use std::sync::OnceLock;
+#[cfg(feature = "remote")]
 use std::time::Duration;
 
+#[cfg(feature = "remote")]
 use bytes::Bytes;
+#[cfg(feature = "remote")]
 use crossdrive::guard::{Interrupted, guarded};
+#[cfg(feature = "remote")]
 use crossdrive::{BoxFuture, Driver, DriverResponse, Error, ErrorKind, Protocol};
+#[cfg(feature = "remote")]
 use http::{Method, Request, Response, Uri};
+#[cfg(feature = "remote")]
 use http_body_util::{BodyExt, Limited};
 
+#[cfg(feature = "remote")]
 use crate::direct::{DEFAULT_BODY_LIMIT, DEFAULT_TIMEOUT};
 
 /// The driver's name.
@@ -68,6 +78,7 @@ pub const URL_ENV: &str = "CROSSDRIVE_REMOTE_URL";
 /// assert!(error.to_string().contains("http:// or https://"), "{error}");
 /// ```
 #[derive(Clone)]
+#[cfg(feature = "remote")]
 pub struct Remote {
     client: reqwest::Client,
     base: String,
@@ -75,6 +86,7 @@ pub struct Remote {
     body_limit: usize,
 }
 
+#[cfg(feature = "remote")]
 impl std::fmt::Debug for Remote {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Remote")
@@ -84,6 +96,7 @@ impl std::fmt::Debug for Remote {
     }
 }
 
+#[cfg(feature = "remote")]
 fn invalid(cause: String, hint: &str) -> Error {
     Error::new(
         ErrorKind::InvalidRequest,
@@ -95,6 +108,7 @@ fn invalid(cause: String, hint: &str) -> Error {
     .with_hint(hint)
 }
 
+#[cfg(feature = "remote")]
 impl Remote {
     /// A driver for the deployment at `base` (`http://` or `https://`,
     /// a host, optionally a stage path; no query or fragment).
@@ -122,14 +136,13 @@ impl Remote {
         let builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .retry(reqwest::retry::never().max_retries_per_request(0));
-        #[cfg(feature = "tls")]
         let builder = builder.tls_backend_preconfigured(
             tls_config().map_err(|e| invalid(format!("cannot set up TLS ({e})"), HINT))?,
         );
         let client = builder.build().map_err(|e| {
             invalid(
                 format!("cannot build the HTTP client for `{trimmed}` ({e})"),
-                "for https:// build crossdrive-adapters with its `tls` feature",
+                "check that the base URL is one reqwest can reach",
             )
         })?;
         Ok(Self {
@@ -186,7 +199,7 @@ impl Remote {
 /// The client TLS configuration: ring, the system's trust store (through
 /// rustls-platform-verifier, as reqwest's own default does), ALPN `h2` and
 /// `http/1.1`.
-#[cfg(feature = "tls")]
+#[cfg(feature = "remote")]
 fn tls_config() -> Result<rustls::ClientConfig, String> {
     use rustls_platform_verifier::BuilderVerifierExt;
     let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
@@ -221,6 +234,7 @@ pub fn local_only(client: &crossdrive::Client, reason: &str) -> bool {
 
 /// The runtime every remote request runs on: its own thread, alive for the
 /// process, so pooled connections outlive each test's runtime.
+#[cfg(feature = "remote")]
 fn runtime() -> Result<&'static tokio::runtime::Handle, String> {
     static RUNTIME: OnceLock<Result<tokio::runtime::Handle, String>> = OnceLock::new();
     RUNTIME
@@ -232,12 +246,14 @@ fn runtime() -> Result<&'static tokio::runtime::Handle, String> {
         .map_err(Clone::clone)
 }
 
+#[cfg(feature = "remote")]
 enum Failure {
     Request(reqwest::Error),
     Body(String),
     TooLarge,
 }
 
+#[cfg(feature = "remote")]
 async fn exchange(
     client: reqwest::Client,
     request: reqwest::Request,
@@ -261,6 +277,7 @@ async fn exchange(
     Ok(Response::from_parts(parts, collected.to_bytes()))
 }
 
+#[cfg(feature = "remote")]
 fn chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
@@ -272,6 +289,7 @@ fn chain(error: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
+#[cfg(feature = "remote")]
 impl Driver for Remote {
     fn name(&self) -> &str {
         NAME

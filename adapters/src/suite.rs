@@ -125,7 +125,10 @@ where
         || test.ident.to_owned(),
         |(_, rest)| format!("{rest}::{}", test.ident),
     );
+    #[cfg(feature = "lambda")]
     crate::lambda::runtime::set_current_test(Some(libtest_name));
+    #[cfg(not(feature = "lambda"))]
+    let _ = libtest_name;
     let differs = test
         .differs
         .iter()
@@ -276,6 +279,7 @@ pub(crate) fn test_runtime() -> tokio::runtime::Runtime {
 /// (`expects_panic`) would pass on that panic, so there the test returns
 /// instead, and fails as "did not panic" after printing the same advice.
 /// An invalid URL fails the test with what is wrong with it.
+#[cfg(feature = "remote")]
 #[doc(hidden)]
 pub fn run_remote<F, Fut>(
     test: &str,
@@ -323,6 +327,7 @@ pub fn run_remote<F, Fut>(
 }
 
 /// Why a `remote` test run with `--ignored` cannot run, and what to do.
+#[cfg(feature = "remote")]
 fn unset_message(test: &str) -> String {
     format!(
         "crossdrive: {test}::{name} cannot run: {env} is unset. The `remote` tests check a \
@@ -490,6 +495,7 @@ macro_rules! __suite_body {
 /// are an unused-attribute warning, and the body's reason is the one its
 /// author wants to read); `#[should_panic]` tells `run_remote` that
 /// panicking would pass, so a missing URL must fail by returning instead.
+#[cfg(feature = "remote")]
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __suite_remote {
@@ -523,6 +529,15 @@ macro_rules! __suite_remote {
     ([$($kept:tt)*] [$($ignored:tt)?] [$panics:tt] #[$($other:tt)*] $($rest:tt)*) => {
         $crate::__suite_remote! { [$($kept)* #[$($other)*]] [$($ignored)?] [$panics] $($rest)* }
     };
+}
+
+/// Without the `remote` feature a suite has no `remote` driver: no
+/// `::remote` test is written.
+#[cfg(not(feature = "remote"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __suite_remote {
+    ($($ignored:tt)*) => {};
 }
 
 #[doc(hidden)]

@@ -21,9 +21,9 @@
 //!   runs against the echo app, with declared known differences, reports
 //!   and the check × driver matrix; [`conformance_tests!`] makes one test
 //!   per check for your own driver.
-//! - [`parity`], parity snapshots: every driver must answer a scenario
-//!   alike, and what they agree on is pinned with insta
-//!   ([`assert_parity!`]).
+//! - `parity` (feature `parity`), parity snapshots: every driver must
+//!   answer a scenario alike, and what they agree on is pinned with insta
+//!   (`assert_parity!`).
 //! - [`scenario`], bench scenarios as data ([`Scenario`]): requests, the
 //!   answers they must get, which of them are timed; run by a bench or
 //!   checked by a test.
@@ -61,6 +61,7 @@ mod driver;
 mod error;
 pub mod fixture;
 pub mod guard;
+#[cfg(feature = "parity")]
 pub mod parity;
 mod protocol;
 mod response;
@@ -81,5 +82,6 @@ pub use http;
 
 #[doc(hidden)]
 pub mod __private {
+    #[cfg(feature = "parity")]
     pub use insta;
 }

@@ -22,6 +22,7 @@ use crossdrive::{Driver, Error, Scenario};
 
 use super::floors::{Pair, pair};
 use crate::DriverSpec;
+#[cfg(feature = "lambda")]
 use crate::lambda::LambdaFailure;
 
 /// Alternating rounds per cell.
@@ -91,15 +92,20 @@ impl CellError {
         if let Some(error) = e.transport() {
             return error.is_limit_exceeded().then(|| error.cause().to_owned());
         }
-        let failure = e.response()?.extensions().get::<LambdaFailure>()?;
-        failure.code.ends_with("too-large").then(|| {
-            format!(
-                "scenario {} is beyond this adapter's limit ({}: {})",
-                e.scenario(),
-                failure.code,
-                failure.reason
-            )
-        })
+        #[cfg(feature = "lambda")]
+        {
+            let failure = e.response()?.extensions().get::<LambdaFailure>()?;
+            failure.code.ends_with("too-large").then(|| {
+                format!(
+                    "scenario {} is beyond this adapter's limit ({}: {})",
+                    e.scenario(),
+                    failure.code,
+                    failure.reason
+                )
+            })
+        }
+        #[cfg(not(feature = "lambda"))]
+        None
     }
 }
 

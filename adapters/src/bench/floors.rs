@@ -32,8 +32,11 @@ use http::{Request, Response};
 use tower::ServiceExt;
 
 use crate::drivers::{DriverSpec, Family};
+#[cfg(feature = "lambda")]
 use crate::lambda::{BareAdapter, Lambda};
+#[cfg(feature = "sockets")]
 use crate::socket::raw::RawConn;
+#[cfg(feature = "sockets")]
 use crate::socket::{Flavor, ServerOptions, SocketServer};
 use crate::{ConnectOptions, Direct};
 
@@ -43,8 +46,10 @@ pub(crate) enum Floor {
     RawOneshot(Router),
     /// The bare lambda_http round trip (event JSON built, `LambdaRequest`,
     /// `Adapter`, response JSON, decoded).
+    #[cfg(feature = "lambda")]
     BareAdapter(Box<BareAdapter>),
     /// A raw hyper `client::conn` connection to the driver's server.
+    #[cfg(feature = "sockets")]
     RawHyper(&'static str, RawConn),
     /// A custom driver's own floor.
     Custom(String, Arc<dyn Driver>),
@@ -55,7 +60,9 @@ impl Floor {
     pub(crate) fn name(&self) -> &str {
         match self {
             Self::RawOneshot(_) => "raw-oneshot",
+            #[cfg(feature = "lambda")]
             Self::BareAdapter(_) => "bare-adapter",
+            #[cfg(feature = "sockets")]
             Self::RawHyper(name, _) => name,
             Self::Custom(name, _) => name,
         }
@@ -65,6 +72,7 @@ impl Floor {
 impl Exchange for Floor {
     async fn exchange(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
         match self {
+            #[cfg(feature = "lambda")]
             Self::BareAdapter(bare) => bare.exchange(request).await,
             Self::RawOneshot(app) => {
                 let Ok(response) = app.clone().oneshot(request.map(Body::from)).await;
@@ -80,6 +88,7 @@ impl Exchange for Floor {
                     )),
                 }
             }
+            #[cfg(feature = "sockets")]
             Self::RawHyper(_, conn) => conn.exchange(request).await,
             Self::Custom(_, driver) => driver.exchange(request).await,
         }
@@ -112,6 +121,7 @@ pub(crate) fn pair(
             },
             floor: Floor::RawOneshot(app()),
         },
+        #[cfg(feature = "lambda")]
         Family::Lambda(options) => Pair {
             driver: if topology == Topology::Suite {
                 as_suite(spec)?
@@ -120,6 +130,7 @@ pub(crate) fn pair(
             },
             floor: Floor::BareAdapter(Box::new(BareAdapter::new(app(), options.clone()))),
         },
+        #[cfg(feature = "lambda")]
         Family::LambdaRuntime(options) => Pair {
             // The child re-runs this binary, which serves it first thing
             // (bench_main! and Bench::run_from_args see to that).
@@ -129,6 +140,7 @@ pub(crate) fn pair(
             )?),
             floor: Floor::BareAdapter(Box::new(BareAdapter::new(app(), options.clone()))),
         },
+        #[cfg(feature = "sockets")]
         Family::Socket(flavor) => socket(spec, *flavor, app, topology)?,
         Family::Custom { floor, .. } => Pair {
             driver: as_suite(spec)?,
@@ -140,6 +152,7 @@ pub(crate) fn pair(
     })
 }
 
+#[cfg(feature = "sockets")]
 fn socket(
     spec: &DriverSpec,
     flavor: Flavor,

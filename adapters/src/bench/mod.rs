@@ -218,7 +218,7 @@ impl Bench {
     /// [`ExitCode`] from `main`.
     pub fn run_from_args(self) -> ExitCode {
         let app = Arc::clone(&self.app);
-        crate::lambda::runtime::serve_if_child(move || app());
+        __serve_lambda_child(move || app());
         self.run_with(std::env::args_os(), |key| std::env::var_os(key))
     }
 
@@ -323,6 +323,17 @@ fn command_name(program: &OsString) -> String {
     }
 }
 
+/// Serves the app as the `lambda-runtime` child and exits, if this process
+/// is one (without the `lambda` feature there is no such child); what
+/// [`bench_main!`] does first of all.
+#[doc(hidden)]
+pub fn __serve_lambda_child(app: impl FnOnce() -> Router) {
+    #[cfg(feature = "lambda")]
+    crate::lambda::runtime::serve_if_child(app);
+    #[cfg(not(feature = "lambda"))]
+    let _ = app;
+}
+
 /// The `main` of a bench binary (`harness = false`): installs the
 /// [`CountingAllocator`] and runs a [`Bench`] over `app` and `scenarios`
 /// from the command line, serving the `lambda-runtime` child first when
@@ -362,7 +373,7 @@ macro_rules! bench_main {
 
         fn main() -> ::std::process::ExitCode {
             // First of all: a lambda-runtime child serves the app and exits.
-            $crate::lambda::runtime::serve_if_child(|| $crate::IntoApp::into_app($app()));
+            $crate::bench::__serve_lambda_child(|| $crate::IntoApp::into_app($app()));
             let bench = $crate::bench::Bench::new($app).scenarios($scenarios());
             $(let bench = bench.drivers($drivers());)?
             $(let bench = bench.default_scenarios($defaults);)?

@@ -27,14 +27,16 @@ use std::time::Duration;
 use bytes::Bytes;
 use crossdrive::guard::{Interrupted, guarded};
 use crossdrive::{AdapterNote, BoxFuture, Driver, DriverResponse, Error, ErrorKind, Protocol};
-use http::{HeaderName, Method, Request, Response, Uri, Version};
+use http::{Method, Request, Response, Uri, Version};
+#[cfg(feature = "remote")]
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use super::handoff::Handoffs;
 use super::pool::{Pool, PoolError};
-use super::routes::{APP_HEADER, Mount, PANIC_HEADER, VERSION_HEADER, parse_version};
+use super::routes::{Mount, PANIC_HEADER, VERSION_HEADER, parse_version};
 use crate::direct::{DEFAULT_BODY_LIMIT, DEFAULT_TIMEOUT};
 
+#[cfg(feature = "remote")]
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// What a socket driver speaks.
@@ -147,6 +149,7 @@ pub(crate) enum Placement {
     },
     /// Spawned on the server's runtime, where the reqwest client a test
     /// configured keeps its connections.
+    #[cfg(feature = "remote")]
     Server(tokio::runtime::Handle),
 }
 
@@ -157,6 +160,7 @@ pub(crate) enum Transport {
     /// is the driver's own.
     Pool(Arc<Pool>),
     /// A reqwest client a test configured itself.
+    #[cfg(feature = "remote")]
     Reqwest {
         client: reqwest::Client,
         base: reqwest::Url,
@@ -167,6 +171,7 @@ impl Transport {
     fn origin(&self) -> String {
         match self {
             Self::Pool(pool) => pool.origin(),
+            #[cfg(feature = "remote")]
             Self::Reqwest { base, .. } => base.as_str().trim_end_matches('/').to_owned(),
         }
     }
@@ -175,7 +180,9 @@ impl Transport {
 /// Why an exchange did not bring back a response.
 enum Failure {
     Pool(PoolError),
+    #[cfg(feature = "remote")]
     Request(reqwest::Error),
+    #[cfg(feature = "remote")]
     Body(BoxError),
     TooLarge,
     TimedOut,
@@ -225,6 +232,7 @@ impl SocketDriver {
 
     /// The request as reqwest sends it, and a note when reqwest's URL
     /// parser changed the target.
+    #[cfg(feature = "remote")]
     fn outgoing(
         &self,
         base: &reqwest::Url,
@@ -254,7 +262,7 @@ impl SocketDriver {
         let mut outgoing = reqwest::Request::new(parts.method, url);
         *outgoing.headers_mut() = parts.headers;
         outgoing.headers_mut().insert(
-            HeaderName::from_static(APP_HEADER),
+            http::HeaderName::from_static(super::routes::APP_HEADER),
             self.mount.header().clone(),
         );
         if !body.is_empty() {
@@ -345,7 +353,9 @@ impl SocketDriver {
                 .error(ErrorKind::InvalidRequest, method, uri, cause)
                 .with_hint("give the request an origin-form target such as /path?query"),
             Failure::TimedOut => Error::timeout(name, method, uri, self.timeout),
+            #[cfg(feature = "remote")]
             Failure::Request(e) if e.is_timeout() => Error::timeout(name, method, uri, self.timeout),
+            #[cfg(feature = "remote")]
             Failure::Request(e) if e.is_connect() => self
                 .error(
                     ErrorKind::Connection,
@@ -354,6 +364,7 @@ impl SocketDriver {
                     format!("cannot connect to {origin} ({})", chain(&e)),
                 )
                 .with_hint("the server refused the connection or is gone; was its SocketServer dropped?"),
+            #[cfg(feature = "remote")]
             Failure::Request(e) => self
                 .error(
                     ErrorKind::Connection,
@@ -362,7 +373,9 @@ impl SocketDriver {
                     format!("the exchange failed on the connection ({})", chain(&e)),
                 )
                 .with_hint("the connection broke before a response arrived; look for a server-side error above"),
+            #[cfg(feature = "remote")]
             Failure::Body(e) => {
+                #[cfg(feature = "remote")]
                 if e.downcast_ref::<reqwest::Error>().is_some_and(reqwest::Error::is_timeout) {
                     return Error::timeout(name, method, uri, self.timeout);
                 }
@@ -428,6 +441,7 @@ async fn pooled(
         .map_err(Failure::Pool)
 }
 
+#[cfg(feature = "remote")]
 async fn through_reqwest(
     client: reqwest::Client,
     request: reqwest::Request,
@@ -530,6 +544,7 @@ impl SocketDriver {
                 }
                 guarded_inline(self.timeout, pooled(Arc::clone(own), request, app, limit)).await
             }
+            #[cfg(feature = "remote")]
             Placement::Server(server) => {
                 on_server(
                     server,
@@ -553,6 +568,7 @@ impl Driver for SocketDriver {
             let uri = request.uri().clone();
             let (outcome, note) = match &self.transport {
                 Transport::Pool(own) => (self.send_pooled(own, request).await, None),
+                #[cfg(feature = "remote")]
                 Transport::Reqwest { client, base } => {
                     let (outgoing, note) = self.outgoing(base, request);
                     let exchange = through_reqwest(client.clone(), outgoing, self.body_limit);

@@ -68,6 +68,7 @@ use crate::ConnectOptions;
 
 pub use driver::SocketDriver;
 /// The reqwest behind [`SocketServer::http1_with`] and friends.
+#[cfg(feature = "remote")]
 pub use reqwest;
 pub use server::{SHARED_HTTP, SHARED_HTTPS, ServerOptions, SocketServer};
 
@@ -78,11 +79,14 @@ pub(crate) fn connect(
     app: Router,
     options: &ConnectOptions,
 ) -> Result<Arc<dyn Driver>, Error> {
+    #[cfg(feature = "tls")]
     let server = if flavor.tls() {
         SocketServer::shared_tls()?
     } else {
         SocketServer::shared()?
     };
+    #[cfg(not(feature = "tls"))]
+    let server = SocketServer::shared()?;
     Ok(Arc::new(
         server.driver(flavor, app)?.timeout(options.get_timeout()),
     ))
@@ -114,6 +118,7 @@ pub fn connect_http2(app: Router, options: &ConnectOptions) -> Result<Arc<dyn Dr
 }
 
 /// The `http2-tls` driver on the shared TLS server; the driver table's entry.
+#[cfg(feature = "tls")]
 pub fn connect_http2_tls(app: Router, options: &ConnectOptions) -> Result<Arc<dyn Driver>, Error> {
     connect(Flavor::Http2Tls, app, options)
 }

@@ -342,6 +342,7 @@ impl SocketServer {
     /// The TLS server shared by every test in this process, started on
     /// first use and counted under [`SHARED_HTTPS`]; needs the `tls`
     /// feature.
+    #[cfg(feature = "tls")]
     pub fn shared_tls() -> Result<&'static SocketServer, Error> {
         static SHARED: OnceLock<Result<SocketServer, String>> = OnceLock::new();
         SHARED
@@ -494,6 +495,7 @@ impl SocketServer {
     /// });
     /// assert!(following.is_ok());
     /// ```
+    #[cfg(feature = "remote")]
     pub fn http1_with(
         &self,
         app: Router,
@@ -504,6 +506,7 @@ impl SocketServer {
 
     /// The `http2` driver with its reqwest client adjusted by `configure`;
     /// see [`SocketServer::http1_with`].
+    #[cfg(feature = "remote")]
     pub fn http2_with(
         &self,
         app: Router,
@@ -514,6 +517,7 @@ impl SocketServer {
 
     /// The `http2-tls` driver with its reqwest client adjusted by
     /// `configure`; see [`SocketServer::http1_with`].
+    #[cfg(all(feature = "remote", feature = "tls"))]
     pub fn http2_tls_with(
         &self,
         app: Router,
@@ -522,6 +526,7 @@ impl SocketServer {
         self.driver_with(Flavor::Http2Tls, app, configure)
     }
 
+    #[cfg(feature = "remote")]
     fn driver_with(
         &self,
         flavor: Flavor,
@@ -653,6 +658,7 @@ impl SocketServer {
         Arc::clone(&self.core) as Arc<dyn std::any::Any + Send + Sync>
     }
 
+    #[cfg(feature = "remote")]
     fn base(&self, flavor: Flavor) -> Result<reqwest::Url, Error> {
         let base = if flavor.tls() {
             format!("https://localhost:{}/", self.core.addr.port())
@@ -676,6 +682,7 @@ impl SocketServer {
         }
     }
 
+    #[cfg(feature = "remote")]
     fn client_with(
         &self,
         flavor: Flavor,

@@ -100,7 +100,7 @@ fn reflect(response: &TestResponse) -> Result<Reflection, Failure> {
             response,
             "the echo app's reflection",
             "a JSON reflection of the request",
-            format!("a body that is not one ({e}); is the driver connected to crossdrive_fixtures::echo::app()?"),
+            format!("a body that is not one ({e}); is the driver connected to crossdrive_adapters::conformance::echo::app()?"),
         )
     })
 }

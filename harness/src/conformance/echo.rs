@@ -1,7 +1,7 @@
 //! The contract between the conformance checks and the echo app.
 //!
 //! The checks live here, in `crossdrive`; the app they talk to lives in
-//! `crossdrive-fixtures` (`crossdrive_fixtures::echo::app()`), because
+//! `crossdrive-adapters` (`crossdrive_adapters::conformance::echo::app()`), because
 //! fixtures depend on this crate and not the other way round. Everything
 //! both sides must agree on is in this module: the routes, the fixed bodies
 //! and header values the app answers with, and the [`Reflection`] it sends

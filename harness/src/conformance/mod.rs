@@ -1,7 +1,7 @@
 //! The adapter conformance suite: does a driver carry HTTP faithfully?
 //!
 //! A [`Check`] sends one kind of request to the echo app
-//! (`crossdrive_fixtures::echo::app()`, contract in [`echo`]) and states
+//! (`crossdrive_adapters::conformance::echo::app()`, contract in [`echo`]) and states
 //! what must come back: methods, status codes, headers, query and path,
 //! bodies, cookies. Run every check against any [`Driver`]
 //! with [`run`], which returns a [`Report`], or generate one `#[test]` per
@@ -9,7 +9,7 @@
 //!
 //! ```ignore
 //! crossdrive::conformance_tests! {
-//!     driver = || MyDriver::new(crossdrive_fixtures::echo::app()),
+//!     driver = || MyDriver::new(crossdrive_adapters::conformance::echo::app()),
 //!     expect = my_known_differences(),
 //! }
 //! ```
@@ -522,14 +522,14 @@ where
 /// for your own driver, in the module where it is invoked.
 ///
 /// `driver` is a closure or function building the driver over the echo app
-/// (`crossdrive_fixtures::echo::app()`); `expect` (optional) is an
+/// (`crossdrive_adapters::conformance::echo::app()`); `expect` (optional) is an
 /// [`Expectations`] expression declaring the checks your adapter cannot
 /// meet by design, with their reasons.
 ///
 /// ```ignore
 /// mod my_adapter {
 ///     crossdrive::conformance_tests! {
-///         driver = || my_adapter::Driver::new(crossdrive_fixtures::echo::app()),
+///         driver = || my_adapter::Driver::new(crossdrive_adapters::conformance::echo::app()),
 ///         expect = crossdrive::conformance::Expectations::new()
 ///             .difference("three_set_cookie_headers_stay_three", "my gateway joins cookies"),
 ///     }

@@ -2,7 +2,7 @@
 //! [`conformance!`](macro@crate::conformance) macro and the runners behind it.
 //!
 //! ```ignore
-//! crossdrive_adapters::conformance! { app = crossdrive_fixtures::echo::app; }
+//! crossdrive_adapters::conformance! {}
 //! ```
 //!
 //! expands to a module per check with one `#[test]` per driver of the
@@ -11,12 +11,18 @@
 //! [`suite!`](macro@crate::suite). Each driver's declared differences come from
 //! its [`DriverSpec`](crate::DriverSpec) (for the built-ins, the
 //! `differences` of their driver table entry, kept next to the driver), so
-//! a driver's expected differences are declared once.
+//! a driver's expected differences are declared once. The app every check
+//! runs against is [`echo::app`], the suite's counterpart (`app = ..;`
+//! names another that honours the same contract).
+
+pub mod echo;
 
 use crossdrive::Client;
 use crossdrive::conformance::{self, Report};
 
-use crate::{Drivers, IntoApp, Kind};
+#[cfg(feature = "lambda")]
+use crate::Kind;
+use crate::{Drivers, IntoApp};
 
 /// Runs the check `check` on the driver identified by `ident` in
 /// `drivers`, connected to a fresh `app()`, as one test; see
@@ -85,9 +91,11 @@ pub async fn run_all_on<T: IntoApp>(drivers: &Drivers, app: fn() -> T) -> Vec<Re
     // A `lambda-runtime` child re-runs the calling test only to reach the
     // `connect` that turns it into the function; running every other
     // driver's checks first would repeat the whole matrix per child.
+    #[cfg(feature = "lambda")]
     let in_child = std::env::var_os(crate::lambda::runtime::CHILD_ENV).is_some();
     let mut reports = Vec::new();
     for spec in drivers.iter() {
+        #[cfg(feature = "lambda")]
         if in_child && spec.kind() != Some(Kind::LambdaRuntime) {
             continue;
         }
@@ -108,20 +116,30 @@ pub async fn run_all_on<T: IntoApp>(drivers: &Drivers, app: fn() -> T) -> Vec<Re
 
 /// Generates the conformance suite for every driver: a module per check
 /// with one `#[test]` per driver, each against a fresh instance of `app`
-/// (which must be `crossdrive_fixtures::echo::app` or an app honouring its
+/// ([`echo::app`] unless `app = ..;` names another app honouring its
 /// contract). `drivers` and `custom` work as in [`suite!`](macro@crate::suite):
 /// configured built-ins and drivers of your own, each with the
 /// differences its spec declares.
 ///
 /// ```ignore
 /// crossdrive_adapters::conformance! {
-///     app = crossdrive_fixtures::echo::app;
 ///     drivers = my_drivers; // optional
 ///     custom = [mine];      // optional
 /// }
 /// ```
 #[macro_export]
 macro_rules! conformance {
+    () => {
+        $crate::conformance! { app = $crate::conformance::echo::app; }
+    };
+    (drivers = $drivers:path $(;)?) => {
+        $crate::conformance! { app = $crate::conformance::echo::app; drivers = $drivers; }
+    };
+    (drivers = $drivers:path; custom = [$($custom:ident),* $(,)?] $(;)?) => {
+        $crate::conformance! {
+            app = $crate::conformance::echo::app; drivers = $drivers; custom = [$($custom),*];
+        }
+    };
     (app = $app:path $(;)?) => {
         $crate::conformance! { app = $app; drivers = $crate::Drivers::builtin; custom = []; }
     };
