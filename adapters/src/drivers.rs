@@ -7,6 +7,7 @@
 //! app is deployed and adds drivers of its own, all from its own crate:
 //!
 //! ```
+//! # #[cfg(feature = "lambda")] {
 //! use std::time::Duration;
 //! use crossdrive_adapters::lambda::{LambdaOptions, Source};
 //! use crossdrive_adapters::{Direct, DriverSpec, Drivers};
@@ -28,6 +29,7 @@
 //! }
 //! assert!(drivers().get("in_house").is_some());
 //! assert_eq!(drivers().get("lambda-v1").unwrap().name(), "lambda-v1");
+//! # }
 //! ```
 //!
 //! `with` replaces the entry of the same name, so configuring a built-in
@@ -81,12 +83,14 @@ pub(crate) enum Family {
 /// conformance differences and its per-deployment options.
 ///
 /// ```
+/// # #[cfg(feature = "lambda")] {
 /// use crossdrive_adapters::DriverSpec;
 /// use crossdrive_adapters::lambda::{LambdaOptions, Source};
 ///
 /// let rest = DriverSpec::lambda(LambdaOptions::new(Source::Rest).stage("staging"));
 /// assert_eq!(rest.name(), "lambda-v1");
 /// assert_eq!(rest.ident(), "lambda_v1");
+/// # }
 /// ```
 #[derive(Clone)]
 pub struct DriverSpec {

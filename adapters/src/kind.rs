@@ -285,6 +285,21 @@ macro_rules! define_kinds {
 
 driver_table! { define_kinds [] }
 
+/// The identifier of every built-in driver, whichever cargo features this
+/// build has: a `#[differs(..)]` may name a driver its build left out.
+pub(crate) const EVERY_BUILTIN: &[&str] = &[
+    "direct",
+    "lambda",
+    "lambda_url",
+    "lambda_v1",
+    "lambda_alb",
+    "lambda_runtime",
+    "http1",
+    "http2",
+    "http2_tls",
+    "http1_fresh",
+];
+
 impl Kind {
     /// The kind named `name` (`direct`) or identified by `ident` (`lambda_v1`).
     pub fn from_name(name: &str) -> Option<Kind> {
@@ -303,5 +318,22 @@ impl Kind {
 impl std::fmt::Display for Kind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_compiled_driver_is_in_the_list_of_every_builtin() {
+        for kind in Kind::ALL {
+            assert!(
+                EVERY_BUILTIN.contains(&kind.ident()),
+                "{kind} is missing from EVERY_BUILTIN"
+            );
+        }
+        #[cfg(all(feature = "lambda", feature = "tls"))]
+        assert_eq!(Kind::ALL.len(), EVERY_BUILTIN.len());
     }
 }

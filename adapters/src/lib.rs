@@ -4,16 +4,24 @@
 //! [`crossdrive::Driver`], returning exactly what a client of that adapter
 //! would receive.
 //!
-//! | driver | what it does |
-//! |---|---|
-//! | `direct` | [`Direct`]: the app called in-process with `oneshot` |
-//! | `lambda`, `lambda-url`, `lambda-v1`, `lambda-alb` | [`lambda::Lambda`]: HTTP API, Function URL, REST and ALB events through lambda_http, JSON both ways |
-//! | `lambda-runtime` | [`lambda::runtime`]: the real `lambda_http::run` loop in a child process, polling a local Runtime API |
-//! | `http1` | [`socket`]: a real server on loopback, hyper's client over HTTP/1.1 with pooled keep-alive |
-//! | `http2` | [`socket`]: the same server, hyper's client over h2c (HTTP/2 by prior knowledge) |
-//! | `http2-tls` | [`socket`]: HTTP/2 by ALPN over TLS (rustls, ring; feature `tls`) |
-//! | `http1-fresh` | [`socket`]: HTTP/1.1 with a new connection per request |
-//! | `remote` | [`remote::Remote`]: the same requests to a deployed base URL (`CROSSDRIVE_REMOTE_URL`); not in the driver table, but every [`suite!`] body gets a `::remote` test |
+//! | driver | what it does | feature |
+//! |---|---|---|
+//! | `direct` | [`Direct`]: the app called in-process with `oneshot` | always |
+//! | `lambda`, `lambda-url`, `lambda-v1`, `lambda-alb` | [`lambda::Lambda`]: HTTP API, Function URL, REST and ALB events through lambda_http, JSON both ways | `lambda` (default) |
+//! | `lambda-runtime` | [`lambda::runtime`]: the real `lambda_http::run` loop in a child process, polling a local Runtime API | `lambda` (default) |
+//! | `http1` | [`socket`]: a real server on loopback, hyper's client over HTTP/1.1 with pooled keep-alive | `sockets` (default) |
+//! | `http2` | [`socket`]: the same server, hyper's client over h2c (HTTP/2 by prior knowledge) | `sockets` (default) |
+//! | `http2-tls` | [`socket`]: HTTP/2 by ALPN over TLS (rustls, ring) | `tls` |
+//! | `http1-fresh` | [`socket`]: HTTP/1.1 with a new connection per request | `sockets` (default) |
+//! | `remote` | [`remote::Remote`]: the same requests to a deployed base URL (`CROSSDRIVE_REMOTE_URL`); not in the driver table, but every [`suite!`] body gets a `::remote` test | `remote` |
+//!
+//! Features: `lambda` and `sockets` are on by default; `tls`, `remote`
+//! (reqwest, and `SocketServer::http1_with` and friends), `bench` (the
+//! bench runner) and `parity` (insta snapshots, [`parity!`]) are opt-in.
+//! The smallest useful set is `default-features = false, features =
+//! ["sockets"]`; `direct` alone needs no feature. A driver left out by its
+//! feature has no tests in [`suite!`] or [`conformance!`], and is not in
+//! [`Drivers::builtin()`].
 //!
 //! The drivers a suite, conformance run, parity check or bench runs over
 //! are a value, [`Drivers`]: [`Drivers::builtin()`] by default, configured
@@ -27,7 +35,7 @@
 //! is one `bench_main!` call, and so is crossdrive's own.
 //!
 //! [`conformance!`] runs the adapter conformance suite on every driver
-//! (one test per check per driver) and `parity!` (feature `parity`) asserts that every
+//! (one test per check per driver) and [`parity!`] asserts that every
 //! driver answers a scenario identically, against one insta snapshot.
 //!
 //! An app is anything [`IntoApp`]: an `axum::Router` as it is, or any

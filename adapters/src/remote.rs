@@ -40,7 +40,7 @@
 //! - The driver is behind the `remote` feature, which brings reqwest and
 //!   rustls with ring for `https://`, verifying the server against the
 //!   system's trust store, ALPN `h2` then `http/1.1`. Without the feature,
-//!   [`suite!`](crate::suite) writes no `::remote` tests and
+//!   [`suite!`](macro@crate::suite) writes no `::remote` tests and
 //!   [`local_only`] is always false.
 
 #[cfg(feature = "remote")]

@@ -289,7 +289,8 @@ impl Exchange for Slowed<'_> {
     }
 }
 
-#[cfg(test)]
+// What a Lambda limit makes of a cell: needs the Lambda drivers.
+#[cfg(all(test, feature = "lambda"))]
 mod tests {
     use axum::routing::get;
     use crossdrive::scenario::Step;

@@ -3,13 +3,16 @@
 
 use std::time::Duration;
 
+#[cfg(feature = "lambda")]
 use crossdrive_adapters::lambda::{LambdaOptions, Source};
 use crossdrive_adapters::{DriverSpec, Drivers};
 
 /// Every built-in driver, configured as production is, plus the team's
 /// own `duplex` driver.
 pub fn drivers() -> Drivers {
-    Drivers::builtin()
+    let drivers = Drivers::builtin();
+    #[cfg(feature = "lambda")]
+    let drivers = drivers
         // The REST API serves covers as binary and runs on stage `v1`.
         .with(DriverSpec::lambda(
             LambdaOptions::new(Source::Rest)
@@ -19,7 +22,8 @@ pub fn drivers() -> Drivers {
         // The ALB target group has multi-value headers on.
         .with(DriverSpec::lambda(LambdaOptions::new(Source::Alb {
             multi_value_headers: true,
-        })))
+        })));
+    drivers
         // The plain server answers within 2 s or the test fails.
         .with(DriverSpec::http1().timeout(Duration::from_secs(2)))
         .with(crate::duplex::spec())
