@@ -111,6 +111,7 @@ pub const KNOWN_DIFFERENCES: &[(&str, &str)] = &[(
 )];
 
 /// Builds the `direct` driver for `app`; the entry in the driver table.
+#[doc(hidden)]
 pub fn connect(
     app: Router,
     options: &crate::ConnectOptions,

@@ -84,6 +84,7 @@ impl<D: Driver + ?Sized> Driver for std::sync::Arc<D> {
 
 /// The response a driver brought back, with what it observed on the way.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct DriverResponse {
     /// The HTTP response as the adapter's client received it.
     pub response: Response<Bytes>,
@@ -126,6 +127,7 @@ impl DriverResponse {
 /// One thing an adapter did to the exchange that a plain HTTP client would
 /// not have seen, such as a header it dropped or a body it re-encoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AdapterNote {
     /// A short stable identifier (`v2-first-header-value-only`, `base64-response`).
     pub code: &'static str,

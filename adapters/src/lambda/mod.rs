@@ -528,6 +528,7 @@ fn driver(
 }
 
 /// The `lambda` driver (HTTP API, payload 2.0); a driver table entry.
+#[doc(hidden)]
 pub fn connect_http_api(
     app: Router,
     options: &crate::ConnectOptions,
@@ -536,6 +537,7 @@ pub fn connect_http_api(
 }
 
 /// The `lambda-url` driver (Function URL); a driver table entry.
+#[doc(hidden)]
 pub fn connect_function_url(
     app: Router,
     options: &crate::ConnectOptions,
@@ -544,6 +546,7 @@ pub fn connect_function_url(
 }
 
 /// The `lambda-v1` driver (REST API, payload 1.0); a driver table entry.
+#[doc(hidden)]
 pub fn connect_rest(
     app: Router,
     options: &crate::ConnectOptions,
@@ -552,6 +555,7 @@ pub fn connect_rest(
 }
 
 /// The `lambda-alb` driver (ALB, single-value headers); a driver table entry.
+#[doc(hidden)]
 pub fn connect_alb(app: Router, options: &crate::ConnectOptions) -> Result<Arc<dyn Driver>, Error> {
     driver(
         app,

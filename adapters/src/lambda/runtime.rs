@@ -48,6 +48,7 @@ use super::runtime_api::{self, Endpoint, Pending, Reply};
 use super::{Invoker, Lambda, LambdaOptions, Source};
 
 /// Set in a child process: run the runtime loop instead of the test.
+#[doc(hidden)]
 pub const CHILD_ENV: &str = "CROSSDRIVE_LAMBDA_RUNTIME_CHILD";
 
 thread_local! {
@@ -57,11 +58,13 @@ thread_local! {
 /// Records the libtest name of the test running on this thread, so a
 /// `lambda-runtime` driver can re-execute exactly that test as its child.
 /// The suite runner calls this; hand-written tests rarely need to.
+#[doc(hidden)]
 pub fn set_current_test(name: Option<String>) {
     CURRENT_TEST.with(|t| *t.borrow_mut() = name);
 }
 
 /// The `lambda-runtime` driver over a fresh app; a driver table entry.
+#[doc(hidden)]
 pub fn connect(app: Router, options: &crate::ConnectOptions) -> Result<Arc<dyn Driver>, Error> {
     Ok(Arc::new(connect_with(
         app,
@@ -104,6 +107,7 @@ pub(crate) fn start_for_binary(app: Router, options: LambdaOptions) -> Result<La
 /// and exits; otherwise returns at once. Call it first in the `main` of a
 /// binary that is not a libtest test (a bench), so its driver can re-run
 /// it as the function.
+#[doc(hidden)]
 pub fn serve_if_child(app: impl FnOnce() -> Router) {
     if std::env::var_os(CHILD_ENV).is_some() {
         serve(app());
@@ -151,6 +155,7 @@ fn serve(app: Router) -> ! {
 /// let (hosts, _instances) = crossdrive_adapters::lambda::runtime::starts();
 /// assert!(hosts <= 1);
 /// ```
+#[doc(hidden)]
 pub fn starts() -> (usize, usize) {
     runtime_api::starts()
 }

@@ -42,7 +42,7 @@
 //! - `raw`: a raw hyper `client::conn` connection, the crate-private hook
 //!   the bench's socket floors are built on.
 //!
-//! The driver table calls [`connect_http1`] and friends for tests (shared
+//! The driver table calls `connect_http1` and friends for tests (shared
 //! server, fresh app per call).
 
 mod driver;
@@ -108,22 +108,26 @@ pub const HTTP2_KNOWN_DIFFERENCES: &[(&str, &str)] = &[(
 )];
 
 /// The `http1` driver on the shared server; the driver table's entry.
+#[doc(hidden)]
 pub fn connect_http1(app: Router, options: &ConnectOptions) -> Result<Arc<dyn Driver>, Error> {
     connect(Flavor::Http1, app, options)
 }
 
 /// The `http2` (h2c) driver on the shared server; the driver table's entry.
+#[doc(hidden)]
 pub fn connect_http2(app: Router, options: &ConnectOptions) -> Result<Arc<dyn Driver>, Error> {
     connect(Flavor::Http2, app, options)
 }
 
 /// The `http2-tls` driver on the shared TLS server; the driver table's entry.
 #[cfg(feature = "tls")]
+#[doc(hidden)]
 pub fn connect_http2_tls(app: Router, options: &ConnectOptions) -> Result<Arc<dyn Driver>, Error> {
     connect(Flavor::Http2Tls, app, options)
 }
 
 /// The `http1-fresh` driver on the shared server; the driver table's entry.
+#[doc(hidden)]
 pub fn connect_http1_fresh(
     app: Router,
     options: &ConnectOptions,

@@ -16,6 +16,7 @@ use super::report::BenchReport;
 
 /// What happened to one cell between the baseline and now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Verdict {
     /// Slower beyond the threshold and the noise.
     Regressed,

@@ -26,6 +26,7 @@ pub struct Sla {
 
 /// The statistic a rule bounds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Metric {
     /// Median.
     P50,

@@ -42,6 +42,7 @@ pub use report::{CheckResult, Report, matrix};
 
 /// The group a check belongs to, used to order and label reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Category {
     /// Request methods, standard and extension.
     Methods,
@@ -85,6 +86,7 @@ type CheckFn = for<'a> fn(&'a Client) -> BoxFuture<'a, Result<(), Failure>>;
 /// assert!(check.expects.contains("three"));
 /// ```
 #[derive(Clone, Copy)]
+#[non_exhaustive]
 pub struct Check {
     /// The snake_case name, also the generated test's name.
     pub name: &'static str,
@@ -171,6 +173,7 @@ crate::conformance_table! { define_checks [] }
 /// Why a check failed: what it looked at, what it expected, what it
 /// received, and the full exchange (driver, request, response).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Failure {
     /// What was compared (`all values of header set-cookie`).
     pub what: String,
@@ -332,6 +335,7 @@ impl Expectations {
 
 /// The result of one check on one driver.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Outcome {
     /// The driver met the check.
     Pass,
