@@ -46,8 +46,8 @@ request:
 response:
   422 Unprocessable Entity
   content-type: application/json
-  content-length: 111
-  body: {\"error\":\"Failed to deserialize the JSON body into the target type: missing field `title` at line 1 column 12\"}
+  content-length: 89
+  body: {\"error\":\"a to-do is a JSON object with a string `title` and an optional boolean `done`\"}
 "
     );
 }

@@ -488,10 +488,8 @@ async fn a_malformed_event_is_a_clear_error() {
         panic!("a malformed event must fail");
     };
     assert!(error.is_adapter(), "{error}");
-    assert!(
-        error.to_string().contains("expects a JSON payload"),
-        "{error}"
-    );
+    let reason = lambda_https_own_reason(br#"{"hello": "world"}"#);
+    assert!(error.to_string().contains(&reason), "{error}");
     assert!(decode_event(b"not json").is_err());
 }
 
@@ -560,7 +558,10 @@ async fn every_http_sample_event_decodes_through_the_driver() {
             let Err(reason) = decode_event(&bytes) else {
                 panic!("{name} decodes now: take it off LAMBDA_HTTP_PANICS_ON");
             };
-            assert!(reason.contains("InvalidUri"), "{name}: {reason}");
+            assert!(
+                reason.starts_with("lambda_http panicked"),
+                "{name}: {reason}"
+            );
             let driver = Lambda::new(app(), LambdaOptions::new(Source::Rest));
             let delivered = match driver.invoke_event(&bytes).await {
                 Ok(d) => d,
@@ -812,7 +813,17 @@ async fn a_malformed_event_through_the_real_runtime_is_a_function_error_with_lam
         .get::<LambdaFailure>()
         .map(|f| f.reason.clone())
         .unwrap_or_default();
-    assert!(reason.contains("expects a JSON payload"), "{reason}");
+    let expected = lambda_https_own_reason(br#"{"hello": "world"}"#);
+    assert!(reason.contains(&expected), "{reason}");
+}
+
+/// What lambda_http itself says of an event it cannot deserialize,
+/// whatever its wording in the version built: crossdrive passes it on.
+fn lambda_https_own_reason(event: &[u8]) -> String {
+    match serde_json::from_slice::<lambda_http::request::LambdaRequest>(event) {
+        Ok(_) => panic!("lambda_http accepts the event; the test needs one it refuses"),
+        Err(e) => e.to_string(),
+    }
 }
 
 #[tokio::test]

@@ -155,14 +155,15 @@ crossdrive_adapters::suite! {
         response.assert_status(400);
         let error: serde_json::Value = response.json();
         let message = error["error"].as_str().unwrap_or_default();
-        assert!(message.contains("Failed to parse the request body as JSON"), "{response}");
+        assert_eq!(message, "the body is not valid JSON", "{response}");
     }
 
     async fn json_of_the_wrong_shape_is_422_naming_the_field(client) {
         let response = client.post("/todos").json(&json!({"name": "x"})).await;
         response.assert_status(422);
         let error: serde_json::Value = response.json();
-        assert!(error["error"].as_str().unwrap_or_default().contains("missing field `title`"), "{response}");
+        // The field's name, whatever serde's wording around it.
+        assert!(error["error"].as_str().unwrap_or_default().contains("title"), "{response}");
     }
 
     async fn an_empty_title_is_422(client) {
