@@ -6,6 +6,7 @@
 //! built in release mode.
 
 mod bench;
+mod cold_build;
 mod conformance;
 
 use std::process::ExitCode;
@@ -21,6 +22,8 @@ commands:
                     run the conformance suite on every driver and write the
                     check × driver matrix to docs/conformance-matrix.md;
                     --check fails instead if that file is stale
+  cold-build        time a user crate's cold `cargo test --no-run` with each
+                    feature set of crossdrive (about ten minutes)
 ";
 
 fn main() -> ExitCode {
@@ -28,6 +31,7 @@ fn main() -> ExitCode {
     match args.next().as_deref() {
         Some("bench") => bench::run(args.collect()),
         Some("conformance") => conformance::run(args.collect()),
+        Some("cold-build") => cold_build::run(args.collect()),
         Some("-h" | "--help" | "help") | None => {
             print!("{USAGE}");
             ExitCode::SUCCESS
