@@ -80,6 +80,27 @@ fn the_first_bad_input_is_the_one_reported() {
     assert_says(&error, "start it with `/`");
 }
 
+#[test]
+fn a_bad_target_or_method_names_no_invented_request() {
+    let error = refused(direct().get("no-slash"));
+    assert_eq!((error.method(), error.uri()), (None, None), "{error}");
+    assert!(
+        error
+            .to_string()
+            .starts_with("direct driver: invalid request `no-slash`"),
+        "{error}"
+    );
+    let error = refused(direct().method("BAD METHOD", "/ok"));
+    assert_eq!((error.method(), error.uri()), (None, None), "{error}");
+    // A bad header on a good request names that request.
+    let error = refused(direct().put("/ok?a=1").header("bad name", "x"));
+    assert_eq!(error.method(), Some(&http::Method::PUT));
+    assert_eq!(
+        error.uri().map(ToString::to_string).as_deref(),
+        Some("/ok?a=1")
+    );
+}
+
 fn lambda_error(options: LambdaOptions) -> Error {
     let client = Client::new(Lambda::new(faults::app(), options));
     refused(client.get("/ok"))

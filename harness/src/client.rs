@@ -163,7 +163,9 @@ impl std::fmt::Debug for Client {
 #[must_use = "a request does nothing until it is awaited"]
 pub struct RequestBuilder {
     client: Client,
-    method: Method,
+    /// `None` when the method given was invalid (`error` says so).
+    method: Option<Method>,
+    /// Empty when the target given was invalid (`error` says so).
     target: String,
     headers: HeaderMap,
     body: Bytes,
@@ -173,8 +175,8 @@ pub struct RequestBuilder {
 impl RequestBuilder {
     fn new(client: Client, method: Result<Method, String>, uri: &str) -> Self {
         let (method, error) = match method {
-            Ok(m) => (m, None),
-            Err(e) => (Method::GET, Some(e)),
+            Ok(m) => (Some(m), None),
+            Err(e) => (None, Some(e)),
         };
         let mut builder = Self {
             client,
@@ -216,9 +218,6 @@ impl RequestBuilder {
     fn fail(&mut self, message: String) {
         if self.error.is_none() {
             self.error = Some(message);
-        }
-        if self.target.is_empty() {
-            self.target = "/".to_owned();
         }
     }
 
@@ -373,21 +372,41 @@ impl RequestBuilder {
     }
 
     fn split(self) -> Result<(Client, Request<Bytes>), Error> {
-        let uri: Uri = self
-            .target
-            .parse()
-            .unwrap_or_else(|_| Uri::from_static("/"));
+        let (method, uri) = match (self.method, self.target.parse::<Uri>()) {
+            (Some(method), Ok(uri)) => (method, uri),
+            // The method or the target itself is what failed: the error
+            // names no request rather than an invented one.
+            (_, uri) => {
+                let name = self.client.name();
+                return Err(match (self.error, uri) {
+                    (Some(cause), _) => {
+                        Error::without_request(ErrorKind::InvalidRequest, name, cause)
+                    }
+                    (None, Err(e)) => Error::without_request(
+                        ErrorKind::InvalidRequest,
+                        name,
+                        format!("`{}` is not a valid request target", self.target),
+                    )
+                    .with_source(e),
+                    (None, Ok(_)) => Error::without_request(
+                        ErrorKind::InvalidRequest,
+                        name,
+                        "the request method is invalid",
+                    ),
+                });
+            }
+        };
         if let Some(cause) = self.error {
             return Err(Error::new(
                 ErrorKind::InvalidRequest,
                 self.client.name(),
-                &self.method,
+                &method,
                 &uri,
                 cause,
             ));
         }
         let mut request = Request::new(self.body);
-        *request.method_mut() = self.method;
+        *request.method_mut() = method;
         *request.uri_mut() = uri;
         *request.headers_mut() = self.headers;
         Ok((self.client, request))
