@@ -85,14 +85,7 @@ impl std::fmt::Debug for Remote {
 }
 
 fn invalid(cause: String, hint: &str) -> Error {
-    Error::new(
-        ErrorKind::InvalidRequest,
-        NAME,
-        &Method::GET,
-        &Uri::from_static("/"),
-        cause,
-    )
-    .with_hint(hint)
+    Error::without_request(ErrorKind::InvalidRequest, NAME, cause).with_hint(hint)
 }
 
 impl Remote {
@@ -103,7 +96,7 @@ impl Remote {
                             https://abc.execute-api.eu-west-1.amazonaws.com/prod";
         let trimmed = base.trim();
         let url = reqwest::Url::parse(trimmed)
-            .map_err(|e| invalid(format!("`{trimmed}` is not a URL ({e})"), HINT))?;
+            .map_err(|e| invalid(format!("`{trimmed}` is not a URL"), HINT).with_source(e))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(invalid(
                 format!("`{trimmed}` must start with http:// or https://"),
@@ -124,13 +117,15 @@ impl Remote {
             .retry(reqwest::retry::never().max_retries_per_request(0));
         #[cfg(feature = "tls")]
         let builder = builder.tls_backend_preconfigured(
-            tls_config().map_err(|e| invalid(format!("cannot set up TLS ({e})"), HINT))?,
+            tls_config()
+                .map_err(|e| invalid("cannot set up TLS".to_owned(), HINT).with_source(e))?,
         );
         let client = builder.build().map_err(|e| {
             invalid(
-                format!("cannot build the HTTP client for `{trimmed}` ({e})"),
+                format!("cannot build the HTTP client for `{trimmed}`"),
                 "for https:// build crossdrive-adapters with its `tls` feature",
             )
+            .with_source(e)
         })?;
         Ok(Self {
             client,
@@ -187,14 +182,12 @@ impl Remote {
 /// rustls-platform-verifier, as reqwest's own default does), ALPN `h2` and
 /// `http/1.1`.
 #[cfg(feature = "tls")]
-fn tls_config() -> Result<rustls::ClientConfig, String> {
+fn tls_config() -> Result<rustls::ClientConfig, BoxError> {
     use rustls_platform_verifier::BuilderVerifierExt;
     let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_platform_verifier()
-        .map_err(|e| e.to_string())?
+        .with_safe_default_protocol_versions()?
+        .with_platform_verifier()?
         .with_no_client_auth();
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(config)
@@ -232,9 +225,13 @@ fn runtime() -> Result<&'static tokio::runtime::Handle, String> {
         .map_err(Clone::clone)
 }
 
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
 enum Failure {
     Request(reqwest::Error),
-    Body(String),
+    Body(BoxError),
+    /// The request's task on the remote runtime failed or panicked.
+    Task(BoxError),
     TooLarge,
 }
 
@@ -255,21 +252,10 @@ async fn exchange(
         {
             Failure::TooLarge
         } else {
-            Failure::Body(e.to_string())
+            Failure::Body(e)
         }
     })?;
     Ok(Response::from_parts(parts, collected.to_bytes()))
-}
-
-fn chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 impl Driver for Remote {
@@ -288,8 +274,9 @@ impl Driver for Remote {
                     ErrorKind::InvalidRequest,
                     &method,
                     &uri,
-                    format!("`{url}` is not a URL ({e})"),
+                    format!("`{url}` is not a URL"),
                 )
+                .with_source(e)
             })?;
             let (parts, body) = request.into_parts();
             let mut outgoing = reqwest::Request::new(parts.method, url);
@@ -309,12 +296,12 @@ impl Driver for Remote {
             let abort = task.abort_handle();
             let outcome = match guarded(self.timeout, task).await {
                 Ok(Ok(outcome)) => outcome,
-                Ok(Err(join)) => Err(Failure::Body(format!("the request task failed ({join})"))),
+                Ok(Err(join)) => Err(Failure::Task(join.into())),
                 Err(Interrupted::TimedOut(after)) => {
                     abort.abort();
                     return Err(Error::timeout(NAME, &method, &uri, after));
                 }
-                Err(Interrupted::Panicked(message)) => Err(Failure::Body(message)),
+                Err(Interrupted::Panicked(message)) => Err(Failure::Task(message.into())),
             };
             match outcome {
                 Ok(response) => {
@@ -329,8 +316,9 @@ impl Driver for Remote {
                         ErrorKind::Connection,
                         &method,
                         &uri,
-                        format!("cannot connect to {} ({})", self.base, chain(&e)),
+                        format!("cannot connect to {}", self.base),
                     )
+                    .with_source(e)
                     .with_hint(
                         "the deployment refused the connection or is gone; check CROSSDRIVE_REMOTE_URL and that the deployment is up",
                     )),
@@ -339,8 +327,9 @@ impl Driver for Remote {
                         ErrorKind::Connection,
                         &method,
                         &uri,
-                        format!("the exchange with {} failed ({})", self.base, chain(&e)),
+                        format!("the exchange with {} failed", self.base),
                     )
+                    .with_source(e)
                     .with_hint("the connection broke before a response arrived")),
                 Err(Failure::TooLarge) => Err(self
                     .error(
@@ -350,14 +339,23 @@ impl Driver for Remote {
                         format!("the response body is larger than the {}-byte limit", self.body_limit),
                     )
                     .with_hint("raise it with Remote::body_limit if the deployment really sends that much")),
-                Err(Failure::Body(cause)) => Err(self
+                Err(Failure::Body(e)) => Err(self
                     .error(
                         ErrorKind::Connection,
                         &method,
                         &uri,
-                        format!("the response body broke off ({cause})"),
+                        "the response body broke off".to_owned(),
                     )
+                    .with_source(e)
                     .with_hint("the connection closed mid-body")),
+                Err(Failure::Task(e)) => Err(self
+                    .error(
+                        ErrorKind::Connection,
+                        &method,
+                        &uri,
+                        "the request's task on the remote driver's runtime failed".to_owned(),
+                    )
+                    .with_source(e)),
             }
         })
     }

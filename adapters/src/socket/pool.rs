@@ -62,8 +62,8 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 #[derive(Debug)]
 pub(crate) enum PoolError {
     /// No connection could be opened (TCP refused, TLS or HTTP handshake
-    /// failed).
-    Connect(String),
+    /// failed): what was tried, and the error it met.
+    Connect(String, BoxError),
     /// The connection broke before the response head arrived.
     Exchange(hyper::Error),
     /// The response body broke off.
@@ -191,7 +191,10 @@ impl Pool {
         limit: usize,
     ) -> Result<Response<Bytes>, PoolError> {
         let here = Handle::try_current().map_err(|e| {
-            PoolError::Connect(format!("no tokio runtime to run the connection ({e})"))
+            PoolError::Connect(
+                "no tokio runtime to run the connection".to_owned(),
+                e.into(),
+            )
         })?;
         let runtime = here.id();
         let target = &self.target;
@@ -348,9 +351,9 @@ impl Pool {
         let (stream, registration) = match registered {
             Some(registered) => registered,
             None => {
-                let stream = tokio::net::TcpStream::connect(addr)
-                    .await
-                    .map_err(|e| PoolError::Connect(format!("cannot connect to {addr} ({e})")))?;
+                let stream = tokio::net::TcpStream::connect(addr).await.map_err(|e| {
+                    PoolError::Connect(format!("cannot connect to {addr}"), e.into())
+                })?;
                 (stream, None)
             }
         };
@@ -358,10 +361,11 @@ impl Pool {
         target.opened.fetch_add(1, Ordering::Relaxed);
         #[cfg(feature = "tls")]
         if let Some(connector) = &target.tls {
-            let name = rustls::pki_types::ServerName::try_from("localhost")
-                .map_err(|e| PoolError::Connect(e.to_string()))?;
+            let name = rustls::pki_types::ServerName::try_from("localhost").map_err(|e| {
+                PoolError::Connect("localhost is no TLS server name".to_owned(), e.into())
+            })?;
             let stream = connector.connect(name, stream).await.map_err(|e| {
-                PoolError::Connect(format!("the TLS handshake with {addr} failed ({e})"))
+                PoolError::Connect(format!("the TLS handshake with {addr} failed"), e.into())
             })?;
             let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
             return handshake(TokioIo::new(stream), h2, registration).await;
@@ -400,7 +404,7 @@ async fn bound(
     let stream = socket
         .connect(addr)
         .await
-        .map_err(|e| PoolError::Connect(format!("cannot connect to {addr} ({e})")))?;
+        .map_err(|e| PoolError::Connect(format!("cannot connect to {addr}"), e.into()))?;
     Ok(Some((stream, Some(registration))))
 }
 
@@ -416,7 +420,8 @@ async fn handshake<T>(
 where
     T: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
-    let failed = |e: hyper::Error| PoolError::Connect(format!("the HTTP handshake failed ({e})"));
+    let failed =
+        |e: hyper::Error| PoolError::Connect("the HTTP handshake failed".to_owned(), e.into());
     if h2 {
         let (sender, conn) = http2::handshake(TokioExecutor::new(), io)
             .await
