@@ -186,11 +186,9 @@ impl LambdaRuntime {
     /// it and never returns).
     fn start(app: Router, options: LambdaOptions, how: Child0) -> Result<Lambda, Error> {
         if let Err(problem) = options.validate() {
-            return Err(Error::new(
+            return Err(Error::without_request(
                 crossdrive::ErrorKind::InvalidRequest,
                 "lambda-runtime",
-                &http::Method::GET,
-                &http::Uri::from_static("/"),
                 problem,
             )
             .with_hint("fix the LambdaOptions this driver was built with"));
@@ -211,15 +209,7 @@ impl LambdaRuntime {
         instance
             .ensure()
             .and_then(|()| instance.await_init(INIT_LIMIT))
-            .map_err(|e| {
-                Error::new(
-                    ErrorKind::Connection,
-                    "lambda-runtime",
-                    &http::Method::GET,
-                    &http::Uri::from_static("/"),
-                    e,
-                )
-            })?;
+            .map_err(|e| Error::without_request(ErrorKind::Connection, "lambda-runtime", e))?;
         Ok(Lambda::with_invoker(
             options,
             Some("lambda-runtime"),
@@ -444,13 +434,21 @@ impl Instance {
     }
 }
 
-/// Classifies the error JSON the runtime posted.
+/// The `errorType` lambda_runtime 1.5 posts for a handler panic it caught:
+/// its `CatchPanicFuture::build_panic_diagnostic` names the type of the
+/// payload it holds, `type_name_of_val(&Box<dyn Any + Send>)`. Computed
+/// the same way here, so it matches whatever the compiler calls the type.
+fn panic_error_type() -> &'static str {
+    std::any::type_name::<&Box<dyn std::any::Any + Send>>()
+}
+
+/// Classifies the error JSON the runtime posted, by its `errorType`.
 fn runtime_error(json: &[u8]) -> InvokeError {
     let value: serde_json::Value = serde_json::from_slice(json).unwrap_or_default();
     let kind = value["errorType"].as_str().unwrap_or("unknown");
     let message = value["errorMessage"].as_str().unwrap_or_default();
     let reason = format!("the runtime reported a function error: {kind}: {message}");
-    if message.contains("panic") {
+    if kind == panic_error_type() {
         InvokeError::RuntimePanic(reason)
     } else {
         InvokeError::FunctionError(reason)
@@ -491,5 +489,30 @@ impl ExitWatch {
                 ));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_is_told_by_its_error_type_not_its_message() {
+        let panic = serde_json::json!({
+            "errorType": panic_error_type(),
+            "errorMessage": "Lambda panicked: index out of bounds",
+        });
+        let panic = serde_json::to_vec(&panic).unwrap();
+        assert!(matches!(
+            runtime_error(&panic),
+            InvokeError::RuntimePanic(_)
+        ));
+        // An error whose message merely mentions a panic is a function error.
+        let error =
+            br#"{"errorType":"&alloc::string::String","errorMessage":"panic button pressed"}"#;
+        assert!(matches!(
+            runtime_error(error),
+            InvokeError::FunctionError(_)
+        ));
     }
 }
