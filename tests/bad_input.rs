@@ -75,6 +75,14 @@ fn a_json_body_that_cannot_be_serialized_is_refused_with_serdes_reason() {
 }
 
 #[test]
+fn a_form_body_that_is_no_form_is_refused_with_the_reason() {
+    let error = refused(direct().post("/ok").form(&42));
+    assert_says(&error, "the form body could not be serialized");
+    let error = refused(direct().post("/ok").form(&[("nested", [1, 2])]));
+    assert_says(&error, "a struct or map of plain values");
+}
+
+#[test]
 fn the_first_bad_input_is_the_one_reported() {
     let error = refused(direct().get("no-slash").header("bad name", "x"));
     assert_says(&error, "start it with `/`");

@@ -342,18 +342,52 @@ impl RequestBuilder {
         }
     }
 
-    /// Sends `pairs` as an `application/x-www-form-urlencoded` body.
-    pub fn form(self, pairs: &[(&str, &str)]) -> Self {
-        let mut encoded = String::new();
-        for (i, (k, v)) in pairs.iter().enumerate() {
-            if i > 0 {
-                encoded.push('&');
+    /// Serializes `value` as an `application/x-www-form-urlencoded` body
+    /// (with `serde_urlencoded`, as reqwest does) unless a content type was
+    /// already set. A slice of pairs is a form, and so is a struct or a map
+    /// of plain values; a value that is no form (a nested struct, a bare
+    /// number) is an error at send.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror;
+    /// # impl Driver for Mirror {
+    /// #     fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         Box::pin(async move { Ok(DriverResponse::new(http::Response::new(r.into_body()), Protocol::InProcess)) })
+    /// #     }
+    /// # }
+    /// # let client = crossdrive::Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// client
+    ///     .post("/login")
+    ///     .form(&[("user", "ada lovelace"), ("next", "/a&b")])
+    ///     .await
+    ///     .assert_text("user=ada+lovelace&next=%2Fa%26b");
+    ///
+    /// #[derive(serde::Serialize)]
+    /// struct Search<'a> { q: &'a str, page: u32 }
+    /// client
+    ///     .post("/search")
+    ///     .form(&Search { q: "a+b", page: 2 })
+    ///     .await
+    ///     .assert_text("q=a%2Bb&page=2");
+    /// # });
+    /// ```
+    pub fn form<T: serde::Serialize + ?Sized>(mut self, value: &T) -> Self {
+        match serde_urlencoded::to_string(value) {
+            Ok(encoded) => {
+                self.body_with_type(Bytes::from(encoded), "application/x-www-form-urlencoded")
             }
-            encoded.extend(utf8_percent_encode(k, QUERY_COMPONENT));
-            encoded.push('=');
-            encoded.extend(utf8_percent_encode(v, QUERY_COMPONENT));
+            Err(e) => {
+                self.fail(format!(
+                    "the form body could not be serialized ({e}); a form is a sequence of \
+                     (name, value) pairs or a struct or map of plain values"
+                ));
+                self
+            }
         }
-        self.body_with_type(Bytes::from(encoded), "application/x-www-form-urlencoded")
     }
 
     fn body_with_type(mut self, body: Bytes, content_type: &'static str) -> Self {
