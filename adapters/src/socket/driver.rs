@@ -345,9 +345,15 @@ impl SocketDriver {
                 .with_source(e)
                 .with_hint("the connection closed mid-body; look for a failing body stream in the app"),
             Failure::Pool(PoolError::TooLarge) => self.failure(method, uri, Failure::TooLarge),
-            Failure::Pool(PoolError::Invalid(cause)) => self
-                .error(ErrorKind::InvalidRequest, method, uri, cause)
-                .with_hint("give the request an origin-form target such as /path?query"),
+            Failure::Pool(PoolError::Invalid(cause, source)) => {
+                let error = self
+                    .error(ErrorKind::InvalidRequest, method, uri, cause)
+                    .with_hint("give the request an origin-form target such as /path?query");
+                match source {
+                    Some(source) => error.with_source(source),
+                    None => error,
+                }
+            }
             Failure::TimedOut => Error::timeout(name, method, uri, self.timeout),
             Failure::Request(e) if e.is_timeout() => Error::timeout(name, method, uri, self.timeout),
             Failure::Request(e) if e.is_connect() => self

@@ -71,8 +71,8 @@ pub(crate) enum PoolError {
     /// The response body is larger than the limit.
     TooLarge,
     /// The request cannot be sent as given (for example a target hyper
-    /// cannot put in a URI for HTTP/2).
-    Invalid(String),
+    /// cannot put in a URI for HTTP/2): why, and the error met if any.
+    Invalid(String, Option<BoxError>),
 }
 
 /// A connection ready for one request.
@@ -213,6 +213,7 @@ impl Pool {
             let Some(mut outgoing) = request.take() else {
                 return Err(PoolError::Invalid(
                     "the request was lost on a retry".to_owned(),
+                    None,
                 ));
             };
             let (conn, reused) = self.checkout(&here, runtime, fresh_only).await?;
@@ -234,7 +235,7 @@ impl Pool {
                     uri.authority = Some(target.authority.clone());
                     uri.path_and_query = Some(path.clone());
                     *outgoing.uri_mut() = Uri::from_parts(uri).map_err(|e| {
-                        PoolError::Invalid(format!("cannot make an HTTP/2 URI ({e})"))
+                        PoolError::Invalid("cannot make an HTTP/2 URI".to_owned(), Some(e.into()))
                     })?;
                     sender
                         .try_send_request(outgoing)
