@@ -71,9 +71,38 @@ fn a_json_body_that_cannot_be_serialized_is_refused_with_serdes_reason() {
 }
 
 #[test]
+fn a_form_body_that_is_no_form_is_refused_with_the_reason() {
+    let error = refused(direct().post("/ok").form(&42));
+    assert_says(&error, "the form body could not be serialized");
+    let error = refused(direct().post("/ok").form(&[("nested", [1, 2])]));
+    assert_says(&error, "a struct or map of plain values");
+}
+
+#[test]
 fn the_first_bad_input_is_the_one_reported() {
     let error = refused(direct().get("no-slash").header("bad name", "x"));
     assert_says(&error, "start it with `/`");
+}
+
+#[test]
+fn a_bad_target_or_method_names_no_invented_request() {
+    let error = refused(direct().get("no-slash"));
+    assert_eq!((error.method(), error.uri()), (None, None), "{error}");
+    assert!(
+        error
+            .to_string()
+            .starts_with("direct driver: invalid request `no-slash`"),
+        "{error}"
+    );
+    let error = refused(direct().method("BAD METHOD", "/ok"));
+    assert_eq!((error.method(), error.uri()), (None, None), "{error}");
+    // A bad header on a good request names that request.
+    let error = refused(direct().put("/ok?a=1").header("bad name", "x"));
+    assert_eq!(error.method(), Some(&http::Method::PUT));
+    assert_eq!(
+        error.uri().map(ToString::to_string).as_deref(),
+        Some("/ok?a=1")
+    );
 }
 
 fn lambda_error(options: LambdaOptions) -> Error {

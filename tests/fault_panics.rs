@@ -47,6 +47,8 @@ suite! {
             ("lambda" | "lambda-runtime", Ok(response)) => {
                 response.assert_status(500).assert_json(&serde_json::json!({"message": "Internal Server Error"}));
                 assert!(lambda_failure(&response).reason.contains(PANIC_MESSAGE), "{response}");
+                // lambda-runtime tells a panic by the errorType the runtime posts.
+                assert_eq!(lambda_failure(&response).code, "handler-panic", "{response}");
             }
             ("lambda-url", Ok(response)) => {
                 response.assert_status(502).assert_json(&serde_json::json!({"Message": "Internal Server Error"}));

@@ -494,6 +494,28 @@ async fn a_malformed_event_is_a_clear_error() {
 }
 
 #[tokio::test]
+async fn an_event_that_is_not_json_keeps_serdes_error_as_its_source() {
+    let driver = Lambda::new(app(), LambdaOptions::new(Source::HttpApi));
+    let Err(error) = driver.invoke_event(b"not json").await else {
+        panic!("an event that is not JSON must fail");
+    };
+    assert!(error.is_adapter(), "{error}");
+    // A raw event is no HTTP request: the error names none.
+    assert_eq!((error.method(), error.uri()), (None, None));
+    let source = std::error::Error::source(&error).expect("a source");
+    assert!(
+        source.downcast_ref::<serde_json::Error>().is_some(),
+        "{error}"
+    );
+    assert!(
+        error
+            .to_string()
+            .starts_with("lambda driver: adapter error lambda_http rejected the event ("),
+        "{error}"
+    );
+}
+
+#[tokio::test]
 async fn invalid_base64_in_an_event_is_a_clear_error_not_a_panic() {
     let mut event: Value = serde_json::from_slice(&build_event(
         &http::Request::post("/body")

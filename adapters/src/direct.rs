@@ -27,6 +27,7 @@ use bytes::Bytes;
 use crossdrive::guard::{Interrupted, guarded};
 use crossdrive::{BoxFuture, Driver, DriverResponse, Error, ErrorKind, Protocol};
 use http::{Request, Response};
+use http_body_util::LengthLimitError;
 use tower::ServiceExt;
 
 /// The peer `direct` reports to handlers that extract
@@ -152,7 +153,7 @@ impl Driver for Direct {
             };
             match guarded(self.timeout, work).await {
                 Ok(Ok(response)) => Ok(DriverResponse::new(response, Protocol::InProcess)),
-                Ok(Err(body_error)) => Err(body_failure(&method, &uri, limit, &body_error)),
+                Ok(Err(body_error)) => Err(body_failure(&method, &uri, limit, body_error)),
                 Err(Interrupted::TimedOut(after)) => {
                     Err(Error::timeout(Self::NAME, &method, &uri, after))
                 }
@@ -164,14 +165,11 @@ impl Driver for Direct {
     }
 }
 
-fn body_failure(
-    method: &http::Method,
-    uri: &http::Uri,
-    limit: usize,
-    error: &axum::Error,
-) -> Error {
-    let text = error.to_string();
-    if text.contains("length limit") {
+fn body_failure(method: &http::Method, uri: &http::Uri, limit: usize, error: axum::Error) -> Error {
+    // `axum::body::to_bytes` wraps http-body-util's `Limited`, whose error
+    // is a `LengthLimitError` when the limit is what stopped it.
+    let inner = error.into_inner();
+    if inner.downcast_ref::<LengthLimitError>().is_some() {
         Error::new(
             ErrorKind::LimitExceeded,
             Direct::NAME,
@@ -186,8 +184,9 @@ fn body_failure(
             Direct::NAME,
             method,
             uri,
-            format!("the response body failed while streaming ({text})"),
+            "the response body failed while streaming",
         )
+        .with_source(inner)
         .with_hint("the app's body stream returned an error; check its producer")
     }
 }

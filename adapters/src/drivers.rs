@@ -407,11 +407,9 @@ impl DriverSpec {
 
     #[cfg(feature = "lambda")]
     fn setup_error(&self, cause: String) -> Error {
-        Error::new(
+        Error::without_request(
             ErrorKind::InvalidRequest,
             &self.name,
-            &http::Method::GET,
-            &http::Uri::from_static("/"),
             format!("the driver's deployment options are invalid: {cause}"),
         )
         .with_hint("fix the options given to this DriverSpec")

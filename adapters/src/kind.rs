@@ -243,11 +243,9 @@ macro_rules! define_kinds {
             /// when set; an invalid value is an invalid-request error saying so).
             pub fn connect(self, app: Router) -> Result<Arc<dyn Driver>, Error> {
                 let options = crate::ConnectOptions::from_env().map_err(|message| {
-                    Error::new(
+                    Error::without_request(
                         crossdrive::ErrorKind::InvalidRequest,
                         self.name(),
-                        &http::Method::GET,
-                        &http::Uri::from_static("/"),
                         message,
                     )
                 })?;

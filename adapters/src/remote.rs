@@ -98,14 +98,7 @@ impl std::fmt::Debug for Remote {
 
 #[cfg(feature = "remote")]
 fn invalid(cause: String, hint: &str) -> Error {
-    Error::new(
-        ErrorKind::InvalidRequest,
-        NAME,
-        &Method::GET,
-        &Uri::from_static("/"),
-        cause,
-    )
-    .with_hint(hint)
+    Error::without_request(ErrorKind::InvalidRequest, NAME, cause).with_hint(hint)
 }
 
 #[cfg(feature = "remote")]
@@ -117,7 +110,7 @@ impl Remote {
                             https://abc.execute-api.eu-west-1.amazonaws.com/prod";
         let trimmed = base.trim();
         let url = reqwest::Url::parse(trimmed)
-            .map_err(|e| invalid(format!("`{trimmed}` is not a URL ({e})"), HINT))?;
+            .map_err(|e| invalid(format!("`{trimmed}` is not a URL"), HINT).with_source(e))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(invalid(
                 format!("`{trimmed}` must start with http:// or https://"),
@@ -137,13 +130,15 @@ impl Remote {
             .redirect(reqwest::redirect::Policy::none())
             .retry(reqwest::retry::never().max_retries_per_request(0));
         let builder = builder.tls_backend_preconfigured(
-            tls_config().map_err(|e| invalid(format!("cannot set up TLS ({e})"), HINT))?,
+            tls_config()
+                .map_err(|e| invalid("cannot set up TLS".to_owned(), HINT).with_source(e))?,
         );
         let client = builder.build().map_err(|e| {
             invalid(
-                format!("cannot build the HTTP client for `{trimmed}` ({e})"),
+                format!("cannot build the HTTP client for `{trimmed}`"),
                 "check that the base URL is one reqwest can reach",
             )
+            .with_source(e)
         })?;
         Ok(Self {
             client,
@@ -200,14 +195,12 @@ impl Remote {
 /// rustls-platform-verifier, as reqwest's own default does), ALPN `h2` and
 /// `http/1.1`.
 #[cfg(feature = "remote")]
-fn tls_config() -> Result<rustls::ClientConfig, String> {
+fn tls_config() -> Result<rustls::ClientConfig, BoxError> {
     use rustls_platform_verifier::BuilderVerifierExt;
     let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_platform_verifier()
-        .map_err(|e| e.to_string())?
+        .with_safe_default_protocol_versions()?
+        .with_platform_verifier()?
         .with_no_client_auth();
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(config)
@@ -247,9 +240,14 @@ fn runtime() -> Result<&'static tokio::runtime::Handle, String> {
 }
 
 #[cfg(feature = "remote")]
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+#[cfg(feature = "remote")]
 enum Failure {
     Request(reqwest::Error),
-    Body(String),
+    Body(BoxError),
+    /// The request's task on the remote runtime failed or panicked.
+    Task(BoxError),
     TooLarge,
 }
 
@@ -271,22 +269,10 @@ async fn exchange(
         {
             Failure::TooLarge
         } else {
-            Failure::Body(e.to_string())
+            Failure::Body(e)
         }
     })?;
     Ok(Response::from_parts(parts, collected.to_bytes()))
-}
-
-#[cfg(feature = "remote")]
-fn chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(feature = "remote")]
@@ -306,8 +292,9 @@ impl Driver for Remote {
                     ErrorKind::InvalidRequest,
                     &method,
                     &uri,
-                    format!("`{url}` is not a URL ({e})"),
+                    format!("`{url}` is not a URL"),
                 )
+                .with_source(e)
             })?;
             let (parts, body) = request.into_parts();
             let mut outgoing = reqwest::Request::new(parts.method, url);
@@ -327,12 +314,12 @@ impl Driver for Remote {
             let abort = task.abort_handle();
             let outcome = match guarded(self.timeout, task).await {
                 Ok(Ok(outcome)) => outcome,
-                Ok(Err(join)) => Err(Failure::Body(format!("the request task failed ({join})"))),
+                Ok(Err(join)) => Err(Failure::Task(join.into())),
                 Err(Interrupted::TimedOut(after)) => {
                     abort.abort();
                     return Err(Error::timeout(NAME, &method, &uri, after));
                 }
-                Err(Interrupted::Panicked(message)) => Err(Failure::Body(message)),
+                Err(Interrupted::Panicked(message)) => Err(Failure::Task(message.into())),
             };
             match outcome {
                 Ok(response) => {
@@ -347,8 +334,9 @@ impl Driver for Remote {
                         ErrorKind::Connection,
                         &method,
                         &uri,
-                        format!("cannot connect to {} ({})", self.base, chain(&e)),
+                        format!("cannot connect to {}", self.base),
                     )
+                    .with_source(e)
                     .with_hint(
                         "the deployment refused the connection or is gone; check CROSSDRIVE_REMOTE_URL and that the deployment is up",
                     )),
@@ -357,8 +345,9 @@ impl Driver for Remote {
                         ErrorKind::Connection,
                         &method,
                         &uri,
-                        format!("the exchange with {} failed ({})", self.base, chain(&e)),
+                        format!("the exchange with {} failed", self.base),
                     )
+                    .with_source(e)
                     .with_hint("the connection broke before a response arrived")),
                 Err(Failure::TooLarge) => Err(self
                     .error(
@@ -368,14 +357,23 @@ impl Driver for Remote {
                         format!("the response body is larger than the {}-byte limit", self.body_limit),
                     )
                     .with_hint("raise it with Remote::body_limit if the deployment really sends that much")),
-                Err(Failure::Body(cause)) => Err(self
+                Err(Failure::Body(e)) => Err(self
                     .error(
                         ErrorKind::Connection,
                         &method,
                         &uri,
-                        format!("the response body broke off ({cause})"),
+                        "the response body broke off".to_owned(),
                     )
+                    .with_source(e)
                     .with_hint("the connection closed mid-body")),
+                Err(Failure::Task(e)) => Err(self
+                    .error(
+                        ErrorKind::Connection,
+                        &method,
+                        &uri,
+                        "the request's task on the remote driver's runtime failed".to_owned(),
+                    )
+                    .with_source(e)),
             }
         })
     }

@@ -163,7 +163,9 @@ impl std::fmt::Debug for Client {
 #[must_use = "a request does nothing until it is awaited"]
 pub struct RequestBuilder {
     client: Client,
-    method: Method,
+    /// `None` when the method given was invalid (`error` says so).
+    method: Option<Method>,
+    /// Empty when the target given was invalid (`error` says so).
     target: String,
     headers: HeaderMap,
     body: Bytes,
@@ -173,8 +175,8 @@ pub struct RequestBuilder {
 impl RequestBuilder {
     fn new(client: Client, method: Result<Method, String>, uri: &str) -> Self {
         let (method, error) = match method {
-            Ok(m) => (m, None),
-            Err(e) => (Method::GET, Some(e)),
+            Ok(m) => (Some(m), None),
+            Err(e) => (None, Some(e)),
         };
         let mut builder = Self {
             client,
@@ -216,9 +218,6 @@ impl RequestBuilder {
     fn fail(&mut self, message: String) {
         if self.error.is_none() {
             self.error = Some(message);
-        }
-        if self.target.is_empty() {
-            self.target = "/".to_owned();
         }
     }
 
@@ -343,18 +342,52 @@ impl RequestBuilder {
         }
     }
 
-    /// Sends `pairs` as an `application/x-www-form-urlencoded` body.
-    pub fn form(self, pairs: &[(&str, &str)]) -> Self {
-        let mut encoded = String::new();
-        for (i, (k, v)) in pairs.iter().enumerate() {
-            if i > 0 {
-                encoded.push('&');
+    /// Serializes `value` as an `application/x-www-form-urlencoded` body
+    /// (with `serde_urlencoded`, as reqwest does) unless a content type was
+    /// already set. A slice of pairs is a form, and so is a struct or a map
+    /// of plain values; a value that is no form (a nested struct, a bare
+    /// number) is an error at send.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror;
+    /// # impl Driver for Mirror {
+    /// #     fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         Box::pin(async move { Ok(DriverResponse::new(http::Response::new(r.into_body()), Protocol::InProcess)) })
+    /// #     }
+    /// # }
+    /// # let client = crossdrive::Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// client
+    ///     .post("/login")
+    ///     .form(&[("user", "ada lovelace"), ("next", "/a&b")])
+    ///     .await
+    ///     .assert_text("user=ada+lovelace&next=%2Fa%26b");
+    ///
+    /// #[derive(serde::Serialize)]
+    /// struct Search<'a> { q: &'a str, page: u32 }
+    /// client
+    ///     .post("/search")
+    ///     .form(&Search { q: "a+b", page: 2 })
+    ///     .await
+    ///     .assert_text("q=a%2Bb&page=2");
+    /// # });
+    /// ```
+    pub fn form<T: serde::Serialize + ?Sized>(mut self, value: &T) -> Self {
+        match serde_urlencoded::to_string(value) {
+            Ok(encoded) => {
+                self.body_with_type(Bytes::from(encoded), "application/x-www-form-urlencoded")
             }
-            encoded.extend(utf8_percent_encode(k, QUERY_COMPONENT));
-            encoded.push('=');
-            encoded.extend(utf8_percent_encode(v, QUERY_COMPONENT));
+            Err(e) => {
+                self.fail(format!(
+                    "the form body could not be serialized ({e}); a form is a sequence of \
+                     (name, value) pairs or a struct or map of plain values"
+                ));
+                self
+            }
         }
-        self.body_with_type(Bytes::from(encoded), "application/x-www-form-urlencoded")
     }
 
     fn body_with_type(mut self, body: Bytes, content_type: &'static str) -> Self {
@@ -373,21 +406,41 @@ impl RequestBuilder {
     }
 
     fn split(self) -> Result<(Client, Request<Bytes>), Error> {
-        let uri: Uri = self
-            .target
-            .parse()
-            .unwrap_or_else(|_| Uri::from_static("/"));
+        let (method, uri) = match (self.method, self.target.parse::<Uri>()) {
+            (Some(method), Ok(uri)) => (method, uri),
+            // The method or the target itself is what failed: the error
+            // names no request rather than an invented one.
+            (_, uri) => {
+                let name = self.client.name();
+                return Err(match (self.error, uri) {
+                    (Some(cause), _) => {
+                        Error::without_request(ErrorKind::InvalidRequest, name, cause)
+                    }
+                    (None, Err(e)) => Error::without_request(
+                        ErrorKind::InvalidRequest,
+                        name,
+                        format!("`{}` is not a valid request target", self.target),
+                    )
+                    .with_source(e),
+                    (None, Ok(_)) => Error::without_request(
+                        ErrorKind::InvalidRequest,
+                        name,
+                        "the request method is invalid",
+                    ),
+                });
+            }
+        };
         if let Some(cause) = self.error {
             return Err(Error::new(
                 ErrorKind::InvalidRequest,
                 self.client.name(),
-                &self.method,
+                &method,
                 &uri,
                 cause,
             ));
         }
         let mut request = Request::new(self.body);
-        *request.method_mut() = self.method;
+        *request.method_mut() = method;
         *request.uri_mut() = uri;
         *request.headers_mut() = self.headers;
         Ok((self.client, request))

@@ -3,7 +3,8 @@
 //! Modelled on hyper's: opaque, with predicates (`is_timeout()`,
 //! `is_connection()`, ...) instead of a public enum to match on, so new causes
 //! can be added without breaking users. Every error carries the driver, the
-//! request's method and URI, the cause, and a hint saying what to do next;
+//! request's method and URI (unless it belongs to no request: a driver's
+//! setup, a server's start), the cause, and a hint saying what to do next;
 //! its `Display` prints all of them on one line.
 
 use std::error::Error as StdError;
@@ -48,7 +49,9 @@ impl ErrorKind {
 }
 
 /// An error from a driver or from building a request, naming the driver,
-/// the method, the URI and the cause.
+/// the method, the URI and the cause. An error that belongs to no request
+/// (a driver that could not be set up, a server that could not start) has
+/// no method and URI; see [`Error::without_request`].
 ///
 /// ```
 /// use crossdrive::Error;
@@ -65,8 +68,7 @@ pub struct Error {
 struct Inner {
     kind: ErrorKind,
     driver: String,
-    method: Method,
-    uri: Uri,
+    request: Option<(Method, Uri)>,
     cause: String,
     hint: Option<String>,
     source: Option<BoxError>,
@@ -88,13 +90,38 @@ impl Error {
         uri: &Uri,
         cause: impl Into<String>,
     ) -> Self {
+        Self::build(
+            kind,
+            driver,
+            Some((method.clone(), uri.clone())),
+            cause.into(),
+        )
+    }
+
+    /// A new error of `kind` from `driver` that belongs to no request: a
+    /// driver that could not be set up, a server that could not start, a
+    /// connection opened before any request. It has no [`method`](Self::method)
+    /// or [`uri`](Self::uri), and its `Display` names none.
+    ///
+    /// ```
+    /// use crossdrive::{Error, ErrorKind};
+    /// let e = Error::without_request(ErrorKind::Connection, "http1",
+    ///                                "cannot start the server");
+    /// assert!(e.is_connection());
+    /// assert_eq!(e.method(), None);
+    /// assert_eq!(e.to_string(), "http1 driver: connection error cannot start the server");
+    /// ```
+    pub fn without_request(kind: ErrorKind, driver: &str, cause: impl Into<String>) -> Self {
+        Self::build(kind, driver, None, cause.into())
+    }
+
+    fn build(kind: ErrorKind, driver: &str, request: Option<(Method, Uri)>, cause: String) -> Self {
         Self {
             inner: Box::new(Inner {
                 kind,
                 driver: driver.to_owned(),
-                method: method.clone(),
-                uri: uri.clone(),
-                cause: cause.into(),
+                request,
+                cause,
                 hint: None,
                 source: None,
             }),
@@ -147,7 +174,9 @@ impl Error {
         self
     }
 
-    /// Attaches the underlying error.
+    /// Attaches the underlying error: [`source()`](StdError::source)
+    /// returns it, and `Display` prints it and its own sources in
+    /// parentheses after the cause.
     #[must_use]
     pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
         self.inner.source = Some(source.into());
@@ -162,13 +191,15 @@ impl Error {
     pub fn driver(&self) -> &str {
         &self.inner.driver
     }
-    /// The request method.
-    pub fn method(&self) -> &Method {
-        &self.inner.method
+    /// The request method, or `None` for an error that belongs to no
+    /// request ([`Error::without_request`]).
+    pub fn method(&self) -> Option<&Method> {
+        self.inner.request.as_ref().map(|(method, _)| method)
     }
-    /// The request URI.
-    pub fn uri(&self) -> &Uri {
-        &self.inner.uri
+    /// The request URI, or `None` for an error that belongs to no request
+    /// ([`Error::without_request`]).
+    pub fn uri(&self) -> Option<&Uri> {
+        self.inner.request.as_ref().map(|(_, uri)| uri)
     }
     /// The cause, as a sentence.
     pub fn cause(&self) -> &str {
@@ -203,17 +234,28 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let i = &self.inner;
-        write!(
-            f,
-            "{} driver: {} {}: {} {}",
-            i.driver,
-            i.method,
-            i.uri,
-            i.kind.as_str(),
-            i.cause
-        )?;
+        write!(f, "{} driver: ", i.driver)?;
+        if let Some((method, uri)) = &i.request {
+            write!(f, "{method} {uri}: ")?;
+        }
+        write!(f, "{} {}", i.kind.as_str(), i.cause)?;
         if let Some(source) = &i.source {
-            write!(f, " ({source})")?;
+            // The whole chain: a client's own message ("error sending
+            // request") rarely says what broke; its sources do. A
+            // transparent wrapper (axum's `Error`) displays as its source:
+            // that text is printed once.
+            let mut last = source.to_string();
+            write!(f, " ({last}")?;
+            let mut next = source.source();
+            while let Some(cause) = next {
+                let text = cause.to_string();
+                if text != last {
+                    write!(f, ": {text}")?;
+                    last = text;
+                }
+                next = cause.source();
+            }
+            write!(f, ")")?;
         }
         if let Some(hint) = &i.hint {
             write!(f, "; {hint}")?;
@@ -235,5 +277,60 @@ impl StdError for Error {
             .source
             .as_deref()
             .map(|e| e as &(dyn StdError + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Wrapper(std::io::Error);
+    impl fmt::Display for Wrapper {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            // A transparent wrapper, as axum's `Error` is.
+            write!(f, "{}", self.0)
+        }
+    }
+    impl StdError for Wrapper {
+        fn source(&self) -> Option<&(dyn StdError + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn an_error_without_a_request_names_none() {
+        let e = Error::without_request(ErrorKind::Connection, "http1", "cannot start the server")
+            .with_hint("check loopback");
+        assert_eq!((e.method(), e.uri()), (None, None));
+        assert_eq!(
+            e.to_string(),
+            "http1 driver: connection error cannot start the server; check loopback"
+        );
+    }
+
+    #[test]
+    fn an_error_for_a_request_names_it() {
+        let uri: Uri = "/todos".parse().unwrap();
+        let e = Error::new(ErrorKind::Adapter, "direct", &Method::PUT, &uri, "broken");
+        assert_eq!(e.method(), Some(&Method::PUT));
+        assert_eq!(e.uri(), Some(&uri));
+        assert_eq!(
+            e.to_string(),
+            "direct driver: PUT /todos: adapter error broken"
+        );
+    }
+
+    #[test]
+    fn the_source_is_kept_and_its_chain_printed_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        let e = Error::without_request(ErrorKind::Connection, "http1", "cannot connect")
+            .with_source(Wrapper(io));
+        let source = StdError::source(&e).expect("a source");
+        assert!(source.downcast_ref::<Wrapper>().is_some());
+        assert_eq!(
+            e.to_string(),
+            "http1 driver: connection error cannot connect (refused)"
+        );
     }
 }

@@ -79,13 +79,14 @@ impl Exchange for Floor {
                 let (parts, body) = response.into_parts();
                 match axum::body::to_bytes(body, usize::MAX).await {
                     Ok(bytes) => Ok(Response::from_parts(parts, bytes)),
-                    Err(e) => Err(Error::new(
+                    // A floor keeps no copy of the request (it would cost
+                    // every exchange), so its error names none.
+                    Err(e) => Err(Error::without_request(
                         ErrorKind::Adapter,
                         "raw-oneshot",
-                        &http::Method::GET,
-                        &http::Uri::from_static("/"),
-                        format!("the response body failed while streaming ({e})"),
-                    )),
+                        "the response body failed while streaming",
+                    )
+                    .with_source(e)),
                 }
             }
             #[cfg(feature = "sockets")]

@@ -11,7 +11,7 @@ use std::path::Path;
 use axum::Router;
 use crossdrive::Scenario;
 use crossdrive::bench::compare::compare;
-use crossdrive::bench::report::{BenchReport, Machine, SCHEMA, Unmeasured, rfc3339_now};
+use crossdrive::bench::report::{BenchReport, Unmeasured};
 use crossdrive::bench::{Plan, install_alloc_probe};
 
 use super::args::{Baseline, Mode, RunPlan, SLOW_ENV, baseline_path};
@@ -84,16 +84,7 @@ pub(crate) fn run(
         .enable_all()
         .build()
         .map_err(|e| Failure::Bench(format!("cannot build the bench runtime ({e})")))?;
-    let mut report = BenchReport {
-        schema: SCHEMA.to_owned(),
-        machine: Machine::current(),
-        git: git_commit(),
-        started: rfc3339_now(),
-        topology: plan.topology.as_str().to_owned(),
-        results: Vec::new(),
-        load: Vec::new(),
-        unmeasured: Vec::new(),
-    };
+    let mut report = BenchReport::starting_now(git_commit(), plan.topology.as_str());
     let mut raw = String::new();
     match &plan.mode {
         Mode::Latency {

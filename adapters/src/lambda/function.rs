@@ -56,9 +56,9 @@ pub(crate) struct Observed {
 #[derive(Debug)]
 pub(crate) enum InvokeError {
     /// The event is not JSON lambda_http accepts.
-    Malformed(String),
+    Malformed(serde_json::Error),
     /// `isBase64Encoded` with a body that is not base64.
-    InvalidBase64(String),
+    InvalidBase64(base64::DecodeError),
     /// lambda_http's response would not serialize (a non-UTF-8 header value).
     Unserializable(String),
     /// lambda_http panicked converting the event, before the app ran.
@@ -141,8 +141,7 @@ impl Function {
 /// Deserializes an event as lambda_http does and rejects what would make
 /// it panic.
 pub(crate) fn parse_event(event: &[u8]) -> Result<LambdaRequest, InvokeError> {
-    let payload: LambdaRequest =
-        serde_json::from_slice(event).map_err(|e| InvokeError::Malformed(e.to_string()))?;
+    let payload: LambdaRequest = serde_json::from_slice(event).map_err(InvokeError::Malformed)?;
     let (body, base64) = match &payload {
         LambdaRequest::ApiGatewayV1(r) => (r.body.as_deref(), r.is_base64_encoded),
         LambdaRequest::ApiGatewayV2(r) => (r.body.as_deref(), r.is_base64_encoded),
@@ -153,7 +152,7 @@ pub(crate) fn parse_event(event: &[u8]) -> Result<LambdaRequest, InvokeError> {
         && let Some(text) = body
         && let Err(e) = body::decode(text)
     {
-        return Err(InvokeError::InvalidBase64(e.to_string()));
+        return Err(InvokeError::InvalidBase64(e));
     }
     Ok(payload)
 }

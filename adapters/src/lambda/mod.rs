@@ -138,19 +138,13 @@ impl Lambda {
     /// and decodes its response as this driver's source does. A malformed
     /// event or invalid base64 is an error saying so; nothing panics.
     pub async fn invoke_event(&self, event: &[u8]) -> Result<DriverResponse, Error> {
-        let uri = http::Uri::from_static("/");
+        // A raw event is no HTTP request: its errors name none.
         let inner = &*self.inner;
-        inner.check_options(&http::Method::POST, &uri)?;
+        inner.check_options(None)?;
         let invocation = Invocation::now();
         let work = inner.invoke(event, &invocation);
         let outcome = guarded(inner.options.timeout, work).await;
-        inner.finish(
-            &http::Method::POST,
-            &uri,
-            &http::HeaderMap::new(),
-            outcome,
-            Vec::new(),
-        )
+        inner.finish(None, &http::HeaderMap::new(), outcome, Vec::new())
     }
 }
 
@@ -180,25 +174,23 @@ fn context(options: &LambdaOptions, config: &Arc<Config>, invocation: &Invocatio
 
 type Outcome = Result<Result<(Vec<u8>, Observed), InvokeError>, Interrupted>;
 
+/// The request an error is about: `None` for a raw event
+/// ([`Lambda::invoke_event`]), which is no HTTP request.
+type About<'a> = Option<(&'a http::Method, &'a http::Uri)>;
+
 impl Inner {
     /// Fails the request when the options describe a deployment that
     /// cannot exist (see [`LambdaOptions::validate`]).
-    fn check_options(&self, method: &http::Method, uri: &http::Uri) -> Result<(), Error> {
+    fn check_options(&self, about: About<'_>) -> Result<(), Error> {
         self.options.validate().map_err(|problem| {
-            Error::new(
-                crossdrive::ErrorKind::InvalidRequest,
-                self.name,
-                method,
-                uri,
-                problem,
-            )
-            .with_hint("fix the LambdaOptions this driver was built with")
+            self.error(ErrorKind::InvalidRequest, about, problem)
+                .with_hint("fix the LambdaOptions this driver was built with")
         })
     }
 
     async fn round_trip(&self, request: Request<Bytes>) -> Result<DriverResponse, Error> {
         let (method, uri) = (request.method().clone(), request.uri().clone());
-        self.check_options(&method, &uri)?;
+        self.check_options(Some((&method, &uri)))?;
         let source = self.options.source;
         if let Some(broken) = limits::check_request(source, &request) {
             let (kind, code, reason) = match broken {
@@ -230,12 +222,20 @@ impl Inner {
         {
             let (parts, _) = request.into_parts();
             let outcome = Ok(Err(InvokeError::RuntimeGone(reason)));
-            return self.finish(&method, &uri, &parts.headers, outcome, notes);
+            return self.finish(Some((&method, &uri)), &parts.headers, outcome, notes);
         }
         let work = self.invoke(&event, &invocation);
         let outcome = guarded(self.aws_limit().min(self.options.timeout), work).await;
         let (parts, _) = request.into_parts();
-        self.finish(&method, &uri, &parts.headers, outcome, notes)
+        self.finish(Some((&method, &uri)), &parts.headers, outcome, notes)
+    }
+
+    /// An error of `kind` about the request `about`, if any.
+    fn error(&self, kind: ErrorKind, about: About<'_>, cause: impl Into<String>) -> Error {
+        match about {
+            Some((method, uri)) => Error::new(kind, self.name, method, uri, cause),
+            None => Error::without_request(kind, self.name, cause),
+        }
     }
 
     async fn invoke(
@@ -301,8 +301,7 @@ impl Inner {
 
     fn finish(
         &self,
-        method: &http::Method,
-        uri: &http::Uri,
+        about: About<'_>,
         request_headers: &http::HeaderMap,
         outcome: Outcome,
         mut notes: Vec<AdapterNote>,
@@ -311,26 +310,22 @@ impl Inner {
         let (json, observed) = match outcome {
             Ok(Ok(done)) => done,
             Ok(Err(InvokeError::Malformed(e))) => {
-                return Err(Error::new(
-                    ErrorKind::Adapter,
-                    self.name,
-                    method,
-                    uri,
-                    format!("lambda_http rejected the event: {e}"),
-                )
-                .with_hint(
-                    "send a REST (1.0), HTTP API (2.0) or ALB event; the samples in \
+                return Err(self
+                    .error(ErrorKind::Adapter, about, "lambda_http rejected the event")
+                    .with_source(e)
+                    .with_hint(
+                        "send a REST (1.0), HTTP API (2.0) or ALB event; the samples in \
                      tests/data/lambda show the shapes",
-                ));
+                    ));
             }
             Ok(Err(InvokeError::InvalidBase64(e))) => {
-                return Err(Error::new(
-                    ErrorKind::Adapter,
-                    self.name,
-                    method,
-                    uri,
-                    format!("the event says isBase64Encoded but its body is not base64 ({e})"),
-                )
+                return Err(self
+                    .error(
+                        ErrorKind::Adapter,
+                        about,
+                        "the event says isBase64Encoded but its body is not base64",
+                    )
+                    .with_source(e)
                 .with_hint(
                     "lambda_http would panic on this event; encode the body with standard, padded \
                      base64 or set isBase64Encoded to false",
@@ -350,11 +345,9 @@ impl Inner {
                 return Ok(self.failed(FailureKind::Function, "handler-panic", reason, notes));
             }
             Ok(Err(InvokeError::RuntimeGone(reason))) => {
-                return Err(
-                    Error::new(ErrorKind::Connection, self.name, method, uri, reason).with_hint(
-                        "the lambda-runtime child process could not serve; its stderr is above",
-                    ),
-                );
+                return Err(self.error(ErrorKind::Connection, about, reason).with_hint(
+                    "the lambda-runtime child process could not serve; its stderr is above",
+                ));
             }
             Err(Interrupted::Panicked(message)) => {
                 let reason = format!(
@@ -370,7 +363,18 @@ impl Inner {
                     instance.recycle();
                 }
                 if self.options.timeout < self.aws_limit() {
-                    return Err(Error::timeout(self.name, method, uri, after));
+                    return Err(match about {
+                        Some((method, uri)) => Error::timeout(self.name, method, uri, after),
+                        None => Error::without_request(
+                            ErrorKind::Timeout,
+                            self.name,
+                            format!("after {after:?}"),
+                        )
+                        .with_hint(
+                            "the function did not answer the event in time; raise the driver's \
+                             timeout if it is legitimately slow",
+                        ),
+                    });
                 }
                 return Ok(match integration {
                     Some(i) if i <= function => self.failed(

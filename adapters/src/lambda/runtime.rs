@@ -34,13 +34,14 @@
 //! the first instance's, does not count against the function timeout.
 
 use std::cell::RefCell;
-use std::process::{Child, Command, Stdio};
+use std::process::{ExitStatus, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::Router;
 use bytes::Bytes;
 use crossdrive::{Driver, Error, ErrorKind};
-use tokio::sync::oneshot;
+use tokio::process::Command;
+use tokio::sync::{oneshot, watch};
 
 use super::clock::Invocation;
 use super::function::{IGNORE_STAGE_ENV, InvokeError, Observed};
@@ -191,11 +192,9 @@ impl LambdaRuntime {
     /// it and never returns).
     fn start(app: Router, options: LambdaOptions, how: Child0) -> Result<Lambda, Error> {
         if let Err(problem) = options.validate() {
-            return Err(Error::new(
+            return Err(Error::without_request(
                 crossdrive::ErrorKind::InvalidRequest,
                 "lambda-runtime",
-                &http::Method::GET,
-                &http::Uri::from_static("/"),
                 problem,
             )
             .with_hint("fix the LambdaOptions this driver was built with"));
@@ -216,15 +215,7 @@ impl LambdaRuntime {
         instance
             .ensure()
             .and_then(|()| instance.await_init(INIT_LIMIT))
-            .map_err(|e| {
-                Error::new(
-                    ErrorKind::Connection,
-                    "lambda-runtime",
-                    &http::Method::GET,
-                    &http::Uri::from_static("/"),
-                    e,
-                )
-            })?;
+            .map_err(|e| Error::without_request(ErrorKind::Connection, "lambda-runtime", e))?;
         Ok(Lambda::with_invoker(
             options,
             Some("lambda-runtime"),
@@ -244,16 +235,92 @@ pub(crate) struct Instance {
     live: Arc<Mutex<Option<Live>>>,
 }
 
+/// A running function instance. The child process itself belongs to a
+/// task on the Runtime API host's runtime, which awaits its exit.
 struct Live {
     endpoint: Endpoint,
-    child: Child,
+    pid: Option<u32>,
+    /// The child's exit, once the host task saw it: `None` while it runs.
+    /// The sender goes away without a value when the child was killed.
+    exit: watch::Receiver<Option<Exit>>,
+    /// Dropping it kills the child: the host task kills and reaps it.
+    kill: Option<oneshot::Sender<()>>,
+    /// Disconnects once the host task is done with the child (reaped).
+    reaped: std::sync::mpsc::Receiver<()>,
 }
 
 impl Drop for Live {
+    /// Kills the child and waits (briefly) until it is reaped, so an
+    /// instance is gone when its driver is, as with `Child::kill` + `wait`.
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        drop(self.kill.take());
+        let _ = self.reaped.recv_timeout(std::time::Duration::from_secs(2));
     }
+}
+
+/// How a child process ended, as the host task saw it.
+#[derive(Debug, Clone)]
+enum Exit {
+    Status(ExitStatus),
+    /// Waiting for it failed (the error's text).
+    Unknown(String),
+}
+
+impl Live {
+    /// Whether the child still runs, as far as the host task has seen.
+    fn running(&self) -> bool {
+        self.exit.borrow().is_none() && self.exit.has_changed().is_ok()
+    }
+
+    /// The child's exit, if it exited by itself.
+    fn exited(&self) -> Option<Exit> {
+        self.exit.borrow().clone()
+    }
+}
+
+/// Spawns `command` on the host runtime and hands the child to a task
+/// there that awaits its exit (or a kill, when `Live` drops) and reports
+/// it: nothing polls. `kill_on_drop` also kills the child should that task
+/// ever be dropped unfinished.
+fn spawn_child(mut command: Command, endpoint: Endpoint) -> std::io::Result<Live> {
+    let host = endpoint.host.clone();
+    command.kill_on_drop(true);
+    let mut child = {
+        // tokio registers the child with the current runtime's reactor.
+        let _entered = host.enter();
+        command.spawn()?
+    };
+    let pid = child.id();
+    let (exit_tx, exit_rx) = watch::channel(None);
+    let (kill_tx, kill_rx) = oneshot::channel::<()>();
+    let (reaped_tx, reaped_rx) = std::sync::mpsc::channel::<()>();
+    host.spawn(async move {
+        let _reaped = reaped_tx;
+        let exited = tokio::select! {
+            status = child.wait() => Some(status),
+            // `Live` dropped its sender.
+            _ = kill_rx => None,
+        };
+        match exited {
+            Some(Ok(status)) => {
+                exit_tx.send_replace(Some(Exit::Status(status)));
+            }
+            Some(Err(e)) => {
+                exit_tx.send_replace(Some(Exit::Unknown(e.to_string())));
+            }
+            // Kill the child and reap it.
+            None => {
+                let _ = child.kill().await;
+            }
+        }
+    });
+    Ok(Live {
+        endpoint,
+        pid,
+        exit: exit_rx,
+        kill: Some(kill_tx),
+        reaped: reaped_rx,
+    })
 }
 
 impl Instance {
@@ -264,9 +331,7 @@ impl Instance {
     /// Starts the child if none is running.
     fn ensure(&self) -> Result<(), String> {
         let mut live = self.lock();
-        if let Some(l) = live.as_mut()
-            && matches!(l.child.try_wait(), Ok(None))
-        {
+        if live.as_ref().is_some_and(Live::running) {
             return Ok(());
         }
         *live = None;
@@ -317,17 +382,18 @@ impl Instance {
         } else {
             command.env_remove(IGNORE_STAGE_ENV);
         }
-        let child = command
-            .spawn()
+        let addr = endpoint.addr;
+        let spawned = spawn_child(command, endpoint)
             .map_err(|e| format!("cannot start the function's child process ({e})"))?;
         if !crossdrive::fixture::quiet() {
             eprintln!(
-                "crossdrive lambda-runtime: function instance pid {} polls {}",
-                child.id(),
-                endpoint.addr
+                "crossdrive lambda-runtime: function instance pid {} polls {addr}",
+                spawned
+                    .pid
+                    .map_or_else(|| "?".to_owned(), |pid| pid.to_string()),
             );
         }
-        *live = Some(Live { endpoint, child });
+        *live = Some(spawned);
         Ok(())
     }
 
@@ -349,10 +415,10 @@ impl Instance {
                 Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
                 Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
             }
-            if let Ok(Some(status)) = l.child.try_wait() {
+            if let Some(exit) = l.exited() {
                 *live = None;
                 return Err(format!(
-                    "the function instance exited during its init phase ({status})"
+                    "the function instance exited during its init phase ({exit})"
                 ));
             }
             if started.elapsed() >= limit {
@@ -372,11 +438,7 @@ impl Instance {
     /// start's init phase against the function timeout. The wait runs on a
     /// thread of its own, so no executor is blocked by it.
     pub(crate) async fn prepare(&self) -> Result<(), String> {
-        let running = matches!(
-            self.lock().as_mut().map(|l| l.child.try_wait()),
-            Some(Ok(None))
-        );
-        if running {
+        if self.lock().as_ref().is_some_and(Live::running) {
             return Ok(());
         }
         let instance = Instance {
@@ -423,7 +485,7 @@ impl Instance {
             event: Bytes::copy_from_slice(event),
             reply: reply_tx,
         };
-        {
+        let watch = {
             let live = self.lock();
             let Some(live) = live.as_ref() else {
                 return Err(InvokeError::RuntimeGone(
@@ -434,9 +496,11 @@ impl Instance {
                 .invocations
                 .send(pending)
                 .map_err(|_| InvokeError::RuntimeGone("the Runtime API stopped".into()))?;
-        }
-        let watch = ExitWatch {
-            live: Arc::clone(&self.live),
+            ExitWatch {
+                live: Arc::clone(&self.live),
+                pid: live.pid,
+                exit: live.exit.clone(),
+            }
         };
         tokio::select! {
             reply = reply_rx => match reply {
@@ -449,13 +513,21 @@ impl Instance {
     }
 }
 
-/// Classifies the error JSON the runtime posted.
+/// The `errorType` lambda_runtime 1.5 posts for a handler panic it caught:
+/// its `CatchPanicFuture::build_panic_diagnostic` names the type of the
+/// payload it holds, `type_name_of_val(&Box<dyn Any + Send>)`. Computed
+/// the same way here, so it matches whatever the compiler calls the type.
+fn panic_error_type() -> &'static str {
+    std::any::type_name::<&Box<dyn std::any::Any + Send>>()
+}
+
+/// Classifies the error JSON the runtime posted, by its `errorType`.
 fn runtime_error(json: &[u8]) -> InvokeError {
     let value: serde_json::Value = serde_json::from_slice(json).unwrap_or_default();
     let kind = value["errorType"].as_str().unwrap_or("unknown");
     let message = value["errorMessage"].as_str().unwrap_or_default();
     let reason = format!("the runtime reported a function error: {kind}: {message}");
-    if message.contains("panic") {
+    if kind == panic_error_type() {
         InvokeError::RuntimePanic(reason)
     } else {
         InvokeError::FunctionError(reason)
@@ -463,38 +535,77 @@ fn runtime_error(json: &[u8]) -> InvokeError {
 }
 
 /// Notices the child exiting while an invocation waits, so a child that
-/// could not start fails the request at once instead of at the timeout.
+/// could not start fails the request at once instead of at the timeout. It
+/// awaits the host task's report of the exit: no polling, on any executor.
 struct ExitWatch {
     live: Arc<Mutex<Option<Live>>>,
+    pid: Option<u32>,
+    exit: watch::Receiver<Option<Exit>>,
+}
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Status(status) => write!(f, "{status}"),
+            Self::Unknown(e) => write!(f, "its exit status is unknown: {e}"),
+        }
+    }
 }
 
 impl ExitWatch {
-    async fn exited(self) -> InvokeError {
-        loop {
-            crossdrive::guard::sleep(std::time::Duration::from_millis(25)).await;
+    async fn exited(mut self) -> InvokeError {
+        let exit = match self.exit.wait_for(Option::is_some).await {
+            Ok(exit) => exit.clone(),
+            // The sender went without a value: the instance was killed.
+            Err(_) => None,
+        };
+        let Some(exit) = exit else {
+            return InvokeError::RuntimeGone("the function instance was stopped".to_owned());
+        };
+        {
+            // Forget the instance, unless a newer one already replaced it.
             let mut live = self.live.lock().unwrap_or_else(PoisonError::into_inner);
-            let status = match live.as_mut() {
-                None => {
-                    return InvokeError::RuntimeGone(
-                        "the function instance was stopped".to_owned(),
-                    );
-                }
-                Some(l) => l.child.try_wait(),
-            };
-            if let Ok(Some(status)) = status {
+            if live.as_ref().is_some_and(|l| l.pid == self.pid) {
                 *live = None;
-                if status.code() == Some(RUNTIME_EXIT_ERROR) {
-                    return InvokeError::FunctionError(format!(
-                        "Runtime.ExitError: the function's runtime loop (lambda_runtime 1.5) \
-                         stopped while answering and its process exited ({status}); its \
-                         stderr is above"
-                    ));
-                }
-                return InvokeError::RuntimeGone(format!(
-                    "the function's child process exited ({status}) before answering; if it ran \
-                     no test, the test name given to it was wrong"
-                ));
             }
         }
+        if let Exit::Status(status) = &exit
+            && status.code() == Some(RUNTIME_EXIT_ERROR)
+        {
+            return InvokeError::FunctionError(format!(
+                "Runtime.ExitError: the function's runtime loop (lambda_runtime 1.5) \
+                 stopped while answering and its process exited ({status}); its \
+                 stderr is above"
+            ));
+        }
+        InvokeError::RuntimeGone(format!(
+            "the function's child process exited ({exit}) before answering; if it ran \
+             no test, the test name given to it was wrong"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_is_told_by_its_error_type_not_its_message() {
+        let panic = serde_json::json!({
+            "errorType": panic_error_type(),
+            "errorMessage": "Lambda panicked: index out of bounds",
+        });
+        let panic = serde_json::to_vec(&panic).unwrap();
+        assert!(matches!(
+            runtime_error(&panic),
+            InvokeError::RuntimePanic(_)
+        ));
+        // An error whose message merely mentions a panic is a function error.
+        let error =
+            br#"{"errorType":"&alloc::string::String","errorMessage":"panic button pressed"}"#;
+        assert!(matches!(
+            runtime_error(error),
+            InvokeError::FunctionError(_)
+        ));
     }
 }

@@ -49,6 +49,9 @@ pub(crate) enum Reply {
 /// The driver's side of one function instance's Runtime API.
 pub(crate) struct Endpoint {
     pub(crate) addr: SocketAddr,
+    /// The host thread's runtime, which outlives every test's: the
+    /// function's child process is spawned and awaited there.
+    pub(crate) host: tokio::runtime::Handle,
     pub(crate) invocations: mpsc::UnboundedSender<Pending>,
     /// Receives once, when the function's runtime loop first polls `/next`:
     /// the end of its init phase.
@@ -87,6 +90,7 @@ pub(crate) fn start() -> std::io::Result<Endpoint> {
     ENDPOINT_STARTS.fetch_add(1, Ordering::Relaxed);
     let _entered = host.enter();
     let listener = tokio::net::TcpListener::from_std(listener)?;
+    let handle = host.clone();
     host.spawn(async move {
         loop {
             tokio::select! {
@@ -115,6 +119,7 @@ pub(crate) fn start() -> std::io::Result<Endpoint> {
     }
     Ok(Endpoint {
         addr,
+        host: handle,
         invocations: tx,
         initialized: init_rx,
         shutdown: Some(stop_tx),

@@ -36,7 +36,6 @@ use super::pool::{Pool, PoolError};
 use super::routes::{Mount, PANIC_HEADER, VERSION_HEADER, parse_version};
 use crate::direct::{DEFAULT_BODY_LIMIT, DEFAULT_TIMEOUT};
 
-#[cfg(feature = "remote")]
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// What a socket driver speaks.
@@ -186,7 +185,8 @@ enum Failure {
     Body(BoxError),
     TooLarge,
     TimedOut,
-    Gone(String),
+    /// The server's side went away: why (a join error, a panic message).
+    Gone(BoxError),
     /// The exchange panicked on the caller's runtime: tokio panics on a
     /// runtime without IO.
     Panicked(String),
@@ -329,29 +329,38 @@ impl SocketDriver {
         let name = self.flavor.name();
         let origin = self.transport.origin();
         match failure {
-            Failure::Pool(PoolError::Connect(cause)) => self
+            Failure::Pool(PoolError::Connect(cause, e)) => self
                 .error(ErrorKind::Connection, method, uri, cause)
+                .with_source(e)
                 .with_hint("the server refused the connection or is gone; was its SocketServer dropped?"),
             Failure::Pool(PoolError::Exchange(e)) => self
                 .error(
                     ErrorKind::Connection,
                     method,
                     uri,
-                    format!("the exchange with {origin} failed on the connection ({})", chain(&e)),
+                    format!("the exchange with {origin} failed on the connection"),
                 )
+                .with_source(e)
                 .with_hint("the connection broke before a response arrived; look for a server-side error above"),
             Failure::Pool(PoolError::Body(e)) => self
                 .error(
                     ErrorKind::Connection,
                     method,
                     uri,
-                    format!("the response body broke off ({})", chain(&*e)),
+                    "the response body broke off".to_owned(),
                 )
+                .with_source(e)
                 .with_hint("the connection closed mid-body; look for a failing body stream in the app"),
             Failure::Pool(PoolError::TooLarge) => self.failure(method, uri, Failure::TooLarge),
-            Failure::Pool(PoolError::Invalid(cause)) => self
-                .error(ErrorKind::InvalidRequest, method, uri, cause)
-                .with_hint("give the request an origin-form target such as /path?query"),
+            Failure::Pool(PoolError::Invalid(cause, source)) => {
+                let error = self
+                    .error(ErrorKind::InvalidRequest, method, uri, cause)
+                    .with_hint("give the request an origin-form target such as /path?query");
+                match source {
+                    Some(source) => error.with_source(source),
+                    None => error,
+                }
+            }
             Failure::TimedOut => Error::timeout(name, method, uri, self.timeout),
             #[cfg(feature = "remote")]
             Failure::Request(e) if e.is_timeout() => Error::timeout(name, method, uri, self.timeout),
@@ -361,8 +370,9 @@ impl SocketDriver {
                     ErrorKind::Connection,
                     method,
                     uri,
-                    format!("cannot connect to {origin} ({})", chain(&e)),
+                    format!("cannot connect to {origin}"),
                 )
+                .with_source(e)
                 .with_hint("the server refused the connection or is gone; was its SocketServer dropped?"),
             #[cfg(feature = "remote")]
             Failure::Request(e) => self
@@ -370,8 +380,9 @@ impl SocketDriver {
                     ErrorKind::Connection,
                     method,
                     uri,
-                    format!("the exchange failed on the connection ({})", chain(&e)),
+                    "the exchange failed on the connection".to_owned(),
                 )
+                .with_source(e)
                 .with_hint("the connection broke before a response arrived; look for a server-side error above"),
             #[cfg(feature = "remote")]
             Failure::Body(e) => {
@@ -383,8 +394,9 @@ impl SocketDriver {
                     ErrorKind::Connection,
                     method,
                     uri,
-                    format!("the response body broke off ({})", chain(&*e)),
+                    "the response body broke off".to_owned(),
                 )
+                .with_source(e)
                 .with_hint("the connection closed mid-body; look for a failing body stream in the app")
             }
             Failure::TooLarge => self
@@ -409,25 +421,13 @@ impl SocketDriver {
                     method,
                     uri,
                     format!(
-                        "the server at {origin} is gone: it was stopped, or its runtime shut down ({cause})"
+                        "the server at {origin} is gone: it was stopped, or its runtime shut down"
                     ),
                 )
+                .with_source(cause)
                 .with_hint("keep the SocketServer alive and running while its drivers are in use"),
         }
     }
-}
-
-/// An error and its sources on one line: reqwest's own message alone
-/// ("error sending request") does not say what broke.
-fn chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 async fn pooled(
@@ -503,12 +503,12 @@ where
     let abort = task.abort_handle();
     match guarded(limit, task).await {
         Ok(Ok(outcome)) => outcome,
-        Ok(Err(join)) => Err(Failure::Gone(join.to_string())),
+        Ok(Err(join)) => Err(Failure::Gone(join.into())),
         Err(Interrupted::TimedOut(_)) => {
             abort.abort();
             Err(Failure::TimedOut)
         }
-        Err(Interrupted::Panicked(message)) => Err(Failure::Gone(message)),
+        Err(Interrupted::Panicked(message)) => Err(Failure::Gone(message.into())),
     }
 }
 
@@ -540,7 +540,7 @@ impl SocketDriver {
                 // Connections served on a test's runtime outlive a stopped
                 // server's runtime; fail as the server-thread path would.
                 if handoffs.is_closing() {
-                    return Err(Failure::Gone("the server was stopped".to_owned()));
+                    return Err(Failure::Gone("the server was stopped".into()));
                 }
                 guarded_inline(self.timeout, pooled(Arc::clone(own), request, app, limit)).await
             }
@@ -583,5 +583,36 @@ impl Driver for SocketDriver {
             };
             self.finish(&method, &uri, outcome, note)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::server::{ServerOptions, SocketServer};
+    use super::*;
+
+    #[test]
+    fn a_refused_connection_keeps_the_io_error_as_its_source() {
+        let server = SocketServer::start(ServerOptions::new().label("refused")).unwrap();
+        let driver = server
+            .inline_driver(Flavor::Http1, axum::Router::new())
+            .unwrap();
+        // The listener closes with the server: nothing accepts on its port.
+        server.stop();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let client = crossdrive::Client::new(driver);
+        let error = rt.block_on(client.get("/").try_send()).unwrap_err();
+        assert!(error.is_connection(), "{error}");
+        let source = std::error::Error::source(&error).expect("a source");
+        let io = source
+            .downcast_ref::<std::io::Error>()
+            .expect("the io::Error of connect(2)");
+        assert_eq!(io.kind(), std::io::ErrorKind::ConnectionRefused, "{error}");
+        // Printed once, in parentheses after the cause.
+        let text = error.to_string();
+        assert_eq!(text.matches(&io.to_string()).count(), 1, "{text}");
     }
 }

@@ -62,8 +62,8 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 #[derive(Debug)]
 pub(crate) enum PoolError {
     /// No connection could be opened (TCP refused, TLS or HTTP handshake
-    /// failed).
-    Connect(String),
+    /// failed): what was tried, and the error it met.
+    Connect(String, BoxError),
     /// The connection broke before the response head arrived.
     Exchange(hyper::Error),
     /// The response body broke off.
@@ -71,8 +71,8 @@ pub(crate) enum PoolError {
     /// The response body is larger than the limit.
     TooLarge,
     /// The request cannot be sent as given (for example a target hyper
-    /// cannot put in a URI for HTTP/2).
-    Invalid(String),
+    /// cannot put in a URI for HTTP/2): why, and the error met if any.
+    Invalid(String, Option<BoxError>),
 }
 
 /// A connection ready for one request.
@@ -191,7 +191,10 @@ impl Pool {
         limit: usize,
     ) -> Result<Response<Bytes>, PoolError> {
         let here = Handle::try_current().map_err(|e| {
-            PoolError::Connect(format!("no tokio runtime to run the connection ({e})"))
+            PoolError::Connect(
+                "no tokio runtime to run the connection".to_owned(),
+                e.into(),
+            )
         })?;
         let runtime = here.id();
         let target = &self.target;
@@ -210,6 +213,7 @@ impl Pool {
             let Some(mut outgoing) = request.take() else {
                 return Err(PoolError::Invalid(
                     "the request was lost on a retry".to_owned(),
+                    None,
                 ));
             };
             let (conn, reused) = self.checkout(&here, runtime, fresh_only).await?;
@@ -231,7 +235,7 @@ impl Pool {
                     uri.authority = Some(target.authority.clone());
                     uri.path_and_query = Some(path.clone());
                     *outgoing.uri_mut() = Uri::from_parts(uri).map_err(|e| {
-                        PoolError::Invalid(format!("cannot make an HTTP/2 URI ({e})"))
+                        PoolError::Invalid("cannot make an HTTP/2 URI".to_owned(), Some(e.into()))
                     })?;
                     sender
                         .try_send_request(outgoing)
@@ -348,9 +352,9 @@ impl Pool {
         let (stream, registration) = match registered {
             Some(registered) => registered,
             None => {
-                let stream = tokio::net::TcpStream::connect(addr)
-                    .await
-                    .map_err(|e| PoolError::Connect(format!("cannot connect to {addr} ({e})")))?;
+                let stream = tokio::net::TcpStream::connect(addr).await.map_err(|e| {
+                    PoolError::Connect(format!("cannot connect to {addr}"), e.into())
+                })?;
                 (stream, None)
             }
         };
@@ -358,10 +362,11 @@ impl Pool {
         target.opened.fetch_add(1, Ordering::Relaxed);
         #[cfg(feature = "tls")]
         if let Some(connector) = &target.tls {
-            let name = rustls::pki_types::ServerName::try_from("localhost")
-                .map_err(|e| PoolError::Connect(e.to_string()))?;
+            let name = rustls::pki_types::ServerName::try_from("localhost").map_err(|e| {
+                PoolError::Connect("localhost is no TLS server name".to_owned(), e.into())
+            })?;
             let stream = connector.connect(name, stream).await.map_err(|e| {
-                PoolError::Connect(format!("the TLS handshake with {addr} failed ({e})"))
+                PoolError::Connect(format!("the TLS handshake with {addr} failed"), e.into())
             })?;
             let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
             return handshake(TokioIo::new(stream), h2, registration).await;
@@ -400,7 +405,7 @@ async fn bound(
     let stream = socket
         .connect(addr)
         .await
-        .map_err(|e| PoolError::Connect(format!("cannot connect to {addr} ({e})")))?;
+        .map_err(|e| PoolError::Connect(format!("cannot connect to {addr}"), e.into()))?;
     Ok(Some((stream, Some(registration))))
 }
 
@@ -416,7 +421,8 @@ async fn handshake<T>(
 where
     T: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
-    let failed = |e: hyper::Error| PoolError::Connect(format!("the HTTP handshake failed ({e})"));
+    let failed =
+        |e: hyper::Error| PoolError::Connect("the HTTP handshake failed".to_owned(), e.into());
     if h2 {
         let (sender, conn) = http2::handshake(TokioExecutor::new(), io)
             .await

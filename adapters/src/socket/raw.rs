@@ -14,7 +14,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use crossdrive::{Error, ErrorKind};
 use http::header::HOST;
-use http::{HeaderName, HeaderValue, Request, Response, Uri};
+use http::{HeaderName, HeaderValue, Request, Response};
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -67,14 +67,8 @@ impl std::fmt::Debug for RawConn {
     }
 }
 
-fn fail(name: &str, cause: String) -> Error {
-    Error::new(
-        ErrorKind::Connection,
-        name,
-        &http::Method::GET,
-        &Uri::from_static("/"),
-        cause,
-    )
+fn fail(name: &str, cause: impl Into<String>) -> Error {
+    Error::without_request(ErrorKind::Connection, name, cause)
 }
 
 impl RawConn {
@@ -94,8 +88,13 @@ impl RawConn {
             inner: Arc::new(Inner {
                 flavor,
                 addr,
-                authority: HeaderValue::from_str(&authority)
-                    .map_err(|e| fail(flavor.name(), e.to_string()))?,
+                authority: HeaderValue::from_str(&authority).map_err(|e| {
+                    fail(
+                        flavor.name(),
+                        format!("cannot make a Host header of {authority}"),
+                    )
+                    .with_source(e)
+                })?,
                 mount: server.mount(app),
                 #[cfg(feature = "tls")]
                 tls: if flavor.tls() {
@@ -113,17 +112,17 @@ impl RawConn {
         let name = self.inner.flavor.name();
         let stream = tokio::net::TcpStream::connect(self.inner.addr)
             .await
-            .map_err(|e| fail(name, format!("cannot connect the floor ({e})")))?;
+            .map_err(|e| fail(name, "cannot connect the floor").with_source(e))?;
         let _ = stream.set_nodelay(true);
         #[cfg(feature = "tls")]
         if let Some(config) = &self.inner.tls {
             let connector = tokio_rustls::TlsConnector::from(Arc::new(config.clone()));
             let server_name = rustls::pki_types::ServerName::try_from("localhost")
-                .map_err(|e| fail(name, e.to_string()))?;
+                .map_err(|e| fail(name, "localhost is no TLS server name").with_source(e))?;
             let stream = connector
                 .connect(server_name, stream)
                 .await
-                .map_err(|e| fail(name, format!("TLS handshake failed ({e})")))?;
+                .map_err(|e| fail(name, "TLS handshake failed").with_source(e))?;
             return self.handshake(TokioIo::new(stream)).await;
         }
         self.handshake(TokioIo::new(stream)).await
@@ -134,7 +133,7 @@ impl RawConn {
         T: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
     {
         let name = self.inner.flavor.name();
-        let handshake_failed = |e: hyper::Error| fail(name, format!("handshake failed ({e})"));
+        let handshake_failed = |e: hyper::Error| fail(name, "handshake failed").with_source(e);
         if self.inner.flavor.expects() == http::Version::HTTP_2 {
             let (sender, conn) = http2::handshake(TokioExecutor::new(), io)
                 .await
@@ -161,8 +160,9 @@ impl RawConn {
                 name,
                 &method,
                 &uri,
-                format!("the floor connection failed ({e})"),
+                "the floor connection failed",
             )
+            .with_source(e)
         };
         request.headers_mut().insert(
             HeaderName::from_static(APP_HEADER),
@@ -205,20 +205,20 @@ impl RawConn {
                 let authority = self.inner.authority.to_str().unwrap_or("localhost");
                 *request.uri_mut() = format!("{scheme}://{authority}{target}")
                     .parse()
-                    .map_err(|e| fail(name, format!("bad target ({e})")))?;
+                    .map_err(|e| fail(name, "bad target").with_source(e))?;
                 let mut sender = sender;
                 sender
                     .send_request(request.map(Full::new))
                     .await
                     .map_err(broke)?
             }
-            None => return Err(fail(name, "the floor has no connection".to_owned())),
+            None => return Err(fail(name, "the floor has no connection")),
         };
         let (parts, body) = response.into_parts();
         let body = body
             .collect()
             .await
-            .map_err(|e| fail(name, format!("the floor's response body broke off ({e})")))?;
+            .map_err(|e| fail(name, "the floor's response body broke off").with_source(e))?;
         Ok(Response::from_parts(parts, body.to_bytes()))
     }
 }

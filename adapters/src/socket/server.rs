@@ -60,7 +60,7 @@ use std::sync::{Arc, OnceLock};
 use axum::Router;
 use crossdrive::fixture::{Port, ServerThread, Shutdown, record_start};
 use crossdrive::{Error, ErrorKind};
-use http::{Method, Uri, Version};
+use http::Version;
 use tokio::sync::{oneshot, watch};
 
 use super::driver::{Flavor, Placement, SocketDriver, Transport};
@@ -177,11 +177,9 @@ impl Core {
         match &*place {
             Some(Place::Thread(thread)) => Ok(Some(thread.handle().clone())),
             Some(Place::Task(_)) => Ok(None),
-            None => Err(Error::new(
+            None => Err(Error::without_request(
                 ErrorKind::Connection,
                 flavor.name(),
-                &Method::GET,
-                &Uri::from_static("/"),
                 format!("the server at {} is stopped", self.addr),
             )
             .with_hint("start a new SocketServer; a stopped one does not restart")),
@@ -224,24 +222,15 @@ impl std::fmt::Debug for SocketServer {
 
 /// A driver of `flavor` could not be set up (its client, TLS or URL).
 fn setup_error(flavor: Flavor, cause: String) -> Error {
-    Error::new(
-        ErrorKind::Connection,
-        flavor.name(),
-        &Method::GET,
-        &Uri::from_static("/"),
-        cause,
-    )
+    Error::without_request(ErrorKind::Connection, flavor.name(), cause)
 }
 
-fn start_error(what: &str, cause: impl std::fmt::Display) -> Error {
-    Error::new(
-        ErrorKind::Connection,
-        what,
-        &Method::GET,
-        &Uri::from_static("/"),
-        format!("cannot start the server ({cause})"),
-    )
-    .with_hint("check that loopback networking is available and the process may open sockets")
+/// The server could not start: `cause` is the error met (or, for a shared
+/// server that failed once, its message).
+fn start_error(what: &str, cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Error {
+    Error::without_request(ErrorKind::Connection, what, "cannot start the server")
+        .with_source(cause)
+        .with_hint("check that loopback networking is available and the process may open sockets")
 }
 
 impl SocketServer {
@@ -336,7 +325,7 @@ impl SocketServer {
                 Self::start(ServerOptions::new().label(SHARED_HTTP)).map_err(|e| e.to_string())
             })
             .as_ref()
-            .map_err(|e| start_error(SHARED_HTTP, e))
+            .map_err(|e| start_error(SHARED_HTTP, e.clone()))
     }
 
     /// The TLS server shared by every test in this process, started on
@@ -351,7 +340,7 @@ impl SocketServer {
                     .map_err(|e| e.to_string())
             })
             .as_ref()
-            .map_err(|e| start_error(SHARED_HTTPS, e))
+            .map_err(|e| start_error(SHARED_HTTPS, e.clone()))
     }
 
     /// The address the server listens on.
@@ -665,8 +654,9 @@ impl SocketServer {
         } else {
             format!("http://{}/", self.core.addr)
         };
-        reqwest::Url::parse(&base)
-            .map_err(|e| setup_error(flavor, format!("cannot make a URL for the server ({e})")))
+        reqwest::Url::parse(&base).map_err(|e| {
+            setup_error(flavor, "cannot make a URL for the server".to_owned()).with_source(e)
+        })
     }
 
     /// The rustls client configuration for `flavor` (ALPN as it offers).
@@ -717,7 +707,7 @@ impl SocketServer {
         }
         configure(builder)
             .build()
-            .map_err(|e| fail(format!("cannot build the reqwest client ({e})")))
+            .map_err(|e| fail("cannot build the reqwest client".to_owned()).with_source(e))
     }
 }
 

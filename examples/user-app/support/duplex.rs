@@ -30,14 +30,10 @@ impl Duplex {
     /// The driver's name in test names and bench tables.
     pub const NAME: &'static str = "duplex";
 
-    fn error(method: &Method, uri: &Uri, cause: impl std::fmt::Display) -> Error {
-        Error::new(
-            ErrorKind::Connection,
-            Self::NAME,
-            method,
-            uri,
-            cause.to_string(),
-        )
+    /// A connection error saying what failed, keeping hyper's error as
+    /// its source (`Display` prints it after the cause).
+    fn error(method: &Method, uri: &Uri, what: &str, source: hyper::Error) -> Error {
+        Error::new(ErrorKind::Connection, Self::NAME, method, uri, what).with_source(source)
     }
 
     async fn exchange(&self, request: Request<Bytes>) -> Result<DriverResponse, Error> {
@@ -53,18 +49,18 @@ impl Duplex {
         let (mut sender, connection) =
             hyper::client::conn::http1::handshake(TokioIo::new(client_io))
                 .await
-                .map_err(|e| Self::error(&method, &uri, e))?;
+                .map_err(|e| Self::error(&method, &uri, "the HTTP handshake failed", e))?;
         tokio::spawn(connection);
         let response = sender
             .send_request(request.map(Full::new))
             .await
-            .map_err(|e| Self::error(&method, &uri, e))?;
+            .map_err(|e| Self::error(&method, &uri, "the exchange failed", e))?;
         let protocol = Protocol::from_version(response.version());
         let (parts, body) = response.into_parts();
         let body = body
             .collect()
             .await
-            .map_err(|e| Self::error(&method, &uri, e))?
+            .map_err(|e| Self::error(&method, &uri, "the response body broke off", e))?
             .to_bytes();
         Ok(DriverResponse::new(
             Response::from_parts(parts, body),

@@ -221,6 +221,30 @@ impl BenchResult {
 }
 
 impl BenchReport {
+    /// An empty report of a run starting now (`started` is the current
+    /// time, RFC 3339 UTC to the second) on this machine, of commit `git`
+    /// in `topology`.
+    ///
+    /// ```
+    /// use crossdrive::bench::report::{BenchReport, SCHEMA};
+    /// let report = BenchReport::starting_now("abc123", "same-thread");
+    /// assert_eq!(report.schema, SCHEMA);
+    /// assert!(report.started.ends_with('Z'));
+    /// assert!(report.results.is_empty());
+    /// ```
+    pub fn starting_now(git: impl Into<String>, topology: impl Into<String>) -> Self {
+        Self {
+            schema: SCHEMA.to_owned(),
+            machine: Machine::current(),
+            git: git.into(),
+            started: rfc3339_now(),
+            topology: topology.into(),
+            results: Vec::new(),
+            load: Vec::new(),
+            unmeasured: Vec::new(),
+        }
+    }
+
     /// Parses a report, checking its schema.
     ///
     /// ```
@@ -562,58 +586,29 @@ fn short(git: &str) -> &str {
     git.get(..12).unwrap_or(git)
 }
 
-/// The current time as RFC 3339 UTC (`2026-11-22T06:30:00Z`), without a
-/// date-time dependency.
-///
-/// ```
-/// let now = crossdrive::bench::report::rfc3339_now();
-/// assert_eq!(now.len(), 20);
-/// assert!(now.ends_with('Z'));
-/// ```
-pub fn rfc3339_now() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    rfc3339(secs)
+/// Now, to the second, as RFC 3339 UTC (`2026-11-22T06:30:00Z`).
+fn rfc3339_now() -> String {
+    rfc3339(jiff::Timestamp::now())
 }
 
-/// Formats seconds since the Unix epoch as RFC 3339 UTC.
-///
-/// ```
-/// assert_eq!(crossdrive::bench::report::rfc3339(0), "1970-01-01T00:00:00Z");
-/// assert_eq!(crossdrive::bench::report::rfc3339(1_795_329_000), "2026-11-22T06:30:00Z");
-/// ```
-pub fn rfc3339(secs: u64) -> String {
-    let rem = secs % 86_400;
-    let (year, month, day) = civil_from_days(i64::try_from(secs / 86_400).unwrap_or(0));
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3_600,
-        rem % 3_600 / 60,
-        rem % 60
-    )
-}
-
-/// The (year, month, day) of a count of days since 1970-01-01, by Howard
-/// Hinnant's days-to-civil algorithm: the report's own date code, so it
-/// needs no date-time dependency.
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
+/// `at`, to the second, as RFC 3339 UTC.
+fn rfc3339(at: jiff::Timestamp) -> String {
+    at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 #[cfg(test)]
 mod tests {
+    use jiff::Timestamp;
+
     #[test]
-    fn days_since_the_epoch_become_civil_dates() {
-        assert_eq!(super::civil_from_days(0), (1970, 1, 1));
-        assert_eq!(super::civil_from_days(20_779), (2026, 11, 22));
+    fn times_are_rfc3339_utc_to_the_second() {
+        let at = |secs| super::rfc3339(Timestamp::from_second(secs).unwrap());
+        assert_eq!(at(0), "1970-01-01T00:00:00Z");
+        assert_eq!(at(1_795_329_000), "2026-11-22T06:30:00Z");
+        let fraction = Timestamp::new(1_795_329_000, 999_999_999).unwrap();
+        assert_eq!(super::rfc3339(fraction), "2026-11-22T06:30:00Z");
+        let now = super::rfc3339_now();
+        assert_eq!(now.len(), 20, "{now}");
+        assert!(now.ends_with('Z'), "{now}");
     }
 }

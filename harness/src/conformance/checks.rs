@@ -693,7 +693,7 @@ pub(super) async fn form_body_arrives_with_its_content_type(client: &Client) -> 
     same(
         &response,
         "form body seen by the app",
-        &Some("name=cross%20drive&plus=a%2Bb&amp=x%26y%3Dz&empty=".to_owned()),
+        &Some("name=cross+drive&plus=a%2Bb&amp=x%26y%3Dz&empty=".to_owned()),
         &r.body_text,
     )
 }
