@@ -272,7 +272,118 @@ async fn http_api_default_stage_never_appears_in_the_path_but_a_named_one_does()
     .get("/echo")
     .await;
     named.assert_status(404);
-    assert!(has_note(&named, "stage-prefix"), "{named}");
+    assert!(has_note(&named, "v2-stage-in-raw-path"), "{named}");
+}
+
+// ---- Captured AWS traffic (docs/lambda-fidelity.md) ------------------------
+
+fn event_json(request: http::Request<bytes::Bytes>, options: &LambdaOptions) -> Value {
+    serde_json::from_slice(&crossdrive_adapters::lambda::build_event(&request, options))
+        .expect("the event is JSON")
+}
+
+fn request_to(target: &str) -> http::Request<bytes::Bytes> {
+    http::Request::get(target)
+        .body(bytes::Bytes::new())
+        .expect("a request")
+}
+
+#[tokio::test]
+async fn a_named_http_api_stage_is_in_raw_path_even_with_the_ignore_variable() {
+    // AWS puts a named stage in rawPath; lambda_http leaves a path that
+    // already starts with it alone, so the app sees it either way.
+    let options = LambdaOptions::new(Source::HttpApi).stage("v1");
+    let event = event_json(request_to("/echo"), &options);
+    assert_eq!(event["rawPath"], "/v1/echo", "{event}");
+    assert_eq!(
+        event["requestContext"]["http"]["path"], "/v1/echo",
+        "{event}"
+    );
+    // The app is routed by `/v1/echo`, which it does not serve.
+    let response = client(options).get("/echo").await;
+    response.assert_status(404);
+    assert!(has_note(&response, "v2-stage-in-raw-path"), "{response}");
+}
+
+#[tokio::test]
+async fn http_api_decodes_the_path_before_the_function_sees_it() {
+    let options = LambdaOptions::new(Source::HttpApi);
+    let event = event_json(request_to("/capture/space%20value"), &options);
+    assert_eq!(event["rawPath"], "/capture/space value", "{event}");
+    assert_eq!(
+        event["requestContext"]["http"]["path"], "/capture/space value",
+        "{event}"
+    );
+    // `%2F` becomes a separator: the app is routed by the decoded path.
+    let response = on(Source::HttpApi).get("/echo/a%2Fb").await;
+    let seen: Value = response.json();
+    assert_eq!(seen["path"], "/echo/a/b", "{response}");
+    assert!(has_note(&response, "v2-path-decoded"), "{response}");
+}
+
+#[tokio::test]
+async fn function_url_events_match_the_captured_shape() {
+    let options = LambdaOptions::new(Source::FunctionUrl);
+    let request = http::Request::get("/capture/space%20value")
+        .header("cookie", "session=abc123; theme=dark")
+        .body(bytes::Bytes::new())
+        .expect("a request");
+    let event = event_json(request, &options);
+    assert_eq!(event["rawPath"], "/capture/space%20value", "{event}");
+    assert_eq!(
+        event["requestContext"]["http"]["path"], "/capture/space value",
+        "{event}"
+    );
+    assert_eq!(
+        event["headers"]["cookie"], "session=abc123; theme=dark",
+        "{event}"
+    );
+    assert_eq!(
+        event["cookies"],
+        json!(["session=abc123", "theme=dark"]),
+        "{event}"
+    );
+    assert_eq!(event["headers"]["x-amzn-tls-version"], "TLSv1.3", "{event}");
+    assert_eq!(
+        event["headers"]["x-amzn-tls-cipher-suite"], "TLS_AES_128_GCM_SHA256",
+        "{event}"
+    );
+}
+
+#[tokio::test]
+async fn rest_and_payload_2_form_decode_query_values() {
+    for source in [Source::HttpApi, Source::FunctionUrl, Source::Rest] {
+        let event = event_json(
+            request_to("/echo?q=a+b&r=a%2Bb"),
+            &LambdaOptions::new(source),
+        );
+        assert_eq!(
+            event["queryStringParameters"]["q"], "a b",
+            "{source:?}: {event}"
+        );
+        assert_eq!(
+            event["queryStringParameters"]["r"], "a+b",
+            "{source:?}: {event}"
+        );
+    }
+    // On REST the app's query is rebuilt from the parameters: `+` was a space.
+    let response = on(Source::Rest).get("/echo?q=a+b&r=a%2Bb").await;
+    let seen: Value = response.json();
+    let query = seen["query"].as_str().unwrap_or_default().to_owned();
+    let pairs: Vec<(String, String)> = url_pairs(&query);
+    assert!(
+        pairs.contains(&("q".to_owned(), "a b".to_owned())),
+        "{response}"
+    );
+    assert!(
+        pairs.contains(&("r".to_owned(), "a+b".to_owned())),
+        "{response}"
+    );
+}
+
+/// A query string's pairs, form-decoded as the app's `Query` extractor does.
+fn url_pairs(query: &str) -> Vec<(String, String)> {
+    serde_urlencoded::from_str(query).expect("a form-encoded query")
 }
 
 #[tokio::test]

@@ -23,7 +23,7 @@ commands:
                     check × driver matrix to docs/conformance-matrix.md;
                     --check fails instead if that file is stale
   cold-build        time a user crate's cold `cargo test --no-run` with each
-                    feature set of crossdrive (about ten minutes)
+                    feature set of crossdrive (about seven minutes)
 ";
 
 fn main() -> ExitCode {

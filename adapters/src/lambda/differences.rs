@@ -10,6 +10,12 @@
 //! function), or the event source's documented format and limits
 //! (`limits.rs`, `failure.rs`).
 
+const V2_PATH_DECODED: &str = "an HTTP API percent-decodes the path before it builds \
+     the event: captured events show `rawPath` `/a/b` for a request to `/a%2Fb` \
+     (fastify/aws-lambda-fastify#169) and `/capture/space value` for `/capture/space%20value` \
+     (hotsock/voker vokerhttp/testdata/apigwv2-request.json), so `%2F` reaches the app as a \
+     separator; a Function URL keeps rawPath as sent";
+
 const DOT_SEGMENTS: &str = "lambda_http 1.3 (request.rs, build_request_uri) parses the event's \
      path with url::Url::parse, which removes `.` and `..` segments (WHATWG URL rules), so the \
      app sees /echo/b/c";
@@ -131,11 +137,41 @@ pub const HTTP_API: &[(&str, &str)] = &[
     ),
     ("five_mib_request_body_reaches_the_app", FIVE_MIB_REQUEST),
     ("five_mib_response_body_arrives_whole", FIVE_MIB_RESPONSE),
+    ("percent_encoded_slash_stays_encoded", V2_PATH_DECODED),
 ];
 
 /// `lambda-url`: a Function URL, payload 2.0; the same event and
-/// response format, and the same differences, as `lambda`.
-pub const FUNCTION_URL: &[(&str, &str)] = HTTP_API;
+/// response format as `lambda`, but `rawPath` as sent.
+pub const FUNCTION_URL: &[(&str, &str)] = &[
+    (
+        "status_204_has_no_body_and_no_content_length",
+        NO_CONTENT_LENGTH,
+    ),
+    (
+        "repeated_request_headers_arrive_in_order",
+        V2_REQUEST_HEADERS_JOINED,
+    ),
+    (
+        "repeated_response_headers_stay_separate_and_in_order",
+        V2_RESPONSE_FIRST_VALUE,
+    ),
+    (
+        "obs_text_request_header_arrives_byte_exact",
+        OBS_TEXT_REQUEST,
+    ),
+    (
+        "obs_text_response_header_arrives_byte_exact",
+        OBS_TEXT_RESPONSE,
+    ),
+    ("content_type_parameters_are_kept", CHARSET_TRANSCODED),
+    ("dot_segments_are_delivered_as_sent", DOT_SEGMENTS),
+    (
+        "invalid_utf8_response_labelled_as_text_arrives_byte_exact",
+        INVALID_UTF8_TEXT_RESPONSE,
+    ),
+    ("five_mib_request_body_reaches_the_app", FIVE_MIB_REQUEST),
+    ("five_mib_response_body_arrives_whole", FIVE_MIB_RESPONSE),
+];
 
 /// `lambda-runtime`: HTTP API events through the real runtime loop; as
 /// `lambda`, except that an unserializable response ends the loop.
@@ -168,6 +204,7 @@ pub const RUNTIME: &[(&str, &str)] = &[
     ),
     ("five_mib_request_body_reaches_the_app", FIVE_MIB_REQUEST),
     ("five_mib_response_body_arrives_whole", FIVE_MIB_RESPONSE),
+    ("percent_encoded_slash_stays_encoded", V2_PATH_DECODED),
 ];
 
 /// `lambda-v1`: API Gateway REST API, payload 1.0, default deployment.

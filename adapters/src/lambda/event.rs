@@ -143,6 +143,20 @@ pub(crate) fn raw_query_pairs(query: &str) -> Vec<(&str, &str)> {
 
 /// Percent-decodes a query component (`+` stays `+`: API Gateway decodes
 /// only percent escapes).
+/// A query key or value as API Gateway puts it in `queryStringParameters`
+/// (REST and payload 2.0): form-decoded, so a literal `+` is a space and
+/// `%2B` a plus. Captured: hotsock/voker `vokerhttp/testdata/`
+/// `apigwv2-request.json`, `functionurl-request.json` and
+/// `apigwv1-request.json` (`literalPlus=a+b` arrives as `"a b"`,
+/// `encodedPlus=a%2Bb` as `"a+b"`).
+pub(crate) fn form_decode(text: &str) -> String {
+    if text.contains('+') {
+        percent_decode(&text.replace('+', " "))
+    } else {
+        percent_decode(text)
+    }
+}
+
 pub(crate) fn percent_decode(text: &str) -> String {
     percent_encoding::percent_decode_str(text)
         .decode_utf8_lossy()

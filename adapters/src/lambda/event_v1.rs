@@ -21,7 +21,7 @@ use std::borrow::Cow;
 use super::body;
 use super::clock::Invocation;
 use super::event::{
-    WireResponse, content_type, group_pairs, percent_decode, raw_query_pairs, repeated_names,
+    WireResponse, content_type, form_decode, group_pairs, raw_query_pairs, repeated_names,
 };
 use super::options::LambdaOptions;
 
@@ -75,7 +75,7 @@ pub(crate) fn build(
     let query = group_pairs(
         raw_query_pairs(request.uri().query().unwrap_or_default())
             .into_iter()
-            .map(|(k, v)| (percent_decode(k), percent_decode(v)))
+            .map(|(k, v)| (form_decode(k), form_decode(v)))
             .collect(),
     );
     let (resource, proxy) = if path == "/" {

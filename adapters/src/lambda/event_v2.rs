@@ -1,8 +1,17 @@
 //! Payload format 2.0: API Gateway HTTP APIs and Lambda Function URLs.
 //!
-//! In: `rawPath` and `rawQueryString` exactly as sent; `Cookie` headers
-//! split into `cookies`; repeated headers and query keys comma-joined, as
-//! AWS does; the `$default` route and stage. Out: `headers` has one value
+//! In, as captured from AWS (hotsock/voker `vokerhttp/testdata/`
+//! `apigwv2-request.json` and `functionurl-request.json`, one request sent
+//! to both): an HTTP API percent-decodes the path into `rawPath` and
+//! `requestContext.http.path` (`/a%2Fb` arrives as `/a/b`, also
+//! fastify/aws-lambda-fastify#169) and puts a named stage in front of it
+//! (`/dev/...`: logandk/serverless-wsgi#191); a Function URL keeps
+//! `rawPath` as sent but decodes `http.path`, keeps the `Cookie` header
+//! beside `cookies` and adds `x-amzn-tls-version` and
+//! `x-amzn-tls-cipher-suite`. `rawQueryString` is as sent on both, and
+//! `queryStringParameters` form-decoded (`+` is a space). `Cookie`
+//! headers are split into `cookies`; repeated headers and query keys
+//! comma-joined, as AWS does; the `$default` route. Out: `headers` has one value
 //! per name (lambda_http keeps only the first of a repeated non-cookie
 //! header), `Set-Cookie` travels in `cookies`, and a base64 body is
 //! decoded for the client.
@@ -15,7 +24,9 @@ use std::borrow::Cow;
 
 use super::body;
 use super::clock::Invocation;
-use super::event::{WireResponse, content_type, group_pairs, percent_decode, raw_query_pairs};
+use super::event::{
+    WireResponse, content_type, form_decode, group_pairs, percent_decode, raw_query_pairs,
+};
 use super::options::{LambdaOptions, Source};
 
 const API_ID: &str = "crossdrv01";
@@ -45,7 +56,30 @@ pub(crate) fn build(
         )
     };
     let headers = request.headers();
-    let path = request.uri().path();
+    let sent = request.uri().path();
+    let decoded = percent_decode(sent);
+    // A named HTTP API stage is part of the path AWS hands the function.
+    let staged = (!url && options.stage != "$default").then(|| {
+        notes.push(AdapterNote::new(
+            "v2-stage-in-raw-path",
+            format!(
+                "the HTTP API's named stage `{}` is part of rawPath, as AWS sends it",
+                options.stage
+            ),
+        ));
+        format!("/{}{decoded}", options.stage)
+    });
+    let (raw_path, http_path): (&str, &str) = match &staged {
+        Some(staged) => (staged, staged),
+        None if url => (sent, &decoded),
+        None => (&decoded, &decoded),
+    };
+    if !url && decoded != sent {
+        notes.push(AdapterNote::new(
+            "v2-path-decoded",
+            format!("the HTTP API percent-decoded the path `{sent}` to `{decoded}` for rawPath"),
+        ));
+    }
     let raw_query = request.uri().query().unwrap_or_default();
     let user_agent = headers
         .get(http::header::USER_AGENT)
@@ -60,6 +94,15 @@ pub(crate) fn build(
             .iter()
             .map(|v| String::from_utf8_lossy(v.as_bytes()));
         if name == http::header::COOKIE {
+            if url {
+                // A Function URL also keeps the header as received.
+                let all: Vec<Cow<'_, str>> = headers
+                    .get_all(name)
+                    .iter()
+                    .map(|v| String::from_utf8_lossy(v.as_bytes()))
+                    .collect();
+                out_headers.push(("cookie", Cow::Owned(all.join("; "))));
+            }
             for value in values {
                 cookies.extend(
                     value
@@ -115,6 +158,16 @@ pub(crate) fn build(
             out_headers.push((name, Cow::Borrowed(value)));
         }
     }
+    if url {
+        for (name, value) in [
+            ("x-amzn-tls-version", "TLSv1.3"),
+            ("x-amzn-tls-cipher-suite", "TLS_AES_128_GCM_SHA256"),
+        ] {
+            if headers.get(name).is_none() {
+                out_headers.push((name, Cow::Borrowed(value)));
+            }
+        }
+    }
     let length = request.body().len().to_string();
     if !request.body().is_empty() && headers.get(http::header::CONTENT_LENGTH).is_none() {
         out_headers.push(("content-length", Cow::Borrowed(length.as_str())));
@@ -122,7 +175,7 @@ pub(crate) fn build(
 
     let query: Vec<(String, String)> = raw_query_pairs(raw_query)
         .into_iter()
-        .map(|(k, v)| (percent_decode(k), percent_decode(v)))
+        .map(|(k, v)| (form_decode(k), form_decode(v)))
         .collect();
     let query: Vec<(String, Cow<'_, str>)> = group_pairs(query)
         .into_iter()
@@ -146,7 +199,7 @@ pub(crate) fn build(
     let event = EventV2 {
         version: "2.0",
         route_key: ROUTE_KEY,
-        raw_path: path,
+        raw_path,
         raw_query_string: raw_query,
         cookies,
         headers: Pairs(out_headers),
@@ -158,7 +211,7 @@ pub(crate) fn build(
             domain_prefix: api_id,
             http: HttpV2 {
                 method: request.method().as_str(),
-                path,
+                path: http_path,
                 protocol: "HTTP/1.1",
                 source_ip: "127.0.0.1",
                 user_agent: &user_agent,

@@ -262,7 +262,9 @@ impl Inner {
 
     fn stage_notes(&self, notes: &mut Vec<AdapterNote>) {
         let o = &self.options;
-        if !o.source.has_stages() || o.stage == "$default" {
+        // An HTTP API's named stage is in rawPath itself, whatever the
+        // environment says (the event builder notes it).
+        if !o.source.has_stages() || o.stage == "$default" || o.source == Source::HttpApi {
             return;
         }
         // The runtime child's environment is set by the driver itself; only
