@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes as AxumBytes;
-use axum::extract::Request as AxumRequest;
+use axum::extract::{Path, Request as AxumRequest};
 use axum::http::{HeaderMap, Uri};
 use axum::response::{AppendHeaders, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -66,6 +66,12 @@ fn app() -> Router {
             }),
         )
         .route("/big", get(|| async { "x".repeat(7 * 1024 * 1024) }))
+        .route(
+            "/sized/{len}",
+            get(|Path(len): Path<usize>| async move {
+                ([("content-type", "text/plain")], "x".repeat(len))
+            }),
+        )
         .route("/context", get(context))
 }
 
@@ -976,4 +982,52 @@ async fn alb_sends_the_query_still_encoded_and_lambda_http_decodes_and_re_encode
     let mut pairs: Vec<&str> = query.split('&').collect();
     pairs.sort_unstable();
     assert_eq!(pairs, ["q=a+b", "r=%2B"], "{response}");
+}
+
+#[tokio::test]
+async fn rest_honours_only_the_first_accept_media_type() {
+    let all: Vec<u8> = (0..=255u8).collect();
+    // The response is application/octet-stream, not a binary media type
+    // here: only the request's Accept can make the REST API decode it.
+    let rest = client(LambdaOptions::new(Source::Rest).binary_media_types(["image/png"]));
+    let second = rest
+        .get("/binary")
+        .header("accept", "text/html, image/png")
+        .await;
+    assert_ne!(second.bytes().as_ref(), all.as_slice(), "{second}");
+    assert!(has_note(&second, "rest-base64-not-decoded"), "{second}");
+    let first = rest
+        .get("/binary")
+        .header("accept", "image/png, text/html")
+        .await;
+    first.assert_bytes(&all);
+}
+
+#[tokio::test]
+async fn a_response_between_6_mib_and_lambdas_real_limit_is_delivered() {
+    assert_eq!(
+        crossdrive_adapters::lambda::LAMBDA_RESPONSE_LIMIT,
+        6_291_556
+    );
+    // What lambda_http's response JSON adds around the body, read off the
+    // refusal of a body of exactly the limit (crossdrive's own reason
+    // states the JSON's size), so the body can be sized to land between
+    // 6 MiB and the limit.
+    let limit = 6_291_556;
+    let refused = on(Source::HttpApi).get(&format!("/sized/{limit}")).await;
+    let reason = lambda_failure(&refused).reason;
+    let json_len: usize = reason
+        .split_whitespace()
+        .find_map(|word| word.parse().ok())
+        .unwrap_or_else(|| panic!("no size in: {reason}"));
+    let overhead = json_len - limit;
+    let len = 6_291_500 - overhead;
+    let response = on(Source::HttpApi).get(&format!("/sized/{len}")).await;
+    response.assert_status(200);
+    assert_eq!(response.bytes().len(), len);
+    let over = on(Source::HttpApi)
+        .get(&format!("/sized/{}", limit - overhead + 1))
+        .await;
+    over.assert_status(500);
+    assert_eq!(lambda_failure(&over).code, "response-too-large", "{over}");
 }

@@ -283,20 +283,22 @@ pub(crate) fn decode(
             headers.append(name, value);
         }
     }
+    // "When a request contains multiple media types in its Accept header,
+    // API Gateway honors only the first Accept media type"
+    // (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-payload-encodings.html).
     let decode_binary = wire.is_base64_encoded && {
         let accept = request_headers
-            .get_all(http::header::ACCEPT)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .any(|t| options.is_binary_media_type(t));
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .is_some_and(|t| options.is_binary_media_type(t));
         accept || content_type(headers).is_some_and(|ct| options.is_binary_media_type(ct))
     };
     if wire.is_base64_encoded && !decode_binary {
         notes.push(AdapterNote::new(
             "rest-base64-not-decoded",
-            "the function returned a base64 body but neither the request's Accept nor the \
-             response's Content-Type matches a binary media type, so the REST API passed the \
+            "the function returned a base64 body but neither the first media type of the \
+             request's Accept nor the response's Content-Type matches a binary media type, so the REST API passed the \
              base64 text to the client; add the type with LambdaOptions::binary_media_types",
         ));
         *response.body_mut() = Bytes::from(wire.body.unwrap_or_default());

@@ -8,7 +8,7 @@
 //!
 //! | failure | HTTP API | Function URL | REST | ALB |
 //! |---|---|---|---|---|
-//! | function error, panic, function timeout, response over 6 MB | 500 | 502 | 502 | 502 |
+//! | function error, panic, function timeout, response JSON over 6,291,556 bytes | 500 | 502 | 502 | 502 |
 //! | integration timeout (at most 30 s HTTP API, 29 s REST) | 503 | — | 504 | — |
 //! | request over the payload limit (6 MB Lambda, 10 MB API Gateway, 1 MB ALB) | 413 | 413 | 413 | 413 |
 //! | request line and headers over 10,240 bytes | 431 | — | 431 | — |

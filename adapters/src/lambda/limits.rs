@@ -4,15 +4,21 @@
 //!   request line plus headers, checked on the client's request.
 //! - ALB with a Lambda target: 1 MB request body and 1 MB response JSON.
 //! - Lambda synchronous invocation: 6 MB (6,291,456 bytes) of event JSON
-//!   in, and 6 MB of response JSON out.
+//!   in, and 6,291,556 bytes of response JSON out: the figure in Lambda's
+//!   own error, "Response payload size exceeded maximum allowed payload
+//!   size (6291556 bytes)" (quoted in DataBiosphere/azul#7466 and
+//!   umihico/pythonista-chromeless#11), 100 bytes over the request's.
 
 use bytes::Bytes;
 use http::Request;
 
 use super::options::Source;
 
-/// Lambda's synchronous invocation payload limit, each way.
+/// Lambda's synchronous invocation payload limit on the event.
 pub const LAMBDA_PAYLOAD_LIMIT: usize = 6 * 1024 * 1024;
+/// Lambda's synchronous invocation limit on the response JSON, as its own
+/// error message states it: 6,291,556 bytes.
+pub const LAMBDA_RESPONSE_LIMIT: usize = 6_291_556;
 /// API Gateway's payload limit.
 pub const API_GATEWAY_PAYLOAD_LIMIT: usize = 10 * 1024 * 1024;
 /// API Gateway's limit on the request line and headers together.
@@ -72,6 +78,6 @@ pub(crate) fn check_request(source: Source, request: &Request<Bytes>) -> Option<
 pub(crate) fn response_limit(source: Source) -> usize {
     match source {
         Source::Alb { .. } => ALB_LAMBDA_LIMIT,
-        _ => LAMBDA_PAYLOAD_LIMIT,
+        _ => LAMBDA_RESPONSE_LIMIT,
     }
 }

@@ -60,6 +60,7 @@ pub use failure::LambdaFailure;
 pub use function::IGNORE_STAGE_ENV;
 pub use limits::{
     ALB_LAMBDA_LIMIT, API_GATEWAY_HEADER_LIMIT, API_GATEWAY_PAYLOAD_LIMIT, LAMBDA_PAYLOAD_LIMIT,
+    LAMBDA_RESPONSE_LIMIT,
 };
 pub use options::{DEFAULT_FUNCTION_TIMEOUT, LambdaOptions, Source};
 
@@ -399,7 +400,7 @@ impl Inner {
             let reason = format!(
                 "the response JSON is {} bytes, over the {limit}-byte limit of {}",
                 json.len(),
-                if limit == LAMBDA_PAYLOAD_LIMIT {
+                if limit == LAMBDA_RESPONSE_LIMIT {
                     "a synchronous Lambda invocation"
                 } else {
                     "ALB's Lambda targets"

@@ -58,9 +58,11 @@ impl Source {
         }
     }
 
-    /// The longest integration timeout of the source, after which it
-    /// answers the client itself: 29 s for REST, 30 s for HTTP API;
-    /// Function URLs and ALB wait for the function's own timeout.
+    /// The source's integration timeout without a quota increase, after
+    /// which it answers the client itself: 29 s for REST, 30 s for HTTP
+    /// API; Function URLs and ALB wait for the function's own timeout.
+    /// (A REST API may be given more, see
+    /// [`LambdaOptions::integration_timeout`].)
     pub fn max_integration_timeout(self) -> Option<Duration> {
         match self {
             Self::Rest => Some(Duration::from_secs(29)),
@@ -181,18 +183,41 @@ impl LambdaOptions {
         self
     }
 
-    /// The API's integration timeout (default and maximum: 29 s for REST,
-    /// 30 s for HTTP API; both APIs let it be lowered, to 50 ms at least).
-    /// Past it the API answers 504 (REST) or 503 (HTTP API) while the
-    /// function may still run. Ignored for Function URLs and ALB, which
-    /// have none; longer values are capped at the maximum, as AWS does.
+    /// The API's integration timeout (default 29 s for REST, 30 s for HTTP
+    /// API; both let it be lowered, to 50 ms at least). Past it the API
+    /// answers 504 (REST) or 503 (HTTP API) while the function may still
+    /// run. An HTTP API's is at most 30 s; a Regional or private REST API's
+    /// can be raised past 29 s with a quota increase since June 2024
+    /// (<https://aws.amazon.com/about-aws/whats-new/2024/06/amazon-api-gateway-integration-timeout-limit-29-seconds/>),
+    /// with no documented ceiling, so crossdrive caps it at Lambda's own
+    /// 900 s. Ignored for Function URLs and ALB, which have none.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use crossdrive_adapters::lambda::{LambdaOptions, Source};
+    /// let rest = LambdaOptions::new(Source::Rest).integration_timeout(Duration::from_secs(60));
+    /// assert_eq!(rest.get_integration_timeout(), Some(Duration::from_secs(60)));
+    /// let http = LambdaOptions::new(Source::HttpApi).integration_timeout(Duration::from_secs(60));
+    /// assert_eq!(http.get_integration_timeout(), Some(Duration::from_secs(30)));
+    /// ```
     #[must_use]
     pub fn integration_timeout(mut self, timeout: Duration) -> Self {
-        self.integration_timeout = self
-            .source
-            .max_integration_timeout()
-            .map(|max| timeout.clamp(Duration::from_millis(50), max));
+        let ceiling = match self.source {
+            Source::Rest => Some(Duration::from_secs(900)),
+            other => other.max_integration_timeout(),
+        };
+        self.integration_timeout = ceiling.map(|max| timeout.clamp(Duration::from_millis(50), max));
         self
+    }
+
+    /// The integration timeout in effect, `None` for sources without one.
+    ///
+    /// ```
+    /// use crossdrive_adapters::lambda::{LambdaOptions, Source};
+    /// assert_eq!(LambdaOptions::new(Source::FunctionUrl).get_integration_timeout(), None);
+    /// ```
+    pub fn get_integration_timeout(&self) -> Option<Duration> {
+        self.integration_timeout
     }
 
     /// crossdrive's own patience per request (default 5 s): past it the
