@@ -1014,7 +1014,7 @@ async fn a_response_between_6_mib_and_lambdas_real_limit_is_delivered() {
     // states the JSON's size), so the body can be sized to land between
     // 6 MiB and the limit.
     let limit = 6_291_556;
-    let refused = on(Source::HttpApi).get(&format!("/sized/{limit}")).await;
+    let refused = on(Source::HttpApi).get(format!("/sized/{limit}")).await;
     let reason = lambda_failure(&refused).reason;
     let json_len: usize = reason
         .split_whitespace()
@@ -1022,11 +1022,11 @@ async fn a_response_between_6_mib_and_lambdas_real_limit_is_delivered() {
         .unwrap_or_else(|| panic!("no size in: {reason}"));
     let overhead = json_len - limit;
     let len = 6_291_500 - overhead;
-    let response = on(Source::HttpApi).get(&format!("/sized/{len}")).await;
+    let response = on(Source::HttpApi).get(format!("/sized/{len}")).await;
     response.assert_status(200);
     assert_eq!(response.bytes().len(), len);
     let over = on(Source::HttpApi)
-        .get(&format!("/sized/{}", limit - overhead + 1))
+        .get(format!("/sized/{}", limit - overhead + 1))
         .await;
     over.assert_status(500);
     assert_eq!(lambda_failure(&over).code, "response-too-large", "{over}");
