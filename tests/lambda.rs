@@ -1031,3 +1031,46 @@ async fn a_response_between_6_mib_and_lambdas_real_limit_is_delivered() {
     over.assert_status(500);
     assert_eq!(lambda_failure(&over).code, "response-too-large", "{over}");
 }
+
+#[tokio::test]
+async fn alb_appends_the_client_address_to_x_forwarded_for() {
+    for source in [ALB, ALB_MULTI] {
+        let response = on(source)
+            .get("/echo")
+            .header("x-forwarded-for", "203.0.113.9")
+            .await;
+        let seen: Value = response.json();
+        assert_eq!(
+            seen["headers"]["x-forwarded-for"],
+            json!(["203.0.113.9, 127.0.0.1"]),
+            "{response}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn alb_sends_only_its_four_text_types_and_unencoded_bodies_as_text() {
+    let post = |content_type: &str, encoding: Option<&str>| {
+        let mut request = http::Request::post("/body").header("content-type", content_type);
+        if let Some(encoding) = encoding {
+            request = request.header("content-encoding", encoding);
+        }
+        event_json(
+            request
+                .body(bytes::Bytes::from_static(b"{}"))
+                .expect("a request"),
+            &LambdaOptions::new(ALB),
+        )
+    };
+    assert_eq!(post("application/json", None)["isBase64Encoded"], false);
+    assert_eq!(
+        post("text/plain; charset=utf-8", None)["isBase64Encoded"],
+        false
+    );
+    assert_eq!(
+        post("application/problem+json", None)["isBase64Encoded"],
+        true
+    );
+    assert_eq!(post("application/yaml", None)["isBase64Encoded"], true);
+    assert_eq!(post("text/plain", Some("gzip"))["isBase64Encoded"], true);
+}

@@ -35,6 +35,17 @@ pub(crate) fn build(
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
+    // X-Forwarded-For in ALB's default `append` mode: "the load balancer
+    // appends the IP address of the client to the X-Forwarded-For header"
+    // (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/x-forwarded-headers.html).
+    if let Some((_, values)) = grouped.iter_mut().find(|(k, _)| k == "x-forwarded-for") {
+        let appended = format!("{}, 127.0.0.1", values.join(", "));
+        *values = vec![appended];
+        notes.push(AdapterNote::new(
+            "alb-x-forwarded-for-appended",
+            "ALB appended the client's address to the X-Forwarded-For the client sent",
+        ));
+    }
     for (name, value) in [
         (
             "host",
@@ -58,7 +69,14 @@ pub(crate) fn build(
     let (body_text, base64) = if request.body().is_empty() {
         (String::new(), false)
     } else {
-        let as_text = content_type(headers).is_some_and(body::is_text_content_type);
+        // "If the content type is one of the following types, the load
+        // balancer sends the body to the Lambda function as is: text/*,
+        // application/json, application/javascript, and application/xml.
+        // For all other types, the load balancer Base64 encodes the body",
+        // and a body with a Content-Encoding is always Base64
+        // (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html).
+        let as_text = headers.get(http::header::CONTENT_ENCODING).is_none()
+            && content_type(headers).is_some_and(body::alb_is_text);
         let encoded = body::encode(request.body(), as_text);
         if encoded.1 {
             notes.push(AdapterNote::new(

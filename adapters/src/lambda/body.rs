@@ -6,6 +6,22 @@ use base64::engine::general_purpose::STANDARD;
 
 /// lambda_http 1.3's text rule (`response.rs`): these prefixes, or a
 /// `+json`/`+xml`/`+yaml` suffix, are text; anything else is binary.
+/// The content types ALB sends to a Lambda target as text; every other
+/// body travels base64-encoded.
+pub(crate) fn alb_is_text(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence.starts_with("text/")
+        || matches!(
+            essence.as_str(),
+            "application/json" | "application/javascript" | "application/xml"
+        )
+}
+
 pub(crate) fn is_text_content_type(content_type: &str) -> bool {
     const PREFIXES: [&str; 5] = [
         "text",
