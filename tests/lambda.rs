@@ -1074,3 +1074,29 @@ async fn alb_sends_only_its_four_text_types_and_unencoded_bodies_as_text() {
     assert_eq!(post("application/yaml", None)["isBase64Encoded"], true);
     assert_eq!(post("text/plain", Some("gzip"))["isBase64Encoded"], true);
 }
+
+#[tokio::test]
+async fn alb_refuses_request_headers_over_its_64_k_and_16_k_limits() {
+    let mut many = on(ALB).get("/echo");
+    for i in 0..10 {
+        many = many.header(format!("x-big-{i}"), "v".repeat(7 * 1024));
+    }
+    let refused = many.await;
+    refused.assert_status(400);
+    assert_eq!(
+        lambda_failure(&refused).code,
+        "headers-too-large",
+        "{refused}"
+    );
+    let one = on(ALB_MULTI)
+        .get("/echo")
+        .header("x-huge", "v".repeat(17 * 1024))
+        .await;
+    one.assert_status(400);
+    // Under every limit: served.
+    on(ALB)
+        .get("/echo")
+        .header("x-fine", "v".repeat(15 * 1024))
+        .await
+        .assert_status(200);
+}

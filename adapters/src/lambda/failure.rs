@@ -9,14 +9,15 @@
 //! | failure | HTTP API | Function URL | REST | ALB |
 //! |---|---|---|---|---|
 //! | function error, panic, function timeout, response JSON over 6,291,556 bytes | 500 | 502 | 502 | 502 |
-//! | integration timeout (at most 30 s HTTP API, 29 s REST) | 503 | — | 504 | — |
+//! | integration timeout (30 s HTTP API, 29 s REST by default) | 503 | — | 504 | — |
 //! | request over the payload limit (6 MB Lambda, 10 MB API Gateway, 1 MB ALB) | 413 | 413 | 413 | 413 |
-//! | request line and headers over 10,240 bytes | 431 | — | 431 | — |
+//! | request line and headers over 10,240 bytes (API Gateway); request line or one header over 16 K, headers over 64 K (ALB) | 431 | — | 431 | 400 |
 //!
 //! The bodies are the sources' documented ones (`{"message":"Internal
 //! Server Error"}` for HTTP API, `{"message": "Internal server error"}` for
-//! REST, an HTML page for ALB). The 431 for oversized headers is a model:
-//! AWS documents the quota, not the exact status.
+//! REST, an HTML page for ALB). The 431 for oversized headers on API
+//! Gateway is a model: AWS documents the quota, not the exact status;
+//! ALB's troubleshooting page lists oversized headers under HTTP 400.
 
 use bytes::Bytes;
 use crossdrive::AdapterNote;
@@ -78,6 +79,10 @@ pub(crate) fn respond(
             (413, JSON, r#"{"message":"Request Entity Too Large"}"#)
         }
         (S::Alb { .. }, K::TooLarge) => (413, HTML, ALB_413),
+        // ALB's troubleshooting page lists oversized headers under
+        // "HTTP 400: Bad request"; the page's text is a model, after what
+        // clients report seeing ("400 Request Header Or Cookie Too Large").
+        (S::Alb { .. }, K::HeadersTooLarge) => (400, HTML, ALB_400_HEADERS),
         (_, K::HeadersTooLarge) => (
             431,
             JSON,
@@ -102,5 +107,6 @@ pub(crate) fn respond(
 
 const JSON: &str = "application/json";
 const HTML: &str = "text/html";
+const ALB_400_HEADERS: &str = "<html>\r\n<head><title>400 Request Header Or Cookie Too Large</title></head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n<center>Request Header Or Cookie Too Large</center>\r\n</body>\r\n</html>\r\n";
 const ALB_502: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n";
 const ALB_413: &str = "<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body>\r\n<center><h1>413 Request Entity Too Large</h1></center>\r\n</body>\r\n</html>\r\n";

@@ -25,11 +25,28 @@ pub const API_GATEWAY_PAYLOAD_LIMIT: usize = 10 * 1024 * 1024;
 pub const API_GATEWAY_HEADER_LIMIT: usize = 10_240;
 /// ALB's limit on a Lambda target's request body and response JSON.
 pub const ALB_LAMBDA_LIMIT: usize = 1024 * 1024;
+/// ALB's hard limits on an HTTP/1.x request: 16 K for the request line,
+/// 16 K for one header, 64 K for all headers together
+/// (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html>).
+const ALB_REQUEST_LINE_LIMIT: usize = 16 * 1024;
+const ALB_HEADER_LIMIT: usize = 16 * 1024;
+const ALB_HEADERS_LIMIT: usize = 64 * 1024;
 
 /// A limit the request broke before any event was built.
 pub(crate) enum Broken {
     Payload(String),
     Headers(String),
+}
+
+/// `METHOD target HTTP/1.1\r\n`, in bytes.
+fn request_line(request: &Request<Bytes>) -> usize {
+    request.method().as_str().len()
+        + 1
+        + request
+            .uri()
+            .path_and_query()
+            .map_or(1, |pq| pq.as_str().len())
+        + " HTTP/1.1\r\n".len()
 }
 
 /// Checks the source's own limits on the client's request.
@@ -63,11 +80,36 @@ pub(crate) fn check_request(source: Source, request: &Request<Bytes>) -> Option<
                 )));
             }
         }
-        Source::Alb { .. } if size > ALB_LAMBDA_LIMIT => {
-            return Some(Broken::Payload(format!(
-                "the request body is {size} bytes, over ALB's {ALB_LAMBDA_LIMIT}-byte limit for \
-                 Lambda targets"
-            )));
+        Source::Alb { .. } => {
+            let line = request_line(request);
+            if line > ALB_REQUEST_LINE_LIMIT {
+                return Some(Broken::Headers(format!(
+                    "the request line is {line} bytes, over ALB's {ALB_REQUEST_LINE_LIMIT}-byte limit"
+                )));
+            }
+            // Each header as it goes on the wire: `name: value\r\n`.
+            let mut all = 0;
+            for (name, value) in request.headers() {
+                let one = name.as_str().len() + 2 + value.len() + 2;
+                if one > ALB_HEADER_LIMIT {
+                    return Some(Broken::Headers(format!(
+                        "the `{name}` header is {one} bytes, over ALB's {ALB_HEADER_LIMIT}-byte \
+                         limit for one header"
+                    )));
+                }
+                all += one;
+            }
+            if all > ALB_HEADERS_LIMIT {
+                return Some(Broken::Headers(format!(
+                    "the request headers are {all} bytes, over ALB's {ALB_HEADERS_LIMIT}-byte limit"
+                )));
+            }
+            if size > ALB_LAMBDA_LIMIT {
+                return Some(Broken::Payload(format!(
+                    "the request body is {size} bytes, over ALB's {ALB_LAMBDA_LIMIT}-byte limit \
+                     for Lambda targets"
+                )));
+            }
         }
         _ => {}
     }
