@@ -1100,3 +1100,11 @@ async fn alb_refuses_request_headers_over_its_64_k_and_16_k_limits() {
         .await
         .assert_status(200);
 }
+
+#[tokio::test]
+async fn an_http_api_sends_content_length_zero_on_a_get() {
+    let event = event_json(request_to("/echo"), &LambdaOptions::new(Source::HttpApi));
+    assert_eq!(event["headers"]["content-length"], "0", "{event}");
+    let seen: Value = on(Source::HttpApi).get("/echo").await.json();
+    assert_eq!(seen["headers"]["content-length"], json!(["0"]));
+}

@@ -169,7 +169,10 @@ pub(crate) fn build(
         }
     }
     let length = request.body().len().to_string();
-    if !request.body().is_empty() && headers.get(http::header::CONTENT_LENGTH).is_none() {
+    // An HTTP API sends `content-length` even for a GET without a body
+    // (`"0"`: the curl GET captured in awslabs/aws-lambda-rust-runtime,
+    // lambda-events/src/fixtures/example-apigw-v2-request-no-authorizer.json).
+    if (!request.body().is_empty() || !url) && headers.get(http::header::CONTENT_LENGTH).is_none() {
         out_headers.push(("content-length", Cow::Borrowed(length.as_str())));
     }
 
