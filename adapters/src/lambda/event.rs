@@ -40,6 +40,11 @@ pub(crate) fn decode(
     options: &LambdaOptions,
     notes: &mut Vec<AdapterNote>,
 ) -> Result<Response<Bytes>, String> {
+    if matches!(options.source, Source::HttpApi | Source::FunctionUrl) {
+        if let Some(inferred) = inferred_v2(json, notes) {
+            return Ok(inferred);
+        }
+    }
     let wire: WireResponse = serde_json::from_slice(json)
         .map_err(|e| format!("the function's response JSON is not a proxy response ({e})"))?;
     match options.source {
@@ -49,6 +54,29 @@ pub(crate) fn decode(
             multi_value_headers,
         } => alb::decode(wire, multi_value_headers, notes),
     }
+}
+
+/// Payload format 2.0's inferred response: "If your Lambda function returns
+/// valid JSON and doesn't return a statusCode, API Gateway assumes"
+/// status 200, `content-type: application/json` and the JSON itself as the
+/// body (<https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html>).
+/// `None` when the JSON is not valid or carries a `statusCode`.
+fn inferred_v2(json: &[u8], notes: &mut Vec<AdapterNote>) -> Option<Response<Bytes>> {
+    let value: Value = serde_json::from_slice(json).ok()?;
+    if value.get("statusCode").is_some() {
+        return None;
+    }
+    notes.push(AdapterNote::new(
+        "v2-inferred-response",
+        "the function returned JSON without a statusCode, so the source answered 200 with that \
+         JSON as an application/json body",
+    ));
+    let mut response = Response::new(Bytes::copy_from_slice(json));
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    Some(response)
 }
 
 /// A proxy response as any source reads it; each source ignores the
@@ -202,4 +230,36 @@ pub(crate) fn repeated_names(headers: &HeaderMap) -> Vec<&str> {
         .filter(|k| headers.get_all(*k).iter().nth(1).is_some())
         .map(http::HeaderName::as_str)
         .collect()
+}
+
+#[cfg(test)]
+mod inferred_tests {
+    use super::*;
+
+    #[test]
+    fn a_payload_2_response_without_a_status_code_is_200_with_the_json_as_its_body() {
+        for source in [Source::HttpApi, Source::FunctionUrl] {
+            let mut notes = Vec::new();
+            let json = br#"{"message":"hi"}"#;
+            let response = decode(
+                json,
+                &HeaderMap::new(),
+                &LambdaOptions::new(source),
+                &mut notes,
+            )
+            .expect("an inferred response");
+            assert_eq!(response.status(), 200);
+            assert_eq!(response.headers()["content-type"], "application/json");
+            assert_eq!(response.body().as_ref(), json);
+            assert!(notes.iter().any(|n| n.code == "v2-inferred-response"));
+        }
+        // REST has no inferred format: the same JSON is not a proxy response.
+        let rest = decode(
+            br#"{"message":"hi"}"#,
+            &HeaderMap::new(),
+            &LambdaOptions::new(Source::Rest),
+            &mut Vec::new(),
+        );
+        assert!(rest.is_err());
+    }
 }
