@@ -59,6 +59,21 @@ pub struct Client {
 
 impl Client {
     /// A client over `driver`.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// let client = Client::new(Mirror);
+    /// assert_eq!(client.name(), "mirror");
+    /// ```
     pub fn new(driver: impl Driver + 'static) -> Self {
         Self {
             driver: Arc::new(driver),
@@ -66,28 +81,118 @@ impl Client {
     }
 
     /// A client over a shared driver.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// use std::sync::Arc;
+    /// let shared: Arc<dyn Driver> = Arc::new(Mirror);
+    /// let client = Client::from_arc(Arc::clone(&shared));
+    /// assert!(Arc::ptr_eq(client.driver(), &shared));
+    /// ```
     pub fn from_arc(driver: Arc<dyn Driver>) -> Self {
         Self { driver }
     }
 
     /// The driver behind this client.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    ///
+    /// assert_eq!(client.driver().name(), "mirror");
+    /// ```
     pub fn driver(&self) -> &Arc<dyn Driver> {
         &self.driver
     }
 
     /// The driver's name.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    ///
+    /// assert_eq!(client.name(), "mirror");
+    /// ```
     pub fn name(&self) -> &str {
         self.driver.name()
     }
 
     /// Starts a request with any method; `uri` is a path with an optional
     /// query (`/todos/1?x=y`).
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    ///
+    /// let r = client.request(http::Method::PUT, "/todos/1?x=y").await;
+    /// r.assert_header("x-method", "PUT").assert_header("x-uri", "/todos/1?x=y");
+    /// # });
+    /// ```
     pub fn request(&self, method: Method, uri: impl AsRef<str>) -> RequestBuilder {
         RequestBuilder::new(self.clone(), Ok(method), uri.as_ref())
     }
 
     /// Starts a request with a method given by name, including extension
     /// methods such as `PURGE`.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    ///
+    /// client.method("PURGE", "/cache").await.assert_header("x-method", "PURGE");
+    /// let error = client.method("NOT A METHOD", "/").try_send().await.unwrap_err();
+    /// assert!(error.is_invalid_request());
+    /// # });
+    /// ```
     pub fn method(&self, method: &str, uri: impl AsRef<str>) -> RequestBuilder {
         let parsed = Method::from_bytes(method.as_bytes()).map_err(|e| {
             format!(
@@ -98,30 +203,163 @@ impl Client {
     }
 
     /// Starts a `GET`.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    ///
+    /// client.get("/todos").await.assert_header("x-method", "GET");
+    /// # });
+    /// ```
     pub fn get(&self, uri: impl AsRef<str>) -> RequestBuilder {
         self.request(Method::GET, uri)
     }
     /// Starts a `POST`.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    ///
+    /// client.post("/todos").await.assert_header("x-method", "POST");
+    /// # });
+    /// ```
     pub fn post(&self, uri: impl AsRef<str>) -> RequestBuilder {
         self.request(Method::POST, uri)
     }
     /// Starts a `PUT`.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    ///
+    /// client.put("/todos/1").await.assert_header("x-method", "PUT");
+    /// # });
+    /// ```
     pub fn put(&self, uri: impl AsRef<str>) -> RequestBuilder {
         self.request(Method::PUT, uri)
     }
     /// Starts a `PATCH`.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    ///
+    /// client.patch("/todos/1").await.assert_header("x-method", "PATCH");
+    /// # });
+    /// ```
     pub fn patch(&self, uri: impl AsRef<str>) -> RequestBuilder {
         self.request(Method::PATCH, uri)
     }
     /// Starts a `DELETE`.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    ///
+    /// client.delete("/todos/1").await.assert_header("x-method", "DELETE");
+    /// # });
+    /// ```
     pub fn delete(&self, uri: impl AsRef<str>) -> RequestBuilder {
         self.request(Method::DELETE, uri)
     }
     /// Starts a `HEAD`.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    ///
+    /// client.head("/todos").await.assert_header("x-method", "HEAD");
+    /// # });
+    /// ```
     pub fn head(&self, uri: impl AsRef<str>) -> RequestBuilder {
         self.request(Method::HEAD, uri)
     }
     /// Starts an `OPTIONS`.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    ///
+    /// client.options("/todos").await.assert_header("x-method", "OPTIONS");
+    /// # });
+    /// ```
     pub fn options(&self, uri: impl AsRef<str>) -> RequestBuilder {
         self.request(Method::OPTIONS, uri)
     }
@@ -223,6 +461,26 @@ impl RequestBuilder {
 
     /// Appends `key=value` to the query string, percent-encoding both.
     /// Repeated keys are kept, in order.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    ///
+    /// let r = client.get("/search?page=2").query("q", "a b+c").query("q", "d").await;
+    /// r.assert_header("x-uri", "/search?page=2&q=a%20b%2Bc&q=d");
+    /// # });
+    /// ```
     pub fn query(mut self, key: impl AsRef<str>, value: impl AsRef<str>) -> Self {
         let separator = if self.target.contains('?') { '&' } else { '?' };
         self.target.push(separator);
@@ -236,6 +494,26 @@ impl RequestBuilder {
 
     /// Appends a header. Calling it twice with one name sends two header
     /// lines, in order.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    ///
+    /// let r = client.get("/").header("x-trace", "1").header("x-trace", "2").await;
+    /// r.assert_header_all("x-trace", &["1", "2"]);
+    /// # });
+    /// ```
     pub fn header<K, V>(mut self, name: K, value: V) -> Self
     where
         K: TryInto<HeaderName>,
@@ -259,6 +537,27 @@ impl RequestBuilder {
     }
 
     /// Replaces every value of a header with one value.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    ///
+    /// let r = client.get("/").header("x-trace", "1").header("x-trace", "2")
+    ///     .set_header("x-trace", "3").await;
+    /// r.assert_header_all("x-trace", &["3"]);
+    /// # });
+    /// ```
     pub fn set_header<K, V>(mut self, name: K, value: V) -> Self
     where
         K: TryInto<HeaderName>,
@@ -278,6 +577,25 @@ impl RequestBuilder {
     }
 
     /// Sends `Authorization: Bearer <token>`.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    ///
+    /// client.get("/me").bearer("t0k3n").await.assert_header("authorization", "Bearer t0k3n");
+    /// # });
+    /// ```
     pub fn bearer(self, token: impl Display) -> Self {
         self.set_header(AUTHORIZATION, format!("Bearer {token}"))
     }
@@ -288,6 +606,27 @@ impl RequestBuilder {
     /// A name that is not a token, or a value with characters a cookie
     /// cannot carry (`;`, `,`, `"`, `\\`, spaces, controls), is an error at
     /// send: it would otherwise smuggle a second cookie into the header.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    ///
+    /// client.get("/").cookie("a", "1").cookie("b", "2").await.assert_header("cookie", "a=1; b=2");
+    /// let smuggled = client.get("/").cookie("a", "1; admin=true").try_send().await;
+    /// assert!(smuggled.unwrap_err().is_invalid_request());
+    /// # });
+    /// ```
     pub fn cookie(mut self, name: &str, value: &str) -> Self {
         let token = |c: char| c.is_ascii_graphic() && !"()<>@,;:\\\"/[]?={}".contains(c);
         if name.is_empty() || !name.chars().all(token) {
@@ -319,6 +658,25 @@ impl RequestBuilder {
     }
 
     /// Sets a raw body; any bytes are kept exactly.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    ///
+    /// client.post("/upload").body(vec![0u8, 159, 255]).await.assert_bytes(&[0, 159, 255]);
+    /// # });
+    /// ```
     pub fn body(mut self, body: impl Into<Bytes>) -> Self {
         self.body = body.into();
         self
@@ -326,12 +684,53 @@ impl RequestBuilder {
 
     /// Sets a UTF-8 text body with `Content-Type: text/plain; charset=utf-8`
     /// unless a content type was already set.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    ///
+    /// let r = client.post("/notes").text("hello").await;
+    /// r.assert_text("hello").assert_header("content-type", "text/plain; charset=utf-8");
+    /// # });
+    /// ```
     pub fn text(self, text: impl Into<String>) -> Self {
         self.body_with_type(Bytes::from(text.into()), "text/plain; charset=utf-8")
     }
 
     /// Serializes `value` as the JSON body with `Content-Type: application/json`
     /// unless a content type was already set.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    ///
+    /// let r = client.post("/todos").json(&serde_json::json!({"title": "a"})).await;
+    /// r.assert_json(&serde_json::json!({"title": "a"}))
+    ///     .assert_header("content-type", "application/json");
+    /// # });
+    /// ```
     pub fn json<T: serde::Serialize + ?Sized>(mut self, value: &T) -> Self {
         match serde_json::to_vec(value) {
             Ok(bytes) => self.body_with_type(Bytes::from(bytes), "application/json"),
@@ -401,6 +800,25 @@ impl RequestBuilder {
 
     /// The `http::Request` this builder describes, or the first error made
     /// while building it.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    ///
+    /// let request = client.post("/todos").bearer("t").into_request().unwrap();
+    /// assert_eq!((request.method(), request.uri().path()), (&http::Method::POST, "/todos"));
+    /// assert_eq!(request.headers()["authorization"], "Bearer t");
+    /// assert!(client.get("todos").into_request().unwrap_err().is_invalid_request());
+    /// ```
     pub fn into_request(self) -> Result<Request<Bytes>, Error> {
         self.split().map(|(_, r)| r)
     }
@@ -448,6 +866,27 @@ impl RequestBuilder {
 
     /// Sends the request and returns the driver's error instead of failing
     /// the test, for tests that expect one.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    ///
+    /// assert_eq!(client.get("/").try_send().await.unwrap().status(), 200);
+    /// let error = client.get("/").header("bad name", "x").try_send().await.unwrap_err();
+    /// assert!(error.is_invalid_request());
+    /// # });
+    /// ```
     pub async fn try_send(self) -> Result<TestResponse, Error> {
         let (client, request) = self.split()?;
         client.send(request).await
@@ -456,6 +895,28 @@ impl RequestBuilder {
 
 impl Client {
     /// Sends a ready-made request.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    ///
+    /// let request = http::Request::delete("/todos/1").body(bytes::Bytes::new()).unwrap();
+    /// let r = client.send(request).await.unwrap();
+    /// r.assert_header("x-method", "DELETE");
+    /// assert_eq!(r.request().uri(), "/todos/1");
+    /// # });
+    /// ```
     pub async fn send(&self, request: Request<Bytes>) -> Result<TestResponse, Error> {
         let (parts, body) = request.into_parts();
         let summary = Request::from_parts(parts.clone(), body.clone());

@@ -23,6 +23,13 @@ use http::{Request, Response};
 use crate::{Error, Protocol};
 
 /// A boxed, `Send` future: what [`Driver::send`] returns.
+///
+/// ```
+/// use crossdrive::BoxFuture;
+/// let answer: BoxFuture<'static, u32> = Box::pin(async { 42 });
+/// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// assert_eq!(rt.block_on(answer), 42);
+/// ```
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Something that can carry one HTTP request to an app and bring back the
@@ -83,6 +90,15 @@ impl<D: Driver + ?Sized> Driver for std::sync::Arc<D> {
 }
 
 /// The response a driver brought back, with what it observed on the way.
+///
+/// ```
+/// use crossdrive::{DriverResponse, Protocol};
+/// let response = http::Response::builder().status(204).body(bytes::Bytes::new()).unwrap();
+/// let delivered = DriverResponse::new(response, Protocol::Http2);
+/// assert_eq!(delivered.response.status(), 204);
+/// assert_eq!(delivered.protocol, Protocol::Http2);
+/// assert!(delivered.notes.is_empty());
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct DriverResponse {
@@ -126,6 +142,13 @@ impl DriverResponse {
 
 /// One thing an adapter did to the exchange that a plain HTTP client would
 /// not have seen, such as a header it dropped or a body it re-encoded.
+///
+/// ```
+/// use crossdrive::AdapterNote;
+/// let note = AdapterNote::new("v2-first-header-value-only", "x-multi kept only its first value");
+/// assert_eq!(note.code, "v2-first-header-value-only");
+/// assert_eq!(note.detail, "x-multi kept only its first value");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct AdapterNote {

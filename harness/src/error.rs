@@ -16,6 +16,13 @@ use http::{Method, Uri};
 type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
 /// What went wrong, coarsely. Use the `is_*` predicates on [`Error`] to test it.
+///
+/// ```
+/// use crossdrive::{Error, ErrorKind};
+/// let e = Error::without_request(ErrorKind::LimitExceeded, "lambda", "payload over 6 MB");
+/// assert_eq!(e.kind(), ErrorKind::LimitExceeded);
+/// assert!(e.is_limit_exceeded());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -168,6 +175,13 @@ impl Error {
     }
 
     /// Attaches a hint saying what to do next.
+    ///
+    /// ```
+    /// use crossdrive::{Error, ErrorKind};
+    /// let e = Error::without_request(ErrorKind::Connection, "http1", "refused")
+    ///     .with_hint("is the server running?");
+    /// assert_eq!(e.to_string(), "http1 driver: connection error refused; is the server running?");
+    /// ```
     #[must_use]
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.inner.hint = Some(hint.into());
@@ -177,6 +191,15 @@ impl Error {
     /// Attaches the underlying error: [`source()`](StdError::source)
     /// returns it, and `Display` prints it and its own sources in
     /// parentheses after the cause.
+    ///
+    /// ```
+    /// use crossdrive::{Error, ErrorKind};
+    /// let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+    /// let e = Error::without_request(ErrorKind::Connection, "http1", "cannot connect")
+    ///     .with_source(io);
+    /// assert_eq!(e.to_string(), "http1 driver: connection error cannot connect (refused)");
+    /// assert!(std::error::Error::source(&e).is_some());
+    /// ```
     #[must_use]
     pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
         self.inner.source = Some(source.into());
@@ -184,48 +207,126 @@ impl Error {
     }
 
     /// The coarse kind of the error.
+    ///
+    /// ```
+    /// # use crossdrive::{Error, ErrorKind};
+    /// # let e = Error::new(ErrorKind::Adapter, "lambda", &http::Method::POST,
+    /// #                    &"/todos".parse().unwrap(), "response JSON had no statusCode");
+    /// assert_eq!(e.kind(), ErrorKind::Adapter);
+    /// ```
     pub fn kind(&self) -> ErrorKind {
         self.inner.kind
     }
     /// The name of the driver that failed.
+    ///
+    /// ```
+    /// # use crossdrive::{Error, ErrorKind};
+    /// # let e = Error::new(ErrorKind::Adapter, "lambda", &http::Method::POST,
+    /// #                    &"/todos".parse().unwrap(), "response JSON had no statusCode");
+    /// assert_eq!(e.driver(), "lambda");
+    /// ```
     pub fn driver(&self) -> &str {
         &self.inner.driver
     }
     /// The request method, or `None` for an error that belongs to no
     /// request ([`Error::without_request`]).
+    ///
+    /// ```
+    /// # use crossdrive::{Error, ErrorKind};
+    /// # let e = Error::new(ErrorKind::Adapter, "lambda", &http::Method::POST,
+    /// #                    &"/todos".parse().unwrap(), "response JSON had no statusCode");
+    /// assert_eq!(e.method(), Some(&http::Method::POST));
+    /// ```
     pub fn method(&self) -> Option<&Method> {
         self.inner.request.as_ref().map(|(method, _)| method)
     }
     /// The request URI, or `None` for an error that belongs to no request
     /// ([`Error::without_request`]).
+    ///
+    /// ```
+    /// # use crossdrive::{Error, ErrorKind};
+    /// # let e = Error::new(ErrorKind::Adapter, "lambda", &http::Method::POST,
+    /// #                    &"/todos".parse().unwrap(), "response JSON had no statusCode");
+    /// assert_eq!(e.uri().map(|u| u.path()), Some("/todos"));
+    /// ```
     pub fn uri(&self) -> Option<&Uri> {
         self.inner.request.as_ref().map(|(_, uri)| uri)
     }
     /// The cause, as a sentence.
+    ///
+    /// ```
+    /// # use crossdrive::{Error, ErrorKind};
+    /// # let e = Error::new(ErrorKind::Adapter, "lambda", &http::Method::POST,
+    /// #                    &"/todos".parse().unwrap(), "response JSON had no statusCode");
+    /// assert_eq!(e.cause(), "response JSON had no statusCode");
+    /// ```
     pub fn cause(&self) -> &str {
         &self.inner.cause
     }
     /// True if no response arrived within the timeout.
+    ///
+    /// ```
+    /// let e = crossdrive::Error::timeout("http1", &http::Method::GET, &"/slow".parse().unwrap(),
+    ///                                    std::time::Duration::from_secs(5));
+    /// assert!(e.is_timeout());
+    /// assert!(!e.is_connection());
+    /// ```
     pub fn is_timeout(&self) -> bool {
         self.inner.kind == ErrorKind::Timeout
     }
     /// True if the connection failed.
+    ///
+    /// ```
+    /// use crossdrive::{Error, ErrorKind};
+    /// let e = Error::without_request(ErrorKind::Connection, "http1", "connection reset");
+    /// assert!(e.is_connection());
+    /// assert!(!e.is_timeout());
+    /// ```
     pub fn is_connection(&self) -> bool {
         self.inner.kind == ErrorKind::Connection
     }
     /// True if the adapter rejected or mangled the exchange.
+    ///
+    /// ```
+    /// # use crossdrive::{Error, ErrorKind};
+    /// # let e = Error::new(ErrorKind::Adapter, "lambda", &http::Method::POST,
+    /// #                    &"/todos".parse().unwrap(), "response JSON had no statusCode");
+    /// assert!(e.is_adapter());
+    /// assert!(!e.is_handler_panic());
+    /// ```
     pub fn is_adapter(&self) -> bool {
         self.inner.kind == ErrorKind::Adapter
     }
     /// True if a size limit was exceeded.
+    ///
+    /// ```
+    /// use crossdrive::{Error, ErrorKind};
+    /// let e = Error::without_request(ErrorKind::LimitExceeded, "lambda", "payload over 6 MB");
+    /// assert!(e.is_limit_exceeded());
+    /// assert!(!e.is_adapter());
+    /// ```
     pub fn is_limit_exceeded(&self) -> bool {
         self.inner.kind == ErrorKind::LimitExceeded
     }
     /// True if the handler panicked.
+    ///
+    /// ```
+    /// let e = crossdrive::Error::handler_panic("direct", &http::Method::GET,
+    ///                                          &"/boom".parse().unwrap(), "index out of bounds");
+    /// assert!(e.is_handler_panic());
+    /// assert!(e.cause().contains("index out of bounds"));
+    /// ```
     pub fn is_handler_panic(&self) -> bool {
         self.inner.kind == ErrorKind::HandlerPanic
     }
     /// True if the request itself could not be built.
+    ///
+    /// ```
+    /// use crossdrive::{Error, ErrorKind};
+    /// let e = Error::without_request(ErrorKind::InvalidRequest, "direct", "invalid header name");
+    /// assert!(e.is_invalid_request());
+    /// assert!(!e.is_adapter());
+    /// ```
     pub fn is_invalid_request(&self) -> bool {
         self.inner.kind == ErrorKind::InvalidRequest
     }

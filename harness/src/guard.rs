@@ -25,6 +25,16 @@ use std::time::Duration;
 use tokio::time::Sleep;
 
 /// Why guarded work did not produce its output.
+///
+/// ```
+/// use std::time::Duration;
+/// use crossdrive::guard::{Interrupted, guarded};
+/// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// # rt.block_on(async {
+/// let boom = guarded(Duration::from_secs(1), async { panic!("boom"); });
+/// assert_eq!(boom.await, Err(Interrupted::Panicked("boom".into())));
+/// # });
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Interrupted {
     /// The limit passed first.
@@ -59,6 +69,14 @@ pub fn guarded<F: Future>(limit: Duration, work: F) -> Guarded<F> {
 
 pin_project_lite::pin_project! {
     /// The future returned by [`guarded`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use crossdrive::guard::{Guarded, guarded};
+    /// let work: Guarded<_> = guarded(Duration::from_secs(1), async { "done" });
+    /// // A plain future: runs on any executor, here futures' own.
+    /// assert_eq!(futures_executor::block_on(work), Ok("done"));
+    /// ```
     #[must_use = "futures do nothing unless awaited"]
     pub struct Guarded<F> {
         #[pin]
@@ -105,6 +123,13 @@ pub fn sleep(duration: Duration) -> Pin<Box<Sleep>> {
 }
 
 /// The best-effort message of a panic payload.
+///
+/// ```
+/// use crossdrive::guard::panic_message;
+/// let payload = std::panic::catch_unwind(|| panic!("index {} out of bounds", 7)).unwrap_err();
+/// assert_eq!(panic_message(&*payload), "index 7 out of bounds");
+/// assert_eq!(panic_message(&42_u8), "(a non-string panic payload)");
+/// ```
 pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&'static str>() {
         (*s).to_owned()

@@ -30,6 +30,16 @@ use crate::TestResponse;
 /// `transfer-encoding`, and axum's `Content-Length: 0` on a 204 that hyper
 /// strips on the wire). The body is compared directly, and framing is what
 /// the conformance suite checks, so parity ignores it.
+///
+/// ```
+/// use crossdrive::{DriverResponse, Protocol, TestResponse, parity::{VOLATILE_HEADERS, normalize}};
+/// assert!(VOLATILE_HEADERS.contains(&"date") && VOLATILE_HEADERS.contains(&"content-length"));
+/// let response = http::Response::builder().header("date", "today").header("content-length", "2")
+///     .body(bytes::Bytes::from("hi")).unwrap();
+/// let r = TestResponse::new("http1", http::Request::new(bytes::Bytes::new()),
+///                           DriverResponse::new(response, Protocol::Http1));
+/// assert_eq!(normalize(&r), "200 OK\n\nhi\n"); // both headers dropped
+/// ```
 pub const VOLATILE_HEADERS: &[&str] = &[
     "date",
     "server",
@@ -45,6 +55,14 @@ pub const VOLATILE_HEADERS: &[&str] = &[
 
 /// Bodies up to this size that are UTF-8 are snapshotted as text; others
 /// by length and SHA-256 digest.
+///
+/// ```
+/// use crossdrive::{DriverResponse, Protocol, TestResponse, parity::{TEXT_BODY_LIMIT, normalize}};
+/// let large = bytes::Bytes::from("x".repeat(TEXT_BODY_LIMIT + 1));
+/// let r = TestResponse::new("direct", http::Request::new(bytes::Bytes::new()),
+///                           DriverResponse::new(http::Response::new(large), Protocol::InProcess));
+/// assert!(normalize(&r).contains("(4097 bytes, sha256 "));
+/// ```
 pub const TEXT_BODY_LIMIT: usize = 4096;
 
 /// The normalized form of a response that parity compares and snapshots.
@@ -137,6 +155,14 @@ pub struct Parity {
 
 impl Parity {
     /// An empty comparison for the scenario `name` (the snapshot's name).
+    ///
+    /// ```
+    /// use crossdrive::parity::Parity;
+    /// let parity = Parity::new("simple_get");
+    /// assert_eq!(parity.name(), "simple_get");
+    /// assert!(parity.drivers().is_empty());
+    /// assert!(parity.check().is_err()); // no driver to compare yet
+    /// ```
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -146,11 +172,28 @@ impl Parity {
     }
 
     /// The scenario's name.
+    ///
+    /// ```
+    /// let parity = crossdrive::parity::Parity::new("simple_get");
+    /// assert_eq!(parity.name(), "simple_get");
+    /// ```
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// Adds one driver's response (named by [`TestResponse::driver`]).
+    ///
+    /// ```
+    /// # use crossdrive::{DriverResponse, Protocol, TestResponse, parity::Parity};
+    /// # let respond = |driver: &str, body: &'static str| TestResponse::new(
+    /// #     driver, http::Request::new(bytes::Bytes::new()),
+    /// #     DriverResponse::new(http::Response::new(bytes::Bytes::from(body)), Protocol::InProcess));
+    /// let mut parity = Parity::new("hello");
+    /// parity.add(respond("direct", "hi"));
+    /// parity.add(respond("http1", "hi"));
+    /// assert_eq!(parity.drivers(), ["direct", "http1"]);
+    /// assert_eq!(parity.check().unwrap(), "200 OK\n\nhi\n");
+    /// ```
     pub fn add(&mut self, response: TestResponse) {
         let normalized = normalize(&response);
         self.responses
@@ -160,17 +203,55 @@ impl Parity {
     /// Declares that `driver` differs from the others in this scenario
     /// because of its adapter, for `reason`. The difference is written into
     /// the snapshot, so it is reviewed.
+    ///
+    /// ```
+    /// # use crossdrive::{DriverResponse, Protocol, TestResponse, parity::Parity};
+    /// # let respond = |driver: &str, body: &'static str| TestResponse::new(
+    /// #     driver, http::Request::new(bytes::Bytes::new()),
+    /// #     DriverResponse::new(http::Response::new(bytes::Bytes::from(body)), Protocol::InProcess));
+    /// let mut parity = Parity::new("hello");
+    /// parity.add(respond("direct", "hi"));
+    /// parity.add(respond("lambda", "hi"));
+    /// parity.allow("lambda", "thought it re-encoded the body");
+    /// let stale = parity.check().unwrap_err(); // lambda agrees after all
+    /// assert!(stale.contains("remove the declaration"));
+    /// ```
     pub fn allow(&mut self, driver: impl Into<String>, reason: impl Into<String>) {
         self.allowed.insert(driver.into(), reason.into());
     }
 
     /// The drivers compared, in the order added.
+    ///
+    /// ```
+    /// # use crossdrive::{DriverResponse, Protocol, TestResponse, parity::Parity};
+    /// # let respond = |driver: &str, body: &'static str| TestResponse::new(
+    /// #     driver, http::Request::new(bytes::Bytes::new()),
+    /// #     DriverResponse::new(http::Response::new(bytes::Bytes::from(body)), Protocol::InProcess));
+    /// let mut parity = Parity::new("hello");
+    /// parity.add(respond("http1", "hi"));
+    /// parity.add(respond("direct", "hi"));
+    /// assert_eq!(parity.drivers(), ["http1", "direct"]); // in the order added
+    /// ```
     pub fn drivers(&self) -> Vec<&str> {
         self.responses.iter().map(|(d, _)| d.as_str()).collect()
     }
 
     /// The snapshot's metadata description: the drivers compared and the
     /// declared differences.
+    ///
+    /// ```
+    /// # use crossdrive::{DriverResponse, Protocol, TestResponse, parity::Parity};
+    /// # let respond = |driver: &str, body: &'static str| TestResponse::new(
+    /// #     driver, http::Request::new(bytes::Bytes::new()),
+    /// #     DriverResponse::new(http::Response::new(bytes::Bytes::from(body)), Protocol::InProcess));
+    /// let mut parity = Parity::new("hello");
+    /// parity.add(respond("direct", "hi"));
+    /// parity.add(respond("lambda", "ho"));
+    /// parity.allow("lambda", "it says ho");
+    /// assert_eq!(parity.description(),
+    ///            "parity of `hello` across drivers: direct, lambda\n\
+    ///             known difference on `lambda`: it says ho");
+    /// ```
     pub fn description(&self) -> String {
         let mut out = format!(
             "parity of `{}` across drivers: {}",
@@ -188,6 +269,19 @@ impl Parity {
     /// reason and diff. `Err` names the diverging driver and shows the diff
     /// against the drivers that agree, or names a declared difference that
     /// no longer differs.
+    ///
+    /// ```
+    /// # use crossdrive::{DriverResponse, Protocol, TestResponse, parity::Parity};
+    /// # let respond = |driver: &str, body: &'static str| TestResponse::new(
+    /// #     driver, http::Request::new(bytes::Bytes::new()),
+    /// #     DriverResponse::new(http::Response::new(bytes::Bytes::from(body)), Protocol::InProcess));
+    /// let mut parity = Parity::new("hello");
+    /// parity.add(respond("direct", "hi"));
+    /// parity.add(respond("http1", "hi"));
+    /// parity.add(respond("http2", "ho"));
+    /// let message = parity.check().unwrap_err();
+    /// assert!(message.contains("driver `http2` diverges from `direct`, `http1` (which agree)"));
+    /// ```
     pub fn check(&self) -> Result<String, String> {
         let compared: Vec<&(String, String)> = self
             .responses

@@ -8,6 +8,14 @@ use std::borrow::Cow;
 use std::fmt;
 
 /// The protocol a request travelled over.
+///
+/// ```
+/// use crossdrive::Protocol;
+/// assert_eq!(Protocol::Http2.to_string(), "HTTP/2");
+/// let alb = Protocol::Lambda("alb".into());
+/// assert_eq!(alb.as_str(), "alb");
+/// assert_eq!(alb.to_string(), "lambda:alb");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Protocol {

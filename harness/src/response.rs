@@ -20,6 +20,23 @@ const BODY_PREVIEW: usize = 2048;
 /// A response received through a driver, with the request that produced it.
 ///
 /// Built by awaiting a [`crate::RequestBuilder`]; see [`crate::Client`].
+///
+/// ```
+/// # use crossdrive::{AdapterNote, DriverResponse, Protocol, TestResponse};
+/// # let request = http::Request::builder().uri("/todos").body(bytes::Bytes::new()).unwrap();
+/// # let response = http::Response::builder().status(201)
+/// #     .header("content-type", "application/json").header("x-a", "1").header("x-a", "2")
+/// #     .body(bytes::Bytes::from(r#"{"id":1}"#)).unwrap();
+/// # let delivered = DriverResponse::new(response, Protocol::Http1)
+/// #     .with_note(AdapterNote::new("base64", "the body travelled base64-encoded"));
+/// # let r = TestResponse::new("http1", request, delivered);
+/// // 201, content-type: application/json, x-a: 1, x-a: 2, body {"id":1}, through http1
+///
+/// r.assert_status(201)
+///     .assert_header("content-type", "application/json")
+///     .assert_header_all("x-a", &["1", "2"])
+///     .assert_json(&serde_json::json!({"id": 1}));
+/// ```
 #[derive(Debug, Clone)]
 pub struct TestResponse {
     driver: String,
@@ -30,6 +47,14 @@ pub struct TestResponse {
 }
 
 /// Anything `assert_status` accepts: a `StatusCode` or a `u16`.
+///
+/// ```
+/// use crossdrive::IntoStatus;
+/// use http::StatusCode;
+/// assert_eq!(201u16.into_status(), Some(StatusCode::CREATED));
+/// assert_eq!(StatusCode::IM_A_TEAPOT.into_status(), Some(StatusCode::IM_A_TEAPOT));
+/// assert_eq!(1000u16.into_status(), None);
+/// ```
 pub trait IntoStatus {
     /// The status code, or `None` if the number is not a valid status.
     fn into_status(self) -> Option<StatusCode>;
@@ -68,41 +93,164 @@ impl TestResponse {
     }
 
     /// The name of the driver that carried the request.
+    ///
+    /// ```
+    /// # use crossdrive::{AdapterNote, DriverResponse, Protocol, TestResponse};
+    /// # let request = http::Request::builder().uri("/todos").body(bytes::Bytes::new()).unwrap();
+    /// # let response = http::Response::builder().status(201)
+    /// #     .header("content-type", "application/json").header("x-a", "1").header("x-a", "2")
+    /// #     .body(bytes::Bytes::from(r#"{"id":1}"#)).unwrap();
+    /// # let delivered = DriverResponse::new(response, Protocol::Http1)
+    /// #     .with_note(AdapterNote::new("base64", "the body travelled base64-encoded"));
+    /// # let r = TestResponse::new("http1", request, delivered);
+    /// // 201, content-type: application/json, x-a: 1, x-a: 2, body {"id":1}, through http1
+    /// assert_eq!(r.driver(), "http1");
+    /// ```
     pub fn driver(&self) -> &str {
         &self.driver
     }
     /// The protocol the driver observed.
+    ///
+    /// ```
+    /// # use crossdrive::{AdapterNote, DriverResponse, Protocol, TestResponse};
+    /// # let request = http::Request::builder().uri("/todos").body(bytes::Bytes::new()).unwrap();
+    /// # let response = http::Response::builder().status(201)
+    /// #     .header("content-type", "application/json").header("x-a", "1").header("x-a", "2")
+    /// #     .body(bytes::Bytes::from(r#"{"id":1}"#)).unwrap();
+    /// # let delivered = DriverResponse::new(response, Protocol::Http1)
+    /// #     .with_note(AdapterNote::new("base64", "the body travelled base64-encoded"));
+    /// # let r = TestResponse::new("http1", request, delivered);
+    /// // 201, content-type: application/json, x-a: 1, x-a: 2, body {"id":1}, through http1
+    /// assert_eq!(r.protocol(), &Protocol::Http1);
+    /// ```
     pub fn protocol(&self) -> &Protocol {
         &self.protocol
     }
     /// What the adapter changed on the way, if anything.
+    ///
+    /// ```
+    /// # use crossdrive::{AdapterNote, DriverResponse, Protocol, TestResponse};
+    /// # let request = http::Request::builder().uri("/todos").body(bytes::Bytes::new()).unwrap();
+    /// # let response = http::Response::builder().status(201)
+    /// #     .header("content-type", "application/json").header("x-a", "1").header("x-a", "2")
+    /// #     .body(bytes::Bytes::from(r#"{"id":1}"#)).unwrap();
+    /// # let delivered = DriverResponse::new(response, Protocol::Http1)
+    /// #     .with_note(AdapterNote::new("base64", "the body travelled base64-encoded"));
+    /// # let r = TestResponse::new("http1", request, delivered);
+    /// // 201, content-type: application/json, x-a: 1, x-a: 2, body {"id":1}, through http1
+    /// assert_eq!(r.notes().len(), 1);
+    /// assert_eq!(r.notes()[0].code, "base64");
+    /// ```
     pub fn notes(&self) -> &[AdapterNote] {
         &self.notes
     }
     /// The request that produced this response.
+    ///
+    /// ```
+    /// # use crossdrive::{AdapterNote, DriverResponse, Protocol, TestResponse};
+    /// # let request = http::Request::builder().uri("/todos").body(bytes::Bytes::new()).unwrap();
+    /// # let response = http::Response::builder().status(201)
+    /// #     .header("content-type", "application/json").header("x-a", "1").header("x-a", "2")
+    /// #     .body(bytes::Bytes::from(r#"{"id":1}"#)).unwrap();
+    /// # let delivered = DriverResponse::new(response, Protocol::Http1)
+    /// #     .with_note(AdapterNote::new("base64", "the body travelled base64-encoded"));
+    /// # let r = TestResponse::new("http1", request, delivered);
+    /// // 201, content-type: application/json, x-a: 1, x-a: 2, body {"id":1}, through http1
+    /// assert_eq!(r.request().uri(), "/todos");
+    /// ```
     pub fn request(&self) -> &Request<Bytes> {
         &self.request
     }
     /// The whole `http::Response`.
+    ///
+    /// ```
+    /// # use crossdrive::{AdapterNote, DriverResponse, Protocol, TestResponse};
+    /// # let request = http::Request::builder().uri("/todos").body(bytes::Bytes::new()).unwrap();
+    /// # let response = http::Response::builder().status(201)
+    /// #     .header("content-type", "application/json").header("x-a", "1").header("x-a", "2")
+    /// #     .body(bytes::Bytes::from(r#"{"id":1}"#)).unwrap();
+    /// # let delivered = DriverResponse::new(response, Protocol::Http1)
+    /// #     .with_note(AdapterNote::new("base64", "the body travelled base64-encoded"));
+    /// # let r = TestResponse::new("http1", request, delivered);
+    /// // 201, content-type: application/json, x-a: 1, x-a: 2, body {"id":1}, through http1
+    /// assert_eq!(r.response().status(), 201);
+    /// assert_eq!(r.response().body().len(), 8);
+    /// ```
     pub fn response(&self) -> &Response<Bytes> {
         &self.response
     }
     /// The status code.
+    ///
+    /// ```
+    /// # use crossdrive::{AdapterNote, DriverResponse, Protocol, TestResponse};
+    /// # let request = http::Request::builder().uri("/todos").body(bytes::Bytes::new()).unwrap();
+    /// # let response = http::Response::builder().status(201)
+    /// #     .header("content-type", "application/json").header("x-a", "1").header("x-a", "2")
+    /// #     .body(bytes::Bytes::from(r#"{"id":1}"#)).unwrap();
+    /// # let delivered = DriverResponse::new(response, Protocol::Http1)
+    /// #     .with_note(AdapterNote::new("base64", "the body travelled base64-encoded"));
+    /// # let r = TestResponse::new("http1", request, delivered);
+    /// // 201, content-type: application/json, x-a: 1, x-a: 2, body {"id":1}, through http1
+    /// assert_eq!(r.status(), http::StatusCode::CREATED);
+    /// ```
     pub fn status(&self) -> StatusCode {
         self.response.status()
     }
     /// All response headers.
+    ///
+    /// ```
+    /// # use crossdrive::{AdapterNote, DriverResponse, Protocol, TestResponse};
+    /// # let request = http::Request::builder().uri("/todos").body(bytes::Bytes::new()).unwrap();
+    /// # let response = http::Response::builder().status(201)
+    /// #     .header("content-type", "application/json").header("x-a", "1").header("x-a", "2")
+    /// #     .body(bytes::Bytes::from(r#"{"id":1}"#)).unwrap();
+    /// # let delivered = DriverResponse::new(response, Protocol::Http1)
+    /// #     .with_note(AdapterNote::new("base64", "the body travelled base64-encoded"));
+    /// # let r = TestResponse::new("http1", request, delivered);
+    /// // 201, content-type: application/json, x-a: 1, x-a: 2, body {"id":1}, through http1
+    /// assert_eq!(r.headers().get_all("x-a").iter().count(), 2);
+    /// assert_eq!(r.headers()["content-type"], "application/json");
+    /// ```
     pub fn headers(&self) -> &HeaderMap {
         self.response.headers()
     }
     /// The first value of a header, if present and visible ASCII; use
     /// [`TestResponse::headers`] for raw bytes.
+    ///
+    /// ```
+    /// # use crossdrive::{AdapterNote, DriverResponse, Protocol, TestResponse};
+    /// # let request = http::Request::builder().uri("/todos").body(bytes::Bytes::new()).unwrap();
+    /// # let response = http::Response::builder().status(201)
+    /// #     .header("content-type", "application/json").header("x-a", "1").header("x-a", "2")
+    /// #     .body(bytes::Bytes::from(r#"{"id":1}"#)).unwrap();
+    /// # let delivered = DriverResponse::new(response, Protocol::Http1)
+    /// #     .with_note(AdapterNote::new("base64", "the body travelled base64-encoded"));
+    /// # let r = TestResponse::new("http1", request, delivered);
+    /// // 201, content-type: application/json, x-a: 1, x-a: 2, body {"id":1}, through http1
+    /// assert_eq!(r.header("x-a"), Some("1"));
+    /// assert_eq!(r.header("X-A"), Some("1"));
+    /// assert_eq!(r.header("x-missing"), None);
+    /// ```
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers().get(name).and_then(|v| v.to_str().ok())
     }
     /// Every value of a header, in the order received; values that are not
     /// visible ASCII show as `<non-ASCII>` (use [`TestResponse::headers`]
     /// for their raw bytes).
+    ///
+    /// ```
+    /// # use crossdrive::{AdapterNote, DriverResponse, Protocol, TestResponse};
+    /// # let request = http::Request::builder().uri("/todos").body(bytes::Bytes::new()).unwrap();
+    /// # let response = http::Response::builder().status(201)
+    /// #     .header("content-type", "application/json").header("x-a", "1").header("x-a", "2")
+    /// #     .body(bytes::Bytes::from(r#"{"id":1}"#)).unwrap();
+    /// # let delivered = DriverResponse::new(response, Protocol::Http1)
+    /// #     .with_note(AdapterNote::new("base64", "the body travelled base64-encoded"));
+    /// # let r = TestResponse::new("http1", request, delivered);
+    /// // 201, content-type: application/json, x-a: 1, x-a: 2, body {"id":1}, through http1
+    /// assert_eq!(r.header_all("x-a"), ["1", "2"]);
+    /// assert!(r.header_all("x-missing").is_empty());
+    /// ```
     pub fn header_all(&self, name: &str) -> Vec<&str> {
         self.headers()
             .get_all(name)
@@ -151,11 +299,37 @@ impl TestResponse {
     }
 
     /// The raw body bytes.
+    ///
+    /// ```
+    /// # use crossdrive::{AdapterNote, DriverResponse, Protocol, TestResponse};
+    /// # let request = http::Request::builder().uri("/todos").body(bytes::Bytes::new()).unwrap();
+    /// # let response = http::Response::builder().status(201)
+    /// #     .header("content-type", "application/json").header("x-a", "1").header("x-a", "2")
+    /// #     .body(bytes::Bytes::from(r#"{"id":1}"#)).unwrap();
+    /// # let delivered = DriverResponse::new(response, Protocol::Http1)
+    /// #     .with_note(AdapterNote::new("base64", "the body travelled base64-encoded"));
+    /// # let r = TestResponse::new("http1", request, delivered);
+    /// // 201, content-type: application/json, x-a: 1, x-a: 2, body {"id":1}, through http1
+    /// assert_eq!(r.bytes().as_ref(), br#"{"id":1}"#);
+    /// ```
     pub fn bytes(&self) -> &Bytes {
         self.response.body()
     }
     /// The body as UTF-8 text; fails the test, with the full context, if it
     /// is not UTF-8 (use [`TestResponse::bytes`] for binary bodies).
+    ///
+    /// ```
+    /// # use crossdrive::{AdapterNote, DriverResponse, Protocol, TestResponse};
+    /// # let request = http::Request::builder().uri("/todos").body(bytes::Bytes::new()).unwrap();
+    /// # let response = http::Response::builder().status(201)
+    /// #     .header("content-type", "application/json").header("x-a", "1").header("x-a", "2")
+    /// #     .body(bytes::Bytes::from(r#"{"id":1}"#)).unwrap();
+    /// # let delivered = DriverResponse::new(response, Protocol::Http1)
+    /// #     .with_note(AdapterNote::new("base64", "the body travelled base64-encoded"));
+    /// # let r = TestResponse::new("http1", request, delivered);
+    /// // 201, content-type: application/json, x-a: 1, x-a: 2, body {"id":1}, through http1
+    /// assert_eq!(r.text(), r#"{"id":1}"#);
+    /// ```
     #[track_caller]
     pub fn text(&self) -> &str {
         match std::str::from_utf8(self.bytes()) {
@@ -169,6 +343,21 @@ impl TestResponse {
     }
     /// The body deserialized from JSON; fails the test, with the full
     /// context, if it does not parse as `T`.
+    ///
+    /// ```
+    /// # use crossdrive::{AdapterNote, DriverResponse, Protocol, TestResponse};
+    /// # let request = http::Request::builder().uri("/todos").body(bytes::Bytes::new()).unwrap();
+    /// # let response = http::Response::builder().status(201)
+    /// #     .header("content-type", "application/json").header("x-a", "1").header("x-a", "2")
+    /// #     .body(bytes::Bytes::from(r#"{"id":1}"#)).unwrap();
+    /// # let delivered = DriverResponse::new(response, Protocol::Http1)
+    /// #     .with_note(AdapterNote::new("base64", "the body travelled base64-encoded"));
+    /// # let r = TestResponse::new("http1", request, delivered);
+    /// // 201, content-type: application/json, x-a: 1, x-a: 2, body {"id":1}, through http1
+    /// #[derive(serde::Deserialize)]
+    /// struct Todo { id: u32 }
+    /// assert_eq!(r.json::<Todo>().id, 1);
+    /// ```
     #[track_caller]
     pub fn json<T: DeserializeOwned>(&self) -> T {
         match serde_json::from_slice(self.bytes()) {
@@ -182,6 +371,23 @@ impl TestResponse {
     }
 
     /// Asserts the status code.
+    ///
+    /// ```
+    /// # use crossdrive::{AdapterNote, DriverResponse, Protocol, TestResponse};
+    /// # let request = http::Request::builder().uri("/todos").body(bytes::Bytes::new()).unwrap();
+    /// # let response = http::Response::builder().status(201)
+    /// #     .header("content-type", "application/json").header("x-a", "1").header("x-a", "2")
+    /// #     .body(bytes::Bytes::from(r#"{"id":1}"#)).unwrap();
+    /// # let delivered = DriverResponse::new(response, Protocol::Http1)
+    /// #     .with_note(AdapterNote::new("base64", "the body travelled base64-encoded"));
+    /// # let r = TestResponse::new("http1", request, delivered);
+    /// // 201, content-type: application/json, x-a: 1, x-a: 2, body {"id":1}, through http1
+    /// r.assert_status(201).assert_status(http::StatusCode::CREATED);
+    /// let wrong = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    ///     r.assert_status(200);
+    /// }));
+    /// assert!(wrong.is_err());
+    /// ```
     #[track_caller]
     pub fn assert_status(&self, expected: impl IntoStatus) -> &Self {
         let Some(expected) = expected.into_status() else {
@@ -198,6 +404,24 @@ impl TestResponse {
     }
 
     /// Asserts that a header is present exactly once with this value.
+    ///
+    /// ```
+    /// # use crossdrive::{AdapterNote, DriverResponse, Protocol, TestResponse};
+    /// # let request = http::Request::builder().uri("/todos").body(bytes::Bytes::new()).unwrap();
+    /// # let response = http::Response::builder().status(201)
+    /// #     .header("content-type", "application/json").header("x-a", "1").header("x-a", "2")
+    /// #     .body(bytes::Bytes::from(r#"{"id":1}"#)).unwrap();
+    /// # let delivered = DriverResponse::new(response, Protocol::Http1)
+    /// #     .with_note(AdapterNote::new("base64", "the body travelled base64-encoded"));
+    /// # let r = TestResponse::new("http1", request, delivered);
+    /// // 201, content-type: application/json, x-a: 1, x-a: 2, body {"id":1}, through http1
+    /// r.assert_header("content-type", "application/json");
+    /// // x-a is sent twice, so it is not present exactly once:
+    /// let twice = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    ///     r.assert_header("x-a", "1");
+    /// }));
+    /// assert!(twice.is_err());
+    /// ```
     #[track_caller]
     pub fn assert_header(&self, name: &str, expected: &str) -> &Self {
         let all = self.header_all(name);
@@ -212,6 +436,20 @@ impl TestResponse {
     }
 
     /// Asserts every value of a repeated header, in order.
+    ///
+    /// ```
+    /// # use crossdrive::{AdapterNote, DriverResponse, Protocol, TestResponse};
+    /// # let request = http::Request::builder().uri("/todos").body(bytes::Bytes::new()).unwrap();
+    /// # let response = http::Response::builder().status(201)
+    /// #     .header("content-type", "application/json").header("x-a", "1").header("x-a", "2")
+    /// #     .body(bytes::Bytes::from(r#"{"id":1}"#)).unwrap();
+    /// # let delivered = DriverResponse::new(response, Protocol::Http1)
+    /// #     .with_note(AdapterNote::new("base64", "the body travelled base64-encoded"));
+    /// # let r = TestResponse::new("http1", request, delivered);
+    /// // 201, content-type: application/json, x-a: 1, x-a: 2, body {"id":1}, through http1
+    /// r.assert_header_all("x-a", &["1", "2"]);
+    /// r.assert_header_all("x-missing", &[]);
+    /// ```
     #[track_caller]
     pub fn assert_header_all(&self, name: &str, expected: &[&str]) -> &Self {
         let all = self.header_all(name);
@@ -298,6 +536,19 @@ impl TestResponse {
     }
 
     /// Asserts that a header is absent.
+    ///
+    /// ```
+    /// # use crossdrive::{AdapterNote, DriverResponse, Protocol, TestResponse};
+    /// # let request = http::Request::builder().uri("/todos").body(bytes::Bytes::new()).unwrap();
+    /// # let response = http::Response::builder().status(201)
+    /// #     .header("content-type", "application/json").header("x-a", "1").header("x-a", "2")
+    /// #     .body(bytes::Bytes::from(r#"{"id":1}"#)).unwrap();
+    /// # let delivered = DriverResponse::new(response, Protocol::Http1)
+    /// #     .with_note(AdapterNote::new("base64", "the body travelled base64-encoded"));
+    /// # let r = TestResponse::new("http1", request, delivered);
+    /// // 201, content-type: application/json, x-a: 1, x-a: 2, body {"id":1}, through http1
+    /// r.assert_no_header("set-cookie").assert_no_header("location");
+    /// ```
     #[track_caller]
     pub fn assert_no_header(&self, name: &str) -> &Self {
         let all = self.header_all(name);
@@ -312,6 +563,19 @@ impl TestResponse {
     }
 
     /// Asserts that the body is JSON equal to `expected`.
+    ///
+    /// ```
+    /// # use crossdrive::{AdapterNote, DriverResponse, Protocol, TestResponse};
+    /// # let request = http::Request::builder().uri("/todos").body(bytes::Bytes::new()).unwrap();
+    /// # let response = http::Response::builder().status(201)
+    /// #     .header("content-type", "application/json").header("x-a", "1").header("x-a", "2")
+    /// #     .body(bytes::Bytes::from(r#"{"id":1}"#)).unwrap();
+    /// # let delivered = DriverResponse::new(response, Protocol::Http1)
+    /// #     .with_note(AdapterNote::new("base64", "the body travelled base64-encoded"));
+    /// # let r = TestResponse::new("http1", request, delivered);
+    /// // 201, content-type: application/json, x-a: 1, x-a: 2, body {"id":1}, through http1
+    /// r.assert_json(&serde_json::json!({"id": 1}));
+    /// ```
     #[track_caller]
     pub fn assert_json<T: serde::Serialize + ?Sized>(&self, expected: &T) -> &Self {
         let expected = match serde_json::to_value(expected) {
@@ -373,6 +637,19 @@ impl TestResponse {
     }
 
     /// Asserts that the body is exactly this text.
+    ///
+    /// ```
+    /// # use crossdrive::{AdapterNote, DriverResponse, Protocol, TestResponse};
+    /// # let request = http::Request::builder().uri("/todos").body(bytes::Bytes::new()).unwrap();
+    /// # let response = http::Response::builder().status(201)
+    /// #     .header("content-type", "application/json").header("x-a", "1").header("x-a", "2")
+    /// #     .body(bytes::Bytes::from(r#"{"id":1}"#)).unwrap();
+    /// # let delivered = DriverResponse::new(response, Protocol::Http1)
+    /// #     .with_note(AdapterNote::new("base64", "the body travelled base64-encoded"));
+    /// # let r = TestResponse::new("http1", request, delivered);
+    /// // 201, content-type: application/json, x-a: 1, x-a: 2, body {"id":1}, through http1
+    /// r.assert_text(r#"{"id":1}"#);
+    /// ```
     #[track_caller]
     pub fn assert_text(&self, expected: &str) -> &Self {
         if self.bytes().as_ref() != expected.as_bytes() {
@@ -382,6 +659,19 @@ impl TestResponse {
     }
 
     /// Asserts that the body is exactly these bytes.
+    ///
+    /// ```
+    /// # use crossdrive::{AdapterNote, DriverResponse, Protocol, TestResponse};
+    /// # let request = http::Request::builder().uri("/todos").body(bytes::Bytes::new()).unwrap();
+    /// # let response = http::Response::builder().status(201)
+    /// #     .header("content-type", "application/json").header("x-a", "1").header("x-a", "2")
+    /// #     .body(bytes::Bytes::from(r#"{"id":1}"#)).unwrap();
+    /// # let delivered = DriverResponse::new(response, Protocol::Http1)
+    /// #     .with_note(AdapterNote::new("base64", "the body travelled base64-encoded"));
+    /// # let r = TestResponse::new("http1", request, delivered);
+    /// // 201, content-type: application/json, x-a: 1, x-a: 2, body {"id":1}, through http1
+    /// r.assert_bytes(br#"{"id":1}"#);
+    /// ```
     #[track_caller]
     pub fn assert_bytes(&self, expected: &[u8]) -> &Self {
         if self.bytes().as_ref() != expected {

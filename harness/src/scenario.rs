@@ -103,6 +103,13 @@ pub struct Step {
 
 /// A body that [`Step::json`] accepts: JSON text as written (`&str`,
 /// `String`) or a [`serde_json::Value`].
+///
+/// ```
+/// use crossdrive::scenario::JsonBody;
+/// assert_eq!(r#"{"a":1}"#.into_json().unwrap(), r#"{"a":1}"#);
+/// assert_eq!(serde_json::json!([1, 2]).into_json().unwrap(), "[1,2]");
+/// assert!("{oops".into_json().unwrap_err().contains("not JSON"));
+/// ```
 pub trait JsonBody {
     /// The body's bytes, or why it is not JSON.
     fn into_json(self) -> Result<Bytes, String>;
@@ -140,6 +147,28 @@ impl JsonBody for serde_json::Value {
 impl Step {
     /// A request with any method to `target`, a path with an optional
     /// query (`/todos/{n}?verbose=1`).
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// # use crossdrive::scenario::{Scenario, Step};
+    /// let step = Step::new(http::Method::OPTIONS, "/items")
+    ///     .expect(200)
+    ///     .expect_header("x-method", "OPTIONS");
+    /// assert!(Scenario::new("s").step(step).try_check(&client).await.is_ok());
+    /// # });
+    /// ```
     pub fn new(method: Method, target: impl Into<String>) -> Self {
         Self {
             method,
@@ -156,28 +185,151 @@ impl Step {
     }
 
     /// A `GET`.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// # use crossdrive::scenario::{Scenario, Step};
+    /// let step = Step::get("/items").expect(200).expect_header("x-method", "GET");
+    /// assert!(Scenario::new("s").step(step).try_check(&client).await.is_ok());
+    /// # });
+    /// ```
     pub fn get(target: impl Into<String>) -> Self {
         Self::new(Method::GET, target)
     }
     /// A `POST`.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// # use crossdrive::scenario::{Scenario, Step};
+    /// let step = Step::post("/items").expect(200).expect_header("x-method", "POST");
+    /// assert!(Scenario::new("s").step(step).try_check(&client).await.is_ok());
+    /// # });
+    /// ```
     pub fn post(target: impl Into<String>) -> Self {
         Self::new(Method::POST, target)
     }
     /// A `PUT`.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// # use crossdrive::scenario::{Scenario, Step};
+    /// let step = Step::put("/items/1").expect(200).expect_header("x-method", "PUT");
+    /// assert!(Scenario::new("s").step(step).try_check(&client).await.is_ok());
+    /// # });
+    /// ```
     pub fn put(target: impl Into<String>) -> Self {
         Self::new(Method::PUT, target)
     }
     /// A `PATCH`.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// # use crossdrive::scenario::{Scenario, Step};
+    /// let step = Step::patch("/items/1").expect(200).expect_header("x-method", "PATCH");
+    /// assert!(Scenario::new("s").step(step).try_check(&client).await.is_ok());
+    /// # });
+    /// ```
     pub fn patch(target: impl Into<String>) -> Self {
         Self::new(Method::PATCH, target)
     }
     /// A `DELETE`.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// # use crossdrive::scenario::{Scenario, Step};
+    /// let step = Step::delete("/items/1").expect(200).expect_header("x-method", "DELETE");
+    /// assert!(Scenario::new("s").step(step).try_check(&client).await.is_ok());
+    /// # });
+    /// ```
     pub fn delete(target: impl Into<String>) -> Self {
         Self::new(Method::DELETE, target)
     }
 
     /// Adds a request header; the value may hold `{n}` and captured
     /// variables.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// # use crossdrive::scenario::{Scenario, Step};
+    /// // The mirror echoes request headers; {n} is 1 in the first iteration.
+    /// let step = Step::get("/").header("x-iteration", "{n}")
+    ///     .expect(200)
+    ///     .expect_header("x-iteration", "1");
+    /// assert!(Scenario::new("s").step(step).try_check(&client).await.is_ok());
+    /// # });
+    /// ```
     #[must_use]
     pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
         self.headers
@@ -186,6 +338,26 @@ impl Step {
     }
 
     /// Sets the request body, as given.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// # use crossdrive::scenario::{Scenario, Step};
+    /// let step = Step::post("/upload").body(vec![0u8; 16]).expect(200).expect_body_len(16);
+    /// assert!(Scenario::new("s").step(step).try_check(&client).await.is_ok());
+    /// # });
+    /// ```
     #[must_use]
     pub fn body(mut self, body: impl Into<Bytes>) -> Self {
         self.body = body.into();
@@ -219,6 +391,28 @@ impl Step {
     }
 
     /// The status the response must have (a `StatusCode` or a number).
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// # use crossdrive::scenario::{Scenario, Step};
+    /// let s = Scenario::new("s").step(Step::get("/").expect(404));
+    /// let e = s.try_check(&client).await.unwrap_err();
+    /// assert!(e.to_string().contains("expected status 404 Not Found, got status 200 OK"));
+    /// assert!(Scenario::new("s").step(Step::get("/").expect(1000)).validate().is_err());
+    /// # });
+    /// ```
     #[must_use]
     pub fn expect(mut self, status: impl IntoStatus + fmt::Debug + Copy) -> Self {
         self.status = Some(
@@ -230,6 +424,27 @@ impl Step {
     }
 
     /// The exact length the response body must have, in bytes.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// # use crossdrive::scenario::{Scenario, Step};
+    /// let s = Scenario::new("s").step(Step::post("/").body("abc").expect(200).expect_body_len(4));
+    /// let e = s.try_check(&client).await.unwrap_err();
+    /// assert!(e.to_string().contains("expected a 4-byte body"));
+    /// # });
+    /// ```
     #[must_use]
     pub fn expect_body_len(mut self, bytes: usize) -> Self {
         self.body_len = Some(bytes);
@@ -238,6 +453,28 @@ impl Step {
 
     /// A header the response must carry with this value (any of its
     /// values, if repeated).
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// # use crossdrive::scenario::{Scenario, Step};
+    /// let ok = Step::get("/").expect(200).expect_header("x-method", "GET");
+    /// assert!(Scenario::new("s").step(ok).try_check(&client).await.is_ok());
+    /// let wrong = Step::get("/").expect(200).expect_header("x-method", "POST");
+    /// assert!(Scenario::new("s").step(wrong).try_check(&client).await.is_err());
+    /// # });
+    /// ```
     #[must_use]
     pub fn expect_header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
         self.expect_headers
@@ -264,6 +501,16 @@ impl Step {
 
     /// Leaves this step out of the timing: it still runs and its response
     /// is still checked.
+    ///
+    /// ```
+    /// use crossdrive::scenario::{Scenario, Step};
+    /// let only_setup = Scenario::new("s").step(Step::get("/").expect(200).untimed());
+    /// assert!(only_setup.validate().unwrap_err().to_string().contains("no timed step"));
+    /// let mixed = Scenario::new("s")
+    ///     .step(Step::put("/x").expect(201).untimed())
+    ///     .step(Step::get("/x").expect(200));
+    /// assert!(mixed.validate().is_ok());
+    /// ```
     #[must_use]
     pub fn untimed(mut self) -> Self {
         self.timed = false;
@@ -274,6 +521,14 @@ impl Step {
 impl Scenario {
     /// An empty scenario named `name` (snake_case, checked by
     /// [`validate`](Self::validate)); add steps with [`step`](Self::step).
+    ///
+    /// ```
+    /// use crossdrive::scenario::{Scenario, Step};
+    /// let s = Scenario::new("list_items");
+    /// assert_eq!(s.name(), "list_items");
+    /// assert!(s.validate().is_err()); // no step yet
+    /// assert!(s.step(Step::get("/items").expect(200)).validate().is_ok());
+    /// ```
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -284,6 +539,14 @@ impl Scenario {
 
     /// Adds a setup step: run once per app instance, untimed, before any
     /// iteration.
+    ///
+    /// ```
+    /// use crossdrive::scenario::{Scenario, Step};
+    /// let read = Step::get("/items/1").header("if-none-match", "{etag}").expect(304);
+    /// assert!(Scenario::new("cond").step(read.clone()).validate().is_err()); // {etag} undefined
+    /// let seed = Step::put("/items/1").expect(201).capture("etag", "etag");
+    /// assert!(Scenario::new("cond").setup(seed).step(read).validate().is_ok());
+    /// ```
     #[must_use]
     pub fn setup(mut self, step: Step) -> Self {
         self.setup.push(step);
@@ -291,6 +554,14 @@ impl Scenario {
     }
 
     /// Adds a step to every iteration.
+    ///
+    /// ```
+    /// use crossdrive::scenario::{Scenario, Step};
+    /// let s = Scenario::new("create_then_read")
+    ///     .step(Step::post("/items").expect(201))
+    ///     .step(Step::get("/items").expect(200));
+    /// assert!(s.validate().is_ok());
+    /// ```
     #[must_use]
     pub fn step(mut self, step: Step) -> Self {
         self.steps.push(step);
@@ -298,6 +569,11 @@ impl Scenario {
     }
 
     /// The scenario's name.
+    ///
+    /// ```
+    /// use crossdrive::Scenario;
+    /// assert_eq!(Scenario::new("simple_get").name(), "simple_get");
+    /// ```
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -351,6 +627,28 @@ impl Scenario {
     /// Prepares one app instance for measuring: checks the scenario and
     /// runs its setup steps through `exchange` (untimed, every answer
     /// checked). Then [`Prepared::run`] runs iterations.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// # use crossdrive::scenario::{Scenario, Step};
+    /// let s = Scenario::new("s").step(Step::get("/").expect(200));
+    /// let prepared = s.prepare(&Mirror).await.unwrap();
+    /// assert_eq!(prepared.name(), "s");
+    /// assert!(prepared.run(&Mirror, 1).await.is_ok());
+    /// # });
+    /// ```
     pub async fn prepare<E: Exchange + ?Sized>(
         &self,
         exchange: &E,
@@ -389,6 +687,26 @@ impl Scenario {
     /// }
     /// # });
     /// ```
+    ///
+    /// ```should_panic
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// # use crossdrive::scenario::{Scenario, Step};
+    /// // The mirror answers 200, not 404: check panics with the scenario's message.
+    /// Scenario::new("s").step(Step::get("/").expect(404)).check(&client).await;
+    /// # });
+    /// ```
     // No #[track_caller]: on an `async fn` it is a no-op (rustc warns,
     // issue 110011), so this panic points here; the message names the
     // scenario and step instead.
@@ -399,6 +717,28 @@ impl Scenario {
     }
 
     /// [`check`](Self::check), returning the error instead of panicking.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// # use crossdrive::scenario::{Scenario, Step};
+    /// let ok = Scenario::new("s").step(Step::get("/").expect(200));
+    /// assert!(ok.try_check(&client).await.is_ok());
+    /// let wrong = Scenario::new("s").step(Step::get("/").expect(201));
+    /// assert_eq!(wrong.try_check(&client).await.unwrap_err().response().unwrap().status(), 200);
+    /// # });
+    /// ```
     pub async fn try_check(&self, client: &Client) -> Result<(), ScenarioError> {
         let driver = &**client.driver();
         let prepared = self.prepare(driver).await?;
@@ -408,6 +748,29 @@ impl Scenario {
 
 /// A scenario ready to run on one app instance: checked, its setup done
 /// and its captures kept.
+///
+/// ```
+/// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+/// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+/// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+/// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+/// #         let (p, body) = r.into_parts();
+/// #         let mut out = http::Response::new(body);
+/// #         *out.headers_mut() = p.headers;
+/// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+/// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+/// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+/// # let client = Client::new(Mirror);
+/// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// # rt.block_on(async {
+/// # use crossdrive::scenario::{Scenario, Step};
+/// let step = Step::get("/items/{n}").expect(200).expect_header("x-uri", "/items/7");
+/// let s = Scenario::new("s").step(step);
+/// let prepared = s.prepare(&Mirror).await.unwrap();
+/// assert!(prepared.run(&Mirror, 7).await.is_ok());
+/// assert!(prepared.run(&Mirror, 8).await.is_err());
+/// # });
+/// ```
 #[derive(Debug, Clone)]
 pub struct Prepared {
     compiled: Compiled,
@@ -416,6 +779,26 @@ pub struct Prepared {
 
 impl Prepared {
     /// The scenario's name.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// # use crossdrive::scenario::{Scenario, Step};
+    /// let s = Scenario::new("simple_get").step(Step::get("/").expect(200));
+    /// assert_eq!(s.prepare(&Mirror).await.unwrap().name(), "simple_get");
+    /// # });
+    /// ```
     pub fn name(&self) -> &str {
         &self.compiled.name
     }
@@ -423,6 +806,28 @@ impl Prepared {
     /// Runs iteration `n` (unique within the app instance) through
     /// `exchange`: the timed steps' exchanges are timed and summed into
     /// one [`Sample`], every response is checked.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// # use crossdrive::scenario::{Scenario, Step};
+    /// let s = Scenario::new("s").step(Step::get("/").expect(200));
+    /// let prepared = s.prepare(&Mirror).await.unwrap();
+    /// let sample = prepared.run(&Mirror, 1).await.unwrap();
+    /// assert!(sample.elapsed < std::time::Duration::from_secs(1));
+    /// # });
+    /// ```
     pub async fn run<E: Exchange + ?Sized>(
         &self,
         exchange: &E,
@@ -480,17 +885,60 @@ impl ScenarioError {
     }
 
     /// The scenario's name.
+    ///
+    /// ```
+    /// use crossdrive::scenario::{Scenario, Step};
+    /// let e = Scenario::new("Bad Name").step(Step::get("/").expect(200)).validate().unwrap_err();
+    /// assert_eq!(e.scenario(), "Bad Name");
+    /// ```
     pub fn scenario(&self) -> &str {
         &self.scenario
     }
 
     /// True when the scenario itself is malformed (a bad name, an unknown
     /// variable, an invalid header), before any request was sent.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// # use crossdrive::scenario::{Scenario, Step};
+    /// assert!(Scenario::new("s").validate().unwrap_err().is_invalid());
+    /// let wrong = Scenario::new("s").step(Step::get("/").expect(404));
+    /// assert!(!wrong.try_check(&client).await.unwrap_err().is_invalid());
+    /// # });
+    /// ```
     pub fn is_invalid(&self) -> bool {
         matches!(self.failure, Failure::Invalid)
     }
 
     /// The driver's error, when the request could not be exchanged at all.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, ErrorKind};
+    /// # struct Down;
+    /// # impl Driver for Down { fn name(&self) -> &str { "down" }
+    /// #     fn send(&self, _: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         Box::pin(async { Err(Error::without_request(ErrorKind::Connection, "down", "refused")) }) } }
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// use crossdrive::scenario::{Scenario, Step};
+    /// let s = Scenario::new("s").step(Step::get("/").expect(200));
+    /// let e = s.try_check(&Client::new(Down)).await.unwrap_err();
+    /// assert!(e.transport().unwrap().is_connection());
+    /// assert!(e.response().is_none());
+    /// # });
+    /// ```
     pub fn transport(&self) -> Option<&Error> {
         match &self.failure {
             Failure::Transport(e) => Some(e),
@@ -500,6 +948,28 @@ impl ScenarioError {
 
     /// The response that did not match its expectation (with the
     /// driver's extensions, such as why an adapter refused it).
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// # use crossdrive::scenario::{Scenario, Step};
+    /// let wrong = Scenario::new("s").step(Step::post("/").body("hi").expect(201));
+    /// let e = wrong.try_check(&client).await.unwrap_err();
+    /// assert_eq!(e.response().unwrap().body().as_ref(), b"hi");
+    /// assert!(e.transport().is_none());
+    /// # });
+    /// ```
     pub fn response(&self) -> Option<&Response<Bytes>> {
         match &self.failure {
             Failure::Mismatch(r) => Some(r),

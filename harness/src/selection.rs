@@ -7,6 +7,10 @@
 //! for selections a name filter cannot express.
 
 /// The environment variable listing the drivers to run.
+///
+/// ```
+/// assert_eq!(crossdrive::DRIVERS_ENV, "CROSSDRIVE_DRIVERS");
+/// ```
 pub const DRIVERS_ENV: &str = "CROSSDRIVE_DRIVERS";
 
 /// A parsed driver selection.
@@ -25,11 +29,25 @@ pub struct Selection {
 
 impl Selection {
     /// Every driver.
+    ///
+    /// ```
+    /// use crossdrive::Selection;
+    /// assert!(Selection::all().includes("any-driver"));
+    /// assert_eq!(Selection::parse("", &["direct"]), Ok(Selection::all()));
+    /// ```
     pub fn all() -> Self {
         Self { only: None }
     }
 
     /// Parses a comma-separated list, checking every name against `known`.
+    ///
+    /// ```
+    /// use crossdrive::Selection;
+    /// let s = Selection::parse(" http1 ,", &["direct", "http1"]).unwrap();
+    /// assert!(s.includes("http1") && !s.includes("direct"));
+    /// let e = Selection::parse("h2", &["direct", "http1"]).unwrap_err();
+    /// assert!(e.contains("unknown driver `h2`"));
+    /// ```
     pub fn parse(list: &str, known: &[&str]) -> Result<Self, String> {
         let names: Vec<String> = list
             .split(',')
@@ -50,6 +68,14 @@ impl Selection {
     }
 
     /// Reads [`DRIVERS_ENV`]; unset means every driver.
+    ///
+    /// ```
+    /// use crossdrive::{DRIVERS_ENV, Selection};
+    /// # if std::env::var_os(DRIVERS_ENV).is_none() {
+    /// // With CROSSDRIVE_DRIVERS unset, every driver runs.
+    /// assert_eq!(Selection::from_env(&["direct", "http1"]), Ok(Selection::all()));
+    /// # }
+    /// ```
     pub fn from_env(known: &[&str]) -> Result<Self, String> {
         match std::env::var(DRIVERS_ENV) {
             Ok(list) => Self::parse(&list, known),
@@ -61,6 +87,13 @@ impl Selection {
     }
 
     /// True if the driver named `name` should run.
+    ///
+    /// ```
+    /// use crossdrive::Selection;
+    /// let s = Selection::parse("direct", &["direct", "http1"]).unwrap();
+    /// assert!(s.includes("direct"));
+    /// assert!(!s.includes("http1"));
+    /// ```
     pub fn includes(&self, name: &str) -> bool {
         self.only
             .as_ref()

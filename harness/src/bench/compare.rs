@@ -15,6 +15,31 @@ use std::fmt::Write as _;
 use super::report::BenchReport;
 
 /// What happened to one cell between the baseline and now.
+///
+/// ```
+/// # use crossdrive::bench::report::*;
+/// # fn row(scenario: &str, driver: &str, p50: f64, floor: f64) -> BenchResult {
+/// #     let s = crossdrive::bench::Stats { samples: 100, p50_us: p50, p95_us: p50, p99_us: p50,
+/// #         max_us: p50, mean_us: p50, ops_per_sec: 1.0, allocs_per_op: None,
+/// #         bytes_per_op: None };
+/// #     let f = crossdrive::bench::Stats { p50_us: floor, ..s };
+/// #     BenchResult::new(scenario, driver, "in-process", &s, "raw-oneshot", &f)
+/// # }
+/// # let mut report = BenchReport::starting_now("abc123", "same-thread");
+/// # report.results = vec![row("simple_get", "direct", 2.0, 1.0),
+/// #     row("simple_get", "http1", 30.0, 20.0),
+/// #                       row("json_post", "direct", 3.0, 1.5)];
+/// // p50 (floor): simple_get direct 2µs (1), http1 30µs (20); json_post direct 3µs (1.5)
+/// # use crossdrive::bench::compare::{Verdict, compare};
+/// # let mut slower = report.clone();
+/// # slower.results[0].p50_us = 4.0; // simple_get on direct doubled, its floor did not move
+/// # let c = compare("main", &report, &slower, 10.0);
+/// assert_eq!(c.changes[0].verdict, Verdict::Regressed);
+/// assert_eq!(c.changes[1].verdict, Verdict::Unchanged);
+/// let mut fresh = slower.clone();
+/// fresh.results.push(row("new_scenario", "direct", 1.0, 1.0));
+/// assert_eq!(compare("main", &report, &fresh, 10.0).changes[3].verdict, Verdict::New);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Verdict {
@@ -43,6 +68,30 @@ impl Verdict {
 }
 
 /// One cell's change.
+///
+/// ```
+/// # use crossdrive::bench::report::*;
+/// # fn row(scenario: &str, driver: &str, p50: f64, floor: f64) -> BenchResult {
+/// #     let s = crossdrive::bench::Stats { samples: 100, p50_us: p50, p95_us: p50, p99_us: p50,
+/// #         max_us: p50, mean_us: p50, ops_per_sec: 1.0, allocs_per_op: None,
+/// #         bytes_per_op: None };
+/// #     let f = crossdrive::bench::Stats { p50_us: floor, ..s };
+/// #     BenchResult::new(scenario, driver, "in-process", &s, "raw-oneshot", &f)
+/// # }
+/// # let mut report = BenchReport::starting_now("abc123", "same-thread");
+/// # report.results = vec![row("simple_get", "direct", 2.0, 1.0),
+/// #     row("simple_get", "http1", 30.0, 20.0),
+/// #                       row("json_post", "direct", 3.0, 1.5)];
+/// // p50 (floor): simple_get direct 2µs (1), http1 30µs (20); json_post direct 3µs (1.5)
+/// # use crossdrive::bench::compare::{Verdict, compare};
+/// # let mut slower = report.clone();
+/// # slower.results[0].p50_us = 4.0; // simple_get on direct doubled, its floor did not move
+/// # let c = compare("main", &report, &slower, 10.0);
+/// let change = &c.changes[0];
+/// assert_eq!((change.scenario.as_str(), change.driver.as_str()), ("simple_get", "direct"));
+/// assert_eq!(change.baseline_p50_us, Some(2.0));
+/// assert_eq!(change.change_pct, 100.0);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
     /// Scenario name.
@@ -62,6 +111,29 @@ pub struct Change {
 }
 
 /// A whole comparison.
+///
+/// ```
+/// # use crossdrive::bench::report::*;
+/// # fn row(scenario: &str, driver: &str, p50: f64, floor: f64) -> BenchResult {
+/// #     let s = crossdrive::bench::Stats { samples: 100, p50_us: p50, p95_us: p50, p99_us: p50,
+/// #         max_us: p50, mean_us: p50, ops_per_sec: 1.0, allocs_per_op: None,
+/// #         bytes_per_op: None };
+/// #     let f = crossdrive::bench::Stats { p50_us: floor, ..s };
+/// #     BenchResult::new(scenario, driver, "in-process", &s, "raw-oneshot", &f)
+/// # }
+/// # let mut report = BenchReport::starting_now("abc123", "same-thread");
+/// # report.results = vec![row("simple_get", "direct", 2.0, 1.0),
+/// #     row("simple_get", "http1", 30.0, 20.0),
+/// #                       row("json_post", "direct", 3.0, 1.5)];
+/// // p50 (floor): simple_get direct 2µs (1), http1 30µs (20); json_post direct 3µs (1.5)
+/// # use crossdrive::bench::compare::{Verdict, compare};
+/// # let mut slower = report.clone();
+/// # slower.results[0].p50_us = 4.0; // simple_get on direct doubled, its floor did not move
+/// # let c = compare("main", &report, &slower, 10.0);
+/// assert_eq!(c.baseline, "main");
+/// assert_eq!(c.threshold_pct, 10.0);
+/// assert_eq!(c.changes.len(), 3); // one per cell of the current run
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Comparison {
     /// The baseline's name.
@@ -79,7 +151,8 @@ pub struct Comparison {
 /// # use crossdrive::bench::compare::{compare, Verdict};
 /// # fn row(p50: f64, floor: f64) -> BenchResult {
 /// #     let s = crossdrive::bench::Stats { samples: 100, p50_us: p50, p95_us: p50, p99_us: p50,
-/// #         max_us: p50, mean_us: p50, ops_per_sec: 1.0, allocs_per_op: None, bytes_per_op: None };
+/// #         max_us: p50, mean_us: p50, ops_per_sec: 1.0, allocs_per_op: None,
+/// #         bytes_per_op: None };
 /// #     let f = crossdrive::bench::Stats { p50_us: floor, ..s };
 /// #     BenchResult::new("simple_get", "direct", "in-process", &s, "raw-oneshot", &f)
 /// # }
@@ -156,6 +229,28 @@ fn percent(before: f64, after: f64) -> f64 {
 
 impl Comparison {
     /// The cells that regressed.
+    ///
+    /// ```
+    /// # use crossdrive::bench::report::*;
+    /// # fn row(scenario: &str, driver: &str, p50: f64, floor: f64) -> BenchResult {
+    /// #     let s = crossdrive::bench::Stats { samples: 100, p50_us: p50, p95_us: p50, p99_us: p50,
+    /// #         max_us: p50, mean_us: p50, ops_per_sec: 1.0, allocs_per_op: None,
+    /// #         bytes_per_op: None };
+    /// #     let f = crossdrive::bench::Stats { p50_us: floor, ..s };
+    /// #     BenchResult::new(scenario, driver, "in-process", &s, "raw-oneshot", &f)
+    /// # }
+    /// # let mut report = BenchReport::starting_now("abc123", "same-thread");
+    /// # report.results = vec![row("simple_get", "direct", 2.0, 1.0),
+    /// #     row("simple_get", "http1", 30.0, 20.0),
+    /// #                       row("json_post", "direct", 3.0, 1.5)];
+    /// // p50 (floor): simple_get direct 2µs (1), http1 30µs (20); json_post direct 3µs (1.5)
+    /// # use crossdrive::bench::compare::{Verdict, compare};
+    /// # let mut slower = report.clone();
+    /// # slower.results[0].p50_us = 4.0; // simple_get on direct doubled, its floor did not move
+    /// # let c = compare("main", &report, &slower, 10.0);
+    /// let regressed: Vec<&str> = c.regressions().iter().map(|r| r.driver.as_str()).collect();
+    /// assert_eq!(regressed, ["direct"]);
+    /// ```
     pub fn regressions(&self) -> Vec<&Change> {
         self.changes
             .iter()
@@ -164,6 +259,29 @@ impl Comparison {
     }
 
     /// The comparison as a Markdown table, regressions first.
+    ///
+    /// ```
+    /// # use crossdrive::bench::report::*;
+    /// # fn row(scenario: &str, driver: &str, p50: f64, floor: f64) -> BenchResult {
+    /// #     let s = crossdrive::bench::Stats { samples: 100, p50_us: p50, p95_us: p50, p99_us: p50,
+    /// #         max_us: p50, mean_us: p50, ops_per_sec: 1.0, allocs_per_op: None,
+    /// #         bytes_per_op: None };
+    /// #     let f = crossdrive::bench::Stats { p50_us: floor, ..s };
+    /// #     BenchResult::new(scenario, driver, "in-process", &s, "raw-oneshot", &f)
+    /// # }
+    /// # let mut report = BenchReport::starting_now("abc123", "same-thread");
+    /// # report.results = vec![row("simple_get", "direct", 2.0, 1.0),
+    /// #     row("simple_get", "http1", 30.0, 20.0),
+    /// #                       row("json_post", "direct", 3.0, 1.5)];
+    /// // p50 (floor): simple_get direct 2µs (1), http1 30µs (20); json_post direct 3µs (1.5)
+    /// # use crossdrive::bench::compare::{Verdict, compare};
+    /// # let mut slower = report.clone();
+    /// # slower.results[0].p50_us = 4.0; // simple_get on direct doubled, its floor did not move
+    /// # let c = compare("main", &report, &slower, 10.0);
+    /// let md = c.to_markdown();
+    /// assert!(md.starts_with("Change against baseline `main`"));
+    /// assert!(md.contains("| simple_get | direct | 2.00 | 4.00 | +100.0% |"));
+    /// ```
     pub fn to_markdown(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(

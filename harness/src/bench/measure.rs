@@ -25,6 +25,12 @@ pub struct Plan {
 
 impl Plan {
     /// The default run: enough samples for a stable p99.
+    ///
+    /// ```
+    /// let plan = crossdrive::bench::Plan::full();
+    /// assert_eq!((plan.warmup, plan.samples), (2_000, 20_000));
+    /// assert_eq!(plan.budget, std::time::Duration::from_secs(3));
+    /// ```
     pub fn full() -> Self {
         Self {
             warmup: 2_000,
@@ -34,6 +40,12 @@ impl Plan {
     }
 
     /// A smoke run for CI: stable p50, rough tails.
+    ///
+    /// ```
+    /// let plan = crossdrive::bench::Plan::quick();
+    /// assert_eq!((plan.warmup, plan.samples), (200, 2_000));
+    /// assert!(plan.budget < crossdrive::bench::Plan::full().budget);
+    /// ```
     pub fn quick() -> Self {
         Self {
             warmup: 200,
@@ -45,6 +57,16 @@ impl Plan {
 
 /// What one timed iteration cost: its duration and, when an allocation
 /// probe is installed, the allocations made while the stopwatch ran.
+///
+/// ```
+/// use std::time::Duration;
+/// use crossdrive::bench::{Recorder, Sample};
+/// let sample = Sample { elapsed: Duration::from_micros(12), allocs: 3, bytes: 256 };
+/// let mut recorder = Recorder::new();
+/// recorder.record(sample);
+/// assert_eq!(recorder.stats().samples, 1);
+/// assert_eq!(Sample::default().elapsed, Duration::ZERO);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Sample {
     /// Wall time of the timed part.
@@ -56,6 +78,14 @@ pub struct Sample {
 }
 
 /// Cumulative allocation counts, as returned by an allocation probe.
+///
+/// ```
+/// use crossdrive::bench::AllocSnapshot;
+/// let before = AllocSnapshot { allocs: 10, bytes: 640 };
+/// let after = AllocSnapshot { allocs: 12, bytes: 704 };
+/// assert_eq!((after.allocs - before.allocs, after.bytes - before.bytes), (2, 64));
+/// assert_eq!(AllocSnapshot::default(), AllocSnapshot { allocs: 0, bytes: 0 });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct AllocSnapshot {
     /// Allocations so far.
@@ -68,6 +98,20 @@ static ALLOC_PROBE: OnceLock<fn() -> AllocSnapshot> = OnceLock::new();
 
 /// Installs the process's allocation probe (a counting global allocator in
 /// the bench binary). Only the first call counts.
+///
+/// ```
+/// use std::sync::atomic::{AtomicU64, Ordering};
+/// use crossdrive::bench::{AllocSnapshot, Stopwatch, install_alloc_probe};
+/// static LOOKS: AtomicU64 = AtomicU64::new(0);
+/// // A stand-in for a counting global allocator: every look sees one more 64-byte allocation.
+/// fn probe() -> AllocSnapshot {
+///     let n = LOOKS.fetch_add(1, Ordering::Relaxed) + 1;
+///     AllocSnapshot { allocs: n, bytes: 64 * n }
+/// }
+/// install_alloc_probe(probe);
+/// let sample = Stopwatch::start().stop();
+/// assert_eq!((sample.allocs, sample.bytes), (1, 64));
+/// ```
 pub fn install_alloc_probe(probe: fn() -> AllocSnapshot) {
     let _ = ALLOC_PROBE.set(probe);
 }
@@ -92,6 +136,12 @@ pub struct Stopwatch {
 
 impl Stopwatch {
     /// Starts timing now.
+    ///
+    /// ```
+    /// let watch = crossdrive::bench::Stopwatch::start();
+    /// std::thread::sleep(std::time::Duration::from_millis(2));
+    /// assert!(watch.stop().elapsed >= std::time::Duration::from_millis(2));
+    /// ```
     pub fn start() -> Self {
         let allocs = alloc_snapshot();
         Self {
@@ -101,6 +151,13 @@ impl Stopwatch {
     }
 
     /// Stops timing and returns what the operation cost.
+    ///
+    /// ```
+    /// let watch = crossdrive::bench::Stopwatch::start();
+    /// let sample = watch.stop();
+    /// assert!(sample.elapsed < std::time::Duration::from_secs(1));
+    /// assert_eq!(sample.allocs, 0); // no allocation probe installed
+    /// ```
     pub fn stop(self) -> Sample {
         let elapsed = self.start.elapsed();
         let (allocs, bytes) = match (self.allocs, alloc_snapshot()) {
@@ -148,6 +205,12 @@ impl Default for Recorder {
 
 impl Recorder {
     /// An empty recorder.
+    ///
+    /// ```
+    /// let recorder = crossdrive::bench::Recorder::new();
+    /// assert_eq!(recorder.stats().samples, 0);
+    /// assert!(recorder.raw().is_none());
+    /// ```
     pub fn new() -> Self {
         #[allow(clippy::expect_used)]
         let histogram = Histogram::new_with_bounds(1, 60_000_000_000, 3)
@@ -163,6 +226,14 @@ impl Recorder {
 
     /// A recorder that also keeps every sample's duration, in nanoseconds
     /// and in order, for `--raw` output.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use crossdrive::bench::{Recorder, Sample};
+    /// let mut recorder = Recorder::keeping_raw();
+    /// recorder.record(Sample { elapsed: Duration::from_nanos(1500), ..Sample::default() });
+    /// assert_eq!(recorder.raw(), Some(&[1500][..]));
+    /// ```
     pub fn keeping_raw() -> Self {
         Self {
             raw: Some(Vec::new()),
@@ -171,11 +242,34 @@ impl Recorder {
     }
 
     /// Every recorded duration in nanoseconds, if this recorder keeps them.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use crossdrive::bench::{Recorder, Sample};
+    /// let mut recorder = Recorder::keeping_raw();
+    /// for nanos in [300, 100, 200] {
+    ///     recorder.record(Sample { elapsed: Duration::from_nanos(nanos), ..Sample::default() });
+    /// }
+    /// assert_eq!(recorder.raw(), Some(&[300, 100, 200][..])); // in recording order
+    /// assert_eq!(Recorder::new().raw(), None);
+    /// ```
     pub fn raw(&self) -> Option<&[u64]> {
         self.raw.as_deref()
     }
 
     /// Adds another recorder's samples to this one.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use crossdrive::bench::{Recorder, Sample};
+    /// let sample = Sample { elapsed: Duration::from_micros(5), ..Sample::default() };
+    /// let (mut a, mut b) = (Recorder::new(), Recorder::new());
+    /// a.record(sample);
+    /// b.record(sample);
+    /// b.record(sample);
+    /// a.merge(&b);
+    /// assert_eq!(a.stats().samples, 3);
+    /// ```
     pub fn merge(&mut self, other: &Recorder) {
         // Both histograms share bounds, so adding cannot fail.
         let _ = self.histogram.add(&other.histogram);
@@ -188,6 +282,17 @@ impl Recorder {
     }
 
     /// Records one sample; durations beyond one minute are clamped.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use crossdrive::bench::{Recorder, Sample};
+    /// let mut recorder = Recorder::new();
+    /// recorder.record(Sample { elapsed: Duration::from_micros(40), ..Sample::default() });
+    /// let two_minutes = Duration::from_secs(120); // beyond one minute: clamped
+    /// recorder.record(Sample { elapsed: two_minutes, ..Sample::default() });
+    /// assert_eq!(recorder.stats().samples, 2);
+    /// assert!(recorder.stats().max_us <= 60_100_000.0);
+    /// ```
     pub fn record(&mut self, sample: Sample) {
         let nanos = u64::try_from(sample.elapsed.as_nanos()).unwrap_or(u64::MAX);
         self.histogram.saturating_record(nanos.max(1));
@@ -200,6 +305,18 @@ impl Recorder {
     }
 
     /// The summary of what was recorded.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use crossdrive::bench::{Recorder, Sample};
+    /// let mut recorder = Recorder::new();
+    /// for micros in [10, 20, 30] {
+    ///     recorder.record(Sample { elapsed: Duration::from_micros(micros), ..Sample::default() });
+    /// }
+    /// let stats = recorder.stats();
+    /// assert_eq!(stats.samples, 3);
+    /// assert!((stats.p50_us - 20.0).abs() < 0.1 && (stats.max_us - 30.0).abs() < 0.1);
+    /// ```
     pub fn stats(&self) -> Stats {
         let h = &self.histogram;
         let us = |nanos: u64| nanos as f64 / 1_000.0;
@@ -226,6 +343,17 @@ impl Recorder {
 }
 
 /// A latency summary, in microseconds.
+///
+/// ```
+/// use std::time::Duration;
+/// use crossdrive::bench::{Recorder, Sample, Stats};
+/// let mut recorder = Recorder::new();
+/// recorder.record(Sample { elapsed: Duration::from_micros(100), ..Sample::default() });
+/// let stats: Stats = recorder.stats();
+/// assert!((stats.p99_us - 100.0).abs() < 0.1);
+/// assert!((stats.ops_per_sec - 10_000.0).abs() < 1.0); // one 100µs operation
+/// assert_eq!(stats.allocs_per_op, None); // no allocation probe installed
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Stats {
     /// Timed runs recorded.

@@ -13,9 +13,35 @@ use serde::{Deserialize, Serialize};
 use super::Stats;
 
 /// The schema name written in every report.
+///
+/// ```
+/// use crossdrive::bench::report::{BenchReport, SCHEMA};
+/// assert_eq!(SCHEMA, "crossdrive.bench.v1");
+/// assert_eq!(BenchReport::starting_now("abc123", "suite").schema, SCHEMA);
+/// ```
 pub const SCHEMA: &str = "crossdrive.bench.v1";
 
 /// One bench run.
+///
+/// ```
+/// # use crossdrive::bench::report::*;
+/// # fn row(scenario: &str, driver: &str, p50: f64, floor: f64) -> BenchResult {
+/// #     let s = crossdrive::bench::Stats { samples: 100, p50_us: p50, p95_us: p50, p99_us: p50,
+/// #         max_us: p50, mean_us: p50, ops_per_sec: 1.0, allocs_per_op: None,
+/// #         bytes_per_op: None };
+/// #     let f = crossdrive::bench::Stats { p50_us: floor, ..s };
+/// #     BenchResult::new(scenario, driver, "in-process", &s, "raw-oneshot", &f)
+/// # }
+/// # let mut report = BenchReport::starting_now("abc123", "same-thread");
+/// # report.results = vec![row("simple_get", "direct", 2.0, 1.0),
+/// #     row("simple_get", "http1", 30.0, 20.0),
+/// #                       row("json_post", "direct", 3.0, 1.5)];
+/// // p50 (floor): simple_get direct 2µs (1), http1 30µs (20); json_post direct 3µs (1.5)
+/// let json = report.to_json();
+/// let back = BenchReport::from_json(&json).unwrap();
+/// assert_eq!(back, report);
+/// assert_eq!(back.drivers(), ["direct", "http1"]);
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BenchReport {
     /// Always [`SCHEMA`].
@@ -41,6 +67,28 @@ pub struct BenchReport {
 }
 
 /// A cell the adapter cannot serve by design.
+///
+/// ```
+/// # use crossdrive::bench::report::*;
+/// # fn row(scenario: &str, driver: &str, p50: f64, floor: f64) -> BenchResult {
+/// #     let s = crossdrive::bench::Stats { samples: 100, p50_us: p50, p95_us: p50, p99_us: p50,
+/// #         max_us: p50, mean_us: p50, ops_per_sec: 1.0, allocs_per_op: None,
+/// #         bytes_per_op: None };
+/// #     let f = crossdrive::bench::Stats { p50_us: floor, ..s };
+/// #     BenchResult::new(scenario, driver, "in-process", &s, "raw-oneshot", &f)
+/// # }
+/// # let mut report = BenchReport::starting_now("abc123", "same-thread");
+/// # report.results = vec![row("simple_get", "direct", 2.0, 1.0),
+/// #     row("simple_get", "http1", 30.0, 20.0),
+/// #                       row("json_post", "direct", 3.0, 1.5)];
+/// // p50 (floor): simple_get direct 2µs (1), http1 30µs (20); json_post direct 3µs (1.5)
+/// report.unmeasured.push(Unmeasured {
+///     scenario: "payload_10mib".into(), driver: "lambda".into(),
+///     reason: "a Lambda payload is at most 6 MB".into(),
+/// });
+/// assert_eq!(report.drivers(), ["direct", "http1", "lambda"]);
+/// assert!(report.to_markdown().contains("beyond its limit ‡"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Unmeasured {
     /// Scenario name.
@@ -52,6 +100,16 @@ pub struct Unmeasured {
 }
 
 /// Throughput and latency of one driver under concurrent load.
+///
+/// ```
+/// use crossdrive::bench::report::LoadResult;
+/// let load = LoadResult {
+///     scenario: "simple_get".into(), driver: "http1".into(), concurrency: 8,
+///     mode: "connections".into(), requests: 80_000, seconds: 2.0, throughput_rps: 40_000.0,
+///     p50_us: 180.0, p95_us: 260.0, p99_us: 400.0, max_us: 2_000.0,
+/// };
+/// assert_eq!(load.requests as f64 / load.seconds, load.throughput_rps);
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LoadResult {
     /// The scenario driven under load.
@@ -81,6 +139,12 @@ pub struct LoadResult {
 }
 
 /// The machine a report was measured on.
+///
+/// ```
+/// let here = crossdrive::bench::report::Machine::current();
+/// assert_eq!(here.os, std::env::consts::OS);
+/// assert!(!here.cpu_model.is_empty()); // `unknown` when the OS does not say
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Machine {
     /// `linux`, `macos`, ...
@@ -117,6 +181,18 @@ impl Machine {
 }
 
 /// One scenario measured through one driver, with its floor.
+///
+/// ```
+/// # use crossdrive::bench::{Stats, report::BenchResult};
+/// # let stats = |p50: f64| Stats { samples: 1000, p50_us: p50, p95_us: p50 * 1.5, p99_us: p50 * 2.0,
+/// #     max_us: p50 * 10.0, mean_us: p50, ops_per_sec: 1e6 / p50, allocs_per_op: None,
+/// #     bytes_per_op: None };
+/// let row = BenchResult::new("simple_get", "http1", "HTTP/1.1", &stats(30.0),
+///                           "raw-hyper-http1", &stats(20.0));
+/// assert_eq!((row.p50_us, row.floor_p50_us), (30.0, 20.0));
+/// assert_eq!(row.ratio(), 1.5);
+/// assert!(!row.noisy);
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BenchResult {
     /// snake_case scenario name.
@@ -178,6 +254,17 @@ fn one() -> u32 {
 
 impl BenchResult {
     /// A row from the driver's and the floor's stats.
+    ///
+    /// ```
+    /// # use crossdrive::bench::{Stats, report::BenchResult};
+    /// # let stats = |p50: f64| Stats { samples: 1000, p50_us: p50, p95_us: p50 * 1.5, p99_us: p50 * 2.0,
+    /// #     max_us: p50 * 10.0, mean_us: p50, ops_per_sec: 1e6 / p50, allocs_per_op: None,
+    /// #     bytes_per_op: None };
+    /// let row = BenchResult::new("simple_get", "direct", "in-process", &stats(2.0),
+    ///                           "raw-oneshot", &stats(1.0));
+    /// assert_eq!((row.scenario.as_str(), row.floor.as_str()), ("simple_get", "raw-oneshot"));
+    /// assert_eq!((row.samples, row.floor_samples, row.runs), (1000, 1000, 1));
+    /// ```
     pub fn new(
         scenario: &str,
         driver: &str,
@@ -211,6 +298,19 @@ impl BenchResult {
     }
 
     /// Driver p50 over floor p50: what the adapter costs beyond the minimum.
+    ///
+    /// ```
+    /// # use crossdrive::bench::{Stats, report::BenchResult};
+    /// # let stats = |p50: f64| Stats { samples: 1000, p50_us: p50, p95_us: p50 * 1.5, p99_us: p50 * 2.0,
+    /// #     max_us: p50 * 10.0, mean_us: p50, ops_per_sec: 1e6 / p50, allocs_per_op: None,
+    /// #     bytes_per_op: None };
+    /// let row = BenchResult::new("simple_get", "direct", "in-process", &stats(3.0),
+    ///                           "raw-oneshot", &stats(2.0));
+    /// assert_eq!(row.ratio(), 1.5);
+    /// let no_floor = BenchResult::new("simple_get", "direct", "in-process", &stats(3.0),
+    ///                                "none", &stats(0.0));
+    /// assert!(no_floor.ratio().is_nan());
+    /// ```
     pub fn ratio(&self) -> f64 {
         if self.floor_p50_us > 0.0 {
             self.p50_us / self.floor_p50_us
@@ -268,11 +368,47 @@ impl BenchReport {
     }
 
     /// The report as pretty JSON.
+    ///
+    /// ```
+    /// # use crossdrive::bench::report::*;
+    /// # fn row(scenario: &str, driver: &str, p50: f64, floor: f64) -> BenchResult {
+    /// #     let s = crossdrive::bench::Stats { samples: 100, p50_us: p50, p95_us: p50, p99_us: p50,
+    /// #         max_us: p50, mean_us: p50, ops_per_sec: 1.0, allocs_per_op: None,
+    /// #         bytes_per_op: None };
+    /// #     let f = crossdrive::bench::Stats { p50_us: floor, ..s };
+    /// #     BenchResult::new(scenario, driver, "in-process", &s, "raw-oneshot", &f)
+    /// # }
+    /// # let mut report = BenchReport::starting_now("abc123", "same-thread");
+    /// # report.results = vec![row("simple_get", "direct", 2.0, 1.0),
+    /// #     row("simple_get", "http1", 30.0, 20.0),
+    /// #                       row("json_post", "direct", 3.0, 1.5)];
+    /// // p50 (floor): simple_get direct 2µs (1), http1 30µs (20); json_post direct 3µs (1.5)
+    /// let json = report.to_json();
+    /// assert!(json.contains(r#""schema": "crossdrive.bench.v1""#));
+    /// assert_eq!(BenchReport::from_json(&json).unwrap(), report);
+    /// ```
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
     }
 
     /// Driver names in first-seen order.
+    ///
+    /// ```
+    /// # use crossdrive::bench::report::*;
+    /// # fn row(scenario: &str, driver: &str, p50: f64, floor: f64) -> BenchResult {
+    /// #     let s = crossdrive::bench::Stats { samples: 100, p50_us: p50, p95_us: p50, p99_us: p50,
+    /// #         max_us: p50, mean_us: p50, ops_per_sec: 1.0, allocs_per_op: None,
+    /// #         bytes_per_op: None };
+    /// #     let f = crossdrive::bench::Stats { p50_us: floor, ..s };
+    /// #     BenchResult::new(scenario, driver, "in-process", &s, "raw-oneshot", &f)
+    /// # }
+    /// # let mut report = BenchReport::starting_now("abc123", "same-thread");
+    /// # report.results = vec![row("simple_get", "direct", 2.0, 1.0),
+    /// #     row("simple_get", "http1", 30.0, 20.0),
+    /// #                       row("json_post", "direct", 3.0, 1.5)];
+    /// // p50 (floor): simple_get direct 2µs (1), http1 30µs (20); json_post direct 3µs (1.5)
+    /// assert_eq!(report.drivers(), ["direct", "http1"]);
+    /// ```
     pub fn drivers(&self) -> Vec<&str> {
         let mut seen = Vec::new();
         let all = self.results.iter().map(|r| r.driver.as_str());
@@ -285,6 +421,23 @@ impl BenchReport {
     }
 
     /// Scenario names in first-seen order.
+    ///
+    /// ```
+    /// # use crossdrive::bench::report::*;
+    /// # fn row(scenario: &str, driver: &str, p50: f64, floor: f64) -> BenchResult {
+    /// #     let s = crossdrive::bench::Stats { samples: 100, p50_us: p50, p95_us: p50, p99_us: p50,
+    /// #         max_us: p50, mean_us: p50, ops_per_sec: 1.0, allocs_per_op: None,
+    /// #         bytes_per_op: None };
+    /// #     let f = crossdrive::bench::Stats { p50_us: floor, ..s };
+    /// #     BenchResult::new(scenario, driver, "in-process", &s, "raw-oneshot", &f)
+    /// # }
+    /// # let mut report = BenchReport::starting_now("abc123", "same-thread");
+    /// # report.results = vec![row("simple_get", "direct", 2.0, 1.0),
+    /// #     row("simple_get", "http1", 30.0, 20.0),
+    /// #                       row("json_post", "direct", 3.0, 1.5)];
+    /// // p50 (floor): simple_get direct 2µs (1), http1 30µs (20); json_post direct 3µs (1.5)
+    /// assert_eq!(report.scenarios(), ["simple_get", "json_post"]);
+    /// ```
     pub fn scenarios(&self) -> Vec<&str> {
         let mut seen = Vec::new();
         let all = self.results.iter().map(|r| r.scenario.as_str());
@@ -303,6 +456,24 @@ impl BenchReport {
     }
 
     /// The row for one scenario and driver.
+    ///
+    /// ```
+    /// # use crossdrive::bench::report::*;
+    /// # fn row(scenario: &str, driver: &str, p50: f64, floor: f64) -> BenchResult {
+    /// #     let s = crossdrive::bench::Stats { samples: 100, p50_us: p50, p95_us: p50, p99_us: p50,
+    /// #         max_us: p50, mean_us: p50, ops_per_sec: 1.0, allocs_per_op: None,
+    /// #         bytes_per_op: None };
+    /// #     let f = crossdrive::bench::Stats { p50_us: floor, ..s };
+    /// #     BenchResult::new(scenario, driver, "in-process", &s, "raw-oneshot", &f)
+    /// # }
+    /// # let mut report = BenchReport::starting_now("abc123", "same-thread");
+    /// # report.results = vec![row("simple_get", "direct", 2.0, 1.0),
+    /// #     row("simple_get", "http1", 30.0, 20.0),
+    /// #                       row("json_post", "direct", 3.0, 1.5)];
+    /// // p50 (floor): simple_get direct 2µs (1), http1 30µs (20); json_post direct 3µs (1.5)
+    /// assert_eq!(report.cell("simple_get", "http1").unwrap().p50_us, 30.0);
+    /// assert!(report.cell("json_post", "http1").is_none());
+    /// ```
     pub fn cell(&self, scenario: &str, driver: &str) -> Option<&BenchResult> {
         self.results
             .iter()
@@ -312,6 +483,26 @@ impl BenchReport {
     /// The Markdown report: a p50 table (cells `p50 (ratio× floor)`), a
     /// tail table (p95 / p99, allocations, samples), the load table when
     /// there is one, and the legend saying what the floors are.
+    ///
+    /// ```
+    /// # use crossdrive::bench::report::*;
+    /// # fn row(scenario: &str, driver: &str, p50: f64, floor: f64) -> BenchResult {
+    /// #     let s = crossdrive::bench::Stats { samples: 100, p50_us: p50, p95_us: p50, p99_us: p50,
+    /// #         max_us: p50, mean_us: p50, ops_per_sec: 1.0, allocs_per_op: None,
+    /// #         bytes_per_op: None };
+    /// #     let f = crossdrive::bench::Stats { p50_us: floor, ..s };
+    /// #     BenchResult::new(scenario, driver, "in-process", &s, "raw-oneshot", &f)
+    /// # }
+    /// # let mut report = BenchReport::starting_now("abc123", "same-thread");
+    /// # report.results = vec![row("simple_get", "direct", 2.0, 1.0),
+    /// #     row("simple_get", "http1", 30.0, 20.0),
+    /// #                       row("json_post", "direct", 3.0, 1.5)];
+    /// // p50 (floor): simple_get direct 2µs (1), http1 30µs (20); json_post direct 3µs (1.5)
+    /// let md = report.to_markdown();
+    /// assert!(md.contains("| scenario | direct | http1 |"));
+    /// assert!(md.contains("| simple_get | 2.00 (2.00×) | 30.0 (1.50×) |"));
+    /// assert!(md.contains("| json_post | 3.00 (2.00×) | — |"));
+    /// ```
     pub fn to_markdown(&self) -> String {
         let drivers = self.drivers();
         let scenarios = self.scenarios();
@@ -546,8 +737,33 @@ fn floor_description(floor: &str) -> Option<&'static str> {
 }
 
 /// A cell whose p50 moves more than this between rounds (percent) is noisy.
+///
+/// ```
+/// # use crossdrive::bench::report::*;
+/// # fn row(scenario: &str, driver: &str, p50: f64, floor: f64) -> BenchResult {
+/// #     let s = crossdrive::bench::Stats { samples: 100, p50_us: p50, p95_us: p50, p99_us: p50,
+/// #         max_us: p50, mean_us: p50, ops_per_sec: 1.0, allocs_per_op: None,
+/// #         bytes_per_op: None };
+/// #     let f = crossdrive::bench::Stats { p50_us: floor, ..s };
+/// #     BenchResult::new(scenario, driver, "in-process", &s, "raw-oneshot", &f)
+/// # }
+/// # let mut report = BenchReport::starting_now("abc123", "same-thread");
+/// # report.results = vec![row("simple_get", "direct", 2.0, 1.0),
+/// #     row("simple_get", "http1", 30.0, 20.0),
+/// #                       row("json_post", "direct", 3.0, 1.5)];
+/// // p50 (floor): simple_get direct 2µs (1), http1 30µs (20); json_post direct 3µs (1.5)
+/// report.results[0].spread_pct = 40.0;
+/// report.results[0].noisy = report.results[0].spread_pct > NOISY_SPREAD_PCT;
+/// assert!(report.to_markdown().contains("2.00 (2.00×) †"));
+/// ```
 pub const NOISY_SPREAD_PCT: f64 = 25.0;
 /// A cell whose p99 exceeds this multiple of its p50 is noisy.
+///
+/// ```
+/// use crossdrive::bench::report::NOISY_TAIL_RATIO;
+/// let (p50_us, p99_us) = (2.0, 55.0);
+/// assert!(p99_us / p50_us > NOISY_TAIL_RATIO); // such a cell is marked noisy
+/// ```
 pub const NOISY_TAIL_RATIO: f64 = 20.0;
 
 fn bytes(b: f64) -> String {

@@ -11,6 +11,15 @@ use std::fmt;
 use super::report::{BenchReport, BenchResult};
 
 /// One parsed rule.
+///
+/// ```
+/// use crossdrive::bench::sla::{Metric, Sla};
+/// let rule = Sla::parse("p95<800us").unwrap();
+/// assert_eq!((rule.scenario, rule.driver), (None, None)); // every cell
+/// assert_eq!((rule.metric, rule.limit_us), (Metric::P95, 800.0));
+/// let one_cell = Sla::parse("simple_get@http1:p50<50us").unwrap();
+/// assert_eq!(one_cell.to_string(), "simple_get@http1:p50<50us");
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sla {
     /// Only this scenario, or every one.
@@ -25,6 +34,13 @@ pub struct Sla {
 }
 
 /// The statistic a rule bounds.
+///
+/// ```
+/// use crossdrive::bench::sla::{Metric, Sla};
+/// assert_eq!(Sla::parse("max<1s").unwrap().metric, Metric::Max);
+/// assert_eq!(Sla::parse("mean<20us").unwrap().metric, Metric::Mean);
+/// assert!(Sla::parse("p90<1ms").unwrap_err().contains("unknown metric"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Metric {
@@ -126,6 +142,14 @@ impl Sla {
     }
 
     /// Parses a comma-separated list of rules.
+    ///
+    /// ```
+    /// use crossdrive::bench::sla::Sla;
+    /// let rules = Sla::parse_list("p95<800us, simple_get:p99<2ms,").unwrap();
+    /// assert_eq!(rules.len(), 2);
+    /// assert_eq!(rules[1].limit_us, 2000.0);
+    /// assert!(Sla::parse_list("p95<800us,p99").is_err());
+    /// ```
     pub fn parse_list(list: &str) -> Result<Vec<Self>, String> {
         list.split(',')
             .filter(|r| !r.trim().is_empty())
@@ -136,6 +160,27 @@ impl Sla {
     /// The cells of `report` that break this rule, as sentences naming them.
     /// A rule naming a scenario or driver the report does not contain is an
     /// error, so a typo cannot pass silently.
+    ///
+    /// ```
+    /// # use crossdrive::bench::report::*;
+    /// # fn row(scenario: &str, driver: &str, p50: f64, floor: f64) -> BenchResult {
+    /// #     let s = crossdrive::bench::Stats { samples: 100, p50_us: p50, p95_us: p50, p99_us: p50,
+    /// #         max_us: p50, mean_us: p50, ops_per_sec: 1.0, allocs_per_op: None,
+    /// #         bytes_per_op: None };
+    /// #     let f = crossdrive::bench::Stats { p50_us: floor, ..s };
+    /// #     BenchResult::new(scenario, driver, "in-process", &s, "raw-oneshot", &f)
+    /// # }
+    /// # let mut report = BenchReport::starting_now("abc123", "same-thread");
+    /// # report.results = vec![row("simple_get", "direct", 2.0, 1.0),
+    /// #     row("simple_get", "http1", 30.0, 20.0),
+    /// #                       row("json_post", "direct", 3.0, 1.5)];
+    /// // p50 (floor): simple_get direct 2µs (1), http1 30µs (20); json_post direct 3µs (1.5)
+    /// # use crossdrive::bench::sla::Sla;
+    /// let broken = Sla::parse("p50<10us").unwrap().violations(&report).unwrap();
+    /// assert_eq!(broken.len(), 1);
+    /// assert!(broken[0].starts_with("simple_get on http1: P50 30.0µs"));
+    /// assert!(Sla::parse("simple_gte:p50<10us").unwrap().violations(&report).is_err()); // a typo
+    /// ```
     pub fn violations(&self, report: &BenchReport) -> Result<Vec<String>, String> {
         let applies = |r: &&BenchResult| {
             self.scenario.as_deref().is_none_or(|s| s == r.scenario)

@@ -9,6 +9,13 @@ use std::fmt;
 use std::str::FromStr;
 
 /// The thread placement of client and server.
+///
+/// ```
+/// use crossdrive::bench::Topology;
+/// assert_eq!(Topology::default(), Topology::SameThread);
+/// assert_eq!(Topology::CrossThread.to_string(), "cross-thread");
+/// assert!("same_thread".parse::<Topology>().unwrap_err().contains("same-thread"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Topology {
     /// Client and server on one current-thread runtime (hyper's end-to-end
@@ -27,6 +34,12 @@ pub enum Topology {
 
 impl Topology {
     /// Every topology, for messages and flags.
+    ///
+    /// ```
+    /// use crossdrive::bench::Topology;
+    /// assert_eq!(Topology::ALL.len(), 3);
+    /// assert!(Topology::ALL.iter().all(|t| t.as_str().parse::<Topology>() == Ok(*t)));
+    /// ```
     pub const ALL: &'static [Topology] = &[Self::SameThread, Self::CrossThread, Self::Suite];
 
     /// The name written in bench JSON (`same-thread`, `cross-thread`,

@@ -31,59 +31,199 @@
 use serde::{Deserialize, Serialize};
 
 /// Any method, any path below it: answered with a JSON [`Reflection`].
+///
+/// ```
+/// use crossdrive::conformance::echo::{ECHO, ECHO_BODY};
+/// assert_eq!(ECHO, "/echo");
+/// assert!(ECHO_BODY.starts_with(ECHO)); // but answered by its own route
+/// ```
 pub const ECHO: &str = "/echo";
 /// Any method: the request body back, byte for byte, with its `Content-Type`.
+///
+/// ```
+/// use crossdrive::conformance::echo::ECHO_BODY;
+/// assert_eq!(ECHO_BODY, "/echo-body");
+/// ```
 pub const ECHO_BODY: &str = "/echo-body";
 /// `GET` and `HEAD` only: [`FIXED_BODY`] as text.
+///
+/// ```
+/// use crossdrive::conformance::echo::{FIXED, FIXED_BODY};
+/// assert_eq!(FIXED, "/fixed");
+/// assert!(FIXED_BODY.ends_with('\n'));
+/// ```
 pub const FIXED: &str = "/fixed";
 /// What [`FIXED`] answers.
+///
+/// ```
+/// use crossdrive::conformance::echo::FIXED_BODY;
+/// assert_eq!(FIXED_BODY.len(), 40);
+/// assert!(FIXED_BODY.contains("GET and HEAD"));
+/// ```
 pub const FIXED_BODY: &str = "a fixed body, the same for GET and HEAD\n";
 /// `POST` a body; over [`LIMIT`] bytes is 413.
+///
+/// ```
+/// use crossdrive::conformance::echo::LIMITED;
+/// assert_eq!(LIMITED, "/limited");
+/// ```
 pub const LIMITED: &str = "/limited";
 /// The largest body [`LIMITED`] accepts.
+///
+/// ```
+/// use crossdrive::conformance::echo::{LIMIT, pattern};
+/// assert_eq!(LIMIT, 1024);
+/// let too_large = pattern(LIMIT + 1); // POSTed to LIMITED, answered 413
+/// assert!(too_large.len() > LIMIT);
+/// ```
 pub const LIMIT: usize = 1024;
 /// Answers `x-multi` three times.
+///
+/// ```
+/// use crossdrive::conformance::echo::REPEATED_HEADERS;
+/// assert_eq!(REPEATED_HEADERS, "/headers/repeated");
+/// ```
 pub const REPEATED_HEADERS: &str = "/headers/repeated";
 /// The `x-multi` values, in order.
+///
+/// ```
+/// use crossdrive::conformance::echo::REPEATED_VALUES;
+/// assert_eq!(REPEATED_VALUES, ["one", "two", "three"]);
+/// ```
 pub const REPEATED_VALUES: [&str; 3] = ["one", "two", "three"];
 /// Answers three `Set-Cookie` headers.
+///
+/// ```
+/// use crossdrive::conformance::echo::SET_COOKIES;
+/// assert_eq!(SET_COOKIES, "/cookies");
+/// ```
 pub const SET_COOKIES: &str = "/cookies";
 /// The `Set-Cookie` values, in order; the third has a comma in its date,
 /// the classic trap for adapters that fold headers with `,`.
+///
+/// ```
+/// use crossdrive::conformance::echo::SET_COOKIE_VALUES;
+/// assert!(SET_COOKIE_VALUES[0].starts_with("session=abc123;"));
+/// assert!(SET_COOKIE_VALUES[2].contains("Wed, 21 Oct")); // the comma folding breaks
+/// ```
 pub const SET_COOKIE_VALUES: [&str; 3] = [
     "session=abc123; Path=/; HttpOnly; Secure; SameSite=Lax",
     "theme=dark; Max-Age=3600; Path=/",
     "lang=en; Expires=Wed, 21 Oct 2026 07:28:00 GMT; Domain=example.test",
 ];
 /// Answers `x-long` of [`LONG_LEN`] bytes.
+///
+/// ```
+/// use crossdrive::conformance::echo::LONG_HEADER;
+/// assert_eq!(LONG_HEADER, "/headers/long");
+/// ```
 pub const LONG_HEADER: &str = "/headers/long";
 /// The length of the long header values, request and response (8 KiB).
+///
+/// ```
+/// use crossdrive::conformance::echo::{LONG_LEN, long_value};
+/// assert_eq!(LONG_LEN, 8192);
+/// assert_eq!(long_value(LONG_LEN).len(), LONG_LEN);
+/// ```
 pub const LONG_LEN: usize = 8 * 1024;
 /// Answers `x-obs-text` with non-ASCII bytes.
+///
+/// ```
+/// use crossdrive::conformance::echo::OBS_TEXT_HEADER;
+/// assert_eq!(OBS_TEXT_HEADER, "/headers/obs-text");
+/// ```
 pub const OBS_TEXT_HEADER: &str = "/headers/obs-text";
 /// An obs-text header value: Latin-1 bytes that are not UTF-8.
+///
+/// ```
+/// use crossdrive::conformance::echo::{OBS_TEXT_VALUE, latin1};
+/// assert!(std::str::from_utf8(OBS_TEXT_VALUE).is_err());
+/// assert!(http::HeaderValue::from_bytes(OBS_TEXT_VALUE).is_ok());
+/// assert!(latin1(OBS_TEXT_VALUE).starts_with("café"));
+/// ```
 pub const OBS_TEXT_VALUE: &[u8] = b"caf\xe9 \x80\xff end";
 /// The 256 byte values, in order.
+///
+/// ```
+/// use crossdrive::conformance::echo::ALL_BYTES;
+/// assert_eq!(ALL_BYTES, "/bytes/all");
+/// ```
 pub const ALL_BYTES: &str = "/bytes/all";
 /// Prefix of `/bytes/{n}`, `n` bytes of [`pattern`].
+///
+/// ```
+/// use crossdrive::conformance::echo::{BYTES, pattern};
+/// let route = format!("{BYTES}/300"); // answers pattern(300)
+/// assert_eq!(route, "/bytes/300");
+/// assert_eq!(pattern(300).len(), 300);
+/// ```
 pub const BYTES: &str = "/bytes";
 /// Invalid UTF-8 labelled as UTF-8 text.
+///
+/// ```
+/// use crossdrive::conformance::echo::INVALID_UTF8;
+/// assert_eq!(INVALID_UTF8, "/text/invalid-utf8");
+/// ```
 pub const INVALID_UTF8: &str = "/text/invalid-utf8";
 /// What [`INVALID_UTF8`] answers.
+///
+/// ```
+/// use crossdrive::conformance::echo::INVALID_UTF8_BODY;
+/// assert!(INVALID_UTF8_BODY.starts_with(b"valid start "));
+/// assert!(std::str::from_utf8(INVALID_UTF8_BODY).is_err());
+/// ```
 pub const INVALID_UTF8_BODY: &[u8] = b"valid start \xff\xfe\xc3\x28 invalid middle \xe2\x82 end";
 /// Text that is valid base64.
+///
+/// ```
+/// use crossdrive::conformance::echo::BASE64_LIKE;
+/// assert_eq!(BASE64_LIKE, "/text/base64-like");
+/// ```
 pub const BASE64_LIKE: &str = "/text/base64-like";
 /// What [`BASE64_LIKE`] answers (base64 of `hello world`).
+///
+/// ```
+/// use crossdrive::conformance::echo::BASE64_LIKE_BODY;
+/// assert_eq!(BASE64_LIKE_BODY.len() % 4, 0);
+/// assert!(BASE64_LIKE_BODY.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'='));
+/// ```
 pub const BASE64_LIKE_BODY: &str = "aGVsbG8gd29ybGQ=";
 /// A 200 with an empty body.
+///
+/// ```
+/// use crossdrive::conformance::echo::EMPTY;
+/// assert_eq!(EMPTY, "/empty");
+/// ```
 pub const EMPTY: &str = "/empty";
 /// A streamed body of [`STREAM_CHUNKS`] chunks.
+///
+/// ```
+/// use crossdrive::conformance::echo::STREAM;
+/// assert_eq!(STREAM, "/stream");
+/// ```
 pub const STREAM: &str = "/stream";
 /// How many chunks [`STREAM`] sends.
+///
+/// ```
+/// use crossdrive::conformance::echo::{STREAM_CHUNKS, stream_chunk};
+/// assert_eq!(STREAM_CHUNKS, 64);
+/// assert_eq!(stream_chunk(STREAM_CHUNKS - 1), "chunk 063 of 064\n");
+/// ```
 pub const STREAM_CHUNKS: usize = 64;
 /// Server-sent events.
+///
+/// ```
+/// use crossdrive::conformance::echo::SSE;
+/// assert_eq!(SSE, "/sse");
+/// ```
 pub const SSE: &str = "/sse";
 /// The events [`SSE`] sends, one per chunk.
+///
+/// ```
+/// use crossdrive::conformance::echo::SSE_EVENTS;
+/// assert!(SSE_EVENTS.iter().all(|event| event.ends_with("\n\n")));
+/// assert!(SSE_EVENTS[0].starts_with("event: greeting\n"));
+/// ```
 pub const SSE_EVENTS: [&str; 3] = [
     "event: greeting\ndata: hello\n\n",
     "id: 2\ndata: line one\ndata: line two\n\n",
@@ -144,6 +284,16 @@ pub fn long_value(len: usize) -> String {
 ///
 /// Header values travel as Latin-1 text (each byte one `char`, see
 /// [`latin1`]) so non-UTF-8 bytes survive JSON exactly.
+///
+/// ```
+/// use crossdrive::conformance::echo::{Reflection, fingerprint};
+/// let json = format!(r#"{{"method":"POST","path":"/echo/a%20b","query":"x=1","host":"localhost",
+///   "headers":[["content-type","text/plain"]],"body_len":2,
+///   "body_fingerprint":"{}","body_text":"hi"}}"#, fingerprint(b"hi"));
+/// let r: Reflection = serde_json::from_str(&json).unwrap();
+/// assert_eq!((r.method.as_str(), r.path.as_str()), ("POST", "/echo/a%20b"));
+/// assert_eq!(r.header_all("Content-Type"), ["text/plain"]);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reflection {
     /// The request method.
@@ -219,6 +369,13 @@ pub fn latin1(bytes: &[u8]) -> String {
 }
 
 /// The inverse of [`latin1`]; characters above U+00FF become `?`.
+///
+/// ```
+/// use crossdrive::conformance::echo::{from_latin1, latin1};
+/// assert_eq!(from_latin1("café"), b"caf\xe9");
+/// assert_eq!(from_latin1("€"), b"?");
+/// assert_eq!(from_latin1(&latin1(&[0, 128, 255])), [0, 128, 255]);
+/// ```
 pub fn from_latin1(text: &str) -> Vec<u8> {
     text.chars()
         .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))

@@ -41,6 +41,13 @@ use crate::{Client, Driver, Error, TestResponse};
 pub use report::{CheckResult, Report, matrix};
 
 /// The group a check belongs to, used to order and label reports.
+///
+/// ```
+/// use crossdrive::conformance::{CHECKS, Category};
+/// assert_eq!(Category::Cookies.as_str(), "cookies");
+/// assert!(Category::Methods < Category::Cookies); // report order
+/// assert!(CHECKS.iter().any(|c| c.category == Category::Bodies));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Category {
@@ -101,6 +108,12 @@ pub struct Check {
 
 impl Check {
     /// The check named `name`.
+    ///
+    /// ```
+    /// use crossdrive::conformance::Check;
+    /// assert_eq!(Check::find("trailing_slash_is_kept").unwrap().name, "trailing_slash_is_kept");
+    /// assert!(Check::find("no_such_check").is_none());
+    /// ```
     pub fn find(name: &str) -> Option<&'static Check> {
         CHECKS.iter().find(|c| c.name == name)
     }
@@ -172,6 +185,14 @@ crate::conformance_table! { define_checks [] }
 
 /// Why a check failed: what it looked at, what it expected, what it
 /// received, and the full exchange (driver, request, response).
+///
+/// ```
+/// let e = crossdrive::Error::timeout("http1", &http::Method::GET, &"/echo".parse().unwrap(),
+///                                    std::time::Duration::from_secs(1));
+/// let f = crossdrive::conformance::Failure::exchange(&e);
+/// assert_eq!((f.what.as_str(), f.expected.as_str()), ("the exchange", "a response"));
+/// assert!(f.exchange.is_none()); // no response to show
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Failure {
@@ -264,12 +285,24 @@ pub struct Expectations {
 
 impl Expectations {
     /// No declared differences: every check must pass.
+    ///
+    /// ```
+    /// let e = crossdrive::conformance::Expectations::new();
+    /// assert!(e.is_empty());
+    /// assert!(e.validate().is_ok());
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Declares that `check` fails on this driver because of its adapter,
     /// for `reason`.
+    ///
+    /// ```
+    /// use crossdrive::conformance::Expectations;
+    /// let e = Expectations::new().difference("trailing_slash_is_kept", "the gateway strips it");
+    /// assert_eq!(e.reason("trailing_slash_is_kept"), Some("the gateway strips it"));
+    /// ```
     #[must_use]
     pub fn difference(mut self, check: impl Into<String>, reason: impl Into<String>) -> Self {
         self.differences.insert(check.into(), reason.into());
@@ -291,21 +324,56 @@ impl Expectations {
     }
 
     /// The declared reason for `check`, if it is a known difference.
+    ///
+    /// ```
+    /// # use crossdrive::conformance::Expectations;
+    /// # let e = Expectations::new()
+    /// #     .difference("trailing_slash_is_kept", "the gateway strips it")
+    /// #     .difference("status_200_is_kept", "teapots only brew tea");
+    /// assert_eq!(e.reason("trailing_slash_is_kept"), Some("the gateway strips it"));
+    /// assert_eq!(e.reason("three_set_cookie_headers_stay_three"), None);
+    /// ```
     pub fn reason(&self, check: &str) -> Option<&str> {
         self.differences.get(check).map(String::as_str)
     }
 
     /// How many differences are declared.
+    ///
+    /// ```
+    /// # use crossdrive::conformance::Expectations;
+    /// # let e = Expectations::new()
+    /// #     .difference("trailing_slash_is_kept", "the gateway strips it")
+    /// #     .difference("status_200_is_kept", "teapots only brew tea");
+    /// assert_eq!(e.len(), 2);
+    /// ```
     pub fn len(&self) -> usize {
         self.differences.len()
     }
 
     /// True if none are declared.
+    ///
+    /// ```
+    /// # use crossdrive::conformance::Expectations;
+    /// # let e = Expectations::new()
+    /// #     .difference("trailing_slash_is_kept", "the gateway strips it")
+    /// #     .difference("status_200_is_kept", "teapots only brew tea");
+    /// assert!(!e.is_empty());
+    /// assert!(Expectations::new().is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.differences.is_empty()
     }
 
     /// Every declared `(check, reason)`, sorted by check name.
+    ///
+    /// ```
+    /// # use crossdrive::conformance::Expectations;
+    /// # let e = Expectations::new()
+    /// #     .difference("trailing_slash_is_kept", "the gateway strips it")
+    /// #     .difference("status_200_is_kept", "teapots only brew tea");
+    /// let checks: Vec<&str> = e.iter().map(|(check, _)| check).collect();
+    /// assert_eq!(checks, ["status_200_is_kept", "trailing_slash_is_kept"]); // sorted
+    /// ```
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.differences
             .iter()
@@ -314,6 +382,16 @@ impl Expectations {
 
     /// Checks that every declared name is a real check, so a typo cannot
     /// silently excuse nothing.
+    ///
+    /// ```
+    /// # use crossdrive::conformance::Expectations;
+    /// # let e = Expectations::new()
+    /// #     .difference("trailing_slash_is_kept", "the gateway strips it")
+    /// #     .difference("status_200_is_kept", "teapots only brew tea");
+    /// assert!(e.validate().is_ok());
+    /// let typo = e.difference("trailing_slash_is_kep", "typo");
+    /// assert!(typo.validate().unwrap_err().contains("trailing_slash_is_kep"));
+    /// ```
     pub fn validate(&self) -> Result<(), String> {
         let unknown: Vec<&str> = self
             .differences
@@ -334,6 +412,13 @@ impl Expectations {
 }
 
 /// The result of one check on one driver.
+///
+/// ```
+/// use crossdrive::conformance::Outcome;
+/// let stale = Outcome::StaleDifference { reason: "fixed upstream".into() };
+/// assert!(!stale.is_acceptable());
+/// assert_eq!(stale.label(), "STALE declaration");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Outcome {

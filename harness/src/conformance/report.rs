@@ -5,6 +5,14 @@ use std::fmt::{self, Write as _};
 use super::{Check, Outcome, explain};
 
 /// One check's outcome in a [`Report`].
+///
+/// ```
+/// use crossdrive::conformance::{Check, CheckResult, Outcome};
+/// let check = Check::find("status_200_is_kept").unwrap();
+/// let result = CheckResult { check, outcome: Outcome::Pass };
+/// assert_eq!(result.check.name, "status_200_is_kept");
+/// assert!(result.outcome.is_acceptable());
+/// ```
 #[derive(Debug, Clone)]
 pub struct CheckResult {
     /// The check.
@@ -36,6 +44,14 @@ pub struct Report {
 impl Report {
     /// A report for `driver`; `invalid_expectations` is the message from
     /// [`Expectations::validate`](super::Expectations::validate), if any.
+    ///
+    /// ```
+    /// use crossdrive::conformance::Report;
+    /// let report = Report::new("direct", None, Vec::new());
+    /// assert_eq!(report.driver(), "direct");
+    /// assert!(report.is_success());
+    /// assert!(!Report::new("direct", Some("unknown check `x`".into()), Vec::new()).is_success());
+    /// ```
     pub fn new(
         driver: impl Into<String>,
         invalid_expectations: Option<String>,
@@ -49,16 +65,66 @@ impl Report {
     }
 
     /// The driver's name.
+    ///
+    /// ```
+    /// # use crossdrive::conformance::{Check, CheckResult, Failure, Outcome, Report};
+    /// # let failure = Failure::exchange(&crossdrive::Error::timeout("http1", &http::Method::GET,
+    /// #     &"/echo".parse().unwrap(), std::time::Duration::from_secs(1)));
+    /// # let result = |name, outcome| CheckResult { check: Check::find(name).unwrap(), outcome };
+    /// # let report = Report::new("http1", None, vec![
+    /// #     result("status_200_is_kept", Outcome::Pass),
+    /// #     result("trailing_slash_is_kept",
+    /// #            Outcome::KnownDifference { reason: "stripped".into(), failure: failure.clone() }),
+    /// #     result("three_set_cookie_headers_stay_three", Outcome::Fail(failure)),
+    /// # ]);
+    /// // status_200_is_kept passed, trailing_slash_is_kept is a known difference,
+    /// // three_set_cookie_headers_stay_three failed
+    /// assert_eq!(report.driver(), "http1");
+    /// ```
     pub fn driver(&self) -> &str {
         &self.driver
     }
 
     /// Every check's outcome, in check order.
+    ///
+    /// ```
+    /// # use crossdrive::conformance::{Check, CheckResult, Failure, Outcome, Report};
+    /// # let failure = Failure::exchange(&crossdrive::Error::timeout("http1", &http::Method::GET,
+    /// #     &"/echo".parse().unwrap(), std::time::Duration::from_secs(1)));
+    /// # let result = |name, outcome| CheckResult { check: Check::find(name).unwrap(), outcome };
+    /// # let report = Report::new("http1", None, vec![
+    /// #     result("status_200_is_kept", Outcome::Pass),
+    /// #     result("trailing_slash_is_kept",
+    /// #            Outcome::KnownDifference { reason: "stripped".into(), failure: failure.clone() }),
+    /// #     result("three_set_cookie_headers_stay_three", Outcome::Fail(failure)),
+    /// # ]);
+    /// // status_200_is_kept passed, trailing_slash_is_kept is a known difference,
+    /// // three_set_cookie_headers_stay_three failed
+    /// assert_eq!(report.results().len(), 3);
+    /// assert_eq!(report.results()[0].check.name, "status_200_is_kept");
+    /// ```
     pub fn results(&self) -> &[CheckResult] {
         &self.results
     }
 
     /// The outcome of the check named `name`.
+    ///
+    /// ```
+    /// # use crossdrive::conformance::{Check, CheckResult, Failure, Outcome, Report};
+    /// # let failure = Failure::exchange(&crossdrive::Error::timeout("http1", &http::Method::GET,
+    /// #     &"/echo".parse().unwrap(), std::time::Duration::from_secs(1)));
+    /// # let result = |name, outcome| CheckResult { check: Check::find(name).unwrap(), outcome };
+    /// # let report = Report::new("http1", None, vec![
+    /// #     result("status_200_is_kept", Outcome::Pass),
+    /// #     result("trailing_slash_is_kept",
+    /// #            Outcome::KnownDifference { reason: "stripped".into(), failure: failure.clone() }),
+    /// #     result("three_set_cookie_headers_stay_three", Outcome::Fail(failure)),
+    /// # ]);
+    /// // status_200_is_kept passed, trailing_slash_is_kept is a known difference,
+    /// // three_set_cookie_headers_stay_three failed
+    /// assert_eq!(report.outcome("status_200_is_kept"), Some(&Outcome::Pass));
+    /// assert_eq!(report.outcome("no_such_check"), None);
+    /// ```
     pub fn outcome(&self, name: &str) -> Option<&Outcome> {
         self.results
             .iter()
@@ -67,16 +133,65 @@ impl Report {
     }
 
     /// How many checks passed.
+    ///
+    /// ```
+    /// # use crossdrive::conformance::{Check, CheckResult, Failure, Outcome, Report};
+    /// # let failure = Failure::exchange(&crossdrive::Error::timeout("http1", &http::Method::GET,
+    /// #     &"/echo".parse().unwrap(), std::time::Duration::from_secs(1)));
+    /// # let result = |name, outcome| CheckResult { check: Check::find(name).unwrap(), outcome };
+    /// # let report = Report::new("http1", None, vec![
+    /// #     result("status_200_is_kept", Outcome::Pass),
+    /// #     result("trailing_slash_is_kept",
+    /// #            Outcome::KnownDifference { reason: "stripped".into(), failure: failure.clone() }),
+    /// #     result("three_set_cookie_headers_stay_three", Outcome::Fail(failure)),
+    /// # ]);
+    /// // status_200_is_kept passed, trailing_slash_is_kept is a known difference,
+    /// // three_set_cookie_headers_stay_three failed
+    /// assert_eq!(report.passed(), 1);
+    /// ```
     pub fn passed(&self) -> usize {
         self.count(|o| matches!(o, Outcome::Pass))
     }
 
     /// How many checks failed as declared known differences.
+    ///
+    /// ```
+    /// # use crossdrive::conformance::{Check, CheckResult, Failure, Outcome, Report};
+    /// # let failure = Failure::exchange(&crossdrive::Error::timeout("http1", &http::Method::GET,
+    /// #     &"/echo".parse().unwrap(), std::time::Duration::from_secs(1)));
+    /// # let result = |name, outcome| CheckResult { check: Check::find(name).unwrap(), outcome };
+    /// # let report = Report::new("http1", None, vec![
+    /// #     result("status_200_is_kept", Outcome::Pass),
+    /// #     result("trailing_slash_is_kept",
+    /// #            Outcome::KnownDifference { reason: "stripped".into(), failure: failure.clone() }),
+    /// #     result("three_set_cookie_headers_stay_three", Outcome::Fail(failure)),
+    /// # ]);
+    /// // status_200_is_kept passed, trailing_slash_is_kept is a known difference,
+    /// // three_set_cookie_headers_stay_three failed
+    /// assert_eq!(report.known_differences(), 1);
+    /// ```
     pub fn known_differences(&self) -> usize {
         self.count(|o| matches!(o, Outcome::KnownDifference { .. }))
     }
 
     /// The checks that failed or whose declaration is stale.
+    ///
+    /// ```
+    /// # use crossdrive::conformance::{Check, CheckResult, Failure, Outcome, Report};
+    /// # let failure = Failure::exchange(&crossdrive::Error::timeout("http1", &http::Method::GET,
+    /// #     &"/echo".parse().unwrap(), std::time::Duration::from_secs(1)));
+    /// # let result = |name, outcome| CheckResult { check: Check::find(name).unwrap(), outcome };
+    /// # let report = Report::new("http1", None, vec![
+    /// #     result("status_200_is_kept", Outcome::Pass),
+    /// #     result("trailing_slash_is_kept",
+    /// #            Outcome::KnownDifference { reason: "stripped".into(), failure: failure.clone() }),
+    /// #     result("three_set_cookie_headers_stay_three", Outcome::Fail(failure)),
+    /// # ]);
+    /// // status_200_is_kept passed, trailing_slash_is_kept is a known difference,
+    /// // three_set_cookie_headers_stay_three failed
+    /// let failed: Vec<&str> = report.failures().iter().map(|r| r.check.name).collect();
+    /// assert_eq!(failed, ["three_set_cookie_headers_stay_three"]);
+    /// ```
     pub fn failures(&self) -> Vec<&CheckResult> {
         self.results
             .iter()
@@ -86,11 +201,45 @@ impl Report {
 
     /// True if every outcome is a pass or a declared difference, and the
     /// declarations themselves are valid.
+    ///
+    /// ```
+    /// # use crossdrive::conformance::{Check, CheckResult, Failure, Outcome, Report};
+    /// # let failure = Failure::exchange(&crossdrive::Error::timeout("http1", &http::Method::GET,
+    /// #     &"/echo".parse().unwrap(), std::time::Duration::from_secs(1)));
+    /// # let result = |name, outcome| CheckResult { check: Check::find(name).unwrap(), outcome };
+    /// # let report = Report::new("http1", None, vec![
+    /// #     result("status_200_is_kept", Outcome::Pass),
+    /// #     result("trailing_slash_is_kept",
+    /// #            Outcome::KnownDifference { reason: "stripped".into(), failure: failure.clone() }),
+    /// #     result("three_set_cookie_headers_stay_three", Outcome::Fail(failure)),
+    /// # ]);
+    /// // status_200_is_kept passed, trailing_slash_is_kept is a known difference,
+    /// // three_set_cookie_headers_stay_three failed
+    /// assert!(!report.is_success()); // one check failed
+    /// let invalid = Report::new("http1", Some("unknown check `x`".into()), Vec::new());
+    /// assert!(!invalid.is_success()); // no failed check, but invalid declarations
+    /// ```
     pub fn is_success(&self) -> bool {
         self.invalid_expectations.is_none() && self.failures().is_empty()
     }
 
     /// One line: `59 checks: 58 passed, 1 known difference, 0 failed`.
+    ///
+    /// ```
+    /// # use crossdrive::conformance::{Check, CheckResult, Failure, Outcome, Report};
+    /// # let failure = Failure::exchange(&crossdrive::Error::timeout("http1", &http::Method::GET,
+    /// #     &"/echo".parse().unwrap(), std::time::Duration::from_secs(1)));
+    /// # let result = |name, outcome| CheckResult { check: Check::find(name).unwrap(), outcome };
+    /// # let report = Report::new("http1", None, vec![
+    /// #     result("status_200_is_kept", Outcome::Pass),
+    /// #     result("trailing_slash_is_kept",
+    /// #            Outcome::KnownDifference { reason: "stripped".into(), failure: failure.clone() }),
+    /// #     result("three_set_cookie_headers_stay_three", Outcome::Fail(failure)),
+    /// # ]);
+    /// // status_200_is_kept passed, trailing_slash_is_kept is a known difference,
+    /// // three_set_cookie_headers_stay_three failed
+    /// assert_eq!(report.summary(), "3 checks: 1 passed, 1 known difference, 1 failed");
+    /// ```
     pub fn summary(&self) -> String {
         let known = self.known_differences();
         format!(
