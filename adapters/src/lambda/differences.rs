@@ -193,7 +193,9 @@ pub const FUNCTION_URL: &[(&str, &str)] = &[
 ///
 /// ```
 /// use crossdrive_adapters::lambda::differences::{HTTP_API, RUNTIME};
-/// let reason = |table: &[(&str, &str)]| table.iter().find(|(check, _)| *check == "obs_text_response_header_arrives_byte_exact").unwrap().1;
+/// fn reason(table: &[(&'static str, &'static str)]) -> &'static str {
+///     table.iter().find(|(check, _)| *check == "obs_text_response_header_arrives_byte_exact").unwrap().1
+/// }
 /// assert_eq!(RUNTIME.len(), HTTP_API.len());
 /// assert!(reason(RUNTIME).contains("Runtime.ExitError"));
 /// assert_ne!(reason(RUNTIME), reason(HTTP_API));
