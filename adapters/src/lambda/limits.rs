@@ -24,6 +24,12 @@ use super::options::Source;
 pub const LAMBDA_PAYLOAD_LIMIT: usize = 6 * 1024 * 1024;
 /// Lambda's synchronous invocation limit on the response JSON, as its own
 /// error message states it: 6,291,556 bytes.
+///
+/// ```
+/// use crossdrive_adapters::lambda::{LAMBDA_PAYLOAD_LIMIT, LAMBDA_RESPONSE_LIMIT};
+/// assert_eq!(LAMBDA_RESPONSE_LIMIT, 6_291_556);
+/// assert_eq!(LAMBDA_RESPONSE_LIMIT - LAMBDA_PAYLOAD_LIMIT, 100); // 100 bytes over the event's
+/// ```
 pub const LAMBDA_RESPONSE_LIMIT: usize = 6_291_556;
 /// API Gateway's payload limit.
 ///
