@@ -21,6 +21,10 @@ use crate::direct::DEFAULT_TIMEOUT;
 
 /// The variable that overrides every table-connected driver's default
 /// per-request timeout, in whole milliseconds (`CROSSDRIVE_TIMEOUT_MS=20000`).
+///
+/// ```
+/// assert_eq!(crossdrive_adapters::TIMEOUT_ENV, "CROSSDRIVE_TIMEOUT_MS");
+/// ```
 pub const TIMEOUT_ENV: &str = "CROSSDRIVE_TIMEOUT_MS";
 
 /// How the driver table connects a driver.
@@ -44,6 +48,12 @@ impl Default for ConnectOptions {
 
 impl ConnectOptions {
     /// The defaults: a 5 s per-request timeout.
+    ///
+    /// ```
+    /// use crossdrive_adapters::ConnectOptions;
+    /// assert_eq!(ConnectOptions::new().get_timeout(), std::time::Duration::from_secs(5));
+    /// assert_eq!(ConnectOptions::new(), ConnectOptions::default());
+    /// ```
     pub fn new() -> Self {
         Self {
             timeout: DEFAULT_TIMEOUT,
@@ -90,6 +100,12 @@ impl ConnectOptions {
     }
 
     /// Sets the per-request timeout of the driver.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let options = crossdrive_adapters::ConnectOptions::new().timeout(Duration::from_secs(20));
+    /// assert_eq!(options.get_timeout(), Duration::from_secs(20));
+    /// ```
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
@@ -97,6 +113,12 @@ impl ConnectOptions {
     }
 
     /// The per-request timeout.
+    ///
+    /// ```
+    /// use crossdrive_adapters::ConnectOptions;
+    /// let options = ConnectOptions::new().timeout_ms("300").unwrap();
+    /// assert_eq!(options.get_timeout().as_millis(), 300);
+    /// ```
     pub fn get_timeout(&self) -> Duration {
         self.timeout
     }

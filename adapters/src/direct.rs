@@ -42,9 +42,19 @@ pub const NO_PEER: std::net::SocketAddr = std::net::SocketAddr::V4(std::net::Soc
 ));
 
 /// The default per-request timeout of every crossdrive driver.
+///
+/// ```
+/// use crossdrive_adapters::{ConnectOptions, direct::DEFAULT_TIMEOUT};
+/// assert_eq!(DEFAULT_TIMEOUT.as_secs(), 5);
+/// assert_eq!(ConnectOptions::new().get_timeout(), DEFAULT_TIMEOUT);
+/// ```
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The default largest response body a driver collects (256 MiB).
+///
+/// ```
+/// assert_eq!(crossdrive_adapters::direct::DEFAULT_BODY_LIMIT, 256 << 20);
+/// ```
 pub const DEFAULT_BODY_LIMIT: usize = 256 * 1024 * 1024;
 
 /// Calls an app in-process.
@@ -70,9 +80,28 @@ pub struct Direct {
 
 impl Direct {
     /// The driver's name.
+    ///
+    /// ```
+    /// use crossdrive::Driver;
+    /// use crossdrive_adapters::{Direct, Kind};
+    /// assert_eq!(Direct::NAME, Kind::Direct.name());
+    /// assert_eq!(Direct::new(axum::Router::new()).name(), Direct::NAME);
+    /// ```
     pub const NAME: &'static str = "direct";
 
     /// A driver over `app`, with the default timeout and body limit.
+    ///
+    /// ```
+    /// use axum::{Router, routing::get};
+    /// use crossdrive::Client;
+    /// let app = Router::new().route("/", get(|| async { "root" }));
+    /// let client = Client::new(crossdrive_adapters::Direct::new(app));
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// client.get("/").await.assert_status(200).assert_text("root");
+    /// client.get("/missing").await.assert_status(404);
+    /// # });
+    /// ```
     pub fn new(app: Router) -> Self {
         Self {
             app,
@@ -95,6 +124,19 @@ impl Direct {
 
     /// Sets the largest response body collected (default 256 MiB); a
     /// larger body is a limit-exceeded error.
+    ///
+    /// ```
+    /// use axum::{Router, routing::get};
+    /// use crossdrive::{Client, ErrorKind};
+    /// use crossdrive_adapters::Direct;
+    /// let app = Router::new().route("/", get(|| async { "0123456789" }));
+    /// let client = Client::new(Direct::new(app).body_limit(4));
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// let error = client.get("/").try_send().await.unwrap_err();
+    /// assert_eq!(error.kind(), ErrorKind::LimitExceeded);
+    /// # });
+    /// ```
     #[must_use]
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
@@ -104,6 +146,12 @@ impl Direct {
 
 /// The conformance checks `direct` cannot meet by design, with the reasons
 /// (the `differences` of its driver table entry).
+///
+/// ```
+/// use crossdrive_adapters::{Kind, direct::KNOWN_DIFFERENCES};
+/// let (check, _reason) = KNOWN_DIFFERENCES[0];
+/// assert!(Kind::Direct.known_differences().reason(check).is_some());
+/// ```
 pub const KNOWN_DIFFERENCES: &[(&str, &str)] = &[(
     "status_204_has_no_body_and_no_content_length",
     "direct returns the response exactly as axum's Router made it, and axum 0.8 \

@@ -55,11 +55,30 @@ use crate::socket::Flavor;
 use crate::{ConnectOptions, Kind};
 
 /// Builds a driver over a fresh app: what [`DriverSpec::custom`] takes.
+///
+/// ```
+/// use std::sync::Arc;
+/// use crossdrive::{Driver, Error};
+/// use crossdrive_adapters::{ConnectFn, ConnectOptions, Direct};
+/// let connect: Box<ConnectFn> = Box::new(|app, options: &ConnectOptions| -> Result<Arc<dyn Driver>, Error> {
+///     Ok(Arc::new(Direct::new(app).timeout(options.get_timeout())))
+/// });
+/// assert_eq!(connect(axum::Router::new(), &ConnectOptions::new()).unwrap().name(), "direct");
+/// ```
 pub type ConnectFn =
     dyn Fn(Router, &ConnectOptions) -> Result<Arc<dyn Driver>, Error> + Send + Sync + 'static;
 
 /// Builds a custom driver's bench floor over a fresh app: what
 /// [`DriverSpec::floor`] takes.
+///
+/// ```
+/// use std::sync::Arc;
+/// use crossdrive::{Driver, Error};
+/// use crossdrive_adapters::{Direct, FloorFn};
+/// let floor: Box<FloorFn> =
+///     Box::new(|app| -> Result<Arc<dyn Driver>, Error> { Ok(Arc::new(Direct::new(app))) });
+/// assert_eq!(floor(axum::Router::new()).unwrap().name(), "direct");
+/// ```
 pub type FloorFn = dyn Fn(Router) -> Result<Arc<dyn Driver>, Error> + Send + Sync + 'static;
 
 /// How a spec puts an app behind its adapter; the bench reads it to build
@@ -165,6 +184,13 @@ impl DriverSpec {
     }
 
     /// `direct`: the app called in-process.
+    ///
+    /// ```
+    /// use crossdrive_adapters::{DriverSpec, Kind};
+    /// let spec = DriverSpec::direct();
+    /// assert_eq!(spec.name(), "direct");
+    /// assert_eq!(spec.kind(), Some(Kind::Direct));
+    /// ```
     pub fn direct() -> Self {
         Self::builtin(Kind::Direct)
     }
@@ -201,30 +227,63 @@ impl DriverSpec {
 
     /// `lambda-runtime`: the real `lambda_http::run` loop in a child
     /// process, deployed as `options` say.
+    ///
+    /// ```
+    /// use crossdrive_adapters::lambda::{LambdaOptions, Source};
+    /// use crossdrive_adapters::{DriverSpec, Kind};
+    /// let spec = DriverSpec::lambda_runtime(LambdaOptions::new(Source::HttpApi));
+    /// assert_eq!(spec.name(), "lambda-runtime");
+    /// assert_eq!(spec.kind(), Some(Kind::LambdaRuntime));
+    /// ```
     #[cfg(feature = "lambda")]
     pub fn lambda_runtime(options: LambdaOptions) -> Self {
         Self::of_kind(Kind::LambdaRuntime, Family::LambdaRuntime(options))
     }
 
     /// `http1`: the shared loopback server, HTTP/1.1 with keep-alive.
+    ///
+    /// ```
+    /// use crossdrive_adapters::{DriverSpec, Kind};
+    /// assert_eq!(DriverSpec::http1().name(), "http1");
+    /// assert_eq!(DriverSpec::http1().kind(), Some(Kind::Http1));
+    /// ```
     #[cfg(feature = "sockets")]
     pub fn http1() -> Self {
         Self::builtin(Kind::Http1)
     }
 
     /// `http2`: the shared loopback server, h2c.
+    ///
+    /// ```
+    /// use crossdrive_adapters::{DriverSpec, Kind};
+    /// assert_eq!(DriverSpec::http2().name(), "http2");
+    /// assert_eq!(DriverSpec::http2().kind(), Some(Kind::Http2));
+    /// ```
     #[cfg(feature = "sockets")]
     pub fn http2() -> Self {
         Self::builtin(Kind::Http2)
     }
 
     /// `http2-tls`: the shared TLS server, HTTP/2 by ALPN.
+    ///
+    /// ```
+    /// use crossdrive_adapters::{DriverSpec, Kind};
+    /// assert_eq!(DriverSpec::http2_tls().name(), "http2-tls");
+    /// assert_eq!(DriverSpec::http2_tls().ident(), "http2_tls");
+    /// assert_eq!(DriverSpec::http2_tls().kind(), Some(Kind::Http2Tls));
+    /// ```
     #[cfg(feature = "tls")]
     pub fn http2_tls() -> Self {
         Self::builtin(Kind::Http2Tls)
     }
 
     /// `http1-fresh`: HTTP/1.1 with a new connection per request.
+    ///
+    /// ```
+    /// use crossdrive_adapters::{DriverSpec, Kind};
+    /// assert_eq!(DriverSpec::http1_fresh().name(), "http1-fresh");
+    /// assert_eq!(DriverSpec::http1_fresh().kind(), Some(Kind::Http1Fresh));
+    /// ```
     #[cfg(feature = "sockets")]
     pub fn http1_fresh() -> Self {
         Self::builtin(Kind::Http1Fresh)
@@ -266,6 +325,14 @@ impl DriverSpec {
     }
 
     /// One sentence saying what the driver does, for reports.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use crossdrive_adapters::{Direct, DriverSpec};
+    /// let mine = DriverSpec::custom("mine", |app, _| Ok(Arc::new(Direct::new(app))))
+    ///     .about("our gateway, in-process");
+    /// assert_eq!(mine.describe(), "our gateway, in-process");
+    /// ```
     #[must_use]
     pub fn about(mut self, about: impl Into<String>) -> Self {
         self.about = about.into();
@@ -317,6 +384,20 @@ impl DriverSpec {
 
     /// The per-request timeout of this driver, over the suite's
     /// (`suite! { timeout = ..; }`) and `CROSSDRIVE_TIMEOUT_MS`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use axum::{Router, routing::get};
+    /// use crossdrive::Client;
+    /// use crossdrive_adapters::{ConnectOptions, DriverSpec};
+    /// let app = Router::new().route("/never", get(|| std::future::pending::<&'static str>()));
+    /// let spec = DriverSpec::direct().timeout(Duration::from_millis(20));
+    /// let client = Client::from_arc(spec.connect(app, &ConnectOptions::new()).unwrap());
+    /// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// # rt.block_on(async {
+    /// assert!(client.get("/never").try_send().await.unwrap_err().is_timeout());
+    /// # });
+    /// ```
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
@@ -324,21 +405,49 @@ impl DriverSpec {
     }
 
     /// The driver's name (`lambda-v1`, `my-gateway`).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use crossdrive_adapters::{Direct, DriverSpec};
+    /// assert_eq!(DriverSpec::direct().name(), "direct");
+    /// let mine = DriverSpec::custom("my-gateway", |app, _| Ok(Arc::new(Direct::new(app))));
+    /// assert_eq!(mine.name(), "my-gateway");
+    /// ```
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// The identifier in generated test names: the name with `-` as `_`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use crossdrive_adapters::{Direct, DriverSpec};
+    /// let mine = DriverSpec::custom("edge-v2", |app, _| Ok(Arc::new(Direct::new(app))));
+    /// assert_eq!(mine.ident(), "edge_v2");
+    /// ```
     pub fn ident(&self) -> String {
         self.name.replace('-', "_")
     }
 
     /// What the driver does, in a sentence.
+    ///
+    /// ```
+    /// use crossdrive_adapters::{DriverSpec, Kind};
+    /// assert_eq!(DriverSpec::direct().describe(), Kind::Direct.about());
+    /// ```
     pub fn describe(&self) -> &str {
         &self.about
     }
 
     /// The built-in driver this spec configures, or `None` for your own.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use crossdrive_adapters::{Direct, DriverSpec, Kind};
+    /// assert_eq!(DriverSpec::builtin(Kind::Direct).kind(), Some(Kind::Direct));
+    /// let mine = DriverSpec::custom("mine", |app, _| Ok(Arc::new(Direct::new(app))));
+    /// assert_eq!(mine.kind(), None);
+    /// ```
     pub fn kind(&self) -> Option<Kind> {
         match self.family {
             Family::Custom { .. } => None,
@@ -347,6 +456,14 @@ impl DriverSpec {
     }
 
     /// The name of a custom driver's own floor, if it gave one.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use crossdrive_adapters::{Direct, DriverSpec};
+    /// // A built-in driver has its floor already: `floor` leaves it alone.
+    /// let spec = DriverSpec::direct().floor("other", |app| Ok(Arc::new(Direct::new(app))));
+    /// assert_eq!(spec.floor_name(), None);
+    /// ```
     pub fn floor_name(&self) -> Option<&str> {
         match &self.family {
             Family::Custom {
@@ -358,6 +475,13 @@ impl DriverSpec {
     }
 
     /// The conformance checks this driver declares it cannot meet.
+    ///
+    /// ```
+    /// use crossdrive_adapters::{DriverSpec, direct::KNOWN_DIFFERENCES};
+    /// let declared = DriverSpec::direct().known_differences();
+    /// assert_eq!(declared.len(), KNOWN_DIFFERENCES.len());
+    /// assert!(declared.validate().is_ok());
+    /// ```
     pub fn known_differences(&self) -> Expectations {
         self.differences
             .iter()
@@ -438,6 +562,13 @@ impl Default for Drivers {
 impl Drivers {
     /// Every driver crossdrive ships, in table order, each with its
     /// default deployment.
+    ///
+    /// ```
+    /// use crossdrive_adapters::{Drivers, Kind};
+    /// let drivers = Drivers::builtin();
+    /// assert_eq!(drivers.len(), Kind::ALL.len());
+    /// assert_eq!(drivers.names(), Kind::names());
+    /// ```
     pub fn builtin() -> Self {
         Self {
             specs: Kind::ALL.iter().map(|k| DriverSpec::builtin(*k)).collect(),
@@ -456,6 +587,16 @@ impl Drivers {
     }
 
     /// Adds `spec`, replacing the entry of the same name in its place.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use crossdrive_adapters::{Direct, DriverSpec, Drivers};
+    /// let drivers = Drivers::builtin().with(DriverSpec::direct().about("configured"));
+    /// assert_eq!(drivers.len(), Drivers::builtin().len()); // replaced in its place
+    /// assert_eq!(drivers.iter().next().unwrap().describe(), "configured");
+    /// let more = drivers.with(DriverSpec::custom("mine", |app, _| Ok(Arc::new(Direct::new(app)))));
+    /// assert_eq!(more.names().last(), Some(&"mine")); // appended
+    /// ```
     #[must_use]
     pub fn with(mut self, spec: DriverSpec) -> Self {
         match self.specs.iter_mut().find(|s| s.name == spec.name) {
@@ -466,6 +607,16 @@ impl Drivers {
     }
 
     /// Removes the driver named `name` (or identified by it), if present.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use crossdrive_adapters::{Direct, DriverSpec, Drivers};
+    /// let drivers = Drivers::empty()
+    ///     .with(DriverSpec::direct())
+    ///     .with(DriverSpec::custom("my-gateway", |app, _| Ok(Arc::new(Direct::new(app)))));
+    /// assert_eq!(drivers.clone().without("my_gateway").names(), ["direct"]);
+    /// assert_eq!(drivers.without("direct").names(), ["my-gateway"]);
+    /// ```
     #[must_use]
     pub fn without(mut self, name: &str) -> Self {
         self.specs.retain(|s| s.name != name && s.ident() != name);
@@ -473,6 +624,16 @@ impl Drivers {
     }
 
     /// The driver named `name` (`lambda-v1`) or identified by it (`lambda_v1`).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use crossdrive_adapters::{Direct, DriverSpec, Drivers};
+    /// let drivers = Drivers::empty()
+    ///     .with(DriverSpec::custom("my-gateway", |app, _| Ok(Arc::new(Direct::new(app)))));
+    /// assert_eq!(drivers.get("my-gateway").unwrap().name(), "my-gateway");
+    /// assert_eq!(drivers.get("my_gateway").unwrap().name(), "my-gateway");
+    /// assert!(drivers.get("direct").is_none());
+    /// ```
     pub fn get(&self, name: &str) -> Option<&DriverSpec> {
         self.specs
             .iter()
@@ -480,21 +641,45 @@ impl Drivers {
     }
 
     /// The drivers, in order.
+    ///
+    /// ```
+    /// use crossdrive_adapters::{Drivers, Kind};
+    /// let kinds: Vec<Kind> = Drivers::builtin().iter().filter_map(|spec| spec.kind()).collect();
+    /// assert_eq!(kinds, Kind::ALL);
+    /// ```
     pub fn iter(&self) -> impl Iterator<Item = &DriverSpec> {
         self.specs.iter()
     }
 
     /// Every driver's name, in order.
+    ///
+    /// ```
+    /// use crossdrive_adapters::{DriverSpec, Drivers};
+    /// assert_eq!(Drivers::empty().with(DriverSpec::direct()).names(), ["direct"]);
+    /// assert_eq!(Drivers::builtin().names()[0], "direct");
+    /// ```
     pub fn names(&self) -> Vec<&str> {
         self.specs.iter().map(|s| s.name.as_str()).collect()
     }
 
     /// How many drivers the list holds.
+    ///
+    /// ```
+    /// use crossdrive_adapters::{DriverSpec, Drivers};
+    /// assert_eq!(Drivers::empty().len(), 0);
+    /// assert_eq!(Drivers::empty().with(DriverSpec::direct()).len(), 1);
+    /// ```
     pub fn len(&self) -> usize {
         self.specs.len()
     }
 
     /// Whether the list is empty.
+    ///
+    /// ```
+    /// use crossdrive_adapters::Drivers;
+    /// assert!(Drivers::empty().is_empty());
+    /// assert!(!Drivers::builtin().is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.specs.is_empty()
     }

@@ -221,19 +221,45 @@ macro_rules! define_kinds {
 
         impl Kind {
             /// Every driver, in table order.
+            ///
+            /// ```
+            /// use crossdrive_adapters::Kind;
+            /// assert_eq!(Kind::ALL[0], Kind::Direct);
+            /// assert_eq!(Kind::ALL.len(), Kind::names().len());
+            /// ```
             pub const ALL: &'static [Kind] = &[$(Kind::$variant),*];
 
             /// The driver's name (`direct`, `lambda-v1`, ...).
+            ///
+            /// ```
+            /// use crossdrive_adapters::Kind;
+            /// assert_eq!(Kind::Direct.name(), "direct");
+            /// assert_eq!(Kind::Direct.to_string(), Kind::Direct.name());
+            /// # #[cfg(feature = "lambda")]
+            /// assert_eq!(Kind::LambdaV1.name(), "lambda-v1");
+            /// ```
             pub fn name(self) -> &'static str {
                 match self { $(Kind::$variant => $name,)* }
             }
 
             /// The identifier used in generated test names (`lambda_v1`).
+            ///
+            /// ```
+            /// use crossdrive_adapters::Kind;
+            /// assert_eq!(Kind::Direct.ident(), "direct");
+            /// # #[cfg(feature = "sockets")]
+            /// assert_eq!(Kind::Http1Fresh.ident(), "http1_fresh");
+            /// ```
             pub fn ident(self) -> &'static str {
                 match self { $(Kind::$variant => stringify!($ident),)* }
             }
 
             /// One sentence saying what the driver does.
+            ///
+            /// ```
+            /// use crossdrive_adapters::Kind;
+            /// assert!(Kind::Direct.about().contains("in-process"));
+            /// ```
             pub fn about(self) -> &'static str {
                 match self { $(Kind::$variant => $about,)* }
             }
@@ -241,6 +267,17 @@ macro_rules! define_kinds {
             /// Builds this driver over a fresh app instance, with the
             /// default options (the timeout from `CROSSDRIVE_TIMEOUT_MS`
             /// when set; an invalid value is an invalid-request error saying so).
+            ///
+            /// ```
+            /// use axum::{Router, routing::get};
+            /// use crossdrive::Client;
+            /// let app = Router::new().route("/", get(|| async { "hi" }));
+            /// let client = Client::from_arc(crossdrive_adapters::Kind::Direct.connect(app).unwrap());
+            /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            /// # rt.block_on(async {
+            /// client.get("/").await.assert_status(200).assert_text("hi");
+            /// # });
+            /// ```
             pub fn connect(self, app: Router) -> Result<Arc<dyn Driver>, Error> {
                 let options = crate::ConnectOptions::from_env().map_err(|message| {
                     Error::without_request(
@@ -254,6 +291,20 @@ macro_rules! define_kinds {
 
             /// Builds this driver over a fresh app instance with `options`
             /// (a per-request timeout for fault tests).
+            ///
+            /// ```
+            /// use std::time::Duration;
+            /// use axum::{Router, routing::get};
+            /// use crossdrive::Client;
+            /// use crossdrive_adapters::{ConnectOptions, Kind};
+            /// let app = Router::new().route("/never", get(|| std::future::pending::<&'static str>()));
+            /// let options = ConnectOptions::new().timeout(Duration::from_millis(20));
+            /// let client = Client::from_arc(Kind::Direct.connect_with(app, &options).unwrap());
+            /// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            /// # rt.block_on(async {
+            /// assert!(client.get("/never").try_send().await.unwrap_err().is_timeout());
+            /// # });
+            /// ```
             pub fn connect_with(self, app: Router, options: &crate::ConnectOptions) -> Result<Arc<dyn Driver>, Error> {
                 match self { $(Kind::$variant => $connect(app, options),)* }
             }
@@ -300,6 +351,14 @@ pub(crate) const EVERY_BUILTIN: &[&str] = &[
 
 impl Kind {
     /// The kind named `name` (`direct`) or identified by `ident` (`lambda_v1`).
+    ///
+    /// ```
+    /// use crossdrive_adapters::Kind;
+    /// assert_eq!(Kind::from_name("direct"), Some(Kind::Direct));
+    /// assert_eq!(Kind::from_name("no-such-driver"), None);
+    /// # #[cfg(feature = "lambda")]
+    /// assert_eq!(Kind::from_name("lambda_v1"), Kind::from_name("lambda-v1"));
+    /// ```
     pub fn from_name(name: &str) -> Option<Kind> {
         Kind::ALL
             .iter()
@@ -308,6 +367,13 @@ impl Kind {
     }
 
     /// Every driver name, for messages and selections.
+    ///
+    /// ```
+    /// use crossdrive_adapters::Kind;
+    /// let names = crossdrive_adapters::Kind::names();
+    /// assert_eq!(names[0], "direct");
+    /// assert!(names.iter().all(|name| Kind::from_name(name).is_some()));
+    /// ```
     pub fn names() -> Vec<&'static str> {
         Kind::ALL.iter().map(|k| k.name()).collect()
     }

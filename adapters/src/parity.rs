@@ -27,6 +27,16 @@ use crossdrive::{Client, TestResponse};
 use crate::{Drivers, IntoApp};
 
 /// Declares which drivers differ in which scenario, and why.
+///
+/// ```
+/// use crossdrive_adapters::parity::{Differences, no_differences};
+/// fn ours(scenario: &str, driver: &str) -> Option<String> {
+///     (scenario == "upload" && driver == "lambda-v1").then(|| "REST has no binary media types".into())
+/// }
+/// let declared: [Differences; 2] = [no_differences, ours];
+/// assert_eq!(declared[0]("upload", "lambda-v1"), None);
+/// assert!(declared[1]("upload", "lambda-v1").is_some());
+/// ```
 pub type Differences = fn(&str, &str) -> Option<String>;
 
 /// No scenario differs on any driver.

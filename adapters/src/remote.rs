@@ -63,9 +63,22 @@ use http_body_util::{BodyExt, Limited};
 use crate::direct::{DEFAULT_BODY_LIMIT, DEFAULT_TIMEOUT};
 
 /// The driver's name.
+///
+/// ```
+/// use std::sync::Arc;
+/// use crossdrive_adapters::{Direct, DriverSpec, Drivers, remote::NAME};
+/// assert_eq!(NAME, "remote");
+/// // taken: every suite has a remote test under this name
+/// let clash = DriverSpec::custom(NAME, |app, _| Ok(Arc::new(Direct::new(app))));
+/// assert!(Drivers::empty().with(clash).validate().is_err());
+/// ```
 pub const NAME: &str = "remote";
 
 /// The variable holding the deployment's base URL, stage path included.
+///
+/// ```
+/// assert_eq!(crossdrive_adapters::remote::URL_ENV, "CROSSDRIVE_REMOTE_URL");
+/// ```
 pub const URL_ENV: &str = "CROSSDRIVE_REMOTE_URL";
 
 /// Sends every request to a deployed base URL.
@@ -105,6 +118,13 @@ fn invalid(cause: String, hint: &str) -> Error {
 impl Remote {
     /// A driver for the deployment at `base` (`http://` or `https://`,
     /// a host, optionally a stage path; no query or fragment).
+    ///
+    /// ```
+    /// use crossdrive_adapters::remote::Remote;
+    /// assert_eq!(Remote::new("https://api.example.com/prod/").unwrap().base(), "https://api.example.com/prod");
+    /// assert!(Remote::new("https://api.example.com/prod?x=1").is_err());
+    /// assert!(Remote::new("not a url").is_err());
+    /// ```
     pub fn new(base: &str) -> Result<Self, Error> {
         const HINT: &str = "set it to the deployment's base URL with its stage path, such as \
                             https://abc.execute-api.eu-west-1.amazonaws.com/prod";
@@ -150,6 +170,13 @@ impl Remote {
 
     /// The driver for `CROSSDRIVE_REMOTE_URL`, `None` when it is unset or
     /// empty, an error saying what is wrong when it is not a base URL.
+    ///
+    /// ```
+    /// use crossdrive_adapters::remote::{Remote, URL_ENV};
+    /// if std::env::var_os(URL_ENV).is_none() {
+    ///     assert!(Remote::from_env().unwrap().is_none()); // no deployment to check
+    /// }
+    /// ```
     pub fn from_env() -> Result<Option<Self>, Error> {
         match std::env::var(URL_ENV) {
             Ok(url) if url.trim().is_empty() => Ok(None),
@@ -168,11 +195,30 @@ impl Remote {
     }
 
     /// The base URL requests are sent under, without a trailing slash.
+    ///
+    /// ```
+    /// use crossdrive_adapters::remote::Remote;
+    /// let remote = Remote::new("http://staging.internal:8080/v1/").unwrap();
+    /// assert_eq!(remote.base(), "http://staging.internal:8080/v1");
+    /// ```
     pub fn base(&self) -> &str {
         &self.base
     }
 
     /// Sets the per-request timeout (default 5 s).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use crossdrive_adapters::remote::Remote;
+    /// // a loopback listener that never answers
+    /// let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let base = format!("http://{}", silent.local_addr().unwrap());
+    /// let client = crossdrive::Client::new(Remote::new(&base).unwrap().timeout(Duration::from_millis(100)));
+    /// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// # rt.block_on(async {
+    /// assert!(client.get("/").try_send().await.unwrap_err().is_timeout());
+    /// # });
+    /// ```
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
@@ -180,6 +226,25 @@ impl Remote {
     }
 
     /// Sets the largest response body collected (default 256 MiB).
+    ///
+    /// ```
+    /// use crossdrive_adapters::remote::Remote;
+    /// # use std::io::{Read, Write};
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// # let base = format!("http://{}", listener.local_addr().unwrap());
+    /// # std::thread::spawn(move || {
+    /// #     let (mut stream, _) = listener.accept().unwrap();
+    /// #     let _ = stream.read(&mut [0; 4096]);
+    /// #     stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\n0123456789").unwrap();
+    /// # });
+    /// // the server at `base` answers a 10-byte body
+    /// let client = crossdrive::Client::new(Remote::new(&base).unwrap().body_limit(4));
+    /// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// # rt.block_on(async {
+    /// let error = client.get("/").try_send().await.unwrap_err();
+    /// assert_eq!(error.kind(), crossdrive::ErrorKind::LimitExceeded);
+    /// # });
+    /// ```
     #[must_use]
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;

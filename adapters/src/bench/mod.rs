@@ -172,6 +172,13 @@ impl Bench {
     /// A bench over `app`, a factory (of an axum `Router` or any
     /// [`IntoApp`]) called once per driver and per floor of
     /// every cell, so each measures a fresh app; on the built-in drivers.
+    ///
+    /// ```
+    /// use crossdrive_adapters::{Drivers, bench::Bench};
+    /// let bench = Bench::new(axum::Router::new);
+    /// let shown = format!("{bench:?}");
+    /// assert!(shown.contains(&format!("{:?}", Drivers::builtin().names())), "{shown}");
+    /// ```
     pub fn new<A: IntoApp>(app: impl Fn() -> A + Send + Sync + 'static) -> Self {
         Self {
             app: Arc::new(move || app().into_app()),
@@ -182,6 +189,14 @@ impl Bench {
     }
 
     /// The scenarios, in table order; `--scenario` chooses among them.
+    ///
+    /// ```
+    /// use crossdrive::{Scenario, scenario::Step};
+    /// use crossdrive_adapters::bench::Bench;
+    /// let bench = Bench::new(axum::Router::new)
+    ///     .scenarios(vec![Scenario::new("list_items").step(Step::get("/items").expect(200))]);
+    /// assert!(format!("{bench:?}").contains("[\"list_items\"]"));
+    /// ```
     #[must_use]
     pub fn scenarios(mut self, scenarios: Vec<Scenario>) -> Self {
         self.scenarios = scenarios;
@@ -207,6 +222,18 @@ impl Bench {
 
     /// The drivers, in table order (default [`Drivers::builtin`]);
     /// `--driver` chooses among them.
+    ///
+    /// ```
+    /// use std::process::ExitCode;
+    /// use crossdrive::{Scenario, scenario::Step};
+    /// use crossdrive_adapters::{DriverSpec, Drivers, bench::Bench};
+    /// # let scenarios = || vec![Scenario::new("hello").step(Step::get("/").expect(404))];
+    /// let bench = Bench::new(axum::Router::new).scenarios(scenarios());
+    /// let direct_only = bench.clone().drivers(Drivers::empty().with(DriverSpec::direct()));
+    /// assert!(format!("{direct_only:?}").contains("drivers: [\"direct\"]"));
+    /// // no drivers at all: refused as bad input (exit code 2), nothing measured
+    /// assert_eq!(bench.drivers(Drivers::empty()).run_with(["api"], |_| None), ExitCode::from(2));
+    /// ```
     #[must_use]
     pub fn drivers(mut self, drivers: Drivers) -> Self {
         self.drivers = drivers;
@@ -216,6 +243,22 @@ impl Bench {
     /// Serves the `lambda-runtime` child if this process is one, then runs
     /// the bench from this process's arguments and environment; return its
     /// [`ExitCode`] from `main`.
+    ///
+    /// ```no_run
+    /// use crossdrive::{Scenario, scenario::Step};
+    /// use crossdrive_adapters::bench::Bench;
+    ///
+    /// fn app() -> axum::Router {
+    ///     axum::Router::new().route("/hello", axum::routing::get(|| async { "hi" }))
+    /// }
+    ///
+    /// // `cargo bench --bench api -- --quick --driver direct` runs it as a bench.
+    /// fn main() -> std::process::ExitCode {
+    ///     Bench::new(app)
+    ///         .scenarios(vec![Scenario::new("hello").step(Step::get("/hello").expect(200))])
+    ///         .run_from_args()
+    /// }
+    /// ```
     pub fn run_from_args(self) -> ExitCode {
         let app = Arc::clone(&self.app);
         __serve_lambda_child(move || app());
@@ -224,6 +267,17 @@ impl Bench {
 
     /// Runs the bench with `argv` (program name first) and the environment
     /// read through `env`. Prints the tables and any refusal; never exits.
+    ///
+    /// ```
+    /// use std::process::ExitCode;
+    /// use crossdrive::{Scenario, scenario::Step};
+    /// use crossdrive_adapters::bench::Bench;
+    /// let bench = Bench::new(axum::Router::new)
+    ///     .scenarios(vec![Scenario::new("hello").step(Step::get("/").expect(404))]);
+    /// // an unknown driver is refused before anything is measured
+    /// let code = bench.run_with(["api", "--driver", "no-such-driver"], |_| None);
+    /// assert_eq!(code, ExitCode::from(2));
+    /// ```
     pub fn run_with<I, T>(self, argv: I, env: impl Fn(&str) -> Option<OsString>) -> ExitCode
     where
         I: IntoIterator<Item = T>,

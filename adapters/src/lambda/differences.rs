@@ -108,6 +108,13 @@ const RUNTIME_OBS_TEXT_RESPONSE: &str = "aws_lambda_events 1.2 (custom_serde/hea
      so the function's process exits (Runtime.ExitError) and HTTP API answers 500";
 
 /// `lambda`: API Gateway HTTP API, payload 2.0.
+///
+/// ```
+/// use crossdrive_adapters::{Kind, lambda::differences::HTTP_API};
+/// assert_eq!(Kind::Lambda.known_differences().len(), HTTP_API.len());
+/// // payload 2.0 keeps only the first value of a repeated response header
+/// assert!(HTTP_API.iter().any(|(check, _)| *check == "repeated_response_headers_stay_separate_and_in_order"));
+/// ```
 pub const HTTP_API: &[(&str, &str)] = &[
     (
         "status_204_has_no_body_and_no_content_length",
@@ -142,6 +149,14 @@ pub const HTTP_API: &[(&str, &str)] = &[
 
 /// `lambda-url`: a Function URL, payload 2.0; the same event and
 /// response format as `lambda`, but `rawPath` as sent.
+///
+/// ```
+/// use crossdrive_adapters::{Kind, lambda::differences::{FUNCTION_URL, HTTP_API}};
+/// let check = "percent_encoded_slash_stays_encoded";
+/// assert!(HTTP_API.iter().any(|(c, _)| *c == check));
+/// assert!(!FUNCTION_URL.iter().any(|(c, _)| *c == check)); // rawPath as sent
+/// assert_eq!(Kind::LambdaUrl.known_differences().len(), FUNCTION_URL.len());
+/// ```
 pub const FUNCTION_URL: &[(&str, &str)] = &[
     (
         "status_204_has_no_body_and_no_content_length",
@@ -175,6 +190,16 @@ pub const FUNCTION_URL: &[(&str, &str)] = &[
 
 /// `lambda-runtime`: HTTP API events through the real runtime loop; as
 /// `lambda`, except that an unserializable response ends the loop.
+///
+/// ```
+/// use crossdrive_adapters::lambda::differences::{HTTP_API, RUNTIME};
+/// fn reason(table: &[(&'static str, &'static str)]) -> &'static str {
+///     table.iter().find(|(check, _)| *check == "obs_text_response_header_arrives_byte_exact").unwrap().1
+/// }
+/// assert_eq!(RUNTIME.len(), HTTP_API.len());
+/// assert!(reason(RUNTIME).contains("Runtime.ExitError"));
+/// assert_ne!(reason(RUNTIME), reason(HTTP_API));
+/// ```
 pub const RUNTIME: &[(&str, &str)] = &[
     (
         "status_204_has_no_body_and_no_content_length",
@@ -208,6 +233,14 @@ pub const RUNTIME: &[(&str, &str)] = &[
 ];
 
 /// `lambda-v1`: API Gateway REST API, payload 1.0, default deployment.
+///
+/// ```
+/// use crossdrive_adapters::Kind;
+/// let declared = Kind::LambdaV1.known_differences();
+/// assert_eq!(declared.len(), crossdrive_adapters::lambda::differences::REST.len());
+/// assert!(declared.reason("plus_and_percent_20_stay_distinct").is_some());
+/// assert!(Kind::Lambda.known_differences().reason("plus_and_percent_20_stay_distinct").is_none());
+/// ```
 pub const REST: &[(&str, &str)] = &[
     (
         "status_204_has_no_body_and_no_content_length",
@@ -265,6 +298,16 @@ pub const REST: &[(&str, &str)] = &[
 
 /// `lambda-alb`: an ALB target group, multi-value headers off (ALB's
 /// default).
+///
+/// ```
+/// use crossdrive_adapters::DriverSpec;
+/// use crossdrive_adapters::lambda::{LambdaOptions, Source, differences::ALB};
+/// let check = "three_set_cookie_headers_stay_three";
+/// assert!(ALB.iter().any(|(c, _)| *c == check));
+/// // with multi-value headers on, the target group keeps all three
+/// let multi = DriverSpec::lambda(LambdaOptions::new(Source::Alb { multi_value_headers: true }));
+/// assert!(multi.known_differences().reason(check).is_none());
+/// ```
 pub const ALB: &[(&str, &str)] = &[
     (
         "status_204_has_no_body_and_no_content_length",

@@ -37,6 +37,13 @@ use lambda_http::{Adapter, Context, LambdaEvent, RequestExt, Service};
 use super::body;
 
 /// The process environment variable lambda_http reads per request.
+///
+/// ```
+/// use crossdrive_adapters::lambda::IGNORE_STAGE_ENV;
+/// assert_eq!(IGNORE_STAGE_ENV, "AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH");
+/// // crossdrive reproduces its effect without ever setting it in the test process
+/// assert!(std::env::var_os(IGNORE_STAGE_ENV).is_none());
+/// ```
 pub const IGNORE_STAGE_ENV: &str = "AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH";
 
 tokio::task_local! {

@@ -15,15 +15,53 @@ use http::Request;
 use super::options::Source;
 
 /// Lambda's synchronous invocation payload limit on the event.
+///
+/// ```
+/// use crossdrive_adapters::lambda::{API_GATEWAY_PAYLOAD_LIMIT, LAMBDA_PAYLOAD_LIMIT};
+/// assert_eq!(LAMBDA_PAYLOAD_LIMIT, 6_291_456);
+/// assert!(LAMBDA_PAYLOAD_LIMIT < API_GATEWAY_PAYLOAD_LIMIT); // Lambda refuses first
+/// ```
 pub const LAMBDA_PAYLOAD_LIMIT: usize = 6 * 1024 * 1024;
 /// Lambda's synchronous invocation limit on the response JSON, as its own
 /// error message states it: 6,291,556 bytes.
+///
+/// ```
+/// use crossdrive_adapters::lambda::{LAMBDA_PAYLOAD_LIMIT, LAMBDA_RESPONSE_LIMIT};
+/// assert_eq!(LAMBDA_RESPONSE_LIMIT, 6_291_556);
+/// assert_eq!(LAMBDA_RESPONSE_LIMIT - LAMBDA_PAYLOAD_LIMIT, 100); // 100 bytes over the event's
+/// ```
 pub const LAMBDA_RESPONSE_LIMIT: usize = 6_291_556;
 /// API Gateway's payload limit.
+///
+/// ```
+/// assert_eq!(crossdrive_adapters::lambda::API_GATEWAY_PAYLOAD_LIMIT, 10 << 20);
+/// ```
 pub const API_GATEWAY_PAYLOAD_LIMIT: usize = 10 * 1024 * 1024;
 /// API Gateway's limit on the request line and headers together.
+///
+/// ```
+/// use crossdrive_adapters::lambda::{API_GATEWAY_HEADER_LIMIT, Lambda, LambdaOptions, Source};
+/// let app = axum::Router::new().fallback(|| async { "ok" });
+/// let client = crossdrive::Client::new(Lambda::new(app, LambdaOptions::new(Source::HttpApi)));
+/// let big = "x".repeat(API_GATEWAY_HEADER_LIMIT);
+/// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+/// # rt.block_on(async {
+/// client.get("/").header("x-big", big.as_str()).await.assert_status(431);
+/// # });
+/// ```
 pub const API_GATEWAY_HEADER_LIMIT: usize = 10_240;
 /// ALB's limit on a Lambda target's request body and response JSON.
+///
+/// ```
+/// use crossdrive_adapters::lambda::{ALB_LAMBDA_LIMIT, Lambda, LambdaOptions, Source};
+/// let app = axum::Router::new().fallback(|| async { "ok" });
+/// let options = LambdaOptions::new(Source::Alb { multi_value_headers: false });
+/// let client = crossdrive::Client::new(Lambda::new(app, options));
+/// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+/// # rt.block_on(async {
+/// client.post("/").body(vec![b'x'; ALB_LAMBDA_LIMIT + 1]).await.assert_status(413);
+/// # });
+/// ```
 pub const ALB_LAMBDA_LIMIT: usize = 1024 * 1024;
 /// ALB's hard limits on an HTTP/1.x request: 16 K for the request line,
 /// 16 K for one header, 64 K for all headers together

@@ -107,6 +107,19 @@ enum Invoker {
 
 impl Lambda {
     /// A driver for `app` behind the source and deployment in `options`.
+    ///
+    /// ```
+    /// use crossdrive::{Client, Driver};
+    /// use crossdrive_adapters::lambda::{Lambda, LambdaOptions, Source};
+    /// let app = axum::Router::new().fallback(|| async { "from the function" });
+    /// let lambda = Lambda::new(app, LambdaOptions::new(Source::FunctionUrl));
+    /// assert_eq!(lambda.name(), "lambda-url");
+    /// let client = Client::new(lambda);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// # rt.block_on(async {
+    /// client.get("/").await.assert_status(200).assert_text("from the function");
+    /// # });
+    /// ```
     pub fn new(app: Router, options: LambdaOptions) -> Self {
         let strip = stage_to_strip(&options);
         Self::with_invoker(options, None, Invoker::InProcess(Function::new(app, strip)))
@@ -131,6 +144,13 @@ impl Lambda {
     }
 
     /// The options this driver simulates.
+    ///
+    /// ```
+    /// use crossdrive_adapters::lambda::{Lambda, LambdaOptions, Source};
+    /// let lambda = Lambda::new(axum::Router::new(), LambdaOptions::new(Source::Rest).stage("v1"));
+    /// assert_eq!(lambda.options().source(), Source::Rest);
+    /// assert!(lambda.options().validate().is_ok());
+    /// ```
     pub fn options(&self) -> &LambdaOptions {
         &self.inner.options
     }
@@ -138,6 +158,21 @@ impl Lambda {
     /// Invokes the function with a raw event, as `aws lambda invoke` would,
     /// and decodes its response as this driver's source does. A malformed
     /// event or invalid base64 is an error saying so; nothing panics.
+    ///
+    /// ```
+    /// use crossdrive_adapters::lambda::{Lambda, LambdaOptions, Source, build_event};
+    /// let app = axum::Router::new().fallback(|| async { "raw" });
+    /// let options = LambdaOptions::new(Source::HttpApi);
+    /// let request = http::Request::get("/").body(bytes::Bytes::new()).unwrap();
+    /// let event = build_event(&request, &options);
+    /// let lambda = Lambda::new(app, options);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// # rt.block_on(async {
+    /// let response = lambda.invoke_event(&event).await.unwrap();
+    /// assert_eq!(response.response.body().as_ref(), b"raw");
+    /// assert!(lambda.invoke_event(b"not json").await.is_err());
+    /// # });
+    /// ```
     pub async fn invoke_event(&self, event: &[u8]) -> Result<DriverResponse, Error> {
         // A raw event is no HTTP request: its errors name none.
         let inner = &*self.inner;
@@ -472,6 +507,15 @@ pub fn build_event(request: &Request<Bytes>, options: &LambdaOptions) -> Vec<u8>
 }
 
 /// An event decoded the way lambda_http decodes it: what the app sees.
+///
+/// ```
+/// use crossdrive_adapters::lambda::{LambdaOptions, Source, build_event, decode_event};
+/// let request = http::Request::get("/items?page=2").body(bytes::Bytes::new()).unwrap();
+/// let event = build_event(&request, &LambdaOptions::new(Source::Alb { multi_value_headers: false }));
+/// let decoded = decode_event(&event).unwrap();
+/// assert_eq!(decoded.shape, "alb");
+/// assert_eq!(decoded.request.uri().query(), Some("page=2"));
+/// ```
 #[derive(Debug)]
 pub struct DecodedEvent {
     /// The event shape lambda_http recognised (`apigw-rest-v1`, `apigw-http-v2`, `alb`).

@@ -21,6 +21,13 @@ use crate::direct::DEFAULT_TIMEOUT;
 
 /// The service that invokes the function, which decides the event's shape
 /// and what the client sees.
+///
+/// ```
+/// use crossdrive_adapters::lambda::{LambdaOptions, Source};
+/// let alb = Source::Alb { multi_value_headers: true };
+/// assert_eq!(alb.shape(), "alb-multi-value");
+/// assert_eq!(LambdaOptions::new(alb).source(), alb);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Source {
@@ -63,6 +70,14 @@ impl Source {
     /// API; Function URLs and ALB wait for the function's own timeout.
     /// (A REST API may be given more, see
     /// [`LambdaOptions::integration_timeout`].)
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use crossdrive_adapters::lambda::Source;
+    /// assert_eq!(Source::Rest.max_integration_timeout(), Some(Duration::from_secs(29)));
+    /// assert_eq!(Source::HttpApi.max_integration_timeout(), Some(Duration::from_secs(30)));
+    /// assert_eq!(Source::FunctionUrl.max_integration_timeout(), None);
+    /// ```
     pub fn max_integration_timeout(self) -> Option<Duration> {
         match self {
             Self::Rest => Some(Duration::from_secs(29)),
@@ -106,10 +121,22 @@ pub struct LambdaOptions {
 }
 
 /// AWS's default function timeout.
+///
+/// ```
+/// assert_eq!(crossdrive_adapters::lambda::DEFAULT_FUNCTION_TIMEOUT.as_secs(), 3);
+/// ```
 pub const DEFAULT_FUNCTION_TIMEOUT: Duration = Duration::from_secs(3);
 
 impl LambdaOptions {
     /// The defaults for `source` (see the module docs for why each is what it is).
+    ///
+    /// ```
+    /// use crossdrive_adapters::lambda::{LambdaOptions, Source, build_event};
+    /// let request = http::Request::get("/").body(bytes::Bytes::new()).unwrap();
+    /// let event = build_event(&request, &LambdaOptions::new(Source::Rest));
+    /// let event: serde_json::Value = serde_json::from_slice(&event).unwrap();
+    /// assert_eq!(event["requestContext"]["stage"], "prod"); // REST has no `$default`
+    /// ```
     pub fn new(source: Source) -> Self {
         let stage = match source {
             Source::Rest => "prod",
@@ -130,11 +157,24 @@ impl LambdaOptions {
     }
 
     /// The event source.
+    ///
+    /// ```
+    /// use crossdrive_adapters::lambda::{LambdaOptions, Source};
+    /// assert_eq!(LambdaOptions::new(Source::FunctionUrl).source(), Source::FunctionUrl);
+    /// ```
     pub fn source(&self) -> Source {
         self.source
     }
 
     /// The API Gateway stage (default `$default`, `prod` for REST).
+    ///
+    /// ```
+    /// use crossdrive_adapters::lambda::{LambdaOptions, Source, build_event};
+    /// let request = http::Request::get("/").body(bytes::Bytes::new()).unwrap();
+    /// let event = build_event(&request, &LambdaOptions::new(Source::HttpApi).stage("v2"));
+    /// let event: serde_json::Value = serde_json::from_slice(&event).unwrap();
+    /// assert_eq!(event["requestContext"]["stage"], "v2");
+    /// ```
     #[must_use]
     pub fn stage(mut self, stage: impl Into<String>) -> Self {
         self.stage = stage.into();
@@ -144,6 +184,18 @@ impl LambdaOptions {
     /// Whether lambda_http puts the stage in front of the path, as it does
     /// unless the function sets `AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH`
     /// (default false: the variable is set). `$default` never appears.
+    ///
+    /// ```
+    /// use crossdrive::Client;
+    /// use crossdrive_adapters::lambda::{Lambda, LambdaOptions, Source};
+    /// let app = axum::Router::new().fallback(|uri: http::Uri| async move { uri.path().to_owned() });
+    /// let options = LambdaOptions::new(Source::Rest).stage("v1").stage_in_path(true);
+    /// let client = Client::new(Lambda::new(app, options));
+    /// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// # rt.block_on(async {
+    /// client.get("/hello").await.assert_text("/v1/hello");
+    /// # });
+    /// ```
     #[must_use]
     pub fn stage_in_path(mut self, yes: bool) -> Self {
         self.stage_in_path = yes;
@@ -153,6 +205,15 @@ impl LambdaOptions {
     /// REST API binary media types (default none). Without a match, REST
     /// sends request bodies as text and returns base64 response bodies
     /// undecoded, as AWS does. `*/*` and `image/*` wildcards work.
+    ///
+    /// ```
+    /// use crossdrive_adapters::lambda::{LambdaOptions, Source, build_event};
+    /// let png = http::Request::post("/up").header("content-type", "image/png")
+    ///     .body(bytes::Bytes::from_static(b"\x89PNG")).unwrap();
+    /// let options = LambdaOptions::new(Source::Rest).binary_media_types(["image/*"]);
+    /// let event: serde_json::Value = serde_json::from_slice(&build_event(&png, &options)).unwrap();
+    /// assert_eq!(event["isBase64Encoded"], true);
+    /// ```
     #[must_use]
     pub fn binary_media_types<S: Into<String>>(
         mut self,
@@ -163,6 +224,20 @@ impl LambdaOptions {
     }
 
     /// The function's timeout (default 3 s, AWS's default).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use crossdrive_adapters::lambda::{Lambda, LambdaOptions, Source};
+    /// let app = axum::Router::new().fallback(|| std::future::pending::<&'static str>());
+    /// let options = LambdaOptions::new(Source::Rest).function_timeout(Duration::from_millis(50));
+    /// let client = crossdrive::Client::new(Lambda::new(app, options));
+    /// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// # rt.block_on(async {
+    /// let response = client.get("/slow").await;
+    /// response.assert_status(502); // REST's answer to a timed-out function
+    /// assert!(response.notes().iter().any(|note| note.code == "function-timeout"));
+    /// # });
+    /// ```
     #[must_use]
     pub fn function_timeout(mut self, timeout: Duration) -> Self {
         self.function_timeout = timeout;
@@ -170,6 +245,19 @@ impl LambdaOptions {
     }
 
     /// The function's memory in MB (default 128), seen in its Context.
+    ///
+    /// ```
+    /// use crossdrive_adapters::lambda::{Lambda, LambdaOptions, Source};
+    /// let app = axum::Router::new().fallback(|request: axum::extract::Request| async move {
+    ///     request.extensions().get::<lambda_http::Context>().unwrap().env_config.memory.to_string()
+    /// });
+    /// let options = LambdaOptions::new(Source::HttpApi).memory_mb(512);
+    /// let client = crossdrive::Client::new(Lambda::new(app, options));
+    /// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// # rt.block_on(async {
+    /// client.get("/").await.assert_text("512");
+    /// # });
+    /// ```
     #[must_use]
     pub fn memory_mb(mut self, memory: u32) -> Self {
         self.memory_mb = memory;
@@ -177,6 +265,19 @@ impl LambdaOptions {
     }
 
     /// The function's name (default `crossdrive-function`).
+    ///
+    /// ```
+    /// use crossdrive_adapters::lambda::{Lambda, LambdaOptions, Source};
+    /// let app = axum::Router::new().fallback(|request: axum::extract::Request| async move {
+    ///     request.extensions().get::<lambda_http::Context>().unwrap().env_config.function_name.clone()
+    /// });
+    /// let options = LambdaOptions::new(Source::HttpApi).function_name("todo-api");
+    /// let client = crossdrive::Client::new(Lambda::new(app, options));
+    /// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// # rt.block_on(async {
+    /// client.get("/").await.assert_text("todo-api");
+    /// # });
+    /// ```
     #[must_use]
     pub fn function_name(mut self, name: impl Into<String>) -> Self {
         self.function_name = name.into();
@@ -222,6 +323,19 @@ impl LambdaOptions {
 
     /// crossdrive's own patience per request (default 5 s): past it the
     /// driver gives up with a timeout error, whatever AWS would still do.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use crossdrive_adapters::lambda::{Lambda, LambdaOptions, Source};
+    /// let app = axum::Router::new().fallback(|| std::future::pending::<&'static str>());
+    /// let options = LambdaOptions::new(Source::Alb { multi_value_headers: false })
+    ///     .timeout(Duration::from_millis(20));
+    /// let client = crossdrive::Client::new(Lambda::new(app, options));
+    /// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// # rt.block_on(async {
+    /// assert!(client.get("/slow").try_send().await.unwrap_err().is_timeout());
+    /// # });
+    /// ```
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;

@@ -79,6 +79,21 @@ pub fn connect(app: Router, options: &crate::ConnectOptions) -> Result<Arc<dyn D
 /// recorded, for that binary (the child re-runs it with no arguments and
 /// must reach this call again, as `examples/conformance_matrix.rs` does).
 /// In the child process it serves `app` and never returns.
+///
+/// ```no_run
+/// use crossdrive::Client;
+/// use crossdrive_adapters::lambda::{LambdaOptions, Source, runtime};
+///
+/// fn main() {
+///     let app = axum::Router::new().fallback(|| async { "from the runtime loop" });
+///     // In the child this call serves `app` and never returns.
+///     let driver = runtime::connect_with(app, LambdaOptions::new(Source::Rest)).unwrap();
+///     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+///     rt.block_on(async {
+///         Client::new(driver).get("/").await.assert_text("from the runtime loop");
+///     });
+/// }
+/// ```
 pub fn connect_with(app: Router, options: LambdaOptions) -> Result<Lambda, Error> {
     let thread = std::thread::current();
     let on_main = thread.name() == Some("main");

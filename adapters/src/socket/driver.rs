@@ -213,6 +213,19 @@ impl SocketDriver {
 
     /// Sets the per-request timeout (default 5 s): no complete response in
     /// time is a timeout error naming the driver, method and URI.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use crossdrive_adapters::socket::SocketServer;
+    /// let app = axum::Router::new().fallback(|| std::future::pending::<&'static str>());
+    /// let driver = SocketServer::shared().unwrap().http1(app).unwrap().timeout(Duration::from_millis(50));
+    /// let client = crossdrive::Client::new(driver);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// # rt.block_on(async {
+    /// let error = client.get("/never").try_send().await.unwrap_err();
+    /// assert!(error.is_timeout(), "{error}");
+    /// # });
+    /// ```
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
@@ -220,6 +233,18 @@ impl SocketDriver {
     }
 
     /// Sets the largest response body collected (default 256 MiB).
+    ///
+    /// ```
+    /// use crossdrive_adapters::socket::SocketServer;
+    /// let app = axum::Router::new().fallback(|| async { "0123456789" });
+    /// let driver = SocketServer::shared().unwrap().http2(app).unwrap().body_limit(4);
+    /// let client = crossdrive::Client::new(driver);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// # rt.block_on(async {
+    /// let error = client.get("/").try_send().await.unwrap_err();
+    /// assert_eq!(error.kind(), crossdrive::ErrorKind::LimitExceeded);
+    /// # });
+    /// ```
     #[must_use]
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;

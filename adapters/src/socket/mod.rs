@@ -95,10 +95,24 @@ pub(crate) fn connect(
 /// The conformance checks the HTTP/1.1 drivers (`http1`, `http1-fresh`)
 /// cannot meet, with the reasons; the driver table's `differences`.
 /// None: the target, headers and bodies go on the wire as given.
+///
+/// ```
+/// use crossdrive_adapters::{Kind, socket::HTTP1_KNOWN_DIFFERENCES};
+/// assert!(HTTP1_KNOWN_DIFFERENCES.is_empty());
+/// assert!(Kind::Http1.known_differences().is_empty());
+/// assert!(Kind::Http1Fresh.known_differences().is_empty());
+/// ```
 pub const HTTP1_KNOWN_DIFFERENCES: &[(&str, &str)] = &[];
 
 /// The conformance checks the HTTP/2 drivers (`http2`, `http2-tls`) cannot
 /// meet, with the reasons; the driver table's `differences`.
+///
+/// ```
+/// use crossdrive_adapters::{Kind, socket::HTTP2_KNOWN_DIFFERENCES};
+/// let (check, _) = HTTP2_KNOWN_DIFFERENCES[0];
+/// assert_eq!(check, "status_204_has_no_body_and_no_content_length");
+/// assert!(Kind::Http2.known_differences().reason(check).is_some());
+/// ```
 pub const HTTP2_KNOWN_DIFFERENCES: &[(&str, &str)] = &[(
     "status_204_has_no_body_and_no_content_length",
     "axum 0.8 adds `Content-Length: 0` to the empty 204 (as on `direct`); hyper 1's HTTP/1.1 \

@@ -70,8 +70,25 @@ use super::routes::{Mount, Routes};
 use super::serve::serve;
 
 /// The label under which the shared plain-text server's starts are counted.
+///
+/// ```
+/// use crossdrive_adapters::socket::{SHARED_HTTP, SocketServer};
+/// SocketServer::shared().unwrap();
+/// assert!(crossdrive::fixture::starts(SHARED_HTTP) >= 1);
+/// assert_eq!(SHARED_HTTP, "shared-http");
+/// ```
 pub const SHARED_HTTP: &str = "shared-http";
 /// The label under which the shared TLS server's starts are counted.
+///
+/// ```
+/// use crossdrive_adapters::socket::{SHARED_HTTP, SHARED_HTTPS};
+/// assert_eq!(SHARED_HTTPS, "shared-https");
+/// assert_ne!(SHARED_HTTPS, SHARED_HTTP);
+/// # #[cfg(feature = "tls")] {
+/// crossdrive_adapters::socket::SocketServer::shared_tls().unwrap();
+/// assert!(crossdrive::fixture::starts(SHARED_HTTPS) >= 1);
+/// # }
+/// ```
 pub const SHARED_HTTPS: &str = "shared-https";
 
 /// How to start a [`SocketServer`].
@@ -96,6 +113,14 @@ impl Default for ServerOptions {
 
 impl ServerOptions {
     /// Plain text (HTTP/1.1 and h2c) on any free port, counted as `http`.
+    ///
+    /// ```
+    /// use crossdrive_adapters::socket::{ServerOptions, SocketServer};
+    /// let before = crossdrive::fixture::starts("http");
+    /// let server = SocketServer::start(ServerOptions::new()).unwrap();
+    /// assert!(!server.is_tls());
+    /// assert!(crossdrive::fixture::starts("http") > before);
+    /// ```
     pub fn new() -> Self {
         Self {
             tls: false,
@@ -106,6 +131,14 @@ impl ServerOptions {
 
     /// Serves TLS with a fresh self-signed certificate (ALPN `h2`,
     /// `http/1.1`); needs the `tls` feature.
+    ///
+    /// ```
+    /// # #[cfg(feature = "tls")] {
+    /// use crossdrive_adapters::socket::{ServerOptions, SocketServer};
+    /// let server = SocketServer::start(ServerOptions::new().tls(true)).unwrap();
+    /// assert!(server.is_tls());
+    /// # }
+    /// ```
     #[must_use]
     pub fn tls(mut self, tls: bool) -> Self {
         self.tls = tls;
@@ -113,6 +146,14 @@ impl ServerOptions {
     }
 
     /// Which port to listen on (default: any free port).
+    ///
+    /// ```
+    /// use crossdrive::fixture::Port;
+    /// use crossdrive_adapters::socket::{ServerOptions, SocketServer};
+    /// # let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    /// let server = SocketServer::start(ServerOptions::new().port(Port::Fixed(port))).unwrap();
+    /// assert_eq!(server.addr().port(), port);
+    /// ```
     #[must_use]
     pub fn port(mut self, port: Port) -> Self {
         self.port = port;
@@ -121,6 +162,12 @@ impl ServerOptions {
 
     /// The label the start is counted and logged under (default `http` or
     /// `https`).
+    ///
+    /// ```
+    /// use crossdrive_adapters::socket::{ServerOptions, SocketServer};
+    /// let _server = SocketServer::start(ServerOptions::new().label("todo-api-http")).unwrap();
+    /// assert_eq!(crossdrive::fixture::starts("todo-api-http"), 1);
+    /// ```
     #[must_use]
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.label = label.into();
@@ -236,6 +283,14 @@ fn start_error(what: &str, cause: impl Into<Box<dyn std::error::Error + Send + S
 impl SocketServer {
     /// Starts a server on its own thread with its own runtime, bound before
     /// this returns. It stops when the last handle and driver are dropped.
+    ///
+    /// ```
+    /// use crossdrive_adapters::socket::{ServerOptions, SocketServer};
+    /// let server = SocketServer::start(ServerOptions::new()).unwrap();
+    /// assert!(server.is_running());
+    /// assert!(server.addr().ip().is_loopback());
+    /// assert_eq!(server.mounted(), 0);
+    /// ```
     pub fn start(options: ServerOptions) -> Result<Self, Error> {
         let label = options.label_or_default();
         let routes = Arc::new(Routes::default());
@@ -318,6 +373,14 @@ impl SocketServer {
     /// The plain-text server shared by every test in this process (HTTP/1.1
     /// and h2c on one port), started on first use and counted under
     /// [`SHARED_HTTP`].
+    ///
+    /// ```
+    /// use crossdrive_adapters::socket::SocketServer;
+    /// let first = SocketServer::shared().unwrap();
+    /// let again = SocketServer::shared().unwrap();
+    /// assert!(std::ptr::eq(first, again)); // one server per process
+    /// assert!(!first.is_tls());
+    /// ```
     pub fn shared() -> Result<&'static SocketServer, Error> {
         static SHARED: OnceLock<Result<SocketServer, String>> = OnceLock::new();
         SHARED
@@ -331,6 +394,13 @@ impl SocketServer {
     /// The TLS server shared by every test in this process, started on
     /// first use and counted under [`SHARED_HTTPS`]; needs the `tls`
     /// feature.
+    ///
+    /// ```
+    /// use crossdrive_adapters::socket::SocketServer;
+    /// let tls = SocketServer::shared_tls().unwrap();
+    /// assert!(tls.is_tls());
+    /// assert_ne!(tls.addr(), SocketServer::shared().unwrap().addr());
+    /// ```
     #[cfg(feature = "tls")]
     pub fn shared_tls() -> Result<&'static SocketServer, Error> {
         static SHARED: OnceLock<Result<SocketServer, String>> = OnceLock::new();
@@ -344,11 +414,25 @@ impl SocketServer {
     }
 
     /// The address the server listens on.
+    ///
+    /// ```
+    /// use crossdrive_adapters::socket::{ServerOptions, SocketServer};
+    /// let server = SocketServer::start(ServerOptions::new()).unwrap();
+    /// assert!(server.addr().ip().is_loopback());
+    /// assert_ne!(server.addr().port(), 0);
+    /// ```
     pub fn addr(&self) -> SocketAddr {
         self.core.addr
     }
 
     /// Whether the server speaks TLS.
+    ///
+    /// ```
+    /// use crossdrive_adapters::socket::{ServerOptions, SocketServer};
+    /// assert!(!SocketServer::start(ServerOptions::new()).unwrap().is_tls());
+    /// # #[cfg(feature = "tls")]
+    /// assert!(SocketServer::start(ServerOptions::new().tls(true)).unwrap().is_tls());
+    /// ```
     pub fn is_tls(&self) -> bool {
         #[cfg(feature = "tls")]
         return self.core.tls.is_some();
@@ -358,6 +442,20 @@ impl SocketServer {
 
     /// How many requests this server received as `version` (the protocol
     /// proof: count HTTP/1.1 requests on a server only HTTP/2 drivers use).
+    ///
+    /// ```
+    /// use http::Version;
+    /// use crossdrive_adapters::socket::{ServerOptions, SocketServer};
+    /// # let hi = || axum::Router::new().route("/", axum::routing::get(|| async { "hi" }));
+    /// let server = SocketServer::start(ServerOptions::new()).unwrap();
+    /// let client = crossdrive::Client::new(server.http2(hi()).unwrap());
+    /// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// # rt.block_on(async {
+    /// client.get("/").await.assert_status(200);
+    /// # });
+    /// assert_eq!(server.requests_seen(Version::HTTP_2), 1);
+    /// assert_eq!(server.requests_seen(Version::HTTP_11), 0);
+    /// ```
     pub fn requests_seen(&self, version: Version) -> u64 {
         self.core.routes.seen(version)
     }
@@ -397,6 +495,15 @@ impl SocketServer {
     }
 
     /// How many apps are mounted (one per live driver).
+    ///
+    /// ```
+    /// use crossdrive_adapters::socket::{ServerOptions, SocketServer};
+    /// let server = SocketServer::start(ServerOptions::new()).unwrap();
+    /// let driver = server.http1(axum::Router::new()).unwrap();
+    /// assert_eq!(server.mounted(), 1);
+    /// drop(driver);
+    /// assert_eq!(server.mounted(), 0);
+    /// ```
     pub fn mounted(&self) -> usize {
         self.core.routes.mounted()
     }
@@ -433,6 +540,14 @@ impl SocketServer {
     }
 
     /// Whether the server is still serving (not [`stop`](SocketServer::stop)ped).
+    ///
+    /// ```
+    /// use crossdrive_adapters::socket::{ServerOptions, SocketServer};
+    /// let server = SocketServer::start(ServerOptions::new()).unwrap();
+    /// assert!(server.is_running());
+    /// server.stop();
+    /// assert!(!server.is_running());
+    /// ```
     pub fn is_running(&self) -> bool {
         self.core
             .place
@@ -443,29 +558,96 @@ impl SocketServer {
 
     /// The `http1` driver over a fresh mount of `app`: HTTP/1.1 only, with
     /// keep-alive.
+    ///
+    /// ```
+    /// use crossdrive::Protocol;
+    /// use crossdrive_adapters::socket::SocketServer;
+    /// # let hi = || axum::Router::new().route("/", axum::routing::get(|| async { "hi" }));
+    /// let client = crossdrive::Client::new(SocketServer::shared().unwrap().http1(hi()).unwrap());
+    /// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// # rt.block_on(async {
+    /// let response = client.get("/").await;
+    /// response.assert_status(200).assert_text("hi");
+    /// assert_eq!(*response.protocol(), Protocol::Http1);
+    /// # });
+    /// ```
     pub fn http1(&self, app: Router) -> Result<SocketDriver, Error> {
         self.driver(Flavor::Http1, app)
     }
 
     /// The `http2` driver: h2c (HTTP/2 by prior knowledge, no TLS).
+    ///
+    /// ```
+    /// use crossdrive::Protocol;
+    /// use crossdrive_adapters::socket::SocketServer;
+    /// # let hi = || axum::Router::new().route("/", axum::routing::get(|| async { "hi" }));
+    /// let client = crossdrive::Client::new(SocketServer::shared().unwrap().http2(hi()).unwrap());
+    /// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// # rt.block_on(async {
+    /// let response = client.get("/").await;
+    /// response.assert_status(200).assert_text("hi");
+    /// assert_eq!(*response.protocol(), Protocol::Http2);
+    /// # });
+    /// ```
     pub fn http2(&self, app: Router) -> Result<SocketDriver, Error> {
         self.driver(Flavor::Http2, app)
     }
 
     /// The `http2-tls` driver: HTTP/2 negotiated by ALPN over TLS; needs a
     /// TLS server.
+    ///
+    /// ```
+    /// # #[cfg(feature = "tls")] {
+    /// use crossdrive::Protocol;
+    /// use crossdrive_adapters::socket::SocketServer;
+    /// # let hi = || axum::Router::new().route("/", axum::routing::get(|| async { "hi" }));
+    /// let client = crossdrive::Client::new(SocketServer::shared_tls().unwrap().http2_tls(hi()).unwrap());
+    /// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// # rt.block_on(async {
+    /// let response = client.get("/").await;
+    /// assert_eq!(*response.assert_status(200).protocol(), Protocol::Http2);
+    /// # });
+    /// # }
+    /// ```
     pub fn http2_tls(&self, app: Router) -> Result<SocketDriver, Error> {
         self.driver(Flavor::Http2Tls, app)
     }
 
     /// The `http1-tls` driver: a TLS client offering only `http/1.1` by
     /// ALPN, to prove the server falls back to HTTP/1.1.
+    ///
+    /// ```
+    /// # #[cfg(feature = "tls")] {
+    /// use crossdrive::Protocol;
+    /// use crossdrive_adapters::socket::SocketServer;
+    /// # let hi = || axum::Router::new().route("/", axum::routing::get(|| async { "hi" }));
+    /// let client = crossdrive::Client::new(SocketServer::shared_tls().unwrap().http1_tls(hi()).unwrap());
+    /// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// # rt.block_on(async {
+    /// let response = client.get("/").await;
+    /// assert_eq!(*response.assert_status(200).protocol(), Protocol::Http1);
+    /// # });
+    /// # }
+    /// ```
     pub fn http1_tls(&self, app: Router) -> Result<SocketDriver, Error> {
         self.driver(Flavor::Http1Tls, app)
     }
 
     /// The `http1-fresh` driver: HTTP/1.1 with a new connection for every
     /// request, the comparison keep-alive is judged against.
+    ///
+    /// ```
+    /// use crossdrive_adapters::socket::{ServerOptions, SocketServer};
+    /// # let hi = || axum::Router::new().route("/", axum::routing::get(|| async { "hi" }));
+    /// let server = SocketServer::start(ServerOptions::new()).unwrap();
+    /// let client = crossdrive::Client::new(server.http1_fresh(hi()).unwrap());
+    /// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// # rt.block_on(async {
+    /// client.get("/").await.assert_status(200);
+    /// client.get("/").await.assert_status(200);
+    /// # });
+    /// assert_eq!(server.connections_accepted(), 2); // one per request
+    /// ```
     pub fn http1_fresh(&self, app: Router) -> Result<SocketDriver, Error> {
         self.driver(Flavor::Http1Fresh, app)
     }
@@ -495,6 +677,21 @@ impl SocketServer {
 
     /// The `http2` driver with its reqwest client adjusted by `configure`;
     /// see [`SocketServer::http1_with`].
+    ///
+    /// ```
+    /// use crossdrive::Protocol;
+    /// use crossdrive_adapters::socket::SocketServer;
+    /// let app = axum::Router::new().fallback(|headers: http::HeaderMap| async move {
+    ///     headers["user-agent"].to_str().unwrap().to_owned()
+    /// });
+    /// let driver = SocketServer::shared().unwrap().http2_with(app, |client| client.user_agent("my-suite"));
+    /// let client = crossdrive::Client::new(driver.unwrap());
+    /// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// # rt.block_on(async {
+    /// let response = client.get("/").await;
+    /// assert_eq!(*response.assert_text("my-suite").protocol(), Protocol::Http2);
+    /// # });
+    /// ```
     #[cfg(feature = "remote")]
     pub fn http2_with(
         &self,
@@ -506,6 +703,21 @@ impl SocketServer {
 
     /// The `http2-tls` driver with its reqwest client adjusted by
     /// `configure`; see [`SocketServer::http1_with`].
+    ///
+    /// ```
+    /// use crossdrive::Protocol;
+    /// use crossdrive_adapters::socket::SocketServer;
+    /// let app = axum::Router::new().fallback(|headers: http::HeaderMap| async move {
+    ///     headers["user-agent"].to_str().unwrap().to_owned()
+    /// });
+    /// let server = SocketServer::shared_tls().unwrap();
+    /// let client = crossdrive::Client::new(server.http2_tls_with(app, |c| c.user_agent("my-suite")).unwrap());
+    /// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// # rt.block_on(async {
+    /// let response = client.get("/").await;
+    /// assert_eq!(*response.assert_text("my-suite").protocol(), Protocol::Http2);
+    /// # });
+    /// ```
     #[cfg(all(feature = "remote", feature = "tls"))]
     pub fn http2_tls_with(
         &self,
