@@ -1,14 +1,18 @@
 //! Parity across every crossdrive driver: the [`parity!`](macro@crate::parity)
 //! macro and [`collect`], which runs one scenario on each driver.
 //!
-//! ```ignore
+//! ```
+//! # mod my_service { pub fn app() -> axum::Router {
+//! #     axum::Router::new().route("/hello", axum::routing::get(|| async { "hi" }))
+//! # } }
 //! crossdrive_adapters::parity! {
-//!     app = crossdrive_fixtures::reference::app;
+//!     app = my_service::app;
 //!
 //!     async fn simple_get(client) {
 //!         client.get("/hello").await
 //!     }
 //! }
+//! # fn main() {}
 //! ```
 //!
 //! generates `simple_get::is_the_same_on_every_driver`: the body runs on
@@ -132,16 +136,23 @@ where
 /// [`TestResponse`] to compare) into a test `name::is_the_same_on_every_driver`
 /// asserting parity across drivers against the insta snapshot `name`.
 ///
-/// ```ignore
+/// ```
+/// # mod my_service { pub fn app() -> axum::Router {
+/// #     axum::Router::new().route("/hello", axum::routing::get(|| async { "hi" }))
+/// # } }
+/// use crossdrive_adapters::{DriverSpec, Drivers};
+/// fn my_drivers() -> Drivers {
+///     Drivers::empty().with(DriverSpec::direct())
+/// }
 /// crossdrive_adapters::parity! {
-///     app = crossdrive_fixtures::reference::app;
+///     app = my_service::app;
 ///     drivers = my_drivers;         // optional: a fn() -> Drivers
-///     differences = my_differences; // optional
 ///
 ///     async fn simple_get(client) {
 ///         client.get("/hello").await
 ///     }
 /// }
+/// # fn main() {}
 /// ```
 #[macro_export]
 macro_rules! parity {

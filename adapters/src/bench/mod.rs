@@ -18,7 +18,7 @@
 //!
 //! and `benches/api.rs`:
 //!
-//! ```no_run
+//! ```no_run,standalone_crate
 //! use crossdrive::Scenario;
 //! use crossdrive::scenario::Step;
 //! # mod my_service { pub fn app() -> axum::Router { axum::Router::new() } }
@@ -84,7 +84,7 @@
 //! [`CountingAllocator`] as global allocator. Without the allocator the
 //! tables say `allocs n/a`:
 //!
-//! ```no_run
+//! ```no_run,standalone_crate
 //! # fn scenarios() -> Vec<crossdrive::Scenario> { vec![] }
 //! # mod my_service { pub fn app() -> axum::Router { axum::Router::new() } }
 //! #[global_allocator]
@@ -393,7 +393,7 @@ pub fn __serve_lambda_child(app: impl FnOnce() -> Router) {
 /// from the command line, serving the `lambda-runtime` child first when
 /// this process is one.
 ///
-/// ```no_run
+/// ```no_run,standalone_crate
 /// # mod my_service { pub fn app() -> axum::Router { axum::Router::new() } }
 /// use crossdrive::{Scenario, scenario::Step};
 /// use crossdrive_adapters::{DriverSpec, Drivers, lambda::{LambdaOptions, Source}};

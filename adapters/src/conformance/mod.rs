@@ -1,8 +1,9 @@
 //! The conformance suite on every crossdrive driver: the
 //! [`conformance!`](macro@crate::conformance) macro and the runners behind it.
 //!
-//! ```ignore
+//! ```
 //! crossdrive_adapters::conformance! {}
+//! # fn main() {}
 //! ```
 //!
 //! expands to a module per check with one `#[test]` per driver of the
@@ -121,11 +122,21 @@ pub async fn run_all_on<T: IntoApp>(drivers: &Drivers, app: fn() -> T) -> Vec<Re
 /// configured built-ins and drivers of your own, each with the
 /// differences its spec declares.
 ///
-/// ```ignore
+/// ```
+/// use std::sync::Arc;
+/// use crossdrive_adapters::{Direct, DriverSpec, Drivers};
+///
+/// fn my_drivers() -> Drivers {
+///     Drivers::empty()
+///         .with(DriverSpec::direct())
+///         .with(DriverSpec::custom("mine", |app, _| Ok(Arc::new(Direct::new(app)))))
+/// }
+///
 /// crossdrive_adapters::conformance! {
 ///     drivers = my_drivers; // optional
 ///     custom = [mine];      // optional
 /// }
+/// # fn main() {}
 /// ```
 #[macro_export]
 macro_rules! conformance {
