@@ -40,10 +40,10 @@ pub(crate) fn decode(
     options: &LambdaOptions,
     notes: &mut Vec<AdapterNote>,
 ) -> Result<Response<Bytes>, String> {
-    if matches!(options.source, Source::HttpApi | Source::FunctionUrl) {
-        if let Some(inferred) = inferred_v2(json, notes) {
-            return Ok(inferred);
-        }
+    if matches!(options.source, Source::HttpApi | Source::FunctionUrl)
+        && let Some(inferred) = inferred_v2(json, notes)
+    {
+        return Ok(inferred);
     }
     let wire: WireResponse = serde_json::from_slice(json)
         .map_err(|e| format!("the function's response JSON is not a proxy response ({e})"))?;
