@@ -1108,3 +1108,27 @@ async fn an_http_api_sends_content_length_zero_on_a_get() {
     let seen: Value = on(Source::HttpApi).get("/echo").await.json();
     assert_eq!(seen["headers"]["content-length"], json!(["0"]));
 }
+
+#[tokio::test]
+async fn alb_health_checks_reach_the_app_as_get_with_the_health_checker_agent() {
+    for source in [ALB, ALB_MULTI] {
+        let lambda = Lambda::new(app(), LambdaOptions::new(source));
+        let answer = match lambda.health_check("/echo").await {
+            Ok(answer) => answer,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(answer.response.status(), 200);
+        let seen: Value = serde_json::from_slice(answer.response.body()).expect("the echo JSON");
+        assert_eq!(seen["path"], "/echo");
+        assert_eq!(
+            seen["headers"]["user-agent"],
+            json!(["ELB-HealthChecker/2.0"]),
+            "{source:?}"
+        );
+    }
+    let http_api = Lambda::new(app(), LambdaOptions::new(Source::HttpApi));
+    let Err(refused) = http_api.health_check("/echo").await else {
+        panic!("an HTTP API makes no health checks");
+    };
+    assert!(refused.is_invalid_request(), "{refused}");
+}

@@ -20,6 +20,31 @@ use super::event::{
     repeated_names,
 };
 
+/// The event of an ALB health check of `path`: "the load balancer sends
+/// [...] GET requests" with only `user-agent: ELB-HealthChecker/2.0`, an
+/// empty query and an empty body
+/// (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html>,
+/// "Health checks"). In multi-value mode the same fields travel as
+/// `multiValueHeaders` and `multiValueQueryStringParameters`: a model, as
+/// the page shows only the single-value event.
+pub(crate) fn health_check_event(path: &str, multi_value: bool) -> Vec<u8> {
+    let mut event = json!({
+        "requestContext": { "elb": { "targetGroupArn": TARGET_GROUP } },
+        "httpMethod": "GET",
+        "path": path,
+        "body": "",
+        "isBase64Encoded": false,
+    });
+    if multi_value {
+        event["multiValueHeaders"] = json!({ "user-agent": ["ELB-HealthChecker/2.0"] });
+        event["multiValueQueryStringParameters"] = json!({});
+    } else {
+        event["headers"] = json!({ "user-agent": "ELB-HealthChecker/2.0" });
+        event["queryStringParameters"] = json!({});
+    }
+    serde_json::to_vec(&event).unwrap_or_default()
+}
+
 const TARGET_GROUP: &str =
     "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/crossdrive/0123456789abcdef";
 

@@ -155,6 +155,44 @@ impl Lambda {
         &self.inner.options
     }
 
+    /// Sends the function the health check an ALB target group makes of
+    /// `path` (ALB keeps them off for Lambda targets unless enabled), and
+    /// decodes the answer as ALB does; refused on the other sources, which
+    /// make none.
+    ///
+    /// ```
+    /// use axum::routing::get;
+    /// use crossdrive_adapters::lambda::{Lambda, LambdaOptions, Source};
+    /// let app = axum::Router::new().route("/health", get(|h: axum::http::HeaderMap| async move {
+    ///     h["user-agent"].to_str().unwrap_or_default().to_owned()
+    /// }));
+    /// let alb = Lambda::new(app, LambdaOptions::new(Source::Alb { multi_value_headers: false }));
+    /// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// # rt.block_on(async {
+    /// let answer = alb.health_check("/health").await.unwrap();
+    /// assert_eq!(answer.response.status(), 200);
+    /// assert_eq!(answer.response.body().as_ref(), b"ELB-HealthChecker/2.0");
+    /// # });
+    /// ```
+    pub async fn health_check(&self, path: &str) -> Result<DriverResponse, Error> {
+        let Source::Alb {
+            multi_value_headers,
+        } = self.inner.options.source
+        else {
+            return Err(Error::without_request(
+                ErrorKind::InvalidRequest,
+                self.inner.name,
+                format!(
+                    "{} makes no health checks of its functions; only an ALB target group does",
+                    self.inner.options.source.shape()
+                ),
+            )
+            .with_hint("use a driver with Source::Alb for health checks"));
+        };
+        self.invoke_event(&alb::health_check_event(path, multi_value_headers))
+            .await
+    }
+
     /// Invokes the function with a raw event, as `aws lambda invoke` would,
     /// and decodes its response as this driver's source does. A malformed
     /// event or invalid base64 is an error saying so; nothing panics.
