@@ -1132,3 +1132,19 @@ async fn alb_health_checks_reach_the_app_as_get_with_the_health_checker_agent() 
     };
     assert!(refused.is_invalid_request(), "{refused}");
 }
+
+#[test]
+fn a_named_stage_on_a_source_without_stages_is_refused_saying_so() {
+    for source in [Source::FunctionUrl, ALB] {
+        let Err(problem) = LambdaOptions::new(source).stage("v1").validate() else {
+            panic!("{source:?} has no stages");
+        };
+        assert!(problem.contains("has no stages"), "{problem}");
+    }
+    assert!(
+        LambdaOptions::new(Source::Rest)
+            .stage("v1")
+            .validate()
+            .is_ok()
+    );
+}

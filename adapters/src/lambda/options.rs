@@ -375,6 +375,17 @@ impl LambdaOptions {
                 self.stage.escape_debug()
             ));
         }
+        if self.stage != "$default" && !self.source.has_stages() {
+            return Err(format!(
+                "a {} has no stages, so the stage `{}` could never be in a request; leave the \
+                 stage unset (stages belong to REST and HTTP APIs)",
+                match self.source {
+                    Source::FunctionUrl => "Function URL",
+                    _ => "load balancer",
+                },
+                self.stage.escape_debug()
+            ));
+        }
         if self.function_name.is_empty()
             || self.function_name.len() > 64
             || !name_chars(&self.function_name)
