@@ -405,3 +405,15 @@ pub(crate) fn for_options(options: &super::LambdaOptions) -> Vec<(&'static str, 
         )
         .collect()
 }
+
+/// `lambda-url-stream`: a Function URL with `InvokeMode: RESPONSE_STREAM`.
+/// The event is `lambda-url`'s, but the response travels as a metadata
+/// prelude and raw body bytes (lambda_runtime 1.5, `requests.rs`), so the
+/// buffered payload 2.0 response rules (one value per header, text bodies
+/// decoded into a JSON string, the 6 MB response limit) do not apply.
+///
+/// ```
+/// use crossdrive_adapters::{Kind, lambda::differences::URL_STREAM};
+/// assert_eq!(Kind::LambdaUrlStream.known_differences().len(), URL_STREAM.len());
+/// ```
+pub const URL_STREAM: &[(&str, &str)] = &[];
