@@ -416,4 +416,33 @@ pub(crate) fn for_options(options: &super::LambdaOptions) -> Vec<(&'static str, 
 /// use crossdrive_adapters::{Kind, lambda::differences::URL_STREAM};
 /// assert_eq!(Kind::LambdaUrlStream.known_differences().len(), URL_STREAM.len());
 /// ```
-pub const URL_STREAM: &[(&str, &str)] = &[];
+pub const URL_STREAM: &[(&str, &str)] = &[
+    (
+        "status_204_has_no_body_and_no_content_length",
+        STREAM_NO_CONTENT_LENGTH,
+    ),
+    (
+        "repeated_request_headers_arrive_in_order",
+        V2_REQUEST_HEADERS_JOINED,
+    ),
+    (
+        "obs_text_request_header_arrives_byte_exact",
+        OBS_TEXT_REQUEST,
+    ),
+    (
+        "obs_text_response_header_arrives_byte_exact",
+        STREAM_OBS_TEXT_RESPONSE,
+    ),
+    ("dot_segments_are_delivered_as_sent", DOT_SEGMENTS),
+    ("five_mib_request_body_reaches_the_app", FIVE_MIB_REQUEST),
+];
+
+const STREAM_NO_CONTENT_LENGTH: &str = "axum 0.8 adds `Content-Length: 0` to the empty 204 (as \
+     on `direct`), lambda_http 1.3 (streaming.rs, into_stream_response) keeps every response \
+     header in the streaming prelude and lambda_runtime 1.5 (requests.rs) serializes them all, so \
+     the client receives the header the function sent";
+
+const STREAM_OBS_TEXT_RESPONSE: &str = "lambda_runtime 1.5 serializes the streaming prelude's \
+     headers with http-serde 2.1 (header_map, ToSeq), which keeps only values that are valid \
+     `to_str` text: an obs-text value becomes an empty list, so the header never reaches the \
+     client (noted as `stream-header-dropped`)";

@@ -8,6 +8,7 @@
 //! | `lambda-v1` | API Gateway REST API, `{proxy+}` | payload 1.0 |
 //! | `lambda-alb` | ALB target group (single- or multi-value headers) | ALB |
 //! | `lambda-runtime` | HTTP API, through the real `lambda_http::run` loop | payload 2.0 |
+//! | `lambda-url-stream` | Function URL, `InvokeMode: RESPONSE_STREAM`, through the real `run_with_streaming_response` loop (`stream.rs`) | payload 2.0 in, streamed out |
 //!
 //! Each request makes the whole trip AWS makes, JSON on both sides:
 //!
@@ -755,12 +756,7 @@ impl Driver for Lambda {
                     .await?;
                 inner.collect(about, streamed).await
             };
-            match guarded(
-                inner.options.timeout.max(inner.options.function_timeout),
-                whole,
-            )
-            .await
-            {
+            match guarded(inner.options.timeout, whole).await {
                 Ok(result) => result,
                 Err(Interrupted::TimedOut(after)) => {
                     Err(Error::timeout(inner.name, &method, &uri, after))

@@ -164,6 +164,22 @@ impl StreamedBody {
     }
 }
 
+impl Drop for StreamedBody {
+    /// A reader that stops before the end (a dropped `TestStream`, a timed
+    /// out `send`) leaves the function streaming to nobody, as Lambda does;
+    /// but Lambda would give the next request another sandbox, while this
+    /// instance serves one invocation at a time. So the instance is
+    /// replaced now rather than blocking the next request until the
+    /// function timeout.
+    fn drop(&mut self) {
+        if !self.done
+            && let Some(mut replace) = self.on_timeout.take()
+        {
+            replace();
+        }
+    }
+}
+
 impl Body for StreamedBody {
     type Data = Bytes;
     type Error = BoxError;
@@ -289,6 +305,16 @@ pub(crate) fn decode_prelude(
                 serde_json::Value::Array(items) => items.clone(),
                 one => vec![one.clone()],
             };
+            if values.is_empty() {
+                notes.push(AdapterNote::new(
+                    "stream-header-dropped",
+                    format!(
+                        "the function's `{name}` header had no value lambda_runtime could write \
+                         in the streaming prelude (http-serde keeps only text values), so the \
+                         client never sees it"
+                    ),
+                ));
+            }
             for v in values {
                 let text = v.as_str().ok_or_else(|| {
                     format!("the streaming prelude's header `{name}` has a non-string value {v}")
