@@ -480,7 +480,10 @@ pub const URL_STREAM: &[(&str, &str)] = &[
     ),
     ("dot_segments_are_delivered_as_sent", DOT_SEGMENTS),
     ("five_mib_request_body_reaches_the_app", FIVE_MIB_REQUEST),
-    ("response_trailers_arrive_after_the_body", STREAM_NO_TRAILERS),
+    (
+        "response_trailers_arrive_after_the_body",
+        STREAM_NO_TRAILERS,
+    ),
 ];
 
 const STREAM_NO_TRAILERS: &str = "lambda_http 1.3.2 (streaming.rs:309-312, the body stream behind \
