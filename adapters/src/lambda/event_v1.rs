@@ -10,7 +10,9 @@
 //! non-UTF-8 body without one is mangled, as REST APIs do. Out: `headers`
 //! and `multiValueHeaders` are merged; a base64 body is decoded only when
 //! the request's `Accept` or the response's `Content-Type` matches a
-//! binary media type, otherwise the client gets the base64 text.
+//! binary media type, otherwise the client gets the base64 text (and a
+//! base64 body that does not decode under a matching type is REST's 500);
+//! a response without a `Content-Type` gets `application/json`.
 
 use bytes::Bytes;
 use crossdrive::AdapterNote;
