@@ -13,7 +13,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Bytes as AxumBytes;
 use axum::extract::{Path, Request as AxumRequest};
-use axum::http::{HeaderMap, Uri};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{AppendHeaders, IntoResponse, Response};
 use axum::routing::{get, post};
 use crossdrive::Client;
@@ -73,6 +73,25 @@ fn app() -> Router {
             }),
         )
         .route("/context", get(context))
+        .route("/no-content", get(|| async { StatusCode::NO_CONTENT }))
+        .route(
+            "/hop-by-hop",
+            get(|| async {
+                (
+                    AppendHeaders([
+                        ("connection", "x-private"),
+                        ("x-private", "for the next hop only"),
+                        ("keep-alive", "timeout=5"),
+                        ("transfer-encoding", "chunked"),
+                        ("upgrade", "h2c"),
+                        ("trailer", "x-checksum"),
+                        ("proxy-authenticate", "Basic"),
+                        ("x-kept", "end to end"),
+                    ]),
+                    "hop by hop",
+                )
+            }),
+        )
 }
 
 fn panic_now() -> &'static str {
@@ -1147,4 +1166,104 @@ fn a_named_stage_on_a_source_without_stages_is_refused_saying_so() {
             .validate()
             .is_ok()
     );
+}
+
+#[tokio::test]
+async fn rest_gives_a_response_without_content_type_application_json() {
+    let response = on(Source::Rest).get("/no-content").await;
+    response.assert_status(204);
+    assert_eq!(
+        response.headers().get("content-type").map(|v| v.as_bytes()),
+        Some(&b"application/json"[..]),
+        "{response}"
+    );
+    assert!(
+        has_note(&response, "rest-default-content-type"),
+        "{response}"
+    );
+    // A content type the function set is kept, without the note.
+    let binary = on(Source::Rest).get("/binary").await;
+    assert_eq!(
+        binary.headers()["content-type"],
+        "application/octet-stream",
+        "{binary}"
+    );
+    assert!(!has_note(&binary, "rest-default-content-type"), "{binary}");
+    // Only REST was observed doing it.
+    let http_api = on(Source::HttpApi).get("/no-content").await;
+    assert!(
+        http_api.headers().get("content-type").is_none(),
+        "{http_api}"
+    );
+}
+
+#[tokio::test]
+async fn alb_drops_hop_by_hop_response_headers() {
+    for source in [ALB, ALB_MULTI] {
+        let response = on(source).get("/hop-by-hop").await;
+        response.assert_status(200);
+        for name in [
+            "connection",
+            "x-private",
+            "keep-alive",
+            "transfer-encoding",
+            "upgrade",
+            "trailer",
+            "proxy-authenticate",
+        ] {
+            assert!(
+                response.headers().get(name).is_none(),
+                "{source:?} kept {name}: {response}"
+            );
+        }
+        assert_eq!(response.headers()["x-kept"], "end to end", "{response}");
+        assert!(has_note(&response, "alb-hop-by-hop-dropped"), "{response}");
+        assert_eq!(response.text(), "hop by hop");
+    }
+}
+
+/// `Root=1-<8 hex>-<24 hex>;Parent=<16 hex>;Sampled=0`, or the `Root` part
+/// alone when `root_only`.
+fn is_x_ray_header(value: &str, root_only: bool) -> bool {
+    let hex = |s: &str, len: usize| {
+        s.len() == len && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    };
+    let mut parts = value.split(';');
+    let root_ok = parts
+        .next()
+        .and_then(|r| r.strip_prefix("Root=1-"))
+        .and_then(|r| r.split_once('-'))
+        .is_some_and(|(time, id)| hex(time, 8) && hex(id, 24));
+    if root_only {
+        return root_ok && parts.next().is_none();
+    }
+    let parent_ok = parts
+        .next()
+        .and_then(|p| p.strip_prefix("Parent="))
+        .is_some_and(|p| hex(p, 16));
+    root_ok && parent_ok && parts.next() == Some("Sampled=0") && parts.next().is_none()
+}
+
+#[tokio::test]
+async fn the_app_sees_lambdas_trace_id_with_parent_and_sampled_as_x_ray_formats_it() {
+    for source in [Source::HttpApi, Source::FunctionUrl, Source::Rest, ALB] {
+        let seen: Value = on(source).get("/context").await.json();
+        let trace = seen["trace"].as_str().unwrap_or_default();
+        assert!(is_x_ray_header(trace, false), "{source:?}: {seen}");
+        // The source's own header in the event carries only Root, as every
+        // captured event does.
+        let event = event_json(request_to("/echo"), &LambdaOptions::new(source));
+        let header = event["headers"]["x-amzn-trace-id"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(is_x_ray_header(header, true), "{source:?}: {event}");
+    }
+    // Through the real Runtime API: the Lambda-Runtime-Trace-Id header.
+    let driver = match runtime::connect_with(app(), LambdaOptions::new(Source::HttpApi)) {
+        Ok(d) => d,
+        Err(e) => panic!("{e}"),
+    };
+    let seen: Value = Client::new(driver).get("/context").await.json();
+    let trace = seen["trace"].as_str().unwrap_or_default();
+    assert!(is_x_ray_header(trace, false), "{seen}");
 }

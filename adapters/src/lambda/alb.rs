@@ -6,7 +6,7 @@
 //! name, as ALB does; with them, only the `multiValue*` fields are sent.
 //! Bodies are base64 unless text. Out: `headers` or `multiValueHeaders`
 //! according to the mode (lambda_http fills both; in `headers` a repeated
-//! name keeps its first value), base64 decoded.
+//! name keeps its first value), hop-by-hop headers dropped, base64 decoded.
 
 use bytes::Bytes;
 use crossdrive::AdapterNote;
@@ -76,7 +76,7 @@ pub(crate) fn build(
             "host",
             "crossdrive-alb-123456789.us-east-1.elb.amazonaws.com",
         ),
-        ("x-amzn-trace-id", invocation.trace_id.as_str()),
+        ("x-amzn-trace-id", invocation.root()),
         ("x-forwarded-for", "127.0.0.1"),
         ("x-forwarded-port", "80"),
         ("x-forwarded-proto", "http"),
@@ -194,6 +194,54 @@ pub(crate) fn decode(
             ));
         }
     }
+    drop_hop_by_hop(response.headers_mut(), notes);
     *response.body_mut() = body::response_bytes(wire.body, wire.is_base64_encoded, notes)?;
     Ok(response)
+}
+
+/// The hop-by-hop headers of RFC 9110 section 7.6.1, and `Proxy-*`.
+const HOP_BY_HOP: [&str; 6] = [
+    "connection",
+    "keep-alive",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// Removes the function's hop-by-hop response headers, and those its
+/// `Connection` names: "The load balancer does not honor hop-by-hop
+/// headers, such as `Connection` or `Transfer-Encoding`"
+/// (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html>,
+/// "Respond to the load balancer").
+fn drop_hop_by_hop(headers: &mut http::HeaderMap, notes: &mut Vec<AdapterNote>) {
+    let named: Vec<HeaderName> = headers
+        .get_all(http::header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
+        .collect();
+    let dropped: Vec<String> = headers
+        .keys()
+        .filter(|name| {
+            HOP_BY_HOP.contains(&name.as_str())
+                || name.as_str().starts_with("proxy-")
+                || named.contains(name)
+        })
+        .map(|name| name.as_str().to_owned())
+        .collect();
+    if dropped.is_empty() {
+        return;
+    }
+    for name in &dropped {
+        headers.remove(name.as_str());
+    }
+    notes.push(AdapterNote::new(
+        "alb-hop-by-hop-dropped",
+        format!(
+            "ALB does not honour hop-by-hop response headers, so it dropped: {}",
+            dropped.join(", ")
+        ),
+    ));
 }

@@ -10,7 +10,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub(crate) struct Invocation {
     /// A UUID-shaped id, unique within the process.
     pub(crate) request_id: String,
-    /// `Root=1-<epoch hex>-<24 hex>`, the X-Ray trace header value.
+    /// `Root=1-<epoch hex>-<24 hex>;Parent=<16 hex>;Sampled=0`, the X-Ray
+    /// trace header Lambda gives the runtime (`Lambda-Runtime-Trace-Id`,
+    /// which lambda_http copies into the app's `x-amzn-trace-id`).
     pub(crate) trace_id: String,
     /// Milliseconds since the Unix epoch when the source received the request.
     pub(crate) epoch_ms: u64,
@@ -35,8 +37,14 @@ impl Invocation {
             n >> 36 & 0xfff,
             n & 0xffff_ffff_ffff
         );
+        // The tracing header as X-Ray formats it: "Root=1-<8 hex>-<24 hex>",
+        // then the parent segment's 16-hex id and the sampling decision
+        // (https://docs.aws.amazon.com/xray/latest/devguide/xray-concepts.html#xray-concepts-tracingheader).
+        // `Sampled=0`: the function runs without active tracing, so Lambda
+        // does not sample it.
+        let parent = (salt ^ n.wrapping_mul(0xBF58_476D_1CE4_E5B9)).rotate_left(17);
         let trace_id = format!(
-            "Root=1-{:08x}-{:012x}{:012x}",
+            "Root=1-{:08x}-{:012x}{:012x};Parent={parent:016x};Sampled=0",
             since.as_secs(),
             salt & 0xffff_ffff_ffff,
             n & 0xffff_ffff_ffff
@@ -46,6 +54,13 @@ impl Invocation {
             trace_id,
             epoch_ms,
         }
+    }
+
+    /// The `Root=...` part alone: the `X-Amzn-Trace-Id` an event source
+    /// without active tracing puts in the event (every captured API Gateway
+    /// and ALB event carries only `Root`).
+    pub(crate) fn root(&self) -> &str {
+        self.trace_id.split(';').next().unwrap_or_default()
     }
 
     /// The time in API Gateway's `requestTime` format: `22/Nov/2026:06:43:35 +0000`.
@@ -76,6 +91,29 @@ mod tests {
         let (a, b) = (Invocation::now(), Invocation::now());
         assert_ne!(a.request_id, b.request_id);
         assert_eq!(a.request_id.len(), 36);
+    }
+
+    #[test]
+    fn trace_ids_carry_a_parent_and_the_sampling_decision_as_x_ray_formats_them() {
+        let inv = Invocation::now();
+        let parts: Vec<&str> = inv.trace_id.split(';').collect();
+        let [root, parent, sampled] = parts.as_slice() else {
+            panic!("three parts expected: {}", inv.trace_id);
+        };
+        let hex = |s: &str| {
+            s.bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        };
+        let root_id = root.strip_prefix("Root=1-").unwrap_or_default();
+        assert!(
+            root_id.len() == 33 && root_id.as_bytes()[8] == b'-',
+            "{root}"
+        );
+        assert!(hex(&root_id[..8]) && hex(&root_id[9..]), "{root}");
+        let parent_id = parent.strip_prefix("Parent=").unwrap_or_default();
+        assert!(parent_id.len() == 16 && hex(parent_id), "{parent}");
+        assert_eq!(*sampled, "Sampled=0");
+        assert_eq!(inv.root(), *root);
     }
 
     #[test]

@@ -8,6 +8,7 @@ use http::{HeaderMap, Request, Response};
 use serde_json::{Map, Value};
 
 use super::clock::Invocation;
+use super::failure::Kind;
 use super::options::{LambdaOptions, Source};
 use super::{alb, event_v1, event_v2};
 
@@ -39,20 +40,44 @@ pub(crate) fn decode(
     request_headers: &HeaderMap,
     options: &LambdaOptions,
     notes: &mut Vec<AdapterNote>,
-) -> Result<Response<Bytes>, String> {
+) -> Result<Response<Bytes>, Refused> {
     if matches!(options.source, Source::HttpApi | Source::FunctionUrl)
         && let Some(inferred) = inferred_v2(json, notes)
     {
         return Ok(inferred);
     }
-    let wire: WireResponse = serde_json::from_slice(json)
-        .map_err(|e| format!("the function's response JSON is not a proxy response ({e})"))?;
+    let wire: WireResponse = serde_json::from_slice(json).map_err(|e| {
+        Refused::from(format!(
+            "the function's response JSON is not a proxy response ({e})"
+        ))
+    })?;
     match options.source {
-        Source::HttpApi | Source::FunctionUrl => event_v2::decode(wire, notes),
+        Source::HttpApi | Source::FunctionUrl => Ok(event_v2::decode(wire, notes)?),
         Source::Rest => event_v1::decode(wire, request_headers, options, notes),
         Source::Alb {
             multi_value_headers,
-        } => alb::decode(wire, multi_value_headers, notes),
+        } => Ok(alb::decode(wire, multi_value_headers, notes)?),
+    }
+}
+
+/// Why the source answered a response JSON itself instead of passing it
+/// on: the failure it answers with, its code and the reason.
+#[derive(Debug)]
+pub(crate) struct Refused {
+    pub(crate) kind: Kind,
+    pub(crate) code: &'static str,
+    pub(crate) reason: String,
+}
+
+/// A response JSON that is not a valid proxy response: every source
+/// treats it as a function error (`malformed-response`).
+impl From<String> for Refused {
+    fn from(reason: String) -> Self {
+        Self {
+            kind: Kind::Function,
+            code: "malformed-response",
+            reason,
+        }
     }
 }
 

@@ -10,7 +10,9 @@
 //! non-UTF-8 body without one is mangled, as REST APIs do. Out: `headers`
 //! and `multiValueHeaders` are merged; a base64 body is decoded only when
 //! the request's `Accept` or the response's `Content-Type` matches a
-//! binary media type, otherwise the client gets the base64 text.
+//! binary media type, otherwise the client gets the base64 text (and a
+//! base64 body that does not decode under a matching type is REST's 500);
+//! a response without a `Content-Type` gets `application/json`.
 
 use bytes::Bytes;
 use crossdrive::AdapterNote;
@@ -21,8 +23,9 @@ use std::borrow::Cow;
 use super::body;
 use super::clock::Invocation;
 use super::event::{
-    WireResponse, content_type, form_decode, group_pairs, raw_query_pairs, repeated_names,
+    Refused, WireResponse, content_type, form_decode, group_pairs, raw_query_pairs, repeated_names,
 };
+use super::failure::Kind;
 use super::options::LambdaOptions;
 
 const API_ID: &str = "crossdrv01";
@@ -52,7 +55,7 @@ pub(crate) fn build(
         grouped.push(("host", vec![Cow::Borrowed(domain.as_str())]));
     }
     for (name, value) in [
-        ("x-amzn-trace-id", invocation.trace_id.as_str()),
+        ("x-amzn-trace-id", invocation.root()),
         ("x-forwarded-for", "127.0.0.1"),
         ("x-forwarded-port", "443"),
         ("x-forwarded-proto", "https"),
@@ -264,7 +267,7 @@ pub(crate) fn decode(
     request_headers: &HeaderMap,
     options: &LambdaOptions,
     notes: &mut Vec<AdapterNote>,
-) -> Result<Response<Bytes>, String> {
+) -> Result<Response<Bytes>, Refused> {
     let mut response = Response::new(Bytes::new());
     *response.status_mut() = StatusCode::from_u16(wire.status_code)
         .map_err(|_| format!("statusCode {} is not an HTTP status", wire.status_code))?;
@@ -275,9 +278,7 @@ pub(crate) fn decode(
             HeaderName::from_bytes(name.as_bytes()),
             HeaderValue::from_str(value),
         ) else {
-            return Err(format!(
-                "response header `{name}: {value}` is not valid HTTP"
-            ));
+            return Err(format!("response header `{name}: {value}` is not valid HTTP").into());
         };
         if !headers.get_all(&name).iter().any(|v| *v == value) {
             headers.append(name, value);
@@ -294,6 +295,25 @@ pub(crate) fn decode(
             .is_some_and(|t| options.is_binary_media_type(t));
         accept || content_type(headers).is_some_and(|ct| options.is_binary_media_type(ct))
     };
+    // Observed, not documented: a REST API gives a response the function
+    // sent without a Content-Type `application/json`
+    // (https://github.com/aws/aws-lambda-dotnet/issues/283,
+    // https://github.com/aws/aws-sam-cli/issues/1218). Added after the
+    // binary decision, which sees the function's own headers.
+    if !headers.contains_key(http::header::CONTENT_TYPE) {
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        notes.push(AdapterNote::new(
+            "rest-default-content-type",
+            "the function's response had no Content-Type, so the REST API sent \
+             `Content-Type: application/json` (observed, not documented: \
+             https://github.com/aws/aws-lambda-dotnet/issues/283, \
+             https://github.com/aws/aws-sam-cli/issues/1218); set a Content-Type in the app to \
+             choose another",
+        ));
+    }
     if wire.is_base64_encoded && !decode_binary {
         notes.push(AdapterNote::new(
             "rest-base64-not-decoded",
@@ -304,7 +324,22 @@ pub(crate) fn decode(
         *response.body_mut() = Bytes::from(wire.body.unwrap_or_default());
         return Ok(response);
     }
-    *response.body_mut() = body::response_bytes(wire.body, decode_binary, notes)?;
+    if !decode_binary {
+        *response.body_mut() = body::response_bytes(wire.body, false, notes)?;
+        return Ok(response);
+    }
+    // "If the conversion fails, it returns a 500" (BINFLOW), the
+    // API_CONFIGURATION_ERROR gateway response "when base64 decoding fails on
+    // binary data" (https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html).
+    *response.body_mut() = body::response_bytes(wire.body, true, notes).map_err(|e| Refused {
+        kind: Kind::Configuration,
+        code: "rest-binary-conversion-failed",
+        reason: format!(
+            "{e}, and a binary media type matches, so the REST API failed the conversion and \
+             answered 500 (API_CONFIGURATION_ERROR); encode the body with standard, padded \
+             base64"
+        ),
+    })?;
     Ok(response)
 }
 
@@ -324,4 +359,66 @@ pub(crate) fn append_multi(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::event;
+    use super::super::failure;
+    use super::super::options::Source;
+    use super::*;
+
+    /// A REST response as a raw function (not lambda_http, which always
+    /// encodes correctly) could send it: "base64" that is not base64.
+    const BAD_BASE64: &[u8] = br#"{"statusCode":200,"headers":{"content-type":"image/png"},"multiValueHeaders":{},"isBase64Encoded":true,"body":"not base64!"}"#;
+
+    #[test]
+    fn a_rest_base64_body_that_does_not_decode_under_a_binary_type_is_500_api_configuration_error()
+    {
+        let options = LambdaOptions::new(Source::Rest).binary_media_types(["image/png"]);
+        let Err(refused) = event::decode(BAD_BASE64, &HeaderMap::new(), &options, &mut Vec::new())
+        else {
+            panic!("a body that is not base64 cannot be converted to binary");
+        };
+        assert_eq!(refused.code, "rest-binary-conversion-failed");
+        assert!(
+            refused.reason.contains("API_CONFIGURATION_ERROR"),
+            "{refused:?}"
+        );
+        let (response, note) =
+            failure::respond(Source::Rest, refused.kind, refused.code, refused.reason);
+        assert_eq!(response.status(), 500);
+        assert_eq!(response.headers()["content-type"], "application/json");
+        assert_eq!(
+            response.body().as_ref(),
+            br#"{"message": "Internal server error"}"#
+        );
+        assert_eq!(note.code, "rest-binary-conversion-failed");
+
+        // Without a matching binary media type REST does not convert, so
+        // the text reaches the client as sent.
+        let mut notes = Vec::new();
+        let passed = event::decode(
+            BAD_BASE64,
+            &HeaderMap::new(),
+            &LambdaOptions::new(Source::Rest),
+            &mut notes,
+        )
+        .map_err(|r| r.reason)
+        .expect("the base64 text passed through");
+        assert_eq!(passed.status(), 200);
+        assert_eq!(passed.body().as_ref(), b"not base64!");
+        assert!(notes.iter().any(|n| n.code == "rest-base64-not-decoded"));
+
+        // The same body on HTTP API is a malformed response, a function error.
+        let Err(malformed) = event::decode(
+            BAD_BASE64,
+            &HeaderMap::new(),
+            &LambdaOptions::new(Source::HttpApi),
+            &mut Vec::new(),
+        ) else {
+            panic!("HTTP API always decodes base64");
+        };
+        assert_eq!(malformed.code, "malformed-response");
+    }
 }

@@ -149,7 +149,7 @@ pub(crate) fn build(
         out_headers.push(("host", Cow::Borrowed(domain.as_str())));
     }
     for (name, value) in [
-        ("x-amzn-trace-id", invocation.trace_id.as_str()),
+        ("x-amzn-trace-id", invocation.root()),
         ("x-forwarded-for", "127.0.0.1"),
         ("x-forwarded-port", "443"),
         ("x-forwarded-proto", "https"),

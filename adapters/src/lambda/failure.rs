@@ -10,6 +10,7 @@
 //! |---|---|---|---|---|
 //! | function error, panic, function timeout, response JSON over 6,291,556 bytes | 500 | 502 | 502 | 502 |
 //! | integration timeout (30 s HTTP API, 29 s REST by default) | 503 | — | 504 | — |
+//! | a base64 body a binary media type matches does not decode (`API_CONFIGURATION_ERROR`) | — | — | 500 | — |
 //! | request over the payload limit (6 MB Lambda, 10 MB API Gateway, 1 MB ALB) | 413 | 413 | 413 | 413 |
 //! | request line and headers over 10,240 bytes (API Gateway); request line or one header over 16 K, headers over 64 K (ALB) | 431 | — | 431 | 400 |
 //!
@@ -52,6 +53,10 @@ pub(crate) enum Kind {
     TooLarge,
     /// The request line and headers were over the quota.
     HeadersTooLarge,
+    /// The source could not convert the function's response as it is
+    /// configured to: REST's `API_CONFIGURATION_ERROR`, when a base64 body
+    /// it treats as binary does not decode.
+    Configuration,
 }
 
 /// The source's response for a failure, with the reason attached.
@@ -64,16 +69,25 @@ pub(crate) fn respond(
     use Kind as K;
     use Source as S;
     let (status, content_type, body): (u16, &str, &str) = match (source, kind) {
-        (S::HttpApi, K::Function) => (500, JSON, r#"{"message":"Internal Server Error"}"#),
+        // Only REST converts binary bodies by configuration; the other
+        // sources never report Configuration and answer it as a function error.
+        (S::HttpApi, K::Function | K::Configuration) => {
+            (500, JSON, r#"{"message":"Internal Server Error"}"#)
+        }
         (S::HttpApi, K::IntegrationTimeout) => (503, JSON, r#"{"message":"Service Unavailable"}"#),
         (S::Rest, K::Function) => (502, JSON, r#"{"message": "Internal server error"}"#),
         (S::Rest, K::IntegrationTimeout) => {
             (504, JSON, r#"{"message": "Endpoint request timed out"}"#)
         }
-        (S::FunctionUrl, K::Function | K::IntegrationTimeout) => {
+        // API_CONFIGURATION_ERROR: "when base64 decoding fails on binary data",
+        // default status 500 (GWRESP); the body is REST's default message.
+        (S::Rest, K::Configuration) => (500, JSON, r#"{"message": "Internal server error"}"#),
+        (S::FunctionUrl, K::Function | K::IntegrationTimeout | K::Configuration) => {
             (502, JSON, r#"{"Message":"Internal Server Error"}"#)
         }
-        (S::Alb { .. }, K::Function | K::IntegrationTimeout) => (502, HTML, ALB_502),
+        (S::Alb { .. }, K::Function | K::IntegrationTimeout | K::Configuration) => {
+            (502, HTML, ALB_502)
+        }
         (S::Rest, K::TooLarge) => (413, JSON, r#"{"message":"Request Too Long"}"#),
         (S::HttpApi | S::FunctionUrl, K::TooLarge) => {
             (413, JSON, r#"{"message":"Request Entity Too Large"}"#)

@@ -716,9 +716,7 @@ impl Inner {
                 delivered.notes = notes;
                 Ok(delivered)
             }
-            Err(reason) => {
-                Ok(self.failed(FailureKind::Function, "malformed-response", reason, notes))
-            }
+            Err(refused) => Ok(self.failed(refused.kind, refused.code, refused.reason, notes)),
         }
     }
 
@@ -983,6 +981,7 @@ impl BareAdapter {
             .invoke_bare(&event, self.context.clone())
             .await
             .ok_or_else(|| fail("the bare round trip failed".into()))?;
-        event::decode(&json, request.headers(), &self.options, &mut notes).map_err(fail)
+        event::decode(&json, request.headers(), &self.options, &mut notes)
+            .map_err(|refused| fail(refused.reason))
     }
 }
