@@ -67,8 +67,15 @@ pub struct Chunk {
     pub index: usize,
 }
 
-/// A response whose body is read as it arrives; see the [module
-/// docs](self).
+/// A response whose body is read as it arrives, made by
+/// [`RequestBuilder::stream`](crate::RequestBuilder::stream).
+///
+/// Every read waits at most its read timeout (5 s,
+/// [`read_timeout`](Self::read_timeout)); a timeout says the response was
+/// still streaming and how much had arrived, a body that breaks off is an
+/// "aborted" error, and dropping the stream cancels the response. Drivers
+/// whose adapter buffers deliver the whole body as one chunk, with a
+/// `buffered` note.
 ///
 /// ```
 /// # let client = crossdrive::__doc_support::streaming_client(["data: 1\n\n", "data: 2\n\n", "data: 3\n\n"]);
