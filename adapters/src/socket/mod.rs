@@ -47,6 +47,8 @@
 
 mod driver;
 mod handoff;
+#[cfg(feature = "http3")]
+pub mod http3;
 mod pool;
 // The bench's floor hooks (`raw`, `SocketServer::start_here` and
 // `inline_driver`) have no caller without the `bench` feature.
@@ -67,6 +69,8 @@ use crossdrive::{Driver, Error};
 use crate::ConnectOptions;
 
 pub use driver::SocketDriver;
+#[cfg(feature = "http3")]
+pub use http3::{HTTP3_KNOWN_DIFFERENCES, Http3Driver, Http3Server, SHARED_HTTP3, connect_http3};
 /// The reqwest behind [`SocketServer::http1_with`] and friends.
 #[cfg(feature = "remote")]
 pub use reqwest;

@@ -1,0 +1,503 @@
+//! [`Http3Driver`]: one request through h3's client to the HTTP/3 server,
+//! over QUIC on a UDP loopback port.
+//!
+//! The request carries the private app header; the response comes back as
+//! the server sent it, minus the private version header, which becomes
+//! the reported [`Protocol`]. A request the server did not receive as
+//! HTTP/3 fails: an "HTTP/3" test that ran over anything else proves
+//! nothing. Timeouts, the body limit, and the wording of every error and
+//! hint are those of [`SocketDriver`](crate::socket::SocketDriver).
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use crossdrive::guard::{Interrupted, guarded};
+use crossdrive::{BoxFuture, Driver, DriverResponse, Error, ErrorKind, Protocol};
+use http::{Method, Request, Response, Uri, Version};
+
+use super::super::handoff::Handoffs;
+use super::super::routes::{Mount, PANIC_HEADER, VERSION_HEADER, parse_version};
+use super::client::{Pool, PoolError};
+use crate::direct::{DEFAULT_BODY_LIMIT, DEFAULT_TIMEOUT};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The driver's name in test names, reports and errors.
+pub(crate) const NAME: &str = "http3";
+
+/// A driver that sends each request over HTTP/3 (h3 on a quinn QUIC
+/// connection, TLS 1.3, ALPN `h3`) to an
+/// [`Http3Server`](super::Http3Server) hosting its own fresh app.
+///
+/// Made by [`Http3Server::http3`](super::Http3Server::http3); dropping it
+/// unmounts its app. Awaited inside a tokio runtime, its connection runs
+/// on that runtime and the server serves it there too: quinn needs the
+/// runtime's IO and timers (`enable_all()`, as `#[tokio::test]` and
+/// `suite!` build it). Awaited from no tokio runtime, the request runs on
+/// the server's thread.
+///
+/// ```
+/// use std::time::Duration;
+/// use crossdrive_adapters::socket::Http3Server;
+/// let driver = Http3Server::shared().unwrap()
+///     .http3(axum::Router::new()).unwrap()
+///     .timeout(Duration::from_millis(500));
+/// assert_eq!(crossdrive::Driver::name(&driver), "http3");
+/// ```
+pub struct Http3Driver {
+    pool: Arc<Pool>,
+    mount: Mount,
+    placement: Placement,
+    timeout: Duration,
+    body_limit: usize,
+    _server: Arc<dyn std::any::Any + Send + Sync>,
+}
+
+impl std::fmt::Debug for Http3Driver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Http3Driver")
+            .field("origin", &self.pool.origin())
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where an [`Http3Driver`]'s requests run.
+pub(crate) enum Placement {
+    /// On the caller's runtime, its connection served wherever the server
+    /// accepts it: the bench, whose topology places the server.
+    Inline,
+    /// A test's driver: on the caller's runtime with the driver's own
+    /// pool, its connection handed over to be served there; from no tokio
+    /// runtime, on the server's runtime with the server's `fallback` pool.
+    Suite {
+        server: tokio::runtime::Handle,
+        fallback: Arc<Pool>,
+        handoffs: Arc<Handoffs>,
+    },
+}
+
+/// Why an exchange did not bring back a response.
+enum Failure {
+    Pool(PoolError),
+    TimedOut,
+    /// The server's side went away: why.
+    Gone(BoxError),
+    /// The exchange panicked on the caller's runtime (tokio panics on a
+    /// runtime without IO or timers).
+    Panicked(String),
+}
+
+impl Http3Driver {
+    pub(crate) fn new(
+        pool: Arc<Pool>,
+        mount: Mount,
+        placement: Placement,
+        server: Arc<dyn std::any::Any + Send + Sync>,
+    ) -> Self {
+        Self {
+            pool,
+            mount,
+            placement,
+            timeout: DEFAULT_TIMEOUT,
+            body_limit: DEFAULT_BODY_LIMIT,
+            _server: server,
+        }
+    }
+
+    /// Sets the per-request timeout (default 5 s): no complete response in
+    /// time is a timeout error naming the driver, method and URI.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use crossdrive_adapters::socket::Http3Server;
+    /// let app = axum::Router::new().fallback(|| std::future::pending::<&'static str>());
+    /// let driver = Http3Server::shared().unwrap().http3(app).unwrap().timeout(Duration::from_millis(50));
+    /// let client = crossdrive::Client::new(driver);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// # rt.block_on(async {
+    /// let error = client.get("/never").try_send().await.unwrap_err();
+    /// assert!(error.is_timeout(), "{error}");
+    /// # });
+    /// ```
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sets the largest response body collected (default 256 MiB).
+    ///
+    /// ```
+    /// use crossdrive_adapters::socket::Http3Server;
+    /// let app = axum::Router::new().fallback(|| async { "0123456789" });
+    /// let driver = Http3Server::shared().unwrap().http3(app).unwrap().body_limit(4);
+    /// let client = crossdrive::Client::new(driver);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// # rt.block_on(async {
+    /// let error = client.get("/").try_send().await.unwrap_err();
+    /// assert_eq!(error.kind(), crossdrive::ErrorKind::LimitExceeded);
+    /// # });
+    /// ```
+    #[must_use]
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    fn error(&self, kind: ErrorKind, method: &Method, uri: &Uri, cause: String) -> Error {
+        Error::new(kind, NAME, method, uri, cause)
+    }
+
+    /// The response as delivered: its protocol proven from the server's
+    /// record, a handler panic turned into its error.
+    fn finish(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        outcome: Result<Response<Bytes>, Failure>,
+    ) -> Result<DriverResponse, Error> {
+        let mut response = outcome.map_err(|failure| self.failure(method, uri, failure))?;
+        let observed = response
+            .headers_mut()
+            .remove(VERSION_HEADER)
+            .and_then(|v| parse_version(&v));
+        let Some(version) = observed else {
+            return Err(self
+                .error(
+                    ErrorKind::Adapter,
+                    method,
+                    uri,
+                    "the response did not come through crossdrive's server (no protocol record)"
+                        .to_owned(),
+                )
+                .with_hint("is something else listening on the server's port?"));
+        };
+        if response.headers_mut().remove(PANIC_HEADER).is_some() {
+            let message = String::from_utf8_lossy(response.body());
+            return Err(Error::handler_panic(NAME, method, uri, &message));
+        }
+        if version != Version::HTTP_3 {
+            return Err(self
+                .error(
+                    ErrorKind::Adapter,
+                    method,
+                    uri,
+                    format!(
+                        "the server received this request as {}, not {}",
+                        Protocol::from_version(version),
+                        Protocol::Http3
+                    ),
+                )
+                .with_hint("the client or server negotiated the wrong protocol; check ALPN and prior-knowledge settings"));
+        }
+        Ok(DriverResponse::new(response, Protocol::Http3))
+    }
+
+    fn failure(&self, method: &Method, uri: &Uri, failure: Failure) -> Error {
+        let origin = self.pool.origin();
+        match failure {
+            Failure::Pool(PoolError::Connect(cause, e)) => self
+                .error(ErrorKind::Connection, method, uri, cause)
+                .with_source(e)
+                .with_hint("the server refused the connection or is gone; was its Http3Server dropped?"),
+            Failure::Pool(PoolError::Exchange(e)) => self
+                .error(
+                    ErrorKind::Connection,
+                    method,
+                    uri,
+                    format!("the exchange with {origin} failed on the connection"),
+                )
+                .with_source(e)
+                .with_hint("the connection broke before a response arrived; look for a server-side error above"),
+            Failure::Pool(PoolError::Body(e)) => self
+                .error(
+                    ErrorKind::Connection,
+                    method,
+                    uri,
+                    "the response body broke off".to_owned(),
+                )
+                .with_source(e)
+                .with_hint("the connection closed mid-body; look for a failing body stream in the app"),
+            Failure::Pool(PoolError::TooLarge) => self
+                .error(
+                    ErrorKind::LimitExceeded,
+                    method,
+                    uri,
+                    format!("the response body is larger than the {}-byte limit", self.body_limit),
+                )
+                .with_hint("raise it with Http3Driver::body_limit if the app really sends that much"),
+            Failure::Pool(PoolError::Invalid(cause, source)) => {
+                let error = self
+                    .error(ErrorKind::InvalidRequest, method, uri, cause)
+                    .with_hint("give the request an origin-form target such as /path?query, and a Host that is a valid authority");
+                match source {
+                    Some(source) => error.with_source(source),
+                    None => error,
+                }
+            }
+            Failure::TimedOut => Error::timeout(NAME, method, uri, self.timeout),
+            Failure::Panicked(cause) => self
+                .error(
+                    ErrorKind::Adapter,
+                    method,
+                    uri,
+                    format!("the client panicked on the caller's tokio runtime ({cause})"),
+                )
+                .with_hint("the http3 driver awaited inside a tokio runtime runs its QUIC connection there: build the runtime with `enable_all()` (IO and timers), as #[tokio::test] does"),
+            Failure::Gone(cause) => self
+                .error(
+                    ErrorKind::Connection,
+                    method,
+                    uri,
+                    format!(
+                        "the server at {origin} is gone: it was stopped, or its runtime shut down"
+                    ),
+                )
+                .with_source(cause)
+                .with_hint("keep the Http3Server alive and running while its drivers are in use"),
+        }
+    }
+
+    async fn exchange(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Failure> {
+        let app = self.mount.header().clone();
+        let limit = self.body_limit;
+        match &self.placement {
+            Placement::Inline => {
+                inline(
+                    self.timeout,
+                    pooled(Arc::clone(&self.pool), request, app, limit),
+                )
+                .await
+            }
+            Placement::Suite {
+                server,
+                fallback,
+                handoffs,
+            } => {
+                if tokio::runtime::Handle::try_current().is_err() {
+                    return on_server(
+                        server,
+                        self.timeout,
+                        pooled(Arc::clone(fallback), request, app, limit),
+                    )
+                    .await;
+                }
+                // Connections served on a test's runtime outlive a stopped
+                // server's runtime; fail as the server-thread path would.
+                if handoffs.is_closing() {
+                    return Err(Failure::Gone("the server was stopped".into()));
+                }
+                guarded_inline(
+                    self.timeout,
+                    pooled(Arc::clone(&self.pool), request, app, limit),
+                )
+                .await
+            }
+        }
+    }
+}
+
+async fn pooled(
+    pool: Arc<Pool>,
+    request: Request<Bytes>,
+    app: http::HeaderValue,
+    limit: usize,
+) -> Result<Response<Bytes>, Failure> {
+    pool.exchange(request, &app, limit)
+        .await
+        .map_err(Failure::Pool)
+}
+
+/// The exchange on the caller's runtime, bounded by its own timer: the
+/// bench's path, whose runtime has timers by construction.
+async fn inline<F>(limit: Duration, exchange: F) -> Result<Response<Bytes>, Failure>
+where
+    F: Future<Output = Result<Response<Bytes>, Failure>>,
+{
+    tokio::time::timeout(limit, exchange)
+        .await
+        .unwrap_or(Err(Failure::TimedOut))
+}
+
+/// The exchange on a test's runtime, bounded by crossdrive's own timer
+/// thread; tokio's panic on a runtime without IO or timers becomes an
+/// error.
+async fn guarded_inline<F>(limit: Duration, exchange: F) -> Result<Response<Bytes>, Failure>
+where
+    F: Future<Output = Result<Response<Bytes>, Failure>>,
+{
+    match guarded(limit, exchange).await {
+        Ok(outcome) => outcome,
+        Err(Interrupted::TimedOut(_)) => Err(Failure::TimedOut),
+        Err(Interrupted::Panicked(message)) => Err(Failure::Panicked(message)),
+    }
+}
+
+/// The exchange spawned on the server's runtime, for callers outside any
+/// tokio runtime.
+async fn on_server<F>(
+    server: &tokio::runtime::Handle,
+    limit: Duration,
+    exchange: F,
+) -> Result<Response<Bytes>, Failure>
+where
+    F: Future<Output = Result<Response<Bytes>, Failure>> + Send + 'static,
+{
+    let task = server.spawn(exchange);
+    let abort = task.abort_handle();
+    match guarded(limit, task).await {
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(join)) => Err(Failure::Gone(join.into())),
+        Err(Interrupted::TimedOut(_)) => {
+            abort.abort();
+            Err(Failure::TimedOut)
+        }
+        Err(Interrupted::Panicked(message)) => Err(Failure::Gone(message.into())),
+    }
+}
+
+impl Driver for Http3Driver {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn send(&self, request: Request<Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+        Box::pin(async move {
+            let method = request.method().clone();
+            let uri = request.uri().clone();
+            let outcome = self.exchange(request).await;
+            self.finish(&method, &uri, outcome)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{Ipv4Addr, SocketAddr};
+    use std::sync::Arc;
+
+    use axum::Router;
+    use axum::routing::{get, post};
+    use crossdrive::{Client, Protocol};
+    use http::Version;
+
+    use super::super::server::Http3Server;
+
+    fn rt() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    fn hi() -> Router {
+        Router::new().route("/", get(|| async { "hi" }))
+    }
+
+    /// A bare quinn connection offering `alpn`: what the handshake agreed.
+    async fn handshake(server: &Http3Server, alpn: &[&[u8]]) -> Result<Option<Vec<u8>>, String> {
+        let crypto = server.tls().quic_client(alpn)?;
+        let mut endpoint =
+            quinn::Endpoint::client(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).unwrap();
+        endpoint.set_default_client_config(quinn::ClientConfig::new(Arc::new(crypto)));
+        let connection = endpoint
+            .connect(server.addr(), "localhost")
+            .unwrap()
+            .await
+            .map_err(|e| e.to_string())?;
+        let negotiated = connection
+            .handshake_data()
+            .and_then(|data| data.downcast::<quinn::crypto::rustls::HandshakeData>().ok())
+            .and_then(|data| data.protocol);
+        connection.close(0u32.into(), b"done");
+        Ok(negotiated)
+    }
+
+    #[test]
+    fn a_raw_quic_client_offering_h3_negotiates_alpn_h3() {
+        let server = Http3Server::start("h3-alpn").unwrap();
+        let negotiated = rt().block_on(handshake(&server, &[b"h3"])).unwrap();
+        assert_eq!(negotiated.as_deref(), Some(&b"h3"[..]));
+    }
+
+    #[test]
+    fn a_client_offering_only_h2_is_refused_at_the_handshake() {
+        let server = Http3Server::start("h3-alpn-refused").unwrap();
+        let refused = rt().block_on(handshake(&server, &[b"h2"])).unwrap_err();
+        assert!(
+            refused.contains("no_application_protocol") || refused.contains("120"),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn a_request_through_the_driver_is_seen_as_http3_on_both_sides() {
+        let server = Http3Server::start("h3-proof").unwrap();
+        let client = Client::new(server.http3(hi()).unwrap());
+        rt().block_on(async {
+            let response = client.get("/").await;
+            response.assert_status(200).assert_text("hi");
+            assert_eq!(*response.protocol(), Protocol::Http3);
+            assert!(response.headers().get("x-crossdrive-version").is_none());
+        });
+        assert_eq!(server.requests_seen(Version::HTTP_3), 1);
+        assert_eq!(server.requests_seen(Version::HTTP_2), 0);
+        assert_eq!(server.requests_seen(Version::HTTP_11), 0);
+        assert_eq!(server.connections_served_inline(), 1);
+    }
+
+    #[test]
+    fn requests_on_one_runtime_share_one_connection_and_a_new_runtime_opens_another() {
+        let server = Http3Server::start("h3-pool").unwrap();
+        let client = Client::new(server.http3(hi()).unwrap());
+        rt().block_on(async {
+            for _ in 0..3 {
+                client.get("/").await.assert_status(200);
+            }
+        });
+        assert_eq!(server.connections_opened(), 1);
+        rt().block_on(async {
+            client.get("/").await.assert_status(200);
+        });
+        assert_eq!(server.connections_opened(), 2);
+        assert_eq!(server.connections_accepted(), 2);
+    }
+
+    #[test]
+    fn a_request_from_no_tokio_runtime_is_served_on_the_servers_thread() {
+        let server = Http3Server::start("h3-no-runtime").unwrap();
+        let client = Client::new(server.http3(hi()).unwrap());
+        let response = futures_executor::block_on(client.get("/").try_send()).unwrap();
+        assert_eq!(*response.assert_status(200).protocol(), Protocol::Http3);
+        assert_eq!(server.connections_served_inline(), 0);
+    }
+
+    #[test]
+    fn an_uploaded_body_reaches_the_app_and_comes_back() {
+        let app = Router::new().route("/echo", post(|body: bytes::Bytes| async move { body }));
+        let client = Client::new(Http3Server::shared().unwrap().http3(app).unwrap());
+        // Past quinn's initial stream window, under axum's 2 MB limit.
+        let body = "x".repeat(1536 * 1024);
+        rt().block_on(async {
+            client
+                .post("/echo")
+                .body(body.clone())
+                .await
+                .assert_status(200)
+                .assert_text(&body);
+        });
+    }
+
+    #[test]
+    fn a_request_to_a_stopped_server_is_a_connection_error_naming_the_driver() {
+        let server = Http3Server::start("h3-stopped").unwrap();
+        let client = Client::new(server.http3(hi()).unwrap());
+        server.stop();
+        let error = rt().block_on(client.get("/").try_send()).unwrap_err();
+        assert!(error.is_connection(), "{error}");
+        assert!(error.to_string().contains("http3"), "{error}");
+    }
+}
