@@ -7,6 +7,7 @@
 //! | `http2` | hyper `client::conn`, HTTP/2 by prior knowledge | h2c |
 //! | `http2-tls` | hyper over rustls (ring), ALPN `h2`, `http/1.1` | HTTP/2 over TLS |
 //! | `http1-fresh` | hyper, HTTP/1.1, a new connection per request | HTTP/1.1 |
+//! | `http3` | h3 on quinn, one pooled QUIC connection (feature `http3`) | HTTP/3 over QUIC |
 //!
 //! `SocketServer::http1_with` and friends swap in a reqwest client for a
 //! test that wants redirects followed or a cookie store.
@@ -41,6 +42,9 @@
 //! - `tls`: the self-signed certificate and ring-based rustls configs.
 //! - `raw`: a raw hyper `client::conn` connection, the crate-private hook
 //!   the bench's socket floors are built on.
+//! - [`http3`] (feature `http3`): the `http3` driver, the same parts over
+//!   QUIC: [`Http3Server`] on a UDP port, [`Http3Driver`], its `raw-h3`
+//!   floor; it shares `routes`, `handoff` and `tls` with the rest.
 //!
 //! The driver table calls `connect_http1` and friends for tests (shared
 //! server, fresh app per call).

@@ -1,4 +1,4 @@
-//! TLS for the `http2-tls` driver: a self-signed certificate made at start
+//! TLS for the `http2-tls` and `http3` drivers: a self-signed certificate made at start
 //! with rcgen, and rustls configurations with the ring provider on both
 //! sides (never aws-lc-rs, which needs cmake to build).
 //!
@@ -6,6 +6,9 @@
 //! gets HTTP/2, a client that offers only `http/1.1` falls back to it. The
 //! certificate names `localhost`, `127.0.0.1` and `*.crossdrive.test`, and
 //! the clients trust exactly that certificate, so verification stays on.
+//!
+//! With the `http3` feature the same certificate also makes quinn's
+//! configurations: TLS 1.3 only (QUIC has no other) and ALPN `h3` only.
 
 use std::sync::Arc;
 
