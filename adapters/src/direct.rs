@@ -25,7 +25,10 @@ use axum::Router;
 use axum::body::Body;
 use bytes::Bytes;
 use crossdrive::guard::{Interrupted, guarded};
-use crossdrive::{BoxFuture, Driver, DriverResponse, Error, ErrorKind, Protocol};
+use crossdrive::{
+    BoxFuture, Driver, DriverResponse, DriverStream, Error, ErrorKind, Protocol, RequestBody,
+    ResponseBody,
+};
 use http::{Request, Response};
 use http_body_util::LengthLimitError;
 use tower::ServiceExt;
@@ -202,6 +205,42 @@ impl Driver for Direct {
             match guarded(self.timeout, work).await {
                 Ok(Ok(response)) => Ok(DriverResponse::new(response, Protocol::InProcess)),
                 Ok(Err(body_error)) => Err(body_failure(&method, &uri, limit, body_error)),
+                Err(Interrupted::TimedOut(after)) => {
+                    Err(Error::timeout(Self::NAME, &method, &uri, after))
+                }
+                Err(Interrupted::Panicked(message)) => {
+                    Err(Error::handler_panic(Self::NAME, &method, &uri, &message))
+                }
+            }
+        })
+    }
+
+    /// The app's response as it produces it: resolves when the handler
+    /// returns its response head (bounded by the driver's timeout), and
+    /// the body's frames reach the test as the app's body yields them.
+    fn stream(
+        &self,
+        mut request: Request<RequestBody>,
+    ) -> BoxFuture<'_, Result<DriverStream, Error>> {
+        Box::pin(async move {
+            if request
+                .extensions()
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .is_none()
+            {
+                request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(NO_PEER));
+            }
+            let method = request.method().clone();
+            let uri = request.uri().clone();
+            let call = self.app.clone().oneshot(request.map(Body::new));
+            match guarded(self.timeout, call).await {
+                Ok(Ok(response)) => Ok(DriverStream::new(
+                    response.map(ResponseBody::new),
+                    Protocol::InProcess,
+                )),
+                Ok(Err(never)) => match never {},
                 Err(Interrupted::TimedOut(after)) => {
                     Err(Error::timeout(Self::NAME, &method, &uri, after))
                 }

@@ -14,6 +14,7 @@
 use std::fmt::Display;
 use std::future::IntoFuture;
 use std::sync::Arc;
+use std::time::Instant;
 
 use bytes::Bytes;
 use http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HOST};
@@ -21,7 +22,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Uri};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::driver::BoxFuture;
-use crate::{Driver, Error, ErrorKind, TestResponse};
+use crate::{Driver, Error, ErrorKind, RequestBody, TestResponse, TestStream};
 
 /// Everything but RFC 3986 unreserved characters is escaped in query
 /// components added with [`RequestBuilder::query`], so `+` stays a literal
@@ -407,6 +408,9 @@ pub struct RequestBuilder {
     target: String,
     headers: HeaderMap,
     body: Bytes,
+    /// A body sent in chunks, set by `body_stream` or `chunks`; it
+    /// replaces `body`.
+    streamed: Option<RequestBody>,
     error: Option<String>,
 }
 
@@ -422,6 +426,7 @@ impl RequestBuilder {
             target: String::new(),
             headers: HeaderMap::new(),
             body: Bytes::new(),
+            streamed: None,
             error,
         };
         builder.set_target(uri);
@@ -819,11 +824,15 @@ impl RequestBuilder {
     /// assert_eq!(request.headers()["authorization"], "Bearer t");
     /// assert!(client.get("todos").into_request().unwrap_err().is_invalid_request());
     /// ```
+    ///
+    /// A body set with [`body_stream`](Self::body_stream) or
+    /// [`chunks`](Self::chunks) is not in it (the request carries an empty
+    /// body); send such a request with `.await` or [`stream`](Self::stream).
     pub fn into_request(self) -> Result<Request<Bytes>, Error> {
-        self.split().map(|(_, r)| r)
+        self.split().map(|(_, r, _)| r)
     }
 
-    fn split(self) -> Result<(Client, Request<Bytes>), Error> {
+    fn split(self) -> Result<(Client, Request<Bytes>, Option<RequestBody>), Error> {
         let (method, uri) = match (self.method, self.target.parse::<Uri>()) {
             (Some(method), Ok(uri)) => (method, uri),
             // The method or the target itself is what failed: the error
@@ -861,7 +870,7 @@ impl RequestBuilder {
         *request.method_mut() = method;
         *request.uri_mut() = uri;
         *request.headers_mut() = self.headers;
-        Ok((self.client, request))
+        Ok((self.client, request, self.streamed))
     }
 
     /// Sends the request and returns the driver's error instead of failing
@@ -888,8 +897,112 @@ impl RequestBuilder {
     /// # });
     /// ```
     pub async fn try_send(self) -> Result<TestResponse, Error> {
-        let (client, request) = self.split()?;
-        client.send(request).await
+        match self.split()? {
+            (client, request, None) => client.send(request).await,
+            (client, request, Some(body)) => {
+                client
+                    .stream(request.map(|_| body))
+                    .await?
+                    .try_collect()
+                    .await
+            }
+        }
+    }
+
+    /// Sends the body as these chunks, one data frame each, as they come
+    /// (HTTP/1.1 chunked transfer coding, HTTP/2 and HTTP/3 data frames):
+    /// no `Content-Length` is set. Replaces any body set before.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    ///
+    /// client.post("/upload").chunks(["part one, ", "part two"]).await.assert_text("part one, part two");
+    /// # });
+    /// ```
+    pub fn chunks<I>(self, chunks: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<Bytes> + 'static,
+        I::IntoIter: Send + 'static,
+    {
+        self.body_stream(RequestBody::chunks(chunks))
+    }
+
+    /// Sends this body, which may be a stream (see [`RequestBody`]); a
+    /// stream's chunks go out as it yields them. Replaces any body set before.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
+    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    ///
+    /// use futures_util::stream;
+    /// let parts = stream::iter([Ok::<_, std::io::Error>("a"), Ok("b")]);
+    /// client.post("/upload").body_stream(crossdrive::RequestBody::from_stream(parts)).await.assert_text("ab");
+    /// # });
+    /// ```
+    pub fn body_stream(mut self, body: RequestBody) -> Self {
+        self.headers.remove(http::header::CONTENT_LENGTH);
+        self.body = Bytes::new();
+        self.streamed = Some(body);
+        self
+    }
+
+    /// Sends the request and resolves once the response head is in, to a
+    /// [`TestStream`] that reads the body as it arrives; fails the test if
+    /// the exchange failed (see [`try_stream`](Self::try_stream)).
+    ///
+    /// ```
+    /// # let client = crossdrive::__doc_support::streaming_client(["data: 1\n\n", "data: 2\n\n"]);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// let mut stream = client.get("/events").stream().await;
+    /// assert_eq!(stream.next_event().await.unwrap().data, "1");
+    /// # });
+    /// ```
+    pub async fn stream(self) -> TestStream {
+        self.try_stream().await.unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Like [`stream`](Self::stream), returning the driver's error instead
+    /// of failing the test.
+    ///
+    /// ```
+    /// # let client = crossdrive::__doc_support::streaming_client(["a"]);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// assert!(client.get("no-slash").try_stream().await.unwrap_err().is_invalid_request());
+    /// # });
+    /// ```
+    pub async fn try_stream(self) -> Result<TestStream, Error> {
+        let (client, request, streamed) = self.split()?;
+        let request = match streamed {
+            Some(body) => request.map(|_| body),
+            None => request.map(RequestBody::full),
+        };
+        client.stream(request).await
     }
 }
 
@@ -922,6 +1035,26 @@ impl Client {
         let summary = Request::from_parts(parts.clone(), body.clone());
         let delivered = self.driver.send(Request::from_parts(parts, body)).await?;
         Ok(TestResponse::new(self.name(), summary, delivered))
+    }
+
+    /// Sends a ready-made request whose body may stream, and resolves once
+    /// the response head is in.
+    ///
+    /// ```
+    /// # let client = crossdrive::__doc_support::streaming_client(["a", "b"]);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// let request = http::Request::post("/upload").body(crossdrive::RequestBody::chunks(["x"])).unwrap();
+    /// let mut stream = client.stream(request).await.unwrap();
+    /// assert_eq!(stream.next_chunk().await.unwrap().data, "a");
+    /// # });
+    /// ```
+    pub async fn stream(&self, request: Request<RequestBody>) -> Result<TestStream, Error> {
+        let (parts, body) = request.into_parts();
+        let summary = Request::from_parts(parts.clone(), body.as_full().unwrap_or_default());
+        let started = Instant::now();
+        let delivered = self.driver.stream(Request::from_parts(parts, body)).await?;
+        Ok(TestStream::new(self.name(), summary, started, delivered))
     }
 }
 

@@ -20,7 +20,7 @@ use std::pin::Pin;
 use bytes::Bytes;
 use http::{Request, Response};
 
-use crate::{Error, Protocol};
+use crate::{Error, ErrorKind, Protocol, RequestBody, ResponseBody};
 
 /// A boxed, `Send` future: what [`Driver::send`] returns.
 ///
@@ -77,6 +77,53 @@ pub trait Driver: Send + Sync {
     /// The request URI is origin-form (`/path?query`); drivers that speak to
     /// a server supply scheme and authority themselves.
     fn send(&self, request: Request<Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>>;
+
+    /// Sends one request whose body may arrive in chunks, and resolves as
+    /// soon as the response head is in, with a body that yields frames as
+    /// they arrive. A driver whose adapter streams (a socket, an in-process
+    /// call) overrides this; the default buffers: it reads the whole
+    /// request body, calls [`send`](Driver::send), and delivers the whole
+    /// response body as one frame with a `buffered` [`AdapterNote`], so a
+    /// streaming test still runs there and says why it saw no chunks.
+    ///
+    /// ```
+    /// # use bytes::Bytes;
+    /// # use crossdrive::{BoxFuture, Driver, DriverResponse, Error, Protocol, RequestBody};
+    /// struct Echo;
+    /// impl Driver for Echo {
+    ///     fn name(&self) -> &str { "echo" }
+    ///     fn send(&self, r: http::Request<Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    ///         Box::pin(async move { Ok(DriverResponse::new(http::Response::new(r.into_body()), Protocol::InProcess)) })
+    ///     }
+    /// }
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// let request = http::Request::new(RequestBody::chunks(["a", "b"]));
+    /// let streamed = Echo.stream(request).await.unwrap();
+    /// assert_eq!(streamed.notes[0].code, "buffered");
+    /// # });
+    /// ```
+    fn stream(&self, request: Request<RequestBody>) -> BoxFuture<'_, Result<DriverStream, Error>> {
+        Box::pin(async move {
+            let (parts, body) = request.into_parts();
+            let body = match body.collect_bytes().await {
+                Ok(body) => body,
+                Err(cause) => {
+                    return Err(Error::new(
+                        ErrorKind::InvalidRequest,
+                        self.name(),
+                        &parts.method,
+                        &parts.uri,
+                        "the request body's stream failed before it was sent",
+                    )
+                    .with_source(cause)
+                    .with_hint("the test's body stream returned an error; check its producer"));
+                }
+            };
+            let delivered = self.send(Request::from_parts(parts, body)).await?;
+            Ok(DriverStream::buffered(self.name(), delivered))
+        })
+    }
 }
 
 impl<D: Driver + ?Sized> Driver for std::sync::Arc<D> {
@@ -86,6 +133,10 @@ impl<D: Driver + ?Sized> Driver for std::sync::Arc<D> {
 
     fn send(&self, request: Request<Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
         (**self).send(request)
+    }
+
+    fn stream(&self, request: Request<RequestBody>) -> BoxFuture<'_, Result<DriverStream, Error>> {
+        (**self).stream(request)
     }
 }
 
@@ -176,5 +227,85 @@ impl AdapterNote {
 impl std::fmt::Display for AdapterNote {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.code, self.detail)
+    }
+}
+
+/// A response a driver is still delivering: the head as it arrived, and a
+/// body that yields frames as they come, with what the driver observed on
+/// the way. What [`Driver::stream`] returns.
+///
+/// ```
+/// use crossdrive::{DriverStream, Protocol, ResponseBody};
+/// let streamed = DriverStream::new(http::Response::new(ResponseBody::full("hi")), Protocol::Http1);
+/// assert_eq!(streamed.response.status(), 200);
+/// assert!(streamed.notes.is_empty());
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct DriverStream {
+    /// The response head, and its body still arriving.
+    pub response: Response<ResponseBody>,
+    /// The protocol observed for this request.
+    pub protocol: Protocol,
+    /// What the adapter changed in the exchange, in order.
+    pub notes: Vec<AdapterNote>,
+}
+
+impl DriverStream {
+    /// A streamed response with no adapter notes.
+    ///
+    /// ```
+    /// use crossdrive::{DriverStream, Protocol, ResponseBody};
+    /// let s = DriverStream::new(http::Response::new(ResponseBody::full("")), Protocol::InProcess);
+    /// assert_eq!(s.protocol, Protocol::InProcess);
+    /// ```
+    pub fn new(response: Response<ResponseBody>, protocol: Protocol) -> Self {
+        Self {
+            response,
+            protocol,
+            notes: Vec::new(),
+        }
+    }
+
+    /// A response that arrived whole, delivered as one frame, with a
+    /// `buffered` note saying that `driver`'s adapter buffers bodies.
+    ///
+    /// ```
+    /// use crossdrive::{DriverResponse, DriverStream, Protocol};
+    /// let whole = DriverResponse::new(http::Response::new(bytes::Bytes::from("all")), Protocol::InProcess);
+    /// let s = DriverStream::buffered("lambda", whole);
+    /// assert_eq!(s.notes[0].code, "buffered");
+    /// ```
+    pub fn buffered(driver: &str, delivered: DriverResponse) -> Self {
+        let DriverResponse {
+            response,
+            protocol,
+            mut notes,
+        } = delivered;
+        notes.push(AdapterNote::new(
+            "buffered",
+            format!(
+                "{driver} buffers: the whole response was read before the test saw its first \
+                 byte, so it arrives as one chunk"
+            ),
+        ));
+        Self {
+            response: response.map(ResponseBody::full),
+            protocol,
+            notes,
+        }
+    }
+
+    /// Adds a note about something the adapter changed.
+    ///
+    /// ```
+    /// use crossdrive::{AdapterNote, DriverStream, Protocol, ResponseBody};
+    /// let s = DriverStream::new(http::Response::new(ResponseBody::full("")), Protocol::InProcess)
+    ///     .with_note(AdapterNote::new("prelude", "status and headers came from the streaming prelude"));
+    /// assert_eq!(s.notes.len(), 1);
+    /// ```
+    pub fn with_note(mut self, note: AdapterNote) -> Self {
+        self.notes.push(note);
+        self
     }
 }

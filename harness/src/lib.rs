@@ -55,6 +55,7 @@
 //! ```
 
 pub mod bench;
+mod body;
 mod client;
 pub mod conformance;
 mod driver;
@@ -67,18 +68,75 @@ mod protocol;
 mod response;
 pub mod scenario;
 mod selection;
+mod sse;
+mod stream;
 
+pub use body::{BoxError, RequestBody, ResponseBody};
 pub use client::{Client, RequestBuilder};
-pub use driver::{AdapterNote, BoxFuture, Driver, DriverResponse};
+pub use driver::{AdapterNote, BoxFuture, Driver, DriverResponse, DriverStream};
 pub use error::{Error, ErrorKind};
 pub use protocol::Protocol;
 pub use response::{IntoStatus, TestResponse};
 pub use scenario::Scenario;
 pub use selection::{DRIVERS_ENV, Selection};
+pub use sse::SseEvent;
+pub use stream::{Chunk, DEFAULT_READ_TIMEOUT, TestStream};
 
 // Re-exported so drivers and tests use the exact versions crossdrive speaks.
 pub use bytes;
 pub use http;
+
+/// Support for this crate's own doc examples; not part of the API.
+#[doc(hidden)]
+pub mod __doc_support {
+    use bytes::Bytes;
+
+    use crate::{
+        BoxFuture, Client, Driver, DriverResponse, DriverStream, Error, Protocol, RequestBody,
+        ResponseBody,
+    };
+
+    struct Chunks(Vec<Bytes>);
+
+    impl Driver for Chunks {
+        fn name(&self) -> &str {
+            "chunks"
+        }
+
+        fn send(&self, _: http::Request<Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+            let whole: Vec<u8> = self.0.concat();
+            Box::pin(async move {
+                Ok(DriverResponse::new(
+                    http::Response::new(Bytes::from(whole)),
+                    Protocol::InProcess,
+                ))
+            })
+        }
+
+        fn stream(
+            &self,
+            _: http::Request<RequestBody>,
+        ) -> BoxFuture<'_, Result<DriverStream, Error>> {
+            let frames = self
+                .0
+                .clone()
+                .into_iter()
+                .map(|b| Ok::<_, crate::BoxError>(http_body::Frame::data(b)));
+            let body = http_body_util::StreamBody::new(futures_util::stream::iter(frames));
+            let mut response = http::Response::new(ResponseBody::new(body));
+            response.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("text/event-stream"),
+            );
+            Box::pin(async move { Ok(DriverStream::new(response, Protocol::InProcess)) })
+        }
+    }
+
+    /// A client whose driver streams `chunks` as a `text/event-stream` body.
+    pub fn streaming_client<const N: usize>(chunks: [&'static str; N]) -> Client {
+        Client::new(Chunks(chunks.into_iter().map(Bytes::from).collect()))
+    }
+}
 
 #[doc(hidden)]
 pub mod __private {
