@@ -27,13 +27,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
+use crossdrive::RequestBody;
 use http::header::HOST;
 use http::uri::{Authority, PathAndQuery, Scheme};
 use http::{HeaderName, HeaderValue, Request, Response, Uri};
+use http_body_util::BodyExt;
 use tokio::runtime::{Handle, Id};
 
 use super::super::handoff::Handoffs;
 use super::super::routes::APP_HEADER;
+use super::body::RecvBody;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -304,6 +307,70 @@ impl Pool {
         let body = read_body(&mut stream, limit).await?;
         Ok(response.map(|()| body))
     }
+}
+
+impl Pool {
+    /// Sends `request`, its body streamed as the test's body yields it,
+    /// and resolves once the response head is in, with a body that reads
+    /// the response's DATA frames (then its trailers) as they arrive. A
+    /// whole body goes out here; a streamed one from a task on this
+    /// runtime, so the response can arrive while the upload goes on.
+    pub(crate) async fn stream(
+        &self,
+        request: Request<RequestBody>,
+        app: &HeaderValue,
+    ) -> Result<Response<RecvBody<RecvHalf>>, PoolError> {
+        let (parts, body) = request.into_parts();
+        let head = self.target.head(Request::from_parts(parts, ()), app)?;
+        let stream = self.open(head).await?;
+        let (mut send, mut recv) = stream.split();
+        match body.as_full() {
+            Some(whole) => {
+                if whole.is_empty() || send.send_data(whole).await.is_ok() {
+                    let _ = send.finish().await;
+                }
+            }
+            None => {
+                tokio::spawn(pump(send, body));
+            }
+        }
+        let response = recv
+            .recv_response()
+            .await
+            .map_err(|e| PoolError::Exchange(e.into()))?;
+        Ok(response.map(|()| RecvBody::new(recv)))
+    }
+}
+
+/// The receiving half of a request stream: the response.
+pub(crate) type RecvHalf = h3::client::RequestStream<h3_quinn::RecvStream, Bytes>;
+type SendHalf = h3::client::RequestStream<h3_quinn::SendStream<Bytes>, Bytes>;
+
+/// Sends a streamed request body as DATA frames (its trailers as a
+/// trailing HEADERS frame) as it yields them, then ends the stream. A body
+/// that fails resets the stream (`H3_REQUEST_CANCELLED`), so the app sees
+/// its upload break off rather than end early; a server that stops
+/// reading ends the pumping.
+async fn pump(mut send: SendHalf, body: RequestBody) {
+    let mut body = std::pin::pin!(body);
+    while let Some(frame) = body.frame().await {
+        let sent = match frame.map(|frame| frame.into_data()) {
+            Ok(Ok(data)) if data.is_empty() => Ok(()),
+            Ok(Ok(data)) => send.send_data(data).await,
+            Ok(Err(frame)) => match frame.into_trailers() {
+                Ok(trailers) => send.send_trailers(trailers).await,
+                Err(_unknown) => Ok(()),
+            },
+            Err(_failed) => {
+                send.stop_stream(h3::error::Code::H3_REQUEST_CANCELLED);
+                return;
+            }
+        };
+        if sent.is_err() {
+            return;
+        }
+    }
+    let _ = send.finish().await;
 }
 
 /// Sends a whole request body and ends the stream's sending side. A

@@ -14,8 +14,12 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use crossdrive::guard::{Interrupted, guarded};
-use crossdrive::{BoxFuture, Driver, DriverResponse, Error, ErrorKind, Protocol};
+use crossdrive::{
+    BoxFuture, Driver, DriverResponse, DriverStream, Error, ErrorKind, Protocol, RequestBody,
+    ResponseBody,
+};
 use http::{Method, Request, Response, Uri, Version};
+use http_body_util::{BodyExt, Limited};
 
 use super::super::handoff::Handoffs;
 use super::super::routes::{Mount, PANIC_HEADER, VERSION_HEADER, parse_version};
@@ -151,17 +155,15 @@ impl Http3Driver {
         Error::new(kind, NAME, method, uri, cause)
     }
 
-    /// The response as delivered: its protocol proven from the server's
-    /// record, a handler panic turned into its error.
-    fn finish(
+    /// Takes the server's private headers off a response head: whether
+    /// the handler panicked, after proving the request arrived as HTTP/3.
+    fn record(
         &self,
         method: &Method,
         uri: &Uri,
-        outcome: Result<Response<Bytes>, Failure>,
-    ) -> Result<DriverResponse, Error> {
-        let mut response = outcome.map_err(|failure| self.failure(method, uri, failure))?;
-        let observed = response
-            .headers_mut()
+        headers: &mut http::HeaderMap,
+    ) -> Result<bool, Error> {
+        let observed = headers
             .remove(VERSION_HEADER)
             .and_then(|v| parse_version(&v));
         let Some(version) = observed else {
@@ -175,9 +177,8 @@ impl Http3Driver {
                 )
                 .with_hint("is something else listening on the server's port?"));
         };
-        if response.headers_mut().remove(PANIC_HEADER).is_some() {
-            let message = String::from_utf8_lossy(response.body());
-            return Err(Error::handler_panic(NAME, method, uri, &message));
+        if headers.remove(PANIC_HEADER).is_some() {
+            return Ok(true);
         }
         if version != Version::HTTP_3 {
             return Err(self
@@ -193,7 +194,50 @@ impl Http3Driver {
                 )
                 .with_hint("the client or server negotiated the wrong protocol; check ALPN and prior-knowledge settings"));
         }
+        Ok(false)
+    }
+
+    /// The response as delivered: its protocol proven from the server's
+    /// record, a handler panic turned into its error.
+    fn finish(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        outcome: Result<Response<Bytes>, Failure>,
+    ) -> Result<DriverResponse, Error> {
+        let mut response = outcome.map_err(|failure| self.failure(method, uri, failure))?;
+        if self.record(method, uri, response.headers_mut())? {
+            let message = String::from_utf8_lossy(response.body());
+            return Err(Error::handler_panic(NAME, method, uri, &message));
+        }
         Ok(DriverResponse::new(response, Protocol::Http3))
+    }
+
+    /// A streamed response as delivered, checked as [`finish`](Self::finish)
+    /// checks a whole one; a handler panic's message is read (bounded by
+    /// the body limit and the timeout) to name it.
+    async fn finish_stream(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        outcome: Result<Response<ResponseBody>, Failure>,
+    ) -> Result<DriverStream, Error> {
+        let mut response = outcome.map_err(|failure| self.failure(method, uri, failure))?;
+        if !self.record(method, uri, response.headers_mut())? {
+            return Ok(DriverStream::new(response, Protocol::Http3));
+        }
+        let limit = self.body_limit;
+        let read = async move {
+            BodyExt::collect(Limited::new(response.into_body(), limit))
+                .await
+                .map(|collected| collected.to_bytes())
+                .map_err(|e| Failure::Pool(PoolError::Body(e)))
+        };
+        let message = match guarded_inline(self.timeout, read).await {
+            Ok(body) => String::from_utf8_lossy(&body).into_owned(),
+            Err(_) => "(its message could not be read)".to_owned(),
+        };
+        Err(Error::handler_panic(NAME, method, uri, &message))
     }
 
     fn failure(&self, method: &Method, uri: &Uri, failure: Failure) -> Error {
@@ -261,61 +305,45 @@ impl Http3Driver {
         }
     }
 
-    async fn exchange(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Failure> {
+    /// Runs `exchange` over the right pool where this driver's placement
+    /// says, bounded by the timeout: `exchange(pool, app header)`.
+    async fn run<T, F, Fut>(&self, exchange: F) -> Result<T, Failure>
+    where
+        T: Send + 'static,
+        F: FnOnce(Arc<Pool>, http::HeaderValue) -> Fut,
+        Fut: Future<Output = Result<T, PoolError>> + Send + 'static,
+    {
         let app = self.mount.header().clone();
-        let limit = self.body_limit;
+        let pooled = |pool: &Arc<Pool>| {
+            let call = exchange(Arc::clone(pool), app);
+            async move { call.await.map_err(Failure::Pool) }
+        };
         match &self.placement {
-            Placement::Inline => {
-                inline(
-                    self.timeout,
-                    pooled(Arc::clone(&self.pool), request, app, limit),
-                )
-                .await
-            }
+            Placement::Inline => inline(self.timeout, pooled(&self.pool)).await,
             Placement::Suite {
                 server,
                 fallback,
                 handoffs,
             } => {
                 if tokio::runtime::Handle::try_current().is_err() {
-                    return on_server(
-                        server,
-                        self.timeout,
-                        pooled(Arc::clone(fallback), request, app, limit),
-                    )
-                    .await;
+                    return on_server(server, self.timeout, pooled(fallback)).await;
                 }
                 // Connections served on a test's runtime outlive a stopped
                 // server's runtime; fail as the server-thread path would.
                 if handoffs.is_closing() {
                     return Err(Failure::Gone("the server was stopped".into()));
                 }
-                guarded_inline(
-                    self.timeout,
-                    pooled(Arc::clone(&self.pool), request, app, limit),
-                )
-                .await
+                guarded_inline(self.timeout, pooled(&self.pool)).await
             }
         }
     }
 }
 
-async fn pooled(
-    pool: Arc<Pool>,
-    request: Request<Bytes>,
-    app: http::HeaderValue,
-    limit: usize,
-) -> Result<Response<Bytes>, Failure> {
-    pool.exchange(request, &app, limit)
-        .await
-        .map_err(Failure::Pool)
-}
-
 /// The exchange on the caller's runtime, bounded by its own timer: the
 /// bench's path, whose runtime has timers by construction.
-async fn inline<F>(limit: Duration, exchange: F) -> Result<Response<Bytes>, Failure>
+async fn inline<T, F>(limit: Duration, exchange: F) -> Result<T, Failure>
 where
-    F: Future<Output = Result<Response<Bytes>, Failure>>,
+    F: Future<Output = Result<T, Failure>>,
 {
     tokio::time::timeout(limit, exchange)
         .await
@@ -325,9 +353,9 @@ where
 /// The exchange on a test's runtime, bounded by crossdrive's own timer
 /// thread; tokio's panic on a runtime without IO or timers becomes an
 /// error.
-async fn guarded_inline<F>(limit: Duration, exchange: F) -> Result<Response<Bytes>, Failure>
+async fn guarded_inline<T, F>(limit: Duration, exchange: F) -> Result<T, Failure>
 where
-    F: Future<Output = Result<Response<Bytes>, Failure>>,
+    F: Future<Output = Result<T, Failure>>,
 {
     match guarded(limit, exchange).await {
         Ok(outcome) => outcome,
@@ -338,13 +366,14 @@ where
 
 /// The exchange spawned on the server's runtime, for callers outside any
 /// tokio runtime.
-async fn on_server<F>(
+async fn on_server<T, F>(
     server: &tokio::runtime::Handle,
     limit: Duration,
     exchange: F,
-) -> Result<Response<Bytes>, Failure>
+) -> Result<T, Failure>
 where
-    F: Future<Output = Result<Response<Bytes>, Failure>> + Send + 'static,
+    T: Send + 'static,
+    F: Future<Output = Result<T, Failure>> + Send + 'static,
 {
     let task = server.spawn(exchange);
     let abort = task.abort_handle();
@@ -368,8 +397,30 @@ impl Driver for Http3Driver {
         Box::pin(async move {
             let method = request.method().clone();
             let uri = request.uri().clone();
-            let outcome = self.exchange(request).await;
+            let limit = self.body_limit;
+            let outcome = self
+                .run(move |pool, app| async move { pool.exchange(request, &app, limit).await })
+                .await;
             self.finish(&method, &uri, outcome)
+        })
+    }
+
+    /// Streams both ways: the request body goes out as DATA frames as the
+    /// test's body yields them (a task on the connection's runtime), and
+    /// this resolves once the response head is in (bounded by the
+    /// timeout), with a body that reads DATA frames as they arrive and
+    /// the trailers, if any, as its last frame.
+    fn stream(&self, request: Request<RequestBody>) -> BoxFuture<'_, Result<DriverStream, Error>> {
+        Box::pin(async move {
+            let method = request.method().clone();
+            let uri = request.uri().clone();
+            let outcome = self
+                .run(move |pool, app| async move {
+                    let response = pool.stream(request, &app).await?;
+                    Ok(response.map(ResponseBody::new))
+                })
+                .await;
+            self.finish_stream(&method, &uri, outcome).await
         })
     }
 }
@@ -499,5 +550,128 @@ mod tests {
         let error = rt().block_on(client.get("/").try_send()).unwrap_err();
         assert!(error.is_connection(), "{error}");
         assert!(error.to_string().contains("http3"), "{error}");
+    }
+
+    /// A channel whose receiver one request of the app takes, as a body
+    /// stream: the test decides when each chunk exists.
+    fn channel() -> (
+        tokio::sync::mpsc::UnboundedSender<&'static str>,
+        impl Fn() -> axum::body::Body + Clone + Send + Sync + 'static,
+    ) {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<&'static str>();
+        let slot = Arc::new(std::sync::Mutex::new(Some(rx)));
+        let body = move || {
+            let rx = slot.lock().unwrap().take().expect("one request");
+            axum::body::Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
+                rx.recv()
+                    .await
+                    .map(|chunk| (Ok::<_, std::convert::Infallible>(chunk), rx))
+            }))
+        };
+        (tx, body)
+    }
+
+    #[test]
+    fn a_streamed_response_arrives_chunk_by_chunk_before_the_app_wrote_the_last() {
+        let (tx, body) = channel();
+        let app = Router::new().route("/live", get(move || async move { body() }));
+        let client = Client::new(Http3Server::shared().unwrap().http3(app).unwrap());
+        rt().block_on(async {
+            let mut stream = client.get("/live").stream().await;
+            assert_eq!(*stream.assert_status(200).protocol(), Protocol::Http3);
+            assert!(!stream.is_buffered());
+            tx.send("one").unwrap();
+            assert_eq!(stream.next_chunk().await.unwrap().data, "one");
+            // "two" does not exist yet: the first chunk came on its own.
+            tx.send("two").unwrap();
+            assert_eq!(stream.next_chunk().await.unwrap().data, "two");
+            drop(tx);
+            assert!(stream.next_chunk().await.is_none());
+            assert!(stream.is_ended());
+        });
+    }
+
+    #[test]
+    fn trailers_arrive_as_the_streamed_bodys_last_frame() {
+        use http_body::Frame;
+        let app = Router::new().route(
+            "/trailed",
+            get(|| async {
+                let mut trailers = http::HeaderMap::new();
+                trailers.insert("x-checksum", http::HeaderValue::from_static("abc"));
+                let frames = [
+                    Ok::<_, std::convert::Infallible>(Frame::data(bytes::Bytes::from("body"))),
+                    Ok(Frame::trailers(trailers)),
+                ];
+                axum::body::Body::new(http_body_util::StreamBody::new(futures_util::stream::iter(
+                    frames,
+                )))
+            }),
+        );
+        let client = Client::new(Http3Server::shared().unwrap().http3(app).unwrap());
+        rt().block_on(async {
+            let mut stream = client.get("/trailed").stream().await;
+            assert_eq!(stream.next_chunk().await.unwrap().data, "body");
+            assert!(stream.next_chunk().await.is_none());
+            assert_eq!(stream.trailers().unwrap()["x-checksum"], "abc");
+        });
+    }
+
+    #[test]
+    fn an_upload_streams_so_the_app_answers_its_first_chunk_while_the_rest_is_unsent() {
+        // The app answers with the first chunk it read, without waiting
+        // for the end of the upload, and then echoes the rest.
+        let app = Router::new().route(
+            "/first",
+            post(|body: axum::body::Body| async move {
+                let mut body = body.into_data_stream();
+                let first = futures_util::StreamExt::next(&mut body)
+                    .await
+                    .unwrap()
+                    .unwrap();
+                axum::body::Body::from_stream(futures_util::StreamExt::chain(
+                    futures_util::stream::iter([Ok::<_, axum::Error>(first)]),
+                    body,
+                ))
+            }),
+        );
+        let client = Client::new(Http3Server::shared().unwrap().http3(app).unwrap());
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<&'static str>();
+        let upload = crossdrive::RequestBody::from_stream(futures_util::stream::unfold(
+            rx,
+            |mut rx| async move {
+                rx.recv()
+                    .await
+                    .map(|chunk| (Ok::<_, std::convert::Infallible>(chunk), rx))
+            },
+        ));
+        rt().block_on(async {
+            tx.send("head ").unwrap();
+            let mut stream = client.post("/first").body_stream(upload).stream().await;
+            // The response head and first chunk are in; "tail" is not sent yet.
+            assert_eq!(stream.next_chunk().await.unwrap().data, "head ");
+            tx.send("tail").unwrap();
+            drop(tx);
+            let rest = stream.collect().await;
+            assert_eq!(rest.text(), "head tail");
+        });
+    }
+
+    #[test]
+    fn a_handler_panic_while_streaming_is_a_handler_panic_error() {
+        let app = Router::new().route(
+            "/panic",
+            get(|| async {
+                panic!("streamed on purpose");
+                #[allow(unreachable_code)]
+                ""
+            }),
+        );
+        let client = Client::new(Http3Server::shared().unwrap().http3(app).unwrap());
+        let error = rt()
+            .block_on(client.get("/panic").try_stream())
+            .unwrap_err();
+        assert!(error.is_handler_panic(), "{error}");
+        assert!(error.to_string().contains("streamed on purpose"), "{error}");
     }
 }
