@@ -200,6 +200,10 @@ pub(crate) struct Pool {
     target: Arc<Target>,
     handoff: Option<Arc<Handoffs>>,
     connections: Mutex<Vec<Pooled>>,
+    /// Held while a connection is opened, so a burst of requests on a
+    /// runtime with none waits for one connection instead of opening one
+    /// each (tokio's mutex needs no runtime of its own).
+    connecting: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for Pool {
@@ -219,6 +223,7 @@ impl Pool {
             target,
             handoff: None,
             connections: Mutex::new(Vec::new()),
+            connecting: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -247,15 +252,13 @@ impl Pool {
                 )
             })?
             .id();
-        if !fresh {
-            let mut connections = self
-                .connections
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            connections.retain(|pooled| pooled.quic.close_reason().is_none());
-            if let Some(pooled) = connections.iter().find(|pooled| pooled.runtime == runtime) {
-                return Ok((pooled.sender.clone(), true));
-            }
+        if !fresh && let Some(sender) = self.pooled(runtime) {
+            return Ok((sender, true));
+        }
+        let _connecting = self.connecting.lock().await;
+        // Another request of this runtime may have opened one meanwhile.
+        if !fresh && let Some(sender) = self.pooled(runtime) {
+            return Ok((sender, true));
         }
         let (quic, sender) = self.target.connect(self.handoff.as_ref()).await?;
         self.connections
@@ -267,6 +270,20 @@ impl Pool {
                 sender: sender.clone(),
             });
         Ok((sender, false))
+    }
+
+    /// The open connection of `runtime`, if it has one; closed ones are
+    /// dropped on the way.
+    fn pooled(&self, runtime: Id) -> Option<Sender> {
+        let mut connections = self
+            .connections
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        connections.retain(|pooled| pooled.quic.close_reason().is_none());
+        connections
+            .iter()
+            .find(|pooled| pooled.runtime == runtime)
+            .map(|pooled| pooled.sender.clone())
     }
 
     /// Opens a request stream and sends `head` on it. A pooled connection

@@ -674,4 +674,19 @@ mod tests {
         assert!(error.is_handler_panic(), "{error}");
         assert!(error.to_string().contains("streamed on purpose"), "{error}");
     }
+
+    #[test]
+    fn sixty_four_requests_at_once_share_one_connection() {
+        let server = Http3Server::start("h3-burst").unwrap();
+        let client = Client::new(server.http3(hi()).unwrap());
+        rt().block_on(async {
+            let requests = (0..64).map(|_| async { client.get("/").await });
+            for response in futures_util::future::join_all(requests).await {
+                assert_eq!(*response.assert_status(200).protocol(), Protocol::Http3);
+            }
+        });
+        assert_eq!(server.connections_opened(), 1);
+        assert_eq!(server.connections_accepted(), 1);
+        assert_eq!(server.requests_seen(Version::HTTP_3), 64);
+    }
 }
