@@ -151,8 +151,9 @@ impl Error {
             format!("after {after:?}"),
         )
         .with_hint(
-            "the handler did not finish its response in time; raise the driver's timeout if it is \
-             legitimately slow, or look for a handler that never answers",
+            "the handler did not finish its response in time: it never answered, or it is still \
+             streaming its body (an endless stream never completes: read it as it arrives with \
+             `.stream()`); raise the driver's timeout if it is legitimately slow",
         )
     }
 

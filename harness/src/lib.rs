@@ -17,7 +17,7 @@
 //! - [`guard`], the cheap timeout-and-panic wrapper drivers use to stay
 //!   bounded on any executor.
 //! - [`Selection`], the `CROSSDRIVE_DRIVERS` environment variable.
-//! - [`conformance`], the adapter conformance suite: 59 checks any driver
+//! - [`conformance`], the adapter conformance suite: 63 checks any driver
 //!   runs against the echo app, with declared known differences, reports
 //!   and the check × driver matrix; [`conformance_tests!`] makes one test
 //!   per check for your own driver.

@@ -98,6 +98,7 @@ pub struct Step {
     expect_headers: Vec<(String, String)>,
     captures: Vec<(String, String)>,
     timed: bool,
+    streamed: bool,
     error: Option<String>,
 }
 
@@ -180,6 +181,7 @@ impl Step {
             expect_headers: Vec::new(),
             captures: Vec::new(),
             timed: true,
+            streamed: false,
             error: None,
         }
     }
@@ -516,6 +518,23 @@ impl Step {
         self.timed = false;
         self
     }
+
+    /// Reads this step's response as it arrives, so the bench reports its
+    /// time to first byte (and to last byte, the usual latency) beside
+    /// p50/p95/p99: through [`Driver::stream`](crate::Driver::stream) on a
+    /// driver, and on the floors that can stream. A buffering driver's
+    /// first byte arrives with its last, which is what the row then shows.
+    ///
+    /// ```
+    /// use crossdrive::scenario::{Scenario, Step};
+    /// let events = Scenario::new("sse_first_event").step(Step::get("/events?n=2").expect(200).streamed());
+    /// assert!(events.validate().is_ok());
+    /// ```
+    #[must_use]
+    pub fn streamed(mut self) -> Self {
+        self.streamed = true;
+        self
+    }
 }
 
 impl Scenario {
@@ -840,6 +859,13 @@ impl Prepared {
                 .run(&self.compiled.name, exchange, &mut vars, n)
                 .await?
             {
+                // The scenario's first byte: the first streamed step's,
+                // after every timed step before it.
+                if total.first_byte.is_none()
+                    && let Some(first) = sample.first_byte
+                {
+                    total.first_byte = Some(total.elapsed + first);
+                }
                 total.elapsed += sample.elapsed;
                 total.allocs += sample.allocs;
                 total.bytes += sample.bytes;
@@ -1133,6 +1159,7 @@ struct CompiledStep {
     expect_headers: Vec<(HeaderName, String)>,
     captures: Vec<(String, HeaderName)>,
     timed: bool,
+    streamed: bool,
 }
 
 fn header_name(name: &str, label: &str) -> Result<HeaderName, String> {
@@ -1222,6 +1249,7 @@ impl CompiledStep {
             expect_headers,
             captures,
             timed: step.timed,
+            streamed: step.streamed,
         })
     }
 
@@ -1271,7 +1299,17 @@ impl CompiledStep {
         n: u64,
     ) -> Result<Option<Sample>, ScenarioError> {
         let request = self.request(scenario, vars, n)?;
-        let (response, sample) = if self.timed {
+        let (response, sample) = if self.timed && self.streamed {
+            let watch = Stopwatch::start();
+            let started = std::time::Instant::now();
+            let exchanged = exchange.exchange_streaming(request).await;
+            let mut sample = watch.stop();
+            let response = exchanged.map(|(response, first)| {
+                sample.first_byte = Some(first.saturating_duration_since(started));
+                response
+            });
+            (response, Some(sample))
+        } else if self.timed {
             let watch = Stopwatch::start();
             let response = exchange.exchange(request).await;
             let sample = watch.stop();

@@ -230,6 +230,8 @@ async fn run_once(
     );
     row.spread_pct = spread_pct(&round_p50s);
     row.topology = plan.topology.as_str().to_owned();
+    row.first_byte = driver_all.first_byte_stats();
+    row.floor_first_byte = floor_all.first_byte_stats();
     Ok(Measured {
         row,
         raw_driver: driver_all.raw().map(<[u64]>::to_vec).unwrap_or_default(),
@@ -286,6 +288,16 @@ impl Exchange for Slowed<'_> {
             std::thread::sleep(delay);
         }
         self.inner.exchange(request).await
+    }
+
+    async fn exchange_streaming(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> Result<(http::Response<Bytes>, std::time::Instant), Error> {
+        if let Some(delay) = self.delay {
+            std::thread::sleep(delay);
+        }
+        self.inner.exchange_streaming(request).await
     }
 }
 

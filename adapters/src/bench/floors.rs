@@ -104,6 +104,51 @@ impl Exchange for Floor {
             Self::Custom(_, driver) => driver.exchange(request).await,
         }
     }
+
+    /// The floors that can stream stamp their first byte as it arrives;
+    /// the bare Lambda adapter buffers, as the Lambda drivers do.
+    async fn exchange_streaming(
+        &self,
+        request: Request<Bytes>,
+    ) -> Result<(Response<Bytes>, std::time::Instant), Error> {
+        match self {
+            #[cfg(feature = "lambda")]
+            Self::BareAdapter(bare) => {
+                let response = bare.exchange(request).await?;
+                Ok((response, std::time::Instant::now()))
+            }
+            Self::RawOneshot(app) => {
+                use http_body_util::BodyExt;
+                let Ok(response) = app.clone().oneshot(request.map(Body::from)).await;
+                let (parts, mut body) = response.into_parts();
+                let mut first = None;
+                let mut whole = bytes::BytesMut::new();
+                while let Some(frame) = body.frame().await {
+                    let frame = frame.map_err(|e| {
+                        Error::without_request(
+                            ErrorKind::Adapter,
+                            "raw-oneshot",
+                            "the response body failed while streaming",
+                        )
+                        .with_source(e)
+                    })?;
+                    if let Ok(data) = frame.into_data()
+                        && !data.is_empty()
+                    {
+                        first.get_or_insert_with(std::time::Instant::now);
+                        whole.extend_from_slice(&data);
+                    }
+                }
+                let first = first.unwrap_or_else(std::time::Instant::now);
+                Ok((Response::from_parts(parts, whole.freeze()), first))
+            }
+            #[cfg(feature = "sockets")]
+            Self::RawHyper(_, conn) => conn.exchange_streaming(request).await,
+            #[cfg(feature = "http3")]
+            Self::RawH3(conn) => conn.exchange_streaming(request).await,
+            Self::Custom(_, driver) => driver.exchange_streaming(request).await,
+        }
+    }
 }
 
 /// A driver and its floor, each over its own app instance, ready for one

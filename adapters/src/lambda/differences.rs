@@ -10,6 +10,21 @@
 //! function), or the event source's documented format and limits
 //! (`limits.rs`, `failure.rs`).
 
+const BUFFERED: &str = "a buffered invocation returns the function's whole response at \
+     once: lambda_http (response.rs, into_response) collects the body into the response JSON, \
+     and API Gateway, ALB and a buffered Function URL send nothing before the invocation ends \
+     (AWS Lambda developer guide, configuration-response-streaming: only RESPONSE_STREAM \
+     Function URLs stream), so the first chunk arrives with the last";
+
+const NO_TRAILERS: &str = "a Lambda response is one JSON document (statusCode, headers, body): \
+     the format has no trailers, and lambda_http drops the body's trailer frame when it \
+     collects it, so the trailer never reaches the client";
+
+const CUT_OFF_IS_A_FAILED_INVOCATION: &str = "lambda_http 1.3.2 (response.rs:412, convert_to_text) `expect`s the \
+     body to be read whole, so a body error fails the invocation (the panic becomes a function \
+     error) and the source answers with its function-error response (500 or 502) instead of a \
+     200 cut off mid-body";
+
 const V2_PATH_DECODED: &str = "an HTTP API percent-decodes the path before it builds \
      the event: captured events show `rawPath` `/a/b` for a request to `/a%2Fb` \
      (fastify/aws-lambda-fastify#169) and `/capture/space value` for `/capture/space%20value` \
@@ -145,6 +160,12 @@ pub const HTTP_API: &[(&str, &str)] = &[
     ("five_mib_request_body_reaches_the_app", FIVE_MIB_REQUEST),
     ("five_mib_response_body_arrives_whole", FIVE_MIB_RESPONSE),
     ("percent_encoded_slash_stays_encoded", V2_PATH_DECODED),
+    ("first_chunk_arrives_before_the_last_is_written", BUFFERED),
+    ("response_trailers_arrive_after_the_body", NO_TRAILERS),
+    (
+        "a_cut_off_response_is_reported_as_aborted",
+        CUT_OFF_IS_A_FAILED_INVOCATION,
+    ),
 ];
 
 /// `lambda-url`: a Function URL, payload 2.0; the same event and
@@ -186,6 +207,12 @@ pub const FUNCTION_URL: &[(&str, &str)] = &[
     ),
     ("five_mib_request_body_reaches_the_app", FIVE_MIB_REQUEST),
     ("five_mib_response_body_arrives_whole", FIVE_MIB_RESPONSE),
+    ("first_chunk_arrives_before_the_last_is_written", BUFFERED),
+    ("response_trailers_arrive_after_the_body", NO_TRAILERS),
+    (
+        "a_cut_off_response_is_reported_as_aborted",
+        CUT_OFF_IS_A_FAILED_INVOCATION,
+    ),
 ];
 
 /// `lambda-runtime`: HTTP API events through the real runtime loop; as
@@ -230,6 +257,12 @@ pub const RUNTIME: &[(&str, &str)] = &[
     ("five_mib_request_body_reaches_the_app", FIVE_MIB_REQUEST),
     ("five_mib_response_body_arrives_whole", FIVE_MIB_RESPONSE),
     ("percent_encoded_slash_stays_encoded", V2_PATH_DECODED),
+    ("first_chunk_arrives_before_the_last_is_written", BUFFERED),
+    ("response_trailers_arrive_after_the_body", NO_TRAILERS),
+    (
+        "a_cut_off_response_is_reported_as_aborted",
+        CUT_OFF_IS_A_FAILED_INVOCATION,
+    ),
 ];
 
 /// `lambda-v1`: API Gateway REST API, payload 1.0, default deployment.
@@ -294,6 +327,12 @@ pub const REST: &[(&str, &str)] = &[
         "multipart_body_arrives_with_its_boundary",
         REST_BINARY_REQUEST,
     ),
+    ("first_chunk_arrives_before_the_last_is_written", BUFFERED),
+    ("response_trailers_arrive_after_the_body", NO_TRAILERS),
+    (
+        "a_cut_off_response_is_reported_as_aborted",
+        CUT_OFF_IS_A_FAILED_INVOCATION,
+    ),
 ];
 
 /// `lambda-alb`: an ALB target group, multi-value headers off (ALB's
@@ -357,6 +396,12 @@ pub const ALB: &[(&str, &str)] = &[
     (
         "response_cookies_keep_their_attributes",
         ALB_RESPONSE_FIRST_VALUE,
+    ),
+    ("first_chunk_arrives_before_the_last_is_written", BUFFERED),
+    ("response_trailers_arrive_after_the_body", NO_TRAILERS),
+    (
+        "a_cut_off_response_is_reported_as_aborted",
+        CUT_OFF_IS_A_FAILED_INVOCATION,
     ),
 ];
 

@@ -26,10 +26,14 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use crossdrive::guard::{Interrupted, guarded};
-use crossdrive::{AdapterNote, BoxFuture, Driver, DriverResponse, Error, ErrorKind, Protocol};
+use crossdrive::{
+    AdapterNote, BoxFuture, Driver, DriverResponse, DriverStream, Error, ErrorKind, Protocol,
+    RequestBody, ResponseBody,
+};
 use http::{Method, Request, Response, Uri, Version};
+use http_body_util::BodyExt;
 #[cfg(feature = "remote")]
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use http_body_util::{LengthLimitError, Limited};
 
 use super::handoff::Handoffs;
 use super::pool::{Pool, PoolError};
@@ -192,6 +196,14 @@ enum Failure {
     Panicked(String),
 }
 
+/// What the server's private headers said about a response.
+enum Observed {
+    /// The handler panicked; the body is its message.
+    Panicked,
+    /// The protocol the server saw, the one this driver must speak.
+    Protocol(Protocol),
+}
+
 impl SocketDriver {
     pub(crate) fn new(
         flavor: Flavor,
@@ -261,9 +273,9 @@ impl SocketDriver {
     fn outgoing(
         &self,
         base: &reqwest::Url,
-        request: Request<Bytes>,
+        parts: http::request::Parts,
+        body: Option<reqwest::Body>,
     ) -> (reqwest::Request, Option<AdapterNote>) {
-        let (parts, body) = request.into_parts();
         let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
         let (path, query) = match target.split_once('?') {
             Some((path, query)) => (path, Some(query)),
@@ -290,9 +302,7 @@ impl SocketDriver {
             http::HeaderName::from_static(super::routes::APP_HEADER),
             self.mount.header().clone(),
         );
-        if !body.is_empty() {
-            *outgoing.body_mut() = Some(body.into());
-        }
+        *outgoing.body_mut() = body;
         (outgoing, note)
     }
 
@@ -304,6 +314,68 @@ impl SocketDriver {
         note: Option<AdapterNote>,
     ) -> Result<DriverResponse, Error> {
         let mut response = outcome.map_err(|failure| self.failure(method, uri, failure))?;
+        let protocol = match self.observe(method, uri, &mut response)? {
+            Observed::Panicked => {
+                let message = String::from_utf8_lossy(response.body());
+                return Err(Error::handler_panic(
+                    self.flavor.name(),
+                    method,
+                    uri,
+                    &message,
+                ));
+            }
+            Observed::Protocol(protocol) => protocol,
+        };
+        let delivered = DriverResponse::new(response, protocol);
+        Ok(match note {
+            Some(note) => delivered.with_note(note),
+            None => delivered,
+        })
+    }
+
+    /// [`finish`](Self::finish) for a response whose body is still
+    /// arriving; a panicking handler's message is read from its (short,
+    /// whole) body within the driver's timeout.
+    async fn finish_stream(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        outcome: Result<Response<ResponseBody>, Failure>,
+        note: Option<AdapterNote>,
+    ) -> Result<DriverStream, Error> {
+        let mut response = outcome.map_err(|failure| self.failure(method, uri, failure))?;
+        let protocol = match self.observe(method, uri, &mut response)? {
+            Observed::Panicked => {
+                let body = guarded(self.timeout, response.into_body().collect()).await;
+                let message = match body {
+                    Ok(Ok(body)) => String::from_utf8_lossy(&body.to_bytes()).into_owned(),
+                    _ => "(the panic message did not arrive)".to_owned(),
+                };
+                return Err(Error::handler_panic(
+                    self.flavor.name(),
+                    method,
+                    uri,
+                    &message,
+                ));
+            }
+            Observed::Protocol(protocol) => protocol,
+        };
+        let delivered = DriverStream::new(response, protocol);
+        Ok(match note {
+            Some(note) => delivered.with_note(note),
+            None => delivered,
+        })
+    }
+
+    /// Reads and removes the server's private protocol record (and panic
+    /// marker) from a response, and checks the protocol is the one this
+    /// driver must speak.
+    fn observe<B>(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        response: &mut Response<B>,
+    ) -> Result<Observed, Error> {
         let observed = response
             .headers_mut()
             .remove(VERSION_HEADER)
@@ -320,13 +392,7 @@ impl SocketDriver {
                 .with_hint("is something else listening on the server's port?"));
         };
         if response.headers_mut().remove(PANIC_HEADER).is_some() {
-            let message = String::from_utf8_lossy(response.body());
-            return Err(Error::handler_panic(
-                self.flavor.name(),
-                method,
-                uri,
-                &message,
-            ));
+            return Ok(Observed::Panicked);
         }
         let expected = self.flavor.expects();
         if version != expected {
@@ -343,11 +409,7 @@ impl SocketDriver {
                 )
                 .with_hint("the client or server negotiated the wrong protocol; check ALPN and prior-knowledge settings"));
         }
-        let delivered = DriverResponse::new(response, Protocol::from_version(version));
-        Ok(match note {
-            Some(note) => delivered.with_note(note),
-            None => delivered,
-        })
+        Ok(Observed::Protocol(Protocol::from_version(version)))
     }
 
     fn failure(&self, method: &Method, uri: &Uri, failure: Failure) -> Error {
@@ -466,6 +528,29 @@ async fn pooled(
         .map_err(Failure::Pool)
 }
 
+async fn pooled_streaming(
+    pool: Arc<Pool>,
+    request: Request<RequestBody>,
+    app: http::HeaderValue,
+) -> Result<Response<ResponseBody>, Failure> {
+    pool.exchange_streaming(request, &app)
+        .await
+        .map_err(Failure::Pool)
+}
+
+#[cfg(feature = "remote")]
+async fn through_reqwest_streaming(
+    client: reqwest::Client,
+    request: reqwest::Request,
+) -> Result<Response<ResponseBody>, Failure> {
+    let response: http::Response<reqwest::Body> = client
+        .execute(request)
+        .await
+        .map_err(Failure::Request)?
+        .into();
+    Ok(response.map(ResponseBody::new))
+}
+
 #[cfg(feature = "remote")]
 async fn through_reqwest(
     client: reqwest::Client,
@@ -490,9 +575,9 @@ async fn through_reqwest(
 
 /// The exchange on the caller's runtime, bounded by its own timer: the
 /// bench's path, whose runtime has timers by construction.
-async fn inline<F>(limit: Duration, exchange: F) -> Result<Response<Bytes>, Failure>
+async fn inline<F, T>(limit: Duration, exchange: F) -> Result<T, Failure>
 where
-    F: Future<Output = Result<Response<Bytes>, Failure>>,
+    F: Future<Output = Result<T, Failure>>,
 {
     tokio::time::timeout(limit, exchange)
         .await
@@ -503,9 +588,9 @@ where
 /// thread: it fires even if the test's runtime has no timers or stopped
 /// being driven, and tokio's panic on a runtime without IO becomes an
 /// error.
-async fn guarded_inline<F>(limit: Duration, exchange: F) -> Result<Response<Bytes>, Failure>
+async fn guarded_inline<F, T>(limit: Duration, exchange: F) -> Result<T, Failure>
 where
-    F: Future<Output = Result<Response<Bytes>, Failure>>,
+    F: Future<Output = Result<T, Failure>>,
 {
     match guarded(limit, exchange).await {
         Ok(outcome) => outcome,
@@ -516,13 +601,14 @@ where
 
 /// The exchange spawned on the server's runtime, for callers outside any
 /// tokio runtime (and the reqwest transport).
-async fn on_server<F>(
+async fn on_server<F, T>(
     server: &tokio::runtime::Handle,
     limit: Duration,
     exchange: F,
-) -> Result<Response<Bytes>, Failure>
+) -> Result<T, Failure>
 where
-    F: Future<Output = Result<Response<Bytes>, Failure>> + Send + 'static,
+    F: Future<Output = Result<T, Failure>> + Send + 'static,
+    T: Send + 'static,
 {
     let task = server.spawn(exchange);
     let abort = task.abort_handle();
@@ -582,6 +668,56 @@ impl SocketDriver {
     }
 }
 
+impl SocketDriver {
+    async fn stream_pooled(
+        &self,
+        own: &Arc<Pool>,
+        request: Request<RequestBody>,
+    ) -> Result<Response<ResponseBody>, Failure> {
+        let app = self.mount.header().clone();
+        match &self.placement {
+            Placement::Inline => {
+                inline(
+                    self.timeout,
+                    pooled_streaming(Arc::clone(own), request, app),
+                )
+                .await
+            }
+            Placement::Suite {
+                server,
+                fallback,
+                handoffs,
+            } => {
+                if tokio::runtime::Handle::try_current().is_err() {
+                    return on_server(
+                        server,
+                        self.timeout,
+                        pooled_streaming(Arc::clone(fallback), request, app),
+                    )
+                    .await;
+                }
+                if handoffs.is_closing() {
+                    return Err(Failure::Gone("the server was stopped".into()));
+                }
+                guarded_inline(
+                    self.timeout,
+                    pooled_streaming(Arc::clone(own), request, app),
+                )
+                .await
+            }
+            #[cfg(feature = "remote")]
+            Placement::Server(server) => {
+                on_server(
+                    server,
+                    self.timeout,
+                    pooled_streaming(Arc::clone(own), request, app),
+                )
+                .await
+            }
+        }
+    }
+}
+
 impl Driver for SocketDriver {
     fn name(&self) -> &str {
         self.flavor.name()
@@ -595,7 +731,9 @@ impl Driver for SocketDriver {
                 Transport::Pool(own) => (self.send_pooled(own, request).await, None),
                 #[cfg(feature = "remote")]
                 Transport::Reqwest { client, base } => {
-                    let (outgoing, note) = self.outgoing(base, request);
+                    let (parts, body) = request.into_parts();
+                    let body = (!body.is_empty()).then(|| reqwest::Body::from(body));
+                    let (outgoing, note) = self.outgoing(base, parts, body);
                     let exchange = through_reqwest(client.clone(), outgoing, self.body_limit);
                     let outcome = match &self.placement {
                         Placement::Inline => inline(self.timeout, exchange).await,
@@ -607,6 +745,41 @@ impl Driver for SocketDriver {
                 }
             };
             self.finish(&method, &uri, outcome, note)
+        })
+    }
+
+    /// Streams both ways: the request body goes out as it is produced
+    /// (chunked on HTTP/1.1, data frames on HTTP/2), and the response
+    /// resolves at its head, its body read from the connection as the
+    /// server writes it. The driver's timeout bounds the head; reading the
+    /// body is bounded by the reader ([`crossdrive::TestStream`]).
+    fn stream(&self, request: Request<RequestBody>) -> BoxFuture<'_, Result<DriverStream, Error>> {
+        Box::pin(async move {
+            let method = request.method().clone();
+            let uri = request.uri().clone();
+            let (outcome, note) = match &self.transport {
+                Transport::Pool(own) => (self.stream_pooled(own, request).await, None),
+                #[cfg(feature = "remote")]
+                Transport::Reqwest { client, base } => {
+                    let (parts, body) = request.into_parts();
+                    let body = match body.as_full() {
+                        Some(whole) => (!whole.is_empty()).then(|| reqwest::Body::from(whole)),
+                        None => Some(reqwest::Body::wrap_stream(
+                            http_body_util::BodyDataStream::new(body),
+                        )),
+                    };
+                    let (outgoing, note) = self.outgoing(base, parts, body);
+                    let exchange = through_reqwest_streaming(client.clone(), outgoing);
+                    let outcome = match &self.placement {
+                        Placement::Inline => inline(self.timeout, exchange).await,
+                        Placement::Server(server) | Placement::Suite { server, .. } => {
+                            on_server(server, self.timeout, exchange).await
+                        }
+                    };
+                    (outcome, note)
+                }
+            };
+            self.finish_stream(&method, &uri, outcome, note).await
         })
     }
 }

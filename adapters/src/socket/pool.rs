@@ -40,14 +40,19 @@
 //! connections opened.
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 
 use bytes::Bytes;
+use crossdrive::{RequestBody, ResponseBody};
 use http::header::HOST;
 use http::uri::{Authority, PathAndQuery, Scheme};
 use http::{HeaderName, HeaderValue, Request, Response, Uri};
-use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use http_body::{Body, Frame, SizeHint};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use hyper::body::Incoming;
 use hyper::client::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::runtime::{Handle, Id};
@@ -77,8 +82,8 @@ pub(crate) enum PoolError {
 
 /// A connection ready for one request.
 enum Conn {
-    Http1(http1::SendRequest<Full<Bytes>>),
-    Http2(http2::SendRequest<Full<Bytes>>),
+    Http1(http1::SendRequest<RequestBody>),
+    Http2(http2::SendRequest<RequestBody>),
 }
 
 /// What every pool of one flavor on one server shares.
@@ -142,8 +147,8 @@ pub(crate) struct Pool {
     target: Arc<Target>,
     /// Where to register new connections to be served on their runtime.
     handoff: Option<Arc<Handoffs>>,
-    idle: Mutex<Vec<(Id, http1::SendRequest<Full<Bytes>>)>>,
-    multiplexed: Mutex<Vec<(Id, http2::SendRequest<Full<Bytes>>)>>,
+    idle: Mutex<Vec<(Id, http1::SendRequest<RequestBody>)>>,
+    multiplexed: Mutex<Vec<(Id, http2::SendRequest<RequestBody>)>>,
 }
 
 impl std::fmt::Debug for Pool {
@@ -190,6 +195,67 @@ impl Pool {
         app: &HeaderValue,
         limit: usize,
     ) -> Result<Response<Bytes>, PoolError> {
+        let (runtime, parts, incoming, keep) =
+            self.send_head(request.map(RequestBody::full), app).await?;
+        let collected = Limited::new(incoming, limit).collect().await.map_err(|e| {
+            if e.downcast_ref::<LengthLimitError>().is_some() {
+                PoolError::TooLarge
+            } else {
+                PoolError::Body(e)
+            }
+        })?;
+        // The body was read to its end: the HTTP/1.1 connection can carry
+        // the next request.
+        if let Some(sender) = keep {
+            self.give_back(runtime, sender);
+        }
+        Ok(Response::from_parts(parts, collected.to_bytes()))
+    }
+
+    /// Sends `request` (its body streamed as it yields) and resolves with
+    /// the response head; the body arrives as the server sends it. An
+    /// HTTP/1.1 connection goes back to the pool once that body was read to
+    /// its end, and is closed if it is dropped before.
+    pub(crate) async fn exchange_streaming(
+        self: Arc<Self>,
+        request: Request<RequestBody>,
+        app: &HeaderValue,
+    ) -> Result<Response<ResponseBody>, PoolError> {
+        let (runtime, parts, incoming, keep) = self.send_head(request, app).await?;
+        let body = PooledBody {
+            incoming,
+            keep: keep.map(|sender| (self, runtime, sender)),
+        };
+        Ok(Response::from_parts(parts, ResponseBody::new(body)))
+    }
+
+    fn give_back(&self, runtime: Id, sender: http1::SendRequest<RequestBody>) {
+        if self.target.flavor != Flavor::Http1Fresh {
+            self.idle
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push((runtime, sender));
+        }
+    }
+
+    /// Sends the request head and body on a pooled connection, retrying
+    /// once on a fresh connection when a kept-alive one was closed before
+    /// any of it was written, and returns the response head with its body
+    /// unread and the HTTP/1.1 sender to give back once it is read.
+    #[allow(clippy::type_complexity)]
+    async fn send_head(
+        &self,
+        request: Request<RequestBody>,
+        app: &HeaderValue,
+    ) -> Result<
+        (
+            Id,
+            http::response::Parts,
+            Incoming,
+            Option<http1::SendRequest<RequestBody>>,
+        ),
+        PoolError,
+    > {
         let here = Handle::try_current().map_err(|e| {
             PoolError::Connect(
                 "no tokio runtime to run the connection".to_owned(),
@@ -207,7 +273,7 @@ impl Pool {
             .path_and_query()
             .cloned()
             .unwrap_or_else(|| PathAndQuery::from_static("/"));
-        let mut request = Some(Request::from_parts(parts, Full::new(body)));
+        let mut request = Some(Request::from_parts(parts, body));
         let mut fresh_only = false;
         let (parts, incoming, keep) = loop {
             let Some(mut outgoing) = request.take() else {
@@ -260,24 +326,7 @@ impl Pool {
                 Err(e) => return Err(PoolError::Exchange(e.into_error())),
             }
         };
-        let collected = Limited::new(incoming, limit).collect().await.map_err(|e| {
-            if e.downcast_ref::<LengthLimitError>().is_some() {
-                PoolError::TooLarge
-            } else {
-                PoolError::Body(e)
-            }
-        })?;
-        // The body was read to its end: the HTTP/1.1 connection can carry
-        // the next request.
-        if let Some(sender) = keep
-            && target.flavor != Flavor::Http1Fresh
-        {
-            self.idle
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push((runtime, sender));
-        }
-        Ok(Response::from_parts(parts, collected.to_bytes()))
+        Ok((runtime, parts, incoming, keep))
     }
 
     /// A connection of this runtime ready for a request, and whether it was
@@ -318,7 +367,7 @@ impl Pool {
         &self,
         runtime: Id,
         fresh_only: bool,
-    ) -> Option<http1::SendRequest<Full<Bytes>>> {
+    ) -> Option<http1::SendRequest<RequestBody>> {
         if fresh_only {
             return None;
         }
@@ -333,7 +382,7 @@ impl Pool {
     }
 
     /// The open HTTP/2 connection of `runtime`, if there is one.
-    fn shared_sender(&self, runtime: Id) -> Option<http2::SendRequest<Full<Bytes>>> {
+    fn shared_sender(&self, runtime: Id) -> Option<http2::SendRequest<RequestBody>> {
         self.multiplexed
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -439,5 +488,38 @@ where
             let _ = conn.await;
         });
         Ok(Conn::Http1(sender))
+    }
+}
+
+/// A response body read straight from hyper, which hands its HTTP/1.1
+/// connection back to the pool when the body has ended, and only then.
+struct PooledBody {
+    incoming: Incoming,
+    keep: Option<(Arc<Pool>, Id, http1::SendRequest<RequestBody>)>,
+}
+
+impl Body for PooledBody {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+        let polled = Pin::new(&mut self.incoming).poll_frame(cx);
+        if let Poll::Ready(None) = polled
+            && let Some((pool, runtime, sender)) = self.keep.take()
+        {
+            pool.give_back(runtime, sender);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.incoming.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.incoming.size_hint()
     }
 }

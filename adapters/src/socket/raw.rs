@@ -147,11 +147,46 @@ impl RawConn {
         }
     }
 
-    /// Sends `request` on the floor connection.
-    pub(crate) async fn exchange(
+    /// Sends `request` on the floor connection and reads the whole body.
+    pub(crate) async fn exchange(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
+        let name = self.inner.flavor.name();
+        let (parts, body) = self.send_head(request).await?.into_parts();
+        let body = body
+            .collect()
+            .await
+            .map_err(|e| fail(name, "the floor's response body broke off").with_source(e))?;
+        Ok(Response::from_parts(parts, body.to_bytes()))
+    }
+
+    /// [`exchange`](Self::exchange), stamping when the first body byte
+    /// arrived.
+    pub(crate) async fn exchange_streaming(
+        &self,
+        request: Request<Bytes>,
+    ) -> Result<(Response<Bytes>, std::time::Instant), Error> {
+        let name = self.inner.flavor.name();
+        let (parts, mut body) = self.send_head(request).await?.into_parts();
+        let mut first = None;
+        let mut whole = bytes::BytesMut::new();
+        while let Some(frame) = body.frame().await {
+            let frame = frame
+                .map_err(|e| fail(name, "the floor's response body broke off").with_source(e))?;
+            if let Ok(data) = frame.into_data()
+                && !data.is_empty()
+            {
+                first.get_or_insert_with(std::time::Instant::now);
+                whole.extend_from_slice(&data);
+            }
+        }
+        let first = first.unwrap_or_else(std::time::Instant::now);
+        Ok((Response::from_parts(parts, whole.freeze()), first))
+    }
+
+    /// Sends `request` on the floor connection; the body is left unread.
+    async fn send_head(
         &self,
         mut request: Request<Bytes>,
-    ) -> Result<Response<Bytes>, Error> {
+    ) -> Result<Response<hyper::body::Incoming>, Error> {
         let name = self.inner.flavor.name();
         let (method, uri) = (request.method().clone(), request.uri().clone());
         let broke = |e: hyper::Error| {
@@ -214,11 +249,6 @@ impl RawConn {
             }
             None => return Err(fail(name, "the floor has no connection")),
         };
-        let (parts, body) = response.into_parts();
-        let body = body
-            .collect()
-            .await
-            .map_err(|e| fail(name, "the floor's response body broke off").with_source(e))?;
-        Ok(Response::from_parts(parts, body.to_bytes()))
+        Ok(response)
     }
 }

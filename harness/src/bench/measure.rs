@@ -61,7 +61,7 @@ impl Plan {
 /// ```
 /// use std::time::Duration;
 /// use crossdrive::bench::{Recorder, Sample};
-/// let sample = Sample { elapsed: Duration::from_micros(12), allocs: 3, bytes: 256 };
+/// let sample = Sample { elapsed: Duration::from_micros(12), allocs: 3, bytes: 256, first_byte: None };
 /// let mut recorder = Recorder::new();
 /// recorder.record(sample);
 /// assert_eq!(recorder.stats().samples, 1);
@@ -75,6 +75,11 @@ pub struct Sample {
     pub allocs: u64,
     /// Bytes allocated process-wide during the timed part.
     pub bytes: u64,
+    /// When the first body byte arrived, from the start of the timed
+    /// part, for scenarios whose steps read their response as it arrives
+    /// ([`Step::streamed`](crate::scenario::Step::streamed)); `None`
+    /// otherwise.
+    pub first_byte: Option<Duration>,
 }
 
 /// Cumulative allocation counts, as returned by an allocation probe.
@@ -118,6 +123,12 @@ pub fn install_alloc_probe(probe: fn() -> AllocSnapshot) {
 
 fn alloc_snapshot() -> Option<AllocSnapshot> {
     ALLOC_PROBE.get().map(|probe| probe())
+}
+
+/// One nanosecond to one minute, three significant digits.
+fn new_histogram() -> Histogram<u64> {
+    #[allow(clippy::expect_used)]
+    Histogram::new_with_bounds(1, 60_000_000_000, 3).expect("static histogram bounds are valid")
 }
 
 /// Times one operation (and counts its allocations when a probe is
@@ -171,6 +182,7 @@ impl Stopwatch {
             elapsed,
             allocs,
             bytes,
+            first_byte: None,
         }
     }
 }
@@ -195,6 +207,8 @@ pub struct Recorder {
     allocs: u64,
     bytes: u64,
     raw: Option<Vec<u64>>,
+    /// Times to first byte, once a sample carried one.
+    first_byte: Option<Histogram<u64>>,
 }
 
 impl Default for Recorder {
@@ -212,15 +226,14 @@ impl Recorder {
     /// assert!(recorder.raw().is_none());
     /// ```
     pub fn new() -> Self {
-        #[allow(clippy::expect_used)]
-        let histogram = Histogram::new_with_bounds(1, 60_000_000_000, 3)
-            .expect("static histogram bounds are valid");
+        let histogram = new_histogram();
         Self {
             histogram,
             total: Duration::ZERO,
             allocs: 0,
             bytes: 0,
             raw: None,
+            first_byte: None,
         }
     }
 
@@ -279,6 +292,14 @@ impl Recorder {
         if let (Some(mine), Some(theirs)) = (&mut self.raw, &other.raw) {
             mine.extend_from_slice(theirs);
         }
+        if let Some(theirs) = &other.first_byte {
+            match &mut self.first_byte {
+                Some(mine) => {
+                    let _ = mine.add(theirs);
+                }
+                None => self.first_byte = Some(theirs.clone()),
+            }
+        }
     }
 
     /// Records one sample; durations beyond one minute are clamped.
@@ -302,6 +323,39 @@ impl Recorder {
         self.total += sample.elapsed;
         self.allocs += sample.allocs;
         self.bytes += sample.bytes;
+        if let Some(first) = sample.first_byte {
+            let nanos = u64::try_from(first.as_nanos()).unwrap_or(u64::MAX);
+            let histogram = self.first_byte.get_or_insert_with(new_histogram);
+            histogram.saturating_record(nanos.max(1));
+        }
+    }
+
+    /// Time to first byte over the samples that carried one, or `None`
+    /// when none did (a scenario without streamed steps).
+    ///
+    /// ```
+    /// use crossdrive::bench::{Recorder, Sample};
+    /// use std::time::Duration;
+    /// let mut recorder = Recorder::new();
+    /// recorder.record(Sample { elapsed: Duration::from_micros(900), ..Sample::default() });
+    /// assert!(recorder.first_byte_stats().is_none());
+    /// recorder.record(Sample {
+    ///     elapsed: Duration::from_micros(900),
+    ///     first_byte: Some(Duration::from_micros(40)),
+    ///     ..Sample::default()
+    /// });
+    /// let ttfb = recorder.first_byte_stats().unwrap();
+    /// assert_eq!((ttfb.samples, ttfb.p50_us.round()), (1, 40.0));
+    /// ```
+    pub fn first_byte_stats(&self) -> Option<FirstByteStats> {
+        let h = self.first_byte.as_ref()?;
+        let us = |nanos: u64| nanos as f64 / 1_000.0;
+        Some(FirstByteStats {
+            samples: h.len(),
+            p50_us: us(h.value_at_quantile(0.50)),
+            p95_us: us(h.value_at_quantile(0.95)),
+            p99_us: us(h.value_at_quantile(0.99)),
+        })
     }
 
     /// The summary of what was recorded.
@@ -340,6 +394,25 @@ impl Recorder {
             bytes_per_op: per_op(self.bytes),
         }
     }
+}
+
+/// Time-to-first-byte quantiles of a streamed scenario, in microseconds
+/// from the start of its timed part.
+///
+/// ```
+/// let ttfb = crossdrive::bench::FirstByteStats { samples: 10, p50_us: 40.0, p95_us: 55.0, p99_us: 70.0 };
+/// assert!(ttfb.p50_us <= ttfb.p99_us);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FirstByteStats {
+    /// How many samples carried a first byte.
+    pub samples: u64,
+    /// Median time to first byte.
+    pub p50_us: f64,
+    /// 95th percentile.
+    pub p95_us: f64,
+    /// 99th percentile.
+    pub p99_us: f64,
 }
 
 /// A latency summary, in microseconds.

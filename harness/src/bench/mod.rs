@@ -33,6 +33,7 @@ mod topology;
 
 pub use exchange::Exchange;
 pub use measure::{
-    AllocSnapshot, Plan, Recorder, Sample, Stats, Stopwatch, install_alloc_probe, measure,
+    AllocSnapshot, FirstByteStats, Plan, Recorder, Sample, Stats, Stopwatch, install_alloc_probe,
+    measure,
 };
 pub use topology::Topology;

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use super::Stats;
+use super::{FirstByteStats, Stats};
 
 /// The schema name written in every report.
 ///
@@ -246,6 +246,14 @@ pub struct BenchResult {
     /// before rows carried it (the report's `topology` then applies).
     #[serde(default)]
     pub topology: String,
+    /// Time to first byte, for scenarios with a streamed step
+    /// ([`Step::streamed`](crate::scenario::Step::streamed)); the row's
+    /// p50/p95/p99 are then its time to last byte.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_byte: Option<FirstByteStats>,
+    /// The floor's time to first byte, measured beside it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub floor_first_byte: Option<FirstByteStats>,
 }
 
 fn one() -> u32 {
@@ -294,6 +302,8 @@ impl BenchResult {
             noisy: false,
             runs: 1,
             topology: String::new(),
+            first_byte: None,
+            floor_first_byte: None,
         }
     }
 
@@ -521,6 +531,7 @@ impl BenchReport {
         // tables, no floor legend.
         if !self.results.is_empty() {
             self.latency_tables(&mut out, &drivers, &scenarios);
+            self.first_byte_table(&mut out, &drivers);
         }
         self.load_table(&mut out);
         if !self.results.is_empty() {
@@ -597,6 +608,49 @@ impl BenchReport {
                 us(r.p99_us),
                 r.samples
             )
+        });
+    }
+
+    /// Time to first and last byte of the streamed scenarios, when the run
+    /// has any.
+    fn first_byte_table(&self, out: &mut String, drivers: &[&str]) {
+        let streamed: Vec<&str> = self
+            .scenarios()
+            .into_iter()
+            .filter(|s| {
+                self.results
+                    .iter()
+                    .any(|r| r.scenario == *s && r.first_byte.is_some())
+            })
+            .collect();
+        if streamed.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            out,
+            "
+Streamed scenarios: time to first byte p50 / p99 → time to last byte p50, in µs \
+             (first-byte ratio to the floor's); a driver that buffers shows its first byte \
+             with its last; {}\n",
+            self.topology_caption()
+        );
+        self.table(out, drivers, &streamed, |r| {
+            match (&r.first_byte, &r.floor_first_byte) {
+                (Some(first), floor) => {
+                    let ratio = floor
+                        .filter(|f| f.p50_us > 0.0)
+                        .map_or_else(String::new, |f| {
+                            format!(" ({:.2}×)", first.p50_us / f.p50_us)
+                        });
+                    format!(
+                        "{} / {}{ratio} → {}",
+                        us(first.p50_us),
+                        us(first.p99_us),
+                        us(r.p50_us)
+                    )
+                }
+                (None, _) => "—".to_owned(),
+            }
         });
     }
 

@@ -12,7 +12,7 @@ use bytes::Bytes;
 
 use super::Failure;
 use super::echo::{self, Reflection};
-use crate::{Client, RequestBuilder, TestResponse};
+use crate::{Client, RequestBuilder, TestResponse, TestStream};
 
 type Outcome = Result<(), Failure>;
 
@@ -766,4 +766,138 @@ pub(super) async fn response_cookies_keep_their_attributes(client: &Client) -> O
         &echo::SET_COOKIE_VALUES[..],
         &response.header_all("set-cookie")[..],
     )
+}
+
+// ---- streaming
+
+fn in_stream(
+    stream: &TestStream,
+    what: &str,
+    expected: impl Into<String>,
+    received: impl Into<String>,
+) -> Failure {
+    let (expected, received) = (expected.into(), received.into());
+    Failure {
+        what: what.to_owned(),
+        exchange: Some(format!(
+            "{what}: expected {expected}, received {received}\n  driver: {}\n  stream: {stream:?}\n  notes: {:?}",
+            stream.driver(),
+            stream.notes()
+        )),
+        expected,
+        received,
+    }
+}
+
+async fn open(request: RequestBuilder) -> Result<TestStream, Failure> {
+    let stream = request
+        .try_stream()
+        .await
+        .map_err(|e| Failure::exchange(&e))?;
+    if stream.status() != 200 {
+        let status = stream.status().to_string();
+        return Err(in_stream(&stream, "status", "200", status));
+    }
+    Ok(stream)
+}
+
+pub(super) async fn first_chunk_arrives_before_the_last_is_written(client: &Client) -> Outcome {
+    let key = echo::gate_key();
+    let mut stream = open(client.get(format!("{}?key={key}", echo::GATED))).await?;
+    let mut seen = Vec::new();
+    while seen.len() < echo::GATE_FIRST.len() {
+        match stream.try_next_chunk().await {
+            Ok(Some(chunk)) => seen.extend_from_slice(&chunk.data),
+            Ok(None) => break,
+            Err(e) => return Err(Failure::exchange(&e)),
+        }
+    }
+    // The app writes its last chunk only once the gate opens, and the gate
+    // opens only now: a driver that delivered the last chunk with the
+    // first one waited for the whole response.
+    if seen != echo::GATE_FIRST.as_bytes() {
+        return Err(in_stream(
+            &stream,
+            "the body received before the app wrote its last chunk",
+            format!("{:?}", echo::GATE_FIRST),
+            format!("{:?}", String::from_utf8_lossy(&seen)),
+        ));
+    }
+    echo::gate_open(key);
+    let rest = stream
+        .try_collect()
+        .await
+        .map_err(|e| Failure::exchange(&e))?;
+    let expected = format!("{}{}", echo::GATE_FIRST, echo::GATE_LAST);
+    body(&rest, expected.as_bytes())
+}
+
+pub(super) async fn response_trailers_arrive_after_the_body(client: &Client) -> Outcome {
+    // HTTP/1.1 servers send trailers only to a client that says it takes
+    // them (RFC 9110 §6.5.1, RFC 9112 §7.1.2).
+    let mut stream = open(client.get(echo::TRAILERS).header("te", "trailers")).await?;
+    let mut received = Vec::new();
+    loop {
+        match stream.try_next_chunk().await {
+            Ok(Some(chunk)) => received.extend_from_slice(&chunk.data),
+            Ok(None) => break,
+            Err(e) => return Err(Failure::exchange(&e)),
+        }
+    }
+    if received != echo::TRAILERS_BODY.as_bytes() {
+        let got = format!("{:?}", String::from_utf8_lossy(&received));
+        return Err(in_stream(
+            &stream,
+            "body bytes",
+            format!("{:?}", echo::TRAILERS_BODY),
+            got,
+        ));
+    }
+    let trailer = stream
+        .trailers()
+        .and_then(|t| t.get(echo::TRAILER_NAME))
+        .and_then(|v| v.to_str().ok());
+    if trailer != Some(echo::TRAILER_VALUE) {
+        let got = format!("{:?}", stream.trailers());
+        return Err(in_stream(
+            &stream,
+            &format!("trailer `{}`", echo::TRAILER_NAME),
+            echo::TRAILER_VALUE,
+            got,
+        ));
+    }
+    Ok(())
+}
+
+pub(super) async fn a_cut_off_response_is_reported_as_aborted(client: &Client) -> Outcome {
+    let mut stream = open(client.get(echo::ABORT)).await?;
+    loop {
+        match stream.try_next_chunk().await {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                let got = format!("a clean end after {} bytes", stream.bytes_received());
+                return Err(in_stream(
+                    &stream,
+                    "the end of the body",
+                    "an error: the body was cut off",
+                    got,
+                ));
+            }
+            Err(e) if e.is_timeout() => return Err(Failure::exchange(&e)),
+            Err(_) => return Ok(()),
+        }
+    }
+}
+
+pub(super) async fn chunked_request_body_arrives_whole(client: &Client) -> Outcome {
+    let parts = ["one, ", "two, ", "three"];
+    let response = send(
+        client
+            .post(echo::ECHO_BODY)
+            .header("content-type", "text/plain")
+            .chunks(parts),
+    )
+    .await?;
+    status(&response, 200)?;
+    body(&response, parts.concat().as_bytes())
 }

@@ -26,6 +26,9 @@
 //! | `GET` [`EMPTY`] | 200 with an empty body |
 //! | `GET` [`STREAM`] | [`STREAM_CHUNKS`] chunks of [`stream_chunk`], streamed (no length) |
 //! | `GET` [`SSE`] | [`SSE_EVENTS`] as `text/event-stream`, one event per chunk |
+//! | `GET` [`GATED`]`?key=K` | [`GATE_FIRST`], then waits at gate `K` ([`gate_wait`]) until the check opens it ([`gate_open`]) or [`GATE_WAIT`] passes, then [`GATE_LAST`] |
+//! | `GET` [`TRAILERS`] | [`TRAILERS_BODY`], then the trailer [`TRAILER_NAME`]: [`TRAILER_VALUE`] |
+//! | `GET` [`ABORT`] | [`ABORT_FIRST`], then (once it was written) the body fails: the response is cut off |
 //! | anything else | 404 |
 
 use serde::{Deserialize, Serialize};
@@ -229,6 +232,148 @@ pub const SSE_EVENTS: [&str; 3] = [
     "id: 2\ndata: line one\ndata: line two\n\n",
     ": a comment\ndata: done\n\n",
 ];
+
+/// A response held at a gate between its first and last chunk.
+///
+/// ```
+/// assert_eq!(crossdrive::conformance::echo::GATED, "/gated");
+/// ```
+pub const GATED: &str = "/gated";
+/// What [`GATED`] sends before it waits at its gate.
+///
+/// ```
+/// assert_eq!(crossdrive::conformance::echo::GATE_FIRST, "first\n");
+/// ```
+pub const GATE_FIRST: &str = "first\n";
+/// What [`GATED`] sends once its gate opened (or [`GATE_WAIT`] passed).
+///
+/// ```
+/// assert_eq!(crossdrive::conformance::echo::GATE_LAST, "last\n");
+/// ```
+pub const GATE_LAST: &str = "last\n";
+/// The longest [`GATED`] waits at its gate: a driver whose app runs in
+/// another process (a Lambda runtime child), where the check cannot open
+/// the gate, gets its last chunk after this.
+///
+/// ```
+/// assert_eq!(crossdrive::conformance::echo::GATE_WAIT.as_millis(), 1000);
+/// ```
+pub const GATE_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+/// A body followed by trailers.
+///
+/// ```
+/// assert_eq!(crossdrive::conformance::echo::TRAILERS, "/trailers");
+/// ```
+pub const TRAILERS: &str = "/trailers";
+/// The body of [`TRAILERS`].
+///
+/// ```
+/// assert_eq!(crossdrive::conformance::echo::TRAILERS_BODY, "body before trailers");
+/// ```
+pub const TRAILERS_BODY: &str = "body before trailers";
+/// The trailer [`TRAILERS`] sends.
+///
+/// ```
+/// assert_eq!(crossdrive::conformance::echo::TRAILER_NAME, "x-checksum");
+/// ```
+pub const TRAILER_NAME: &str = "x-checksum";
+/// The value of [`TRAILER_NAME`].
+///
+/// ```
+/// assert_eq!(crossdrive::conformance::echo::TRAILER_VALUE, "sha256=abc123");
+/// ```
+pub const TRAILER_VALUE: &str = "sha256=abc123";
+/// A response cut off after its first chunk.
+///
+/// ```
+/// assert_eq!(crossdrive::conformance::echo::ABORT, "/abort");
+/// ```
+pub const ABORT: &str = "/abort";
+/// What [`ABORT`] sends before it breaks off.
+///
+/// ```
+/// assert_eq!(crossdrive::conformance::echo::ABORT_FIRST, "started\n");
+/// ```
+pub const ABORT_FIRST: &str = "started\n";
+
+type Gates = std::sync::Mutex<std::collections::HashMap<u64, std::sync::Arc<tokio::sync::Notify>>>;
+
+fn gates() -> &'static Gates {
+    static GATES: std::sync::OnceLock<Gates> = std::sync::OnceLock::new();
+    GATES.get_or_init(Default::default)
+}
+
+/// A gate key no other check in this process uses.
+///
+/// ```
+/// use crossdrive::conformance::echo::gate_key;
+/// assert_ne!(gate_key(), gate_key());
+/// ```
+pub fn gate_key() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Registers the app at gate `key` now, and returns a future that
+/// resolves `true` when the gate is opened, or `false` after `wait`.
+/// For the echo app's [`GATED`] route.
+///
+/// ```
+/// use crossdrive::conformance::echo::{gate_key, gate_open, gate_wait};
+/// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// let key = gate_key();
+/// let waiting = gate_wait(key, std::time::Duration::from_secs(5));
+/// assert!(gate_open(key));
+/// assert!(rt.block_on(waiting));
+/// assert!(!gate_open(key)); // nobody waits there any more
+/// ```
+pub fn gate_wait(
+    key: u64,
+    wait: std::time::Duration,
+) -> impl std::future::Future<Output = bool> + Send + 'static {
+    let notify = std::sync::Arc::new(tokio::sync::Notify::new());
+    gates()
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(key, std::sync::Arc::clone(&notify));
+    async move {
+        let opened = {
+            let notified = std::pin::pin!(notify.notified());
+            let timer = crate::guard::sleep(wait);
+            matches!(
+                futures_util::future::select(notified, timer).await,
+                futures_util::future::Either::Left(_)
+            )
+        };
+        gates()
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&key);
+        opened
+    }
+}
+
+/// Opens gate `key`: `true` if an app in this process waits there. An app
+/// in another process (a runtime child) never sees it, and goes on after
+/// [`GATE_WAIT`].
+///
+/// ```
+/// assert!(!crossdrive::conformance::echo::gate_open(u64::MAX));
+/// ```
+pub fn gate_open(key: u64) -> bool {
+    match gates()
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(&key)
+    {
+        Some(notify) => {
+            // A permit is stored if the app has not started waiting yet.
+            notify.notify_one();
+            true
+        }
+        None => false,
+    }
+}
 
 /// The `i`-th chunk of [`STREAM`].
 ///

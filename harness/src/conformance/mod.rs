@@ -63,6 +63,9 @@ pub enum Category {
     Bodies,
     /// `Cookie` and `Set-Cookie`.
     Cookies,
+    /// Bodies read as they arrive and sent in chunks: first bytes before
+    /// the last are written, trailers, a body cut off.
+    Streaming,
 }
 
 impl Category {
@@ -79,6 +82,7 @@ impl Category {
             Self::QueryAndPath => "query and path",
             Self::Bodies => "bodies",
             Self::Cookies => "cookies",
+            Self::Streaming => "streaming",
         }
     }
 }

@@ -197,6 +197,19 @@ macro_rules! conformance_table {
             { name: response_cookies_keep_their_attributes, category: Cookies,
               expects: "Set-Cookie attributes (Path, HttpOnly, Secure, SameSite, Max-Age, Expires, Domain) arrive unchanged",
               cause: "the adapter parsed and rebuilt cookies, or split a cookie at the comma of its Expires date" }
+            // ---- streaming
+            { name: first_chunk_arrives_before_the_last_is_written, category: Streaming,
+              expects: "a response's first chunk reaches the client while the app still holds back its last",
+              cause: "the driver or its adapter buffers the whole response before the client sees a byte" }
+            { name: response_trailers_arrive_after_the_body, category: Streaming,
+              expects: "a trailer the app sends after its body arrives as a trailer, the body intact",
+              cause: "the protocol or adapter has no trailers (HTTP/1.1 without `TE: trailers`, a Lambda event) or the driver dropped them" }
+            { name: a_cut_off_response_is_reported_as_aborted, category: Streaming,
+              expects: "a body the app breaks off after its first chunk ends in an error, not as a complete response",
+              cause: "the driver turned a broken body into a clean end, or the adapter turned it into an error response" }
+            { name: chunked_request_body_arrives_whole, category: Streaming,
+              expects: "a request body sent as three chunks with no length reaches the app byte for byte",
+              cause: "the driver dropped chunks, or the adapter mishandled a body without Content-Length" }
         }
     };
 }

@@ -87,8 +87,19 @@ impl RawH3 {
         Ok((quic, sender))
     }
 
-    /// Sends `request` on the floor connection.
+    /// Sends `request` on the floor connection and reads the whole body.
     pub(crate) async fn exchange(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
+        self.exchange_streaming(request)
+            .await
+            .map(|(response, _first)| response)
+    }
+
+    /// [`exchange`](Self::exchange), stamping when the first body byte
+    /// arrived.
+    pub(crate) async fn exchange_streaming(
+        &self,
+        request: Request<Bytes>,
+    ) -> Result<(Response<Bytes>, std::time::Instant), Error> {
         let (method, uri) = (request.method().clone(), request.uri().clone());
         let broke = |e: h3::error::StreamError| {
             Error::new(
@@ -133,10 +144,15 @@ impl RawH3 {
         }
         let _ = stream.finish().await;
         let response = stream.recv_response().await.map_err(broke)?;
+        let mut first = None;
         let mut collected = BytesMut::new();
         while let Some(mut chunk) = stream.recv_data().await.map_err(broke)? {
+            if chunk.has_remaining() {
+                first.get_or_insert_with(std::time::Instant::now);
+            }
             collected.extend_from_slice(&chunk.copy_to_bytes(chunk.remaining()));
         }
-        Ok(response.map(|()| collected.freeze()))
+        let first = first.unwrap_or_else(std::time::Instant::now);
+        Ok((response.map(|()| collected.freeze()), first))
     }
 }
