@@ -108,7 +108,8 @@ crossdrive_adapters::suite! {
         lambda_url = "as lambda: no connection, no ConnectInfo",
         lambda_v1 = "as lambda: no connection, no ConnectInfo",
         lambda_alb = "as lambda: no connection, no ConnectInfo",
-        lambda_runtime = "as lambda: no connection, no ConnectInfo"
+        lambda_runtime = "as lambda: no connection, no ConnectInfo",
+        lambda_url_stream = "as lambda: no connection, no ConnectInfo"
     )]
     async fn handlers_see_the_peer_address(client) {
         let seen: serde_json::Value = client.get("/whoami").await.assert_status(200).json();

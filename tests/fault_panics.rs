@@ -50,7 +50,7 @@ suite! {
                 // lambda-runtime tells a panic by the errorType the runtime posts.
                 assert_eq!(lambda_failure(&response).code, "handler-panic", "{response}");
             }
-            ("lambda-url", Ok(response)) => {
+            ("lambda-url" | "lambda-url-stream", Ok(response)) => {
                 response.assert_status(502).assert_json(&serde_json::json!({"Message": "Internal Server Error"}));
                 assert_eq!(lambda_failure(&response).code, "handler-panic");
             }

@@ -39,9 +39,9 @@ const LAMBDA_RUNTIME_TIMEOUT: Duration = Duration::from_secs(1);
 /// the name ever missing, `lambda-runtime` would get 500 ms and fail
 /// `assert_times_out`'s message check, not pass more weakly.
 fn timeout() -> Duration {
-    let on_lambda_runtime = std::thread::current()
-        .name()
-        .is_some_and(|test| test.ends_with("::lambda_runtime"));
+    let on_lambda_runtime = std::thread::current().name().is_some_and(|test| {
+        test.ends_with("::lambda_runtime") || test.ends_with("::lambda_url_stream")
+    });
     if on_lambda_runtime {
         LAMBDA_RUNTIME_TIMEOUT
     } else {
@@ -58,7 +58,7 @@ const FAULT_APP: &str = "needs the fault app, which is not what the deployment s
 /// A request that must fail with a timeout after the driver's timeout
 /// (`TIMEOUT`, or `LAMBDA_RUNTIME_TIMEOUT`), not sooner and not much later.
 async fn assert_times_out(client: &Client, target: &str) {
-    let (timeout, message) = if client.name() == "lambda-runtime" {
+    let (timeout, message) = if matches!(client.name(), "lambda-runtime" | "lambda-url-stream") {
         (LAMBDA_RUNTIME_TIMEOUT, "timed out after 1s")
     } else {
         (TIMEOUT, "timed out after 500ms")

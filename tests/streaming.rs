@@ -87,6 +87,7 @@ suite! {
     #[differs(
         lambda = "HTTP API sends the content-length of the whole body it put in the event (docs/lambda-fidelity.md); REST and ALB events carry none",
         lambda_url = "as lambda: the body arrives whole in the event",
+        lambda_url_stream = "as lambda: a streaming function still receives its request whole in the event",
         lambda_runtime = "as lambda: the body arrives whole in the event"
     )]
     async fn a_chunked_upload_goes_without_a_content_length(client) {

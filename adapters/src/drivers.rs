@@ -157,6 +157,11 @@ impl DriverSpec {
             }
             #[cfg(feature = "lambda")]
             Kind::LambdaRuntime => Family::LambdaRuntime(LambdaOptions::new(Source::HttpApi)),
+            #[cfg(feature = "lambda")]
+            Kind::LambdaUrlStream => Family::LambdaRuntime(
+                LambdaOptions::new(Source::FunctionUrl)
+                    .invoke_mode(crate::lambda::InvokeMode::ResponseStream),
+            ),
             #[cfg(feature = "sockets")]
             Kind::Http1 => Family::Socket(Flavor::Http1),
             #[cfg(feature = "sockets")]
@@ -202,7 +207,9 @@ impl DriverSpec {
     /// A Lambda event source through lambda_http in-process, deployed as
     /// `options` say (stage, binary media types, ALB header mode, function
     /// timeout, ...). The name follows the source: `lambda` (HTTP API),
-    /// `lambda-url`, `lambda-v1` (REST), `lambda-alb`.
+    /// `lambda-url`, `lambda-v1` (REST), `lambda-alb`; a Function URL with
+    /// `InvokeMode::ResponseStream` is `lambda-url-stream`, the real
+    /// streaming runtime loop in a child process.
     ///
     /// ```
     /// use crossdrive_adapters::DriverSpec;
@@ -212,6 +219,10 @@ impl DriverSpec {
     /// ```
     #[cfg(feature = "lambda")]
     pub fn lambda(options: LambdaOptions) -> Self {
+        if options.get_invoke_mode() == crate::lambda::InvokeMode::ResponseStream {
+            // A streaming Function URL runs the real streaming runtime loop.
+            return Self::of_kind(Kind::LambdaUrlStream, Family::LambdaRuntime(options));
+        }
         let kind = match options.source() {
             Source::HttpApi => Kind::Lambda,
             Source::FunctionUrl => Kind::LambdaUrl,

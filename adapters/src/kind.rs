@@ -91,6 +91,14 @@ macro_rules! __driver_table_lambda {
                 connect: $crate::lambda::runtime::connect,
                 differences: $crate::lambda::differences::RUNTIME,
             }
+            {
+                ident: lambda_url_stream,
+                variant: LambdaUrlStream,
+                name: "lambda-url-stream",
+                about: "a Function URL with InvokeMode RESPONSE_STREAM: the real `lambda_http::run_with_streaming_response` loop in a child process, the body streamed through a local Runtime API",
+                connect: $crate::lambda::runtime::connect_url_stream,
+                differences: $crate::lambda::differences::URL_STREAM,
+            }
         }
     };
 }
@@ -369,6 +377,7 @@ pub(crate) const EVERY_BUILTIN: &[&str] = &[
     "lambda_v1",
     "lambda_alb",
     "lambda_runtime",
+    "lambda_url_stream",
     "http1",
     "http2",
     "http2_tls",

@@ -244,6 +244,65 @@ impl Body for RequestBody {
 /// ```
 pub struct ResponseBody {
     inner: Inner,
+    late: Option<LateNotes>,
+}
+
+/// Notes a driver adds while a body it delivers is still arriving, such as
+/// a bandwidth cap that starts after the first megabytes: the driver keeps
+/// a clone and pushes, and [`TestStream`](crate::TestStream) adds them to
+/// its notes as it reads.
+///
+/// ```
+/// use crossdrive::{AdapterNote, LateNotes, ResponseBody};
+/// let late = LateNotes::new();
+/// let body = ResponseBody::full("x").with_late_notes(late.clone());
+/// late.push(AdapterNote::new("throttled", "capped after 6 MB"));
+/// assert_eq!(body.take_late_notes()[0].code, "throttled");
+/// assert!(body.take_late_notes().is_empty());
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct LateNotes(std::sync::Arc<std::sync::Mutex<Vec<crate::AdapterNote>>>);
+
+impl LateNotes {
+    /// An empty set of notes.
+    ///
+    /// ```
+    /// assert!(crossdrive::LateNotes::new().take().is_empty());
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a note.
+    ///
+    /// ```
+    /// let late = crossdrive::LateNotes::new();
+    /// late.push(crossdrive::AdapterNote::new("cut", "the stream was cut"));
+    /// assert_eq!(late.take().len(), 1);
+    /// ```
+    pub fn push(&self, note: crate::AdapterNote) {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(note);
+    }
+
+    /// Takes every note pushed since the last take.
+    ///
+    /// ```
+    /// let late = crossdrive::LateNotes::new();
+    /// late.push(crossdrive::AdapterNote::new("cut", "the stream was cut"));
+    /// assert_eq!(late.take()[0].code, "cut");
+    /// assert!(late.take().is_empty());
+    /// ```
+    pub fn take(&self) -> Vec<crate::AdapterNote> {
+        std::mem::take(
+            &mut *self
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
 }
 
 impl ResponseBody {
@@ -260,7 +319,30 @@ impl ResponseBody {
     {
         Self {
             inner: Inner::Streamed(body.map_err(Into::into).boxed_unsync()),
+            late: None,
         }
+    }
+
+    /// This body, with notes its driver adds while it arrives.
+    ///
+    /// ```
+    /// let late = crossdrive::LateNotes::new();
+    /// let body = crossdrive::ResponseBody::full("x").with_late_notes(late);
+    /// assert!(body.take_late_notes().is_empty());
+    /// ```
+    #[must_use]
+    pub fn with_late_notes(mut self, notes: LateNotes) -> Self {
+        self.late = Some(notes);
+        self
+    }
+
+    /// The notes the driver added since the last call (see [`LateNotes`]).
+    ///
+    /// ```
+    /// assert!(crossdrive::ResponseBody::full("x").take_late_notes().is_empty());
+    /// ```
+    pub fn take_late_notes(&self) -> Vec<crate::AdapterNote> {
+        self.late.as_ref().map(LateNotes::take).unwrap_or_default()
     }
 
     /// A body that arrived whole: one data frame.
@@ -273,6 +355,7 @@ impl ResponseBody {
         let bytes = bytes.into();
         Self {
             inner: Inner::Full((!bytes.is_empty()).then_some(bytes)),
+            late: None,
         }
     }
 }

@@ -71,7 +71,7 @@ mod selection;
 mod sse;
 mod stream;
 
-pub use body::{BoxError, RequestBody, ResponseBody};
+pub use body::{BoxError, LateNotes, RequestBody, ResponseBody};
 pub use client::{Client, RequestBuilder};
 pub use driver::{AdapterNote, BoxFuture, Driver, DriverResponse, DriverStream};
 pub use error::{Error, ErrorKind};

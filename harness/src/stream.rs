@@ -471,6 +471,7 @@ impl TestStream {
                 }
             };
             let at = self.started.elapsed();
+            self.notes.extend(self.body.take_late_notes());
             match frame {
                 None => {
                     self.ended = true;

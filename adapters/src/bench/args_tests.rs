@@ -22,6 +22,7 @@ const DRIVERS: &[&str] = &[
     "lambda-v1",
     "lambda-alb",
     "lambda-runtime",
+    "lambda-url-stream",
     "http1",
     "http2",
     "http2-tls",

@@ -97,7 +97,12 @@ pub async fn run_all_on<T: IntoApp>(drivers: &Drivers, app: fn() -> T) -> Vec<Re
     let mut reports = Vec::new();
     for spec in drivers.iter() {
         #[cfg(feature = "lambda")]
-        if in_child && spec.kind() != Some(Kind::LambdaRuntime) {
+        if in_child
+            && !matches!(
+                spec.kind(),
+                Some(Kind::LambdaRuntime | Kind::LambdaUrlStream)
+            )
+        {
             continue;
         }
         let report = match spec.connect(app().into_app(), &crate::suite::options(None)) {

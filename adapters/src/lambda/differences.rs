@@ -450,3 +450,54 @@ pub(crate) fn for_options(options: &super::LambdaOptions) -> Vec<(&'static str, 
         )
         .collect()
 }
+
+/// `lambda-url-stream`: a Function URL with `InvokeMode: RESPONSE_STREAM`.
+/// The event is `lambda-url`'s, but the response travels as a metadata
+/// prelude and raw body bytes (lambda_runtime 1.5, `requests.rs`), so the
+/// buffered payload 2.0 response rules (one value per header, text bodies
+/// decoded into a JSON string, the 6 MB response limit) do not apply.
+///
+/// ```
+/// use crossdrive_adapters::{Kind, lambda::differences::URL_STREAM};
+/// assert_eq!(Kind::LambdaUrlStream.known_differences().len(), URL_STREAM.len());
+/// ```
+pub const URL_STREAM: &[(&str, &str)] = &[
+    (
+        "status_204_has_no_body_and_no_content_length",
+        STREAM_NO_CONTENT_LENGTH,
+    ),
+    (
+        "repeated_request_headers_arrive_in_order",
+        V2_REQUEST_HEADERS_JOINED,
+    ),
+    (
+        "obs_text_request_header_arrives_byte_exact",
+        OBS_TEXT_REQUEST,
+    ),
+    (
+        "obs_text_response_header_arrives_byte_exact",
+        STREAM_OBS_TEXT_RESPONSE,
+    ),
+    ("dot_segments_are_delivered_as_sent", DOT_SEGMENTS),
+    ("five_mib_request_body_reaches_the_app", FIVE_MIB_REQUEST),
+    (
+        "response_trailers_arrive_after_the_body",
+        STREAM_NO_TRAILERS,
+    ),
+];
+
+const STREAM_NO_TRAILERS: &str = "lambda_http 1.3.2 (streaming.rs:309-312, the body stream behind \
+     run_with_streaming_response) ends the response at the first frame that is not data, so a \
+     trailer frame ends the body there and never reaches the Runtime API; the streaming \
+     protocol's only trailers are Lambda's own error headers, and AWS documents none for a \
+     Function URL client";
+
+const STREAM_NO_CONTENT_LENGTH: &str = "axum 0.8 adds `Content-Length: 0` to the empty 204 (as \
+     on `direct`), lambda_http 1.3 (streaming.rs, into_stream_response) keeps every response \
+     header in the streaming prelude and lambda_runtime 1.5 (requests.rs) serializes them all, so \
+     the client receives the header the function sent";
+
+const STREAM_OBS_TEXT_RESPONSE: &str = "lambda_runtime 1.5 serializes the streaming prelude's \
+     headers with http-serde 2.1 (header_map, ToSeq), which keeps only values that are valid \
+     `to_str` text: an obs-text value becomes an empty list, so the header never reaches the \
+     client (noted as `stream-header-dropped`)";

@@ -8,6 +8,7 @@
 //! | `lambda-v1` | API Gateway REST API, `{proxy+}` | payload 1.0 |
 //! | `lambda-alb` | ALB target group (single- or multi-value headers) | ALB |
 //! | `lambda-runtime` | HTTP API, through the real `lambda_http::run` loop | payload 2.0 |
+//! | `lambda-url-stream` | Function URL, `InvokeMode: RESPONSE_STREAM`, through the real `run_with_streaming_response` loop (`stream.rs`) | payload 2.0 in, streamed out |
 //!
 //! Each request makes the whole trip AWS makes, JSON on both sides:
 //!
@@ -44,6 +45,7 @@ mod options;
 mod props;
 pub mod runtime;
 mod runtime_api;
+mod stream;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -51,8 +53,12 @@ use std::time::Duration;
 use axum::Router;
 use bytes::Bytes;
 use crossdrive::guard::{Interrupted, guarded};
-use crossdrive::{AdapterNote, BoxFuture, Driver, DriverResponse, Error, ErrorKind, Protocol};
+use crossdrive::{
+    AdapterNote, BoxFuture, Driver, DriverResponse, DriverStream, Error, ErrorKind, LateNotes,
+    Protocol, RequestBody, ResponseBody,
+};
 use http::{Request, Response};
+use http_body_util::BodyExt as _;
 use lambda_http::Context;
 use lambda_http::lambda_runtime::Config;
 
@@ -62,7 +68,8 @@ pub use limits::{
     ALB_LAMBDA_LIMIT, API_GATEWAY_HEADER_LIMIT, API_GATEWAY_PAYLOAD_LIMIT, LAMBDA_PAYLOAD_LIMIT,
     LAMBDA_RESPONSE_LIMIT,
 };
-pub use options::{DEFAULT_FUNCTION_TIMEOUT, LambdaOptions, Source};
+pub use options::{DEFAULT_FUNCTION_TIMEOUT, InvokeMode, LambdaOptions, Source};
+pub use stream::{STREAM_BANDWIDTH, STREAM_RESPONSE_LIMIT, STREAM_UNCAPPED_BYTES};
 
 use clock::Invocation;
 use failure::Kind as FailureKind;
@@ -137,7 +144,14 @@ impl Lambda {
                 name,
                 invoker,
                 config: Arc::new(config(&options)),
-                protocol: Protocol::Lambda(options.source.shape().into()),
+                protocol: Protocol::Lambda(
+                    if options.invoke_mode == InvokeMode::ResponseStream {
+                        STREAM_SHAPE
+                    } else {
+                        options.source.shape()
+                    }
+                    .into(),
+                ),
                 options,
             }),
         }
@@ -216,6 +230,19 @@ impl Lambda {
         let inner = &*self.inner;
         inner.check_options(None)?;
         let invocation = Invocation::now();
+        if let Some(instance) = inner.streaming() {
+            let streamed = inner
+                .stream_event(
+                    instance,
+                    None,
+                    &http::HeaderMap::new(),
+                    event,
+                    &invocation,
+                    Vec::new(),
+                )
+                .await?;
+            return inner.collect(None, streamed).await;
+        }
         let work = inner.invoke(event, &invocation);
         let outcome = guarded(inner.options.timeout, work).await;
         inner.finish(None, &http::HeaderMap::new(), outcome, Vec::new())
@@ -247,6 +274,23 @@ fn context(options: &LambdaOptions, config: &Arc<Config>, invocation: &Invocatio
 }
 
 type Outcome = Result<Result<(Vec<u8>, Observed), InvokeError>, Interrupted>;
+
+/// The protocol a streamed Function URL response reports.
+const STREAM_SHAPE: &str = "function-url-stream";
+
+/// A response that arrived whole, as a stream of one chunk (the service's
+/// own answers: limits, errors before the stream began).
+fn whole(delivered: DriverResponse) -> DriverStream {
+    let DriverResponse {
+        response,
+        protocol,
+        notes,
+        ..
+    } = delivered;
+    let mut streamed = DriverStream::new(response.map(ResponseBody::full), protocol);
+    streamed.notes = notes;
+    streamed
+}
 
 /// The request an error is about: `None` for a raw event
 /// ([`Lambda::invoke_event`]), which is no HTTP request.
@@ -302,6 +346,178 @@ impl Inner {
         let outcome = guarded(self.aws_limit().min(self.options.timeout), work).await;
         let (parts, _) = request.into_parts();
         self.finish(Some((&method, &uri)), &parts.headers, outcome, notes)
+    }
+
+    /// The instance, when this deployment streams its responses.
+    fn streaming(&self) -> Option<&runtime::Instance> {
+        match &self.invoker {
+            Invoker::Runtime(instance)
+                if self.options.invoke_mode == InvokeMode::ResponseStream =>
+            {
+                Some(instance)
+            }
+            _ => None,
+        }
+    }
+
+    /// A streamed round trip (`InvokeMode::ResponseStream`): resolves as
+    /// soon as the function's prelude is in, with a body that yields its
+    /// chunks as they arrive (`stream.rs`).
+    async fn stream_trip(
+        &self,
+        instance: &runtime::Instance,
+        request: Request<RequestBody>,
+    ) -> Result<DriverStream, Error> {
+        let (parts, body) = request.into_parts();
+        let (method, uri) = (parts.method.clone(), parts.uri.clone());
+        let about = Some((&method, &uri));
+        // The event carries the whole request body in one JSON string.
+        let body = body.collect_bytes().await.map_err(|cause| {
+            self.error(
+                ErrorKind::InvalidRequest,
+                about,
+                "the request body's stream failed before it was sent",
+            )
+            .with_source(cause)
+            .with_hint("the test's body stream returned an error; check its producer")
+        })?;
+        let request = Request::from_parts(parts, body);
+        self.check_options(about)?;
+        let invocation = Invocation::now();
+        let mut notes = Vec::new();
+        let event = event::build(&request, &self.options, &invocation, &mut notes);
+        if event.len() > LAMBDA_PAYLOAD_LIMIT {
+            let reason = format!(
+                "the event JSON is {} bytes, over Lambda's {LAMBDA_PAYLOAD_LIMIT}-byte \
+                 invocation payload limit",
+                event.len()
+            );
+            let failed = self.failed(FailureKind::TooLarge, "payload-too-large", reason, notes);
+            return Ok(whole(failed));
+        }
+        let headers = request.headers().clone();
+        if let Err(reason) = instance.prepare().await {
+            let outcome = Ok(Err(InvokeError::RuntimeGone(reason)));
+            return self.finish(about, &headers, outcome, notes).map(whole);
+        }
+        self.stream_event(instance, about, &headers, &event, &invocation, notes)
+            .await
+    }
+
+    /// Sends `event` to the streaming function and hands back the response
+    /// head with its body still arriving.
+    async fn stream_event(
+        &self,
+        instance: &runtime::Instance,
+        about: About<'_>,
+        request_headers: &http::HeaderMap,
+        event: &[u8],
+        invocation: &Invocation,
+        mut notes: Vec<AdapterNote>,
+    ) -> Result<DriverStream, Error> {
+        let started = std::time::Instant::now();
+        let work = instance.invoke_reply(event, invocation, &self.options);
+        let outcome = guarded(self.aws_limit().min(self.options.timeout), work).await;
+        let streamed = match outcome {
+            Ok(Ok(runtime_api::Reply::Stream(streamed))) => streamed,
+            Ok(Ok(runtime_api::Reply::Response(json))) => {
+                let outcome = Ok(Ok((json.to_vec(), Observed::default())));
+                return self
+                    .finish(about, request_headers, outcome, notes)
+                    .map(whole);
+            }
+            Ok(Ok(runtime_api::Reply::Error(json))) => {
+                let outcome = Ok(Err(runtime::runtime_error(&json)));
+                return self
+                    .finish(about, request_headers, outcome, notes)
+                    .map(whole);
+            }
+            Ok(Err(e)) => {
+                return self
+                    .finish(about, request_headers, Ok(Err(e)), notes)
+                    .map(whole);
+            }
+            Err(interrupted) => {
+                return self
+                    .finish(about, request_headers, Err(interrupted), notes)
+                    .map(whole);
+            }
+        };
+        let (status, headers) = match &streamed.prelude {
+            Some(prelude) => match stream::decode_prelude(prelude, &mut notes) {
+                Ok(head) => head,
+                Err(reason) => {
+                    let failed =
+                        self.failed(FailureKind::Function, "malformed-response", reason, notes);
+                    return Ok(whole(failed));
+                }
+            },
+            None => (http::StatusCode::OK, http::HeaderMap::new()),
+        };
+        let late = LateNotes::new();
+        let body = stream::StreamedBody::new(
+            streamed.chunks,
+            stream::StreamLimits::aws(started + self.options.function_timeout),
+            self.options.function_timeout,
+            late.clone(),
+            Box::new(instance.recycler()),
+            STREAM_SHAPE,
+        );
+        let mut response = Response::new(ResponseBody::new(body).with_late_notes(late));
+        *response.status_mut() = status;
+        *response.headers_mut() = headers;
+        let mut delivered = DriverStream::new(response, self.protocol.clone());
+        delivered.notes = notes;
+        Ok(delivered)
+    }
+
+    /// Reads a streamed response whole, as a buffering client of the
+    /// streaming URL would: a cut stream is an error saying why.
+    async fn collect(
+        &self,
+        about: About<'_>,
+        streamed: DriverStream,
+    ) -> Result<DriverResponse, Error> {
+        let DriverStream {
+            response,
+            protocol,
+            mut notes,
+            ..
+        } = streamed;
+        let (parts, mut body) = response.into_parts();
+        let mut bytes = bytes::BytesMut::new();
+        let outcome = loop {
+            match body.frame().await {
+                None => break Ok(()),
+                Some(Ok(frame)) => {
+                    if let Ok(data) = frame.into_data() {
+                        bytes.extend_from_slice(&data);
+                    }
+                }
+                Some(Err(cause)) => break Err(cause),
+            }
+        };
+        notes.extend(body.take_late_notes());
+        if let Err(cause) = outcome {
+            return Err(self
+                .error(
+                    ErrorKind::Adapter,
+                    about,
+                    format!(
+                        "the streamed response was cut after {} bytes of body",
+                        bytes.len()
+                    ),
+                )
+                .with_source(cause)
+                .with_hint(
+                    "read it with .stream() to see the chunks that arrived; the notes say \
+                     which Lambda limit or function error cut it",
+                ));
+        }
+        let mut delivered =
+            DriverResponse::new(Response::from_parts(parts, bytes.freeze()), protocol);
+        delivered.notes = notes;
+        Ok(delivered)
     }
 
     /// An error of `kind` about the request `about`, if any.
@@ -526,7 +742,56 @@ impl Driver for Lambda {
     }
 
     fn send(&self, request: Request<Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-        Box::pin(self.inner.round_trip(request))
+        let inner = &*self.inner;
+        let Some(instance) = inner.streaming() else {
+            return Box::pin(inner.round_trip(request));
+        };
+        // A buffering client of a streaming URL: the stream, read whole.
+        Box::pin(async move {
+            let (method, uri) = (request.method().clone(), request.uri().clone());
+            let about = Some((&method, &uri));
+            let whole = async {
+                let streamed = inner
+                    .stream_trip(instance, request.map(RequestBody::full))
+                    .await?;
+                inner.collect(about, streamed).await
+            };
+            match guarded(inner.options.timeout, whole).await {
+                Ok(result) => result,
+                Err(Interrupted::TimedOut(after)) => {
+                    Err(Error::timeout(inner.name, &method, &uri, after))
+                }
+                Err(Interrupted::Panicked(message)) => {
+                    Err(Error::handler_panic(inner.name, &method, &uri, &message))
+                }
+            }
+        })
+    }
+
+    /// Streams on a deployment with `InvokeMode::ResponseStream`; every
+    /// other Lambda deployment buffers, as AWS does, and says so with a
+    /// `buffered` note.
+    fn stream(&self, request: Request<RequestBody>) -> BoxFuture<'_, Result<DriverStream, Error>> {
+        let inner = &*self.inner;
+        if let Some(instance) = inner.streaming() {
+            return Box::pin(inner.stream_trip(instance, request));
+        }
+        Box::pin(async move {
+            let (parts, body) = request.into_parts();
+            let body = body.collect_bytes().await.map_err(|cause| {
+                Error::new(
+                    ErrorKind::InvalidRequest,
+                    inner.name,
+                    &parts.method,
+                    &parts.uri,
+                    "the request body's stream failed before it was sent",
+                )
+                .with_source(cause)
+                .with_hint("the test's body stream returned an error; check its producer")
+            })?;
+            let delivered = inner.round_trip(Request::from_parts(parts, body)).await?;
+            Ok(DriverStream::buffered(inner.name, delivered))
+        })
     }
 }
 

@@ -92,6 +92,35 @@ impl Source {
     }
 }
 
+/// How a Function URL invokes its function (its `InvokeMode`).
+///
+/// `Buffered` (AWS's default) calls `Invoke`: the whole response comes
+/// back at once, 6 MB at most. `ResponseStream` calls
+/// `InvokeWithResponseStream`: the function streams its response through
+/// the Runtime API and the client receives it as written, up to 200 MB,
+/// at most 2 MB/s after the first 6 MB
+/// (<https://docs.aws.amazon.com/lambda/latest/dg/config-rs-invoke-furls.html>,
+/// <https://docs.aws.amazon.com/lambda/latest/dg/configuration-response-streaming.html>).
+/// A streaming deployment runs the real `lambda_http::run_with_streaming_response`
+/// loop in a child process: the `lambda-url-stream` driver.
+///
+/// ```
+/// use crossdrive_adapters::lambda::{InvokeMode, LambdaOptions, Source};
+/// let options = LambdaOptions::new(Source::FunctionUrl).invoke_mode(InvokeMode::ResponseStream);
+/// assert_eq!(options.get_invoke_mode(), InvokeMode::ResponseStream);
+/// assert_eq!(LambdaOptions::new(Source::FunctionUrl).get_invoke_mode(), InvokeMode::Buffered);
+/// assert!(LambdaOptions::new(Source::Rest).invoke_mode(InvokeMode::ResponseStream).validate().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum InvokeMode {
+    /// `BUFFERED`: the whole response at once (the default).
+    #[default]
+    Buffered,
+    /// `RESPONSE_STREAM`: the response as the function writes it.
+    ResponseStream,
+}
+
 /// The deployment a Lambda driver simulates.
 ///
 /// ```
@@ -118,6 +147,7 @@ pub struct LambdaOptions {
     pub(crate) region: String,
     pub(crate) timeout: Duration,
     pub(crate) integration_timeout: Option<Duration>,
+    pub(crate) invoke_mode: InvokeMode,
 }
 
 /// AWS's default function timeout.
@@ -153,6 +183,7 @@ impl LambdaOptions {
             region: "us-east-1".to_owned(),
             timeout: DEFAULT_TIMEOUT,
             integration_timeout: source.max_integration_timeout(),
+            invoke_mode: InvokeMode::Buffered,
         }
     }
 
@@ -342,6 +373,35 @@ impl LambdaOptions {
         self
     }
 
+    /// The Function URL's invoke mode (default [`InvokeMode::Buffered`]).
+    /// `ResponseStream` is only for [`Source::FunctionUrl`]; a
+    /// [`DriverSpec::lambda`](crate::DriverSpec::lambda) with it is the
+    /// `lambda-url-stream` driver.
+    ///
+    /// ```
+    /// use crossdrive_adapters::DriverSpec;
+    /// use crossdrive_adapters::lambda::{InvokeMode, LambdaOptions, Source};
+    /// let spec = DriverSpec::lambda(
+    ///     LambdaOptions::new(Source::FunctionUrl).invoke_mode(InvokeMode::ResponseStream),
+    /// );
+    /// assert_eq!(spec.name(), "lambda-url-stream");
+    /// ```
+    #[must_use]
+    pub fn invoke_mode(mut self, mode: InvokeMode) -> Self {
+        self.invoke_mode = mode;
+        self
+    }
+
+    /// The invoke mode in effect.
+    ///
+    /// ```
+    /// use crossdrive_adapters::lambda::{InvokeMode, LambdaOptions, Source};
+    /// assert_eq!(LambdaOptions::new(Source::HttpApi).get_invoke_mode(), InvokeMode::Buffered);
+    /// ```
+    pub fn get_invoke_mode(&self) -> InvokeMode {
+        self.invoke_mode
+    }
+
     /// The function's ARN.
     pub(crate) fn function_arn(&self) -> String {
         format!(
@@ -384,6 +444,18 @@ impl LambdaOptions {
                     _ => "load balancer",
                 },
                 self.stage.escape_debug()
+            ));
+        }
+        if self.invoke_mode == InvokeMode::ResponseStream && self.source != Source::FunctionUrl {
+            return Err(format!(
+                "InvokeMode::ResponseStream is a Function URL setting, and this deployment is a \
+                 {} ({}); use Source::FunctionUrl to stream, or leave the invoke mode Buffered",
+                match self.source {
+                    Source::HttpApi => "HTTP API",
+                    Source::Rest => "REST API",
+                    _ => "load balancer",
+                },
+                self.source.shape()
             ));
         }
         if self.function_name.is_empty()

@@ -52,6 +52,12 @@ use super::{Invoker, Lambda, LambdaOptions, Source};
 #[doc(hidden)]
 pub const CHILD_ENV: &str = "CROSSDRIVE_LAMBDA_RUNTIME_CHILD";
 
+/// Set in a child process whose deployment streams its responses
+/// (`InvokeMode::ResponseStream`): run
+/// `lambda_http::run_with_streaming_response` instead of `run`.
+#[doc(hidden)]
+pub const STREAM_ENV: &str = "CROSSDRIVE_LAMBDA_RUNTIME_STREAMING";
+
 thread_local! {
     static CURRENT_TEST: RefCell<Option<String>> = const { RefCell::new(None) };
 }
@@ -70,6 +76,22 @@ pub fn connect(app: Router, options: &crate::ConnectOptions) -> Result<Arc<dyn D
     Ok(Arc::new(connect_with(
         app,
         LambdaOptions::new(Source::HttpApi).timeout(options.get_timeout()),
+    )?))
+}
+
+/// The `lambda-url-stream` driver over a fresh app (a Function URL with
+/// `InvokeMode: RESPONSE_STREAM`, through the real
+/// `lambda_http::run_with_streaming_response` loop); a driver table entry.
+#[doc(hidden)]
+pub fn connect_url_stream(
+    app: Router,
+    options: &crate::ConnectOptions,
+) -> Result<Arc<dyn Driver>, Error> {
+    Ok(Arc::new(connect_with(
+        app,
+        LambdaOptions::new(Source::FunctionUrl)
+            .invoke_mode(super::InvokeMode::ResponseStream)
+            .timeout(options.get_timeout()),
     )?))
 }
 
@@ -139,6 +161,9 @@ fn serve(app: Router) -> ! {
             .enable_all()
             .build();
         match runtime {
+            Ok(rt) if std::env::var_os(STREAM_ENV).is_some() => rt
+                .block_on(lambda_http::run_with_streaming_response(app))
+                .map_err(|e| e.to_string()),
             Ok(rt) => rt
                 .block_on(lambda_http::run(app))
                 .map_err(|e| e.to_string()),
@@ -206,10 +231,15 @@ impl LambdaRuntime {
     /// Starts a function instance for `app` (in the child process: serves
     /// it and never returns).
     fn start(app: Router, options: LambdaOptions, how: Child0) -> Result<Lambda, Error> {
+        let name = if options.invoke_mode == super::InvokeMode::ResponseStream {
+            "lambda-url-stream"
+        } else {
+            "lambda-runtime"
+        };
         if let Err(problem) = options.validate() {
             return Err(Error::without_request(
                 crossdrive::ErrorKind::InvalidRequest,
-                "lambda-runtime",
+                name,
                 problem,
             )
             .with_hint("fix the LambdaOptions this driver was built with"));
@@ -230,10 +260,10 @@ impl LambdaRuntime {
         instance
             .ensure()
             .and_then(|()| instance.await_init(INIT_LIMIT))
-            .map_err(|e| Error::without_request(ErrorKind::Connection, "lambda-runtime", e))?;
+            .map_err(|e| Error::without_request(ErrorKind::Connection, name, e))?;
         Ok(Lambda::with_invoker(
             options,
-            Some("lambda-runtime"),
+            Some(name),
             Invoker::Runtime(instance),
         ))
     }
@@ -392,6 +422,11 @@ impl Instance {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
+        if o.invoke_mode == super::InvokeMode::ResponseStream {
+            command.env(STREAM_ENV, "1");
+        } else {
+            command.env_remove(STREAM_ENV);
+        }
         if o.source.has_stages() && !o.stage_in_path {
             command.env(IGNORE_STAGE_ENV, "true");
         } else {
@@ -482,13 +517,50 @@ impl Instance {
         *self.lock() = None;
     }
 
-    /// One invocation through the child's runtime loop.
+    /// One buffered invocation through the child's runtime loop.
     pub(crate) async fn invoke(
         &self,
         event: &[u8],
         invocation: &Invocation,
         options: &LambdaOptions,
     ) -> Result<(Vec<u8>, Observed), InvokeError> {
+        match self.invoke_reply(event, invocation, options).await? {
+            Reply::Response(json) => Ok((json.to_vec(), Observed::default())),
+            Reply::Error(json) => Err(runtime_error(&json)),
+            Reply::Stream(_) => Err(InvokeError::FunctionError(
+                "the function streamed its response (run_with_streaming_response) to a \
+                 deployment that buffers; set InvokeMode::ResponseStream on a Function URL"
+                    .to_owned(),
+            )),
+        }
+    }
+
+    /// A handle that replaces the instance when called (after a function
+    /// timeout cut a stream), unless a newer one already replaced it.
+    pub(crate) fn recycler(&self) -> impl FnMut() + Send + 'static {
+        let live = Arc::clone(&self.live);
+        let pid = self.lock().as_ref().and_then(|l| l.pid);
+        move || {
+            let gone = {
+                let mut live = live.lock().unwrap_or_else(PoisonError::into_inner);
+                if live.as_ref().is_some_and(|l| l.pid == pid) {
+                    live.take()
+                } else {
+                    None
+                }
+            };
+            drop(gone);
+        }
+    }
+
+    /// One invocation through the child's runtime loop: what the function
+    /// answered, a streamed answer as soon as its prelude is in.
+    pub(crate) async fn invoke_reply(
+        &self,
+        event: &[u8],
+        invocation: &Invocation,
+        options: &LambdaOptions,
+    ) -> Result<Reply, InvokeError> {
         self.ensure().map_err(InvokeError::RuntimeGone)?;
         let (reply_tx, reply_rx) = oneshot::channel();
         let pending = Pending {
@@ -518,11 +590,9 @@ impl Instance {
             }
         };
         tokio::select! {
-            reply = reply_rx => match reply {
-                Ok(Reply::Response(json)) => Ok((json.to_vec(), Observed::default())),
-                Ok(Reply::Error(json)) => Err(runtime_error(&json)),
-                Err(_) => Err(InvokeError::RuntimeGone("the Runtime API dropped the invocation".into())),
-            },
+            reply = reply_rx => reply.map_err(|_| {
+                InvokeError::RuntimeGone("the Runtime API dropped the invocation".into())
+            }),
             exit = watch.exited() => Err(exit),
         }
     }
@@ -537,7 +607,7 @@ fn panic_error_type() -> &'static str {
 }
 
 /// Classifies the error JSON the runtime posted, by its `errorType`.
-fn runtime_error(json: &[u8]) -> InvokeError {
+pub(crate) fn runtime_error(json: &[u8]) -> InvokeError {
     let value: serde_json::Value = serde_json::from_slice(json).unwrap_or_default();
     let kind = value["errorType"].as_str().unwrap_or("unknown");
     let message = value["errorMessage"].as_str().unwrap_or_default();

@@ -44,7 +44,54 @@ pub(crate) enum Reply {
     Response(Bytes),
     /// The error JSON posted to `/error` or `/init/error`.
     Error(Bytes),
+    /// A streamed response (`Lambda-Runtime-Function-Response-Mode:
+    /// streaming`), sent as soon as its prelude is in.
+    Stream(Streamed),
 }
+
+/// A response the function is still streaming to `/response`.
+#[derive(Debug)]
+pub(crate) struct Streamed {
+    /// The metadata prelude's JSON (statusCode, headers, cookies), or
+    /// `None` when the response was not an HTTP integration response
+    /// (no prelude: every byte is body).
+    pub(crate) prelude: Option<Bytes>,
+    /// The body as the function writes it; the channel closes after the
+    /// last chunk.
+    pub(crate) chunks: mpsc::Receiver<StreamItem>,
+}
+
+/// One piece of a streamed response.
+#[derive(Debug)]
+pub(crate) enum StreamItem {
+    /// Body bytes, as they arrived.
+    Data(Bytes),
+    /// The function reported an error mid-stream (lambda_runtime 1.5 writes
+    /// the `Lambda-Runtime-Function-Error-Type` / `-Body` lines as the
+    /// last data chunk; real HTTP trailers are read too).
+    Error { error_type: String, message: String },
+    /// The function's connection broke before the body ended.
+    Broken(String),
+}
+
+/// The header that says a response is streamed, as lambda_runtime 1.5
+/// writes it (`requests.rs`, `EventCompletionRequest::into_req`).
+const RESPONSE_MODE: &str = "lambda-runtime-function-response-mode";
+/// The content type of a streamed HTTP response with a metadata prelude.
+const HTTP_INTEGRATION: &str = "application/vnd.awslambda.http-integration-response";
+/// How the prelude ends: eight NUL bytes.
+const PRELUDE_END: &[u8; 8] = &[0; 8];
+/// The most prelude bytes read while looking for its end (API Gateway
+/// documents 16 KB for the same format; a Function URL's bound is not
+/// documented, so this is generous).
+const PRELUDE_LIMIT: usize = 1024 * 1024;
+/// How lambda_runtime 1.5 starts its in-band error "trailer"
+/// (`types.rs`, `ToStreamErrorTrailer::to_tailer`).
+const ERROR_TYPE_LINE: &str = "Lambda-Runtime-Function-Error-Type: ";
+const ERROR_BODY_LINE: &str = "Lambda-Runtime-Function-Error-Body: ";
+/// Chunks in flight between the function and the client: small, so a
+/// client that stops reading stops the function's writes (back pressure).
+const STREAM_CHANNEL: usize = 4;
 
 /// The driver's side of one function instance's Runtime API.
 pub(crate) struct Endpoint {
@@ -187,6 +234,14 @@ async fn route(state: &State, request: Request<Incoming>) -> Answer {
             };
             let id = id.to_owned();
             let kind = kind.to_owned();
+            let streaming = kind == "response"
+                && request
+                    .headers()
+                    .get(RESPONSE_MODE)
+                    .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"streaming"));
+            if streaming {
+                return stream_response(state, &id, request).await;
+            }
             let body = collect(request).await;
             let Some(reply) = lock(&state.waiting).remove(&id) else {
                 return answer(StatusCode::BAD_REQUEST, "unknown or finished request id");
@@ -235,6 +290,185 @@ async fn next(state: &State) -> Answer {
     response
 }
 
+/// Reads a streamed response: the prelude first, handed to the waiting
+/// invocation as soon as it is complete, then every body chunk forwarded
+/// as it arrives (nothing is collected). A client that went away leaves
+/// the function streaming to nobody, as Lambda does: the rest is drained.
+async fn stream_response(state: &State, id: &str, request: Request<Incoming>) -> Answer {
+    let Some(reply) = lock(&state.waiting).remove(id) else {
+        return answer(StatusCode::BAD_REQUEST, "unknown or finished request id");
+    };
+    let with_prelude = request
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(HTTP_INTEGRATION.as_bytes()));
+    let mut body = request.into_body();
+    let mut head = Vec::new();
+    let (prelude, rest) = if with_prelude {
+        loop {
+            if let Some(at) = find(&head, PRELUDE_END) {
+                let rest = Bytes::copy_from_slice(&head[at + PRELUDE_END.len()..]);
+                head.truncate(at);
+                break (Some(Bytes::from(std::mem::take(&mut head))), rest);
+            }
+            if head.len() > PRELUDE_LIMIT {
+                let _ = reply.send(Reply::Error(error_json(
+                    "Runtime.InvalidStreamingResponse",
+                    &format!(
+                        "no end of the metadata prelude (8 NUL bytes) in the first                          {PRELUDE_LIMIT} bytes of the streamed response"
+                    ),
+                )));
+                return answer(StatusCode::ACCEPTED, "");
+            }
+            match body.frame().await {
+                Some(Ok(frame)) => {
+                    if let Ok(data) = frame.into_data() {
+                        head.extend_from_slice(&data);
+                    }
+                }
+                Some(Err(e)) => {
+                    let _ = reply.send(Reply::Error(error_json(
+                        "Runtime.StreamBroken",
+                        &format!("the streamed response broke off before its prelude ended: {e}"),
+                    )));
+                    return answer(StatusCode::ACCEPTED, "");
+                }
+                None => {
+                    let _ = reply.send(Reply::Error(error_json(
+                        "Runtime.InvalidStreamingResponse",
+                        "the streamed response ended before its metadata prelude did (no 8 NUL \
+                         bytes after the JSON)",
+                    )));
+                    return answer(StatusCode::ACCEPTED, "");
+                }
+            }
+        }
+    } else {
+        (None, Bytes::new())
+    };
+    let (tx, rx) = mpsc::channel(STREAM_CHANNEL);
+    let _ = reply.send(Reply::Stream(Streamed {
+        prelude,
+        chunks: rx,
+    }));
+    let mut tx = Some(tx);
+    if !rest.is_empty() {
+        forward(&mut tx, StreamItem::Data(rest)).await;
+    }
+    // A chunk that may be lambda_runtime's in-band error report, held until
+    // the body ends (then it is the error) or more data follows (then it
+    // was body).
+    let mut held: Option<Vec<u8>> = None;
+    loop {
+        match body.frame().await {
+            Some(Ok(frame)) => match frame.into_data() {
+                Ok(data) => {
+                    if let Some(h) = &mut held {
+                        h.extend_from_slice(&data);
+                        if parse_error_tail(h).is_none() && h.len() > 64 * 1024 {
+                            forward(&mut tx, StreamItem::Data(Bytes::from(std::mem::take(h))))
+                                .await;
+                            held = None;
+                        }
+                    } else if data.starts_with(ERROR_TYPE_LINE.as_bytes()) {
+                        held = Some(data.to_vec());
+                    } else {
+                        forward(&mut tx, StreamItem::Data(data)).await;
+                    }
+                }
+                Err(frame) => {
+                    if let Ok(trailers) = frame.into_trailers()
+                        && let Some(kind) = trailers.get("lambda-runtime-function-error-type")
+                    {
+                        let message = trailers
+                            .get("lambda-runtime-function-error-body")
+                            .map(|b| decode_error_body(b.as_bytes()))
+                            .unwrap_or_default();
+                        forward(
+                            &mut tx,
+                            StreamItem::Error {
+                                error_type: String::from_utf8_lossy(kind.as_bytes()).into_owned(),
+                                message,
+                            },
+                        )
+                        .await;
+                    }
+                }
+            },
+            Some(Err(e)) => {
+                if let Some(h) = held.take() {
+                    forward(&mut tx, StreamItem::Data(Bytes::from(h))).await;
+                }
+                forward(
+                    &mut tx,
+                    StreamItem::Broken(format!("the function's streamed response broke off: {e}")),
+                )
+                .await;
+                break;
+            }
+            None => {
+                if let Some(h) = held.take() {
+                    match parse_error_tail(&h) {
+                        Some((error_type, message)) => {
+                            forward(
+                                &mut tx,
+                                StreamItem::Error {
+                                    error_type,
+                                    message,
+                                },
+                            )
+                            .await;
+                        }
+                        None => forward(&mut tx, StreamItem::Data(Bytes::from(h))).await,
+                    }
+                }
+                break;
+            }
+        }
+    }
+    answer(StatusCode::ACCEPTED, "")
+}
+
+/// Hands `item` to the client, unless it went away: then the function
+/// streams on, to nobody, as in Lambda.
+async fn forward(tx: &mut Option<mpsc::Sender<StreamItem>>, item: StreamItem) {
+    if let Some(sender) = tx
+        && sender.send(item).await.is_err()
+    {
+        *tx = None;
+    }
+}
+
+/// lambda_runtime 1.5's in-band error report, exactly:
+/// `Lambda-Runtime-Function-Error-Type: <type>\r\nLambda-Runtime-Function-Error-Body: <base64>\r\n`.
+fn parse_error_tail(data: &[u8]) -> Option<(String, String)> {
+    let text = std::str::from_utf8(data).ok()?;
+    let rest = text.strip_prefix(ERROR_TYPE_LINE)?;
+    let (error_type, rest) = rest.split_once("\r\n")?;
+    let body = rest.strip_prefix(ERROR_BODY_LINE)?.strip_suffix("\r\n")?;
+    if body.contains("\r\n") || error_type.is_empty() {
+        return None;
+    }
+    Some((error_type.to_owned(), decode_error_body(body.as_bytes())))
+}
+
+/// The error body, base64 as lambda_runtime writes it (raw text otherwise).
+fn decode_error_body(body: &[u8]) -> String {
+    use base64::Engine as _;
+    match base64::engine::general_purpose::STANDARD.decode(body) {
+        Ok(decoded) => String::from_utf8_lossy(&decoded).into_owned(),
+        Err(_) => String::from_utf8_lossy(body).into_owned(),
+    }
+}
+
+fn error_json(error_type: &str, message: &str) -> Bytes {
+    Bytes::from(serde_json::json!({ "errorType": error_type, "errorMessage": message }).to_string())
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
 async fn collect(request: Request<Incoming>) -> Bytes {
     request
         .into_body()
@@ -246,4 +480,29 @@ async fn collect(request: Request<Incoming>) -> Bytes {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lambda_runtimes_in_band_error_report_is_recognised_exactly() {
+        // What lambda_runtime 1.5 `to_tailer` writes for the error "boom".
+        let tail = b"Lambda-Runtime-Function-Error-Type: Runtime.StreamError\r\n\
+                     Lambda-Runtime-Function-Error-Body: Ym9vbQ==\r\n";
+        assert_eq!(
+            parse_error_tail(tail),
+            Some(("Runtime.StreamError".to_owned(), "boom".to_owned()))
+        );
+        // Body text that merely starts the same way is body.
+        assert_eq!(
+            parse_error_tail(b"Lambda-Runtime-Function-Error-Type: x"),
+            None
+        );
+        assert_eq!(
+            parse_error_tail(b"Lambda-Runtime-Function-Error-Type: a\r\nmore\r\n"),
+            None
+        );
+    }
 }
