@@ -689,4 +689,52 @@ mod tests {
         assert_eq!(server.connections_accepted(), 1);
         assert_eq!(server.requests_seen(Version::HTTP_3), 64);
     }
+
+    #[test]
+    fn a_handler_that_never_answers_is_dropped_when_its_client_goes_away() {
+        struct Dropped(Arc<std::sync::atomic::AtomicBool>);
+        impl Drop for Dropped {
+            fn drop(&mut self) {
+                self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        let dropped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = Arc::clone(&dropped);
+        let app = Router::new().route(
+            "/never",
+            get(move || {
+                let guard = Dropped(Arc::clone(&flag));
+                async move {
+                    std::future::pending::<()>().await;
+                    drop(guard);
+                    ""
+                }
+            }),
+        );
+        let server = Http3Server::start("h3-abandoned").unwrap();
+        let driver = server
+            .http3(app)
+            .unwrap()
+            .timeout(std::time::Duration::from_millis(100));
+        let client = Client::new(driver);
+        let rt = rt();
+        let error = rt.block_on(client.get("/never").try_send()).unwrap_err();
+        assert!(error.is_timeout(), "{error}");
+        assert!(!dropped.load(std::sync::atomic::Ordering::SeqCst));
+        // The driver goes, and with it its connection: the server drops
+        // the handler (the runtime keeps running to let it see the close).
+        drop(client);
+        rt.block_on(async {
+            for _ in 0..500 {
+                if dropped.load(std::sync::atomic::Ordering::SeqCst) {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+        });
+        assert!(
+            dropped.load(std::sync::atomic::Ordering::SeqCst),
+            "the handler still runs for a client that is gone"
+        );
+    }
 }

@@ -89,9 +89,22 @@ impl Connection {
         else {
             return;
         };
-        // Ok(None): the client closed the connection; an error: it broke.
-        while let Ok(Some(resolver)) = h3.accept().await {
-            tokio::spawn(request(resolver, Arc::clone(&self.routes), self.peer));
+        // Each request is a task of this connection's: when the client
+        // closes the connection (Ok(None)) or it breaks (an error), the
+        // requests still running are dropped with the set, as hyper drops
+        // a closed connection's handlers, instead of running on for
+        // nobody (a handler that never answers, an endless stream).
+        let mut requests = tokio::task::JoinSet::new();
+        loop {
+            tokio::select! {
+                accepted = h3.accept() => match accepted {
+                    Ok(Some(resolver)) => {
+                        requests.spawn(request(resolver, Arc::clone(&self.routes), self.peer));
+                    }
+                    Ok(None) | Err(_) => break,
+                },
+                Some(_finished) = requests.join_next(), if !requests.is_empty() => {}
+            }
         }
     }
 }
