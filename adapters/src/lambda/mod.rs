@@ -43,6 +43,7 @@ mod limits;
 mod options;
 #[cfg(test)]
 mod props;
+mod quickack;
 pub mod runtime;
 mod runtime_api;
 mod stream;

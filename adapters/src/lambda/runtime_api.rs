@@ -151,7 +151,7 @@ pub(crate) fn start() -> std::io::Result<Endpoint> {
                             async move { Ok::<_, Infallible>(route(&state, req).await) }
                         });
                         let _ = hyper::server::conn::http1::Builder::new()
-                            .serve_connection(TokioIo::new(stream), service)
+                            .serve_connection(TokioIo::new(super::quickack::QuickAck(stream)), service)
                             .await;
                     });
                 }

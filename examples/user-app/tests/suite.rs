@@ -213,6 +213,7 @@ crossdrive_adapters::suite! {
         lambda_v1 = "as lambda: no connection, so no ConnectInfo",
         lambda_alb = "as lambda: no connection, so no ConnectInfo",
         lambda_runtime = "as lambda: no connection, so no ConnectInfo",
+        lambda_url_stream = "as lambda: no connection, so no ConnectInfo",
         duplex = "the in-memory pipe has no socket, so the edge passes no ConnectInfo"
     )]
     async fn handlers_see_a_loopback_peer(client) {
