@@ -38,7 +38,7 @@ suite! {
             // In-process and socket drivers: the handler's panic is caught
             // (by the guard, or by crossdrive's server, which marks its 500)
             // and becomes a handler-panic error carrying the message.
-            ("direct" | "http1" | "http2" | "http2-tls" | "http1-fresh", Err(error)) => {
+            ("direct" | "http1" | "http2" | "http2-tls" | "http3" | "http1-fresh", Err(error)) => {
                 assert!(error.is_handler_panic(), "{error}");
                 assert_names_request(&error, &name, "/panic", "handler panicked");
                 assert!(error.to_string().contains(PANIC_MESSAGE), "{error}");

@@ -92,6 +92,8 @@ pub(crate) enum Family {
     LambdaRuntime(LambdaOptions),
     #[cfg(feature = "sockets")]
     Socket(Flavor),
+    #[cfg(feature = "http3")]
+    Http3,
     Custom {
         connect: Arc<ConnectFn>,
         floor: Option<(String, Arc<FloorFn>)>,
@@ -166,6 +168,8 @@ impl DriverSpec {
             Kind::Http2 => Family::Socket(Flavor::Http2),
             #[cfg(feature = "tls")]
             Kind::Http2Tls => Family::Socket(Flavor::Http2Tls),
+            #[cfg(feature = "http3")]
+            Kind::Http3 => Family::Http3,
             #[cfg(feature = "sockets")]
             Kind::Http1Fresh => Family::Socket(Flavor::Http1Fresh),
         };
@@ -286,6 +290,18 @@ impl DriverSpec {
     #[cfg(feature = "tls")]
     pub fn http2_tls() -> Self {
         Self::builtin(Kind::Http2Tls)
+    }
+
+    /// `http3`: the shared HTTP/3 server, over QUIC on UDP loopback.
+    ///
+    /// ```
+    /// use crossdrive_adapters::{DriverSpec, Kind};
+    /// assert_eq!(DriverSpec::http3().name(), "http3");
+    /// assert_eq!(DriverSpec::http3().kind(), Some(Kind::Http3));
+    /// ```
+    #[cfg(feature = "http3")]
+    pub fn http3() -> Self {
+        Self::builtin(Kind::Http3)
     }
 
     /// `http1-fresh`: HTTP/1.1 with a new connection per request.
@@ -536,6 +552,8 @@ impl DriverSpec {
             }
             #[cfg(feature = "sockets")]
             Family::Socket(flavor) => crate::socket::connect(*flavor, app, &options),
+            #[cfg(feature = "http3")]
+            Family::Http3 => crate::socket::connect_http3(app, &options),
             Family::Custom { connect, .. } => connect(app, &options),
         }
     }

@@ -15,7 +15,7 @@ use crossdrive::{Driver, Error};
 
 /// Calls `$callback! { [$args] { entry } { entry } ... }` with one entry per
 /// driver compiled in (the driver families are cargo features: `lambda`,
-/// `sockets`, `tls`). Each entry is `{ ident: .., variant: .., name: "..",
+/// `sockets`, `tls`, `http3`). Each entry is `{ ident: .., variant: .., name: "..",
 /// about: "..", connect: path, differences: path }` (`differences`
 /// optional): `differences` names a `&[(&str, &str)]` of conformance checks
 /// the driver cannot meet by its adapter's design, with the reasons (see
@@ -150,7 +150,7 @@ macro_rules! __driver_table_sockets {
 #[macro_export]
 macro_rules! __driver_table_tls {
     ($callback:path [$($args:tt)*] $($done:tt)*) => {
-        $crate::__driver_table_fresh! { $callback [$($args)*] $($done)*
+        $crate::__driver_table_http3! { $callback [$($args)*] $($done)*
             {
                 ident: http2_tls,
                 variant: Http2Tls,
@@ -166,6 +166,32 @@ macro_rules! __driver_table_tls {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __driver_table_tls {
+    ($callback:path [$($args:tt)*] $($done:tt)*) => {
+        $crate::__driver_table_http3! { $callback [$($args)*] $($done)* }
+    };
+}
+
+#[cfg(feature = "http3")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __driver_table_http3 {
+    ($callback:path [$($args:tt)*] $($done:tt)*) => {
+        $crate::__driver_table_fresh! { $callback [$($args)*] $($done)*
+            {
+                ident: http3,
+                variant: Http3,
+                name: "http3",
+                about: "HTTP/3 over QUIC on a UDP loopback port (quinn and h3, TLS 1.3, ALPN h3) on one pooled connection",
+                connect: $crate::socket::connect_http3,
+                differences: $crate::socket::HTTP3_KNOWN_DIFFERENCES,
+            }
+        }
+    };
+}
+#[cfg(not(feature = "http3"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __driver_table_http3 {
     ($callback:path [$($args:tt)*] $($done:tt)*) => {
         $crate::__driver_table_fresh! { $callback [$($args)*] $($done)* }
     };
@@ -355,6 +381,7 @@ pub(crate) const EVERY_BUILTIN: &[&str] = &[
     "http1",
     "http2",
     "http2_tls",
+    "http3",
     "http1_fresh",
 ];
 
@@ -406,7 +433,7 @@ mod tests {
                 "{kind} is missing from EVERY_BUILTIN"
             );
         }
-        #[cfg(all(feature = "lambda", feature = "tls"))]
+        #[cfg(all(feature = "lambda", feature = "http3"))]
         assert_eq!(Kind::ALL.len(), EVERY_BUILTIN.len());
     }
 }

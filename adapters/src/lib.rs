@@ -13,9 +13,10 @@
 //! | `http2` | [`socket`]: the same server, hyper's client over h2c (HTTP/2 by prior knowledge) | `sockets` (default) |
 //! | `http2-tls` | [`socket`]: HTTP/2 by ALPN over TLS (rustls, ring) | `tls` |
 //! | `http1-fresh` | [`socket`]: HTTP/1.1 with a new connection per request | `sockets` (default) |
+//! | `http3` | [`socket::http3`]: HTTP/3 over QUIC on UDP loopback (quinn, h3), TLS 1.3, ALPN `h3` | `http3` |
 //! | `remote` | [`remote::Remote`]: the same requests to a deployed base URL (`CROSSDRIVE_REMOTE_URL`); not in the driver table, but every [`suite!`] body gets a `::remote` test | `remote` |
 //!
-//! Features: `lambda` and `sockets` are on by default; `tls`, `remote`
+//! Features: `lambda` and `sockets` are on by default; `tls`, `http3`, `remote`
 //! (reqwest, and `SocketServer::http1_with` and friends), `bench` (the
 //! bench runner) and `parity` (insta snapshots, [`parity!`]) are opt-in.
 //! The smallest useful set is `default-features = false, features =

@@ -26,6 +26,8 @@ const DRIVERS: &[&str] = &[
     "http1",
     "http2",
     "http2-tls",
+    #[cfg(feature = "http3")]
+    "http3",
     "http1-fresh",
 ];
 

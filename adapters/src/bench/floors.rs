@@ -14,6 +14,7 @@
 //! | lambda (any source) | [`Lambda`] with the spec's options | `bare-adapter`: the bare lambda_http round trip with the same options |
 //! | lambda-runtime | the real runtime loop in a child (this binary) | `bare-adapter` |
 //! | socket | the driver on a server placed by the topology | `raw-hyper-*`: one raw hyper `client::conn` connection to that server |
+//! | http3 | the driver on an HTTP/3 server placed by the topology | `raw-h3`: one raw h3 connection (quinn) to that server |
 //! | custom | the spec's own `connect` | the spec's floor, or `raw-oneshot` over the app |
 //!
 //! In [`Topology::Suite`] the driver is the spec's own `connect`, exactly
@@ -38,6 +39,8 @@ use crate::lambda::{BareAdapter, Lambda};
 use crate::socket::raw::RawConn;
 #[cfg(feature = "sockets")]
 use crate::socket::{Flavor, ServerOptions, SocketServer};
+#[cfg(feature = "http3")]
+use crate::socket::{Http3Server, http3::raw::RawH3};
 use crate::{ConnectOptions, Direct};
 
 /// The floor of one driver.
@@ -51,6 +54,9 @@ pub(crate) enum Floor {
     /// A raw hyper `client::conn` connection to the driver's server.
     #[cfg(feature = "sockets")]
     RawHyper(&'static str, RawConn),
+    /// A raw h3 connection to the driver's HTTP/3 server.
+    #[cfg(feature = "http3")]
+    RawH3(RawH3),
     /// A custom driver's own floor.
     Custom(String, Arc<dyn Driver>),
 }
@@ -64,6 +70,8 @@ impl Floor {
             Self::BareAdapter(_) => "bare-adapter",
             #[cfg(feature = "sockets")]
             Self::RawHyper(name, _) => name,
+            #[cfg(feature = "http3")]
+            Self::RawH3(_) => crate::socket::http3::raw::NAME,
             Self::Custom(name, _) => name,
         }
     }
@@ -91,6 +99,8 @@ impl Exchange for Floor {
             }
             #[cfg(feature = "sockets")]
             Self::RawHyper(_, conn) => conn.exchange(request).await,
+            #[cfg(feature = "http3")]
+            Self::RawH3(conn) => conn.exchange(request).await,
             Self::Custom(_, driver) => driver.exchange(request).await,
         }
     }
@@ -134,6 +144,8 @@ impl Exchange for Floor {
             }
             #[cfg(feature = "sockets")]
             Self::RawHyper(_, conn) => conn.exchange_streaming(request).await,
+            #[cfg(feature = "http3")]
+            Self::RawH3(conn) => conn.exchange_streaming(request).await,
             Self::Custom(_, driver) => driver.exchange_streaming(request).await,
         }
     }
@@ -186,6 +198,8 @@ pub(crate) fn pair(
         },
         #[cfg(feature = "sockets")]
         Family::Socket(flavor) => socket(spec, *flavor, app, topology)?,
+        #[cfg(feature = "http3")]
+        Family::Http3 => http3(spec, app, topology)?,
         Family::Custom { floor, .. } => Pair {
             driver: as_suite(spec)?,
             floor: match floor {
@@ -225,5 +239,24 @@ fn socket(
     Ok(Pair {
         driver,
         floor: Floor::RawHyper(name, RawConn::new(&server, flavor, app())?),
+    })
+}
+
+#[cfg(feature = "http3")]
+fn http3(spec: &DriverSpec, app: &dyn Fn() -> Router, topology: Topology) -> Result<Pair, Error> {
+    let label = "bench-http3";
+    // As for the TCP drivers: same thread (and the suite's floor) puts the
+    // server's endpoint on the bench's runtime, cross thread on its own.
+    let server = match topology {
+        Topology::SameThread | Topology::Suite => Http3Server::start_here(label)?,
+        Topology::CrossThread => Http3Server::start(label)?,
+    };
+    let driver: Arc<dyn Driver> = match topology {
+        Topology::Suite => spec.connect(app(), &ConnectOptions::new())?,
+        _ => Arc::new(server.inline_driver(app())?),
+    };
+    Ok(Pair {
+        driver,
+        floor: Floor::RawH3(RawH3::new(&server, app())?),
     })
 }

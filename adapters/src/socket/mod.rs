@@ -7,6 +7,7 @@
 //! | `http2` | hyper `client::conn`, HTTP/2 by prior knowledge | h2c |
 //! | `http2-tls` | hyper over rustls (ring), ALPN `h2`, `http/1.1` | HTTP/2 over TLS |
 //! | `http1-fresh` | hyper, HTTP/1.1, a new connection per request | HTTP/1.1 |
+//! | `http3` | h3 on quinn, one pooled QUIC connection (feature `http3`) | HTTP/3 over QUIC |
 //!
 //! `SocketServer::http1_with` and friends swap in a reqwest client for a
 //! test that wants redirects followed or a cookie store.
@@ -41,12 +42,17 @@
 //! - `tls`: the self-signed certificate and ring-based rustls configs.
 //! - `raw`: a raw hyper `client::conn` connection, the crate-private hook
 //!   the bench's socket floors are built on.
+//! - [`http3`] (feature `http3`): the `http3` driver, the same parts over
+//!   QUIC: [`Http3Server`] on a UDP port, [`Http3Driver`], its `raw-h3`
+//!   floor; it shares `routes`, `handoff` and `tls` with the rest.
 //!
 //! The driver table calls `connect_http1` and friends for tests (shared
 //! server, fresh app per call).
 
 mod driver;
 mod handoff;
+#[cfg(feature = "http3")]
+pub mod http3;
 mod pool;
 // The bench's floor hooks (`raw`, `SocketServer::start_here` and
 // `inline_driver`) have no caller without the `bench` feature.
@@ -67,6 +73,8 @@ use crossdrive::{Driver, Error};
 use crate::ConnectOptions;
 
 pub use driver::SocketDriver;
+#[cfg(feature = "http3")]
+pub use http3::{HTTP3_KNOWN_DIFFERENCES, Http3Driver, Http3Server, SHARED_HTTP3, connect_http3};
 /// The reqwest behind [`SocketServer::http1_with`] and friends.
 #[cfg(feature = "remote")]
 pub use reqwest;

@@ -199,7 +199,7 @@ impl Routes {
         self.seen[slot(version)].load(Ordering::Relaxed)
     }
 
-    fn app(&self, request: &mut Request<hyper::body::Incoming>) -> Option<Router> {
+    fn app<B>(&self, request: &mut Request<B>) -> Option<Router> {
         let id = parse_id(&request.headers_mut().remove(APP_HEADER)?)?;
         self.apps
             .read()
@@ -209,12 +209,18 @@ impl Routes {
     }
 
     /// Serves one request that came on a connection from `peer`: route it
-    /// to its app, record and echo the version the server saw.
-    pub(crate) async fn handle(
+    /// to its app, record and echo the version the server saw. `B` is
+    /// hyper's incoming body on the TCP servers, h3's request stream on
+    /// the HTTP/3 one.
+    pub(crate) async fn handle<B>(
         self: Arc<Self>,
-        mut request: Request<hyper::body::Incoming>,
+        mut request: Request<B>,
         peer: SocketAddr,
-    ) -> Result<Response<Body>, Infallible> {
+    ) -> Result<Response<Body>, Infallible>
+    where
+        B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
         let version = request.version();
         self.seen[slot(version)].fetch_add(1, Ordering::Relaxed);
         // Unknown callers learn nothing private, not even the version echo.

@@ -786,6 +786,7 @@ fn floor_description(floor: &str) -> Option<&'static str> {
         }
         "raw-hyper-http2" => "one raw hyper `client::conn` h2c connection to a server of its own",
         "raw-hyper-http2-tls" => "one raw hyper `client::conn` HTTP/2 connection over TLS",
+        "raw-h3" => "one raw h3 connection (quinn, TLS 1.3, ALPN h3) to a server of its own",
         _ => return None,
     })
 }
