@@ -118,29 +118,17 @@ impl Exchange for Floor {
                 Ok((response, std::time::Instant::now()))
             }
             Self::RawOneshot(app) => {
-                use http_body_util::BodyExt;
                 let Ok(response) = app.clone().oneshot(request.map(Body::from)).await;
-                let (parts, mut body) = response.into_parts();
-                let mut first = None;
-                let mut whole = bytes::BytesMut::new();
-                while let Some(frame) = body.frame().await {
-                    let frame = frame.map_err(|e| {
-                        Error::without_request(
-                            ErrorKind::Adapter,
-                            "raw-oneshot",
-                            "the response body failed while streaming",
-                        )
-                        .with_source(e)
-                    })?;
-                    if let Ok(data) = frame.into_data()
-                        && !data.is_empty()
-                    {
-                        first.get_or_insert_with(std::time::Instant::now);
-                        whole.extend_from_slice(&data);
-                    }
-                }
-                let first = first.unwrap_or_else(std::time::Instant::now);
-                Ok((Response::from_parts(parts, whole.freeze()), first))
+                let (parts, body) = response.into_parts();
+                let (bytes, first) = crossdrive::bench::read_stamped(body).await.map_err(|e| {
+                    Error::without_request(
+                        ErrorKind::Adapter,
+                        "raw-oneshot",
+                        "the response body failed while streaming",
+                    )
+                    .with_source(e)
+                })?;
+                Ok((Response::from_parts(parts, bytes), first))
             }
             #[cfg(feature = "sockets")]
             Self::RawHyper(_, conn) => conn.exchange_streaming(request).await,

@@ -165,21 +165,11 @@ impl RawConn {
         request: Request<Bytes>,
     ) -> Result<(Response<Bytes>, std::time::Instant), Error> {
         let name = self.inner.flavor.name();
-        let (parts, mut body) = self.send_head(request).await?.into_parts();
-        let mut first = None;
-        let mut whole = bytes::BytesMut::new();
-        while let Some(frame) = body.frame().await {
-            let frame = frame
-                .map_err(|e| fail(name, "the floor's response body broke off").with_source(e))?;
-            if let Ok(data) = frame.into_data()
-                && !data.is_empty()
-            {
-                first.get_or_insert_with(std::time::Instant::now);
-                whole.extend_from_slice(&data);
-            }
-        }
-        let first = first.unwrap_or_else(std::time::Instant::now);
-        Ok((Response::from_parts(parts, whole.freeze()), first))
+        let (parts, body) = self.send_head(request).await?.into_parts();
+        let (bytes, first) = crossdrive::bench::read_stamped(body)
+            .await
+            .map_err(|e| fail(name, "the floor's response body broke off").with_source(e))?;
+        Ok((Response::from_parts(parts, bytes), first))
     }
 
     /// Sends `request` on the floor connection; the body is left unread.

@@ -80,20 +80,7 @@ impl<D: Driver + ?Sized> Exchange for D {
         let (method, uri) = (request.method().clone(), request.uri().clone());
         let streamed = self.stream(request.map(RequestBody::full)).await?;
         let (parts, mut body) = streamed.response.into_parts();
-        let read = async {
-            let mut first = None;
-            let mut whole = BytesMut::new();
-            while let Some(frame) = body.frame().await {
-                if let Ok(data) = frame?.into_data()
-                    && !data.is_empty()
-                {
-                    first.get_or_insert_with(Instant::now);
-                    whole.extend_from_slice(&data);
-                }
-            }
-            Ok::<_, crate::BoxError>((whole.freeze(), first.unwrap_or_else(Instant::now)))
-        };
-        match guarded(DEFAULT_READ_TIMEOUT, read).await {
+        match guarded(DEFAULT_READ_TIMEOUT, read_stamped(&mut body)).await {
             Ok(Ok((bytes, first))) => Ok((Response::from_parts(parts, bytes), first)),
             Ok(Err(cause)) => Err(Error::new(
                 ErrorKind::Adapter,
@@ -111,4 +98,36 @@ impl<D: Driver + ?Sized> Exchange for D {
             }
         }
     }
+}
+
+/// Reads `body` to its end and returns its bytes with the moment its first
+/// data byte arrived (the moment it ended, for an empty body): how the
+/// drivers and the floors stamp time to first byte alike, for an
+/// [`Exchange::exchange_streaming`] of your own.
+///
+/// ```
+/// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// # rt.block_on(async {
+/// let start = std::time::Instant::now();
+/// let body = http_body_util::Full::new(bytes::Bytes::from("hello"));
+/// let (bytes, first) = crossdrive::bench::read_stamped(body).await.unwrap();
+/// assert_eq!((bytes.as_ref(), first >= start), (&b"hello"[..], true));
+/// # });
+/// ```
+pub async fn read_stamped<B>(body: B) -> Result<(Bytes, Instant), B::Error>
+where
+    B: http_body::Body<Data = Bytes>,
+{
+    let mut body = std::pin::pin!(body);
+    let mut first = None;
+    let mut whole = BytesMut::new();
+    while let Some(frame) = body.as_mut().frame().await {
+        if let Ok(data) = frame?.into_data()
+            && !data.is_empty()
+        {
+            first.get_or_insert_with(Instant::now);
+            whole.extend_from_slice(&data);
+        }
+    }
+    Ok((whole.freeze(), first.unwrap_or_else(Instant::now)))
 }

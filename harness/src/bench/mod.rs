@@ -31,7 +31,7 @@ pub mod report;
 pub mod sla;
 mod topology;
 
-pub use exchange::Exchange;
+pub use exchange::{Exchange, read_stamped};
 pub use measure::{
     AllocSnapshot, FirstByteStats, Plan, Recorder, Sample, Stats, Stopwatch, install_alloc_probe,
     measure,
