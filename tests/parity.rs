@@ -104,9 +104,10 @@ crossdrive_adapters::parity! {
     }
 }
 
-/// Scenarios whose response legitimately differs on a driver declare it
-/// here, with the reason; the difference is then written into the snapshot
-/// for review. No driver differs today.
+/// Scenarios whose response legitimately differs on a driver declare it,
+/// with the reason; the difference is then written into the snapshot for
+/// review. The real declarations are in `differences` above; this one's
+/// made-up driver only shows the shape.
 mod with_declared_differences {
     use super::*;
 
