@@ -631,88 +631,48 @@ impl SocketDriver {
     ) -> Result<Response<Bytes>, Failure> {
         let app = self.mount.header().clone();
         let limit = self.body_limit;
-        match &self.placement {
-            Placement::Inline => {
-                inline(self.timeout, pooled(Arc::clone(own), request, app, limit)).await
-            }
-            Placement::Suite {
-                server,
-                fallback,
-                handoffs,
-            } => {
-                if tokio::runtime::Handle::try_current().is_err() {
-                    return on_server(
-                        server,
-                        self.timeout,
-                        pooled(Arc::clone(fallback), request, app, limit),
-                    )
-                    .await;
-                }
-                // Connections served on a test's runtime outlive a stopped
-                // server's runtime; fail as the server-thread path would.
-                if handoffs.is_closing() {
-                    return Err(Failure::Gone("the server was stopped".into()));
-                }
-                guarded_inline(self.timeout, pooled(Arc::clone(own), request, app, limit)).await
-            }
-            #[cfg(feature = "remote")]
-            Placement::Server(server) => {
-                on_server(
-                    server,
-                    self.timeout,
-                    pooled(Arc::clone(own), request, app, limit),
-                )
-                .await
-            }
-        }
+        self.on_pool(own, move |pool| pooled(pool, request, app, limit))
+            .await
     }
-}
 
-impl SocketDriver {
     async fn stream_pooled(
         &self,
         own: &Arc<Pool>,
         request: Request<RequestBody>,
     ) -> Result<Response<ResponseBody>, Failure> {
         let app = self.mount.header().clone();
+        self.on_pool(own, move |pool| pooled_streaming(pool, request, app))
+            .await
+    }
+
+    /// Runs `exchange` on the pool and runtime the placement calls for,
+    /// bounded by the driver's timeout.
+    async fn on_pool<T, F, Fut>(&self, own: &Arc<Pool>, exchange: F) -> Result<T, Failure>
+    where
+        F: FnOnce(Arc<Pool>) -> Fut,
+        Fut: Future<Output = Result<T, Failure>> + Send + 'static,
+        T: Send + 'static,
+    {
         match &self.placement {
-            Placement::Inline => {
-                inline(
-                    self.timeout,
-                    pooled_streaming(Arc::clone(own), request, app),
-                )
-                .await
-            }
+            Placement::Inline => inline(self.timeout, exchange(Arc::clone(own))).await,
             Placement::Suite {
                 server,
                 fallback,
                 handoffs,
             } => {
                 if tokio::runtime::Handle::try_current().is_err() {
-                    return on_server(
-                        server,
-                        self.timeout,
-                        pooled_streaming(Arc::clone(fallback), request, app),
-                    )
-                    .await;
+                    return on_server(server, self.timeout, exchange(Arc::clone(fallback))).await;
                 }
+                // Connections served on a test's runtime outlive a stopped
+                // server's runtime; fail as the server-thread path would.
                 if handoffs.is_closing() {
                     return Err(Failure::Gone("the server was stopped".into()));
                 }
-                guarded_inline(
-                    self.timeout,
-                    pooled_streaming(Arc::clone(own), request, app),
-                )
-                .await
+                guarded_inline(self.timeout, exchange(Arc::clone(own))).await
             }
             #[cfg(feature = "remote")]
             Placement::Server(server) => {
-                on_server(
-                    server,
-                    self.timeout,
-                    pooled_streaming(Arc::clone(own), request, app),
-                )
-                .await
+                on_server(server, self.timeout, exchange(Arc::clone(own))).await
             }
         }
     }
