@@ -18,7 +18,7 @@ use axum::response::{AppendHeaders, IntoResponse, Response};
 use axum::routing::{get, post};
 use crossdrive::Client;
 use crossdrive_adapters::lambda::{
-    Lambda, LambdaFailure, LambdaOptions, Source, build_event, decode_event, runtime,
+    Endpoint, Lambda, LambdaFailure, LambdaOptions, Source, build_event, decode_event, runtime,
 };
 use serde_json::{Value, json};
 
@@ -73,6 +73,20 @@ fn app() -> Router {
             }),
         )
         .route("/context", get(context))
+        .route(
+            "/many-headers/{n}",
+            get(|Path(n): Path<usize>| async move {
+                let mut headers = HeaderMap::new();
+                for i in 0..n {
+                    let value = "v".repeat(1024).parse().expect("a header value");
+                    headers.insert(
+                        axum::http::HeaderName::try_from(format!("x-h{i}")).expect("a name"),
+                        value,
+                    );
+                }
+                (headers, "many headers")
+            }),
+        )
         .route("/no-content", get(|| async { StatusCode::NO_CONTENT }))
         .route(
             "/hop-by-hop",
@@ -130,9 +144,21 @@ async fn context(request: AxumRequest) -> axum::Json<Value> {
         "memory": ctx.map(|c| c.env_config.memory),
         "function_name": ctx.map(|c| c.env_config.function_name.clone()),
         "trace": request.headers().get("x-amzn-trace-id").and_then(|v| v.to_str().ok()),
+        "gateway_request_id": gateway_request_id(&request),
         "env_function_name": std::env::var("AWS_LAMBDA_FUNCTION_NAME").ok(),
         "pid": std::process::id(),
     }))
+}
+
+/// The `requestContext.requestId` lambda_http hands the app.
+fn gateway_request_id(request: &AxumRequest) -> Option<String> {
+    use lambda_http::RequestExt;
+    use lambda_http::request::RequestContext;
+    match request.request_context_ref()? {
+        RequestContext::ApiGatewayV1(c) => c.request_id.clone(),
+        RequestContext::ApiGatewayV2(c) => c.request_id.clone(),
+        _ => None,
+    }
 }
 
 fn client(options: LambdaOptions) -> Client {
@@ -1266,4 +1292,202 @@ async fn the_app_sees_lambdas_trace_id_with_parent_and_sampled_as_x_ray_formats_
     let seen: Value = Client::new(driver).get("/context").await.json();
     let trace = seen["trace"].as_str().unwrap_or_default();
     assert!(is_x_ray_header(trace, false), "{seen}");
+}
+
+#[tokio::test]
+async fn rest_drops_the_clients_content_length_and_alb_sends_the_bodys() {
+    // The VOKER captures of one curl POST: REST's event has no
+    // content-length, ALB's (and HTTP API's, the URL's) has `66`.
+    let post = |source| {
+        on(source)
+            .post("/echo")
+            .header("content-type", "text/plain")
+            .header("content-length", "5")
+            .body("hello")
+    };
+    let rest: Value = post(Source::Rest).await.json();
+    assert!(
+        rest["headers"].get("content-length").is_none(),
+        "REST strips it: {rest}"
+    );
+    assert_eq!(rest["body"], "hello");
+    let options = LambdaOptions::new(Source::Rest);
+    let with_length = http::Request::post("/echo")
+        .header("content-length", "5")
+        .body(bytes::Bytes::from_static(b"hello"))
+        .expect("a request");
+    let event = event_json(with_length, &options);
+    assert!(event["headers"].get("content-length").is_none(), "{event}");
+    assert!(
+        event["multiValueHeaders"].get("content-length").is_none(),
+        "{event}"
+    );
+    // ALB: the body's length, whether or not the client set it.
+    for source in [ALB, ALB_MULTI] {
+        let seen: Value = on(source).post("/echo").body("hello").await.json();
+        assert_eq!(seen["headers"]["content-length"], json!(["5"]), "{seen}");
+        let bodyless: Value = on(source).get("/echo").await.json();
+        assert!(
+            bodyless["headers"].get("content-length").is_none(),
+            "{bodyless}"
+        );
+    }
+}
+
+/// `n` headers named `x-long-header-name-…` (100 bytes) of `value_len` bytes.
+fn long_named_headers(
+    mut request: crossdrive::RequestBuilder,
+    n: usize,
+    value_len: usize,
+) -> crossdrive::RequestBuilder {
+    for i in 0..n {
+        let name = format!("x-{i:03}-{}", "n".repeat(94));
+        request = request.header(name, "v".repeat(value_len));
+    }
+    request
+}
+
+#[tokio::test]
+async fn an_http_api_counts_header_values_and_rest_counts_whole_header_lines() {
+    // 20 headers: 9,600 bytes of values, 2,000 of names, 11,680 as lines.
+    let http_api = long_named_headers(on(Source::HttpApi).get("/echo"), 20, 480).await;
+    http_api.assert_status(200);
+    let rest = long_named_headers(on(Source::Rest).get("/echo"), 20, 480).await;
+    rest.assert_status(431);
+    assert_eq!(lambda_failure(&rest).code, "headers-too-large", "{rest}");
+    assert!(
+        lambda_failure(&rest)
+            .reason
+            .contains("names, values and line ends"),
+        "{rest}"
+    );
+    // The values alone over the quota: an HTTP API refuses too.
+    let over = long_named_headers(on(Source::HttpApi).get("/echo"), 20, 520).await;
+    over.assert_status(431);
+    // A private REST API's quota is 8,000 bytes: 14 lines of 584 bytes pass
+    // a Regional API and not a private one.
+    let private = client(LambdaOptions::new(Source::Rest).endpoint(Endpoint::Private));
+    let regional = long_named_headers(on(Source::Rest).get("/echo"), 14, 480).await;
+    regional.assert_status(200);
+    let refused = long_named_headers(private.get("/echo"), 14, 480).await;
+    refused.assert_status(431);
+}
+
+#[tokio::test]
+async fn rest_refuses_a_url_over_its_endpoint_types_limit_with_414() {
+    let target = format!("/echo?q={}", "a".repeat(9_000));
+    let edge = client(LambdaOptions::new(Source::Rest).endpoint(Endpoint::EdgeOptimized));
+    let refused = edge.get(&target).await;
+    refused.assert_status(414);
+    assert_eq!(lambda_failure(&refused).code, "url-too-long", "{refused}");
+    assert!(
+        lambda_failure(&refused)
+            .reason
+            .contains("8192-character limit"),
+        "{refused}"
+    );
+    // A Regional API takes URLs up to 10,240 characters.
+    on(Source::Rest).get(&target).await.assert_status(200);
+    let longer = format!("/echo?q={}", "a".repeat(10_240));
+    on(Source::Rest).get(&longer).await.assert_status(414);
+}
+
+#[tokio::test]
+async fn alb_answers_502_to_response_headers_over_32_k() {
+    // 40 headers of about 1 KiB: over ALB's 32 K, under API Gateway's nothing.
+    for source in [ALB, ALB_MULTI] {
+        let refused = on(source).get("/many-headers/40").await;
+        refused.assert_status(502);
+        assert_eq!(
+            lambda_failure(&refused).code,
+            "response-headers-too-large",
+            "{refused}"
+        );
+        on(source)
+            .get("/many-headers/20")
+            .await
+            .assert_status(200)
+            .assert_text("many headers");
+    }
+    on(Source::HttpApi)
+        .get("/many-headers/40")
+        .await
+        .assert_status(200);
+}
+
+#[tokio::test]
+async fn an_edge_optimized_rest_api_adds_cloudfronts_headers() {
+    let options = LambdaOptions::new(Source::Rest).endpoint(Endpoint::EdgeOptimized);
+    let seen: Value = client(options.clone()).get("/echo").await.json();
+    let headers = &seen["headers"];
+    for name in [
+        "cloudfront-forwarded-proto",
+        "cloudfront-is-desktop-viewer",
+        "cloudfront-is-mobile-viewer",
+        "cloudfront-is-smarttv-viewer",
+        "cloudfront-is-tablet-viewer",
+        "cloudfront-viewer-country",
+        "via",
+        "x-amz-cf-id",
+    ] {
+        assert!(headers.get(name).is_some(), "{name} missing: {seen}");
+    }
+    let via = headers["via"][0].as_str().unwrap_or_default();
+    assert!(via.ends_with(".cloudfront.net (CloudFront)"), "{via}");
+    assert_eq!(headers["x-forwarded-for"], json!(["127.0.0.1, 127.0.0.2"]));
+    let event = event_json(request_to("/echo"), &options);
+    assert_eq!(event["headers"]["cloudfront-forwarded-proto"], "https");
+    // A Regional API has none of them.
+    let regional: Value = on(Source::Rest).get("/echo").await.json();
+    assert!(regional["headers"].get("via").is_none(), "{regional}");
+    assert_eq!(regional["headers"]["x-forwarded-for"], json!(["127.0.0.1"]));
+}
+
+#[test]
+fn endpoint_types_are_refused_where_aws_has_none() {
+    let Err(problem) = LambdaOptions::new(Source::HttpApi)
+        .endpoint(Endpoint::EdgeOptimized)
+        .validate()
+    else {
+        panic!("HTTP APIs have no endpoint types");
+    };
+    assert!(problem.contains("only REST APIs"), "{problem}");
+    let raised = LambdaOptions::new(Source::Rest)
+        .integration_timeout(Duration::from_secs(60))
+        .endpoint(Endpoint::EdgeOptimized);
+    let Err(problem) = raised.validate() else {
+        panic!("an edge-optimized API's timeout cannot be raised");
+    };
+    assert!(problem.contains("cannot be raised above 29 s"), "{problem}");
+    for endpoint in [Endpoint::Regional, Endpoint::Private] {
+        let options = LambdaOptions::new(Source::Rest)
+            .integration_timeout(Duration::from_secs(60))
+            .endpoint(endpoint);
+        assert!(options.validate().is_ok(), "{endpoint:?}");
+    }
+}
+
+#[tokio::test]
+async fn api_gateway_request_ids_are_its_own_not_the_lambda_request_id() {
+    for source in [Source::HttpApi, Source::Rest, Source::FunctionUrl] {
+        let seen: Value = on(source).get("/context").await.json();
+        let lambda = seen["request_id"].as_str().unwrap_or_default();
+        let gateway = seen["gateway_request_id"].as_str().unwrap_or_default();
+        assert_eq!(lambda.len(), 36, "{seen}");
+        match source {
+            // `ATfSmjLgPHcESJw=` (VOKER apigwv2-request.json).
+            Source::HttpApi => assert!(gateway.len() == 16 && gateway.ends_with('='), "{seen}"),
+            // A UUID, not the invocation's (VOKER apigwv1-request.json).
+            Source::Rest => {
+                assert_eq!(gateway.len(), 36, "{seen}");
+                assert_ne!(gateway, lambda, "{seen}");
+            }
+            _ => assert_eq!(gateway, lambda, "{seen}"),
+        }
+    }
+    let event = event_json(request_to("/echo"), &LambdaOptions::new(Source::Rest));
+    let extended = event["requestContext"]["extendedRequestId"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(extended.len() == 16 && extended.ends_with('='), "{event}");
 }

@@ -85,6 +85,16 @@ pub(crate) fn build(
             grouped.push((name.to_owned(), vec![value.to_owned()]));
         }
     }
+    // The body's length as the client sent it on the wire: the captured
+    // ALB event carries the client's `content-length: 66` (hotsock/voker,
+    // vokerhttp/testdata/alb-request.json). A body-less request gets none:
+    // no capture shows one, and a client sends none (a model).
+    if !request.body().is_empty() && headers.get(http::header::CONTENT_LENGTH).is_none() {
+        grouped.push((
+            "content-length".to_owned(),
+            vec![request.body().len().to_string()],
+        ));
+    }
     let query = group_pairs(
         raw_query_pairs(request.uri().query().unwrap_or_default())
             .into_iter()

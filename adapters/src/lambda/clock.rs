@@ -3,6 +3,9 @@
 //! already in the tree), rearranged into API Gateway's format.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// What AWS stamps on one invocation.
@@ -14,8 +17,47 @@ pub(crate) struct Invocation {
     /// trace header Lambda gives the runtime (`Lambda-Runtime-Trace-Id`,
     /// which lambda_http copies into the app's `x-amzn-trace-id`).
     pub(crate) trace_id: String,
+    /// API Gateway's own request id, 11 bytes in padded base64
+    /// (`ATfSmjLgPHcESJw=` in the captured HTTP API event): an HTTP API's
+    /// `requestContext.requestId`, a REST API's `extendedRequestId`.
+    pub(crate) gateway_id: String,
+    /// A REST API's `requestContext.requestId`: a UUID of API Gateway's,
+    /// not the Lambda request id (`7c2af7db-…` in the captured REST event,
+    /// whose Lambda invocation had its own).
+    pub(crate) gateway_uuid: String,
     /// Milliseconds since the Unix epoch when the source received the request.
     pub(crate) epoch_ms: u64,
+    /// Per-invocation bits the other ids are drawn from.
+    seed: u64,
+}
+
+/// One step of splitmix64: well-spread bits from a counter.
+fn mix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// `len` bytes drawn from `seed`.
+fn bytes(seed: u64, len: usize) -> Vec<u8> {
+    (0..len.div_ceil(8) as u64)
+        .flat_map(|i| mix(seed ^ mix(i)).to_le_bytes())
+        .take(len)
+        .collect()
+}
+
+/// A UUID (version 4 layout) from `seed`.
+fn uuid(seed: u64) -> String {
+    let (a, b) = (mix(seed), mix(!seed));
+    format!(
+        "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+        (a >> 32) as u32,
+        (a >> 16) as u16,
+        a & 0xfff,
+        b >> 52,
+        b & 0xffff_ffff_ffff
+    )
 }
 
 impl Invocation {
@@ -49,11 +91,33 @@ impl Invocation {
             salt & 0xffff_ffff_ffff,
             n & 0xffff_ffff_ffff
         );
+        let seed = mix(salt ^ mix(n));
         Self {
             request_id,
             trace_id,
+            gateway_id: STANDARD.encode(bytes(seed, 11)),
+            gateway_uuid: uuid(seed),
             epoch_ms,
+            seed,
         }
+    }
+
+    /// CloudFront's request id for an edge-optimized API's `X-Amz-Cf-Id`:
+    /// 40 bytes in padded URL-safe base64, 56 characters
+    /// (`pn-PWIJc6thYnZm5P0NMgOUglL1DYtl0gdeJky8tqsg8iS_sgsKD1A==` in the
+    /// capture, awslabs/aws-lambda-rust-runtime `example-apigw-request.json`).
+    pub(crate) fn edge_request_id(&self) -> String {
+        URL_SAFE.encode(bytes(!self.seed, 40))
+    }
+
+    /// The `Via` CloudFront adds: `1.1 <32 hex>.cloudfront.net (CloudFront)`,
+    /// the hex naming the distribution's edge host (same capture).
+    pub(crate) fn edge_via(&self) -> String {
+        let hex: String = bytes(self.seed.rotate_left(7), 16)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        format!("1.1 {hex}.cloudfront.net (CloudFront)")
     }
 
     /// The `Root=...` part alone: the `X-Amzn-Trace-Id` an event source
@@ -94,6 +158,33 @@ mod tests {
     }
 
     #[test]
+    fn api_gateway_ids_have_the_captured_shapes_and_differ_from_the_lambda_request_id() {
+        let (a, b) = (Invocation::now(), Invocation::now());
+        // `ATfSmjLgPHcESJw=`: 16 characters of padded standard base64.
+        assert_eq!(a.gateway_id.len(), 16, "{}", a.gateway_id);
+        assert!(a.gateway_id.ends_with('=') && !a.gateway_id.ends_with("=="));
+        assert_eq!(STANDARD.decode(&a.gateway_id).map(|v| v.len()), Ok(11));
+        assert_ne!(a.gateway_id, b.gateway_id);
+        // REST's requestId: a UUID of its own.
+        assert_eq!(a.gateway_uuid.len(), 36);
+        assert_eq!(a.gateway_uuid.as_bytes()[14], b'4');
+        assert_ne!(a.gateway_uuid, a.request_id);
+        assert_ne!(a.gateway_uuid, b.gateway_uuid);
+        // CloudFront's: 56 characters of URL-safe base64 ending in `==`.
+        let cf = a.edge_request_id();
+        assert_eq!(cf.len(), 56, "{cf}");
+        assert!(cf.ends_with("==") && !cf.contains(['+', '/']), "{cf}");
+        let via = a.edge_via();
+        let host = via
+            .strip_prefix("1.1 ")
+            .and_then(|v| v.strip_suffix(".cloudfront.net (CloudFront)"));
+        assert!(
+            host.is_some_and(|h| h.len() == 32 && h.bytes().all(|c| c.is_ascii_hexdigit())),
+            "{via}"
+        );
+    }
+
+    #[test]
     fn trace_ids_carry_a_parent_and_the_sampling_decision_as_x_ray_formats_them() {
         let inv = Invocation::now();
         let parts: Vec<&str> = inv.trace_id.split(';').collect();
@@ -121,7 +212,10 @@ mod tests {
         let inv = Invocation {
             request_id: String::new(),
             trace_id: String::new(),
+            gateway_id: String::new(),
+            gateway_uuid: String::new(),
             epoch_ms: 1_428_582_896_000,
+            seed: 0,
         };
         assert_eq!(inv.clf_time(), "09/Apr/2015:12:34:56 +0000");
     }

@@ -26,9 +26,14 @@ use super::event::{
     Refused, WireResponse, content_type, form_decode, group_pairs, raw_query_pairs, repeated_names,
 };
 use super::failure::Kind;
-use super::options::LambdaOptions;
+use super::options::{Endpoint, LambdaOptions};
 
 const API_ID: &str = "crossdrv01";
+
+/// The API's own domain, `{api}.execute-api.{region}.amazonaws.com`.
+pub(crate) fn domain(options: &LambdaOptions) -> String {
+    format!("{API_ID}.execute-api.{}.amazonaws.com", options.region)
+}
 
 /// The 1.0 event for `request`, serialized (typed borrowed structs, as
 /// for 2.0, because a `serde_json::Value` tree of this size cost more than
@@ -39,11 +44,18 @@ pub(crate) fn build(
     invocation: &Invocation,
     notes: &mut Vec<AdapterNote>,
 ) -> Vec<u8> {
-    let domain = format!("{API_ID}.execute-api.{}.amazonaws.com", options.region);
+    let domain = domain(options);
     let headers = request.headers();
     let path = request.uri().path();
     let mut grouped: Vec<(&str, Vec<Cow<'_, str>>)> = Vec::with_capacity(headers.keys_len() + 5);
     for name in headers.keys() {
+        // REST does not pass the client's `content-length` on: the captured
+        // event has none although curl sent `content-length: 66` (hotsock/voker,
+        // vokerhttp/testdata/apigwv1-request.json; its HTTP API, URL and ALB
+        // captures of the same request all carry it).
+        if name == http::header::CONTENT_LENGTH {
+            continue;
+        }
         let values = headers
             .get_all(name)
             .iter()
@@ -54,15 +66,46 @@ pub(crate) fn build(
     if headers.get(http::header::HOST).is_none() {
         grouped.push(("host", vec![Cow::Borrowed(domain.as_str())]));
     }
+    let edge = options.endpoint == Endpoint::EdgeOptimized;
+    // Behind CloudFront the API sees the edge's address after the client's
+    // (`"X-Forwarded-For": "54.240.196.186, 54.182.214.83"` in the capture).
+    let forwarded_for = if edge {
+        "127.0.0.1, 127.0.0.2"
+    } else {
+        "127.0.0.1"
+    };
     for (name, value) in [
         ("x-amzn-trace-id", invocation.root()),
-        ("x-forwarded-for", "127.0.0.1"),
+        ("x-forwarded-for", forwarded_for),
         ("x-forwarded-port", "443"),
         ("x-forwarded-proto", "https"),
     ] {
         if headers.get(name).is_none() {
             grouped.push((name, vec![Cow::Borrowed(value)]));
         }
+    }
+    if edge {
+        let cf_id = invocation.edge_request_id();
+        let via = invocation.edge_via();
+        for (name, value) in [
+            ("cloudfront-forwarded-proto", Cow::Borrowed("https")),
+            ("cloudfront-is-desktop-viewer", Cow::Borrowed("true")),
+            ("cloudfront-is-mobile-viewer", Cow::Borrowed("false")),
+            ("cloudfront-is-smarttv-viewer", Cow::Borrowed("false")),
+            ("cloudfront-is-tablet-viewer", Cow::Borrowed("false")),
+            ("cloudfront-viewer-country", Cow::Borrowed("US")),
+            ("via", Cow::Owned(via)),
+            ("x-amz-cf-id", Cow::Owned(cf_id)),
+        ] {
+            if headers.get(name).is_none() {
+                grouped.push((name, vec![value]));
+            }
+        }
+        notes.push(AdapterNote::new(
+            "rest-edge-cloudfront",
+            "the REST API is edge-optimized, so CloudFront's headers (Via, X-Amz-Cf-Id, \
+             CloudFront-*) and its edge address in X-Forwarded-For reached the function",
+        ));
     }
     let repeated = repeated_names(headers);
     if !repeated.is_empty() {
@@ -131,7 +174,7 @@ pub(crate) fn build(
             api_id: API_ID,
             domain_name: &domain,
             domain_prefix: API_ID,
-            extended_request_id: &invocation.request_id,
+            extended_request_id: &invocation.gateway_id,
             http_method: method,
             identity: Identity {
                 access_key: None,
@@ -149,7 +192,7 @@ pub(crate) fn build(
             },
             path: &context_path,
             protocol: "HTTP/1.1",
-            request_id: &invocation.request_id,
+            request_id: &invocation.gateway_uuid,
             request_time: &time,
             request_time_epoch: invocation.epoch_ms,
             resource_id: "crossd",

@@ -219,7 +219,15 @@ pub(crate) fn build(
                 source_ip: "127.0.0.1",
                 user_agent: &user_agent,
             },
-            request_id: &invocation.request_id,
+            // An HTTP API's own id (`ATfSmjLgPHcESJw=`, hotsock/voker
+            // apigwv2-request.json); a Function URL's is a UUID, taken to be
+            // the Lambda request id (functionurl-request.json shows a UUID;
+            // that it is the same one is a model).
+            request_id: if url {
+                &invocation.request_id
+            } else {
+                &invocation.gateway_id
+            },
             route_key: ROUTE_KEY,
             stage: &options.stage,
             time: &time,

@@ -12,13 +12,18 @@
 //! | integration timeout (30 s HTTP API, 29 s REST by default) | 503 | — | 504 | — |
 //! | a base64 body a binary media type matches does not decode (`API_CONFIGURATION_ERROR`) | — | — | 500 | — |
 //! | request over the payload limit (6 MB Lambda, 10 MB API Gateway, 1 MB ALB) | 413 | 413 | 413 | 413 |
-//! | request line and headers over 10,240 bytes (API Gateway); request line or one header over 16 K, headers over 64 K (ALB) | 431 | — | 431 | 400 |
+//! | request line and header values over 10,240 bytes (HTTP API); header lines over 10,240 bytes, 8,000 on a private API (REST); request line or one header over 16 K, headers over 64 K (ALB) | 431 | — | 431 | 400 |
+//! | URL over 10,240 characters (Regional REST) or 8,192 (edge-optimized, private) | — | — | 414 | — |
+//! | response headers over 32 K (ALB) | — | — | — | 502 |
 //!
 //! The bodies are the sources' documented ones (`{"message":"Internal
 //! Server Error"}` for HTTP API, `{"message": "Internal server error"}` for
 //! REST, an HTML page for ALB). The 431 for oversized headers on API
-//! Gateway is a model: AWS documents the quota, not the exact status;
-//! ALB's troubleshooting page lists oversized headers under HTTP 400.
+//! Gateway and the 414 for a long REST URL are models: AWS documents the
+//! quotas, not the exact status (the 414 follows the quota page's own
+//! "414 Request URI too long" for a long method ARN), and so is ALB's 502
+//! for oversized response headers; ALB's troubleshooting page lists
+//! oversized request headers under HTTP 400.
 
 use bytes::Bytes;
 use crossdrive::AdapterNote;
@@ -53,6 +58,8 @@ pub(crate) enum Kind {
     TooLarge,
     /// The request line and headers were over the quota.
     HeadersTooLarge,
+    /// The URL was longer than a REST API accepts.
+    UrlTooLong,
     /// The source could not convert the function's response as it is
     /// configured to: REST's `API_CONFIGURATION_ERROR`, when a base64 body
     /// it treats as binary does not decode.
@@ -97,6 +104,10 @@ pub(crate) fn respond(
         // "HTTP 400: Bad request"; the page's text is a model, after what
         // clients report seeing ("400 Request Header Or Cookie Too Large").
         (S::Alb { .. }, K::HeadersTooLarge) => (400, HTML, ALB_400_HEADERS),
+        // The quota page gives the length, not the status; 414 is what the
+        // same page says a too-long method ARN gets ("414 Request URI too
+        // long"), so the body is a model. Only REST checks URL length.
+        (_, K::UrlTooLong) => (414, JSON, r#"{"message":"Request-URI Too Long"}"#),
         (_, K::HeadersTooLarge) => (
             431,
             JSON,

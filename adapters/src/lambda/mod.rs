@@ -69,7 +69,7 @@ pub use limits::{
     ALB_LAMBDA_LIMIT, API_GATEWAY_HEADER_LIMIT, API_GATEWAY_PAYLOAD_LIMIT, LAMBDA_PAYLOAD_LIMIT,
     LAMBDA_RESPONSE_LIMIT,
 };
-pub use options::{DEFAULT_FUNCTION_TIMEOUT, InvokeMode, LambdaOptions, Source};
+pub use options::{DEFAULT_FUNCTION_TIMEOUT, Endpoint, InvokeMode, LambdaOptions, Source};
 pub use stream::{STREAM_BANDWIDTH, STREAM_RESPONSE_LIMIT, STREAM_UNCAPPED_BYTES};
 
 use clock::Invocation;
@@ -311,12 +311,13 @@ impl Inner {
         let (method, uri) = (request.method().clone(), request.uri().clone());
         self.check_options(Some((&method, &uri)))?;
         let source = self.options.source;
-        if let Some(broken) = limits::check_request(source, &request) {
+        if let Some(broken) = limits::check_request(&self.options, &request) {
             let (kind, code, reason) = match broken {
                 limits::Broken::Payload(r) => (FailureKind::TooLarge, "payload-too-large", r),
                 limits::Broken::Headers(r) => {
                     (FailureKind::HeadersTooLarge, "headers-too-large", r)
                 }
+                limits::Broken::Url(r) => (FailureKind::UrlTooLong, "url-too-long", r),
             };
             return Ok(self.failed(kind, code, reason, Vec::new()));
         }
@@ -712,6 +713,10 @@ impl Inner {
         }
         match event::decode(&json, request_headers, &self.options, &mut notes) {
             Ok(response) => {
+                if let Some(reason) = limits::check_response(source, &response) {
+                    let code = "response-headers-too-large";
+                    return Ok(self.failed(FailureKind::Function, code, reason, notes));
+                }
                 let mut delivered = DriverResponse::new(response, self.protocol.clone());
                 delivered.notes = notes;
                 Ok(delivered)

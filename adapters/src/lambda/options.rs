@@ -121,6 +121,72 @@ pub enum InvokeMode {
     ResponseStream,
 }
 
+/// A REST API's endpoint type (`EndpointConfiguration.Types`), which
+/// decides what stands in front of it and which quotas apply
+/// (<https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-endpoint-types.html>,
+/// quotas from
+/// <https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-execution-service-limits-table.html>):
+///
+/// | | URL length | all headers | integration timeout |
+/// |---|---|---|---|
+/// | `Regional` (the default) | 10,240 | 10,240 bytes | 29 s, raisable |
+/// | `EdgeOptimized` | 8,192 | 10,240 bytes | 29 s, not raisable |
+/// | `Private` | 8,192 | 8,000 bytes | 29 s, raisable |
+///
+/// An edge-optimized API is reached through CloudFront, which adds its
+/// headers to every request the function sees: `Via`, `X-Amz-Cf-Id`,
+/// `CloudFront-Forwarded-Proto`, `CloudFront-Is-{Desktop,Mobile,SmartTV,Tablet}-Viewer`,
+/// `CloudFront-Viewer-Country`, and its edge address after the client's in
+/// `X-Forwarded-For` (the edge-optimized capture in
+/// awslabs/aws-lambda-rust-runtime, `lambda-events/src/fixtures/example-apigw-request.json`).
+/// Only REST APIs have endpoint types; HTTP APIs are always Regional.
+///
+/// ```
+/// use crossdrive_adapters::lambda::{Endpoint, LambdaOptions, Source, build_event};
+/// let options = LambdaOptions::new(Source::Rest).endpoint(Endpoint::EdgeOptimized);
+/// let request = http::Request::get("/").body(bytes::Bytes::new()).unwrap();
+/// let event: serde_json::Value = serde_json::from_slice(&build_event(&request, &options)).unwrap();
+/// assert_eq!(event["headers"]["cloudfront-viewer-country"], "US");
+/// assert!(LambdaOptions::new(Source::HttpApi).endpoint(Endpoint::Private).validate().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Endpoint {
+    /// `REGIONAL`: clients reach the API in its Region directly.
+    #[default]
+    Regional,
+    /// `EDGE`: clients reach the API through a CloudFront distribution.
+    EdgeOptimized,
+    /// `PRIVATE`: reachable only from a VPC through an interface endpoint.
+    Private,
+}
+
+impl Endpoint {
+    /// The longest URL the endpoint type accepts, in characters.
+    pub(crate) fn url_limit(self) -> usize {
+        match self {
+            Self::Regional => 10_240,
+            Self::EdgeOptimized | Self::Private => 8_192,
+        }
+    }
+
+    /// The most bytes of header names, values, separators and line ends.
+    pub(crate) fn header_limit(self) -> usize {
+        match self {
+            Self::Regional | Self::EdgeOptimized => 10_240,
+            Self::Private => 8_000,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Regional => "Regional",
+            Self::EdgeOptimized => "edge-optimized",
+            Self::Private => "private",
+        }
+    }
+}
+
 /// The deployment a Lambda driver simulates.
 ///
 /// ```
@@ -148,6 +214,7 @@ pub struct LambdaOptions {
     pub(crate) timeout: Duration,
     pub(crate) integration_timeout: Option<Duration>,
     pub(crate) invoke_mode: InvokeMode,
+    pub(crate) endpoint: Endpoint,
 }
 
 /// AWS's default function timeout.
@@ -184,6 +251,7 @@ impl LambdaOptions {
             timeout: DEFAULT_TIMEOUT,
             integration_timeout: source.max_integration_timeout(),
             invoke_mode: InvokeMode::Buffered,
+            endpoint: Endpoint::Regional,
         }
     }
 
@@ -322,7 +390,9 @@ impl LambdaOptions {
     /// can be raised past 29 s with a quota increase since June 2024
     /// (<https://aws.amazon.com/about-aws/whats-new/2024/06/amazon-api-gateway-integration-timeout-limit-29-seconds/>),
     /// with no documented ceiling, so crossdrive caps it at Lambda's own
-    /// 900 s. Ignored for Function URLs and ALB, which have none.
+    /// 900 s; an [`Endpoint::EdgeOptimized`] API's cannot be raised, and
+    /// [`validate`](Self::validate) refuses one over 29 s. Ignored for
+    /// Function URLs and ALB, which have none.
     ///
     /// ```
     /// use std::time::Duration;
@@ -402,6 +472,38 @@ impl LambdaOptions {
         self.invoke_mode
     }
 
+    /// The REST API's endpoint type (default [`Endpoint::Regional`]): its
+    /// URL and header quotas, whether its integration timeout can be
+    /// raised, and, for [`Endpoint::EdgeOptimized`], the CloudFront headers
+    /// the function sees. Only [`Source::Rest`] has endpoint types.
+    ///
+    /// ```
+    /// use crossdrive_adapters::lambda::{Endpoint, Lambda, LambdaOptions, Source};
+    /// let app = axum::Router::new().fallback(|| async { "ok" });
+    /// let options = LambdaOptions::new(Source::Rest).endpoint(Endpoint::EdgeOptimized);
+    /// let client = crossdrive::Client::new(Lambda::new(app, options));
+    /// let long = format!("/{}", "a".repeat(9_000)); // over an edge-optimized API's 8,192
+    /// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// # rt.block_on(async {
+    /// client.get(&long).await.assert_status(414);
+    /// # });
+    /// ```
+    #[must_use]
+    pub fn endpoint(mut self, endpoint: Endpoint) -> Self {
+        self.endpoint = endpoint;
+        self
+    }
+
+    /// The endpoint type in effect.
+    ///
+    /// ```
+    /// use crossdrive_adapters::lambda::{Endpoint, LambdaOptions, Source};
+    /// assert_eq!(LambdaOptions::new(Source::Rest).get_endpoint(), Endpoint::Regional);
+    /// ```
+    pub fn get_endpoint(&self) -> Endpoint {
+        self.endpoint
+    }
+
     /// The function's ARN.
     pub(crate) fn function_arn(&self) -> String {
         format!(
@@ -456,6 +558,25 @@ impl LambdaOptions {
                     _ => "load balancer",
                 },
                 self.source.shape()
+            ));
+        }
+        if self.endpoint != Endpoint::Regional && self.source != Source::Rest {
+            return Err(format!(
+                "only REST APIs have endpoint types, and this deployment is a {}; leave the \
+                 endpoint Regional, or use Source::Rest for an {} API",
+                self.source.shape(),
+                self.endpoint.name()
+            ));
+        }
+        let raised = self
+            .integration_timeout
+            .is_some_and(|t| t > Duration::from_secs(29));
+        if self.source == Source::Rest && self.endpoint == Endpoint::EdgeOptimized && raised {
+            return Err(format!(
+                "an edge-optimized REST API's integration timeout cannot be raised above 29 s \
+                 (only Regional and private APIs' can), and this one is {:?}; lower it with \
+                 LambdaOptions::integration_timeout or use Endpoint::Regional",
+                self.integration_timeout.unwrap_or_default()
             ));
         }
         if self.function_name.is_empty()
