@@ -56,9 +56,8 @@ impl RequestBody {
     /// assert!(crossdrive::RequestBody::full(bytes::Bytes::new()).is_end_stream());
     /// ```
     pub fn full(bytes: impl Into<Bytes>) -> Self {
-        let bytes = bytes.into();
         Self {
-            inner: Inner::Full((!bytes.is_empty()).then_some(bytes)),
+            inner: Inner::full(bytes.into()),
         }
     }
 
@@ -173,12 +172,24 @@ impl From<Bytes> for RequestBody {
 
 impl std::fmt::Debug for RequestBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.inner {
-            Inner::Full(bytes) => f
-                .debug_struct("RequestBody")
+        self.inner.describe("RequestBody", f)
+    }
+}
+
+impl Inner {
+    /// A whole body: one data frame, or none when it is empty.
+    fn full(bytes: Bytes) -> Self {
+        Self::Full((!bytes.is_empty()).then_some(bytes))
+    }
+
+    /// `Name { len: N }` for a whole body, `Name(streamed)` otherwise.
+    fn describe(&self, name: &str, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Full(bytes) => f
+                .debug_struct(name)
                 .field("len", &bytes.as_ref().map_or(0, Bytes::len))
                 .finish(),
-            Inner::Streamed(_) => f.write_str("RequestBody(streamed)"),
+            Self::Streamed(_) => write!(f, "{name}(streamed)"),
         }
     }
 }
@@ -352,9 +363,8 @@ impl ResponseBody {
     /// assert!(!crossdrive::ResponseBody::full("x").is_end_stream());
     /// ```
     pub fn full(bytes: impl Into<Bytes>) -> Self {
-        let bytes = bytes.into();
         Self {
-            inner: Inner::Full((!bytes.is_empty()).then_some(bytes)),
+            inner: Inner::full(bytes.into()),
             late: None,
         }
     }
@@ -362,13 +372,7 @@ impl ResponseBody {
 
 impl std::fmt::Debug for ResponseBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.inner {
-            Inner::Full(bytes) => f
-                .debug_struct("ResponseBody")
-                .field("len", &bytes.as_ref().map_or(0, Bytes::len))
-                .finish(),
-            Inner::Streamed(_) => f.write_str("ResponseBody(streamed)"),
-        }
+        self.inner.describe("ResponseBody", f)
     }
 }
 
