@@ -16,7 +16,7 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, Request};
 use axum::routing::get;
 use crossdrive::Client;
-use crossdrive_adapters::lambda::{LambdaOptions, Source};
+use crossdrive_adapters::lambda::{Endpoint, LambdaOptions, Source};
 use crossdrive_adapters::suite::Generated;
 use crossdrive_adapters::{ConnectOptions, Direct, DriverSpec, Drivers, IntoApp};
 use http::header::{CONTENT_TYPE, SET_COOKIE};
@@ -362,10 +362,21 @@ fn configured_lambda_deployments_declare_exactly_the_differences_they_have() {
         .with(DriverSpec::lambda(
             LambdaOptions::new(Source::Rest).binary_media_types(["application/octet-stream"]),
         ));
-    let reports = block_on(crossdrive_adapters::conformance::run_all_on(
-        &configured,
-        crossdrive_adapters::conformance::echo::app,
+    // One REST deployment per set: the sets' drivers share the name `lambda-v1`.
+    let edge = Drivers::empty().with(DriverSpec::lambda(
+        LambdaOptions::new(Source::Rest).endpoint(Endpoint::EdgeOptimized),
     ));
+    let private = Drivers::empty().with(DriverSpec::lambda(
+        LambdaOptions::new(Source::Rest).endpoint(Endpoint::Private),
+    ));
+    let mut reports = Vec::new();
+    for drivers in [configured, edge, private] {
+        reports.extend(block_on(crossdrive_adapters::conformance::run_all_on(
+            &drivers,
+            crossdrive_adapters::conformance::echo::app,
+        )));
+    }
+    assert_eq!(reports.len(), 4);
     for report in reports {
         assert!(
             report.is_success(),

@@ -1279,9 +1279,13 @@ async fn the_app_sees_lambdas_trace_id_with_parent_and_sampled_as_x_ray_formats_
         // The source's own header in the event carries only Root, as every
         // captured event does.
         let event = event_json(request_to("/echo"), &LambdaOptions::new(source));
-        let header = event["headers"]["x-amzn-trace-id"]
-            .as_str()
-            .unwrap_or_default();
+        // REST writes the name capitalised, as it sets it.
+        let name = if source == Source::Rest {
+            "X-Amzn-Trace-Id"
+        } else {
+            "x-amzn-trace-id"
+        };
+        let header = event["headers"][name].as_str().unwrap_or_default();
         assert!(is_x_ray_header(header, true), "{source:?}: {event}");
     }
     // Through the real Runtime API: the Lambda-Runtime-Trace-Id header.
@@ -1435,8 +1439,10 @@ async fn an_edge_optimized_rest_api_adds_cloudfronts_headers() {
     let via = headers["via"][0].as_str().unwrap_or_default();
     assert!(via.ends_with(".cloudfront.net (CloudFront)"), "{via}");
     assert_eq!(headers["x-forwarded-for"], json!(["127.0.0.1, 127.0.0.2"]));
+    // In the event, with the names capitalised as CloudFront sets them.
     let event = event_json(request_to("/echo"), &options);
-    assert_eq!(event["headers"]["cloudfront-forwarded-proto"], "https");
+    assert_eq!(event["headers"]["CloudFront-Forwarded-Proto"], "https");
+    assert!(event["headers"]["X-Amz-Cf-Id"].is_string(), "{event}");
     // A Regional API has none of them.
     let regional: Value = on(Source::Rest).get("/echo").await.json();
     assert!(regional["headers"].get("via").is_none(), "{regional}");
@@ -1490,4 +1496,33 @@ async fn api_gateway_request_ids_are_its_own_not_the_lambda_request_id() {
         .as_str()
         .unwrap_or_default();
     assert!(extended.len() == 16 && extended.ends_with('='), "{event}");
+}
+
+#[test]
+fn rest_events_capitalise_the_header_names_api_gateway_sets() {
+    // hotsock/voker apigwv1-request.json: `Host`, `User-Agent`,
+    // `X-Amzn-Trace-Id`, `X-Forwarded-*` capitalised, the client's others
+    // as received (lower-case over HTTP/2).
+    let request = http::Request::get("/echo")
+        .header("user-agent", "curl/8.7.1")
+        .header("x-voker-probe", "one")
+        .body(bytes::Bytes::new())
+        .expect("a request");
+    let event = event_json(request, &LambdaOptions::new(Source::Rest));
+    for name in [
+        "Host",
+        "User-Agent",
+        "X-Amzn-Trace-Id",
+        "X-Forwarded-For",
+        "X-Forwarded-Port",
+        "X-Forwarded-Proto",
+        "x-voker-probe",
+    ] {
+        assert!(event["headers"].get(name).is_some(), "{name}: {event}");
+        assert!(
+            event["multiValueHeaders"].get(name).is_some(),
+            "{name}: {event}"
+        );
+    }
+    assert!(event["headers"].get("user-agent").is_none(), "{event}");
 }

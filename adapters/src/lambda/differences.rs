@@ -422,6 +422,9 @@ pub(crate) fn for_options(options: &super::LambdaOptions) -> Vec<(&'static str, 
             multi_value_headers: true
         }
     );
+    let rest = options.source() == super::Source::Rest;
+    let short_urls = rest && options.get_endpoint() != super::Endpoint::Regional;
+    let private = rest && options.get_endpoint() == super::Endpoint::Private;
     let rest_binary = options.source() == super::Source::Rest
         && options.is_binary_media_type("application/octet-stream");
     // The checks whose bodies are `application/octet-stream`; those sent
@@ -448,8 +451,20 @@ pub(crate) fn for_options(options: &super::LambdaOptions) -> Vec<(&'static str, 
             // grouped per key, as every map-shaped query does.
             (multi_value).then_some(("repeated_query_keys_are_kept_in_order", MAP_QUERY_ORDER)),
         )
+        .chain(short_urls.then_some(("very_long_url_arrives_whole", SHORT_URL_LIMIT)))
+        .chain(private.then_some(("very_long_request_header_arrives_whole", PRIVATE_HEADERS)))
         .collect()
 }
+
+/// Why the long-header check fails on a private REST API.
+const PRIVATE_HEADERS: &str = "a private REST API takes 8,000 bytes of headers in all, and the \
+     check sends one header of 8 KiB (a Regional or edge-optimized API takes 10,240; \
+     https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-execution-service-limits-table.html)";
+
+/// Why the long-URL check fails on an edge-optimized or private REST API.
+const SHORT_URL_LIMIT: &str = "an edge-optimized or private REST API refuses a URL over 8,192 \
+     characters with 414, and the check's URL is about 8,260 (a Regional API takes 10,240; \
+     https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-execution-service-limits-table.html)";
 
 /// `lambda-url-stream`: a Function URL with `InvokeMode: RESPONSE_STREAM`.
 /// The event is `lambda-url`'s, but the response travels as a metadata

@@ -30,6 +30,37 @@ use super::options::{Endpoint, LambdaOptions};
 
 const API_ID: &str = "crossdrv01";
 
+/// A header name as a REST API writes it in the event: the client's
+/// names as received (lower-case from an HTTP/2 client, and always here:
+/// `http::HeaderMap` keeps no case), the ones API Gateway and CloudFront
+/// set capitalised (`Host`, `User-Agent`, `X-Amzn-Trace-Id`,
+/// `X-Forwarded-*` in hotsock/voker `apigwv1-request.json`, a curl request
+/// over HTTP/2; `Via`, `X-Amz-Cf-Id`, `CloudFront-*` in the edge capture of
+/// awslabs/aws-lambda-rust-runtime `example-apigw-request.json`).
+/// lambda_http lower-cases every name again, so only the event shows it.
+fn rest_name(name: &str) -> &str {
+    const SET_BY_THE_API: [&str; 14] = [
+        "Host",
+        "User-Agent",
+        "X-Amzn-Trace-Id",
+        "X-Forwarded-For",
+        "X-Forwarded-Port",
+        "X-Forwarded-Proto",
+        "Via",
+        "X-Amz-Cf-Id",
+        "CloudFront-Forwarded-Proto",
+        "CloudFront-Is-Desktop-Viewer",
+        "CloudFront-Is-Mobile-Viewer",
+        "CloudFront-Is-SmartTV-Viewer",
+        "CloudFront-Is-Tablet-Viewer",
+        "CloudFront-Viewer-Country",
+    ];
+    SET_BY_THE_API
+        .into_iter()
+        .find(|canonical| canonical.eq_ignore_ascii_case(name))
+        .unwrap_or(name)
+}
+
 /// The API's own domain, `{api}.execute-api.{region}.amazonaws.com`.
 pub(crate) fn domain(options: &LambdaOptions) -> String {
     format!("{API_ID}.execute-api.{}.amazonaws.com", options.region)
@@ -61,10 +92,10 @@ pub(crate) fn build(
             .iter()
             .map(|v| String::from_utf8_lossy(v.as_bytes()))
             .collect();
-        grouped.push((name.as_str(), values));
+        grouped.push((rest_name(name.as_str()), values));
     }
     if headers.get(http::header::HOST).is_none() {
-        grouped.push(("host", vec![Cow::Borrowed(domain.as_str())]));
+        grouped.push(("Host", vec![Cow::Borrowed(domain.as_str())]));
     }
     let edge = options.endpoint == Endpoint::EdgeOptimized;
     // Behind CloudFront the API sees the edge's address after the client's
@@ -81,7 +112,7 @@ pub(crate) fn build(
         ("x-forwarded-proto", "https"),
     ] {
         if headers.get(name).is_none() {
-            grouped.push((name, vec![Cow::Borrowed(value)]));
+            grouped.push((rest_name(name), vec![Cow::Borrowed(value)]));
         }
     }
     if edge {
@@ -98,7 +129,7 @@ pub(crate) fn build(
             ("x-amz-cf-id", Cow::Owned(cf_id)),
         ] {
             if headers.get(name).is_none() {
-                grouped.push((name, vec![value]));
+                grouped.push((rest_name(name), vec![value]));
             }
         }
         notes.push(AdapterNote::new(

@@ -146,7 +146,7 @@ pub enum InvokeMode {
 /// let options = LambdaOptions::new(Source::Rest).endpoint(Endpoint::EdgeOptimized);
 /// let request = http::Request::get("/").body(bytes::Bytes::new()).unwrap();
 /// let event: serde_json::Value = serde_json::from_slice(&build_event(&request, &options)).unwrap();
-/// assert_eq!(event["headers"]["cloudfront-viewer-country"], "US");
+/// assert_eq!(event["headers"]["CloudFront-Viewer-Country"], "US");
 /// assert!(LambdaOptions::new(Source::HttpApi).endpoint(Endpoint::Private).validate().is_err());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
