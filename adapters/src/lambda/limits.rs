@@ -144,17 +144,19 @@ pub(crate) fn check_request(options: &LambdaOptions, request: &Request<Bytes>) -
             let url = rest_url_len(options, request);
             if url > endpoint.url_limit() {
                 return Some(Broken::Url(format!(
-                    "the URL is {url} characters, over the {}-character limit of a {endpoint:?} \
-                     REST API",
-                    endpoint.url_limit()
+                    "the URL is {url} characters, over the {}-character limit of this {} REST \
+                     API",
+                    endpoint.url_limit(),
+                    endpoint.name()
                 )));
             }
             let all: usize = request.headers().iter().map(|(n, v)| wire_len(n, v)).sum();
             (all > endpoint.header_limit()).then(|| {
                 Broken::Headers(format!(
                     "the request headers (names, values and line ends) are {all} bytes, over \
-                     the {}-byte quota of a {endpoint:?} REST API",
-                    endpoint.header_limit()
+                     the {}-byte quota of this {} REST API",
+                    endpoint.header_limit(),
+                    endpoint.name()
                 ))
             })
         }

@@ -178,7 +178,7 @@ impl Endpoint {
         }
     }
 
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Regional => "Regional",
             Self::EdgeOptimized => "edge-optimized",
@@ -563,7 +563,7 @@ impl LambdaOptions {
         if self.endpoint != Endpoint::Regional && self.source != Source::Rest {
             return Err(format!(
                 "only REST APIs have endpoint types, and this deployment is a {}; leave the \
-                 endpoint Regional, or use Source::Rest for an {} API",
+                 endpoint Regional, or use Source::Rest for the {} API",
                 self.source.shape(),
                 self.endpoint.name()
             ));
