@@ -17,7 +17,7 @@ use axum::extract::{ConnectInfo, Request};
 use axum::routing::get;
 use crossdrive::Client;
 use crossdrive_adapters::lambda::{Endpoint, LambdaOptions, Source};
-use crossdrive_adapters::suite::Generated;
+use crossdrive_adapters::suite::{Declared, Generated};
 use crossdrive_adapters::{ConnectOptions, Direct, DriverSpec, Drivers, IntoApp};
 use http::header::{CONTENT_TYPE, SET_COOKIE};
 use std::future::Future;
@@ -90,6 +90,10 @@ fn drivers() -> Drivers {
         }))
 }
 
+/// Why the Lambda drivers hand the app no `ConnectInfo`.
+const NO_CONNECTION: &str = "lambda_http hands the app no ConnectInfo: a Lambda function has no \
+                             connection, the caller's address is in the event's requestContext";
+
 crossdrive_adapters::suite! {
     app = app;
     drivers = drivers;
@@ -103,13 +107,11 @@ crossdrive_adapters::suite! {
         client.get("/logo.png").await.assert_status(200).assert_bytes(PNG);
     }
 
+    /// Every Lambda driver, as one family.
     #[differs(
-        lambda = "lambda_http hands the app no ConnectInfo: a Lambda function has no connection, the caller's address is in the event's requestContext",
-        lambda_url = "as lambda: no connection, no ConnectInfo",
-        lambda_v1 = "as lambda: no connection, no ConnectInfo",
-        lambda_alb = "as lambda: no connection, no ConnectInfo",
-        lambda_runtime = "as lambda: no connection, no ConnectInfo",
-        lambda_url_stream = "as lambda: no connection, no ConnectInfo"
+        lambda*,
+        expected = "a ConnectInfo peer",
+        because = NO_CONNECTION,
     )]
     async fn handlers_see_the_peer_address(client) {
         let seen: serde_json::Value = client.get("/whoami").await.assert_status(200).json();
@@ -134,32 +136,55 @@ fn the_suites_own_driver_gets_a_test_for_every_body() {
         "handlers_see_the_peer_address",
     ] {
         for driver in ["in_house", "direct", "lambda_v1", "http2_tls", "remote"] {
-            let name = format!("{body}::{driver}: test");
+            let name = format!("{driver}::{body}: test");
             assert!(listed.contains(&name), "no `{name}` in:\n{listed}");
         }
     }
 }
 
+type TestBody = fn(Client) -> std::pin::Pin<Box<dyn Future<Output = ()>>>;
+
+/// Runs one generated test of a suite over `app`, as `suite!` writes it,
+/// and returns its panic message if it failed.
 fn run_generated(
     ident: &'static str,
     drivers: fn() -> Drivers,
     custom: &'static [&'static str],
-    differs: &'static [(&'static str, &'static str)],
-    body: fn(Client) -> std::pin::Pin<Box<dyn Future<Output = ()>>>,
+    declared: fn() -> Vec<Declared>,
+    body: TestBody,
+) -> Result<(), String> {
+    run_generated_with(ident, drivers, custom, None, declared, body)
+}
+
+fn run_generated_with(
+    ident: &'static str,
+    drivers: fn() -> Drivers,
+    custom: &'static [&'static str],
+    only: Option<&'static [&'static str]>,
+    declared: fn() -> Vec<Declared>,
+    body: TestBody,
 ) -> Result<(), String> {
     let test = Generated {
         ident,
-        module: "drivers::generated",
+        body: "generated",
+        // As `module_path!()` is inside the driver's module.
+        module: Box::leak(format!("drivers::{ident}").into_boxed_str()),
         app,
         drivers,
         custom,
+        only,
         timeout: None,
-        differs,
+        declared,
+        expects_panic: false,
     };
     std::panic::catch_unwind(AssertUnwindSafe(|| {
         crossdrive_adapters::suite::run(test, body)
     }))
     .map_err(|payload| crossdrive::guard::panic_message(&*payload))
+}
+
+fn none() -> Vec<Declared> {
+    Vec::new()
 }
 
 fn asserts_hello_is_bye(client: Client) -> std::pin::Pin<Box<dyn Future<Output = ()>>> {
@@ -174,14 +199,103 @@ fn asserts_hello_is_hi(client: Client) -> std::pin::Pin<Box<dyn Future<Output = 
     })
 }
 
+fn asserts_hello_is_201(client: Client) -> std::pin::Pin<Box<dyn Future<Output = ()>>> {
+    Box::pin(async move {
+        client.get("/hello").await.assert_status(201);
+    })
+}
+
+fn asserts_png_is_served(client: Client) -> std::pin::Pin<Box<dyn Future<Output = ()>>> {
+    Box::pin(async move {
+        client
+            .get("/logo.png")
+            .header("accept", "text/plain")
+            .await
+            .assert_status(200)
+            .assert_bytes(PNG);
+    })
+}
+
 #[test]
-fn a_declared_difference_passes_when_the_body_fails_on_that_driver() {
+fn a_declared_difference_passes_when_the_body_fails_on_that_driver_in_the_declared_way() {
     let outcome = run_generated(
         "direct",
         Drivers::builtin,
         &[],
-        &[("direct", "our gateway says bye")],
+        || vec![crossdrive_adapters::__differs!(direct, expected = "bye", because = "our gateway says bye")],
         asserts_hello_is_bye,
+    );
+    assert_eq!(outcome, Ok(()));
+}
+
+#[test]
+fn a_declared_difference_hiding_a_changed_status_fails() {
+    // Declared: lambda-v1 mangles a binary body. The app now answers 200
+    // where the test wants 201 on every driver: that is not the declared
+    // difference, and the test must say so.
+    let message = run_generated(
+        "lambda_v1",
+        Drivers::builtin,
+        &[],
+        || {
+            vec![crossdrive_adapters::__differs!(
+                lambda_v1,
+                note = "base64-response",
+                because = "REST without binary media types mangles binary bodies"
+            )]
+        },
+        asserts_hello_is_201,
+    )
+    .unwrap_err();
+    assert!(message.contains("not in the way its #[differs(..)] declares"), "{message}");
+    assert!(message.contains("`base64-response`"), "{message}");
+    assert!(message.contains("expected: 201 Created"), "{message}");
+}
+
+#[test]
+fn a_declared_status_passes_only_on_that_status() {
+    let declared = || {
+        vec![crossdrive_adapters::__differs!(
+            http1,
+            status = 200,
+            because = "a status declared for the test"
+        )]
+    };
+    assert_eq!(
+        run_generated("http1", Drivers::builtin, &[], declared, asserts_hello_is_201),
+        Ok(())
+    );
+    let wrong = || {
+        vec![crossdrive_adapters::__differs!(
+            http1,
+            status = http::StatusCode::NOT_FOUND,
+            because = "a status declared for the test"
+        )]
+    };
+    let message =
+        run_generated("http1", Drivers::builtin, &[], wrong, asserts_hello_is_201).unwrap_err();
+    assert!(message.contains("the last response had status 200 OK"), "{message}");
+}
+
+#[test]
+fn a_declared_adapter_note_matches_what_the_driver_emitted() {
+    // REST with no binary media types sends the PNG base64-encoded, which
+    // the driver reports as a note; the body then fails on its bytes.
+    fn rest_without_binary_types() -> Drivers {
+        Drivers::builtin().with(DriverSpec::lambda(LambdaOptions::new(Source::Rest)))
+    }
+    let outcome = run_generated(
+        "lambda_v1",
+        rest_without_binary_types,
+        &[],
+        || {
+            vec![crossdrive_adapters::__differs!(
+                lambda_v1,
+                note = "rest-base64-not-decoded",
+                because = "REST converts a binary body only for a binary media type"
+            )]
+        },
+        asserts_png_is_served,
     );
     assert_eq!(outcome, Ok(()));
 }
@@ -192,11 +306,41 @@ fn an_undeclared_failure_still_fails() {
         "http1",
         Drivers::builtin,
         &[],
-        &[("direct", "only direct differs")],
+        || vec![crossdrive_adapters::__differs!(direct, expected = "bye", because = "only direct differs")],
         asserts_hello_is_bye,
     );
     let message = outcome.unwrap_err();
     assert!(message.contains("bye"), "{message}");
+}
+
+#[test]
+fn a_failure_the_same_on_direct_is_reported_as_the_apps_in_a_few_lines() {
+    let message = run_generated("http2", Drivers::builtin, &[], none, asserts_hello_is_201)
+        .unwrap_err();
+    assert!(message.contains("fails the same way on `direct`"), "{message}");
+    assert!(message.contains("`direct::generated`'s"), "{message}");
+    assert!(message.contains("http2::generated fails the same way"), "{message}");
+    assert!(message.contains("expected: 201 Created"), "{message}");
+    // The short form: no request or response dump.
+    assert!(!message.contains("response:"), "{message}");
+    assert!(message.contains("raised at tests/drivers.rs"), "{message}");
+}
+
+#[test]
+fn a_failure_only_one_adapter_has_says_it_is_confined_to_that_adapter() {
+    fn rest_without_binary_types() -> Drivers {
+        Drivers::builtin().with(DriverSpec::lambda(LambdaOptions::new(Source::Rest)))
+    }
+    let message = run_generated(
+        "lambda_v1",
+        rest_without_binary_types,
+        &[],
+        none,
+        asserts_png_is_served,
+    )
+    .unwrap_err();
+    assert!(message.contains("passes on `direct`"), "{message}");
+    assert!(message.contains("response:"), "{message}");
 }
 
 #[test]
@@ -205,12 +349,12 @@ fn a_declared_difference_that_no_longer_happens_fails_as_stale() {
         "direct",
         Drivers::builtin,
         &[],
-        &[("direct", "it used to differ")],
+        || vec![crossdrive_adapters::__differs!(direct, status = 500, because = "it used to differ")],
         asserts_hello_is_hi,
     )
     .unwrap_err();
     assert!(message.contains("but it passed"), "{message}");
-    assert!(message.contains("remove `direct = ..`"), "{message}");
+    assert!(message.contains("remove `direct`"), "{message}");
 }
 
 #[test]
@@ -219,41 +363,55 @@ fn a_declaration_naming_no_driver_of_the_suite_is_refused() {
         "direct",
         Drivers::builtin,
         &[],
-        &[("lambda_v2", "no such driver")],
+        || vec![crossdrive_adapters::__differs!(lambda_v2, status = 500, because = "no such driver")],
         asserts_hello_is_hi,
     )
     .unwrap_err();
-    assert!(message.contains("#[differs(lambda_v2 = ..)]"), "{message}");
-    assert!(message.contains("lambda-v1"), "{message}");
+    assert!(message.contains("#[differs(lambda_v2, ..)]"), "{message}");
+    assert!(message.contains("lambda_v1"), "{message}");
 }
 
 #[test]
 fn a_driver_of_the_suites_own_without_tests_is_refused() {
-    let message = run_generated("direct", drivers, &[], &[], asserts_hello_is_hi).unwrap_err();
+    let message = run_generated("direct", drivers, &[], none, asserts_hello_is_hi).unwrap_err();
     assert!(message.contains("custom = [in_house];"), "{message}");
 }
 
 #[test]
 fn a_custom_identifier_without_its_driver_is_refused() {
-    let message = run_generated(
-        "direct",
-        Drivers::builtin,
-        &["mine"],
-        &[],
-        asserts_hello_is_hi,
-    )
-    .unwrap_err();
+    let message = run_generated("direct", Drivers::builtin, &["mine"], none, asserts_hello_is_hi)
+        .unwrap_err();
     assert!(message.contains("lists `mine`"), "{message}");
 }
 
 #[test]
-fn a_built_in_the_suite_left_out_is_not_run() {
+fn a_built_in_the_suite_left_out_fails_rather_than_pass_unrun() {
     fn without_http1() -> Drivers {
         Drivers::builtin().without("http1")
     }
-    // The body would fail; it is never called.
-    let outcome = run_generated("http1", without_http1, &[], &[], asserts_hello_is_bye);
-    assert_eq!(outcome, Ok(()));
+    // The body would pass; it is never called, and that is not a pass.
+    let message = run_generated("http1", without_http1, &[], none, asserts_hello_is_hi)
+        .unwrap_err();
+    assert!(message.contains("leave `http1` out"), "{message}");
+    assert!(message.contains("only = [direct, "), "{message}");
+}
+
+#[test]
+fn a_suite_with_only_runs_exactly_the_drivers_it_names() {
+    fn two() -> Drivers {
+        Drivers::empty()
+            .with(DriverSpec::direct())
+            .with(DriverSpec::custom("in-house", |app, _| Ok(Arc::new(Direct::new(app)))))
+    }
+    let only: &'static [&'static str] = &["direct", "in_house"];
+    assert_eq!(
+        run_generated_with("in_house", two, &[], Some(only), none, asserts_hello_is_hi),
+        Ok(())
+    );
+    let missing: &'static [&'static str] = &["direct", "http1"];
+    let message = run_generated_with("direct", two, &[], Some(missing), none, asserts_hello_is_hi)
+        .unwrap_err();
+    assert!(message.contains("lists `http1`"), "{message}");
 }
 
 #[test]

@@ -35,12 +35,12 @@ const LAMBDA_RUNTIME_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// The timeout for the driver the calling generated test runs on.
 /// `suite!` evaluates `timeout` inside each generated test, and libtest
-/// runs every test on a thread named after it (`<body>::<driver>`). Were
+/// runs every test on a thread named after it (`<driver>::<body>`). Were
 /// the name ever missing, `lambda-runtime` would get 500 ms and fail
 /// `assert_times_out`'s message check, not pass more weakly.
 fn timeout() -> Duration {
     let on_lambda_runtime = std::thread::current().name().is_some_and(|test| {
-        test.ends_with("::lambda_runtime") || test.ends_with("::lambda_url_stream")
+        test.starts_with("lambda_runtime::") || test.starts_with("lambda_url_stream::")
     });
     if on_lambda_runtime {
         LAMBDA_RUNTIME_TIMEOUT

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use crossdrive::Client;
 use crossdrive::fixture::{Port, ServerThread};
-use crossdrive_adapters::remote::{self, Remote, local_only};
+use crossdrive_adapters::remote::{Remote, URL_ENV, local_only};
 use crossdrive_fixtures::{faults, reference};
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
@@ -172,10 +172,10 @@ fn run_child(test: &str, url: Option<&str>, flags: &[&str]) -> (bool, String, St
     command.args([test, "--exact", "--nocapture", "--test-threads=1"]);
     command.args(flags);
     command
-        .env_remove(remote::URL_ENV)
+        .env_remove(URL_ENV)
         .env_remove(crossdrive::DRIVERS_ENV);
     if let Some(url) = url {
-        command.env(remote::URL_ENV, url);
+        command.env(URL_ENV, url);
     }
     let output = command.output().unwrap();
     (
@@ -188,11 +188,11 @@ fn run_child(test: &str, url: Option<&str>, flags: &[&str]) -> (bool, String, St
 #[test]
 fn the_generated_remote_tests_are_ignored_and_run_with_ignored_and_the_url() {
     // A plain local run counts the remote test as ignored, with how to run it.
-    let (ok, out, err) = run_child("remote_probe::remote", None, &[]);
+    let (ok, out, err) = run_child("remote::remote_probe", None, &[]);
     assert!(ok, "{out}{err}");
     assert!(
         out.contains(
-            "remote_probe::remote ... ignored, runs against a deployment: set \
+            "remote::remote_probe ... ignored, runs against a deployment: set \
              CROSSDRIVE_REMOTE_URL and pass --ignored"
         ),
         "{out}"
@@ -201,22 +201,22 @@ fn the_generated_remote_tests_are_ignored_and_run_with_ignored_and_the_url() {
     assert!(!out.contains("remote_probe ran"), "{out}");
 
     // Asked to run it but given no deployment: fails, saying what to set.
-    let (ok, out, err) = run_child("remote_probe::remote", None, &["--ignored"]);
+    let (ok, out, err) = run_child("remote::remote_probe", None, &["--ignored"]);
     assert!(!ok, "--ignored without the URL must fail:\n{out}{err}");
     assert!(
-        out.contains("remote_probe::remote cannot run: CROSSDRIVE_REMOTE_URL is unset")
-            || err.contains("remote_probe::remote cannot run: CROSSDRIVE_REMOTE_URL is unset"),
+        out.contains("remote::remote_probe cannot run: CROSSDRIVE_REMOTE_URL is unset")
+            || err.contains("remote::remote_probe cannot run: CROSSDRIVE_REMOTE_URL is unset"),
         "{out}{err}"
     );
     assert!(!out.contains("remote_probe ran"), "{out}");
 
-    let (ok, out, err) = run_child("remote_probe::remote", Some(&stage_url()), &["--ignored"]);
+    let (ok, out, err) = run_child("remote::remote_probe", Some(&stage_url()), &["--ignored"]);
     assert!(ok, "{out}{err}");
     assert!(out.contains("remote_probe ran on remote"), "{out}");
     assert!(out.contains("1 passed; 0 failed"), "{out}");
 
     let (ok, out, err) = run_child(
-        "local_only_probe::remote",
+        "remote::local_only_probe",
         Some(&stage_url()),
         &["--ignored"],
     );
@@ -228,7 +228,7 @@ fn the_generated_remote_tests_are_ignored_and_run_with_ignored_and_the_url() {
     assert!(!out.contains("local_only_probe ran"), "{out}");
 
     let (ok, out, err) = run_child(
-        "remote_probe::remote",
+        "remote::remote_probe",
         Some("ftp://example.com"),
         &["--ignored"],
     );
@@ -245,13 +245,13 @@ fn the_generated_remote_tests_are_ignored_and_run_with_ignored_and_the_url() {
 
 #[test]
 fn a_body_ignored_by_its_author_keeps_its_own_reason_on_remote() {
-    let (ok, out, err) = run_child("ignored_probe::remote", None, &[]);
+    let (ok, out, err) = run_child("remote::ignored_probe", None, &[]);
     assert!(ok, "{out}{err}");
     assert!(
-        out.contains("ignored_probe::remote ... ignored, a probe with its own reason"),
+        out.contains("remote::ignored_probe ... ignored, a probe with its own reason"),
         "{out}"
     );
-    let (ok, out, err) = run_child("ignored_probe::remote", Some(&stage_url()), &["--ignored"]);
+    let (ok, out, err) = run_child("remote::ignored_probe", Some(&stage_url()), &["--ignored"]);
     assert!(ok, "{out}{err}");
     assert!(out.contains("ignored_probe ran on remote"), "{out}");
 }
@@ -260,24 +260,24 @@ fn a_body_ignored_by_its_author_keeps_its_own_reason_on_remote() {
 fn an_ignored_body_runs_on_lambda_runtime_when_ignored_tests_are_asked_for() {
     // The driver re-runs the test as its function; that child must not
     // skip it for being ignored.
-    let (ok, out, err) = run_child("ignored_probe::lambda_runtime", None, &["--ignored"]);
+    let (ok, out, err) = run_child("lambda_runtime::ignored_probe", None, &["--ignored"]);
     assert!(ok, "{out}{err}");
     assert!(out.contains("ignored_probe ran on lambda-runtime"), "{out}");
 }
 
 #[test]
 fn a_should_panic_body_still_fails_on_remote_when_the_url_is_unset() {
-    let (ok, out, err) = run_child("panicking_probe::remote", None, &["--ignored"]);
+    let (ok, out, err) = run_child("remote::panicking_probe", None, &["--ignored"]);
     assert!(
         !ok,
         "a missing URL must not pass as the expected panic:\n{out}{err}"
     );
     assert!(
-        err.contains("panicking_probe::remote cannot run: CROSSDRIVE_REMOTE_URL is unset"),
+        err.contains("remote::panicking_probe cannot run: CROSSDRIVE_REMOTE_URL is unset"),
         "{err}"
     );
     let (ok, out, err) = run_child(
-        "panicking_probe::remote",
+        "remote::panicking_probe",
         Some(&stage_url()),
         &["--ignored"],
     );

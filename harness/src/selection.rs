@@ -1,10 +1,13 @@
 //! Choosing which drivers run: the `CROSSDRIVE_DRIVERS` environment variable.
 //!
-//! `CROSSDRIVE_DRIVERS` holds a comma-separated list of driver names
-//! (`direct,http1`). Unset or empty means every driver. The test name filter
-//! of `cargo test` works too, since every generated test ends in its
-//! driver's name (`cargo test ::http1`); the variable is for CI matrices and
-//! for selections a name filter cannot express.
+//! `CROSSDRIVE_DRIVERS` holds a comma-separated list of drivers, each by
+//! its name or its identifier (`direct,lambda-v1` or `direct,lambda_v1`):
+//! one spelling, the identifier that names a driver's tests, works
+//! everywhere. Unset or empty means every driver. It chooses the drivers
+//! of a parity check and of `Drivers`-driven runs; a generated test
+//! (`suite!`, `conformance!`) that it leaves out fails rather than pass
+//! unrun, since libtest cannot skip at run time: select those with the
+//! test filter (`cargo test -- lambda_v1::`).
 
 /// The environment variable listing the drivers to run.
 ///
@@ -45,25 +48,31 @@ impl Selection {
     /// use crossdrive::Selection;
     /// let s = Selection::parse(" http1 ,", &["direct", "http1"]).unwrap();
     /// assert!(s.includes("http1") && !s.includes("direct"));
+    /// // A driver's identifier is as good as its name.
+    /// let s = Selection::parse("lambda_v1", &["direct", "lambda-v1"]).unwrap();
+    /// assert!(s.includes("lambda-v1"));
     /// let e = Selection::parse("h2", &["direct", "http1"]).unwrap_err();
     /// assert!(e.contains("unknown driver `h2`"));
     /// ```
     pub fn parse(list: &str, known: &[&str]) -> Result<Self, String> {
-        let names: Vec<String> = list
+        let written: Vec<&str> = list
             .split(',')
             .map(str::trim)
             .filter(|n| !n.is_empty())
-            .map(str::to_owned)
             .collect();
-        if names.is_empty() {
+        if written.is_empty() {
             return Ok(Self::all());
         }
-        if let Some(unknown) = names.iter().find(|n| !known.contains(&n.as_str())) {
+        if let Some(unknown) = written
+            .iter()
+            .find(|n| !known.iter().any(|k| ident(k) == ident(n)))
+        {
             return Err(format!(
                 "unknown driver `{unknown}` in {DRIVERS_ENV}; the drivers are: {}",
                 known.join(", ")
             ));
         }
+        let names = written.into_iter().map(ident).collect();
         Ok(Self { only: Some(names) })
     }
 
@@ -97,6 +106,12 @@ impl Selection {
     pub fn includes(&self, name: &str) -> bool {
         self.only
             .as_ref()
-            .is_none_or(|only| only.iter().any(|n| n == name))
+            .is_none_or(|only| only.iter().any(|n| *n == ident(name)))
     }
+}
+
+/// A driver's identifier: its name with `-` as `_` (`lambda-v1` is
+/// `lambda_v1`), the one spelling that also names its tests.
+fn ident(name: &str) -> String {
+    name.replace('-', "_")
 }

@@ -6,9 +6,8 @@
 //! # fn main() {}
 //! ```
 //!
-//! expands to a module per check with one `#[test]` per driver of the
-//! suite's [`Drivers`] (the built-ins by default), named `<check>::<driver>`
-//! (`three_set_cookie_headers_stay_three::direct`), like
+//! expands to a module per driver with one `#[test]` per check, named
+//! `<driver>::<check>` (`direct::three_set_cookie_headers_stay_three`), like
 //! [`suite!`](macro@crate::suite). Each driver's declared differences come from
 //! its [`DriverSpec`](crate::DriverSpec) (for the built-ins, the
 //! `differences` of their driver table entry, kept next to the driver), so
@@ -30,8 +29,9 @@ use crate::{Drivers, IntoApp};
 /// [`conformance::run_test`]. The driver's declared differences are its
 /// spec's [`known_differences`](crate::DriverSpec::known_differences).
 ///
-/// Prints a line and returns if `CROSSDRIVE_DRIVERS` excludes the driver
-/// or `drivers` leaves it out.
+/// Fails, saying how to select drivers instead, if `CROSSDRIVE_DRIVERS`
+/// excludes the driver or `drivers` leaves it out: a check that did not
+/// run must not count as passed.
 ///
 /// ```should_panic
 /// // An app that is not the echo app fails the check, naming it and the driver.
@@ -43,9 +43,7 @@ pub fn run_test<T: IntoApp>(ident: &str, check: &str, app: fn() -> T, drivers: f
     if let Err(message) = drivers.validate() {
         panic!("crossdrive: {check}::{ident}: {message}");
     }
-    let Some(spec) = crate::suite::selected(&drivers, ident, check) else {
-        return;
-    };
+    let spec = crate::suite::selected(&drivers, ident, check);
     conformance::run_test(
         check,
         || match spec.connect(app().into_app(), &crate::suite::options(None)) {
@@ -120,12 +118,14 @@ pub async fn run_all_on<T: IntoApp>(drivers: &Drivers, app: fn() -> T) -> Vec<Re
     reports
 }
 
-/// Generates the conformance suite for every driver: a module per check
-/// with one `#[test]` per driver, each against a fresh instance of `app`
+/// Generates the conformance suite for every driver: one `#[test]` per
+/// check and driver, `<driver>::<check>` (so `cargo test -- lambda_v1::`
+/// runs one driver's checks), each against a fresh instance of `app`
 /// ([`echo::app`] unless `app = ..;` names another app honouring its
-/// contract). `drivers` and `custom` work as in [`suite!`](macro@crate::suite):
-/// configured built-ins and drivers of your own, each with the
-/// differences its spec declares.
+/// contract). `drivers`, `custom` and `only` work as in
+/// [`suite!`](macro@crate::suite): configured built-ins and drivers of your
+/// own, each with the differences its spec declares; `only = [..]` when
+/// your list is not every built-in, so that what is counted is what ran.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -138,33 +138,43 @@ pub async fn run_all_on<T: IntoApp>(drivers: &Drivers, app: fn() -> T) -> Vec<Re
 /// }
 ///
 /// crossdrive_adapters::conformance! {
-///     drivers = my_drivers; // optional
-///     custom = [mine];      // optional
+///     drivers = my_drivers;  // optional
+///     only = [direct, mine]; // these two get tests, nothing else
 /// }
 /// # fn main() {}
 /// ```
 #[macro_export]
 macro_rules! conformance {
-    () => {
-        $crate::conformance! { app = $crate::conformance::echo::app; }
-    };
-    (drivers = $drivers:path $(;)?) => {
-        $crate::conformance! { app = $crate::conformance::echo::app; drivers = $drivers; }
-    };
-    (drivers = $drivers:path; custom = [$($custom:ident),* $(,)?] $(;)?) => {
-        $crate::conformance! {
-            app = $crate::conformance::echo::app; drivers = $drivers; custom = [$($custom),*];
+    ($($input:tt)*) => {
+        $crate::__conformance_config! {
+            [$crate::conformance::echo::app] [$crate::Drivers::builtin] [] [] $($input)*
         }
     };
-    (app = $app:path $(;)?) => {
-        $crate::conformance! { app = $app; drivers = $crate::Drivers::builtin; custom = []; }
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_config {
+    ([$app:path] $drivers:tt $custom:tt $only:tt app = $new:path $(; $($rest:tt)*)?) => {
+        $crate::__conformance_config! { [$new] $drivers $custom $only $($($rest)*)? }
     };
-    (app = $app:path; drivers = $drivers:path $(;)?) => {
-        $crate::conformance! { app = $app; drivers = $drivers; custom = []; }
+    ($app:tt [$drivers:path] $custom:tt $only:tt drivers = $new:path $(; $($rest:tt)*)?) => {
+        $crate::__conformance_config! { $app [$new] $custom $only $($($rest)*)? }
     };
-    (app = $app:path; drivers = $drivers:path; custom = [$($custom:ident),* $(,)?] $(;)?) => {
+    ($app:tt $drivers:tt $custom:tt $only:tt custom = [$($new:ident),* $(,)?] $(; $($rest:tt)*)?) => {
+        $crate::__conformance_config! { $app $drivers [$($new)*] $only $($($rest)*)? }
+    };
+    ($app:tt $drivers:tt $custom:tt $only:tt only = [$($new:ident),+ $(,)?] $(; $($rest:tt)*)?) => {
+        $crate::__conformance_config! { $app $drivers $custom [some $($new)*] $($($rest)*)? }
+    };
+    ($app:tt $drivers:tt [$($custom:ident)+] [some $($only:ident)*]) => {
+        ::core::compile_error!(
+            "conformance! has both `custom = [..]` and `only = [..]`: list every driver, yours too, in `only` and drop `custom`"
+        );
+    };
+    ([$app:path] [$drivers:path] [$($custom:ident)*] [$($only:tt)*]) => {
         $crate::__private::crossdrive::conformance_table! {
-            $crate::__conformance_checks [$app, $drivers, [$($custom)*]]
+            $crate::__conformance_checks [[$app, $drivers] [$($only)*] [$($custom)*]]
         }
     };
 }
@@ -172,35 +182,47 @@ macro_rules! conformance {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __conformance_checks {
-    ([$app:path, $drivers:path, $custom:tt] $({ name: $name:ident, $($rest:tt)* })*) => {
-        $(
-            mod $name {
-                #[allow(unused_imports)]
-                use super::*;
-                $crate::driver_table! { $crate::__conformance_drivers [$app, $drivers, $name] }
-                $crate::__conformance_custom! { [$app, $drivers, $name] $custom }
-            }
-        )*
+    ([$args:tt [] [$($custom:ident)*]] $({ name: $name:ident, $($rest:tt)* })*) => {
+        $crate::driver_table! { $crate::__conformance_builtin [$args [$($name)*]] }
+        $crate::__conformance_each! { $args [$($custom)*] [$($name)*] }
+    };
+    ([$args:tt [some $($only:ident)*] []] $({ name: $name:ident, $($rest:tt)* })*) => {
+        $crate::__conformance_each! { $args [$($only)*] [$($name)*] }
     };
 }
 
 #[doc(hidden)]
 #[macro_export]
-macro_rules! __conformance_custom {
-    ([$($args:tt)*] [$($custom:ident)*]) => {
-        $crate::__conformance_drivers! { [$($args)*] $({ ident: $custom, })* }
+macro_rules! __conformance_each {
+    ($args:tt [$($ident:ident)*] $names:tt) => {
+        $( $crate::__conformance_driver! { $args $ident $names } )*
     };
 }
 
 #[doc(hidden)]
 #[macro_export]
-macro_rules! __conformance_drivers {
-    ([$app:path, $drivers:path, $check:ident] $({ ident: $ident:ident, $($field:tt)* })*) => {
-        $(
-            #[test]
-            fn $ident() {
-                $crate::conformance::run_test(stringify!($ident), stringify!($check), $app, $drivers);
-            }
-        )*
+macro_rules! __conformance_builtin {
+    ([$args:tt $names:tt] $({ ident: $ident:ident, $($field:tt)* })*) => {
+        $( $crate::__conformance_driver! { $args $ident $names } )*
+    };
+}
+
+/// The module of one driver: one `#[test]` per check.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_driver {
+    ([$app:path, $drivers:path] $ident:ident [$($check:ident)*]) => {
+        mod $ident {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[test]
+                fn $check() {
+                    $crate::conformance::run_test(
+                        ::core::stringify!($ident), ::core::stringify!($check), $app, $drivers,
+                    );
+                }
+            )*
+        }
     };
 }
