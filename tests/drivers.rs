@@ -222,7 +222,13 @@ fn a_declared_difference_passes_when_the_body_fails_on_that_driver_in_the_declar
         "direct",
         Drivers::builtin,
         &[],
-        || vec![crossdrive_adapters::__differs!(direct, expected = "bye", because = "our gateway says bye")],
+        || {
+            vec![crossdrive_adapters::__differs!(
+                direct,
+                expected = "bye",
+                because = "our gateway says bye"
+            )]
+        },
         asserts_hello_is_bye,
     );
     assert_eq!(outcome, Ok(()));
@@ -247,7 +253,10 @@ fn a_declared_difference_hiding_a_changed_status_fails() {
         asserts_hello_is_201,
     )
     .unwrap_err();
-    assert!(message.contains("not in the way its #[differs(..)] declares"), "{message}");
+    assert!(
+        message.contains("not in the way its #[differs(..)] declares"),
+        "{message}"
+    );
     assert!(message.contains("`base64-response`"), "{message}");
     assert!(message.contains("expected: 201 Created"), "{message}");
 }
@@ -262,7 +271,13 @@ fn a_declared_status_passes_only_on_that_status() {
         )]
     };
     assert_eq!(
-        run_generated("http1", Drivers::builtin, &[], declared, asserts_hello_is_201),
+        run_generated(
+            "http1",
+            Drivers::builtin,
+            &[],
+            declared,
+            asserts_hello_is_201
+        ),
         Ok(())
     );
     let wrong = || {
@@ -274,7 +289,10 @@ fn a_declared_status_passes_only_on_that_status() {
     };
     let message =
         run_generated("http1", Drivers::builtin, &[], wrong, asserts_hello_is_201).unwrap_err();
-    assert!(message.contains("the last response had status 200 OK"), "{message}");
+    assert!(
+        message.contains("the last response had status 200 OK"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -306,7 +324,13 @@ fn an_undeclared_failure_still_fails() {
         "http1",
         Drivers::builtin,
         &[],
-        || vec![crossdrive_adapters::__differs!(direct, expected = "bye", because = "only direct differs")],
+        || {
+            vec![crossdrive_adapters::__differs!(
+                direct,
+                expected = "bye",
+                because = "only direct differs"
+            )]
+        },
         asserts_hello_is_bye,
     );
     let message = outcome.unwrap_err();
@@ -315,11 +339,17 @@ fn an_undeclared_failure_still_fails() {
 
 #[test]
 fn a_failure_the_same_on_direct_is_reported_as_the_apps_in_a_few_lines() {
-    let message = run_generated("http2", Drivers::builtin, &[], none, asserts_hello_is_201)
-        .unwrap_err();
-    assert!(message.contains("fails the same way on `direct`"), "{message}");
+    let message =
+        run_generated("http2", Drivers::builtin, &[], none, asserts_hello_is_201).unwrap_err();
+    assert!(
+        message.contains("fails the same way on `direct`"),
+        "{message}"
+    );
     assert!(message.contains("`direct::generated`'s"), "{message}");
-    assert!(message.contains("http2::generated fails the same way"), "{message}");
+    assert!(
+        message.contains("http2::generated fails the same way"),
+        "{message}"
+    );
     assert!(message.contains("expected: 201 Created"), "{message}");
     // The short form: no request or response dump.
     assert!(!message.contains("response:"), "{message}");
@@ -349,7 +379,13 @@ fn a_declared_difference_that_no_longer_happens_fails_as_stale() {
         "direct",
         Drivers::builtin,
         &[],
-        || vec![crossdrive_adapters::__differs!(direct, status = 500, because = "it used to differ")],
+        || {
+            vec![crossdrive_adapters::__differs!(
+                direct,
+                status = 500,
+                because = "it used to differ"
+            )]
+        },
         asserts_hello_is_hi,
     )
     .unwrap_err();
@@ -363,7 +399,13 @@ fn a_declaration_naming_no_driver_of_the_suite_is_refused() {
         "direct",
         Drivers::builtin,
         &[],
-        || vec![crossdrive_adapters::__differs!(lambda_v2, status = 500, because = "no such driver")],
+        || {
+            vec![crossdrive_adapters::__differs!(
+                lambda_v2,
+                status = 500,
+                because = "no such driver"
+            )]
+        },
         asserts_hello_is_hi,
     )
     .unwrap_err();
@@ -379,8 +421,14 @@ fn a_driver_of_the_suites_own_without_tests_is_refused() {
 
 #[test]
 fn a_custom_identifier_without_its_driver_is_refused() {
-    let message = run_generated("direct", Drivers::builtin, &["mine"], none, asserts_hello_is_hi)
-        .unwrap_err();
+    let message = run_generated(
+        "direct",
+        Drivers::builtin,
+        &["mine"],
+        none,
+        asserts_hello_is_hi,
+    )
+    .unwrap_err();
     assert!(message.contains("lists `mine`"), "{message}");
 }
 
@@ -390,8 +438,8 @@ fn a_built_in_the_suite_left_out_fails_rather_than_pass_unrun() {
         Drivers::builtin().without("http1")
     }
     // The body would pass; it is never called, and that is not a pass.
-    let message = run_generated("http1", without_http1, &[], none, asserts_hello_is_hi)
-        .unwrap_err();
+    let message =
+        run_generated("http1", without_http1, &[], none, asserts_hello_is_hi).unwrap_err();
     assert!(message.contains("leave `http1` out"), "{message}");
     assert!(message.contains("only = [direct, "), "{message}");
 }
@@ -401,7 +449,9 @@ fn a_suite_with_only_runs_exactly_the_drivers_it_names() {
     fn two() -> Drivers {
         Drivers::empty()
             .with(DriverSpec::direct())
-            .with(DriverSpec::custom("in-house", |app, _| Ok(Arc::new(Direct::new(app)))))
+            .with(DriverSpec::custom("in-house", |app, _| {
+                Ok(Arc::new(Direct::new(app)))
+            }))
     }
     let only: &'static [&'static str] = &["direct", "in_house"];
     assert_eq!(

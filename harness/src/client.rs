@@ -1062,11 +1062,15 @@ impl IntoFuture for RequestBuilder {
     type Output = TestResponse;
     type IntoFuture = BoxFuture<'static, TestResponse>;
 
+    /// Tracks its caller, so a failed exchange names the line of the
+    /// test that awaited it, not a line of crossdrive.
+    #[track_caller]
     fn into_future(self) -> Self::IntoFuture {
+        let at = std::panic::Location::caller();
         Box::pin(async move {
             match self.try_send().await {
                 Ok(response) => response,
-                Err(error) => panic!("{error}"),
+                Err(error) => panic!("{error}\n  (raised at {at})"),
             }
         })
     }

@@ -742,6 +742,9 @@ impl fmt::Display for TestResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut out = String::new();
         let _ = writeln!(out, "{} ({})", self.status(), self.driver);
+        for note in &self.notes {
+            let _ = writeln!(out, "adapter note: {note}");
+        }
         write_headers(&mut out, self.headers());
         write_body(&mut out, self.bytes());
         f.write_str(&out)

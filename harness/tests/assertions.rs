@@ -266,3 +266,30 @@ fn a_failed_assert_cookie_says_what_was_set_instead() {
         "{none}"
     );
 }
+
+#[test]
+fn a_failed_await_names_the_line_of_the_test_that_awaited_it() {
+    let client = crossdrive::__doc_support::streaming_client(["a"]);
+    let line = line!() + 3;
+    let message = message_of(|| {
+        futures_executor::block_on(async {
+            client.get("no-leading-slash").await;
+        });
+    });
+    assert!(
+        message.contains(&format!("(raised at harness/tests/assertions.rs:{line}:")),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_response_displays_its_adapter_notes() {
+    let request = http::Request::get("/todos").body(Bytes::new()).unwrap();
+    let delivered = DriverResponse::new(http::Response::new(Bytes::new()), Protocol::InProcess)
+        .with_note(crossdrive::AdapterNote::new("base64-response", "decoded"));
+    let shown = TestResponse::new("lambda", request, delivered).to_string();
+    assert!(
+        shown.contains("adapter note: base64-response: decoded"),
+        "{shown}"
+    );
+}

@@ -338,18 +338,50 @@ mod tests {
             .note("base64-response")
             .expected("body")
             .because("x");
-        assert!(d.matches("the body differs", &seen(200, &["base64-response"])).is_ok());
-        let miss = d.matches("status", &seen(200, &["stage-prefix"])).unwrap_err();
-        assert!(miss.contains("`stage-prefix`, not `base64-response`"), "{miss}");
+        assert!(
+            d.matches("the body differs", &seen(200, &["base64-response"]))
+                .is_ok()
+        );
+        let miss = d
+            .matches("status", &seen(200, &["stage-prefix"]))
+            .unwrap_err();
+        assert!(
+            miss.contains("`stage-prefix`, not `base64-response`"),
+            "{miss}"
+        );
         assert!(miss.contains("does not contain \"body\""), "{miss}");
     }
 
     #[test]
     fn a_declaration_without_what_or_why_is_a_problem() {
-        assert!(Declared::new(&["x"]).status(415).problem().unwrap().contains("reason"));
-        assert!(Declared::new(&["x"]).because("y").problem().unwrap().contains("what differs"));
-        assert!(Declared::new(&["x"]).status(1000u16).because("y").problem().is_some());
-        assert!(Declared::new(&["x"]).note("n").because("y").problem().is_none());
+        assert!(
+            Declared::new(&["x"])
+                .status(415)
+                .problem()
+                .unwrap()
+                .contains("reason")
+        );
+        assert!(
+            Declared::new(&["x"])
+                .because("y")
+                .problem()
+                .unwrap()
+                .contains("what differs")
+        );
+        assert!(
+            Declared::new(&["x"])
+                .status(1000u16)
+                .because("y")
+                .problem()
+                .is_some()
+        );
+        assert!(
+            Declared::new(&["x"])
+                .note("n")
+                .because("y")
+                .problem()
+                .is_none()
+        );
     }
 
     #[test]

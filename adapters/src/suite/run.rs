@@ -204,11 +204,7 @@ where
             spec.name(),
             test.sibling("direct"),
             verdict::headline(&failure.message, spec.name()).replace("<driver>", spec.name()),
-            failure
-                .location
-                .as_ref()
-                .map(|at| format!("\n  (raised at {at})"))
-                .unwrap_or_default()
+            failure.raised_at()
         ),
         OnDirect::Passes => format!(
             "{full}\ncrossdrive: only this adapter fails: the same body passes on `direct`, so \
@@ -428,4 +424,3 @@ fn unset_message(test: &str) -> String {
         env = crate::remote::URL_ENV,
     )
 }
-

@@ -61,9 +61,15 @@ impl Failure {
     /// The message with the place it was raised, as the panic hook would
     /// have printed it.
     pub(crate) fn full(&self) -> String {
+        format!("{}{}", self.message, self.raised_at())
+    }
+
+    /// `\n  (raised at file:line:col)`, unless the message already names
+    /// its place (a failed `.await` names the test's line itself).
+    pub(crate) fn raised_at(&self) -> String {
         match &self.location {
-            Some(at) => format!("{}\n  (raised at {at})", self.message),
-            None => self.message.clone(),
+            Some(at) if !self.message.contains("(raised at ") => format!("\n  (raised at {at})"),
+            _ => String::new(),
         }
     }
 }

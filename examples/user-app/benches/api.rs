@@ -7,7 +7,7 @@
 #[path = "../support/deployment.rs"]
 mod deployment;
 #[path = "../support/duplex.rs"]
-mod duplex;
+mod edge;
 #[path = "../support/scenarios.rs"]
 mod scenarios;
 

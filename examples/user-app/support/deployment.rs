@@ -26,5 +26,5 @@ pub fn drivers() -> Drivers {
     drivers
         // The plain server answers within 2 s or the test fails.
         .with(DriverSpec::http1().timeout(Duration::from_secs(2)))
-        .with(crate::duplex::spec())
+        .with(crate::edge::spec())
 }
