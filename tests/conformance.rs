@@ -1,6 +1,6 @@
 //! The adapter conformance suite on every crossdrive driver: one test per
-//! check per driver, named `<check>::<driver>`
-//! (`three_set_cookie_headers_stay_three::direct`). Declared differences
+//! check per driver, named `<driver>::<check>`
+//! (`direct::three_set_cookie_headers_stay_three`). Declared differences
 //! come from each driver's entry in the driver table; a known difference
 //! passes and prints its reason (`cargo test -- --nocapture`), and the
 //! full matrix is `cargo xtask conformance`.
@@ -34,4 +34,47 @@ fn the_published_matrix_matches_a_fresh_run() {
     for report in &reports {
         assert!(report.is_success(), "{report}");
     }
+}
+
+/// A conformance run over a list holding only a driver of the user's own:
+/// `only = [mine]` writes exactly its tests, so the count is what ran.
+mod only_mine {
+    use std::sync::Arc;
+
+    use crossdrive_adapters::{Direct, DriverSpec, Drivers, direct};
+
+    fn mine() -> Drivers {
+        Drivers::empty().with(
+            DriverSpec::custom("mine", |app, _| Ok(Arc::new(Direct::new(app))))
+                .differences(direct::KNOWN_DIFFERENCES),
+        )
+    }
+
+    crossdrive_adapters::conformance! { drivers = mine; only = [mine]; }
+}
+
+#[test]
+fn a_conformance_run_over_one_driver_lists_one_test_per_check_and_no_other() {
+    // Ask this very test binary which tests it holds, as `cargo test --
+    // --list` shows a user, and count the one-driver run's.
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let listed = std::process::Command::new(exe)
+        .args(["--list", "--format", "terse"])
+        .output()
+        .expect("the test binary lists its tests");
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    let ours: Vec<&str> = listed
+        .lines()
+        .filter(|line| line.starts_with("only_mine::"))
+        .collect();
+    assert_eq!(
+        ours.len(),
+        crossdrive::conformance::CHECKS.len(),
+        "{ours:#?}"
+    );
+    assert!(
+        ours.iter()
+            .all(|line| line.starts_with("only_mine::mine::")),
+        "{ours:#?}"
+    );
 }

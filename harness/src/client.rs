@@ -12,7 +12,7 @@
 //! request is sent.
 
 use std::fmt::Display;
-use std::future::IntoFuture;
+use std::future::{Future, IntoFuture};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -982,8 +982,15 @@ impl RequestBuilder {
     /// assert_eq!(stream.next_event().await.unwrap().data, "1");
     /// # });
     /// ```
-    pub async fn stream(self) -> TestStream {
-        self.try_stream().await.unwrap_or_else(|e| panic!("{e}"))
+    #[track_caller]
+    pub fn stream(self) -> impl Future<Output = TestStream> + Send + 'static {
+        let at = std::panic::Location::caller();
+        async move {
+            match self.try_stream().await {
+                Ok(stream) => stream,
+                Err(error) => panic!("{error}\n  (raised at {at})"),
+            }
+        }
     }
 
     /// Like [`stream`](Self::stream), returning the driver's error instead

@@ -9,6 +9,68 @@
 //! way; any other failure fails the test with both, and a body that
 //! passes fails it as a stale declaration. So a declaration can never hide
 //! a regression it does not describe.
+//!
+//! Every misuse is a compile error that says what to write. The old form,
+//! which passed on any failure:
+//!
+//! ```compile_fail
+//! # fn app() -> axum::Router { axum::Router::new() }
+//! crossdrive_adapters::suite! {
+//!     app = app;
+//!     #[differs(lambda_v1 = "REST has no binary media types")]
+//!     async fn png(client) { client.get("/").await; }
+//! }
+//! # fn main() {}
+//! ```
+//!
+//! No reason, or nothing said about what differs:
+//!
+//! ```compile_fail
+//! # fn app() -> axum::Router { axum::Router::new() }
+//! crossdrive_adapters::suite! {
+//!     app = app;
+//!     #[differs(lambda_v1, status = 415)]
+//!     async fn png(client) { client.get("/").await; }
+//! }
+//! # fn main() {}
+//! ```
+//!
+//! ```compile_fail
+//! # fn app() -> axum::Router { axum::Router::new() }
+//! crossdrive_adapters::suite! {
+//!     app = app;
+//!     #[differs(lambda_v1, because = "REST has no binary media types")]
+//!     async fn png(client) { client.get("/").await; }
+//! }
+//! # fn main() {}
+//! ```
+//!
+//! A key it does not know:
+//!
+//! ```compile_fail
+//! # fn app() -> axum::Router { axum::Router::new() }
+//! crossdrive_adapters::suite! {
+//!     app = app;
+//!     #[differs(lambda_v1, code = 415, because = "REST")]
+//!     async fn png(client) { client.get("/").await; }
+//! }
+//! # fn main() {}
+//! ```
+//!
+//! The same declaration written right, with a constant, below a doc
+//! comment:
+//!
+//! ```
+//! # fn app() -> axum::Router { axum::Router::new() }
+//! const NO_BINARY: &str = "REST has no binary media types";
+//! crossdrive_adapters::suite! {
+//!     app = app;
+//!     /// The cover, as bytes.
+//!     #[differs(lambda_v1, note = "rest-base64-not-decoded", because = NO_BINARY)]
+//!     async fn png(client) { client.get("/").await; }
+//! }
+//! # fn main() {}
+//! ```
 
 use std::sync::{Arc, Mutex, PoisonError};
 
