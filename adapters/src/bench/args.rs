@@ -354,8 +354,10 @@ fn select(
     wanted
         .iter()
         .map(|w| {
+            // A driver's identifier (`lambda_v1`, as its tests are named)
+            // is as good as its name (`lambda-v1`).
             all.iter()
-                .find(|t| **t == w)
+                .find(|t| **t == w || t.replace('-', "_") == w.replace('-', "_"))
                 .map(|t| (*t).to_owned())
                 .ok_or_else(|| {
                     format!(

@@ -191,6 +191,12 @@ fn quick_with_two_drivers_and_one_scenario_plans_those_cells_at_quick_samples() 
 }
 
 #[test]
+fn a_driver_is_chosen_by_its_identifier_as_well_as_its_name() {
+    let plan = parse(&["--quick", "--driver", "lambda_v1,http1"]);
+    assert_eq!(plan.drivers, ["lambda-v1", "http1"]);
+}
+
+#[test]
 fn no_flags_plan_every_driver_and_scenario_at_full_samples_under_cargo_target_dir() {
     // `cargo bench` passes --bench; it changes nothing.
     let plan = parse_with(&["--bench"], &[("CARGO_TARGET_DIR", "/tmp/elsewhere")])
