@@ -356,8 +356,9 @@ fn select(
         .map(|w| {
             // A driver's identifier (`lambda_v1`, as its tests are named)
             // is as good as its name (`lambda-v1`).
+            let ident = |name: &str| name.replace('-', "_");
             all.iter()
-                .find(|t| **t == w || t.replace('-', "_") == w.replace('-', "_"))
+                .find(|t| **t == w || (flag == "--driver" && ident(t) == ident(w)))
                 .map(|t| (*t).to_owned())
                 .ok_or_else(|| {
                     format!(
