@@ -220,9 +220,22 @@ fn query_helpers_percent_encode_and_keep_repeated_keys_in_order() {
 }
 
 #[test]
-fn an_absolute_uri_sends_origin_form_with_its_host() {
-    let request = reference()
+fn an_absolute_url_is_refused_by_into_request_asking_for_the_path() {
+    let error = reference()
         .get("http://example.test:8080/x?y=1")
+        .into_request()
+        .unwrap_err();
+    assert!(error.is_invalid_request(), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("is an absolute URL; pass the path and query, /x?y=1"),
+        "{error}"
+    );
+    // The host the app sees is a header of its own.
+    let request = reference()
+        .get("/x?y=1")
+        .header("host", "example.test:8080")
         .into_request()
         .unwrap();
     assert_eq!(request.uri(), "/x?y=1");

@@ -17,11 +17,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HOST};
+use http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Uri};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::driver::BoxFuture;
+use crate::request_check::{self, BodyLength};
 use crate::{Driver, Error, ErrorKind, RequestBody, TestResponse, TestStream};
 
 /// Everything but RFC 3986 unreserved characters is escaped in query
@@ -435,18 +436,9 @@ impl RequestBuilder {
 
     fn set_target(&mut self, uri: &str) {
         match uri.parse::<Uri>() {
-            Ok(parsed) if parsed.scheme().is_some() => {
-                // An absolute URI: keep its authority as the Host header and
-                // send the origin-form target, as an HTTP client would.
-                if let Some(authority) = parsed.authority()
-                    && let Ok(host) = HeaderValue::from_str(authority.as_str())
-                {
-                    self.headers.insert(HOST, host);
-                }
-                self.target = parsed
-                    .path_and_query()
-                    .map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned());
-            }
+            // An absolute URL is kept as written so that the request check
+            // refuses it with the same words as a hand-built request.
+            Ok(parsed) if parsed.scheme().is_some() => self.target = uri.to_owned(),
             Ok(_) if uri.starts_with('/') || uri == "*" => self.target = uri.to_owned(),
             Ok(_) => self.fail(format!(
                 "`{uri}` is not an origin-form request target; start it with `/`, as in /todos/1"
@@ -823,6 +815,9 @@ impl RequestBuilder {
     /// assert_eq!((request.method(), request.uri().path()), (&http::Method::POST, "/todos"));
     /// assert_eq!(request.headers()["authorization"], "Bearer t");
     /// assert!(client.get("todos").into_request().unwrap_err().is_invalid_request());
+    /// // Checked as a sent request is: the driver picks the authority.
+    /// let absolute = client.get("http://example.test/todos").into_request();
+    /// assert!(absolute.unwrap_err().to_string().contains("pass the path and query, /todos"));
     /// ```
     ///
     /// A body set with [`body_stream`](Self::body_stream) or
@@ -866,6 +861,11 @@ impl RequestBuilder {
                 cause,
             ));
         }
+        let length = self
+            .streamed
+            .as_ref()
+            .map_or_else(|| BodyLength::Exact(self.body.len() as u64), BodyLength::of);
+        request_check::check(self.client.name(), &method, &uri, &self.headers, length)?;
         let mut request = Request::new(self.body);
         *request.method_mut() = method;
         *request.uri_mut() = uri;
@@ -1009,6 +1009,12 @@ impl RequestBuilder {
 impl Client {
     /// Sends a ready-made request.
     ///
+    /// It is checked as a built one is: a body that contradicts a hand-set
+    /// `Content-Length`, a hand-set `Transfer-Encoding`, an absolute URL,
+    /// two `Host` headers or a non-ASCII target is refused before sending
+    /// with an invalid-request error saying what to write instead, the same
+    /// on every driver.
+    ///
     /// ```
     /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
     /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
@@ -1028,10 +1034,19 @@ impl Client {
     /// let r = client.send(request).await.unwrap();
     /// r.assert_header("x-method", "DELETE");
     /// assert_eq!(r.request().uri(), "/todos/1");
+    ///
+    /// let short = http::Request::post("/todos")
+    ///     .header("content-length", "5")
+    ///     .body(bytes::Bytes::new())
+    ///     .unwrap();
+    /// let error = client.send(short).await.unwrap_err();
+    /// assert!(error.is_invalid_request());
+    /// assert!(error.to_string().contains("contradicts the body, which has 0 bytes"));
     /// # });
     /// ```
     pub async fn send(&self, request: Request<Bytes>) -> Result<TestResponse, Error> {
-        let (parts, body) = request.into_parts();
+        let (mut parts, body) = request.into_parts();
+        self.check(&mut parts, BodyLength::Exact(body.len() as u64))?;
         let summary = Request::from_parts(parts.clone(), body.clone());
         let delivered = self.driver.send(Request::from_parts(parts, body)).await?;
         Ok(TestResponse::new(self.name(), summary, delivered))
@@ -1050,11 +1065,27 @@ impl Client {
     /// # });
     /// ```
     pub async fn stream(&self, request: Request<RequestBody>) -> Result<TestStream, Error> {
-        let (parts, body) = request.into_parts();
+        let (mut parts, body) = request.into_parts();
+        self.check(&mut parts, BodyLength::of(&body))?;
         let summary = Request::from_parts(parts.clone(), body.as_full().unwrap_or_default());
         let started = Instant::now();
         let delivered = self.driver.stream(Request::from_parts(parts, body)).await?;
         Ok(TestStream::new(self.name(), summary, started, delivered))
+    }
+}
+
+impl Client {
+    /// Refuses what every driver would answer differently: the one check
+    /// builders and ready-made requests share.
+    fn check(&self, parts: &mut http::request::Parts, length: BodyLength) -> Result<(), Error> {
+        request_check::check(
+            self.name(),
+            &parts.method,
+            &parts.uri,
+            &parts.headers,
+            length,
+        )?;
+        Ok(())
     }
 }
 

@@ -65,6 +65,7 @@ pub mod guard;
 #[cfg(feature = "parity")]
 pub mod parity;
 mod protocol;
+mod request_check;
 mod response;
 pub mod scenario;
 mod selection;
