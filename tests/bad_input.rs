@@ -61,8 +61,10 @@ fn a_header_value_with_a_carriage_return_is_refused() {
 #[test]
 fn a_cookie_that_would_smuggle_another_cookie_is_refused() {
     let error = refused(direct().get("/ok").cookie("a", "1; admin=true"));
-    assert_says(&error, "the value of cookie `a`");
+    assert_says(&error, "the value of cookie `a` has `;` at byte 1");
     assert_says(&error, "percent-encode it first");
+    // The value is a secret: the error names where it breaks, not what it is.
+    assert!(!error.to_string().contains("admin=true"), "{error}");
     let error = refused(direct().get("/ok").cookie("a=b", "1"));
     assert_says(&error, "`a=b` is not a cookie name");
     let error = refused(direct().get("/ok").cookie("", "1"));
