@@ -283,3 +283,48 @@ fn a_should_panic_body_still_fails_on_remote_when_the_url_is_unset() {
     );
     assert!(ok, "{out}{err}");
 }
+
+#[test]
+fn a_failure_report_from_the_deployment_prints_no_bearer_token_or_cookie() {
+    const TOKEN: &str = "tok-remote-8c1f4e27-never-printed";
+    const CSRF: &str = "csrf-remote-5a9d";
+    use std::future::IntoFuture as _;
+    let client = Client::new(Remote::new(&stage_url()).unwrap());
+    let response = rt().block_on(
+        client
+            .get("/admin/stats")
+            .bearer(TOKEN)
+            .cookie("csrf", CSRF)
+            .into_future(),
+    );
+    response.assert_status(401);
+    let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        response.assert_status(200);
+    })) else {
+        panic!("a 401 is not a 200");
+    };
+    let report = panic.downcast_ref::<String>().expect("a formatted message");
+    if crossdrive::redact::show_secrets() {
+        assert!(report.contains(TOKEN), "{report}");
+        return;
+    }
+    assert!(
+        report.starts_with("crossdrive assertion failed: status"),
+        "{report}"
+    );
+    assert!(report.contains("driver: remote"), "{report}");
+    for secret in [TOKEN, CSRF] {
+        assert!(
+            !report.contains(secret),
+            "`{secret}` leaked into:\n{report}"
+        );
+    }
+    assert!(
+        report.contains("authorization: Bearer <redacted 33 bytes>"),
+        "{report}"
+    );
+    assert!(
+        report.contains("cookie: csrf=<redacted 16 bytes>"),
+        "{report}"
+    );
+}

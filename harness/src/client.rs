@@ -17,12 +17,13 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HOST};
+use http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Uri};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::driver::BoxFuture;
-use crate::{Driver, Error, ErrorKind, RequestBody, TestResponse, TestStream};
+use crate::request_check::{self, BodyLength};
+use crate::{Driver, Error, ErrorKind, RequestBody, TestResponse, TestStream, redact};
 
 /// Everything but RFC 3986 unreserved characters is escaped in query
 /// components added with [`RequestBuilder::query`], so `+` stays a literal
@@ -56,6 +57,9 @@ const QUERY_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
 #[derive(Clone)]
 pub struct Client {
     driver: Arc<dyn Driver>,
+    /// Lowercase names of headers whose values are secret besides the
+    /// always-secret ones (see [`crate::redact`]).
+    sensitive: Arc<[String]>,
 }
 
 impl Client {
@@ -76,9 +80,7 @@ impl Client {
     /// assert_eq!(client.name(), "mirror");
     /// ```
     pub fn new(driver: impl Driver + 'static) -> Self {
-        Self {
-            driver: Arc::new(driver),
-        }
+        Self::from_arc(Arc::new(driver))
     }
 
     /// A client over a shared driver.
@@ -100,7 +102,46 @@ impl Client {
     /// assert!(Arc::ptr_eq(client.driver(), &shared));
     /// ```
     pub fn from_arc(driver: Arc<dyn Driver>) -> Self {
-        Self { driver }
+        Self {
+            driver,
+            sensitive: Arc::from([]),
+        }
+    }
+
+    /// Treats every value of the header `name` as a secret, on requests and
+    /// responses alike: failure reports show it as `<redacted N bytes>`
+    /// (see [`crate::redact`]). `authorization`, `proxy-authorization`,
+    /// `cookie` and `set-cookie` always are; a request header marked with
+    /// `HeaderValue::set_sensitive(true)` is too. The name is matched
+    /// without regard to case; one that can be no header name matches
+    /// nothing.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let (p, body) = r.into_parts();
+    /// #         let mut out = http::Response::new(body);
+    /// #         *out.headers_mut() = p.headers;
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// let client = Client::new(Mirror).sensitive_header("X-Api-Key");
+    /// let r = client.get("/").header("x-api-key", "k-0123456789").await;
+    /// assert!(r.headers()["x-api-key"].is_sensitive());
+    /// # if !crossdrive::redact::show_secrets() {
+    /// assert!(r.to_string().contains("x-api-key: <redacted 12 bytes>"));
+    /// # }
+    /// # });
+    /// ```
+    #[must_use]
+    pub fn sensitive_header(mut self, name: impl AsRef<str>) -> Self {
+        let name = name.as_ref().to_ascii_lowercase();
+        if !self.sensitive.contains(&name) {
+            self.sensitive = self.sensitive.iter().cloned().chain([name]).collect();
+        }
+        self
     }
 
     /// The driver behind this client.
@@ -370,6 +411,7 @@ impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
             .field("driver", &self.name())
+            .field("sensitive", &self.sensitive)
             .finish()
     }
 }
@@ -435,18 +477,9 @@ impl RequestBuilder {
 
     fn set_target(&mut self, uri: &str) {
         match uri.parse::<Uri>() {
-            Ok(parsed) if parsed.scheme().is_some() => {
-                // An absolute URI: keep its authority as the Host header and
-                // send the origin-form target, as an HTTP client would.
-                if let Some(authority) = parsed.authority()
-                    && let Ok(host) = HeaderValue::from_str(authority.as_str())
-                {
-                    self.headers.insert(HOST, host);
-                }
-                self.target = parsed
-                    .path_and_query()
-                    .map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned());
-            }
+            // An absolute URL is kept as written so that the request check
+            // refuses it with the same words as a hand-built request.
+            Ok(parsed) if parsed.scheme().is_some() => self.target = uri.to_owned(),
             Ok(_) if uri.starts_with('/') || uri == "*" => self.target = uri.to_owned(),
             Ok(_) => self.fail(format!(
                 "`{uri}` is not an origin-form request target; start it with `/`, as in /todos/1"
@@ -647,11 +680,16 @@ impl RequestBuilder {
             .strip_prefix('"')
             .and_then(|v| v.strip_suffix('"'))
             .unwrap_or(value);
-        if !unquoted.chars().all(octet) {
+        // The value itself is never quoted: a cookie is a secret a failure
+        // report must not print (see `crate::redact`); where it breaks is
+        // enough to fix it.
+        if let Some((at, bad)) = unquoted.char_indices().find(|&(_, c)| !octet(c)) {
+            // Counted in the value as written, opening quote included.
+            let at = at + usize::from(unquoted.len() != value.len());
             self.fail(format!(
-                "the value of cookie `{name}` (`{}`) has a character a cookie cannot carry \
-                 (`;`, `,`, `\"`, `\\`, a space or a control); percent-encode it first",
-                value.escape_debug()
+                "the value of cookie `{name}` has `{}` at byte {at}, a character a cookie cannot \
+                 carry (`;`, `,`, `\"`, `\\`, a space or a control); percent-encode it first",
+                bad.escape_debug()
             ));
             return self;
         }
@@ -823,6 +861,9 @@ impl RequestBuilder {
     /// assert_eq!((request.method(), request.uri().path()), (&http::Method::POST, "/todos"));
     /// assert_eq!(request.headers()["authorization"], "Bearer t");
     /// assert!(client.get("todos").into_request().unwrap_err().is_invalid_request());
+    /// // Checked as a sent request is: the driver picks the authority.
+    /// let absolute = client.get("http://example.test/todos").into_request();
+    /// assert!(absolute.unwrap_err().to_string().contains("pass the path and query, /todos"));
     /// ```
     ///
     /// A body set with [`body_stream`](Self::body_stream) or
@@ -866,6 +907,11 @@ impl RequestBuilder {
                 cause,
             ));
         }
+        let length = self
+            .streamed
+            .as_ref()
+            .map_or_else(|| BodyLength::Exact(self.body.len() as u64), BodyLength::of);
+        request_check::check(self.client.name(), &method, &uri, &self.headers, length)?;
         let mut request = Request::new(self.body);
         *request.method_mut() = method;
         *request.uri_mut() = uri;
@@ -1016,6 +1062,12 @@ impl RequestBuilder {
 impl Client {
     /// Sends a ready-made request.
     ///
+    /// It is checked as a built one is: a body that contradicts a hand-set
+    /// `Content-Length`, a hand-set `Transfer-Encoding`, an absolute URL,
+    /// two `Host` headers or a non-ASCII target is refused before sending
+    /// with an invalid-request error saying what to write instead, the same
+    /// on every driver.
+    ///
     /// ```
     /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
     /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
@@ -1035,12 +1087,22 @@ impl Client {
     /// let r = client.send(request).await.unwrap();
     /// r.assert_header("x-method", "DELETE");
     /// assert_eq!(r.request().uri(), "/todos/1");
+    ///
+    /// let short = http::Request::post("/todos")
+    ///     .header("content-length", "5")
+    ///     .body(bytes::Bytes::new())
+    ///     .unwrap();
+    /// let error = client.send(short).await.unwrap_err();
+    /// assert!(error.is_invalid_request());
+    /// assert!(error.to_string().contains("contradicts the body, which has 0 bytes"));
     /// # });
     /// ```
     pub async fn send(&self, request: Request<Bytes>) -> Result<TestResponse, Error> {
-        let (parts, body) = request.into_parts();
+        let (mut parts, body) = request.into_parts();
+        self.check(&mut parts, BodyLength::Exact(body.len() as u64))?;
         let summary = Request::from_parts(parts.clone(), body.clone());
-        let delivered = self.driver.send(Request::from_parts(parts, body)).await?;
+        let mut delivered = self.driver.send(Request::from_parts(parts, body)).await?;
+        redact::mark(delivered.response.headers_mut(), &self.sensitive);
         Ok(TestResponse::new(self.name(), summary, delivered))
     }
 
@@ -1057,11 +1119,30 @@ impl Client {
     /// # });
     /// ```
     pub async fn stream(&self, request: Request<RequestBody>) -> Result<TestStream, Error> {
-        let (parts, body) = request.into_parts();
+        let (mut parts, body) = request.into_parts();
+        self.check(&mut parts, BodyLength::of(&body))?;
         let summary = Request::from_parts(parts.clone(), body.as_full().unwrap_or_default());
         let started = Instant::now();
-        let delivered = self.driver.stream(Request::from_parts(parts, body)).await?;
+        let mut delivered = self.driver.stream(Request::from_parts(parts, body)).await?;
+        redact::mark(delivered.response.headers_mut(), &self.sensitive);
         Ok(TestStream::new(self.name(), summary, started, delivered))
+    }
+}
+
+impl Client {
+    /// Refuses what every driver would answer differently (the one check
+    /// builders and ready-made requests share), then marks the secret
+    /// header values so no report prints them.
+    fn check(&self, parts: &mut http::request::Parts, length: BodyLength) -> Result<(), Error> {
+        request_check::check(
+            self.name(),
+            &parts.method,
+            &parts.uri,
+            &parts.headers,
+            length,
+        )?;
+        redact::mark(&mut parts.headers, &self.sensitive);
+        Ok(())
     }
 }
 

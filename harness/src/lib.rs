@@ -14,6 +14,9 @@
 //!   (`client.get("/todos/1").bearer("t").await`), and [`TestResponse`]
 //!   with assertions that print the driver, the request and the whole
 //!   response when they fail.
+//! - [`redact`], which header values are secrets and how failure reports
+//!   show them (`Bearer <redacted 36 bytes>`), with the
+//!   `CROSSDRIVE_SHOW_SECRETS` opt-out for local debugging.
 //! - [`guard`], the cheap timeout-and-panic wrapper drivers use to stay
 //!   bounded on any executor.
 //! - [`Selection`], the `CROSSDRIVE_DRIVERS` environment variable.
@@ -65,6 +68,8 @@ pub mod guard;
 #[cfg(feature = "parity")]
 pub mod parity;
 mod protocol;
+pub mod redact;
+mod request_check;
 mod response;
 pub mod scenario;
 mod selection;

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use http::{HeaderMap, Request, Response, StatusCode};
 use serde::de::DeserializeOwned;
 
-use crate::{AdapterNote, DriverResponse, Protocol};
+use crate::{AdapterNote, DriverResponse, Protocol, redact};
 
 /// Bodies longer than this are abbreviated in failure messages.
 const BODY_PREVIEW: usize = 2048;
@@ -37,7 +37,7 @@ const BODY_PREVIEW: usize = 2048;
 ///     .assert_header_all("x-a", &["1", "2"])
 ///     .assert_json(&serde_json::json!({"id": 1}));
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct TestResponse {
     driver: String,
     request: Request<Bytes>,
@@ -426,10 +426,11 @@ impl TestResponse {
     pub fn assert_header(&self, name: &str, expected: &str) -> &Self {
         let all = self.header_all(name);
         if all != [expected] {
+            let (expected_shown, all_shown) = self.for_report(name, &[expected], &all);
             self.fail(
                 &format!("header `{name}`"),
-                &format!("{expected:?} (once)"),
-                &describe_values(&all),
+                &format!("{:?} (once)", expected_shown[0]),
+                &self.with_difference(name, &[expected], &all, describe_values(&all_shown)),
             );
         }
         self
@@ -454,10 +455,11 @@ impl TestResponse {
     pub fn assert_header_all(&self, name: &str, expected: &[&str]) -> &Self {
         let all = self.header_all(name);
         if all != expected {
+            let (expected_shown, all_shown) = self.for_report(name, expected, &all);
             self.fail(
                 &format!("all values of header `{name}`"),
-                &describe_values(expected),
-                &describe_values(&all),
+                &describe_values(&expected_shown),
+                &self.with_difference(name, expected, &all, describe_values(&all_shown)),
             );
         }
         self
@@ -486,10 +488,11 @@ impl TestResponse {
         let mut sorted_expected = expected.to_vec();
         sorted_expected.sort_unstable();
         if sorted_received != sorted_expected {
+            let (expected_shown, all_shown) = self.for_report(name, expected, &all);
             self.fail(
                 &format!("values of header `{name}`, in any order"),
-                &describe_values(expected),
-                &describe_values(&all),
+                &describe_values(&expected_shown),
+                &describe_values(&all_shown),
             );
         }
         self
@@ -513,6 +516,24 @@ impl TestResponse {
     pub fn assert_cookie(&self, name: &str, expected: &str) -> &Self {
         match self.cookie(name) {
             Some(value) if value == expected => {}
+            // A cookie's value is a secret (a session id): shown by length
+            // and first difference unless secrets are shown.
+            Some(value) if !redact::show_secrets() => {
+                let difference = redact::compared(expected, &value);
+                self.fail(
+                    &format!("cookie `{name}`"),
+                    &format!("{:?}", redact::hidden_value(expected)),
+                    &format!(
+                        "{:?}{}",
+                        redact::hidden_value(&value),
+                        if difference.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({difference})")
+                        }
+                    ),
+                );
+            }
             Some(value) => self.fail(
                 &format!("cookie `{name}`"),
                 &format!("{expected:?}"),
@@ -527,7 +548,7 @@ impl TestResponse {
                 };
                 self.fail(
                     &format!("cookie `{name}`"),
-                    &format!("{expected:?}"),
+                    &format!("{:?}", redact::hidden_value(expected)),
                     &received,
                 );
             }
@@ -553,10 +574,11 @@ impl TestResponse {
     pub fn assert_no_header(&self, name: &str) -> &Self {
         let all = self.header_all(name);
         if !all.is_empty() {
+            let (_, all_shown) = self.for_report(name, &[], &all);
             self.fail(
                 &format!("header `{name}`"),
                 "absent",
-                &describe_values(&all),
+                &describe_values(&all_shown),
             );
         }
         self
@@ -734,7 +756,101 @@ impl TestResponse {
         let _ = writeln!(out, "  {}", self.status());
         write_headers(&mut out, self.headers());
         write_body(&mut out, self.bytes());
+        let redacted = redact::redacts_any(self.request.headers())
+            || redact::redacts_any(self.headers())
+            || [expected, received]
+                .iter()
+                .any(|v| v.contains(redact::MARK));
+        if let Some(footer) = redact::footer(redacted) {
+            let _ = writeln!(out, "{footer}");
+        }
         out
+    }
+
+    /// Whether the header `name` is secret in this exchange: by name, or
+    /// because a value of it is marked sensitive (by the app in process, or
+    /// by the client's [`sensitive_header`](crate::Client::sensitive_header)).
+    fn is_secret_header(&self, name: &str) -> bool {
+        redact::is_always_secret(name)
+            || self
+                .headers()
+                .get_all(name)
+                .iter()
+                .any(http::HeaderValue::is_sensitive)
+    }
+
+    /// `expected` and `received` values of the header `name` as a report
+    /// shows them: redacted when the header is secret.
+    fn for_report(
+        &self,
+        name: &str,
+        expected: &[&str],
+        received: &[&str],
+    ) -> (Vec<String>, Vec<String>) {
+        let secret = self.is_secret_header(name);
+        let shown = |values: &[&str]| -> Vec<String> {
+            values
+                .iter()
+                .map(|v| {
+                    if secret {
+                        redact::hidden_text(name, v)
+                    } else {
+                        (*v).to_owned()
+                    }
+                })
+                .collect()
+        };
+        (shown(expected), shown(received))
+    }
+
+    /// `described` with where one secret value differs from the one
+    /// expected, when both are redacted to the same length.
+    fn with_difference(
+        &self,
+        name: &str,
+        expected: &[&str],
+        received: &[&str],
+        described: String,
+    ) -> String {
+        match (expected, received) {
+            ([want], [got]) if self.is_secret_header(name) && !redact::show_secrets() => {
+                let difference = redact::compared(want, got);
+                if difference.is_empty() {
+                    described
+                } else {
+                    format!("{described} ({difference})")
+                }
+            }
+            _ => described,
+        }
+    }
+}
+
+/// Like `Display`, every secret header value redacted (see
+/// [`crate::redact`]): a `{:?}` in a failing test's message, or the
+/// `Ok` value an `unwrap_err()` prints, is a failure report too.
+impl fmt::Debug for TestResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers = |headers: &HeaderMap| -> Vec<String> {
+            headers
+                .iter()
+                .map(|(name, value)| format!("{name}: {}", redact::shown(name, value)))
+                .collect()
+        };
+        f.debug_struct("TestResponse")
+            .field("driver", &self.driver)
+            .field("protocol", &self.protocol)
+            .field(
+                "request",
+                &format_args!("{} {}", self.request.method(), self.request.uri()),
+            )
+            .field("request_headers", &headers(self.request.headers()))
+            .field("request_body", &format_body(self.request.body()))
+            .field("status", &self.status())
+            .field("headers", &headers(self.headers()))
+            .field("body", &format_body(self.bytes()))
+            .field("notes", &self.notes)
+            .finish()
     }
 }
 
@@ -805,7 +921,7 @@ fn json_diff(expected: &serde_json::Value, received: &serde_json::Value) -> Stri
     format!("diff:\n{diff}")
 }
 
-fn describe_values(values: &[&str]) -> String {
+fn describe_values<S: AsRef<str> + fmt::Debug>(values: &[S]) -> String {
     match values {
         [] => "absent".to_owned(),
         [one] => format!("{one:?} (once)"),
@@ -813,13 +929,11 @@ fn describe_values(values: &[&str]) -> String {
     }
 }
 
+/// Every header as `name: value`, secret values redacted (see
+/// [`crate::redact`]).
 fn write_headers(out: &mut String, headers: &HeaderMap) {
     for (name, value) in headers {
-        let shown = match value.to_str() {
-            Ok(v) => v.to_owned(),
-            Err(_) => format!("{:?} (non-ASCII bytes)", value.as_bytes()),
-        };
-        let _ = writeln!(out, "  {name}: {shown}");
+        let _ = writeln!(out, "  {name}: {}", redact::shown(name, value));
     }
 }
 

@@ -1350,7 +1350,10 @@ impl CompiledStep {
                 .iter()
                 .any(|v| v.as_bytes() == value.as_bytes());
             if !found {
-                return Err(format!("header `{name}: {value}`"));
+                return Err(format!(
+                    "header `{name}: {}`",
+                    crate::redact::shown_text(name.as_str(), value)
+                ));
             }
         }
         self.captures
@@ -1384,7 +1387,8 @@ fn mismatch(scenario: &str, label: &str, wanted: &str, got: &Response<Bytes>) ->
         .headers()
         .iter()
         .take(8)
-        .map(|(n, v)| format!("{n}: {}", String::from_utf8_lossy(v.as_bytes())))
+        // Secret values redacted: this message goes to the bench's log.
+        .map(|(n, v)| format!("{n}: {}", crate::redact::shown(n, v)))
         .collect();
     format!(
         "scenario `{scenario}`, {label}: expected {wanted}, got status {} with headers [{}] and a \

@@ -414,12 +414,25 @@ impl TestStream {
     pub fn assert_header(&self, name: &str, expected: &str) -> &Self {
         let got = self.header(name);
         if got != Some(expected) {
+            let secret = crate::redact::is_always_secret(name)
+                || self
+                    .headers
+                    .get_all(name)
+                    .iter()
+                    .any(http::HeaderValue::is_sensitive);
+            let shown = |v: &str| {
+                if secret {
+                    crate::redact::hidden_text(name, v)
+                } else {
+                    v.to_owned()
+                }
+            };
             panic!(
                 "{}",
                 self.report(
                     &format!("header `{name}`"),
-                    expected,
-                    got.unwrap_or("(absent)")
+                    &shown(expected),
+                    &got.map_or_else(|| "(absent)".to_owned(), shown)
                 )
             );
         }
@@ -682,17 +695,31 @@ impl TestStream {
     }
 
     fn report(&self, what: &str, expected: &str, received: &str) -> String {
-        format!(
+        // Secret values redacted, as in every report (`crate::redact`).
+        let headers: Vec<String> = self
+            .headers
+            .iter()
+            .map(|(name, value)| format!("{name}: {}", crate::redact::shown(name, value)))
+            .collect();
+        let mut report = format!(
             "{what} mismatch through driver `{}` on {} {}\n  expected: {expected}\n  received: \
-             {received}\n  response: status {}, headers {:?}, {} bytes in {} chunks so far",
+             {received}\n  response: status {}, headers {headers:?}, {} bytes in {} chunks so far",
             self.driver,
             self.method,
             self.uri,
             self.status.as_u16(),
-            self.headers,
             self.bytes,
             self.read.len()
-        )
+        );
+        let redacted = crate::redact::redacts_any(&self.headers)
+            || [expected, received]
+                .iter()
+                .any(|v| v.contains(crate::redact::MARK));
+        if let Some(footer) = crate::redact::footer(redacted) {
+            report.push('\n');
+            report.push_str(&footer);
+        }
+        report
     }
 }
 

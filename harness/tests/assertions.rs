@@ -240,7 +240,7 @@ fn the_last_set_cookie_for_a_name_wins_as_in_a_browser() {
 }
 
 #[test]
-fn a_failed_assert_cookie_says_what_was_set_instead() {
+fn a_failed_assert_cookie_says_what_was_set_instead_with_the_values_redacted() {
     let r = response(200, &[("set-cookie", "session=abc; Path=/")], "");
     let wrong = message_of(|| {
         r.assert_cookie("session", "xyz");
@@ -249,8 +249,24 @@ fn a_failed_assert_cookie_says_what_was_set_instead() {
         wrong.contains("assertion failed: cookie `session`"),
         "{wrong}"
     );
-    assert!(wrong.contains(r#"expected: "xyz""#), "{wrong}");
-    assert!(wrong.contains(r#"received: "abc""#), "{wrong}");
+    if crossdrive::redact::show_secrets() {
+        assert!(wrong.contains(r#"expected: "xyz""#), "{wrong}");
+        assert!(wrong.contains(r#"received: "abc""#), "{wrong}");
+    } else {
+        // A cookie's value is a secret: its length and where it differs.
+        assert!(
+            wrong.contains(r#"expected: "<redacted 3 bytes>""#),
+            "{wrong}"
+        );
+        assert!(
+            wrong.contains(
+                r#"received: "<redacted 3 bytes>" (same length, first difference at byte 0)"#
+            ),
+            "{wrong}"
+        );
+        assert!(!wrong.contains("abc") && !wrong.contains("xyz"), "{wrong}");
+        assert!(wrong.contains("set CROSSDRIVE_SHOW_SECRETS=1"), "{wrong}");
+    }
     let absent = message_of(|| {
         r.assert_cookie("theme", "dark");
     });
@@ -292,4 +308,49 @@ fn a_response_displays_its_adapter_notes() {
         shown.contains("adapter note: base64-response: decoded"),
         "{shown}"
     );
+}
+
+#[test]
+fn a_report_redacts_secret_headers_by_name_and_by_mark_even_without_a_client() {
+    let mut marked = http::HeaderValue::from_static("sig-5e2f");
+    marked.set_sensitive(true);
+    let mut request = http::Request::get("/todos")
+        .header("authorization", "Bearer tok-41d7")
+        .header("cookie", "a=c-1; b=c-22")
+        .body(Bytes::new())
+        .unwrap();
+    request.headers_mut().insert("x-signature", marked);
+    let answer = http::Response::builder()
+        .header("set-cookie", "session=s-9; Path=/")
+        .header("x-trace", "t-1")
+        .body(Bytes::new())
+        .unwrap();
+    let r = TestResponse::new(
+        "direct",
+        request,
+        DriverResponse::new(answer, Protocol::InProcess),
+    );
+    let report = r.report("status", "201", "200 OK");
+    if crossdrive::redact::show_secrets() {
+        assert!(report.contains("tok-41d7"), "{report}");
+        return;
+    }
+    for secret in ["tok-41d7", "c-1", "c-22", "sig-5e2f", "s-9"] {
+        assert!(!report.contains(secret), "`{secret}` leaked:\n{report}");
+    }
+    for shown in [
+        "authorization: Bearer <redacted 8 bytes>",
+        "cookie: a=<redacted 3 bytes>; b=<redacted 4 bytes>",
+        "x-signature: <redacted 8 bytes>",
+        "set-cookie: session=<redacted 3 bytes>; Path=/",
+        // Not a secret: shown as is.
+        "x-trace: t-1",
+        "secret header values are redacted; set CROSSDRIVE_SHOW_SECRETS=1 to print them when \
+         debugging locally, never in CI",
+    ] {
+        assert!(report.contains(shown), "expected `{shown}` in:\n{report}");
+    }
+    // A report with no secret in it says nothing about redaction.
+    let plain = response(200, &[("x-trace", "t-1")], "").report("status", "201", "200 OK");
+    assert!(!plain.contains("redacted"), "{plain}");
 }

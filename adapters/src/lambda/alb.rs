@@ -182,7 +182,8 @@ pub(crate) fn decode(
                 HeaderValue::from_str(value),
             ) else {
                 return Err(format!(
-                    "response header `{name}: {value}` is not valid HTTP"
+                    "response header `{name}: {}` is not valid HTTP",
+                    crossdrive::redact::shown_text(name, value)
                 ));
             };
             headers.append(name, value);

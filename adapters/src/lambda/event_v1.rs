@@ -352,7 +352,11 @@ pub(crate) fn decode(
             HeaderName::from_bytes(name.as_bytes()),
             HeaderValue::from_str(value),
         ) else {
-            return Err(format!("response header `{name}: {value}` is not valid HTTP").into());
+            return Err(format!(
+                "response header `{name}: {}` is not valid HTTP",
+                crossdrive::redact::shown_text(name, value)
+            )
+            .into());
         };
         if !headers.get_all(&name).iter().any(|v| *v == value) {
             headers.append(name, value);
@@ -427,8 +431,12 @@ pub(crate) fn append_multi(
             return Err(format!("response header name `{name}` is not valid HTTP"));
         };
         for value in values {
-            let value = HeaderValue::from_str(value)
-                .map_err(|_| format!("response header `{name}: {value}` is not valid HTTP"))?;
+            let value = HeaderValue::from_str(value).map_err(|_| {
+                format!(
+                    "response header `{name}: {}` is not valid HTTP",
+                    crossdrive::redact::shown_text(name, value)
+                )
+            })?;
             headers.append(header.clone(), value);
         }
     }

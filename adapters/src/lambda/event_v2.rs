@@ -314,7 +314,8 @@ pub(crate) fn decode(
             HeaderValue::from_str(value),
         ) else {
             return Err(format!(
-                "response header `{name}: {value}` is not valid HTTP"
+                "response header `{name}: {}` is not valid HTTP",
+                crossdrive::redact::shown_text(name, value)
             ));
         };
         headers.append(name, value);
@@ -329,8 +330,12 @@ pub(crate) fn decode(
         ));
     }
     for cookie in &wire.cookies {
-        let value = HeaderValue::from_str(cookie)
-            .map_err(|_| format!("cookie `{cookie}` is not a valid Set-Cookie value"))?;
+        let value = HeaderValue::from_str(cookie).map_err(|_| {
+            format!(
+                "cookie `{}` is not a valid Set-Cookie value",
+                crossdrive::redact::shown_text("set-cookie", cookie)
+            )
+        })?;
         headers.append(http::header::SET_COOKIE, value);
     }
     *response.body_mut() = body::response_bytes(wire.body, wire.is_base64_encoded, notes)?;

@@ -341,8 +341,12 @@ pub(crate) fn decode_prelude(
         ));
     }
     for cookie in cookies {
-        let v = HeaderValue::from_str(cookie)
-            .map_err(|_| format!("cookie `{cookie}` is not a valid Set-Cookie value"))?;
+        let v = HeaderValue::from_str(cookie).map_err(|_| {
+            format!(
+                "cookie `{}` is not a valid Set-Cookie value",
+                crossdrive::redact::shown_text("set-cookie", cookie)
+            )
+        })?;
         headers.append(http::header::SET_COOKIE, v);
     }
     Ok((status, headers))
