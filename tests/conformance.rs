@@ -5,6 +5,8 @@
 //! passes and prints its reason (`cargo test -- --nocapture`), and the
 //! full matrix is `cargo xtask conformance`.
 
+mod support;
+
 crossdrive_adapters::conformance! { app = crossdrive_adapters::conformance::echo::app; }
 
 /// The matrix published in docs/conformance-matrix.md (after its one-line
@@ -55,14 +57,7 @@ mod only_mine {
 
 #[test]
 fn a_conformance_run_over_one_driver_lists_one_test_per_check_and_no_other() {
-    // Ask this very test binary which tests it holds, as `cargo test --
-    // --list` shows a user, and count the one-driver run's.
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let listed = std::process::Command::new(exe)
-        .args(["--list", "--format", "terse"])
-        .output()
-        .expect("the test binary lists its tests");
-    let listed = String::from_utf8_lossy(&listed.stdout);
+    let listed = support::listed_tests();
     let ours: Vec<&str> = listed
         .lines()
         .filter(|line| line.starts_with("only_mine::"))

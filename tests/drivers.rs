@@ -122,14 +122,7 @@ crossdrive_adapters::suite! {
 
 #[test]
 fn the_suites_own_driver_gets_a_test_for_every_body() {
-    // Ask this very test binary which tests it holds, as `cargo test --
-    // --list` would show a user.
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let listed = std::process::Command::new(exe)
-        .args(["--list", "--format", "terse"])
-        .output()
-        .expect("the test binary lists its tests");
-    let listed = String::from_utf8_lossy(&listed.stdout);
+    let listed = support::listed_tests();
     for body in [
         "hello_answers_on_every_configured_driver",
         "png_bytes_arrive_intact_where_the_deployment_declares_them_binary",

@@ -4,6 +4,7 @@
 //!
 //! - [`rt`] and [`block_on`]: a current-thread runtime with IO and timers,
 //!   for tests that drive a client outside `suite!`.
+//! - [`listed_tests`]: the tests a binary holds, as a user lists them.
 //! - [`lambda_failure`], [`assert_names_request`], [`assert_still_serves`]:
 //!   the checks the fault and Lambda tests share.
 //! - [`socket_server`], [`tls_server`] (rstest `#[once]` fixtures) and the
@@ -20,6 +21,17 @@ use crossdrive_adapters::Direct;
 use crossdrive_adapters::lambda::LambdaFailure;
 use crossdrive_adapters::socket::{SocketDriver, SocketServer};
 use rstest::fixture;
+
+/// The tests this very test binary holds, one `name: test` line each, as
+/// `cargo test -- --list --format terse` shows them to a user.
+pub(crate) fn listed_tests() -> String {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let listed = std::process::Command::new(exe)
+        .args(["--list", "--format", "terse"])
+        .output()
+        .expect("the test binary lists its tests");
+    String::from_utf8_lossy(&listed.stdout).into_owned()
+}
 
 /// A current-thread runtime with IO and timers.
 pub(crate) fn rt() -> tokio::runtime::Runtime {
