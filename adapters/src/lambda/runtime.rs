@@ -600,21 +600,25 @@ impl Instance {
     /// notes for the response at hand: a forged or foreign request is
     /// reported to the test, never accepted silently.
     pub(crate) fn refusals(&self) -> Vec<crossdrive::AdapterNote> {
-        let refused = match self.lock().as_ref() {
+        let (count, first) = match self.lock().as_ref() {
             Some(live) => live.endpoint.take_refusals(),
             None => return Vec::new(),
         };
-        if refused.is_empty() {
+        if count == 0 {
             return Vec::new();
         }
+        let more = match count - first.len() {
+            0 => String::new(),
+            n => format!("; and {n} more"),
+        };
         vec![crossdrive::AdapterNote::new(
             "runtime-api-refused",
             format!(
-                "the function instance's Runtime API refused {} request(s) that were not the \
-                 instance's own: {}; something else on this machine is talking to it (another \
-                 process, or another instance's runtime loop), and none of it reached the test",
-                refused.len(),
-                refused.join("; ")
+                "the function instance's Runtime API refused {count} request(s) that were not \
+                 the instance's own: {}{more}; something else on this machine is talking to it \
+                 (another process, or another instance's runtime loop), and none of it reached \
+                 the test",
+                first.join("; ")
             ),
         )]
     }

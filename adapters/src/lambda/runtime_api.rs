@@ -129,7 +129,7 @@ pub(crate) struct Endpoint {
     /// The path segment every request of this instance starts with.
     secret: String,
     /// What the endpoint refused since the driver last asked.
-    refused: Arc<Mutex<Vec<String>>>,
+    refused: Arc<Mutex<Refused>>,
     /// The host thread's runtime, which outlives every test's: the
     /// function's child process is spawned and awaited there.
     pub(crate) host: tokio::runtime::Handle,
@@ -146,9 +146,11 @@ impl Endpoint {
         format!("http://{}/{}", self.addr, self.secret)
     }
 
-    /// The refusals recorded since the last call, oldest first.
-    pub(crate) fn take_refusals(&self) -> Vec<String> {
-        std::mem::take(&mut *lock(&self.refused))
+    /// The refusals recorded since the last call: how many, and the first
+    /// few, oldest first.
+    pub(crate) fn take_refusals(&self) -> (usize, Vec<String>) {
+        let taken = std::mem::take(&mut *lock(&self.refused));
+        (taken.count, taken.first)
     }
 }
 
@@ -160,9 +162,20 @@ impl Drop for Endpoint {
     }
 }
 
+/// Refusals since the driver last asked: all counted, the first few kept,
+/// so a process flooding the port cannot grow the test's memory.
+#[derive(Default)]
+struct Refused {
+    count: usize,
+    first: Vec<String>,
+}
+
+/// How many refusals are described in full per report.
+const REFUSALS_KEPT: usize = 8;
+
 struct State {
     secret: String,
-    refused: Arc<Mutex<Vec<String>>>,
+    refused: Arc<Mutex<Refused>>,
     next: tokio::sync::Mutex<mpsc::UnboundedReceiver<Pending>>,
     waiting: Mutex<HashMap<String, oneshot::Sender<Reply>>>,
     first_poll: Mutex<Option<std::sync::mpsc::Sender<()>>>,
@@ -177,7 +190,7 @@ pub(crate) fn start() -> std::io::Result<Endpoint> {
     let (stop_tx, mut stop_rx) = oneshot::channel::<()>();
     let (init_tx, init_rx) = std::sync::mpsc::channel();
     let secret = format!("{:032x}", crate::random::random_u128());
-    let refused = Arc::new(Mutex::new(Vec::new()));
+    let refused = Arc::new(Mutex::new(Refused::default()));
     let state = Arc::new(State {
         secret: secret.clone(),
         refused: Arc::clone(&refused),
@@ -281,7 +294,12 @@ fn has_secret<'p>(path: &'p str, secret: &str) -> Option<&'p str> {
 /// a forged request is news the test must not miss.
 fn refuse(state: &State, peer: SocketAddr, status: StatusCode, what: String) -> Answer {
     eprintln!("crossdrive lambda-runtime: the Runtime API refused {what} from {peer} ({status})");
-    lock(&state.refused).push(format!("{what} from {peer}: {status}"));
+    let mut refused = lock(&state.refused);
+    refused.count += 1;
+    if refused.first.len() < REFUSALS_KEPT {
+        refused.first.push(format!("{what} from {peer}: {status}"));
+    }
+    drop(refused);
     answer(status, what)
 }
 
@@ -601,6 +619,32 @@ mod tests {
         );
         assert_eq!(has_secret("/", secret), None);
         assert_eq!(has_secret("", secret), None);
+    }
+
+    #[test]
+    fn a_flood_of_refusals_is_all_counted_but_only_the_first_few_are_kept() {
+        let (_invocations, next) = mpsc::unbounded_channel();
+        let refused = Arc::new(Mutex::new(Refused::default()));
+        let state = State {
+            secret: "0123456789abcdef0123456789abcdef".to_owned(),
+            refused: Arc::clone(&refused),
+            next: tokio::sync::Mutex::new(next),
+            waiting: Mutex::new(HashMap::new()),
+            first_poll: Mutex::new(None),
+        };
+        let peer = SocketAddr::from(([127, 0, 0, 1], 1));
+        for i in 0..1000 {
+            let answer = refuse(&state, peer, StatusCode::FORBIDDEN, format!("probe {i}"));
+            assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+        }
+        let refused = lock(&refused);
+        assert_eq!(refused.count, 1000);
+        assert_eq!(refused.first.len(), REFUSALS_KEPT);
+        assert!(
+            refused.first[0].starts_with("probe 0 from 127.0.0.1:1"),
+            "{:?}",
+            refused.first
+        );
     }
 
     #[test]
