@@ -261,7 +261,7 @@ fn start_time(pid: u32) -> String {
 /// handler, whose pid it prints (through the instance's stderr, which is
 /// this helper's).
 #[tokio::test]
-#[ignore = "a helper: no_function_instance_survives_sigkill_of_its_test_binary runs it"]
+#[ignore = "a helper: the no_function_instance_survives_* tests run it"]
 async fn helper_holds_an_instance_blocked_in_its_handler() {
     if std::env::var(HELPER).as_deref() != Ok("block") {
         return;
@@ -273,9 +273,11 @@ async fn helper_holds_an_instance_blocked_in_its_handler() {
     let _ = client.get("/block").try_send().await;
 }
 
+/// Starts a helper copy of this test binary holding a function instance
+/// blocked in its handler, ends the helper with `signal` (its name for
+/// `kill -s`), and checks within a bounded wait that the instance is gone.
 #[cfg(target_os = "linux")]
-#[test]
-fn no_function_instance_survives_sigkill_of_its_test_binary() {
+fn assert_no_instance_survives(signal: &str) {
     let exe = std::env::current_exe().unwrap_or_default();
     let mut helper = match Command::new(exe)
         .args([
@@ -333,18 +335,41 @@ fn no_function_instance_survives_sigkill_of_its_test_binary() {
         "the handler runs in the instance, not the helper"
     );
     let start = start_time(pid);
-    // SIGKILL to the test binary alone: it cannot clean anything up.
-    let _ = helper.kill();
+    // The signal to the test binary alone, as a CI runner or a user sends
+    // it: with SIGKILL it cannot clean anything up.
+    if signal == "KILL" {
+        let _ = helper.kill();
+    } else {
+        let sent = Command::new("kill")
+            .args(["-s", signal, &helper.id().to_string()])
+            .status();
+        assert!(
+            sent.is_ok_and(|status| status.success()),
+            "cannot send SIG{signal} to the helper"
+        );
+    }
     let _ = helper.wait();
     let killed = Instant::now();
     while !gone(pid, &start) {
         assert!(
             killed.elapsed() < Duration::from_secs(10),
-            "the function instance (pid {pid}) still runs 10 s after its test binary was \
-             SIGKILLed"
+            "the function instance (pid {pid}) still runs 10 s after its test binary got \
+             SIG{signal}"
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn no_function_instance_survives_sigkill_of_its_test_binary() {
+    assert_no_instance_survives("KILL");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn no_function_instance_survives_sigint_of_its_test_binary() {
+    assert_no_instance_survives("INT");
 }
 
 #[cfg(target_os = "linux")]
