@@ -54,6 +54,8 @@ mod kind;
 pub mod lambda;
 #[cfg(feature = "parity")]
 pub mod parity;
+#[cfg(any(feature = "lambda", feature = "sockets"))]
+mod random;
 pub mod remote;
 #[cfg(feature = "sockets")]
 pub mod socket;

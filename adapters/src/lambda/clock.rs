@@ -11,7 +11,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// What AWS stamps on one invocation.
 #[derive(Debug, Clone)]
 pub(crate) struct Invocation {
-    /// A UUID-shaped id, unique within the process.
+    /// A random version 4 UUID, as Lambda's request ids are: the id a
+    /// runtime answers its invocation with, so it must not be guessable
+    /// by another local process (`runtime_api.rs`).
     pub(crate) request_id: String,
     /// `Root=1-<epoch hex>-<24 hex>;Parent=<16 hex>;Sampled=0`, the X-Ray
     /// trace header Lambda gives the runtime (`Lambda-Runtime-Trace-Id`,
@@ -71,14 +73,7 @@ impl Invocation {
         let epoch_ms = u64::try_from(since.as_millis()).unwrap_or(u64::MAX);
         let salt =
             u64::from(std::process::id()).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ since.as_secs();
-        let request_id = format!(
-            "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
-            (salt >> 32) as u32,
-            (salt >> 16) as u16,
-            n >> 48 & 0xfff,
-            n >> 36 & 0xfff,
-            n & 0xffff_ffff_ffff
-        );
+        let request_id = crate::random::uuid_v4();
         // The tracing header as X-Ray formats it: "Root=1-<8 hex>-<24 hex>",
         // then the parent segment's 16-hex id and the sampling decision
         // (https://docs.aws.amazon.com/xray/latest/devguide/xray-concepts.html#xray-concepts-tracingheader).

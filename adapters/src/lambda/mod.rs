@@ -170,6 +170,26 @@ impl Lambda {
         &self.inner.options
     }
 
+    /// For a function instance in a child process (`lambda-runtime`,
+    /// `lambda-url-stream`): its process id and the `AWS_LAMBDA_RUNTIME_API`
+    /// it was given, secret included; `None` for the in-process drivers
+    /// and while no instance runs. For crossdrive's own isolation tests,
+    /// which check that the instance dies with its test binary and that
+    /// nothing else gets into its Runtime API.
+    ///
+    /// ```
+    /// use crossdrive_adapters::lambda::{Lambda, LambdaOptions, Source};
+    /// let lambda = Lambda::new(axum::Router::new(), LambdaOptions::new(Source::Rest));
+    /// assert!(lambda.instance().is_none()); // in process: no child
+    /// ```
+    #[doc(hidden)]
+    pub fn instance(&self) -> Option<(u32, String)> {
+        match &self.inner.invoker {
+            Invoker::Runtime(instance) => Some((instance.pid()?, instance.runtime_api_url()?)),
+            Invoker::InProcess(_) => None,
+        }
+    }
+
     /// Sends the function the health check an ALB target group makes of
     /// `path` (ALB keeps them off for Lambda targets unless enabled), and
     /// decodes the answer as ALB does; refused on the other sources, which
@@ -346,6 +366,9 @@ impl Inner {
         }
         let work = self.invoke(&event, &invocation);
         let outcome = guarded(self.aws_limit().min(self.options.timeout), work).await;
+        if let Invoker::Runtime(instance) = &self.invoker {
+            notes.extend(instance.refusals());
+        }
         let (parts, _) = request.into_parts();
         self.finish(Some((&method, &uri)), &parts.headers, outcome, notes)
     }
@@ -420,6 +443,7 @@ impl Inner {
         let started = std::time::Instant::now();
         let work = instance.invoke_reply(event, invocation, &self.options);
         let outcome = guarded(self.aws_limit().min(self.options.timeout), work).await;
+        notes.extend(instance.refusals());
         let streamed = match outcome {
             Ok(Ok(runtime_api::Reply::Stream(streamed))) => streamed,
             Ok(Ok(runtime_api::Reply::Response(json))) => {

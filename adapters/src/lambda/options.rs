@@ -215,7 +215,24 @@ pub struct LambdaOptions {
     pub(crate) integration_timeout: Option<Duration>,
     pub(crate) invoke_mode: InvokeMode,
     pub(crate) endpoint: Endpoint,
+    pub(crate) inherit_env: Vec<String>,
 }
+
+/// The variables a `lambda-runtime` function instance gets from its
+/// deployment, never from the host: Lambda sets them itself and a
+/// function's configuration cannot, so neither can
+/// [`LambdaOptions::inherit_env`]. The `AWS_LAMBDA_` prefix and
+/// crossdrive's `CROSSDRIVE_` prefix are refused as a whole.
+pub(crate) const RESERVED_ENV: &[&str] = &[
+    "_HANDLER",
+    "_X_AMZN_TRACE_ID",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_EXECUTION_ENV",
+    "LAMBDA_TASK_ROOT",
+    "LAMBDA_RUNTIME_DIR",
+    "TZ",
+];
 
 /// AWS's default function timeout.
 ///
@@ -252,6 +269,7 @@ impl LambdaOptions {
             integration_timeout: source.max_integration_timeout(),
             invoke_mode: InvokeMode::Buffered,
             endpoint: Endpoint::Regional,
+            inherit_env: Vec::new(),
         }
     }
 
@@ -504,6 +522,75 @@ impl LambdaOptions {
         self.endpoint
     }
 
+    /// Lets a function instance in a child process (`lambda-runtime`,
+    /// `lambda-url-stream`) see the host's value of the variable `name`,
+    /// when the test process has it. Without it the instance sees
+    /// Lambda's environment, not the developer's: no `AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `GITHUB_TOKEN` or
+    /// anything else of the shell's (see `docs/lambda.md` for what it gets).
+    /// Call it once per name. A name Lambda sets itself (`AWS_REGION`,
+    /// `AWS_LAMBDA_*`, `_HANDLER`, ...) or that is not a Lambda variable
+    /// name (a letter, then letters, digits or `_`) makes
+    /// [`validate`](Self::validate) fail. The in-process Lambda drivers run
+    /// in the test process and share its environment whatever this says.
+    ///
+    /// ```
+    /// use crossdrive_adapters::lambda::{LambdaOptions, Source};
+    /// let options = LambdaOptions::new(Source::HttpApi).inherit_env("AWS_PROFILE");
+    /// assert_eq!(options.get_inherit_env(), ["AWS_PROFILE"]);
+    /// let problem = LambdaOptions::new(Source::HttpApi).inherit_env("AWS_REGION").validate().unwrap_err();
+    /// assert!(problem.contains("Region"), "{problem}");
+    /// ```
+    #[must_use]
+    pub fn inherit_env(mut self, name: impl Into<String>) -> Self {
+        self.inherit_env.push(name.into());
+        self
+    }
+
+    /// The host variables a child-process instance inherits, in the order given.
+    ///
+    /// ```
+    /// use crossdrive_adapters::lambda::{LambdaOptions, Source};
+    /// assert!(LambdaOptions::new(Source::Rest).get_inherit_env().is_empty());
+    /// ```
+    pub fn get_inherit_env(&self) -> &[String] {
+        &self.inherit_env
+    }
+
+    /// What is wrong with the name `name` given to `inherit_env`, if anything.
+    fn check_inherited(name: &str) -> Result<(), String> {
+        if name == "AWS_REGION" || name == "AWS_DEFAULT_REGION" {
+            return Err(format!(
+                "inherit_env(`{name}`): a function's Region is the one it is deployed in (here \
+                 us-east-1), never the host's; drop it"
+            ));
+        }
+        if name.starts_with("AWS_LAMBDA_") || RESERVED_ENV.contains(&name) {
+            return Err(format!(
+                "inherit_env(`{name}`): Lambda sets this variable itself and a function cannot \
+                 take it from elsewhere; drop it (the function name, memory and timeout have \
+                 their own LambdaOptions)"
+            ));
+        }
+        if name.starts_with("CROSSDRIVE_") {
+            return Err(format!(
+                "inherit_env(`{name}`): crossdrive passes its own CROSSDRIVE_ variables to the \
+                 function instance already; drop it"
+            ));
+        }
+        let mut chars = name.chars();
+        let shaped = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !shaped {
+            return Err(format!(
+                "inherit_env(`{}`) is not a Lambda environment variable name; use a letter, \
+                 then letters, digits or `_`, such as `AWS_PROFILE`",
+                name.escape_debug()
+            ));
+        }
+        Ok(())
+    }
+
     /// The function's ARN.
     pub(crate) fn function_arn(&self) -> String {
         format!(
@@ -606,6 +693,9 @@ impl LambdaOptions {
                     .to_owned(),
             );
         }
+        for name in &self.inherit_env {
+            Self::check_inherited(name)?;
+        }
         if let Some(bad) = self.binary_media_types.iter().find(|t| {
             let mut parts = t.splitn(2, '/');
             let (major, minor) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
@@ -636,5 +726,36 @@ impl LambdaOptions {
                 || t.strip_suffix("/*")
                     .is_some_and(|major| essence.split('/').next() == Some(major))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inherit_env_refuses_bad_names_and_names_lambda_or_crossdrive_set() {
+        let problem = |name: &str| {
+            LambdaOptions::new(Source::HttpApi)
+                .inherit_env(name)
+                .validate()
+                .unwrap_err()
+        };
+        for bad in ["", "1ABC", "MY-VAR", "A=B", "A B", "É"] {
+            assert!(
+                problem(bad).contains("not a Lambda environment variable name"),
+                "{bad}"
+            );
+        }
+        assert!(problem("AWS_LAMBDA_RUNTIME_API").contains("Lambda sets this variable"));
+        assert!(problem("_HANDLER").contains("Lambda sets this variable"));
+        assert!(problem("TZ").contains("Lambda sets this variable"));
+        assert!(problem("AWS_DEFAULT_REGION").contains("Region"));
+        assert!(problem("CROSSDRIVE_DRIVERS").contains("already"));
+        let fine = LambdaOptions::new(Source::HttpApi)
+            .inherit_env("AWS_PROFILE")
+            .inherit_env("AWS_SECRET_ACCESS_KEY")
+            .inherit_env("database_url");
+        assert_eq!(fine.validate(), Ok(()));
     }
 }

@@ -28,10 +28,61 @@
 //! bench, calls [`serve_if_child`] first thing in `main`.
 //!
 //! The parent keeps one Runtime API host thread per test binary
-//! (`runtime_api.rs`) and one listener per instance. An instance that
-//! timed out is killed and replaced on the next request, as Lambda
-//! replaces a sandbox after a timeout; the replacement's init phase, like
-//! the first instance's, does not count against the function timeout.
+//! (`runtime_api.rs`) and one listener per instance, which only that
+//! instance can use: its URL carries a per-instance secret (see
+//! `runtime_api.rs`). An instance that timed out is killed and replaced on
+//! the next request, as Lambda replaces a sandbox after a timeout; the
+//! replacement's init phase, like the first instance's, does not count
+//! against the function timeout.
+//!
+//! # The instance's environment
+//!
+//! The child starts from an empty environment, not the developer's: a
+//! function in Lambda sees what Lambda sets, and a test must not let the
+//! app act with the shell's `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+//! `AWS_SESSION_TOKEN` or `GITHUB_TOKEN`. It gets:
+//!
+//! - the variables Lambda defines for a function
+//!   (<https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime>),
+//!   from its [`LambdaOptions`]: `AWS_LAMBDA_RUNTIME_API` (with the
+//!   secret), `AWS_LAMBDA_FUNCTION_NAME`, `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`,
+//!   `AWS_LAMBDA_FUNCTION_VERSION` (`$LATEST`), `AWS_LAMBDA_LOG_GROUP_NAME`,
+//!   `AWS_LAMBDA_LOG_STREAM_NAME`, `AWS_LAMBDA_INITIALIZATION_TYPE`
+//!   (`on-demand`), `AWS_REGION` and `AWS_DEFAULT_REGION`, `_HANDLER`
+//!   (`bootstrap`, an OS-only runtime's handler), `LAMBDA_TASK_ROOT`
+//!   (`/var/task`), `LAMBDA_RUNTIME_DIR` (`/var/runtime`), `TZ` (`:UTC`)
+//!   and `LANG` (`en_US.UTF-8`); `AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH`
+//!   when the deployment sets it. No `AWS_EXECUTION_ENV` (Lambda sets it
+//!   for its managed runtimes only) and no role credentials (there is no
+//!   role);
+//! - what the re-run test binary needs to start and be looked into: `PATH`,
+//!   the dynamic loader's `LD_LIBRARY_PATH` (`DYLD_*` on macOS,
+//!   `SYSTEMROOT` on Windows), which cargo sets for test binaries, and
+//!   crossdrive's own `CROSSDRIVE_*` (the child re-runs the same test, which
+//!   reads them), plus the child markers. `RUST_BACKTRACE`,
+//!   `RUST_LIB_BACKTRACE` and `RUST_LOG` pass too: they change what the
+//!   function prints on its stderr, which is the test's, and carry no
+//!   secret; `LLVM_PROFILE_FILE` passes so a coverage run counts the code
+//!   the function ran instead of dropping `default.profraw` files;
+//! - each host variable named with [`LambdaOptions::inherit_env`], and
+//!   nothing else.
+//!
+//! # Instances die with their test binary
+//!
+//! On Linux the child asks the kernel, first thing in its serving path,
+//! for SIGKILL when its parent goes (`PR_SET_PDEATHSIG`, through rustix,
+//! as `unsafe` is denied), then checks that its parent is still the pid
+//! the driver passed in `CROSSDRIVE_LAMBDA_PARENT_PID`, and exits if not:
+//! the parent died before the request took hold. The kernel sends the
+//! signal when the *thread* that spawned the child ends, so children are
+//! spawned on the Runtime API host thread, which lives as long as the
+//! process, never on a test's thread. A SIGKILL or SIGINT to the test
+//! binary alone therefore ends its function instances too. Elsewhere
+//! (macOS, Windows) there is no such request: an instance ends when its
+//! runtime loop finds the Runtime API gone, that is at its next poll or
+//! reply, so one blocked in a handler outlives a killed test binary until
+//! the handler returns. Within a live test binary, an instance is killed
+//! and reaped (waited for) when its driver is dropped, on every platform.
 
 use std::cell::RefCell;
 use std::process::{ExitStatus, Stdio};
@@ -51,6 +102,27 @@ use super::{Invoker, Lambda, LambdaOptions, Source};
 /// Set in a child process: run the runtime loop instead of the test.
 #[doc(hidden)]
 pub const CHILD_ENV: &str = "CROSSDRIVE_LAMBDA_RUNTIME_CHILD";
+
+/// Set in a child process: the pid of the test binary that started it,
+/// which must still be its parent when it takes the death signal.
+#[doc(hidden)]
+pub const PARENT_ENV: &str = "CROSSDRIVE_LAMBDA_PARENT_PID";
+
+/// Host variables every instance gets, whatever the options say: what the
+/// re-run test binary needs to start (the loader's search paths), and
+/// what only changes what it prints or where coverage goes (see the
+/// module docs).
+const RUNNER_ENV: &[&str] = &[
+    "PATH",
+    "LD_LIBRARY_PATH",
+    "DYLD_LIBRARY_PATH",
+    "DYLD_FALLBACK_LIBRARY_PATH",
+    "SYSTEMROOT",
+    "RUST_BACKTRACE",
+    "RUST_LIB_BACKTRACE",
+    "RUST_LOG",
+    "LLVM_PROFILE_FILE",
+];
 
 /// Set in a child process whose deployment streams its responses
 /// (`InvokeMode::ResponseStream`): run
@@ -154,6 +226,7 @@ pub fn serve_if_child(app: impl FnOnce() -> Router) {
 
 /// Runs the real runtime loop over `app` and exits the process.
 fn serve(app: Router) -> ! {
+    die_with_parent();
     // Called from inside the test's runtime: the loop gets its own thread
     // and runtime.
     let loop_thread = std::thread::spawn(move || {
@@ -214,11 +287,46 @@ enum Child0 {
 /// Runtime API was still up (what Lambda reports as Runtime.ExitError).
 const RUNTIME_EXIT_ERROR: i32 = 3;
 
+/// In a child on Linux: asks for SIGKILL when the parent thread goes, and
+/// exits if the parent already went (see the module docs). Elsewhere, or
+/// without the parent's pid (a child started by hand), it does nothing.
+fn die_with_parent() {
+    #[cfg(target_os = "linux")]
+    {
+        let Some(parent) = std::env::var(PARENT_ENV)
+            .ok()
+            .and_then(|pid| pid.parse::<i32>().ok())
+        else {
+            return;
+        };
+        if let Err(e) =
+            rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL))
+        {
+            eprintln!(
+                "crossdrive lambda-runtime child: cannot ask to die with the test binary \
+                 (prctl PR_SET_PDEATHSIG: {e}); this instance may outlive a killed test"
+            );
+        }
+        // Asked after the request took hold: if the parent died before, the
+        // child was reparented and must not serve a parent that is gone.
+        if rustix::process::getppid().map(rustix::process::Pid::as_raw_pid) != Some(parent) {
+            std::process::exit(0);
+        }
+    }
+}
+
+/// The Runtime API's address in the child's `AWS_LAMBDA_RUNTIME_API`
+/// (`http://127.0.0.1:<port>/<secret>`, or Lambda's bare `host:port`).
+fn runtime_api_addr(value: &str) -> Option<std::net::SocketAddr> {
+    let rest = value.strip_prefix("http://").unwrap_or(value);
+    rest.split('/').next()?.parse().ok()
+}
+
 /// Whether the parent's Runtime API still accepts connections.
 fn runtime_api_alive() -> bool {
     std::env::var("AWS_LAMBDA_RUNTIME_API")
         .ok()
-        .and_then(|addr| addr.parse::<std::net::SocketAddr>().ok())
+        .and_then(|value| runtime_api_addr(&value))
         .is_some_and(|addr| {
             std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(1)).is_ok()
         })
@@ -323,24 +431,37 @@ impl Live {
     }
 }
 
-/// Spawns `command` on the host runtime and hands the child to a task
+/// Spawns `command` from the host thread and hands the child to a task
 /// there that awaits its exit (or a kill, when `Live` drops) and reports
-/// it: nothing polls. `kill_on_drop` also kills the child should that task
-/// ever be dropped unfinished.
+/// it: nothing polls. The host thread lives as long as the process, which
+/// is what the child's parent-death signal needs (it fires when the
+/// spawning *thread* ends: spawned from a test's thread, every instance
+/// would die with that test's thread). `kill_on_drop` also kills the child
+/// should that task ever be dropped unfinished.
 fn spawn_child(mut command: Command, endpoint: Endpoint) -> std::io::Result<Live> {
+    if std::thread::current().name() == Some(runtime_api::HOST_THREAD) {
+        return Err(std::io::Error::other(
+            "a function instance cannot be started from the Runtime API's own thread",
+        ));
+    }
     let host = endpoint.host.clone();
     command.kill_on_drop(true);
-    let mut child = {
-        // tokio registers the child with the current runtime's reactor.
-        let _entered = host.enter();
-        command.spawn()?
-    };
-    let pid = child.id();
     let (exit_tx, exit_rx) = watch::channel(None);
     let (kill_tx, kill_rx) = oneshot::channel::<()>();
     let (reaped_tx, reaped_rx) = std::sync::mpsc::channel::<()>();
+    let (spawned_tx, spawned_rx) = std::sync::mpsc::channel();
     host.spawn(async move {
         let _reaped = reaped_tx;
+        let mut child = match command.spawn() {
+            Ok(child) => {
+                let _ = spawned_tx.send(Ok(child.id()));
+                child
+            }
+            Err(e) => {
+                let _ = spawned_tx.send(Err(e));
+                return;
+            }
+        };
         let exited = tokio::select! {
             status = child.wait() => Some(status),
             // `Live` dropped its sender.
@@ -359,6 +480,9 @@ fn spawn_child(mut command: Command, endpoint: Endpoint) -> std::io::Result<Live
             }
         }
     });
+    let pid = spawned_rx
+        .recv()
+        .map_err(|_| std::io::Error::other("the Runtime API's host thread is gone"))??;
     Ok(Live {
         endpoint,
         pid,
@@ -405,33 +529,11 @@ impl Instance {
                 "--test-threads=1",
             ]);
         }
-        let o = &self.options;
+        self.environment(&mut command, &endpoint);
         command
-            .env(CHILD_ENV, "1")
-            .env("AWS_LAMBDA_RUNTIME_API", endpoint.addr.to_string())
-            .env("AWS_LAMBDA_FUNCTION_NAME", &o.function_name)
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", o.memory_mb.to_string())
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-            .env(
-                "AWS_LAMBDA_LOG_GROUP_NAME",
-                format!("/aws/lambda/{}", o.function_name),
-            )
-            .env("AWS_LAMBDA_LOG_STREAM_NAME", "crossdrive")
-            .env("AWS_REGION", &o.region)
-            .env_remove("AWS_LAMBDA_MAX_CONCURRENCY")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
-        if o.invoke_mode == super::InvokeMode::ResponseStream {
-            command.env(STREAM_ENV, "1");
-        } else {
-            command.env_remove(STREAM_ENV);
-        }
-        if o.source.has_stages() && !o.stage_in_path {
-            command.env(IGNORE_STAGE_ENV, "true");
-        } else {
-            command.env_remove(IGNORE_STAGE_ENV);
-        }
         let addr = endpoint.addr;
         let spawned = spawn_child(command, endpoint)
             .map_err(|e| format!("cannot start the function's child process ({e})"))?;
@@ -445,6 +547,90 @@ impl Instance {
         }
         *live = Some(spawned);
         Ok(())
+    }
+
+    /// Gives `command` the instance's environment and nothing of the host's
+    /// but what the module docs list.
+    fn environment(&self, command: &mut Command, endpoint: &Endpoint) {
+        let o = &self.options;
+        command.env_clear();
+        for (name, value) in std::env::vars_os() {
+            // Case-blind: Windows spells `SystemRoot` and `Path` its own way.
+            let passes = name.to_str().is_some_and(|n| {
+                n.starts_with("CROSSDRIVE_") || RUNNER_ENV.iter().any(|r| r.eq_ignore_ascii_case(n))
+            });
+            if passes {
+                command.env(name, value);
+            }
+        }
+        for name in &o.inherit_env {
+            if let Some(value) = std::env::var_os(name) {
+                command.env(name, value);
+            }
+        }
+        command
+            .env(CHILD_ENV, "1")
+            .env(PARENT_ENV, std::process::id().to_string())
+            .env("AWS_LAMBDA_RUNTIME_API", endpoint.url())
+            .env("AWS_LAMBDA_FUNCTION_NAME", &o.function_name)
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", o.memory_mb.to_string())
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env(
+                "AWS_LAMBDA_LOG_GROUP_NAME",
+                format!("/aws/lambda/{}", o.function_name),
+            )
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "crossdrive")
+            .env("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
+            .env("AWS_REGION", &o.region)
+            .env("AWS_DEFAULT_REGION", &o.region)
+            .env("_HANDLER", "bootstrap")
+            .env("LAMBDA_TASK_ROOT", "/var/task")
+            .env("LAMBDA_RUNTIME_DIR", "/var/runtime")
+            .env("TZ", ":UTC")
+            .env("LANG", "en_US.UTF-8");
+        if o.invoke_mode == super::InvokeMode::ResponseStream {
+            command.env(STREAM_ENV, "1");
+        }
+        if o.source.has_stages() && !o.stage_in_path {
+            command.env(IGNORE_STAGE_ENV, "true");
+        }
+    }
+
+    /// What the instance's Runtime API refused since the last call, as
+    /// notes for the response at hand: a forged or foreign request is
+    /// reported to the test, never accepted silently.
+    pub(crate) fn refusals(&self) -> Vec<crossdrive::AdapterNote> {
+        let (count, first) = match self.lock().as_ref() {
+            Some(live) => live.endpoint.take_refusals(),
+            None => return Vec::new(),
+        };
+        if count == 0 {
+            return Vec::new();
+        }
+        let more = match count - first.len() {
+            0 => String::new(),
+            n => format!("; and {n} more"),
+        };
+        vec![crossdrive::AdapterNote::new(
+            "runtime-api-refused",
+            format!(
+                "the function instance's Runtime API refused {count} request(s) that were not \
+                 the instance's own: {}{more}; something else on this machine is talking to it \
+                 (another process, or another instance's runtime loop), and none of it reached \
+                 the test",
+                first.join("; ")
+            ),
+        )]
+    }
+
+    /// The running instance's `AWS_LAMBDA_RUNTIME_API`, secret included.
+    pub(crate) fn runtime_api_url(&self) -> Option<String> {
+        self.lock().as_ref().map(|live| live.endpoint.url())
+    }
+
+    /// The running instance's process id.
+    pub(crate) fn pid(&self) -> Option<u32> {
+        self.lock().as_ref().and_then(|live| live.pid)
     }
 
     /// Waits until the instance's runtime loop first polls the Runtime API
@@ -673,6 +859,14 @@ impl ExitWatch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_runtime_api_address_is_read_from_the_url_with_its_secret_or_a_bare_address() {
+        let addr = "127.0.0.1:9001".parse().ok();
+        assert_eq!(runtime_api_addr("http://127.0.0.1:9001/00ff"), addr);
+        assert_eq!(runtime_api_addr("127.0.0.1:9001"), addr);
+        assert_eq!(runtime_api_addr("http://localhost/"), None);
+    }
 
     #[test]
     fn a_panic_is_told_by_its_error_type_not_its_message() {

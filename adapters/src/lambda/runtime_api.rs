@@ -13,6 +13,36 @@
 //! answers with the event and the headers the real service sends
 //! (request id, deadline, function ARN, trace id). The function's answer
 //! completes the invocation's one-shot channel.
+//!
+//! # Only its own instance gets in
+//!
+//! Any local process can connect to a loopback port, and an invocation
+//! carries what the test sent (bearer tokens, cookies). So each endpoint
+//! has a secret: 128 random bits (`random.rs`, the generator of the
+//! socket servers' app ids), written as 32 hex digits into the path of
+//! the child's `AWS_LAMBDA_RUNTIME_API`, which becomes
+//! `http://127.0.0.1:<port>/<secret>`. lambda_runtime_api_client 1.1
+//! takes that value as the base URI and prefixes every request's path
+//! with its path (`set_origin`), so the real runtime loop, unchanged,
+//! sends `/<secret>/2018-06-01/runtime/...`. A header could not carry it:
+//! the runtime sets none of its own. The one visible difference from
+//! Lambda, whose value is a bare `host:port`: code that builds Runtime API
+//! URLs itself from the variable would have to accept a base URL.
+//!
+//! A request without the secret is refused with 403 before anything is
+//! read from the queue: it gets no invocation and cannot post a reply.
+//! A reply with the secret for a request id this endpoint did not hand
+//! out (a guess, another instance's id, one already answered) is refused
+//! with 400, as Lambda's Runtime API refuses an unknown id. Either way the
+//! invocation waiting for the real answer is untouched, and the refusal
+//! is recorded: the driver reports it on its next response as a
+//! `runtime-api-refused` note and on stderr. Request ids are random
+//! version 4 UUIDs, as Lambda's are (`clock.rs`).
+//!
+//! The secret keeps out every process that cannot read the child's
+//! environment. A process of the same user can (`/proc/<pid>/environ`), as
+//! it can read the test's memory: the boundary is the user, as for the
+//! socket servers' mount ids.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -96,6 +126,10 @@ const STREAM_CHANNEL: usize = 4;
 /// The driver's side of one function instance's Runtime API.
 pub(crate) struct Endpoint {
     pub(crate) addr: SocketAddr,
+    /// The path segment every request of this instance starts with.
+    secret: String,
+    /// What the endpoint refused since the driver last asked.
+    refused: Arc<Mutex<Refused>>,
     /// The host thread's runtime, which outlives every test's: the
     /// function's child process is spawned and awaited there.
     pub(crate) host: tokio::runtime::Handle,
@@ -106,6 +140,20 @@ pub(crate) struct Endpoint {
     shutdown: Option<oneshot::Sender<()>>,
 }
 
+impl Endpoint {
+    /// The child's `AWS_LAMBDA_RUNTIME_API`: the base URL, secret included.
+    pub(crate) fn url(&self) -> String {
+        format!("http://{}/{}", self.addr, self.secret)
+    }
+
+    /// The refusals recorded since the last call: how many, and the first
+    /// few, oldest first.
+    pub(crate) fn take_refusals(&self) -> (usize, Vec<String>) {
+        let taken = std::mem::take(&mut *lock(&self.refused));
+        (taken.count, taken.first)
+    }
+}
+
 impl Drop for Endpoint {
     fn drop(&mut self) {
         if let Some(stop) = self.shutdown.take() {
@@ -114,7 +162,20 @@ impl Drop for Endpoint {
     }
 }
 
+/// Refusals since the driver last asked: all counted, the first few kept,
+/// so a process flooding the port cannot grow the test's memory.
+#[derive(Default)]
+struct Refused {
+    count: usize,
+    first: Vec<String>,
+}
+
+/// How many refusals are described in full per report.
+const REFUSALS_KEPT: usize = 8;
+
 struct State {
+    secret: String,
+    refused: Arc<Mutex<Refused>>,
     next: tokio::sync::Mutex<mpsc::UnboundedReceiver<Pending>>,
     waiting: Mutex<HashMap<String, oneshot::Sender<Reply>>>,
     first_poll: Mutex<Option<std::sync::mpsc::Sender<()>>>,
@@ -128,7 +189,11 @@ pub(crate) fn start() -> std::io::Result<Endpoint> {
     let (tx, rx) = mpsc::unbounded_channel();
     let (stop_tx, mut stop_rx) = oneshot::channel::<()>();
     let (init_tx, init_rx) = std::sync::mpsc::channel();
+    let secret = format!("{:032x}", crate::random::random_u128());
+    let refused = Arc::new(Mutex::new(Refused::default()));
     let state = Arc::new(State {
+        secret: secret.clone(),
+        refused: Arc::clone(&refused),
         next: tokio::sync::Mutex::new(rx),
         waiting: Mutex::new(HashMap::new()),
         first_poll: Mutex::new(Some(init_tx)),
@@ -143,12 +208,12 @@ pub(crate) fn start() -> std::io::Result<Endpoint> {
             tokio::select! {
                 _ = &mut stop_rx => break,
                 accepted = listener.accept() => {
-                    let Ok((stream, _)) = accepted else { continue };
+                    let Ok((stream, peer)) = accepted else { continue };
                     let state = Arc::clone(&state);
                     tokio::spawn(async move {
                         let service = hyper::service::service_fn(move |req| {
                             let state = Arc::clone(&state);
-                            async move { Ok::<_, Infallible>(route(&state, req).await) }
+                            async move { Ok::<_, Infallible>(route(&state, peer, req).await) }
                         });
                         let _ = hyper::server::conn::http1::Builder::new()
                             .serve_connection(TokioIo::new(super::quickack::QuickAck(stream)), service)
@@ -166,6 +231,8 @@ pub(crate) fn start() -> std::io::Result<Endpoint> {
     }
     Ok(Endpoint {
         addr,
+        secret,
+        refused,
         host: handle,
         invocations: tx,
         initialized: init_rx,
@@ -184,6 +251,9 @@ pub(crate) fn starts() -> (usize, usize) {
     )
 }
 
+/// The name of the host thread, which spawns every function instance.
+pub(crate) const HOST_THREAD: &str = "crossdrive-runtime-api";
+
 fn host() -> std::io::Result<tokio::runtime::Handle> {
     static HOST: OnceLock<tokio::runtime::Handle> = OnceLock::new();
     static STARTING: Mutex<()> = Mutex::new(());
@@ -196,7 +266,7 @@ fn host() -> std::io::Result<tokio::runtime::Handle> {
         return Ok(handle.clone());
     }
     HOST_STARTS.fetch_add(1, Ordering::Relaxed);
-    let handle = crossdrive::fixture::runtime_thread("crossdrive-runtime-api")?;
+    let handle = crossdrive::fixture::runtime_thread(HOST_THREAD)?;
     Ok(HOST.get_or_init(|| handle).clone())
 }
 
@@ -208,10 +278,43 @@ fn answer(status: StatusCode, body: impl Into<Bytes>) -> Answer {
     response
 }
 
-async fn route(state: &State, request: Request<Incoming>) -> Answer {
+/// Whether `path` starts with `/<secret>/`, compared in constant time so
+/// the answer's timing says nothing about how much of a guess was right.
+fn has_secret<'p>(path: &'p str, secret: &str) -> Option<&'p str> {
+    let given = path.strip_prefix('/')?;
+    let (given, rest) = given.split_at_checked(secret.len())?;
+    let differ = given
+        .bytes()
+        .zip(secret.bytes())
+        .fold(0u8, |acc, (a, b)| acc | (a ^ b));
+    (differ == 0).then_some(rest)
+}
+
+/// Records a refusal for the driver to report, and says it on stderr now:
+/// a forged request is news the test must not miss.
+fn refuse(state: &State, peer: SocketAddr, status: StatusCode, what: String) -> Answer {
+    eprintln!("crossdrive lambda-runtime: the Runtime API refused {what} from {peer} ({status})");
+    let mut refused = lock(&state.refused);
+    refused.count += 1;
+    if refused.first.len() < REFUSALS_KEPT {
+        refused.first.push(format!("{what} from {peer}: {status}"));
+    }
+    drop(refused);
+    answer(status, what)
+}
+
+async fn route(state: &State, peer: SocketAddr, request: Request<Incoming>) -> Answer {
     const PREFIX: &str = "/2018-06-01/runtime/";
     let path = request.uri().path().to_owned();
-    let Some(rest) = path.strip_prefix(PREFIX) else {
+    let Some(rest) = has_secret(&path, &state.secret) else {
+        let what = format!(
+            "{} {path}, which does not carry this function instance's secret; only the \
+             instance crossdrive started may use its Runtime API",
+            request.method()
+        );
+        return refuse(state, peer, StatusCode::FORBIDDEN, what);
+    };
+    let Some(rest) = rest.strip_prefix(PREFIX) else {
         return answer(StatusCode::NOT_FOUND, "not a Runtime API path");
     };
     match (request.method(), rest) {
@@ -240,12 +343,12 @@ async fn route(state: &State, request: Request<Incoming>) -> Answer {
                     .get(RESPONSE_MODE)
                     .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"streaming"));
             if streaming {
-                return stream_response(state, &id, request).await;
+                return stream_response(state, peer, &id, request).await;
             }
-            let body = collect(request).await;
             let Some(reply) = lock(&state.waiting).remove(&id) else {
-                return answer(StatusCode::BAD_REQUEST, "unknown or finished request id");
+                return unknown_id(state, peer, &id, &kind);
             };
+            let body = collect(request).await;
             let _ = reply.send(match kind.as_str() {
                 "response" => Reply::Response(body),
                 _ => Reply::Error(body),
@@ -254,6 +357,15 @@ async fn route(state: &State, request: Request<Incoming>) -> Answer {
         }
         _ => answer(StatusCode::NOT_FOUND, "unknown Runtime API path"),
     }
+}
+
+/// Refuses a reply for a request id this endpoint is not waiting on.
+fn unknown_id(state: &State, peer: SocketAddr, id: &str, kind: &str) -> Answer {
+    let what = format!(
+        "a {kind} for request id `{}`, which this instance was not handed or already answered",
+        id.escape_debug()
+    );
+    refuse(state, peer, StatusCode::BAD_REQUEST, what)
 }
 
 async fn next(state: &State) -> Answer {
@@ -294,9 +406,14 @@ async fn next(state: &State) -> Answer {
 /// invocation as soon as it is complete, then every body chunk forwarded
 /// as it arrives (nothing is collected). A client that went away leaves
 /// the function streaming to nobody, as Lambda does: the rest is drained.
-async fn stream_response(state: &State, id: &str, request: Request<Incoming>) -> Answer {
+async fn stream_response(
+    state: &State,
+    peer: SocketAddr,
+    id: &str,
+    request: Request<Incoming>,
+) -> Answer {
     let Some(reply) = lock(&state.waiting).remove(id) else {
-        return answer(StatusCode::BAD_REQUEST, "unknown or finished request id");
+        return unknown_id(state, peer, id, "response");
     };
     let with_prelude = request
         .headers()
@@ -485,6 +602,50 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_path_that_starts_with_the_whole_secret_gets_in() {
+        let secret = "0123456789abcdef0123456789abcdef";
+        let next = "/2018-06-01/runtime/invocation/next";
+        assert_eq!(has_secret(&format!("/{secret}{next}"), secret), Some(next));
+        assert_eq!(has_secret(next, secret), None);
+        assert_eq!(
+            has_secret(&format!("/{}{next}", &secret[..31]), secret),
+            None
+        );
+        assert_eq!(
+            has_secret(&format!("/{}x{next}", &secret[..31]), secret),
+            None
+        );
+        assert_eq!(has_secret("/", secret), None);
+        assert_eq!(has_secret("", secret), None);
+    }
+
+    #[test]
+    fn a_flood_of_refusals_is_all_counted_but_only_the_first_few_are_kept() {
+        let (_invocations, next) = mpsc::unbounded_channel();
+        let refused = Arc::new(Mutex::new(Refused::default()));
+        let state = State {
+            secret: "0123456789abcdef0123456789abcdef".to_owned(),
+            refused: Arc::clone(&refused),
+            next: tokio::sync::Mutex::new(next),
+            waiting: Mutex::new(HashMap::new()),
+            first_poll: Mutex::new(None),
+        };
+        let peer = SocketAddr::from(([127, 0, 0, 1], 1));
+        for i in 0..1000 {
+            let answer = refuse(&state, peer, StatusCode::FORBIDDEN, format!("probe {i}"));
+            assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+        }
+        let refused = lock(&refused);
+        assert_eq!(refused.count, 1000);
+        assert_eq!(refused.first.len(), REFUSALS_KEPT);
+        assert!(
+            refused.first[0].starts_with("probe 0 from 127.0.0.1:1"),
+            "{:?}",
+            refused.first
+        );
+    }
 
     #[test]
     fn lambda_runtimes_in_band_error_report_is_recognised_exactly() {

@@ -9,12 +9,11 @@
 //! test may still send any `Host` it likes and HTTP/2's `:authority` stays
 //! the server's real address.
 //!
-//! Ids are 128 random bits from the operating system (`getrandom`), sent
-//! as 32 lowercase hex digits: the server listens on loopback, where any
-//! local process can connect, and a sequential number would let one guess
-//! its way into a test's app. If the OS cannot give randomness, ids fall
-//! back to std's randomly keyed SipHash (`RandomState`) over a counter and
-//! the clock: still not guessable from outside the process, just weaker.
+//! Ids are 128 random bits from the operating system (`random.rs`, shared
+//! with the Lambda Runtime API's instance secrets), sent as 32 lowercase
+//! hex digits: the server listens on loopback, where any local process can
+//! connect, and a sequential number would let one guess its way into a
+//! test's app.
 //! A request naming no id, an id of another shape, or one not mounted gets
 //! a 421 explaining the fixture, and nothing private: no version echo.
 //!
@@ -54,8 +53,6 @@ pub(crate) const PANIC_HEADER: &str = "x-crossdrive-panic";
 #[derive(Default)]
 pub(crate) struct Routes {
     apps: RwLock<HashMap<u128, Router>>,
-    /// Only for the fallback ids, when the OS gives no randomness.
-    fallback: AtomicU64,
     seen: [AtomicU64; 4],
     accepted: AtomicU64,
     inline: AtomicU64,
@@ -118,29 +115,9 @@ fn parse_id(value: &HeaderValue) -> Option<u128> {
 }
 
 impl Routes {
-    /// 128 bits nobody outside this process can guess.
+    /// 128 bits nobody outside this process can guess (`random.rs`).
     fn fresh_id(&self) -> u128 {
-        let mut bytes = [0u8; 16];
-        if getrandom::getrandom(&mut bytes).is_ok() {
-            return u128::from_ne_bytes(bytes);
-        }
-        // No OS randomness (a sandbox without getrandom(2) or /dev/urandom):
-        // RandomState's keys are random per process, so two SipHash outputs
-        // over a counter and the clock are still unknown outside it.
-        use std::hash::{BuildHasher, Hasher};
-        let n = self.fallback.fetch_add(1, Ordering::Relaxed);
-        let half = |salt: u64| {
-            let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-            hasher.write_u64(n);
-            hasher.write_u64(salt);
-            hasher.write_u128(
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_nanos()),
-            );
-            u128::from(hasher.finish())
-        };
-        (half(1) << 64) | half(2)
+        crate::random::random_u128()
     }
 
     /// Mounts `app` under a fresh random id.
