@@ -86,7 +86,7 @@ mod verdict;
 pub use differs::Declared;
 #[cfg(feature = "remote")]
 pub use run::run_remote;
-pub use run::{Generated, run};
+pub use run::{Body, Generated, run};
 pub(crate) use run::{options, selected, selection, test_runtime};
 
 /// Turns each `async fn name(client) { ... }` into one `#[test]` per
@@ -294,7 +294,13 @@ macro_rules! __suite_body {
             #[allow(unused_imports)]
             use super::*;
 
-            pub(super) async fn body($client: $crate::__private::Client) $body
+            async fn body($client: $crate::__private::Client) $body
+
+            pub(super) fn boxed(
+                client: $crate::__private::Client,
+            ) -> ::core::pin::Pin<::std::boxed::Box<dyn ::core::future::Future<Output = ()>>> {
+                ::std::boxed::Box::pin(body(client))
+            }
 
             pub(super) fn declared() -> ::std::vec::Vec<$crate::suite::Declared> {
                 ::std::vec![$($crate::__differs! $differs),*]
@@ -357,7 +363,7 @@ macro_rules! __suite_driver {
                                 declared: super::$name::declared,
                                 expects_panic: super::$name::EXPECTS_PANIC,
                             },
-                            super::$name::body,
+                            super::$name::boxed,
                         );
                     }
                 }
@@ -416,7 +422,7 @@ macro_rules! __suite_remote {
                             super::__crossdrive_drivers,
                             super::__crossdrive_timeout(),
                             super::$name::EXPECTS_PANIC,
-                            super::$name::body,
+                            super::$name::boxed,
                         );
                     }
                 }

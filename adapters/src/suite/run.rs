@@ -11,6 +11,7 @@
 //! `direct` ([`verdict`](super::verdict)).
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::PoisonError;
 use std::time::Duration;
 
@@ -20,6 +21,12 @@ use crossdrive::{Client, Selection};
 use super::differs::{self, Declared, Recorded};
 use super::verdict::{self, OnDirect};
 use crate::{ConnectOptions, DriverSpec, Drivers, Kind};
+
+/// A body as the runner takes it: one type for every body, so the runner
+/// is compiled once per crate, not once per body (a suite of a thousand
+/// bodies compiles in a fraction of the time).
+#[doc(hidden)]
+pub type Body = fn(Client) -> Pin<Box<dyn Future<Output = ()>>>;
 
 /// What one generated test runs; filled in by [`suite!`](macro@crate::suite).
 #[doc(hidden)]
@@ -75,11 +82,7 @@ impl Generated {
 /// whether it fails the same way on `direct`), or the body fails otherwise
 /// than its `#[differs(..)]` declares for this driver, or passes there.
 #[doc(hidden)]
-pub fn run<F, Fut>(test: Generated, body: F)
-where
-    F: Fn(Client) -> Fut,
-    Fut: Future<Output = ()>,
-{
+pub fn run(test: Generated, body: Body) {
     let name = test.libtest_name();
     let drivers = (test.drivers)();
     let declared = (test.declared)();
@@ -124,7 +127,7 @@ where
             return;
         };
         drop(runtime);
-        panic!("{}", explain(&test, &drivers, spec, &failure, &body));
+        panic!("{}", explain(&test, &drivers, spec, &failure, body));
     }
     let (recorded, seen) = Recorded::new(driver);
     let outcome = verdict::caught(|| runtime.block_on(body(Client::new(recorded))));
@@ -173,17 +176,13 @@ where
 
 /// The report of a body that failed on `spec`: compared with the same body
 /// on `direct`, unless this is `direct` or the suite has no `direct`.
-fn explain<F, Fut>(
+fn explain(
     test: &Generated,
     drivers: &Drivers,
     spec: &DriverSpec,
     failure: &verdict::Failure,
-    body: &F,
-) -> String
-where
-    F: Fn(Client) -> Fut,
-    Fut: Future<Output = ()>,
-{
+    body: Body,
+) -> String {
     let name = test.libtest_name();
     let full = format!("{}\n(test {name})", failure.full());
     let Some(direct) = drivers.get("direct").filter(|_| test.ident != "direct") else {
@@ -363,17 +362,14 @@ pub(crate) fn test_runtime() -> tokio::runtime::Runtime {
 /// An invalid URL fails the test with what is wrong with it.
 #[cfg(feature = "remote")]
 #[doc(hidden)]
-pub fn run_remote<F, Fut>(
+pub fn run_remote(
     module: &str,
     body_name: &str,
     drivers: fn() -> Drivers,
     timeout: Option<Duration>,
     expects_panic: bool,
-    body: F,
-) where
-    F: FnOnce(Client) -> Fut,
-    Fut: Future<Output = ()>,
-{
+    body: Body,
+) {
     let name = crate::remote::NAME;
     let test = match module.split_once("::") {
         Some((_, rest)) => format!("{rest}::{body_name}"),
