@@ -9,20 +9,33 @@
 //!   under and may be polled from anywhere.
 //! - An in-process call usually finishes on its first poll. The timer is
 //!   armed only when the work is still pending after that poll, so the
-//!   direct driver pays nothing for its timeout in the common case. The
-//!   deadline is therefore measured from the first poll that returned
-//!   pending, at most one synchronous poll late.
+//!   direct driver pays two clock reads for its timeout in the common case.
+//!   The deadline is measured from the first poll.
+//! - A handler that blocks its thread (`std::thread::sleep`, a blocking
+//!   lock) cannot be preempted: no timer fires on a thread that never
+//!   yields. So work that finishes past the deadline is judged when it
+//!   returns: a timeout, whatever it returned, since a real server or
+//!   Lambda would have cut it off.
 //! - A panicking handler must become an error, not a dead test binary, so
 //!   every poll runs under `catch_unwind`.
+//! - A panic's hook may take longer than the timeout (a backtrace being
+//!   symbolized) before the panic reaches whatever catches it, perhaps on
+//!   another thread (a socket server's connection task). When the timer
+//!   fires and a panic began in the process during the work, the guard
+//!   waits for the panic's outcome instead of calling it a timeout: until
+//!   every running panic hook has returned, then [`PANIC_SETTLE`] more for
+//!   the outcome to arrive, at most [`PANIC_WAIT`] past the deadline.
 
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::OnceLock;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::time::Sleep;
+
+use crate::panicking::{self, Seen};
 
 /// Why guarded work did not produce its output.
 ///
@@ -43,7 +56,30 @@ pub enum Interrupted {
     Panicked(String),
 }
 
+/// How long past its deadline the guard waits for the outcome of a panic
+/// that began during the work, while panic hooks are still running.
+///
+/// ```
+/// assert!(crossdrive::guard::PANIC_WAIT >= crossdrive::guard::PANIC_SETTLE);
+/// ```
+pub const PANIC_WAIT: Duration = Duration::from_secs(5);
+
+/// How long after the last panic hook returned the guard waits for the
+/// panic's outcome (a 500 crossing a socket, a caught unwind) to arrive.
+///
+/// ```
+/// assert!(crossdrive::guard::PANIC_SETTLE.as_millis() <= 1000);
+/// ```
+pub const PANIC_SETTLE: Duration = Duration::from_millis(500);
+
+/// How often the guard looks again while it waits for a panic's hook.
+const PANIC_POLL: Duration = Duration::from_millis(10);
+
 /// Runs `work` until it finishes, `limit` passes, or it panics.
+///
+/// Work that finishes only after `limit` (its thread was blocked, so no
+/// timer could interrupt it) is a timeout too, unless it panicked on this
+/// thread meanwhile: then its outcome stands, since that is the panic's.
 ///
 /// ```
 /// use std::time::Duration;
@@ -57,13 +93,21 @@ pub enum Interrupted {
 ///     guarded(Duration::from_millis(20), never).await,
 ///     Err(Interrupted::TimedOut(Duration::from_millis(20)))
 /// );
+/// // Blocking the thread past the limit does not escape it.
+/// let blocking = async { std::thread::sleep(Duration::from_millis(30)); 7 };
+/// assert_eq!(
+///     guarded(Duration::from_millis(10), blocking).await,
+///     Err(Interrupted::TimedOut(Duration::from_millis(10)))
+/// );
 /// # });
 /// ```
 pub fn guarded<F: Future>(limit: Duration, work: F) -> Guarded<F> {
     Guarded {
         work,
         limit,
+        started: None,
         timer: None,
+        grace: None,
     }
 }
 
@@ -82,8 +126,26 @@ pin_project_lite::pin_project! {
         #[pin]
         work: F,
         limit: Duration,
+        started: Option<Started>,
         timer: Option<Pin<Box<Sleep>>>,
+        grace: Option<Grace>,
     }
+}
+
+/// When the work was first polled, and the panics seen then.
+#[derive(Debug, Clone, Copy)]
+struct Started {
+    at: Instant,
+    panics: Seen,
+}
+
+/// Waiting, past the deadline, for the outcome of a panic.
+#[derive(Debug, Clone, Copy)]
+struct Grace {
+    /// Never later than this.
+    until: Instant,
+    /// Set once no panic hook runs: the outcome should be in by then.
+    settle: Option<Instant>,
 }
 
 impl<F: Future> Future for Guarded<F> {
@@ -91,19 +153,54 @@ impl<F: Future> Future for Guarded<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
+        let started = *this.started.get_or_insert_with(|| Started {
+            at: Instant::now(),
+            panics: Seen::now(),
+        });
+        let limit = *this.limit;
         let work = this.work;
         match catch_unwind(AssertUnwindSafe(|| work.poll(cx))) {
-            Ok(Poll::Ready(output)) => return Poll::Ready(Ok(output)),
+            Ok(Poll::Ready(output)) => {
+                // Past the deadline, the thread was held (no timer could
+                // fire) unless the wait was for a panic's outcome.
+                let late = this.grace.is_none()
+                    && started.at.elapsed() > limit
+                    && !started.panics.panicked_here();
+                return Poll::Ready(if late {
+                    Err(Interrupted::TimedOut(limit))
+                } else {
+                    Ok(output)
+                });
+            }
             Ok(Poll::Pending) => {}
             Err(payload) => {
                 return Poll::Ready(Err(Interrupted::Panicked(panic_message(&*payload))));
             }
         }
-        let limit = *this.limit;
-        let timer = this.timer.get_or_insert_with(|| sleep(limit));
-        match timer.as_mut().poll(cx) {
-            Poll::Ready(()) => Poll::Ready(Err(Interrupted::TimedOut(limit))),
-            Poll::Pending => Poll::Pending,
+        let deadline = started.at + limit;
+        let timer = this.timer.get_or_insert_with(|| sleep_until(deadline));
+        loop {
+            if timer.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            let now = Instant::now();
+            let grace = match this.grace {
+                Some(grace) => grace,
+                None if started.panics.panicked_anywhere() => this.grace.insert(Grace {
+                    until: deadline + PANIC_WAIT,
+                    settle: None,
+                }),
+                None => return Poll::Ready(Err(Interrupted::TimedOut(limit))),
+            };
+            let next = if panicking::hooks_running() {
+                now + PANIC_POLL
+            } else {
+                *grace.settle.get_or_insert(now + PANIC_SETTLE)
+            };
+            if now >= grace.until || now >= next {
+                return Poll::Ready(Err(Interrupted::TimedOut(limit)));
+            }
+            *timer = sleep_until(next.min(grace.until));
         }
     }
 }
@@ -138,6 +235,12 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     } else {
         "(a non-string panic payload)".to_owned()
     }
+}
+
+/// [`sleep`] until an instant.
+fn sleep_until(deadline: Instant) -> Pin<Box<Sleep>> {
+    let _entered = timer_runtime().enter();
+    Box::pin(tokio::time::sleep_until(deadline.into()))
 }
 
 fn timer_runtime() -> &'static tokio::runtime::Handle {
@@ -181,6 +284,55 @@ mod tests {
             panic!("kaboom");
         }));
         assert_eq!(out, Some(Err(Interrupted::Panicked("kaboom".into()))));
+    }
+
+    #[test]
+    fn work_that_holds_its_thread_past_the_limit_is_a_timeout_whatever_it_returned() {
+        let blocking = async {
+            std::thread::sleep(Duration::from_millis(40));
+            7
+        };
+        let out =
+            futures_util::FutureExt::now_or_never(guarded(Duration::from_millis(10), blocking));
+        assert_eq!(
+            out,
+            Some(Err(Interrupted::TimedOut(Duration::from_millis(10))))
+        );
+    }
+
+    #[test]
+    fn a_panic_elsewhere_during_the_work_gets_its_outcome_waited_for_past_the_deadline() {
+        // A server thread whose handler panics, and whose answer arrives
+        // after the client's deadline (as when its hook symbolizes a
+        // backtrace): the guard waits for it instead of timing out.
+        let (answer, answered) = futures_channel_oneshot();
+        let (begin, begun) = std::sync::mpsc::channel();
+        // The request reaches the server on its first poll, after the
+        // guard has read the panic counters.
+        let work = async move {
+            let _ = begin.send(());
+            answered.await
+        };
+        let limit = Duration::from_millis(50);
+        let server = std::thread::spawn(move || {
+            let _ = begun.recv();
+            let _ = std::panic::catch_unwind(|| panic!("the handler panicked"));
+            std::thread::sleep(Duration::from_millis(250));
+            let _ = answer.send("500 from the panic");
+        });
+        let started = std::time::Instant::now();
+        let out = block_on(guarded(limit, work));
+        server.join().unwrap();
+        assert_eq!(out, Ok(Ok("500 from the panic")));
+        assert!(started.elapsed() >= Duration::from_millis(250));
+    }
+
+    /// tokio's oneshot: needs no runtime, wakes any executor.
+    fn futures_channel_oneshot() -> (
+        tokio::sync::oneshot::Sender<&'static str>,
+        tokio::sync::oneshot::Receiver<&'static str>,
+    ) {
+        tokio::sync::oneshot::channel()
     }
 
     #[test]

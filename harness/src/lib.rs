@@ -62,6 +62,7 @@ mod driver;
 mod error;
 pub mod fixture;
 pub mod guard;
+mod panicking;
 #[cfg(feature = "parity")]
 pub mod parity;
 mod protocol;
