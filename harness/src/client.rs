@@ -1033,6 +1033,7 @@ impl Client {
     pub async fn send(&self, request: Request<Bytes>) -> Result<TestResponse, Error> {
         let (parts, body) = request.into_parts();
         let summary = Request::from_parts(parts.clone(), body.clone());
+        let _in_flight = crate::watchdog::in_flight(&parts.method, &parts.uri);
         let delivered = self.driver.send(Request::from_parts(parts, body)).await?;
         Ok(TestResponse::new(self.name(), summary, delivered))
     }
@@ -1053,6 +1054,7 @@ impl Client {
         let (parts, body) = request.into_parts();
         let summary = Request::from_parts(parts.clone(), body.as_full().unwrap_or_default());
         let started = Instant::now();
+        let _in_flight = crate::watchdog::in_flight(&parts.method, &parts.uri);
         let delivered = self.driver.stream(Request::from_parts(parts, body)).await?;
         Ok(TestStream::new(self.name(), summary, started, delivered))
     }

@@ -16,6 +16,8 @@
 //!   response when they fail.
 //! - [`guard`], the cheap timeout-and-panic wrapper drivers use to stay
 //!   bounded on any executor.
+//! - [`watchdog`], which names a test whose request is stuck past its
+//!   timeout (a handler holding its thread) and ends a run that would hang.
 //! - [`Selection`], the `CROSSDRIVE_DRIVERS` environment variable.
 //! - [`conformance`], the adapter conformance suite: 63 checks any driver
 //!   runs against the echo app, with declared known differences, reports
@@ -71,6 +73,7 @@ pub mod scenario;
 mod selection;
 mod sse;
 mod stream;
+pub mod watchdog;
 
 pub use body::{BoxError, LateNotes, RequestBody, ResponseBody};
 pub use client::{Client, RequestBuilder};
