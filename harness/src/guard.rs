@@ -19,12 +19,14 @@
 //! - A panicking handler must become an error, not a dead test binary, so
 //!   every poll runs under `catch_unwind`.
 //! - A panic's hook may take longer than the timeout (a backtrace being
-//!   symbolized) before the panic reaches whatever catches it, perhaps on
-//!   another thread (a socket server's connection task). When the timer
-//!   fires and a panic began in the process during the work, the guard
-//!   waits for the panic's outcome instead of calling it a timeout: until
-//!   every running panic hook has returned, then [`PANIC_SETTLE`] more for
-//!   the outcome to arrive, at most [`PANIC_WAIT`] past the deadline.
+//!   symbolized) before the panic reaches whatever catches it: a socket
+//!   server's connection task served on the test's own thread, which holds
+//!   that thread meanwhile. When the timer fires and a panic began on this
+//!   thread during the work, the guard waits [`PANIC_SETTLE`] more for the
+//!   panic's outcome (the 500 crossing the socket) instead of calling it a
+//!   timeout. Only a panic on the same thread counts: that thread runs this
+//!   test alone, while a panic on another may be any other test's, and must
+//!   not let a late answer pass.
 
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -35,7 +37,7 @@ use std::time::{Duration, Instant};
 
 use tokio::time::Sleep;
 
-use crate::panicking::{self, Seen};
+use crate::panicking::Seen;
 
 /// Why guarded work did not produce its output.
 ///
@@ -57,23 +59,13 @@ pub enum Interrupted {
 }
 
 /// How long past its deadline the guard waits for the outcome of a panic
-/// that began during the work, while panic hooks are still running.
-///
-/// ```
-/// assert!(crossdrive::guard::PANIC_WAIT >= crossdrive::guard::PANIC_SETTLE);
-/// ```
-pub const PANIC_WAIT: Duration = Duration::from_secs(5);
-
-/// How long after the last panic hook returned the guard waits for the
-/// panic's outcome (a 500 crossing a socket, a caught unwind) to arrive.
+/// that began on its thread during the work (a 500 crossing a socket),
+/// once the panic's hook has returned.
 ///
 /// ```
 /// assert!(crossdrive::guard::PANIC_SETTLE.as_millis() <= 1000);
 /// ```
 pub const PANIC_SETTLE: Duration = Duration::from_millis(500);
-
-/// How often the guard looks again while it waits for a panic's hook.
-const PANIC_POLL: Duration = Duration::from_millis(10);
 
 /// Runs `work` until it finishes, `limit` passes, or it panics.
 ///
@@ -128,7 +120,7 @@ pin_project_lite::pin_project! {
         limit: Duration,
         started: Option<Started>,
         timer: Option<Pin<Box<Sleep>>>,
-        grace: Option<Grace>,
+        grace: Option<Instant>,
     }
 }
 
@@ -137,15 +129,6 @@ pin_project_lite::pin_project! {
 struct Started {
     at: Instant,
     panics: Seen,
-}
-
-/// Waiting, past the deadline, for the outcome of a panic.
-#[derive(Debug, Clone, Copy)]
-struct Grace {
-    /// Never later than this.
-    until: Instant,
-    /// Set once no panic hook runs: the outcome should be in by then.
-    settle: Option<Instant>,
 }
 
 impl<F: Future> Future for Guarded<F> {
@@ -179,29 +162,20 @@ impl<F: Future> Future for Guarded<F> {
         }
         let deadline = started.at + limit;
         let timer = this.timer.get_or_insert_with(|| sleep_until(deadline));
-        loop {
+        if timer.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        // The hook of a panic on this thread has returned (the thread ran
+        // it): its outcome is a few polls away.
+        if this.grace.is_none() && started.panics.panicked_here() {
+            let until = Instant::now() + PANIC_SETTLE;
+            *this.grace = Some(until);
+            *timer = sleep_until(until);
             if timer.as_mut().poll(cx).is_pending() {
                 return Poll::Pending;
             }
-            let now = Instant::now();
-            let grace = match this.grace {
-                Some(grace) => grace,
-                None if started.panics.panicked_anywhere() => this.grace.insert(Grace {
-                    until: deadline + PANIC_WAIT,
-                    settle: None,
-                }),
-                None => return Poll::Ready(Err(Interrupted::TimedOut(limit))),
-            };
-            let next = if panicking::hooks_running() {
-                now + PANIC_POLL
-            } else {
-                *grace.settle.get_or_insert(now + PANIC_SETTLE)
-            };
-            if now >= grace.until || now >= next {
-                return Poll::Ready(Err(Interrupted::TimedOut(limit)));
-            }
-            *timer = sleep_until(next.min(grace.until));
         }
+        Poll::Ready(Err(Interrupted::TimedOut(limit)))
     }
 }
 
@@ -300,31 +274,52 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_panic_elsewhere_during_the_work_gets_its_outcome_waited_for_past_the_deadline() {
-        // A server thread whose handler panics, and whose answer arrives
-        // after the client's deadline (as when its hook symbolizes a
-        // backtrace): the guard waits for it instead of timing out.
+    /// A server whose handler panics, and whose answer arrives past the
+    /// client's deadline (its hook symbolized a backtrace): the 500.
+    fn late_panic_answer(
+        on_this_thread: bool,
+    ) -> (
+        impl Future<Output = Result<&'static str, tokio::sync::oneshot::error::RecvError>>,
+        std::thread::JoinHandle<()>,
+    ) {
         let (answer, answered) = futures_channel_oneshot();
         let (begin, begun) = std::sync::mpsc::channel();
         // The request reaches the server on its first poll, after the
         // guard has read the panic counters.
         let work = async move {
+            if on_this_thread {
+                let _ = std::panic::catch_unwind(|| panic!("the handler panicked"));
+            }
             let _ = begin.send(());
             answered.await
         };
-        let limit = Duration::from_millis(50);
         let server = std::thread::spawn(move || {
             let _ = begun.recv();
-            let _ = std::panic::catch_unwind(|| panic!("the handler panicked"));
+            if !on_this_thread {
+                let _ = std::panic::catch_unwind(|| panic!("another test panicked"));
+            }
             std::thread::sleep(Duration::from_millis(250));
             let _ = answer.send("500 from the panic");
         });
+        (work, server)
+    }
+
+    #[test]
+    fn a_panic_on_the_guards_thread_gets_its_outcome_waited_for_past_the_deadline() {
+        let (work, server) = late_panic_answer(true);
         let started = std::time::Instant::now();
-        let out = block_on(guarded(limit, work));
+        let out = block_on(guarded(Duration::from_millis(50), work));
         server.join().unwrap();
         assert_eq!(out, Ok(Ok("500 from the panic")));
         assert!(started.elapsed() >= Duration::from_millis(250));
+    }
+
+    #[test]
+    fn a_panic_on_another_thread_does_not_let_a_late_answer_pass() {
+        let (work, server) = late_panic_answer(false);
+        let out = block_on(guarded(Duration::from_millis(50), work));
+        server.join().unwrap();
+        assert_eq!(out, Err(Interrupted::TimedOut(Duration::from_millis(50))));
     }
 
     /// tokio's oneshot: needs no runtime, wakes any executor.

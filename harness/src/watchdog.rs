@@ -47,7 +47,7 @@ pub const CHECK_EVERY: Duration = Duration::from_millis(50);
 /// How long past its timeout a request may stay in flight before the
 /// watchdog reports it as stuck. The guard ends a request at its timeout;
 /// what may legitimately add to it (a `lambda-runtime` cold start, a
-/// panic's hook, see [`crate::guard::PANIC_WAIT`]) rarely takes this long,
+/// panic's hook and [`crate::guard::PANIC_SETTLE`]) rarely takes this long,
 /// and a held thread is the likely cause when it does.
 ///
 /// ```
@@ -66,8 +66,8 @@ pub const EXIT_CODE: i32 = 124;
 /// watchdog ends the process: `max(2 × timeout, timeout + 20 s)`. The 20 s
 /// cover what may legitimately come on top of the timeout: a
 /// `lambda-runtime` instance's init phase (Lambda's 10 s limit) before the
-/// invocation's timer starts, a panic's hook
-/// ([`crate::guard::PANIC_WAIT`], 5 s), and a loaded CI machine; the
+/// invocation's timer starts, a panic's hook (a backtrace printed) and
+/// [`crate::guard::PANIC_SETTLE`], and a loaded CI machine; the
 /// doubling keeps the same proportion for long timeouts.
 ///
 /// ```
