@@ -1101,6 +1101,7 @@ impl Client {
         let (mut parts, body) = request.into_parts();
         self.check(&mut parts, BodyLength::Exact(body.len() as u64))?;
         let summary = Request::from_parts(parts.clone(), body.clone());
+        let _in_flight = crate::watchdog::in_flight(&parts.method, &parts.uri);
         let mut delivered = self.driver.send(Request::from_parts(parts, body)).await?;
         redact::mark(delivered.response.headers_mut(), &self.sensitive);
         Ok(TestResponse::new(self.name(), summary, delivered))
@@ -1123,6 +1124,7 @@ impl Client {
         self.check(&mut parts, BodyLength::of(&body))?;
         let summary = Request::from_parts(parts.clone(), body.as_full().unwrap_or_default());
         let started = Instant::now();
+        let _in_flight = crate::watchdog::in_flight(&parts.method, &parts.uri);
         let mut delivered = self.driver.stream(Request::from_parts(parts, body)).await?;
         redact::mark(delivered.response.headers_mut(), &self.sensitive);
         Ok(TestStream::new(self.name(), summary, started, delivered))

@@ -9,20 +9,35 @@
 //!   under and may be polled from anywhere.
 //! - An in-process call usually finishes on its first poll. The timer is
 //!   armed only when the work is still pending after that poll, so the
-//!   direct driver pays nothing for its timeout in the common case. The
-//!   deadline is therefore measured from the first poll that returned
-//!   pending, at most one synchronous poll late.
+//!   direct driver pays two clock reads for its timeout in the common case.
+//!   The deadline is measured from the first poll.
+//! - A handler that blocks its thread (`std::thread::sleep`, a blocking
+//!   lock) cannot be preempted: no timer fires on a thread that never
+//!   yields. So work that finishes past the deadline is judged when it
+//!   returns: a timeout, whatever it returned, since a real server or
+//!   Lambda would have cut it off.
 //! - A panicking handler must become an error, not a dead test binary, so
 //!   every poll runs under `catch_unwind`.
+//! - A panic's hook may take longer than the timeout (a backtrace being
+//!   symbolized) before the panic reaches whatever catches it: a socket
+//!   server's connection task served on the test's own thread, which holds
+//!   that thread meanwhile. When the timer fires and a panic began on this
+//!   thread during the work, the guard waits [`PANIC_SETTLE`] more for the
+//!   panic's outcome (the 500 crossing the socket) instead of calling it a
+//!   timeout. Only a panic on the same thread counts: that thread runs this
+//!   test alone, while a panic on another may be any other test's, and must
+//!   not let a late answer pass.
 
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::OnceLock;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::time::Sleep;
+
+use crate::panicking::Seen;
 
 /// Why guarded work did not produce its output.
 ///
@@ -43,7 +58,20 @@ pub enum Interrupted {
     Panicked(String),
 }
 
+/// How long past its deadline the guard waits for the outcome of a panic
+/// that began on its thread during the work (a 500 crossing a socket),
+/// once the panic's hook has returned.
+///
+/// ```
+/// assert!(crossdrive::guard::PANIC_SETTLE.as_millis() <= 1000);
+/// ```
+pub const PANIC_SETTLE: Duration = Duration::from_millis(500);
+
 /// Runs `work` until it finishes, `limit` passes, or it panics.
+///
+/// Work that finishes only after `limit` (its thread was blocked, so no
+/// timer could interrupt it) is a timeout too, unless it panicked on this
+/// thread meanwhile: then its outcome stands, since that is the panic's.
 ///
 /// ```
 /// use std::time::Duration;
@@ -57,13 +85,21 @@ pub enum Interrupted {
 ///     guarded(Duration::from_millis(20), never).await,
 ///     Err(Interrupted::TimedOut(Duration::from_millis(20)))
 /// );
+/// // Blocking the thread past the limit does not escape it.
+/// let blocking = async { std::thread::sleep(Duration::from_millis(30)); 7 };
+/// assert_eq!(
+///     guarded(Duration::from_millis(10), blocking).await,
+///     Err(Interrupted::TimedOut(Duration::from_millis(10)))
+/// );
 /// # });
 /// ```
 pub fn guarded<F: Future>(limit: Duration, work: F) -> Guarded<F> {
     Guarded {
         work,
         limit,
+        started: None,
         timer: None,
+        grace: None,
     }
 }
 
@@ -82,8 +118,17 @@ pin_project_lite::pin_project! {
         #[pin]
         work: F,
         limit: Duration,
+        started: Option<Started>,
         timer: Option<Pin<Box<Sleep>>>,
+        grace: Option<Instant>,
     }
+}
+
+/// When the work was first polled, and the panics seen then.
+#[derive(Debug, Clone, Copy)]
+struct Started {
+    at: Instant,
+    panics: Seen,
 }
 
 impl<F: Future> Future for Guarded<F> {
@@ -91,20 +136,46 @@ impl<F: Future> Future for Guarded<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
+        let started = *this.started.get_or_insert_with(|| Started {
+            at: Instant::now(),
+            panics: Seen::now(),
+        });
+        let limit = *this.limit;
         let work = this.work;
         match catch_unwind(AssertUnwindSafe(|| work.poll(cx))) {
-            Ok(Poll::Ready(output)) => return Poll::Ready(Ok(output)),
+            Ok(Poll::Ready(output)) => {
+                // Past the deadline, the thread was held (no timer could
+                // fire) unless the wait was for a panic's outcome.
+                let late = this.grace.is_none()
+                    && started.at.elapsed() > limit
+                    && !started.panics.panicked_here();
+                return Poll::Ready(if late {
+                    Err(Interrupted::TimedOut(limit))
+                } else {
+                    Ok(output)
+                });
+            }
             Ok(Poll::Pending) => {}
             Err(payload) => {
                 return Poll::Ready(Err(Interrupted::Panicked(panic_message(&*payload))));
             }
         }
-        let limit = *this.limit;
-        let timer = this.timer.get_or_insert_with(|| sleep(limit));
-        match timer.as_mut().poll(cx) {
-            Poll::Ready(()) => Poll::Ready(Err(Interrupted::TimedOut(limit))),
-            Poll::Pending => Poll::Pending,
+        let deadline = started.at + limit;
+        let timer = this.timer.get_or_insert_with(|| sleep_until(deadline));
+        if timer.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
         }
+        // The hook of a panic on this thread has returned (the thread ran
+        // it): its outcome is a few polls away.
+        if this.grace.is_none() && started.panics.panicked_here() {
+            let until = Instant::now() + PANIC_SETTLE;
+            *this.grace = Some(until);
+            *timer = sleep_until(until);
+            if timer.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+        }
+        Poll::Ready(Err(Interrupted::TimedOut(limit)))
     }
 }
 
@@ -138,6 +209,12 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     } else {
         "(a non-string panic payload)".to_owned()
     }
+}
+
+/// [`sleep`] until an instant.
+fn sleep_until(deadline: Instant) -> Pin<Box<Sleep>> {
+    let _entered = timer_runtime().enter();
+    Box::pin(tokio::time::sleep_until(deadline.into()))
 }
 
 fn timer_runtime() -> &'static tokio::runtime::Handle {
@@ -181,6 +258,76 @@ mod tests {
             panic!("kaboom");
         }));
         assert_eq!(out, Some(Err(Interrupted::Panicked("kaboom".into()))));
+    }
+
+    #[test]
+    fn work_that_holds_its_thread_past_the_limit_is_a_timeout_whatever_it_returned() {
+        let blocking = async {
+            std::thread::sleep(Duration::from_millis(40));
+            7
+        };
+        let out =
+            futures_util::FutureExt::now_or_never(guarded(Duration::from_millis(10), blocking));
+        assert_eq!(
+            out,
+            Some(Err(Interrupted::TimedOut(Duration::from_millis(10))))
+        );
+    }
+
+    /// A server whose handler panics, and whose answer arrives past the
+    /// client's deadline (its hook symbolized a backtrace): the 500.
+    fn late_panic_answer(
+        on_this_thread: bool,
+    ) -> (
+        impl Future<Output = Result<&'static str, tokio::sync::oneshot::error::RecvError>>,
+        std::thread::JoinHandle<()>,
+    ) {
+        let (answer, answered) = futures_channel_oneshot();
+        let (begin, begun) = std::sync::mpsc::channel();
+        // The request reaches the server on its first poll, after the
+        // guard has read the panic counters.
+        let work = async move {
+            if on_this_thread {
+                let _ = std::panic::catch_unwind(|| panic!("the handler panicked"));
+            }
+            let _ = begin.send(());
+            answered.await
+        };
+        let server = std::thread::spawn(move || {
+            let _ = begun.recv();
+            if !on_this_thread {
+                let _ = std::panic::catch_unwind(|| panic!("another test panicked"));
+            }
+            std::thread::sleep(Duration::from_millis(250));
+            let _ = answer.send("500 from the panic");
+        });
+        (work, server)
+    }
+
+    #[test]
+    fn a_panic_on_the_guards_thread_gets_its_outcome_waited_for_past_the_deadline() {
+        let (work, server) = late_panic_answer(true);
+        let started = std::time::Instant::now();
+        let out = block_on(guarded(Duration::from_millis(50), work));
+        server.join().unwrap();
+        assert_eq!(out, Ok(Ok("500 from the panic")));
+        assert!(started.elapsed() >= Duration::from_millis(250));
+    }
+
+    #[test]
+    fn a_panic_on_another_thread_does_not_let_a_late_answer_pass() {
+        let (work, server) = late_panic_answer(false);
+        let out = block_on(guarded(Duration::from_millis(50), work));
+        server.join().unwrap();
+        assert_eq!(out, Err(Interrupted::TimedOut(Duration::from_millis(50))));
+    }
+
+    /// tokio's oneshot: needs no runtime, wakes any executor.
+    fn futures_channel_oneshot() -> (
+        tokio::sync::oneshot::Sender<&'static str>,
+        tokio::sync::oneshot::Receiver<&'static str>,
+    ) {
+        tokio::sync::oneshot::channel()
     }
 
     #[test]

@@ -19,6 +19,8 @@
 //!   `CROSSDRIVE_SHOW_SECRETS` opt-out for local debugging.
 //! - [`guard`], the cheap timeout-and-panic wrapper drivers use to stay
 //!   bounded on any executor.
+//! - [`watchdog`], which names a test whose request is stuck past its
+//!   timeout (a handler holding its thread) and ends a run that would hang.
 //! - [`Selection`], the `CROSSDRIVE_DRIVERS` environment variable.
 //! - [`conformance`], the adapter conformance suite: 63 checks any driver
 //!   runs against the echo app, with declared known differences, reports
@@ -65,6 +67,7 @@ mod driver;
 mod error;
 pub mod fixture;
 pub mod guard;
+mod panicking;
 #[cfg(feature = "parity")]
 pub mod parity;
 mod protocol;
@@ -75,6 +78,7 @@ pub mod scenario;
 mod selection;
 mod sse;
 mod stream;
+pub mod watchdog;
 
 pub use body::{BoxError, LateNotes, RequestBody, ResponseBody};
 pub use client::{Client, RequestBuilder};

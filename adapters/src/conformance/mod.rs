@@ -44,9 +44,15 @@ pub fn run_test<T: IntoApp>(ident: &str, check: &str, app: fn() -> T, drivers: f
         panic!("crossdrive: {check}::{ident}: {message}");
     }
     let spec = crate::suite::selected(&drivers, ident, check);
+    let options = crate::suite::options(None);
+    let _watch = crossdrive::watchdog::watch(
+        &format!("{ident}::{check}"),
+        spec.name(),
+        options.get_timeout(),
+    );
     conformance::run_test(
         check,
-        || match spec.connect(app().into_app(), &crate::suite::options(None)) {
+        || match spec.connect(app().into_app(), &options) {
             Ok(driver) => driver,
             Err(e) => panic!(
                 "crossdrive: cannot start the `{}` driver for {check}: {e}",

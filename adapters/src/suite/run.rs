@@ -104,6 +104,9 @@ pub fn run(test: Generated, body: Body) {
         .filter(|d| d.covers(test.ident))
         .collect();
     let options = options(test.timeout);
+    // Names this test, its driver and any request stuck past the timeout,
+    // and ends the process at watchdog::bound(timeout) instead of hanging.
+    let _watch = crossdrive::watchdog::watch(&name, spec.name(), options.get_timeout());
     #[cfg(feature = "lambda")]
     crate::lambda::runtime::set_current_test(Some(name.clone()));
     let runtime = test_runtime();
