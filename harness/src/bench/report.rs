@@ -603,8 +603,10 @@ impl BenchReport {
             self.topology
         );
         // A load-only run (`--concurrency`) has no latency cells: no empty
-        // tables, no floor legend.
-        if !self.results.is_empty() {
+        // tables, no floor legend. A latency run whose every cell failed
+        // still shows the table of them.
+        let latency_failed = self.load.is_empty() && !self.failed.is_empty();
+        if !self.results.is_empty() || latency_failed {
             self.latency_tables(&mut out, &drivers, &scenarios);
             self.first_byte_table(&mut out, &drivers);
         }
@@ -673,6 +675,10 @@ impl BenchReport {
             if !seen.contains(&t) {
                 seen.push(t);
             }
+        }
+        if seen.is_empty() {
+            // Every cell failed: the run's own topology.
+            seen.push(&self.topology);
         }
         let described: Vec<String> = seen
             .iter()
