@@ -10,9 +10,10 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::get;
-use crossdrive::Scenario;
+use bytes::Bytes;
 use crossdrive::bench::report::BenchReport;
 use crossdrive::scenario::Step;
+use crossdrive::{BoxFuture, Driver, DriverResponse, Error, Scenario};
 use crossdrive_adapters::bench::Bench;
 use crossdrive_adapters::{Direct, DriverSpec, Drivers};
 
@@ -125,19 +126,158 @@ fn a_custom_floor_and_the_suite_topology_are_what_the_rows_say() {
     );
 }
 
+fn read(dir: &Path) -> (BenchReport, String, String) {
+    let text = |file: &str| {
+        std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"))
+    };
+    let report = BenchReport::from_json(&text("bench.json")).expect("a crossdrive.bench.v1 report");
+    (report, text("bench.md"), text("bench.csv"))
+}
+
 #[test]
-fn a_wrong_answer_fails_the_bench_instead_of_being_timed() {
-    let dir = out("a_wrong_answer_fails_the_bench_instead_of_being_timed");
+fn a_wrong_expected_status_on_every_driver_is_one_scenario_error_in_a_report_still_written() {
+    let dir = out("a_wrong_expected_status_on_every_driver_is_one_scenario_error");
     let bench = Bench::new(app)
         .scenarios(vec![
+            Scenario::new("list_items").step(Step::get("/items").expect(200)),
             Scenario::new("teapot").step(Step::get("/teapot").expect(200)),
         ])
         .drivers(drivers());
-    assert_eq!(run(bench, &dir, &["--driver", "mine"]), ExitCode::from(1));
-    assert!(
-        !dir.join("bench.json").exists(),
-        "a failed run wrote a report"
+    assert_eq!(run(bench, &dir, &[]), ExitCode::from(1));
+    let (report, markdown, csv) = read(&dir);
+    // The good scenario is measured on both drivers; no wrong answer is timed.
+    let measured: Vec<(&str, &str)> = report
+        .results
+        .iter()
+        .map(|r| (r.scenario.as_str(), r.driver.as_str()))
+        .collect();
+    assert_eq!(measured, [("list_items", "direct"), ("list_items", "mine")]);
+    let failed: Vec<(&str, &str, bool)> = report
+        .failed
+        .iter()
+        .map(|f| (f.scenario.as_str(), f.driver.as_str(), f.every_driver))
+        .collect();
+    assert_eq!(
+        failed,
+        [("teapot", "direct", true), ("teapot", "mine", true)]
     );
+    let expected = "teapot: every driver answered 418 I'm a teapot where the scenario expects \
+                    status 200 OK (step 1 (GET /teapot)): the scenario or the app is wrong, not a \
+                    driver";
+    for cell in &report.failed {
+        assert!(cell.error.starts_with(expected), "{}", cell.error);
+        assert!(
+            !cell.error.contains("the driver returned a wrong answer"),
+            "{}",
+            cell.error
+        );
+    }
+    assert!(
+        markdown.contains("| teapot | failed ✗ | failed ✗ |"),
+        "{markdown}"
+    );
+    assert_eq!(markdown.matches(expected).count(), 1, "{markdown}");
+    assert_eq!(
+        csv.matches(",\"teapot: every driver answered").count(),
+        2,
+        "{csv}"
+    );
+    assert!(dir.join("bench.svg").is_file(), "bench.svg was not written");
+}
+
+/// A driver of the user's own that answers 500 to everything: a driver
+/// bug, not the scenario's or the app's.
+struct Broken(Direct);
+
+impl Driver for Broken {
+    fn name(&self) -> &str {
+        "broken"
+    }
+
+    fn send(&self, request: http::Request<Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+        Box::pin(async move {
+            let mut delivered = self.0.send(request).await?;
+            *delivered.response.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+            Ok(delivered)
+        })
+    }
+}
+
+#[test]
+fn a_wrong_answer_on_one_driver_names_that_driver_and_the_others_are_measured() {
+    let dir = out("a_wrong_answer_on_one_driver_names_that_driver");
+    let broken = DriverSpec::custom("broken", |app, _| Ok(Arc::new(Broken(Direct::new(app)))));
+    let bench = Bench::new(app)
+        .scenarios(vec![
+            Scenario::new("list_items").step(Step::get("/items").expect(200)),
+        ])
+        .drivers(drivers().with(broken));
+    assert_eq!(run(bench, &dir, &[]), ExitCode::from(1));
+    let (report, markdown, _) = read(&dir);
+    let drivers: Vec<&str> = report.results.iter().map(|r| r.driver.as_str()).collect();
+    assert_eq!(drivers, ["direct", "mine"]);
+    let [cell] = report.failed.as_slice() else {
+        panic!("one failed cell expected: {:?}", report.failed);
+    };
+    assert_eq!((cell.driver.as_str(), cell.every_driver), ("broken", false));
+    assert!(
+        cell.error.starts_with("list_items on broken: "),
+        "{}",
+        cell.error
+    );
+    assert!(
+        cell.error
+            .contains("2 of the 3 drivers answered as declared, so look at this driver"),
+        "{}",
+        cell.error
+    );
+    assert!(
+        markdown.contains("- `list_items` on `broken`: list_items on broken: "),
+        "{markdown}"
+    );
+}
+
+#[test]
+fn percentiles_from_fewer_than_100_samples_are_marked_and_from_enough_are_not() {
+    let dir = out("percentiles_from_fewer_than_100_samples_are_marked");
+    let scenarios = || vec![Scenario::new("list_items").step(Step::get("/items").expect(200))];
+    let bench = Bench::new(app).scenarios(scenarios()).drivers(drivers());
+    assert_eq!(run(bench, &dir, &["--driver", "direct"]), ExitCode::SUCCESS);
+    let (report, markdown, csv) = read(&dir);
+    let row = &report.results[0];
+    assert!(row.samples <= 40, "{row:?}");
+    assert!(row.low_samples, "{row:?}");
+    assert!(
+        markdown.contains(&format!("· n={} §", row.samples)),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("§ low samples: fewer than 100 timed samples"),
+        "{markdown}"
+    );
+    assert!(
+        csv.lines().nth(1).unwrap_or_default().ends_with(",true,"),
+        "{csv}"
+    );
+
+    let bench = Bench::new(app).scenarios(scenarios()).drivers(drivers());
+    let out = dir.display().to_string();
+    let enough = [
+        "api",
+        "--driver",
+        "direct",
+        "--samples",
+        "400",
+        "--duration",
+        "10s",
+        "--out",
+        &out,
+    ];
+    assert_eq!(bench.run_with(enough, |_| None), ExitCode::SUCCESS);
+    let (report, markdown, _) = read(&dir);
+    assert_eq!(report.results[0].samples, 400);
+    assert!(!report.results[0].low_samples, "{:?}", report.results[0]);
+    assert!(!markdown.contains('§'), "{markdown}");
 }
 
 #[test]

@@ -203,6 +203,9 @@ impl Driver for Direct {
                     .map(|bytes| Response::from_parts(parts, bytes))
             };
             match guarded(self.timeout, work).await {
+                Ok(Ok(response)) if crate::app::is_final_informational(response.status()) => Err(
+                    Error::final_informational(Self::NAME, &method, &uri, response.status()),
+                ),
                 Ok(Ok(response)) => Ok(DriverResponse::new(response, Protocol::InProcess)),
                 Ok(Err(body_error)) => Err(body_failure(&method, &uri, limit, body_error)),
                 Err(Interrupted::TimedOut(after)) => {
@@ -236,6 +239,9 @@ impl Driver for Direct {
             let uri = request.uri().clone();
             let call = self.app.clone().oneshot(request.map(Body::new));
             match guarded(self.timeout, call).await {
+                Ok(Ok(response)) if crate::app::is_final_informational(response.status()) => Err(
+                    Error::final_informational(Self::NAME, &method, &uri, response.status()),
+                ),
                 Ok(Ok(response)) => Ok(DriverStream::new(
                     response.map(ResponseBody::new),
                     Protocol::InProcess,

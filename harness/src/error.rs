@@ -40,6 +40,9 @@ pub enum ErrorKind {
     HandlerPanic,
     /// The request could not be built (an invalid header name or URI).
     InvalidRequest,
+    /// The app answered something no client can receive as an answer (a
+    /// final 1xx status): a mistake in the app, the same on every driver.
+    App,
 }
 
 impl ErrorKind {
@@ -51,6 +54,7 @@ impl ErrorKind {
             Self::LimitExceeded => "limit exceeded",
             Self::HandlerPanic => "handler panicked",
             Self::InvalidRequest => "invalid request",
+            Self::App => "app mistake",
         }
     }
 }
@@ -173,6 +177,42 @@ impl Error {
             format!("panic message: {message}"),
         )
         .with_hint("the app's handler panicked; see the panic output above this test's failure")
+    }
+
+    /// The app's final response had an informational (1xx) status, which
+    /// no HTTP client can receive as an answer: HTTP/1.1 and HTTP/2 servers
+    /// send 1xx heads only before the final response (RFC 9110 §15.2).
+    /// Every driver reports it with this error, so the mistake reads the
+    /// same wherever it is met. `101 Switching Protocols` is an upgrade,
+    /// not this mistake, and never reaches here.
+    ///
+    /// ```
+    /// let e = crossdrive::Error::final_informational("http1", &http::Method::GET,
+    ///     &"/hints".parse().unwrap(), http::StatusCode::EARLY_HINTS);
+    /// assert!(e.is_app_mistake());
+    /// assert!(e.to_string().contains("the app answered with 103 Early Hints as its final status"));
+    /// ```
+    pub fn final_informational(
+        driver: &str,
+        method: &Method,
+        uri: &Uri,
+        status: http::StatusCode,
+    ) -> Self {
+        Self::new(
+            ErrorKind::App,
+            driver,
+            method,
+            uri,
+            format!(
+                "the app answered with {status} as its final status; a final response is \
+                 2xx-5xx (informational 1xx heads are sent before it, by the server)"
+            ),
+        )
+        .with_hint(
+            "return the final status (200, 204, ...) from the handler; a server sends 100 \
+             Continue itself when a client asks for it, and hyper's server cannot send 103 \
+             Early Hints at all",
+        )
     }
 
     /// Attaches a hint saying what to do next.
@@ -330,6 +370,18 @@ impl Error {
     /// ```
     pub fn is_invalid_request(&self) -> bool {
         self.inner.kind == ErrorKind::InvalidRequest
+    }
+    /// True if the app made a mistake no driver can carry (a final 1xx
+    /// status), reported the same way on every driver.
+    ///
+    /// ```
+    /// let e = crossdrive::Error::final_informational("direct", &http::Method::GET,
+    ///     &"/".parse().unwrap(), http::StatusCode::CONTINUE);
+    /// assert!(e.is_app_mistake());
+    /// assert!(!e.is_handler_panic() && !e.is_adapter());
+    /// ```
+    pub fn is_app_mistake(&self) -> bool {
+        self.inner.kind == ErrorKind::App
     }
 }
 

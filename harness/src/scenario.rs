@@ -898,7 +898,16 @@ enum Failure {
     /// The request could not be exchanged.
     Transport(Error),
     /// The answer was not the declared one.
-    Mismatch(Box<Response<Bytes>>),
+    Mismatch(Box<Mismatch>),
+}
+
+#[derive(Debug)]
+struct Mismatch {
+    response: Response<Bytes>,
+    /// `step 1 (GET /hello)`.
+    step: String,
+    /// What the step declared and the answer lacked: `status 201 Created`.
+    expected: String,
 }
 
 impl ScenarioError {
@@ -998,7 +1007,36 @@ impl ScenarioError {
     /// ```
     pub fn response(&self) -> Option<&Response<Bytes>> {
         match &self.failure {
-            Failure::Mismatch(r) => Some(r),
+            Failure::Mismatch(m) => Some(&m.response),
+            _ => None,
+        }
+    }
+
+    /// When the answer was not the declared one: the step it answered
+    /// (`step 1 (GET /)`) and what that step declared and the answer
+    /// lacked (`status 201 Created`). The bench compares these across
+    /// drivers to tell a wrong scenario or app (the same on every driver)
+    /// from a driver's mistake.
+    ///
+    /// ```
+    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
+    /// # struct Mirror; // 200 with the request's body
+    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
+    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    /// #         let out = http::Response::new(r.into_body());
+    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # let client = Client::new(Mirror);
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// # use crossdrive::scenario::{Scenario, Step};
+    /// let wrong = Scenario::new("s").step(Step::get("/").expect(201));
+    /// let e = wrong.try_check(&client).await.unwrap_err();
+    /// assert_eq!(e.mismatch(), Some(("step 1 (GET /)", "status 201 Created")));
+    /// # });
+    /// ```
+    pub fn mismatch(&self) -> Option<(&str, &str)> {
+        match &self.failure {
+            Failure::Mismatch(m) => Some((&m.step, &m.expected)),
             _ => None,
         }
     }
@@ -1325,7 +1363,11 @@ impl CompiledStep {
         let captured = self.verify(&response).map_err(|wanted| ScenarioError {
             scenario: scenario.to_owned(),
             message: mismatch(scenario, &self.label, &wanted, &response),
-            failure: Failure::Mismatch(Box::new(response)),
+            failure: Failure::Mismatch(Box::new(Mismatch {
+                response,
+                step: self.label.clone(),
+                expected: wanted,
+            })),
         })?;
         for (var, value) in captured {
             vars.set(var, value);
@@ -1392,8 +1434,8 @@ fn mismatch(scenario: &str, label: &str, wanted: &str, got: &Response<Bytes>) ->
         .collect();
     format!(
         "scenario `{scenario}`, {label}: expected {wanted}, got status {} with headers [{}] and a \
-         {}-byte body starting {:?}; the driver returned a wrong answer: run the test suite on \
-         this driver to find out why",
+         {}-byte body starting {:?}; if every driver answers so, the scenario or the app is \
+         wrong; if only this one does, run the test suite on this driver to find out why",
         got.status(),
         headers.join(", "),
         body.len(),

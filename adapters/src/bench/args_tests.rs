@@ -155,6 +155,7 @@ fn a_report() -> BenchReport {
         results: Vec::new(),
         load: Vec::new(),
         unmeasured: Vec::new(),
+        failed: Vec::new(),
     }
 }
 

@@ -480,6 +480,12 @@ impl Inner {
             },
             None => (http::StatusCode::OK, http::HeaderMap::new()),
         };
+        if crate::app::is_final_informational(status) {
+            // The function may still be streaming a body nobody will read:
+            // replace the instance, as a dropped StreamedBody would.
+            instance.recycle();
+            return Err(self.final_informational(about, status));
+        }
         let late = LateNotes::new();
         let body = stream::StreamedBody::new(
             streamed.chunks,
@@ -544,6 +550,27 @@ impl Inner {
             DriverResponse::new(Response::from_parts(parts, bytes.freeze()), protocol);
         delivered.notes = notes;
         Ok(delivered)
+    }
+
+    /// The app's final 1xx status, named as the app's mistake. AWS
+    /// documents no answer of its own to a 1xx `statusCode` (its
+    /// "Malformed Lambda proxy response" 502 is about the JSON's shape, and
+    /// lambda_http serializes whatever status the app returned), so the
+    /// drivers name the mistake, as every other driver does, rather than
+    /// guess at a deployment's answer.
+    fn final_informational(&self, about: About<'_>, status: http::StatusCode) -> Error {
+        match about {
+            Some((method, uri)) => Error::final_informational(self.name, method, uri, status),
+            None => Error::without_request(
+                ErrorKind::App,
+                self.name,
+                format!(
+                    "the function answered with {status} as its final status; a final \
+                     response is 2xx-5xx"
+                ),
+            )
+            .with_hint("return the final status (200, 204, ...) from the handler"),
+        }
     }
 
     /// An error of `kind` about the request `about`, if any.
@@ -737,6 +764,9 @@ impl Inner {
         }
         match event::decode(&json, request_headers, &self.options, &mut notes) {
             Ok(response) => {
+                if crate::app::is_final_informational(response.status()) {
+                    return Err(self.final_informational(about, response.status()));
+                }
                 if let Some(reason) = limits::check_response(source, &response) {
                     let code = "response-headers-too-large";
                     return Ok(self.failed(FailureKind::Function, code, reason, notes));

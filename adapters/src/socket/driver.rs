@@ -37,7 +37,7 @@ use http_body_util::{LengthLimitError, Limited};
 
 use super::handoff::Handoffs;
 use super::pool::{Pool, PoolError};
-use super::routes::{Mount, PANIC_HEADER, VERSION_HEADER, parse_version};
+use super::routes::{Mark, Mount};
 use crate::direct::{DEFAULT_BODY_LIMIT, DEFAULT_TIMEOUT};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -367,20 +367,16 @@ impl SocketDriver {
         })
     }
 
-    /// Reads and removes the server's private protocol record (and panic
-    /// marker) from a response, and checks the protocol is the one this
-    /// driver must speak.
+    /// Reads and removes the server's private record from a response
+    /// (the protocol it saw, a handler panic, an app's final 1xx), and
+    /// checks the protocol is the one this driver must speak.
     fn observe<B>(
         &self,
         method: &Method,
         uri: &Uri,
         response: &mut Response<B>,
     ) -> Result<Observed, Error> {
-        let observed = response
-            .headers_mut()
-            .remove(VERSION_HEADER)
-            .and_then(|v| parse_version(&v));
-        let Some(version) = observed else {
+        let Some(record) = self.mount.take_record(response.headers_mut()) else {
             return Err(self
                 .error(
                     ErrorKind::Adapter,
@@ -391,9 +387,15 @@ impl SocketDriver {
                 )
                 .with_hint("is something else listening on the server's port?"));
         };
-        if response.headers_mut().remove(PANIC_HEADER).is_some() {
-            return Ok(Observed::Panicked);
+        match record.mark {
+            Mark::Answered => {}
+            Mark::Panicked => return Ok(Observed::Panicked),
+            Mark::Informational(status) => {
+                let name = self.flavor.name();
+                return Err(Error::final_informational(name, method, uri, status));
+            }
         }
+        let version = record.version;
         let expected = self.flavor.expects();
         if version != expected {
             return Err(self

@@ -158,7 +158,7 @@ pub struct Comparison {
 /// # }
 /// # fn report(r: BenchResult) -> BenchReport {
 /// #     BenchReport { schema: SCHEMA.into(), git: "g".into(), started: "t".into(),
-/// #         topology: "same-thread".into(), results: vec![r], load: vec![], unmeasured: vec![],
+/// #         topology: "same-thread".into(), results: vec![r], load: vec![], unmeasured: vec![], failed: vec![],
 /// #         machine: Machine { os: "linux".into(), cpus: 2, cpu_model: "x".into() } }
 /// # }
 /// let before = report(row(1.0, 0.8));

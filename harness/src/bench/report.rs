@@ -64,7 +64,65 @@ pub struct BenchReport {
     /// scenario by design (a payload over a Lambda limit), with the reason.
     #[serde(default)]
     pub unmeasured: Vec<Unmeasured>,
+    /// Cells that failed (a wrong answer, an error): no figures, the
+    /// error instead. A run with any exits non-zero after writing its
+    /// files.
+    #[serde(default)]
+    pub failed: Vec<FailedCell>,
 }
+
+/// A cell that failed: the scenario's answer was not the declared one, or
+/// a request failed. Its error says whose mistake it is.
+///
+/// ```
+/// # use crossdrive::bench::report::*;
+/// let mut report = BenchReport::starting_now("abc123", "same-thread");
+/// for driver in ["direct", "http1"] {
+///     report.failed.push(FailedCell {
+///         scenario: "simple_get".into(), driver: driver.into(),
+///         error: "simple_get: every driver answered 200 where the scenario expects status \
+///                 201 Created (step 1 (GET /)): the scenario or the app is wrong, not a driver".into(),
+///         every_driver: true,
+///     });
+/// }
+/// let md = report.to_markdown();
+/// assert!(md.contains("| simple_get | failed ✗ | failed ✗ |"));
+/// // one line for the scenario, not one per driver
+/// assert_eq!(md.matches("every driver answered 200").count(), 1);
+/// let back = BenchReport::from_json(&report.to_json()).unwrap();
+/// assert!(report.to_json().contains(r#""error": "simple_get: every driver"#));
+/// assert_eq!(back, report);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailedCell {
+    /// Scenario name.
+    pub scenario: String,
+    /// Driver name.
+    pub driver: String,
+    /// What went wrong, naming whose mistake it is and what to do.
+    pub error: String,
+    /// True when every driver of the run failed this scenario with the
+    /// same answer: the scenario or the app is wrong, not a driver.
+    #[serde(default)]
+    pub every_driver: bool,
+}
+
+/// Below this many timed samples a cell's p99 is its slowest sample or
+/// next to it, not a percentile: the 99th percentile of `n` samples has
+/// `n / 100` samples beyond it, so under 100 there is none, and its
+/// estimate's error only settles near 1,000. Such a row is marked
+/// [`low_samples`](BenchResult::low_samples) (`§` in the Markdown).
+///
+/// ```
+/// use crossdrive::bench::report::{BenchResult, LOW_SAMPLES};
+/// # let stats = |samples: u64| crossdrive::bench::Stats { samples, p50_us: 2.0, p95_us: 3.0,
+/// #     p99_us: 4.0, max_us: 5.0, mean_us: 2.0, ops_per_sec: 1.0, allocs_per_op: None,
+/// #     bytes_per_op: None };
+/// let row = |n| BenchResult::new("s", "direct", "in-process", &stats(n), "raw-oneshot", &stats(400));
+/// assert!(row(LOW_SAMPLES - 1).low_samples);
+/// assert!(!row(LOW_SAMPLES).low_samples);
+/// ```
+pub const LOW_SAMPLES: u64 = 100;
 
 /// A cell the adapter cannot serve by design.
 ///
@@ -254,6 +312,11 @@ pub struct BenchResult {
     /// The floor's time to first byte, measured beside it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub floor_first_byte: Option<FirstByteStats>,
+    /// True when the driver or its floor has fewer than [`LOW_SAMPLES`]
+    /// timed samples: its p99 (and the ratio's floor) rest on too few to
+    /// mean anything; give more `--samples` or a longer `--duration`.
+    #[serde(default)]
+    pub low_samples: bool,
 }
 
 fn one() -> u32 {
@@ -304,6 +367,7 @@ impl BenchResult {
             topology: String::new(),
             first_byte: None,
             floor_first_byte: None,
+            low_samples: stats.samples < LOW_SAMPLES || floor_stats.samples < LOW_SAMPLES,
         }
     }
 
@@ -352,6 +416,7 @@ impl BenchReport {
             results: Vec::new(),
             load: Vec::new(),
             unmeasured: Vec::new(),
+            failed: Vec::new(),
         }
     }
 
@@ -422,7 +487,9 @@ impl BenchReport {
     pub fn drivers(&self) -> Vec<&str> {
         let mut seen = Vec::new();
         let all = self.results.iter().map(|r| r.driver.as_str());
-        for d in all.chain(self.unmeasured.iter().map(|u| u.driver.as_str())) {
+        let others = self.unmeasured.iter().map(|u| u.driver.as_str());
+        let failed = self.failed.iter().map(|f| f.driver.as_str());
+        for d in all.chain(others).chain(failed) {
             if !seen.contains(&d) {
                 seen.push(d);
             }
@@ -451,12 +518,20 @@ impl BenchReport {
     pub fn scenarios(&self) -> Vec<&str> {
         let mut seen = Vec::new();
         let all = self.results.iter().map(|r| r.scenario.as_str());
-        for s in all.chain(self.unmeasured.iter().map(|u| u.scenario.as_str())) {
+        let others = self.unmeasured.iter().map(|u| u.scenario.as_str());
+        let failed = self.failed.iter().map(|f| f.scenario.as_str());
+        for s in all.chain(others).chain(failed) {
             if !seen.contains(&s) {
                 seen.push(s);
             }
         }
         seen
+    }
+
+    fn is_failed(&self, scenario: &str, driver: &str) -> bool {
+        self.failed
+            .iter()
+            .any(|f| f.scenario == scenario && f.driver == driver)
     }
 
     fn is_unmeasured(&self, scenario: &str, driver: &str) -> bool {
@@ -528,8 +603,10 @@ impl BenchReport {
             self.topology
         );
         // A load-only run (`--concurrency`) has no latency cells: no empty
-        // tables, no floor legend.
-        if !self.results.is_empty() {
+        // tables, no floor legend. A latency run whose every cell failed
+        // still shows the table of them.
+        let latency_failed = self.load.is_empty() && !self.failed.is_empty();
+        if !self.results.is_empty() || latency_failed {
             self.latency_tables(&mut out, &drivers, &scenarios);
             self.first_byte_table(&mut out, &drivers);
         }
@@ -546,6 +623,15 @@ impl BenchReport {
                 let _ = writeln!(out, "- `{}` on `{}`: {}", u.scenario, u.driver, u.reason);
             }
         }
+        self.failed_legend(&mut out);
+        if self.results.iter().any(|r| r.low_samples) {
+            let _ = writeln!(
+                out,
+                "\n§ low samples: fewer than {LOW_SAMPLES} timed samples for the driver or its floor, \
+                 so its p99 is its slowest sample or next to it, not a percentile; give more \
+                 --samples or a longer --duration before reading its tail."
+            );
+        }
         if self.results.iter().any(|r| r.noisy) {
             let _ = writeln!(
                 out,
@@ -554,6 +640,27 @@ impl BenchReport {
             );
         }
         out
+    }
+
+    /// The failed cells, a scenario that failed alike on every driver
+    /// once, the others one line per cell.
+    fn failed_legend(&self, out: &mut String) {
+        if self.failed.is_empty() {
+            return;
+        }
+        let _ = writeln!(out, "\n✗ failed: no figures for these cells\n");
+        let mut said: Vec<&str> = Vec::new();
+        for f in &self.failed {
+            if f.every_driver {
+                if said.contains(&f.scenario.as_str()) {
+                    continue;
+                }
+                said.push(&f.scenario);
+                let _ = writeln!(out, "- `{}` on every driver: {}", f.scenario, f.error);
+            } else {
+                let _ = writeln!(out, "- `{}` on `{}`: {}", f.scenario, f.driver, f.error);
+            }
+        }
     }
 
     /// Which topology the latency rows measured, and what that means.
@@ -568,6 +675,10 @@ impl BenchReport {
             if !seen.contains(&t) {
                 seen.push(t);
             }
+        }
+        if seen.is_empty() {
+            // Every cell failed: the run's own topology.
+            seen.push(&self.topology);
         }
         let described: Vec<String> = seen
             .iter()
@@ -602,8 +713,9 @@ impl BenchReport {
                 (Some(a), Some(b)) => format!("{a:.0} allocs {}", bytes(b)),
                 _ => "allocs n/a".to_owned(),
             };
+            let mark = if r.low_samples { " §" } else { "" };
             format!(
-                "{} / {} · {allocs} · n={}",
+                "{} / {} · {allocs} · n={}{mark}",
                 us(r.p95_us),
                 us(r.p99_us),
                 r.samples
@@ -721,6 +833,9 @@ Streamed scenarios: time to first byte p50 / p99 → time to last byte p50, in �
                     None if self.is_unmeasured(scenario, driver) => {
                         out.push_str(" beyond its limit ‡ |");
                     }
+                    None if self.is_failed(scenario, driver) => {
+                        out.push_str(" failed ✗ |");
+                    }
                     None => out.push_str(" — |"),
                 }
             }
@@ -735,20 +850,29 @@ Streamed scenarios: time to first byte p50 / p99 → time to last byte p50, in �
     /// let report = BenchReport {
     ///     schema: SCHEMA.into(), git: "abc".into(), started: "now".into(),
     ///     topology: "same-thread".into(), results: vec![], load: vec![], unmeasured: vec![],
+    ///     failed: vec![FailedCell { scenario: "s".into(), driver: "direct".into(),
+    ///                               error: "got 418, \"teapot\"".into(), every_driver: false }],
     ///     machine: Machine { os: "linux".into(), cpus: 2, cpu_model: "x".into() },
     /// };
-    /// assert!(report.to_csv().starts_with("scenario,driver,protocol,samples,p50_us"));
+    /// let csv = report.to_csv();
+    /// assert!(csv.starts_with("scenario,driver,protocol,samples,p50_us"));
+    /// assert!(csv.lines().next().unwrap().ends_with(",noisy,low_samples,error"));
+    /// // a failed cell: no figures, its error quoted
+    /// let row = csv.lines().nth(1).unwrap();
+    /// assert!(row.starts_with("s,direct,,"), "{row}");
+    /// assert!(row.ends_with(r#","got 418, ""teapot""""#), "{row}");
     /// ```
     pub fn to_csv(&self) -> String {
+        // New columns go last, so a reader indexing the old ones still works.
         let mut out = String::from(
             "scenario,driver,protocol,samples,p50_us,p95_us,p99_us,max_us,mean_us,ops_per_sec,\
-             allocs_per_op,bytes_per_op,floor,floor_p50_us,ratio,spread_pct,noisy\n",
+             allocs_per_op,bytes_per_op,floor,floor_p50_us,ratio,spread_pct,noisy,low_samples,error\n",
         );
         let opt = |v: Option<f64>| v.map_or_else(String::new, |v| format!("{v:.2}"));
         for r in &self.results {
             let _ = writeln!(
                 out,
-                "{},{},{},{},{:.3},{:.3},{:.3},{:.3},{:.3},{:.1},{},{},{},{:.3},{:.3},{:.1},{}",
+                "{},{},{},{},{:.3},{:.3},{:.3},{:.3},{:.3},{:.1},{},{},{},{:.3},{:.3},{:.1},{},{},",
                 r.scenario,
                 r.driver,
                 r.protocol,
@@ -765,8 +889,15 @@ Streamed scenarios: time to first byte p50 / p99 → time to last byte p50, in �
                 r.floor_p50_us,
                 r.ratio(),
                 r.spread_pct,
-                r.noisy
+                r.noisy,
+                r.low_samples
             );
+        }
+        for f in &self.failed {
+            // The 16 figure columns between driver and error stay empty.
+            let error = f.error.replace('"', "\"\"");
+            let empty = ",".repeat(17);
+            let _ = writeln!(out, "{},{}{empty}\"{error}\"", f.scenario, f.driver);
         }
         out
     }

@@ -22,7 +22,7 @@ use http::{Method, Request, Response, Uri, Version};
 use http_body_util::{BodyExt, Limited};
 
 use super::super::handoff::Handoffs;
-use super::super::routes::{Mount, PANIC_HEADER, VERSION_HEADER, parse_version};
+use super::super::routes::{Mark, Mount};
 use super::client::{Pool, PoolError};
 use crate::direct::{DEFAULT_BODY_LIMIT, DEFAULT_TIMEOUT};
 
@@ -155,18 +155,16 @@ impl Http3Driver {
         Error::new(kind, NAME, method, uri, cause)
     }
 
-    /// Takes the server's private headers off a response head: whether
-    /// the handler panicked, after proving the request arrived as HTTP/3.
+    /// Takes the server's private record off a response head: whether
+    /// the handler panicked, after proving the request arrived as HTTP/3;
+    /// an app's final 1xx is its error.
     fn record(
         &self,
         method: &Method,
         uri: &Uri,
         headers: &mut http::HeaderMap,
     ) -> Result<bool, Error> {
-        let observed = headers
-            .remove(VERSION_HEADER)
-            .and_then(|v| parse_version(&v));
-        let Some(version) = observed else {
+        let Some(record) = self.mount.take_record(headers) else {
             return Err(self
                 .error(
                     ErrorKind::Adapter,
@@ -177,9 +175,14 @@ impl Http3Driver {
                 )
                 .with_hint("is something else listening on the server's port?"));
         };
-        if headers.remove(PANIC_HEADER).is_some() {
-            return Ok(true);
+        match record.mark {
+            Mark::Answered => {}
+            Mark::Panicked => return Ok(true),
+            Mark::Informational(status) => {
+                return Err(Error::final_informational(NAME, method, uri, status));
+            }
         }
+        let version = record.version;
         if version != Version::HTTP_3 {
             return Err(self
                 .error(
@@ -492,7 +495,12 @@ mod tests {
             let response = client.get("/").await;
             response.assert_status(200).assert_text("hi");
             assert_eq!(*response.protocol(), Protocol::Http3);
-            assert!(response.headers().get("x-crossdrive-version").is_none());
+            let private: Vec<_> = response
+                .headers()
+                .keys()
+                .filter(|name| name.as_str().starts_with("x-crossdrive-"))
+                .collect();
+            assert!(private.is_empty(), "private headers leaked: {private:?}");
         });
         assert_eq!(server.requests_seen(Version::HTTP_3), 1);
         assert_eq!(server.requests_seen(Version::HTTP_2), 0);
