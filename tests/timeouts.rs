@@ -50,10 +50,10 @@ fn in_a_child_process(driver: &str) -> bool {
 }
 
 /// The timeout of the driver the calling generated test runs on; libtest
-/// names the thread after the test (`<body>::<driver>`).
+/// names the thread after the test (`<driver>::<body>`).
 fn timeout() -> Duration {
     let child = std::thread::current().name().is_some_and(|test| {
-        test.ends_with("::lambda_runtime") || test.ends_with("::lambda_url_stream")
+        test.starts_with("lambda_runtime::") || test.starts_with("lambda_url_stream::")
     });
     if child { CHILD_TIMEOUT } else { TIMEOUT }
 }

@@ -59,7 +59,8 @@
 //!   the dynamic loader's `LD_LIBRARY_PATH` (`DYLD_*` on macOS,
 //!   `SYSTEMROOT` on Windows), which cargo sets for test binaries, and
 //!   crossdrive's own `CROSSDRIVE_*` (the child re-runs the same test, which
-//!   reads them), plus the child markers. `RUST_BACKTRACE`,
+//!   reads them), rustdoc's `RUSTDOC_DOCTEST_*` (so a doctest's child runs
+//!   that doctest), plus the child markers. `RUST_BACKTRACE`,
 //!   `RUST_LIB_BACKTRACE` and `RUST_LOG` pass too: they change what the
 //!   function prints on its stderr, which is the test's, and carry no
 //!   secret; `LLVM_PROFILE_FILE` passes so a coverage run counts the code
@@ -123,6 +124,13 @@ const RUNNER_ENV: &[&str] = &[
     "RUST_LOG",
     "LLVM_PROFILE_FILE",
 ];
+
+/// Host variables every instance gets by prefix: crossdrive's own, and
+/// the ones rustdoc's merged doctest binary reads to run one doctest
+/// (`RUSTDOC_DOCTEST_BIN_PATH`, `RUSTDOC_DOCTEST_RUN_NB_TEST`; without
+/// them a doctest's child would run every doctest of the bundle, not
+/// reach the driver's `connect` and leave the instance serving nothing).
+const RUNNER_PREFIXES: &[&str] = &["CROSSDRIVE_", "RUSTDOC_DOCTEST_", "UNSTABLE_RUSTDOC_TEST_"];
 
 /// Set in a child process whose deployment streams its responses
 /// (`InvokeMode::ResponseStream`): run
@@ -557,7 +565,8 @@ impl Instance {
         for (name, value) in std::env::vars_os() {
             // Case-blind: Windows spells `SystemRoot` and `Path` its own way.
             let passes = name.to_str().is_some_and(|n| {
-                n.starts_with("CROSSDRIVE_") || RUNNER_ENV.iter().any(|r| r.eq_ignore_ascii_case(n))
+                RUNNER_PREFIXES.iter().any(|p| n.starts_with(p))
+                    || RUNNER_ENV.iter().any(|r| r.eq_ignore_ascii_case(n))
             });
             if passes {
                 command.env(name, value);
