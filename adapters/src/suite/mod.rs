@@ -87,7 +87,9 @@ pub use differs::Declared;
 #[cfg(feature = "remote")]
 pub use run::run_remote;
 pub use run::{Body, Generated, run};
-pub(crate) use run::{options, selected, selection, test_runtime};
+pub(crate) use run::{options, selected};
+#[cfg(feature = "parity")]
+pub(crate) use run::{selection, test_runtime};
 
 /// Turns each `async fn name(client) { ... }` into one `#[test]` per
 /// driver of the suite, `<driver>::<name>`, each running the body against
