@@ -10,7 +10,9 @@
 //! - An in-process call usually finishes on its first poll. The timer is
 //!   armed only when the work is still pending after that poll, so the
 //!   direct driver pays two clock reads for its timeout in the common case.
-//!   The deadline is measured from the first poll.
+//!   The deadline is measured from the first poll when the work finishes in
+//!   it, else from the end of that poll (at most one synchronous poll late,
+//!   so a driver's own set-up before its work first waits is not counted).
 //! - A handler that blocks its thread (`std::thread::sleep`, a blocking
 //!   lock) cannot be preempted: no timer fires on a thread that never
 //!   yields. So work that finishes past the deadline is judged when it
@@ -98,6 +100,7 @@ pub fn guarded<F: Future>(limit: Duration, work: F) -> Guarded<F> {
         work,
         limit,
         started: None,
+        pending_since: None,
         timer: None,
         grace: None,
     }
@@ -119,6 +122,7 @@ pin_project_lite::pin_project! {
         work: F,
         limit: Duration,
         started: Option<Started>,
+        pending_since: Option<Instant>,
         timer: Option<Pin<Box<Sleep>>>,
         grace: Option<Instant>,
     }
@@ -145,9 +149,12 @@ impl<F: Future> Future for Guarded<F> {
         match catch_unwind(AssertUnwindSafe(|| work.poll(cx))) {
             Ok(Poll::Ready(output)) => {
                 // Past the deadline, the thread was held (no timer could
-                // fire) unless the wait was for a panic's outcome.
+                // fire) unless the wait was for a panic's outcome. The
+                // deadline counts from the first poll's start when the work
+                // finished in it, else from its end, as the timer does.
+                let since = this.pending_since.unwrap_or(started.at);
                 let late = this.grace.is_none()
-                    && started.at.elapsed() > limit
+                    && since.elapsed() > limit
                     && !started.panics.panicked_here();
                 return Poll::Ready(if late {
                     Err(Interrupted::TimedOut(limit))
@@ -160,8 +167,12 @@ impl<F: Future> Future for Guarded<F> {
                 return Poll::Ready(Err(Interrupted::Panicked(panic_message(&*payload))));
             }
         }
-        let deadline = started.at + limit;
-        let timer = this.timer.get_or_insert_with(|| sleep_until(deadline));
+        // The timer counts from the end of the first poll: what a driver
+        // does synchronously before its work first waits (taking a lock an
+        // instance's replacement holds, say) is not the handler's time,
+        // and a handler that holds the thread is caught when it returns.
+        let since = *this.pending_since.get_or_insert_with(Instant::now);
+        let timer = this.timer.get_or_insert_with(|| sleep_until(since + limit));
         if timer.as_mut().poll(cx).is_pending() {
             return Poll::Pending;
         }
