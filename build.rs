@@ -10,8 +10,7 @@ use std::fmt::Write as _;
 const BODIES: usize = 1000;
 
 fn main() {
-    let mut suite =
-        String::from("crossdrive_adapters::suite! {\n    app = app;\n    only = [direct];\n\n");
+    let mut suite = String::from("crossdrive::suite! {\n    app = app;\n    only = [direct];\n\n");
     for i in 0..BODIES {
         let _ = writeln!(
             suite,

@@ -16,8 +16,8 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let reports = runtime.block_on(crossdrive_adapters::conformance::run_all(
-        crossdrive_adapters::conformance::echo::app,
+    let reports = runtime.block_on(crossdrive::conformance::run_all(
+        crossdrive::conformance::echo::app,
     ));
     print!("{}", crossdrive::conformance::matrix(&reports));
     let mut ok = true;

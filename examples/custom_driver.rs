@@ -14,7 +14,7 @@
 //!
 //! ```ignore
 //! crossdrive::conformance_tests! {
-//!     driver = || HyperDuplex::new(crossdrive_adapters::conformance::echo::app()),
+//!     driver = || HyperDuplex::new(crossdrive::conformance::echo::app()),
 //! }
 //! ```
 
@@ -114,9 +114,7 @@ fn main() -> ExitCode {
         eprintln!("custom_driver: cannot build a tokio runtime");
         return ExitCode::FAILURE;
     };
-    let client = Client::new(HyperDuplex::new(
-        crossdrive_adapters::conformance::echo::app(),
-    ));
+    let client = Client::new(HyperDuplex::new(crossdrive::conformance::echo::app()));
     // Declare here what your adapter cannot meet by design, with the reason:
     // `Expectations::new().difference("check_name", "why")`.
     let expectations = crossdrive::conformance::Expectations::new();

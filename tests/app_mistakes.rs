@@ -14,8 +14,8 @@
 //!   app's secret id, so the app cannot forge it).
 
 use crossdrive::Client;
-use crossdrive_adapters::remote::local_only;
-use crossdrive_adapters::suite;
+use crossdrive::remote::local_only;
+use crossdrive::suite;
 
 use axum::Router;
 use axum::routing::get;

@@ -17,10 +17,10 @@ use support::rt;
 use std::time::Duration;
 
 use crossdrive::bench::report::BenchReport;
+use crossdrive::lambda::{Lambda, LambdaOptions, Source, runtime};
+use crossdrive::remote::Remote;
 use crossdrive::{Client, Error};
-use crossdrive_adapters::lambda::{Lambda, LambdaOptions, Source, runtime};
-use crossdrive_adapters::remote::Remote;
-use crossdrive_adapters::{ConnectOptions, Direct};
+use crossdrive::{ConnectOptions, Direct};
 use crossdrive_fixtures::faults;
 
 fn direct() -> Client {
@@ -270,7 +270,7 @@ const CONTRADICTED: &str = "`Content-Length: 5` contradicts the body, which has 
                             header: the driver sets Content-Length from the body, or make the \
                             body 5 bytes long";
 
-crossdrive_adapters::suite! {
+crossdrive::suite! {
     app = crossdrive_fixtures::reference::app;
 
     async fn a_body_that_contradicts_its_content_length_is_refused_before_sending(client) {

@@ -11,11 +11,11 @@ use std::sync::Arc;
 use axum::Router;
 use axum::routing::get;
 use bytes::Bytes;
+use crossdrive::bench::Bench;
 use crossdrive::bench::report::BenchReport;
 use crossdrive::scenario::Step;
 use crossdrive::{BoxFuture, Driver, DriverResponse, Error, Scenario};
-use crossdrive_adapters::bench::Bench;
-use crossdrive_adapters::{Direct, DriverSpec, Drivers};
+use crossdrive::{Direct, DriverSpec, Drivers};
 
 fn app() -> Router {
     Router::new().route("/items", get(|| async { "[]" })).route(

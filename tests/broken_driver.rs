@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use bytes::Bytes;
 use crossdrive::conformance::{self, Expectations, Outcome};
 use crossdrive::{BoxFuture, Client, Driver, DriverResponse, DriverStream, Error, RequestBody};
-use crossdrive_adapters::{Direct, Kind};
+use crossdrive::{Direct, Kind};
 use http::{HeaderMap, HeaderValue, Request};
 
 /// How a [`Broken`] driver damages the exchange.
@@ -125,7 +125,7 @@ fn base64_decode(body: &[u8]) -> Option<Vec<u8>> {
 
 fn broken(bug: Bug) -> Client {
     Client::new(Broken {
-        inner: Direct::new(crossdrive_adapters::conformance::echo::app()),
+        inner: Direct::new(crossdrive::conformance::echo::app()),
         bug,
     })
 }
@@ -277,7 +277,7 @@ fn a_declared_difference_that_passes_is_reported_as_stale() {
         .known_differences()
         .difference("trailing_slash_is_kept", "we thought it was stripped");
     let report = rt.block_on(conformance::run(
-        &Client::new(Direct::new(crossdrive_adapters::conformance::echo::app())),
+        &Client::new(Direct::new(crossdrive::conformance::echo::app())),
         &expect,
     ));
     assert!(!report.is_success());
@@ -316,7 +316,7 @@ mod declared_broken_driver {
 
     crossdrive::conformance_tests! {
         driver = || Broken {
-            inner: Direct::new(crossdrive_adapters::conformance::echo::app()),
+            inner: Direct::new(crossdrive::conformance::echo::app()),
             bug: Bug::DecodesBase64Twice,
         },
         expect = expectations(),
@@ -331,7 +331,7 @@ fn parity_names_the_driver_that_drops_repeated_headers_and_shows_the_diff() {
         .unwrap();
     let mut parity = crossdrive::parity::Parity::new("three_cookies");
     rt.block_on(async {
-        let direct = || Client::new(Direct::new(crossdrive_adapters::conformance::echo::app()));
+        let direct = || Client::new(Direct::new(crossdrive::conformance::echo::app()));
         parity.add(direct().get("/cookies").await);
         parity.add(direct().get("/cookies").await);
         parity.add(

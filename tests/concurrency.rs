@@ -10,7 +10,7 @@
 use std::sync::{Arc, Barrier};
 
 use crossdrive::Client;
-use crossdrive_adapters::socket::{SocketDriver, SocketServer};
+use crossdrive::socket::{SocketDriver, SocketServer};
 use crossdrive_fixtures::faults;
 
 const TESTS: usize = 64;

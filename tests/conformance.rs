@@ -7,7 +7,7 @@
 
 mod support;
 
-crossdrive_adapters::conformance! { app = crossdrive_adapters::conformance::echo::app; }
+crossdrive::conformance! { app = crossdrive::conformance::echo::app; }
 
 /// The matrix published in docs/conformance-matrix.md (after its one-line
 /// header) must be what a fresh run reports; `cargo xtask conformance`
@@ -18,8 +18,8 @@ fn the_published_matrix_matches_a_fresh_run() {
         .enable_all()
         .build()
         .unwrap();
-    let reports = rt.block_on(crossdrive_adapters::conformance::run_all(
-        crossdrive_adapters::conformance::echo::app,
+    let reports = rt.block_on(crossdrive::conformance::run_all(
+        crossdrive::conformance::echo::app,
     ));
     let fresh = crossdrive::conformance::matrix(&reports);
     let page = std::fs::read_to_string(concat!(
@@ -43,7 +43,7 @@ fn the_published_matrix_matches_a_fresh_run() {
 mod only_mine {
     use std::sync::Arc;
 
-    use crossdrive_adapters::{Direct, DriverSpec, Drivers, direct};
+    use crossdrive::{Direct, DriverSpec, Drivers, direct};
 
     fn mine() -> Drivers {
         Drivers::empty().with(
@@ -52,7 +52,7 @@ mod only_mine {
         )
     }
 
-    crossdrive_adapters::conformance! { drivers = mine; only = [mine]; }
+    crossdrive::conformance! { drivers = mine; only = [mine]; }
 }
 
 #[test]

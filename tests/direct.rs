@@ -10,7 +10,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::get;
 use crossdrive::Client;
-use crossdrive_adapters::Direct;
+use crossdrive::Direct;
 
 fn reference() -> Client {
     Client::new(Direct::new(crossdrive_fixtures::reference::app()))
@@ -274,7 +274,7 @@ fn all_256_byte_values_travel_through_the_direct_driver_unchanged() {
     .assert_bytes(&bytes);
 }
 
-crossdrive_adapters::suite! {
+crossdrive::suite! {
     app = crossdrive_fixtures::reference::app;
 
     /// Run by `crossdrive_drivers_runs_what_it_selects_and_fails_what_it_leaves_out` in a child process.
@@ -321,10 +321,7 @@ fn crossdrive_drivers_runs_what_it_selects_and_fails_what_it_leaves_out() {
         "{out}"
     );
 
-    if let Some(other) = crossdrive_adapters::Kind::ALL
-        .iter()
-        .find(|k| k.name() != "direct")
-    {
+    if let Some(other) = crossdrive::Kind::ALL.iter().find(|k| k.name() != "direct") {
         // A test left out is not a pass: libtest cannot skip at run time,
         // so the test fails, saying to use the test filter instead.
         let skipped = run_probe(other.ident());

@@ -16,9 +16,9 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, Request};
 use axum::routing::get;
 use crossdrive::Client;
-use crossdrive_adapters::lambda::{Endpoint, LambdaOptions, Source};
-use crossdrive_adapters::suite::{Declared, Generated};
-use crossdrive_adapters::{ConnectOptions, Direct, DriverSpec, Drivers, IntoApp};
+use crossdrive::lambda::{Endpoint, LambdaOptions, Source};
+use crossdrive::suite::{Declared, Generated};
+use crossdrive::{ConnectOptions, Direct, DriverSpec, Drivers, IntoApp};
 use http::header::{CONTENT_TYPE, SET_COOKIE};
 use std::future::Future;
 
@@ -94,7 +94,7 @@ fn drivers() -> Drivers {
 const NO_CONNECTION: &str = "lambda_http hands the app no ConnectInfo: a Lambda function has no \
                              connection, the caller's address is in the event's requestContext";
 
-crossdrive_adapters::suite! {
+crossdrive::suite! {
     app = app;
     drivers = drivers;
     custom = [in_house];
@@ -170,10 +170,8 @@ fn run_generated_with(
         declared,
         expects_panic: false,
     };
-    std::panic::catch_unwind(AssertUnwindSafe(|| {
-        crossdrive_adapters::suite::run(test, body)
-    }))
-    .map_err(|payload| crossdrive::guard::panic_message(&*payload))
+    std::panic::catch_unwind(AssertUnwindSafe(|| crossdrive::suite::run(test, body)))
+        .map_err(|payload| crossdrive::guard::panic_message(&*payload))
 }
 
 fn none() -> Vec<Declared> {
@@ -216,7 +214,7 @@ fn a_declared_difference_passes_when_the_body_fails_on_that_driver_in_the_declar
         Drivers::builtin,
         &[],
         || {
-            vec![crossdrive_adapters::__differs!(
+            vec![crossdrive::__differs!(
                 direct,
                 expected = "bye",
                 because = "our gateway says bye"
@@ -237,7 +235,7 @@ fn a_declared_difference_hiding_a_changed_status_fails() {
         Drivers::builtin,
         &[],
         || {
-            vec![crossdrive_adapters::__differs!(
+            vec![crossdrive::__differs!(
                 lambda_v1,
                 note = "base64-response",
                 because = "REST without binary media types mangles binary bodies"
@@ -257,7 +255,7 @@ fn a_declared_difference_hiding_a_changed_status_fails() {
 #[test]
 fn a_declared_status_passes_only_on_that_status() {
     let declared = || {
-        vec![crossdrive_adapters::__differs!(
+        vec![crossdrive::__differs!(
             http1,
             status = 200,
             because = "a status declared for the test"
@@ -274,7 +272,7 @@ fn a_declared_status_passes_only_on_that_status() {
         Ok(())
     );
     let wrong = || {
-        vec![crossdrive_adapters::__differs!(
+        vec![crossdrive::__differs!(
             http1,
             status = http::StatusCode::NOT_FOUND,
             because = "a status declared for the test"
@@ -300,7 +298,7 @@ fn a_declared_adapter_note_matches_what_the_driver_emitted() {
         rest_without_binary_types,
         &[],
         || {
-            vec![crossdrive_adapters::__differs!(
+            vec![crossdrive::__differs!(
                 lambda_v1,
                 note = "rest-base64-not-decoded",
                 because = "REST converts a binary body only for a binary media type"
@@ -318,7 +316,7 @@ fn an_undeclared_failure_still_fails() {
         Drivers::builtin,
         &[],
         || {
-            vec![crossdrive_adapters::__differs!(
+            vec![crossdrive::__differs!(
                 direct,
                 expected = "bye",
                 because = "only direct differs"
@@ -373,7 +371,7 @@ fn a_declared_difference_that_no_longer_happens_fails_as_stale() {
         Drivers::builtin,
         &[],
         || {
-            vec![crossdrive_adapters::__differs!(
+            vec![crossdrive::__differs!(
                 direct,
                 status = 500,
                 because = "it used to differ"
@@ -393,7 +391,7 @@ fn a_declaration_naming_no_driver_of_the_suite_is_refused() {
         Drivers::builtin,
         &[],
         || {
-            vec![crossdrive_adapters::__differs!(
+            vec![crossdrive::__differs!(
                 lambda_v2,
                 status = 500,
                 because = "no such driver"
@@ -524,7 +522,7 @@ fn without_a_binary_media_type_rest_hands_the_client_base64_text() {
 #[test]
 fn alb_in_single_value_mode_keeps_one_cookie_and_multi_value_mode_keeps_three() {
     block_on(async {
-        let single = connect(&DriverSpec::builtin(crossdrive_adapters::Kind::LambdaAlb))
+        let single = connect(&DriverSpec::builtin(crossdrive::Kind::LambdaAlb))
             .get("/cookies")
             .await;
         assert_eq!(single.header_all("set-cookie").len(), 1, "{single}");
@@ -572,9 +570,9 @@ fn configured_lambda_deployments_declare_exactly_the_differences_they_have() {
     ));
     let mut reports = Vec::new();
     for drivers in [configured, edge, private] {
-        reports.extend(block_on(crossdrive_adapters::conformance::run_all_on(
+        reports.extend(block_on(crossdrive::conformance::run_all_on(
             &drivers,
-            crossdrive_adapters::conformance::echo::app,
+            crossdrive::conformance::echo::app,
         )));
     }
     assert_eq!(reports.len(), 4);
@@ -601,7 +599,7 @@ fn tower_app() -> impl IntoApp {
 mod any_tower_service {
     use super::tower_app;
 
-    crossdrive_adapters::suite! {
+    crossdrive::suite! {
         app = tower_app;
 
         async fn a_plain_tower_service_is_served_by_every_driver(client) {

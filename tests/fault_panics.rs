@@ -16,9 +16,9 @@ use support::{assert_names_request, assert_still_serves, lambda_failure};
 
 use std::time::Instant;
 
-use crossdrive_adapters::direct::DEFAULT_TIMEOUT;
-use crossdrive_adapters::remote::local_only;
-use crossdrive_adapters::suite;
+use crossdrive::direct::DEFAULT_TIMEOUT;
+use crossdrive::remote::local_only;
+use crossdrive::suite;
 use crossdrive_fixtures::faults::{self, PANIC_MESSAGE};
 
 const FAULT_APP: &str = "needs the fault app, which is not what the deployment serves";

@@ -15,9 +15,9 @@ use support::{assert_names_request, assert_still_serves, rt};
 use std::time::{Duration, Instant};
 
 use crossdrive::Client;
-use crossdrive_adapters::remote::{Remote, local_only};
-use crossdrive_adapters::socket::{ServerOptions, SocketServer};
-use crossdrive_adapters::suite;
+use crossdrive::remote::{Remote, local_only};
+use crossdrive::socket::{ServerOptions, SocketServer};
+use crossdrive::suite;
 use crossdrive_fixtures::faults;
 
 /// The per-request timeout the fault tests run with on every driver but

@@ -17,7 +17,7 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{AppendHeaders, IntoResponse, Response};
 use axum::routing::{get, post};
 use crossdrive::Client;
-use crossdrive_adapters::lambda::{
+use crossdrive::lambda::{
     Endpoint, Lambda, LambdaFailure, LambdaOptions, Source, build_event, decode_event, runtime,
 };
 use serde_json::{Value, json};
@@ -329,7 +329,7 @@ async fn http_api_default_stage_never_appears_in_the_path_but_a_named_one_does()
 // ---- Captured AWS traffic (docs/lambda-fidelity.md) ------------------------
 
 fn event_json(request: http::Request<bytes::Bytes>, options: &LambdaOptions) -> Value {
-    serde_json::from_slice(&crossdrive_adapters::lambda::build_event(&request, options))
+    serde_json::from_slice(&crossdrive::lambda::build_event(&request, options))
         .expect("the event is JSON")
 }
 
@@ -1050,10 +1050,7 @@ async fn rest_honours_only_the_first_accept_media_type() {
 
 #[tokio::test]
 async fn a_response_between_6_mib_and_lambdas_real_limit_is_delivered() {
-    assert_eq!(
-        crossdrive_adapters::lambda::LAMBDA_RESPONSE_LIMIT,
-        6_291_556
-    );
+    assert_eq!(crossdrive::lambda::LAMBDA_RESPONSE_LIMIT, 6_291_556);
     // What lambda_http's response JSON adds around the body, read off the
     // refusal of a body of exactly the limit (crossdrive's own reason
     // states the JSON's size), so the body can be sized to land between

@@ -19,7 +19,7 @@ use axum::Router;
 use axum::extract::Request as AxumRequest;
 use axum::routing::get;
 use crossdrive::Client;
-use crossdrive_adapters::lambda::{Lambda, LambdaOptions, Source, runtime};
+use crossdrive::lambda::{Lambda, LambdaOptions, Source, runtime};
 use serde_json::{Value, json};
 
 /// Which helper a helper copy of this binary is (and its function

@@ -15,7 +15,7 @@ use axum::response::Response;
 use axum::routing::get;
 use bytes::Bytes;
 use crossdrive::Client;
-use crossdrive_adapters::lambda::{
+use crossdrive::lambda::{
     InvokeMode, Lambda, LambdaOptions, STREAM_BANDWIDTH, STREAM_UNCAPPED_BYTES, Source, runtime,
 };
 use futures_util::StreamExt;

@@ -34,7 +34,7 @@ fn differences(scenario: &str, driver: &str) -> Option<String> {
     }
 }
 
-crossdrive_adapters::parity! {
+crossdrive::parity! {
     app = reference::app;
     differences = differences;
 
@@ -120,7 +120,7 @@ mod with_declared_differences {
         }
     }
 
-    crossdrive_adapters::parity! {
+    crossdrive::parity! {
         app = reference::app;
         differences = differences;
 

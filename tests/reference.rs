@@ -10,11 +10,11 @@
 //! state every test shares, so the tests that need a fresh app (they
 //! expect id 1 or an empty list) are `local_only` and say so on remote.
 
-use crossdrive_adapters::remote::local_only;
+use crossdrive::remote::local_only;
 use crossdrive_fixtures::reference::{self, ADMIN_TOKEN, Todo, USER_TOKEN};
 use serde_json::json;
 
-crossdrive_adapters::suite! {
+crossdrive::suite! {
     app = reference::app;
 
     async fn simple_get_answers_hello(client) {

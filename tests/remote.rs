@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use crossdrive::Client;
 use crossdrive::fixture::{Port, ServerThread};
-use crossdrive_adapters::remote::{Remote, URL_ENV, local_only};
+use crossdrive::remote::{Remote, URL_ENV, local_only};
 use crossdrive_fixtures::{faults, reference};
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
@@ -132,7 +132,7 @@ fn a_deployment_that_never_answers_times_out_naming_the_remote_request() {
     });
 }
 
-crossdrive_adapters::suite! {
+crossdrive::suite! {
     app = reference::app;
 
     /// Run by `the_generated_remote_tests_are_ignored_and_run_with_ignored_and_the_url`.

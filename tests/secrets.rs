@@ -13,10 +13,10 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use axum::Router;
 use axum::routing::get;
+use crossdrive::Direct;
 use crossdrive::redact::{SHOW_SECRETS_ENV, show_secrets};
+use crossdrive::remote::local_only;
 use crossdrive::{Client, TestResponse};
-use crossdrive_adapters::Direct;
-use crossdrive_adapters::remote::local_only;
 use http::HeaderValue;
 use http::header::SET_COOKIE;
 
@@ -109,7 +109,7 @@ fn assert_redacted(report: &str, shows: &[&str]) {
     }
 }
 
-crossdrive_adapters::suite! {
+crossdrive::suite! {
     app = app;
 
     async fn a_failed_assertion_prints_no_bearer_token_cookie_or_marked_header(client) {

@@ -9,9 +9,9 @@ mod support;
 use support::rt;
 
 use crossdrive::Client;
-use crossdrive_adapters::Direct;
-use crossdrive_adapters::lambda::{Lambda, LambdaOptions, Source};
-use crossdrive_adapters::socket::{ServerOptions, SocketServer};
+use crossdrive::Direct;
+use crossdrive::lambda::{Lambda, LambdaOptions, Source};
+use crossdrive::socket::{ServerOptions, SocketServer};
 use crossdrive_fixtures::reference;
 use serial_test::serial;
 

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::get;
+use crossdrive::socket::{ServerOptions, SocketDriver, SocketServer};
 use crossdrive::{Client, Protocol};
-use crossdrive_adapters::socket::{ServerOptions, SocketDriver, SocketServer};
 
 /// Answers with the thread that ran the handler.
 fn thread_app() -> Router {

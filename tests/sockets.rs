@@ -16,10 +16,10 @@ use axum::extract::{ConnectInfo, DefaultBodyLimit};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{AppendHeaders, IntoResponse, Redirect};
 use axum::routing::{get, post};
+use crossdrive::Kind;
 use crossdrive::fixture::{Port, starts};
+use crossdrive::socket::{SHARED_HTTP, SHARED_HTTPS, ServerOptions, SocketServer};
 use crossdrive::{Client, Protocol};
-use crossdrive_adapters::Kind;
-use crossdrive_adapters::socket::{SHARED_HTTP, SHARED_HTTPS, ServerOptions, SocketServer};
 use crossdrive_fixtures::reference;
 use http::Version;
 use rstest::rstest;
@@ -153,7 +153,7 @@ fn every_shared_server_starts_exactly_once_for_many_tests_on_every_driver() {
         .map(|_| {
             let test = test.clone();
             std::thread::spawn(move || {
-                crossdrive_adapters::lambda::runtime::set_current_test(test);
+                crossdrive::lambda::runtime::set_current_test(test);
                 block_on(async {
                     for kind in Kind::ALL {
                         let client = Client::from_arc(kind.connect(reference::app()).unwrap());
@@ -274,7 +274,7 @@ fn redirects_are_returned_not_followed() {
 
 #[test]
 fn a_test_that_asks_for_redirects_gets_them_followed() {
-    use crossdrive_adapters::socket::reqwest::redirect::Policy;
+    use crossdrive::socket::reqwest::redirect::Policy;
     let server = SocketServer::shared().unwrap();
     let client = Client::new(
         server

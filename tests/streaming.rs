@@ -9,8 +9,8 @@
 
 use std::time::Duration;
 
-use crossdrive_adapters::remote::local_only;
-use crossdrive_adapters::suite;
+use crossdrive::remote::local_only;
+use crossdrive::suite;
 use crossdrive_fixtures::{faults, reference};
 use serde_json::json;
 

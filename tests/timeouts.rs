@@ -18,10 +18,10 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crossdrive::Client;
+use crossdrive::lambda::{Lambda, LambdaOptions, Source};
+use crossdrive::remote::local_only;
 use crossdrive::watchdog;
-use crossdrive_adapters::lambda::{Lambda, LambdaOptions, Source};
-use crossdrive_adapters::remote::local_only;
-use crossdrive_adapters::{ConnectOptions, Kind, suite};
+use crossdrive::{ConnectOptions, Kind, suite};
 use crossdrive_fixtures::faults::{self, PANIC_MESSAGE};
 
 /// The per-request timeout, on the drivers that run the handler in this

@@ -1,14 +1,14 @@
 //! crossdrive's own latency bench: every scenario of the reference app
 //! through every built-in driver, each beside its floor — one user of
-//! `crossdrive_adapters::bench`, exactly as a user's `benches/api.rs` is.
+//! `crossdrive::bench`, exactly as a user's `benches/api.rs` is.
 //!
 //! `cargo bench --bench latency` and `cargo xtask bench` run it; flags
 //! after `--` (`--help` lists them). By default it measures every row of
 //! `crossdrive_fixtures::scenarios::all` in that order (the reference rows,
 //! then payloads and streaming), as it always has; `--scenario` picks.
 
-use crossdrive_adapters::lambda::{LambdaOptions, Source};
-use crossdrive_adapters::{DriverSpec, Drivers};
+use crossdrive::lambda::{LambdaOptions, Source};
+use crossdrive::{DriverSpec, Drivers};
 
 /// The built-ins, with the REST API configured as one that serves the
 /// reference app's `application/octet-stream` stream would be: with that
@@ -20,7 +20,7 @@ fn drivers() -> Drivers {
     Drivers::builtin().with(DriverSpec::lambda(rest))
 }
 
-crossdrive_adapters::bench_main! {
+crossdrive::bench_main! {
     app = crossdrive_fixtures::reference::app;
     scenarios = crossdrive_fixtures::scenarios::all;
     drivers = drivers;

@@ -16,10 +16,10 @@
 use std::future::Future;
 
 use axum::Router;
+use crossdrive::Direct;
+use crossdrive::lambda::LambdaFailure;
+use crossdrive::socket::{SocketDriver, SocketServer};
 use crossdrive::{Client, Error, TestResponse};
-use crossdrive_adapters::Direct;
-use crossdrive_adapters::lambda::LambdaFailure;
-use crossdrive_adapters::socket::{SocketDriver, SocketServer};
 use rstest::fixture;
 
 /// The tests this very test binary holds, one `name: test` line each, as

@@ -1,6 +1,6 @@
 //! `cargo xtask bench`: builds and runs the latency bench in release mode.
 //!
-//! The measuring happens in `crossdrive_adapters::bench`, called by
+//! The measuring happens in `crossdrive::bench`, called by
 //! `benches/latency/main.rs` (so `cargo bench --bench latency` runs the very
 //! same code, as a user's own bench binary does); this command only launches
 //! it with the arguments given, from the workspace root so the output lands

@@ -1,9 +1,9 @@
 //! `cargo xtask cold-build`: what crossdrive adds to a user crate's cold
 //! build, per feature set.
 //!
-//! Writes five small crates under `target/cold-build/` that differ only in
+//! Writes six small crates under `target/cold-build/` that differ only in
 //! their `[dev-dependencies]` (none, `direct` alone, the smallest useful set,
-//! the defaults, every feature), each an axum app with one `suite!` test,
+//! the defaults, the defaults and `bench`, every feature), each an axum app with one `suite!` test,
 //! and times `cargo test --no-run` for each from an empty target directory
 //! (dependencies downloaded first, so the network is not timed). Prints a
 //! table of seconds, compilation units and the extra over the app alone.
@@ -13,27 +13,24 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
 /// One feature set: its name and its `[dev-dependencies]` lines.
-const SETS: [(&str, &str); 5] = [
+const SETS: [(&str, &str); 6] = [
     ("none", ""),
     (
         "direct",
-        r#"crossdrive = { path = "{repo}/harness" }
-crossdrive-adapters = { path = "{repo}/adapters", default-features = false }"#,
+        r#"crossdrive = { path = "{repo}/crossdrive", default-features = false }"#,
     ),
     (
         "smallest",
-        r#"crossdrive = { path = "{repo}/harness" }
-crossdrive-adapters = { path = "{repo}/adapters", default-features = false, features = ["sockets"] }"#,
+        r#"crossdrive = { path = "{repo}/crossdrive", default-features = false, features = ["sockets"] }"#,
     ),
+    ("defaults", r#"crossdrive = { path = "{repo}/crossdrive" }"#),
     (
-        "defaults",
-        r#"crossdrive = { path = "{repo}/harness" }
-crossdrive-adapters = { path = "{repo}/adapters" }"#,
+        "bench",
+        r#"crossdrive = { path = "{repo}/crossdrive", features = ["bench"] }"#,
     ),
     (
         "all",
-        r#"crossdrive = { path = "{repo}/harness", features = ["parity"] }
-crossdrive-adapters = { path = "{repo}/adapters", features = ["tls", "remote", "bench", "parity"] }"#,
+        r#"crossdrive = { path = "{repo}/crossdrive", features = ["tls", "remote", "bench", "parity"] }"#,
     ),
 ];
 
@@ -45,7 +42,7 @@ pub fn app() -> Router {
 }
 "#;
 
-const SUITE: &str = r#"crossdrive_adapters::suite! {
+const SUITE: &str = r#"crossdrive::suite! {
     app = {krate}::app;
     async fn hello_answers_200(client) {
         client.get("/hello").await.assert_status(200);

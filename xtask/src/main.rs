@@ -2,7 +2,7 @@
 //!
 //! One module per subcommand, each with a `run`. It has no dependencies, so
 //! it builds in a second; the heavy lifting happens in the bench binary it
-//! launches (`benches/latency/main.rs`, over `crossdrive_adapters::bench`),
+//! launches (`benches/latency/main.rs`, over `crossdrive::bench`),
 //! built in release mode.
 
 mod bench;

@@ -11,7 +11,7 @@ mod edge;
 #[path = "../support/scenarios.rs"]
 mod scenarios;
 
-crossdrive_adapters::bench_main! {
+crossdrive::bench_main! {
     app = bookshelf::app;
     scenarios = scenarios::all;
     drivers = deployment::drivers;

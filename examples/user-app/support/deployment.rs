@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 #[cfg(feature = "lambda")]
-use crossdrive_adapters::lambda::{LambdaOptions, Source};
-use crossdrive_adapters::{DriverSpec, Drivers};
+use crossdrive::lambda::{LambdaOptions, Source};
+use crossdrive::{DriverSpec, Drivers};
 
 /// Every built-in driver, configured as production is, plus the team's
 /// own `duplex` driver.

@@ -14,7 +14,7 @@ use axum::Router;
 use bytes::Bytes;
 use crossdrive::guard::{Interrupted, guarded};
 use crossdrive::{BoxFuture, Driver, DriverResponse, Error, ErrorKind, Protocol};
-use crossdrive_adapters::DriverSpec;
+use crossdrive::DriverSpec;
 use http::{Method, Request, Response, Uri};
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;

@@ -31,7 +31,7 @@ async fn shelve(client: &Client, title: &str, author: &str) -> String {
 const NO_CONNECTION: &str = "a Lambda function has no connection: lambda_http hands the app no \
                              ConnectInfo (the caller's address is in the event's requestContext)";
 
-crossdrive_adapters::suite! {
+crossdrive::suite! {
     app = bookshelf::app;
     drivers = drivers;
     custom = [duplex];

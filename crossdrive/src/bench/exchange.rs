@@ -1,0 +1,133 @@
+//! The one operation a benchmark times.
+
+use std::future::Future;
+use std::time::Instant;
+
+use bytes::{Bytes, BytesMut};
+use http::{Request, Response};
+use http_body_util::BodyExt;
+
+use crate::guard::{Interrupted, guarded};
+use crate::{DEFAULT_READ_TIMEOUT, Driver, Error, ErrorKind, RequestBody};
+
+/// Sends one request and returns the response; implemented by every
+/// [`Driver`] and by the raw floors benchmarks compare drivers with.
+///
+/// ```
+/// use crossdrive::bench::Exchange;
+/// # use crossdrive::{BoxFuture, Driver, DriverResponse, Error, Protocol};
+/// # struct Ok200;
+/// # impl Driver for Ok200 {
+/// #     fn name(&self) -> &str { "ok" }
+/// #     fn send(&self, _: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+/// #         Box::pin(async { Ok(DriverResponse::new(http::Response::new(bytes::Bytes::new()), Protocol::InProcess)) })
+/// #     }
+/// # }
+/// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// # rt.block_on(async {
+/// let response = Ok200.exchange(http::Request::new(bytes::Bytes::new())).await.unwrap();
+/// assert_eq!(response.status(), 200);
+/// # });
+/// ```
+pub trait Exchange {
+    /// Sends `request` and returns the response.
+    fn exchange(
+        &self,
+        request: Request<Bytes>,
+    ) -> impl Future<Output = Result<Response<Bytes>, Error>>;
+
+    /// Sends `request`, reads the response as it arrives, and returns it
+    /// with the moment its first body byte arrived (the moment it ended,
+    /// for an empty body). The default waits for the whole response, so
+    /// its first byte arrives with its last: right for a floor or adapter
+    /// that buffers.
+    ///
+    /// ```
+    /// use crossdrive::bench::Exchange;
+    /// # let client = crossdrive::__private::doc::streaming_client(["a", "b"]);
+    /// # let driver = client.driver().clone();
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// let start = std::time::Instant::now();
+    /// let (response, first) = driver.exchange_streaming(http::Request::new(bytes::Bytes::new())).await.unwrap();
+    /// assert_eq!(response.body(), "ab");
+    /// assert!(first >= start);
+    /// # });
+    /// ```
+    fn exchange_streaming(
+        &self,
+        request: Request<Bytes>,
+    ) -> impl Future<Output = Result<(Response<Bytes>, Instant), Error>> {
+        async move {
+            let response = self.exchange(request).await?;
+            Ok((response, Instant::now()))
+        }
+    }
+}
+
+impl<D: Driver + ?Sized> Exchange for D {
+    async fn exchange(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
+        self.send(request).await.map(|d| d.response)
+    }
+
+    /// Through [`Driver::stream`]: the first byte is stamped as the
+    /// driver delivers it; the whole read is bounded by
+    /// [`DEFAULT_READ_TIMEOUT`].
+    async fn exchange_streaming(
+        &self,
+        request: Request<Bytes>,
+    ) -> Result<(Response<Bytes>, Instant), Error> {
+        let (method, uri) = (request.method().clone(), request.uri().clone());
+        let streamed = self.stream(request.map(RequestBody::full)).await?;
+        let (parts, mut body) = streamed.response.into_parts();
+        match guarded(DEFAULT_READ_TIMEOUT, read_stamped(&mut body)).await {
+            Ok(Ok((bytes, first))) => Ok((Response::from_parts(parts, bytes), first)),
+            Ok(Err(cause)) => Err(Error::new(
+                ErrorKind::Adapter,
+                self.name(),
+                &method,
+                &uri,
+                "the response body was aborted before its end",
+            )
+            .with_source(cause)),
+            Err(Interrupted::TimedOut(after)) => {
+                Err(Error::timeout(self.name(), &method, &uri, after))
+            }
+            Err(Interrupted::Panicked(message)) => {
+                Err(Error::handler_panic(self.name(), &method, &uri, &message))
+            }
+        }
+    }
+}
+
+/// Reads `body` to its end and returns its bytes with the moment its first
+/// data byte arrived (the moment it ended, for an empty body): how the
+/// drivers and the floors stamp time to first byte alike, for an
+/// [`Exchange::exchange_streaming`] of your own.
+///
+/// ```
+/// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// # rt.block_on(async {
+/// let start = std::time::Instant::now();
+/// let body = http_body_util::Full::new(bytes::Bytes::from("hello"));
+/// let (bytes, first) = crossdrive::bench::read_stamped(body).await.unwrap();
+/// assert_eq!((bytes.as_ref(), first >= start), (&b"hello"[..], true));
+/// # });
+/// ```
+pub async fn read_stamped<B>(body: B) -> Result<(Bytes, Instant), B::Error>
+where
+    B: http_body::Body<Data = Bytes>,
+{
+    let mut body = std::pin::pin!(body);
+    let mut first = None;
+    let mut whole = BytesMut::new();
+    while let Some(frame) = body.as_mut().frame().await {
+        if let Ok(data) = frame?.into_data()
+            && !data.is_empty()
+        {
+            first.get_or_insert_with(Instant::now);
+            whole.extend_from_slice(&data);
+        }
+    }
+    Ok((whole.freeze(), first.unwrap_or_else(Instant::now)))
+}

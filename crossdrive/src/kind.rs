@@ -1,0 +1,439 @@
+//! The driver table: the one place every built-in driver is listed.
+//!
+//! [`driver_table!`](crate::driver_table) expands to one entry per built-in
+//! driver; the [`Kind`] enum, its name lookup, the default specs of
+//! [`Drivers::builtin`](crate::Drivers::builtin) and the built-in test names
+//! [`suite!`](macro@crate::suite) writes for every body are generated from it. A
+//! user's own drivers never come here: they are
+//! [`DriverSpec::custom`](crate::DriverSpec::custom) entries of the user's
+//! own [`Drivers`](crate::Drivers).
+
+use std::sync::Arc;
+
+use crate::{Driver, Error};
+use axum::Router;
+
+/// Calls `$callback! { [$args] { entry } { entry } ... }` with one entry per
+/// driver compiled in (the driver families are cargo features: `lambda`,
+/// `sockets`, `tls`, `http3`). Each entry is `{ ident: .., variant: .., name: "..",
+/// about: "..", connect: path, differences: path }` (`differences`
+/// optional): `differences` names a `&[(&str, &str)]` of conformance checks
+/// the driver cannot meet by its adapter's design, with the reasons (see
+/// [`Kind::known_differences`]);
+/// `connect` builds the driver for tests (`fn(Router, &ConnectOptions) ->
+/// Result<Arc<dyn Driver>, Error>`).
+///
+/// The macro expands in the user's crate, where `#[cfg(feature = ..)]`
+/// would test the user's features, not these: each family is one link of
+/// a chain of macros defined twice here, with and without its feature,
+/// so the table a user's `suite!` sees is the one this crate was built
+/// with.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! driver_table {
+    ($callback:path [$($args:tt)*]) => {
+        $crate::__driver_table_lambda! { $callback [$($args)*]
+            {
+                ident: direct,
+                variant: Direct,
+                name: "direct",
+                about: "the app called in-process with `oneshot`: no socket, no serialization",
+                connect: $crate::direct::connect,
+                differences: $crate::direct::KNOWN_DIFFERENCES,
+            }
+        }
+    };
+}
+
+#[cfg(feature = "lambda")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __driver_table_lambda {
+    ($callback:path [$($args:tt)*] $($done:tt)*) => {
+        $crate::__driver_table_sockets! { $callback [$($args)*] $($done)*
+            {
+                ident: lambda,
+                variant: Lambda,
+                name: "lambda",
+                about: "API Gateway HTTP API (payload 2.0) through lambda_http, JSON both ways",
+                connect: $crate::lambda::connect_http_api,
+                differences: $crate::lambda::differences::HTTP_API,
+            }
+            {
+                ident: lambda_url,
+                variant: LambdaUrl,
+                name: "lambda-url",
+                about: "a Lambda Function URL (payload 2.0) through lambda_http, JSON both ways",
+                connect: $crate::lambda::connect_function_url,
+                differences: $crate::lambda::differences::FUNCTION_URL,
+            }
+            {
+                ident: lambda_v1,
+                variant: LambdaV1,
+                name: "lambda-v1",
+                about: "API Gateway REST API (payload 1.0, `{proxy+}`) through lambda_http, JSON both ways",
+                connect: $crate::lambda::connect_rest,
+                differences: $crate::lambda::differences::REST,
+            }
+            {
+                ident: lambda_alb,
+                variant: LambdaAlb,
+                name: "lambda-alb",
+                about: "an ALB target group through lambda_http, JSON both ways",
+                connect: $crate::lambda::connect_alb,
+                differences: $crate::lambda::differences::ALB,
+            }
+            {
+                ident: lambda_runtime,
+                variant: LambdaRuntime,
+                name: "lambda-runtime",
+                about: "HTTP API events through the real `lambda_http::run` loop in a child process polling a local Runtime API",
+                connect: $crate::lambda::runtime::connect,
+                differences: $crate::lambda::differences::RUNTIME,
+            }
+            {
+                ident: lambda_url_stream,
+                variant: LambdaUrlStream,
+                name: "lambda-url-stream",
+                about: "a Function URL with InvokeMode RESPONSE_STREAM: the real `lambda_http::run_with_streaming_response` loop in a child process, the body streamed through a local Runtime API",
+                connect: $crate::lambda::runtime::connect_url_stream,
+                differences: $crate::lambda::differences::URL_STREAM,
+            }
+        }
+    };
+}
+#[cfg(not(feature = "lambda"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __driver_table_lambda {
+    ($callback:path [$($args:tt)*] $($done:tt)*) => {
+        $crate::__driver_table_sockets! { $callback [$($args)*] $($done)* }
+    };
+}
+
+#[cfg(feature = "sockets")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __driver_table_sockets {
+    ($callback:path [$($args:tt)*] $($done:tt)*) => {
+        $crate::__driver_table_tls! { $callback [$($args)*] $($done)*
+            {
+                ident: http1,
+                variant: Http1,
+                name: "http1",
+                about: "a real hyper server on loopback and hyper's client speaking HTTP/1.1 on pooled keep-alive connections",
+                connect: $crate::socket::connect_http1,
+                differences: $crate::socket::HTTP1_KNOWN_DIFFERENCES,
+            }
+            {
+                ident: http2,
+                variant: Http2,
+                name: "http2",
+                about: "the same server and hyper's client speaking HTTP/2 by prior knowledge (h2c)",
+                connect: $crate::socket::connect_http2,
+                differences: $crate::socket::HTTP2_KNOWN_DIFFERENCES,
+            }
+        }
+    };
+}
+#[cfg(not(feature = "sockets"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __driver_table_sockets {
+    ($callback:path [$($args:tt)*] $($done:tt)*) => {
+        $crate::__driver_table_tls! { $callback [$($args)*] $($done)* }
+    };
+}
+
+#[cfg(feature = "tls")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __driver_table_tls {
+    ($callback:path [$($args:tt)*] $($done:tt)*) => {
+        $crate::__driver_table_http3! { $callback [$($args)*] $($done)*
+            {
+                ident: http2_tls,
+                variant: Http2Tls,
+                name: "http2-tls",
+                about: "HTTP/2 negotiated by ALPN over TLS (rustls with ring, a self-signed certificate)",
+                connect: $crate::socket::connect_http2_tls,
+                differences: $crate::socket::HTTP2_KNOWN_DIFFERENCES,
+            }
+        }
+    };
+}
+#[cfg(not(feature = "tls"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __driver_table_tls {
+    ($callback:path [$($args:tt)*] $($done:tt)*) => {
+        $crate::__driver_table_http3! { $callback [$($args)*] $($done)* }
+    };
+}
+
+#[cfg(feature = "http3")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __driver_table_http3 {
+    ($callback:path [$($args:tt)*] $($done:tt)*) => {
+        $crate::__driver_table_fresh! { $callback [$($args)*] $($done)*
+            {
+                ident: http3,
+                variant: Http3,
+                name: "http3",
+                about: "HTTP/3 over QUIC on a UDP loopback port (quinn and h3, TLS 1.3, ALPN h3) on one pooled connection",
+                connect: $crate::socket::connect_http3,
+                differences: $crate::socket::HTTP3_KNOWN_DIFFERENCES,
+            }
+        }
+    };
+}
+#[cfg(not(feature = "http3"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __driver_table_http3 {
+    ($callback:path [$($args:tt)*] $($done:tt)*) => {
+        $crate::__driver_table_fresh! { $callback [$($args)*] $($done)* }
+    };
+}
+
+#[cfg(feature = "sockets")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __driver_table_fresh {
+    ($callback:path [$($args:tt)*] $($done:tt)*) => {
+        $crate::__driver_table_end! { $callback [$($args)*] $($done)*
+            {
+                ident: http1_fresh,
+                variant: Http1Fresh,
+                name: "http1-fresh",
+                about: "HTTP/1.1 with a new connection for every request: what keep-alive is judged against",
+                connect: $crate::socket::connect_http1_fresh,
+                differences: $crate::socket::HTTP1_KNOWN_DIFFERENCES,
+            }
+        }
+    };
+}
+#[cfg(not(feature = "sockets"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __driver_table_fresh {
+    ($callback:path [$($args:tt)*] $($done:tt)*) => {
+        $crate::__driver_table_end! { $callback [$($args)*] $($done)* }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __driver_table_end {
+    ($callback:path [$($args:tt)*] $($done:tt)*) => {
+        $callback! { [$($args)*] $($done)* }
+    };
+}
+
+macro_rules! define_kinds {
+    ([] $({
+        ident: $ident:ident,
+        variant: $variant:ident,
+        name: $name:literal,
+        about: $about:literal,
+        connect: $connect:path,
+        $(differences: $differences:path,)?
+    })*) => {
+        /// Every driver crossdrive ships, generated from the driver table.
+        ///
+        /// ```
+        /// use crossdrive::Kind;
+        /// assert_eq!(Kind::from_name("direct"), Some(Kind::Direct));
+        /// assert!(Kind::ALL.iter().any(|k| k.name() == "direct"));
+        /// ```
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum Kind {
+            $(#[doc = $about] $variant,)*
+        }
+
+        impl Kind {
+            /// Every driver, in table order.
+            ///
+            /// ```
+            /// use crossdrive::Kind;
+            /// assert_eq!(Kind::ALL[0], Kind::Direct);
+            /// assert_eq!(Kind::ALL.len(), Kind::names().len());
+            /// ```
+            pub const ALL: &'static [Kind] = &[$(Kind::$variant),*];
+
+            /// The driver's name (`direct`, `lambda-v1`, ...).
+            ///
+            /// ```
+            /// use crossdrive::Kind;
+            /// assert_eq!(Kind::Direct.name(), "direct");
+            /// assert_eq!(Kind::Direct.to_string(), Kind::Direct.name());
+            /// # #[cfg(feature = "lambda")]
+            /// assert_eq!(Kind::LambdaV1.name(), "lambda-v1");
+            /// ```
+            pub fn name(self) -> &'static str {
+                match self { $(Kind::$variant => $name,)* }
+            }
+
+            /// The identifier used in generated test names (`lambda_v1`).
+            ///
+            /// ```
+            /// use crossdrive::Kind;
+            /// assert_eq!(Kind::Direct.ident(), "direct");
+            /// # #[cfg(feature = "sockets")]
+            /// assert_eq!(Kind::Http1Fresh.ident(), "http1_fresh");
+            /// ```
+            pub fn ident(self) -> &'static str {
+                match self { $(Kind::$variant => stringify!($ident),)* }
+            }
+
+            /// One sentence saying what the driver does.
+            ///
+            /// ```
+            /// use crossdrive::Kind;
+            /// assert!(Kind::Direct.about().contains("in-process"));
+            /// ```
+            pub fn about(self) -> &'static str {
+                match self { $(Kind::$variant => $about,)* }
+            }
+
+            /// Builds this driver over a fresh app instance, with the
+            /// default options (the timeout from `CROSSDRIVE_TIMEOUT_MS`
+            /// when set; an invalid value is an invalid-request error saying so).
+            ///
+            /// ```
+            /// use axum::{Router, routing::get};
+            /// use crossdrive::Client;
+            /// let app = Router::new().route("/", get(|| async { "hi" }));
+            /// let client = Client::from_arc(crossdrive::Kind::Direct.connect(app).unwrap());
+            /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            /// # rt.block_on(async {
+            /// client.get("/").await.assert_status(200).assert_text("hi");
+            /// # });
+            /// ```
+            pub fn connect(self, app: Router) -> Result<Arc<dyn Driver>, Error> {
+                let options = crate::ConnectOptions::from_env().map_err(|message| {
+                    Error::without_request(
+                        crate::ErrorKind::InvalidRequest,
+                        self.name(),
+                        message,
+                    )
+                })?;
+                self.connect_with(app, &options)
+            }
+
+            /// Builds this driver over a fresh app instance with `options`
+            /// (a per-request timeout for fault tests).
+            ///
+            /// ```
+            /// use std::time::Duration;
+            /// use axum::{Router, routing::get};
+            /// use crossdrive::Client;
+            /// use crossdrive::{ConnectOptions, Kind};
+            /// let app = Router::new().route("/never", get(|| std::future::pending::<&'static str>()));
+            /// let options = ConnectOptions::new().timeout(Duration::from_millis(20));
+            /// let client = Client::from_arc(Kind::Direct.connect_with(app, &options).unwrap());
+            /// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            /// # rt.block_on(async {
+            /// assert!(client.get("/never").try_send().await.unwrap_err().is_timeout());
+            /// # });
+            /// ```
+            pub fn connect_with(self, app: Router, options: &crate::ConnectOptions) -> Result<Arc<dyn Driver>, Error> {
+                match self { $(Kind::$variant => $connect(app, options),)* }
+            }
+
+            /// The conformance checks this driver cannot meet because of its
+            /// adapter, each with the reason: the `differences` field of its
+            /// driver table entry, a `&[(check, reason)]` kept in the
+            /// driver's own module. An entry without the field has none.
+            ///
+            /// ```
+            /// let declared = crossdrive::Kind::Direct.known_differences();
+            /// assert!(declared.validate().is_ok());
+            /// ```
+            pub fn known_differences(self) -> crate::conformance::Expectations {
+                match self {
+                    $(Kind::$variant => {
+                        #[allow(unused_variables)]
+                        let table: &[(&str, &str)] = &[];
+                        $(let table: &[(&str, &str)] = $differences;)?
+                        crate::conformance::Expectations::from_table(table)
+                    })*
+                }
+            }
+        }
+    };
+}
+
+driver_table! { define_kinds [] }
+
+/// The identifier of every built-in driver, whichever cargo features this
+/// build has: a `#[differs(..)]` may name a driver its build left out.
+pub(crate) const EVERY_BUILTIN: &[&str] = &[
+    "direct",
+    "lambda",
+    "lambda_url",
+    "lambda_v1",
+    "lambda_alb",
+    "lambda_runtime",
+    "lambda_url_stream",
+    "http1",
+    "http2",
+    "http2_tls",
+    "http3",
+    "http1_fresh",
+];
+
+impl Kind {
+    /// The kind named `name` (`direct`) or identified by `ident` (`lambda_v1`).
+    ///
+    /// ```
+    /// use crossdrive::Kind;
+    /// assert_eq!(Kind::from_name("direct"), Some(Kind::Direct));
+    /// assert_eq!(Kind::from_name("no-such-driver"), None);
+    /// # #[cfg(feature = "lambda")]
+    /// assert_eq!(Kind::from_name("lambda_v1"), Kind::from_name("lambda-v1"));
+    /// ```
+    pub fn from_name(name: &str) -> Option<Kind> {
+        Kind::ALL
+            .iter()
+            .copied()
+            .find(|k| k.name() == name || k.ident() == name)
+    }
+
+    /// Every driver name, for messages and selections.
+    ///
+    /// ```
+    /// use crossdrive::Kind;
+    /// let names = crossdrive::Kind::names();
+    /// assert_eq!(names[0], "direct");
+    /// assert!(names.iter().all(|name| Kind::from_name(name).is_some()));
+    /// ```
+    pub fn names() -> Vec<&'static str> {
+        Kind::ALL.iter().map(|k| k.name()).collect()
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_compiled_driver_is_in_the_list_of_every_builtin() {
+        for kind in Kind::ALL {
+            assert!(
+                EVERY_BUILTIN.contains(&kind.ident()),
+                "{kind} is missing from EVERY_BUILTIN"
+            );
+        }
+        #[cfg(all(feature = "lambda", feature = "http3"))]
+        assert_eq!(Kind::ALL.len(), EVERY_BUILTIN.len());
+    }
+}

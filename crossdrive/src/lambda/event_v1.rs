@@ -1,0 +1,506 @@
+//! Payload format 1.0: API Gateway REST APIs with a `{proxy+}` resource.
+//!
+//! In: `headers` and `queryStringParameters` hold the last value of each
+//! name, `multiValueHeaders` and `multiValueQueryStringParameters` all of
+//! them (query values URL-decoded); `resource` is `/{proxy+}` with the path
+//! in `pathParameters.proxy`; `requestContext.path` carries the stage.
+//! lambda_http merges `headers` over `multiValueHeaders`, so a repeated
+//! request header reaches the app as its last value only. Bodies are text
+//! unless the content type is one of the API's binary media types; a
+//! non-UTF-8 body without one is mangled, as REST APIs do. Out: `headers`
+//! and `multiValueHeaders` are merged; a base64 body is decoded only when
+//! the request's `Accept` or the response's `Content-Type` matches a
+//! binary media type, otherwise the client gets the base64 text (and a
+//! base64 body that does not decode under a matching type is REST's 500);
+//! a response without a `Content-Type` gets `application/json`.
+
+use crate::AdapterNote;
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode};
+use serde::Serialize;
+use std::borrow::Cow;
+
+use super::body;
+use super::clock::Invocation;
+use super::event::{
+    Refused, WireResponse, content_type, form_decode, group_pairs, raw_query_pairs, repeated_names,
+};
+use super::failure::Kind;
+use super::options::{Endpoint, LambdaOptions};
+
+const API_ID: &str = "crossdrv01";
+
+/// A header name as a REST API writes it in the event: the client's
+/// names as received (lower-case from an HTTP/2 client, and always here:
+/// `http::HeaderMap` keeps no case), the ones API Gateway and CloudFront
+/// set capitalised (`Host`, `User-Agent`, `X-Amzn-Trace-Id`,
+/// `X-Forwarded-*` in hotsock/voker `apigwv1-request.json`, a curl request
+/// over HTTP/2; `Via`, `X-Amz-Cf-Id`, `CloudFront-*` in the edge capture of
+/// awslabs/aws-lambda-rust-runtime `example-apigw-request.json`).
+/// lambda_http lower-cases every name again, so only the event shows it.
+fn rest_name(name: &str) -> &str {
+    const SET_BY_THE_API: [&str; 14] = [
+        "Host",
+        "User-Agent",
+        "X-Amzn-Trace-Id",
+        "X-Forwarded-For",
+        "X-Forwarded-Port",
+        "X-Forwarded-Proto",
+        "Via",
+        "X-Amz-Cf-Id",
+        "CloudFront-Forwarded-Proto",
+        "CloudFront-Is-Desktop-Viewer",
+        "CloudFront-Is-Mobile-Viewer",
+        "CloudFront-Is-SmartTV-Viewer",
+        "CloudFront-Is-Tablet-Viewer",
+        "CloudFront-Viewer-Country",
+    ];
+    SET_BY_THE_API
+        .into_iter()
+        .find(|canonical| canonical.eq_ignore_ascii_case(name))
+        .unwrap_or(name)
+}
+
+/// The API's own domain, `{api}.execute-api.{region}.amazonaws.com`.
+pub(crate) fn domain(options: &LambdaOptions) -> String {
+    format!("{API_ID}.execute-api.{}.amazonaws.com", options.region)
+}
+
+/// The 1.0 event for `request`, serialized (typed borrowed structs, as
+/// for 2.0, because a `serde_json::Value` tree of this size cost more than
+/// lambda_http's whole round trip).
+pub(crate) fn build(
+    request: &Request<Bytes>,
+    options: &LambdaOptions,
+    invocation: &Invocation,
+    notes: &mut Vec<AdapterNote>,
+) -> Vec<u8> {
+    let domain = domain(options);
+    let headers = request.headers();
+    let path = request.uri().path();
+    let mut grouped: Vec<(&str, Vec<Cow<'_, str>>)> = Vec::with_capacity(headers.keys_len() + 5);
+    for name in headers.keys() {
+        // REST does not pass the client's `content-length` on: the captured
+        // event has none although curl sent `content-length: 66` (hotsock/voker,
+        // vokerhttp/testdata/apigwv1-request.json; its HTTP API, URL and ALB
+        // captures of the same request all carry it).
+        if name == http::header::CONTENT_LENGTH {
+            continue;
+        }
+        let values = headers
+            .get_all(name)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()))
+            .collect();
+        grouped.push((rest_name(name.as_str()), values));
+    }
+    if headers.get(http::header::HOST).is_none() {
+        grouped.push(("Host", vec![Cow::Borrowed(domain.as_str())]));
+    }
+    let edge = options.endpoint == Endpoint::EdgeOptimized;
+    // Behind CloudFront the API sees the edge's address after the client's
+    // (`"X-Forwarded-For": "54.240.196.186, 54.182.214.83"` in the capture).
+    let forwarded_for = if edge {
+        "127.0.0.1, 127.0.0.2"
+    } else {
+        "127.0.0.1"
+    };
+    for (name, value) in [
+        ("x-amzn-trace-id", invocation.root()),
+        ("x-forwarded-for", forwarded_for),
+        ("x-forwarded-port", "443"),
+        ("x-forwarded-proto", "https"),
+    ] {
+        if headers.get(name).is_none() {
+            grouped.push((rest_name(name), vec![Cow::Borrowed(value)]));
+        }
+    }
+    if edge {
+        let cf_id = invocation.edge_request_id();
+        let via = invocation.edge_via();
+        for (name, value) in [
+            ("cloudfront-forwarded-proto", Cow::Borrowed("https")),
+            ("cloudfront-is-desktop-viewer", Cow::Borrowed("true")),
+            ("cloudfront-is-mobile-viewer", Cow::Borrowed("false")),
+            ("cloudfront-is-smarttv-viewer", Cow::Borrowed("false")),
+            ("cloudfront-is-tablet-viewer", Cow::Borrowed("false")),
+            ("cloudfront-viewer-country", Cow::Borrowed("US")),
+            ("via", Cow::Owned(via)),
+            ("x-amz-cf-id", Cow::Owned(cf_id)),
+        ] {
+            if headers.get(name).is_none() {
+                grouped.push((rest_name(name), vec![value]));
+            }
+        }
+        notes.push(AdapterNote::new(
+            "rest-edge-cloudfront",
+            "the REST API is edge-optimized, so CloudFront's headers (Via, X-Amz-Cf-Id, \
+             CloudFront-*) and its edge address in X-Forwarded-For reached the function",
+        ));
+    }
+    let repeated = repeated_names(headers);
+    if !repeated.is_empty() {
+        notes.push(AdapterNote::new(
+            "headers-override-multivalue",
+            format!(
+                "lambda_http merges `headers` (last value) over `multiValueHeaders`, so the app \
+                 saw only the last value of: {}",
+                repeated.join(", ")
+            ),
+        ));
+    }
+    let query = group_pairs(
+        raw_query_pairs(request.uri().query().unwrap_or_default())
+            .into_iter()
+            .map(|(k, v)| (form_decode(k), form_decode(v)))
+            .collect(),
+    );
+    let (resource, proxy) = if path == "/" {
+        ("/", None)
+    } else {
+        ("/{proxy+}", Some(path.trim_start_matches('/')))
+    };
+    let stage = options.stage.as_str();
+    let user_agent = headers
+        .get(http::header::USER_AGENT)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()));
+    let (body, is_base64_encoded) = if request.body().is_empty() {
+        (None, false)
+    } else if content_type(headers).is_some_and(|ct| options.is_binary_media_type(ct)) {
+        notes.push(AdapterNote::new(
+            "base64-request",
+            "the request's content type is a binary media type, so the event carried the body \
+             base64-encoded",
+        ));
+        (Some(body::encode(request.body(), false).0), true)
+    } else {
+        if std::str::from_utf8(request.body()).is_err() {
+            notes.push(AdapterNote::new(
+                "rest-binary-body-mangled",
+                "the request body is not UTF-8 and its content type is not a binary media type, \
+                 so the REST API passed it as text and invalid bytes became U+FFFD; add the type \
+                 with LambdaOptions::binary_media_types",
+            ));
+        }
+        (
+            Some(String::from_utf8_lossy(request.body()).into_owned()),
+            false,
+        )
+    };
+    let context_path = format!("/{stage}{path}");
+    let time = invocation.clf_time();
+    let method = request.method().as_str();
+    let event = EventV1 {
+        resource,
+        path,
+        http_method: method,
+        headers: Last(&grouped),
+        multi_value_headers: All(&grouped),
+        query_string_parameters: (!query.is_empty()).then_some(Last(&query)),
+        multi_value_query_string_parameters: (!query.is_empty()).then_some(All(&query)),
+        path_parameters: proxy.map(|proxy| Proxy { proxy }),
+        stage_variables: None,
+        request_context: ContextV1 {
+            account_id: "123456789012",
+            api_id: API_ID,
+            domain_name: &domain,
+            domain_prefix: API_ID,
+            extended_request_id: &invocation.gateway_id,
+            http_method: method,
+            identity: Identity {
+                access_key: None,
+                account_id: None,
+                caller: None,
+                cognito_authentication_provider: None,
+                cognito_authentication_type: None,
+                cognito_identity_id: None,
+                cognito_identity_pool_id: None,
+                principal_org_id: None,
+                source_ip: "127.0.0.1",
+                user: None,
+                user_agent: user_agent.as_deref(),
+                user_arn: None,
+            },
+            path: &context_path,
+            protocol: "HTTP/1.1",
+            request_id: &invocation.gateway_uuid,
+            request_time: &time,
+            request_time_epoch: invocation.epoch_ms,
+            resource_id: "crossd",
+            resource_path: resource,
+            stage,
+        },
+        body,
+        is_base64_encoded,
+    };
+    // Strings, bools and integers only: serializing cannot fail.
+    serde_json::to_vec(&event).unwrap_or_default()
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EventV1<'a> {
+    resource: &'static str,
+    path: &'a str,
+    http_method: &'a str,
+    headers: Last<'a, &'a str, Cow<'a, str>>,
+    multi_value_headers: All<'a, &'a str, Cow<'a, str>>,
+    query_string_parameters: Option<Last<'a, String, String>>,
+    multi_value_query_string_parameters: Option<All<'a, String, String>>,
+    path_parameters: Option<Proxy<'a>>,
+    stage_variables: Option<()>,
+    request_context: ContextV1<'a>,
+    body: Option<String>,
+    is_base64_encoded: bool,
+}
+
+#[derive(Serialize)]
+struct Proxy<'a> {
+    proxy: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ContextV1<'a> {
+    account_id: &'static str,
+    api_id: &'static str,
+    domain_name: &'a str,
+    domain_prefix: &'static str,
+    extended_request_id: &'a str,
+    http_method: &'a str,
+    identity: Identity<'a>,
+    path: &'a str,
+    protocol: &'static str,
+    request_id: &'a str,
+    request_time: &'a str,
+    request_time_epoch: u64,
+    resource_id: &'static str,
+    resource_path: &'static str,
+    stage: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Identity<'a> {
+    access_key: Option<()>,
+    account_id: Option<()>,
+    caller: Option<()>,
+    cognito_authentication_provider: Option<()>,
+    cognito_authentication_type: Option<()>,
+    cognito_identity_id: Option<()>,
+    cognito_identity_pool_id: Option<()>,
+    principal_org_id: Option<()>,
+    source_ip: &'static str,
+    user: Option<()>,
+    user_agent: Option<&'a str>,
+    user_arn: Option<()>,
+}
+
+/// Grouped values serialized as `{name: last value}`, as `headers` and
+/// `queryStringParameters` carry them.
+pub(crate) struct Last<'a, K, V>(pub(crate) &'a [(K, Vec<V>)]);
+
+/// Grouped values serialized as `{name: [values]}`.
+pub(crate) struct All<'a, K, V>(pub(crate) &'a [(K, Vec<V>)]);
+
+impl<K: AsRef<str>, V: AsRef<str>> Serialize for Last<'_, K, V> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, values) in self.0 {
+            map.serialize_entry(k.as_ref(), values.last().map_or("", AsRef::as_ref))?;
+        }
+        map.end()
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> Serialize for All<'_, K, V> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        struct Values<'b, V>(&'b [V]);
+        impl<V: AsRef<str>> Serialize for Values<'_, V> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+                for v in self.0 {
+                    seq.serialize_element(v.as_ref())?;
+                }
+                seq.end()
+            }
+        }
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, values) in self.0 {
+            map.serialize_entry(k.as_ref(), &Values(values))?;
+        }
+        map.end()
+    }
+}
+
+/// The client's response from a 1.0 response JSON.
+pub(crate) fn decode(
+    wire: WireResponse,
+    request_headers: &HeaderMap,
+    options: &LambdaOptions,
+    notes: &mut Vec<AdapterNote>,
+) -> Result<Response<Bytes>, Refused> {
+    let mut response = Response::new(Bytes::new());
+    *response.status_mut() = StatusCode::from_u16(wire.status_code)
+        .map_err(|_| format!("statusCode {} is not an HTTP status", wire.status_code))?;
+    let headers = response.headers_mut();
+    append_multi(headers, &wire.multi_value_headers)?;
+    for (name, value) in &wire.headers {
+        let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) else {
+            return Err(format!(
+                "response header `{name}: {}` is not valid HTTP",
+                crate::redact::shown_text(name, value)
+            )
+            .into());
+        };
+        if !headers.get_all(&name).iter().any(|v| *v == value) {
+            headers.append(name, value);
+        }
+    }
+    // "When a request contains multiple media types in its Accept header,
+    // API Gateway honors only the first Accept media type"
+    // (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-payload-encodings.html).
+    let decode_binary = wire.is_base64_encoded && {
+        let accept = request_headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .is_some_and(|t| options.is_binary_media_type(t));
+        accept || content_type(headers).is_some_and(|ct| options.is_binary_media_type(ct))
+    };
+    // Observed, not documented: a REST API gives a response the function
+    // sent without a Content-Type `application/json`
+    // (https://github.com/aws/aws-lambda-dotnet/issues/283,
+    // https://github.com/aws/aws-sam-cli/issues/1218). Added after the
+    // binary decision, which sees the function's own headers.
+    if !headers.contains_key(http::header::CONTENT_TYPE) {
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        notes.push(AdapterNote::new(
+            "rest-default-content-type",
+            "the function's response had no Content-Type, so the REST API sent \
+             `Content-Type: application/json` (observed, not documented: \
+             https://github.com/aws/aws-lambda-dotnet/issues/283, \
+             https://github.com/aws/aws-sam-cli/issues/1218); set a Content-Type in the app to \
+             choose another",
+        ));
+    }
+    if wire.is_base64_encoded && !decode_binary {
+        notes.push(AdapterNote::new(
+            "rest-base64-not-decoded",
+            "the function returned a base64 body but neither the first media type of the \
+             request's Accept nor the response's Content-Type matches a binary media type, so the REST API passed the \
+             base64 text to the client; add the type with LambdaOptions::binary_media_types",
+        ));
+        *response.body_mut() = Bytes::from(wire.body.unwrap_or_default());
+        return Ok(response);
+    }
+    if !decode_binary {
+        *response.body_mut() = body::response_bytes(wire.body, false, notes)?;
+        return Ok(response);
+    }
+    // "If the conversion fails, it returns a 500" (BINFLOW), the
+    // API_CONFIGURATION_ERROR gateway response "when base64 decoding fails on
+    // binary data" (https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html).
+    *response.body_mut() = body::response_bytes(wire.body, true, notes).map_err(|e| Refused {
+        kind: Kind::Configuration,
+        code: "rest-binary-conversion-failed",
+        reason: format!(
+            "{e}, and a binary media type matches, so the REST API failed the conversion and \
+             answered 500 (API_CONFIGURATION_ERROR); encode the body with standard, padded \
+             base64"
+        ),
+    })?;
+    Ok(response)
+}
+
+/// Appends every value of a `multiValueHeaders` object.
+pub(crate) fn append_multi(
+    headers: &mut HeaderMap,
+    multi: &[(String, Vec<String>)],
+) -> Result<(), String> {
+    for (name, values) in multi {
+        let Ok(header) = HeaderName::from_bytes(name.as_bytes()) else {
+            return Err(format!("response header name `{name}` is not valid HTTP"));
+        };
+        for value in values {
+            let value = HeaderValue::from_str(value).map_err(|_| {
+                format!(
+                    "response header `{name}: {}` is not valid HTTP",
+                    crate::redact::shown_text(name, value)
+                )
+            })?;
+            headers.append(header.clone(), value);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::event;
+    use super::super::failure;
+    use super::super::options::Source;
+    use super::*;
+
+    /// A REST response as a raw function (not lambda_http, which always
+    /// encodes correctly) could send it: "base64" that is not base64.
+    const BAD_BASE64: &[u8] = br#"{"statusCode":200,"headers":{"content-type":"image/png"},"multiValueHeaders":{},"isBase64Encoded":true,"body":"not base64!"}"#;
+
+    #[test]
+    fn a_rest_base64_body_that_does_not_decode_under_a_binary_type_is_500_api_configuration_error()
+    {
+        let options = LambdaOptions::new(Source::Rest).binary_media_types(["image/png"]);
+        let Err(refused) = event::decode(BAD_BASE64, &HeaderMap::new(), &options, &mut Vec::new())
+        else {
+            panic!("a body that is not base64 cannot be converted to binary");
+        };
+        assert_eq!(refused.code, "rest-binary-conversion-failed");
+        assert!(
+            refused.reason.contains("API_CONFIGURATION_ERROR"),
+            "{refused:?}"
+        );
+        let (response, note) =
+            failure::respond(Source::Rest, refused.kind, refused.code, refused.reason);
+        assert_eq!(response.status(), 500);
+        assert_eq!(response.headers()["content-type"], "application/json");
+        assert_eq!(
+            response.body().as_ref(),
+            br#"{"message": "Internal server error"}"#
+        );
+        assert_eq!(note.code, "rest-binary-conversion-failed");
+
+        // Without a matching binary media type REST does not convert, so
+        // the text reaches the client as sent.
+        let mut notes = Vec::new();
+        let passed = event::decode(
+            BAD_BASE64,
+            &HeaderMap::new(),
+            &LambdaOptions::new(Source::Rest),
+            &mut notes,
+        )
+        .map_err(|r| r.reason)
+        .expect("the base64 text passed through");
+        assert_eq!(passed.status(), 200);
+        assert_eq!(passed.body().as_ref(), b"not base64!");
+        assert!(notes.iter().any(|n| n.code == "rest-base64-not-decoded"));
+
+        // The same body on HTTP API is a malformed response, a function error.
+        let Err(malformed) = event::decode(
+            BAD_BASE64,
+            &HeaderMap::new(),
+            &LambdaOptions::new(Source::HttpApi),
+            &mut Vec::new(),
+        ) else {
+            panic!("HTTP API always decodes base64");
+        };
+        assert_eq!(malformed.code, "malformed-response");
+    }
+}

@@ -1,0 +1,75 @@
+//! The `http3` driver (feature `http3`): the app behind a real HTTP/3
+//! server over QUIC on a UDP loopback port, reached by h3's client.
+//!
+//! | part | what it is |
+//! |---|---|
+//! | server | a quinn endpoint (QUIC, TLS 1.3 with the `tls` feature's self-signed certificate, ALPN `h3` only) and h3's server on every connection |
+//! | client | h3's client on quinn, one pooled QUIC connection per runtime multiplexing every request, replaced when it closes |
+//! | proof | the server echoes the version it saw (`HTTP/3.0`, set by h3 on every request it decoded); any other fails the request |
+//! | floor | `raw-h3`: one raw h3 connection to the same server (bench only) |
+//!
+//! It is built exactly like the TCP socket drivers and shares their
+//! parts: the same `routes` (one fresh app per driver under a random
+//! 128-bit id in the private app header, stripped before the app sees the
+//! request), the same `handoff` registry (a test's connection is served on
+//! the test's own runtime, keyed by the client's UDP address), the same
+//! timeouts, body limit, errors and hints. Only the transport differs:
+//! one UDP socket per server, one per client connection, and every
+//! request on a stream of its own.
+//!
+//! - [`server`]: [`Http3Server`], the endpoint on a thread of its own
+//!   (bound before it starts), and the shared once-per-binary server.
+//! - `serve`: the accept loop, one h3 connection per QUIC connection, one
+//!   task per request, the response sent frame by frame.
+//! - `body`: an h3 receive stream as an `http_body::Body`, used by both
+//!   ends (the app's request body, the client's response body).
+//! - `client`: the pool of h3 connections and the request head
+//!   (`:authority` from the request's `Host`, when it has one).
+//! - `driver`: [`Http3Driver`], the [`crossdrive::Driver`].
+//! - `raw`: the bench floor's raw h3 connection.
+
+mod body;
+mod client;
+mod driver;
+#[cfg_attr(not(feature = "bench"), allow(dead_code))]
+pub(crate) mod raw;
+mod serve;
+#[cfg_attr(not(feature = "bench"), allow(dead_code))]
+pub mod server;
+
+use std::sync::Arc;
+
+use crate::{Driver, Error};
+use axum::Router;
+
+use crate::ConnectOptions;
+
+pub use driver::Http3Driver;
+pub use server::{Http3Server, SHARED_HTTP3};
+
+/// The conformance checks the `http3` driver cannot meet, with the
+/// reasons; the driver table's `differences`.
+///
+/// ```
+/// use crossdrive::{Kind, socket::HTTP3_KNOWN_DIFFERENCES};
+/// let (check, _) = HTTP3_KNOWN_DIFFERENCES[0];
+/// assert_eq!(check, "status_204_has_no_body_and_no_content_length");
+/// assert!(Kind::Http3.known_differences().reason(check).is_some());
+/// ```
+pub const HTTP3_KNOWN_DIFFERENCES: &[(&str, &str)] = &[(
+    "status_204_has_no_body_and_no_content_length",
+    "axum 0.8 adds `Content-Length: 0` to the empty 204 (as on `direct`), and h3 0.0.8's server \
+         (server/stream.rs, send_response) QPACK-encodes the response headers as given, as h2 does \
+         for HTTP/2; crossdrive's h3 server passes the app's response through unchanged, so the \
+         204 arrives with `content-length: 0`",
+)];
+
+/// The `http3` driver on the shared HTTP/3 server; the driver table's entry.
+#[doc(hidden)]
+pub fn connect_http3(app: Router, options: &ConnectOptions) -> Result<Arc<dyn Driver>, Error> {
+    Ok(Arc::new(
+        Http3Server::shared()?
+            .http3(app)?
+            .timeout(options.get_timeout()),
+    ))
+}

@@ -1,0 +1,158 @@
+//! The socket drivers: the app behind a real server on a real loopback
+//! socket, reached by a real client.
+//!
+//! | driver | client | on the wire |
+//! |---|---|---|
+//! | `http1` | hyper `client::conn`, HTTP/1.1 only, pooled keep-alive | HTTP/1.1 |
+//! | `http2` | hyper `client::conn`, HTTP/2 by prior knowledge | h2c |
+//! | `http2-tls` | hyper over rustls (ring), ALPN `h2`, `http/1.1` | HTTP/2 over TLS |
+//! | `http1-fresh` | hyper, HTTP/1.1, a new connection per request | HTTP/1.1 |
+//! | `http3` | h3 on quinn, one pooled QUIC connection (feature `http3`) | HTTP/3 over QUIC |
+//!
+//! `SocketServer::http1_with` and friends swap in a reqwest client for a
+//! test that wants redirects followed or a cookie store.
+//!
+//! Handlers see what `axum::serve` would give them: every request carries
+//! `axum::extract::ConnectInfo<std::net::SocketAddr>`, the peer address of
+//! the TCP connection it came on (the client's local address, 127.0.0.1
+//! and a port), on every driver and transport, TLS included.
+//!
+//! A test's request runs on the test's own runtime, and so does the
+//! server side of its connection (see [`server`]): one thread, no
+//! cross-thread wake-ups, while the listener is still started once per
+//! binary.
+//!
+//! How the parts fit:
+//!
+//! - [`server`]: [`SocketServer`], a hyper-util auto server (HTTP/1.1 and
+//!   HTTP/2 on one port) on a [`crossdrive::fixture::ServerThread`], bound
+//!   before it serves; and the two shared servers (plain and TLS) that
+//!   every test of a binary reuses, started on first use. Its module docs
+//!   explain where each connection is served.
+//! - `serve`: the accept loop; `handoff`: the registry through which a
+//!   client asks for its connection to be served on its own runtime.
+//! - `routes`: one fresh app per driver on a shared server, routed by a
+//!   private header carrying a random 128-bit id; the version the server
+//!   saw, echoed back to routed requests only.
+//! - `driver`: [`SocketDriver`], the client side, which
+//!   reports the server-observed protocol and fails if an HTTP/2 driver's
+//!   request arrived as HTTP/1.1.
+//! - `pool`: the default transport, hyper's `client::conn` connections
+//!   kept alive in a small pool, each tied to the runtime that opened it.
+//! - `tls`: the self-signed certificate and ring-based rustls configs.
+//! - `raw`: a raw hyper `client::conn` connection, the crate-private hook
+//!   the bench's socket floors are built on.
+//! - [`http3`] (feature `http3`): the `http3` driver, the same parts over
+//!   QUIC: [`Http3Server`] on a UDP port, [`Http3Driver`], its `raw-h3`
+//!   floor; it shares `routes`, `handoff` and `tls` with the rest.
+//!
+//! The driver table calls `connect_http1` and friends for tests (shared
+//! server, fresh app per call).
+
+mod driver;
+mod handoff;
+#[cfg(feature = "http3")]
+pub mod http3;
+mod pool;
+// The bench's floor hooks (`raw`, `SocketServer::start_here` and
+// `inline_driver`) have no caller without the `bench` feature.
+#[cfg_attr(not(feature = "bench"), allow(dead_code))]
+pub(crate) mod raw;
+mod routes;
+mod serve;
+#[cfg_attr(not(feature = "bench"), allow(dead_code))]
+pub mod server;
+#[cfg(feature = "tls")]
+mod tls;
+
+use std::sync::Arc;
+
+use crate::{Driver, Error};
+use axum::Router;
+
+use crate::ConnectOptions;
+
+pub use driver::SocketDriver;
+#[cfg(feature = "http3")]
+pub use http3::{HTTP3_KNOWN_DIFFERENCES, Http3Driver, Http3Server, SHARED_HTTP3, connect_http3};
+/// The reqwest behind [`SocketServer::http1_with`] and friends.
+#[cfg(feature = "remote")]
+pub use reqwest;
+pub use server::{SHARED_HTTP, SHARED_HTTPS, ServerOptions, SocketServer};
+
+pub(crate) use driver::Flavor;
+
+pub(crate) fn connect(
+    flavor: Flavor,
+    app: Router,
+    options: &ConnectOptions,
+) -> Result<Arc<dyn Driver>, Error> {
+    #[cfg(feature = "tls")]
+    let server = if flavor.tls() {
+        SocketServer::shared_tls()?
+    } else {
+        SocketServer::shared()?
+    };
+    #[cfg(not(feature = "tls"))]
+    let server = SocketServer::shared()?;
+    Ok(Arc::new(
+        server.driver(flavor, app)?.timeout(options.get_timeout()),
+    ))
+}
+
+/// The conformance checks the HTTP/1.1 drivers (`http1`, `http1-fresh`)
+/// cannot meet, with the reasons; the driver table's `differences`.
+/// None: the target, headers and bodies go on the wire as given.
+///
+/// ```
+/// use crossdrive::{Kind, socket::HTTP1_KNOWN_DIFFERENCES};
+/// assert!(HTTP1_KNOWN_DIFFERENCES.is_empty());
+/// assert!(Kind::Http1.known_differences().is_empty());
+/// assert!(Kind::Http1Fresh.known_differences().is_empty());
+/// ```
+pub const HTTP1_KNOWN_DIFFERENCES: &[(&str, &str)] = &[];
+
+/// The conformance checks the HTTP/2 drivers (`http2`, `http2-tls`) cannot
+/// meet, with the reasons; the driver table's `differences`.
+///
+/// ```
+/// use crossdrive::{Kind, socket::HTTP2_KNOWN_DIFFERENCES};
+/// let (check, _) = HTTP2_KNOWN_DIFFERENCES[0];
+/// assert_eq!(check, "status_204_has_no_body_and_no_content_length");
+/// assert!(Kind::Http2.known_differences().reason(check).is_some());
+/// ```
+pub const HTTP2_KNOWN_DIFFERENCES: &[(&str, &str)] = &[(
+    "status_204_has_no_body_and_no_content_length",
+    "axum 0.8 adds `Content-Length: 0` to the empty 204 (as on `direct`); hyper 1's HTTP/1.1 \
+         server drops it for 204 and 304 (proto/h1/role.rs, can_have_content_length), but its \
+         HTTP/2 server (proto/h2/server.rs) removes Content-Length only from CONNECT responses \
+         and h2 0.4 sends the header as given, so the 204 arrives with `content-length: 0`",
+)];
+
+/// The `http1` driver on the shared server; the driver table's entry.
+#[doc(hidden)]
+pub fn connect_http1(app: Router, options: &ConnectOptions) -> Result<Arc<dyn Driver>, Error> {
+    connect(Flavor::Http1, app, options)
+}
+
+/// The `http2` (h2c) driver on the shared server; the driver table's entry.
+#[doc(hidden)]
+pub fn connect_http2(app: Router, options: &ConnectOptions) -> Result<Arc<dyn Driver>, Error> {
+    connect(Flavor::Http2, app, options)
+}
+
+/// The `http2-tls` driver on the shared TLS server; the driver table's entry.
+#[cfg(feature = "tls")]
+#[doc(hidden)]
+pub fn connect_http2_tls(app: Router, options: &ConnectOptions) -> Result<Arc<dyn Driver>, Error> {
+    connect(Flavor::Http2Tls, app, options)
+}
+
+/// The `http1-fresh` driver on the shared server; the driver table's entry.
+#[doc(hidden)]
+pub fn connect_http1_fresh(
+    app: Router,
+    options: &ConnectOptions,
+) -> Result<Arc<dyn Driver>, Error> {
+    connect(Flavor::Http1Fresh, app, options)
+}
