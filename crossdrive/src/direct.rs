@@ -22,6 +22,7 @@
 use std::time::Duration;
 
 use crate::guard::{Interrupted, guarded};
+use crate::registry::{Deployment, Registration};
 use crate::{
     BoxFuture, Driver, DriverResponse, DriverStream, Error, ErrorKind, Protocol, RequestBody,
     ResponseBody,
@@ -162,15 +163,38 @@ pub const KNOWN_DIFFERENCES: &[(&str, &str)] = &[(
      empty exact-size body, 204 included; on a socket, hyper's server removes it before the wire",
 )];
 
-/// Builds the `direct` driver for `app`; the entry in the driver table.
-#[doc(hidden)]
-pub fn connect(
-    app: Router,
-    options: &crate::ConnectOptions,
-) -> Result<std::sync::Arc<dyn Driver>, Error> {
-    Ok(std::sync::Arc::new(
-        Direct::new(app).timeout(options.get_timeout()),
-    ))
+/// `direct` in the driver registry: the app in-process, floored by
+/// `Router::oneshot` itself.
+pub(crate) const REGISTRATION: Registration = Registration {
+    deployment: || std::sync::Arc::new(InProcess),
+    differences: KNOWN_DIFFERENCES,
+};
+
+/// The `direct` deployment.
+struct InProcess;
+
+impl Deployment for InProcess {
+    fn connect(
+        &self,
+        app: Router,
+        options: &crate::ConnectOptions,
+    ) -> Result<std::sync::Arc<dyn Driver>, Error> {
+        Ok(std::sync::Arc::new(
+            Direct::new(app).timeout(options.get_timeout()),
+        ))
+    }
+
+    #[cfg(feature = "bench")]
+    fn bench_pair(
+        &self,
+        app: &dyn Fn() -> Router,
+        _server: crate::registry::Server,
+    ) -> Result<crate::registry::FloorPair, Error> {
+        Ok(crate::registry::FloorPair {
+            driver: Some(std::sync::Arc::new(Direct::new(app()))),
+            floor: crate::registry::Floor::RawOneshot(app()),
+        })
+    }
 }
 
 impl Driver for Direct {

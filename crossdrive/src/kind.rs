@@ -15,13 +15,11 @@ use axum::Router;
 
 /// Calls `$callback! { [$args] { entry } { entry } ... }` with one entry per
 /// driver compiled in (the driver families are cargo features: `lambda`,
-/// `sockets`, `tls`, `http3`). Each entry is `{ ident: .., variant: .., name: "..",
-/// about: "..", connect: path, differences: path }` (`differences`
-/// optional): `differences` names a `&[(&str, &str)]` of conformance checks
-/// the driver cannot meet by its adapter's design, with the reasons (see
-/// [`Kind::known_differences`]);
-/// `connect` builds the driver for tests (`fn(Router, &ConnectOptions) ->
-/// Result<Arc<dyn Driver>, Error>`).
+/// `sockets`, `tls`, `http3`). Each entry is `{ ident: .., variant: ..,
+/// name: "..", about: "..", registration: path }`: `registration` names the
+/// driver module's crate-private [`Registration`](crate::registry) (its
+/// deployment, floor and declared differences). Macros expanded in a
+/// user's crate read only `ident`; the path is resolved inside this crate.
 ///
 /// The macro expands in the user's crate, where `#[cfg(feature = ..)]`
 /// would test the user's features, not these: each family is one link of
@@ -38,8 +36,7 @@ macro_rules! driver_table {
                 variant: Direct,
                 name: "direct",
                 about: "the app called in-process with `oneshot`: no socket, no serialization",
-                connect: $crate::direct::connect,
-                differences: $crate::direct::KNOWN_DIFFERENCES,
+                registration: $crate::direct::REGISTRATION,
             }
         }
     };
@@ -56,48 +53,42 @@ macro_rules! __driver_table_lambda {
                 variant: Lambda,
                 name: "lambda",
                 about: "API Gateway HTTP API (payload 2.0) through lambda_http, JSON both ways",
-                connect: $crate::lambda::connect_http_api,
-                differences: $crate::lambda::differences::HTTP_API,
+                registration: $crate::lambda::deployment::HTTP_API,
             }
             {
                 ident: lambda_url,
                 variant: LambdaUrl,
                 name: "lambda-url",
                 about: "a Lambda Function URL (payload 2.0) through lambda_http, JSON both ways",
-                connect: $crate::lambda::connect_function_url,
-                differences: $crate::lambda::differences::FUNCTION_URL,
+                registration: $crate::lambda::deployment::FUNCTION_URL,
             }
             {
                 ident: lambda_v1,
                 variant: LambdaV1,
                 name: "lambda-v1",
                 about: "API Gateway REST API (payload 1.0, `{proxy+}`) through lambda_http, JSON both ways",
-                connect: $crate::lambda::connect_rest,
-                differences: $crate::lambda::differences::REST,
+                registration: $crate::lambda::deployment::REST,
             }
             {
                 ident: lambda_alb,
                 variant: LambdaAlb,
                 name: "lambda-alb",
                 about: "an ALB target group through lambda_http, JSON both ways",
-                connect: $crate::lambda::connect_alb,
-                differences: $crate::lambda::differences::ALB,
+                registration: $crate::lambda::deployment::ALB,
             }
             {
                 ident: lambda_runtime,
                 variant: LambdaRuntime,
                 name: "lambda-runtime",
                 about: "HTTP API events through the real `lambda_http::run` loop in a child process polling a local Runtime API",
-                connect: $crate::lambda::runtime::connect,
-                differences: $crate::lambda::differences::RUNTIME,
+                registration: $crate::lambda::deployment::RUNTIME,
             }
             {
                 ident: lambda_url_stream,
                 variant: LambdaUrlStream,
                 name: "lambda-url-stream",
                 about: "a Function URL with InvokeMode RESPONSE_STREAM: the real `lambda_http::run_with_streaming_response` loop in a child process, the body streamed through a local Runtime API",
-                connect: $crate::lambda::runtime::connect_url_stream,
-                differences: $crate::lambda::differences::URL_STREAM,
+                registration: $crate::lambda::deployment::URL_STREAM,
             }
         }
     };
@@ -122,16 +113,14 @@ macro_rules! __driver_table_sockets {
                 variant: Http1,
                 name: "http1",
                 about: "a real hyper server on loopback and hyper's client speaking HTTP/1.1 on pooled keep-alive connections",
-                connect: $crate::socket::connect_http1,
-                differences: $crate::socket::HTTP1_KNOWN_DIFFERENCES,
+                registration: $crate::socket::deployment::HTTP1,
             }
             {
                 ident: http2,
                 variant: Http2,
                 name: "http2",
                 about: "the same server and hyper's client speaking HTTP/2 by prior knowledge (h2c)",
-                connect: $crate::socket::connect_http2,
-                differences: $crate::socket::HTTP2_KNOWN_DIFFERENCES,
+                registration: $crate::socket::deployment::HTTP2,
             }
         }
     };
@@ -156,8 +145,7 @@ macro_rules! __driver_table_tls {
                 variant: Http2Tls,
                 name: "http2-tls",
                 about: "HTTP/2 negotiated by ALPN over TLS (rustls with ring, a self-signed certificate)",
-                connect: $crate::socket::connect_http2_tls,
-                differences: $crate::socket::HTTP2_KNOWN_DIFFERENCES,
+                registration: $crate::socket::deployment::HTTP2_TLS,
             }
         }
     };
@@ -182,8 +170,7 @@ macro_rules! __driver_table_http3 {
                 variant: Http3,
                 name: "http3",
                 about: "HTTP/3 over QUIC on a UDP loopback port (quinn and h3, TLS 1.3, ALPN h3) on one pooled connection",
-                connect: $crate::socket::connect_http3,
-                differences: $crate::socket::HTTP3_KNOWN_DIFFERENCES,
+                registration: $crate::socket::http3::deployment::HTTP3,
             }
         }
     };
@@ -208,8 +195,7 @@ macro_rules! __driver_table_fresh {
                 variant: Http1Fresh,
                 name: "http1-fresh",
                 about: "HTTP/1.1 with a new connection for every request: what keep-alive is judged against",
-                connect: $crate::socket::connect_http1_fresh,
-                differences: $crate::socket::HTTP1_KNOWN_DIFFERENCES,
+                registration: $crate::socket::deployment::HTTP1_FRESH,
             }
         }
     };
@@ -237,8 +223,7 @@ macro_rules! define_kinds {
         variant: $variant:ident,
         name: $name:literal,
         about: $about:literal,
-        connect: $connect:path,
-        $(differences: $differences:path,)?
+        registration: $registration:path,
     })*) => {
         /// Every driver crossdrive ships, generated from the driver table.
         ///
@@ -340,27 +325,26 @@ macro_rules! define_kinds {
             /// # });
             /// ```
             pub fn connect_with(self, app: Router, options: &crate::ConnectOptions) -> Result<Arc<dyn Driver>, Error> {
-                match self { $(Kind::$variant => $connect(app, options),)* }
+                crate::DriverSpec::builtin(self).connect(app, options)
+            }
+
+            /// What the driver's module registers: its deployment and its
+            /// declared differences.
+            pub(crate) fn registration(self) -> &'static crate::registry::Registration {
+                match self { $(Kind::$variant => &$registration,)* }
             }
 
             /// The conformance checks this driver cannot meet because of its
-            /// adapter, each with the reason: the `differences` field of its
-            /// driver table entry, a `&[(check, reason)]` kept in the
-            /// driver's own module. An entry without the field has none.
+            /// adapter, each with the reason: the `differences` of its
+            /// module's registration, a `&[(check, reason)]` kept in the
+            /// driver's own module.
             ///
             /// ```
             /// let declared = crossdrive::Kind::Direct.known_differences();
             /// assert!(declared.validate().is_ok());
             /// ```
             pub fn known_differences(self) -> crate::conformance::Expectations {
-                match self {
-                    $(Kind::$variant => {
-                        #[allow(unused_variables)]
-                        let table: &[(&str, &str)] = &[];
-                        $(let table: &[(&str, &str)] = $differences;)?
-                        crate::conformance::Expectations::from_table(table)
-                    })*
-                }
+                crate::conformance::Expectations::from_table(self.registration().differences)
             }
         }
     };

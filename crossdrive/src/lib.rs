@@ -74,6 +74,7 @@ pub mod lambda;
 pub mod parity;
 #[cfg(any(feature = "lambda", feature = "sockets"))]
 mod random;
+mod registry;
 pub mod remote;
 pub mod scenario;
 mod selection;

@@ -6,7 +6,8 @@
 //! [`Exchange`] directly, without the boxing, timeout or panic guard that
 //! drivers carry, so driver/floor shows all of a driver's overhead.
 //!
-//! [`pair`] builds both from a [`DriverSpec`], matching on its family:
+//! [`pair`] builds both from a [`DriverSpec`]'s deployment (the driver
+//! registry, `registry.rs`), which each driver module provides:
 //!
 //! | family | driver | floor |
 //! |---|---|---|
@@ -22,60 +23,16 @@
 //! the floor stays the same-thread raw loop: the least that request could
 //! cost.
 
-use std::sync::Arc;
-
-use crate::bench::{Exchange, Topology};
-use crate::{Driver, Error, ErrorKind};
-use axum::Router;
 use axum::body::Body;
 use bytes::Bytes;
 use http::{Request, Response};
 use tower::ServiceExt;
 
-use crate::drivers::{DriverSpec, Family};
-#[cfg(feature = "lambda")]
-use crate::lambda::{BareAdapter, Lambda};
-#[cfg(feature = "sockets")]
-use crate::socket::raw::RawConn;
-#[cfg(feature = "sockets")]
-use crate::socket::{Flavor, ServerOptions, SocketServer};
-#[cfg(feature = "http3")]
-use crate::socket::{Http3Server, http3::raw::RawH3};
-use crate::{ConnectOptions, Direct};
-
-/// The floor of one driver.
-pub(crate) enum Floor {
-    /// `Router::oneshot` plus collecting the body: the in-process minimum.
-    RawOneshot(Router),
-    /// The bare lambda_http round trip (event JSON built, `LambdaRequest`,
-    /// `Adapter`, response JSON, decoded).
-    #[cfg(feature = "lambda")]
-    BareAdapter(Box<BareAdapter>),
-    /// A raw hyper `client::conn` connection to the driver's server.
-    #[cfg(feature = "sockets")]
-    RawHyper(&'static str, RawConn),
-    /// A raw h3 connection to the driver's HTTP/3 server.
-    #[cfg(feature = "http3")]
-    RawH3(RawH3),
-    /// A custom driver's own floor.
-    Custom(String, Arc<dyn Driver>),
-}
-
-impl Floor {
-    /// The floor's name as written in bench reports.
-    pub(crate) fn name(&self) -> &str {
-        match self {
-            Self::RawOneshot(_) => "raw-oneshot",
-            #[cfg(feature = "lambda")]
-            Self::BareAdapter(_) => "bare-adapter",
-            #[cfg(feature = "sockets")]
-            Self::RawHyper(name, _) => name,
-            #[cfg(feature = "http3")]
-            Self::RawH3(_) => crate::socket::http3::raw::NAME,
-            Self::Custom(name, _) => name,
-        }
-    }
-}
+use crate::bench::{Exchange, Topology};
+use crate::drivers::DriverSpec;
+pub(crate) use crate::registry::Floor;
+use crate::registry::{RAW_ONESHOT, Server};
+use crate::{ConnectOptions, Error, ErrorKind};
 
 impl Exchange for Floor {
     async fn exchange(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
@@ -91,7 +48,7 @@ impl Exchange for Floor {
                     // every exchange), so its error names none.
                     Err(e) => Err(Error::without_request(
                         ErrorKind::Adapter,
-                        "raw-oneshot",
+                        RAW_ONESHOT,
                         "the response body failed while streaming",
                     )
                     .with_source(e)),
@@ -123,7 +80,7 @@ impl Exchange for Floor {
                 let (bytes, first) = crate::bench::read_stamped(body).await.map_err(|e| {
                     Error::without_request(
                         ErrorKind::Adapter,
-                        "raw-oneshot",
+                        RAW_ONESHOT,
                         "the response body failed while streaming",
                     )
                     .with_source(e)
@@ -142,7 +99,7 @@ impl Exchange for Floor {
 /// A driver and its floor, each over its own app instance, ready for one
 /// bench cell.
 pub(crate) struct Pair {
-    pub(crate) driver: Arc<dyn Driver>,
+    pub(crate) driver: std::sync::Arc<dyn crate::Driver>,
     pub(crate) floor: Floor,
 }
 
@@ -151,100 +108,25 @@ pub(crate) struct Pair {
 /// same-thread servers join.
 pub(crate) fn pair(
     spec: &DriverSpec,
-    app: &dyn Fn() -> Router,
+    app: &dyn Fn() -> axum::Router,
     topology: Topology,
 ) -> Result<Pair, Error> {
-    // A suite row reaches the driver exactly as a suite! test does.
-    let as_suite = |spec: &DriverSpec| spec.connect(app(), &ConnectOptions::new());
-    Ok(match spec.family() {
-        Family::Direct => Pair {
-            driver: if topology == Topology::Suite {
-                as_suite(spec)?
-            } else {
-                Arc::new(Direct::new(app()))
-            },
-            floor: Floor::RawOneshot(app()),
-        },
-        #[cfg(feature = "lambda")]
-        Family::Lambda(options) => Pair {
-            driver: if topology == Topology::Suite {
-                as_suite(spec)?
-            } else {
-                Arc::new(Lambda::new(app(), options.clone()))
-            },
-            floor: Floor::BareAdapter(Box::new(BareAdapter::new(app(), options.clone()))),
-        },
-        #[cfg(feature = "lambda")]
-        Family::LambdaRuntime(options) => Pair {
-            // The child re-runs this binary, which serves it first thing
-            // (bench_main! and Bench::run_from_args see to that).
-            driver: Arc::new(crate::lambda::runtime::start_for_binary(
-                app(),
-                options.clone(),
-            )?),
-            floor: Floor::BareAdapter(Box::new(BareAdapter::new(app(), options.clone()))),
-        },
-        #[cfg(feature = "sockets")]
-        Family::Socket(flavor) => socket(spec, *flavor, app, topology)?,
-        #[cfg(feature = "http3")]
-        Family::Http3 => http3(spec, app, topology)?,
-        Family::Custom { floor, .. } => Pair {
-            driver: as_suite(spec)?,
-            floor: match floor {
-                Some((name, make)) => Floor::Custom(name.clone(), make(app())?),
-                None => Floor::RawOneshot(app()),
-            },
-        },
-    })
-}
-
-#[cfg(feature = "sockets")]
-fn socket(
-    spec: &DriverSpec,
-    flavor: Flavor,
-    app: &dyn Fn() -> Router,
-    topology: Topology,
-) -> Result<Pair, Error> {
-    let label = format!("bench-{}", flavor.name());
-    // Same thread (and the suite's floor): the server joins the bench's
-    // current-thread runtime. Cross thread: the server gets its own thread;
-    // the client stays here.
+    let deployment = spec.deployment();
     let server = match topology {
-        Topology::SameThread | Topology::Suite => SocketServer::start_here(flavor.tls(), &label)?,
-        Topology::CrossThread => {
-            SocketServer::start(ServerOptions::new().tls(flavor.tls()).label(label))?
-        }
+        // The suite's floor stays the same-thread raw loop: the least that
+        // request could cost.
+        Topology::SameThread | Topology::Suite => Server::Here,
+        Topology::CrossThread => Server::OwnThread,
     };
-    let driver: Arc<dyn Driver> = match topology {
-        Topology::Suite => spec.connect(app(), &ConnectOptions::new())?,
-        _ => Arc::new(server.inline_driver(flavor, app())?),
-    };
-    let name = match flavor {
-        Flavor::Http2 => "raw-hyper-http2",
-        Flavor::Http2Tls => "raw-hyper-http2-tls",
-        Flavor::Http1 | Flavor::Http1Tls | Flavor::Http1Fresh => "raw-hyper-http1",
+    let placed = deployment.bench_pair(app, server)?;
+    let as_suite = topology == Topology::Suite && deployment.bench_as_suite();
+    let driver = match placed.driver {
+        Some(driver) if !as_suite => driver,
+        // A suite row reaches the driver exactly as a suite! test does.
+        _ => spec.connect(app(), &ConnectOptions::new())?,
     };
     Ok(Pair {
         driver,
-        floor: Floor::RawHyper(name, RawConn::new(&server, flavor, app())?),
-    })
-}
-
-#[cfg(feature = "http3")]
-fn http3(spec: &DriverSpec, app: &dyn Fn() -> Router, topology: Topology) -> Result<Pair, Error> {
-    let label = "bench-http3";
-    // As for the TCP drivers: same thread (and the suite's floor) puts the
-    // server's endpoint on the bench's runtime, cross thread on its own.
-    let server = match topology {
-        Topology::SameThread | Topology::Suite => Http3Server::start_here(label)?,
-        Topology::CrossThread => Http3Server::start(label)?,
-    };
-    let driver: Arc<dyn Driver> = match topology {
-        Topology::Suite => spec.connect(app(), &ConnectOptions::new())?,
-        _ => Arc::new(server.inline_driver(app())?),
-    };
-    Ok(Pair {
-        driver,
-        floor: Floor::RawH3(RawH3::new(&server, app())?),
+        floor: placed.floor,
     })
 }

@@ -809,8 +809,8 @@ Streamed scenarios: time to first byte p50 / p99 â†’ time to last byte p50, in Â
             }
         }
         for (driver, floor, protocol) in floors {
-            let what =
-                floor_description(floor).map_or_else(String::new, |what| format!(": {what}"));
+            let what = crate::registry::floor_about(floor)
+                .map_or_else(String::new, |what| format!(": {what}"));
             let _ = writeln!(out, "- `{driver}` ({protocol}): floor `{floor}`{what}");
         }
     }
@@ -901,25 +901,6 @@ Streamed scenarios: time to first byte p50 / p99 â†’ time to last byte p50, in Â
         }
         out
     }
-}
-
-/// What a built-in floor is, for the legend; a custom driver's own floor
-/// is described by its name alone.
-fn floor_description(floor: &str) -> Option<&'static str> {
-    Some(match floor {
-        "raw-oneshot" => {
-            "`Router::oneshot` in-process, the least any driver could cost (also the floor of \
-             a custom driver that declares none)"
-        }
-        "bare-adapter" => "the bare lambda_http round trip, event JSON in, response JSON out",
-        "raw-hyper-http1" => {
-            "one raw hyper `client::conn` HTTP/1.1 connection to a server of its own"
-        }
-        "raw-hyper-http2" => "one raw hyper `client::conn` h2c connection to a server of its own",
-        "raw-hyper-http2-tls" => "one raw hyper `client::conn` HTTP/2 connection over TLS",
-        "raw-h3" => "one raw h3 connection (quinn, TLS 1.3, ALPN h3) to a server of its own",
-        _ => return None,
-    })
 }
 
 /// A cell whose p50 moves more than this between rounds (percent) is noisy.

@@ -33,6 +33,7 @@
 mod alb;
 mod body;
 mod clock;
+pub(crate) mod deployment;
 pub mod differences;
 mod event;
 mod event_v1;
@@ -928,54 +929,6 @@ pub fn decode_event(event: &[u8]) -> Result<DecodedEvent, String> {
 fn stage_to_strip(options: &LambdaOptions) -> Option<String> {
     (options.source.has_stages() && !options.stage_in_path && options.stage != "$default")
         .then(|| options.stage.clone())
-}
-
-fn driver(
-    app: Router,
-    source: Source,
-    options: &crate::ConnectOptions,
-) -> Result<Arc<dyn Driver>, Error> {
-    let options = LambdaOptions::new(source).timeout(options.get_timeout());
-    Ok(Arc::new(Lambda::new(app, options)))
-}
-
-/// The `lambda` driver (HTTP API, payload 2.0); a driver table entry.
-#[doc(hidden)]
-pub fn connect_http_api(
-    app: Router,
-    options: &crate::ConnectOptions,
-) -> Result<Arc<dyn Driver>, Error> {
-    driver(app, Source::HttpApi, options)
-}
-
-/// The `lambda-url` driver (Function URL); a driver table entry.
-#[doc(hidden)]
-pub fn connect_function_url(
-    app: Router,
-    options: &crate::ConnectOptions,
-) -> Result<Arc<dyn Driver>, Error> {
-    driver(app, Source::FunctionUrl, options)
-}
-
-/// The `lambda-v1` driver (REST API, payload 1.0); a driver table entry.
-#[doc(hidden)]
-pub fn connect_rest(
-    app: Router,
-    options: &crate::ConnectOptions,
-) -> Result<Arc<dyn Driver>, Error> {
-    driver(app, Source::Rest, options)
-}
-
-/// The `lambda-alb` driver (ALB, single-value headers); a driver table entry.
-#[doc(hidden)]
-pub fn connect_alb(app: Router, options: &crate::ConnectOptions) -> Result<Arc<dyn Driver>, Error> {
-    driver(
-        app,
-        Source::Alb {
-            multi_value_headers: false,
-        },
-        options,
-    )
 }
 
 /// The bare lambda_http round trip: the Lambda drivers' bench floor, kept

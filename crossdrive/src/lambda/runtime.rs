@@ -89,7 +89,7 @@ use std::cell::RefCell;
 use std::process::{ExitStatus, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::{Driver, Error, ErrorKind};
+use crate::{Error, ErrorKind};
 use axum::Router;
 use bytes::Bytes;
 use tokio::process::Command;
@@ -98,7 +98,7 @@ use tokio::sync::{oneshot, watch};
 use super::clock::Invocation;
 use super::function::{IGNORE_STAGE_ENV, InvokeError, Observed};
 use super::runtime_api::{self, Endpoint, Pending, Reply};
-use super::{Invoker, Lambda, LambdaOptions, Source};
+use super::{Invoker, Lambda, LambdaOptions};
 
 /// Set in a child process: run the runtime loop instead of the test.
 #[doc(hidden)]
@@ -148,31 +148,6 @@ thread_local! {
 #[doc(hidden)]
 pub fn set_current_test(name: Option<String>) {
     CURRENT_TEST.with(|t| *t.borrow_mut() = name);
-}
-
-/// The `lambda-runtime` driver over a fresh app; a driver table entry.
-#[doc(hidden)]
-pub fn connect(app: Router, options: &crate::ConnectOptions) -> Result<Arc<dyn Driver>, Error> {
-    Ok(Arc::new(connect_with(
-        app,
-        LambdaOptions::new(Source::HttpApi).timeout(options.get_timeout()),
-    )?))
-}
-
-/// The `lambda-url-stream` driver over a fresh app (a Function URL with
-/// `InvokeMode: RESPONSE_STREAM`, through the real
-/// `lambda_http::run_with_streaming_response` loop); a driver table entry.
-#[doc(hidden)]
-pub fn connect_url_stream(
-    app: Router,
-    options: &crate::ConnectOptions,
-) -> Result<Arc<dyn Driver>, Error> {
-    Ok(Arc::new(connect_with(
-        app,
-        LambdaOptions::new(Source::FunctionUrl)
-            .invoke_mode(super::InvokeMode::ResponseStream)
-            .timeout(options.get_timeout()),
-    )?))
 }
 
 /// A `lambda-runtime` driver with any source and deployment options, for

@@ -46,9 +46,11 @@
 //!   QUIC: [`Http3Server`] on a UDP port, [`Http3Driver`], its `raw-h3`
 //!   floor; it shares `routes`, `handoff` and `tls` with the rest.
 //!
-//! The driver table calls `connect_http1` and friends for tests (shared
-//! server, fresh app per call).
+//! - `deployment`: the four drivers' entries in the driver registry: a
+//!   test's driver on the shared server (a fresh app per call) and, for the
+//!   bench, the driver beside its `raw` floor.
 
+pub(crate) mod deployment;
 mod driver;
 mod handoff;
 #[cfg(feature = "http3")]
@@ -65,40 +67,15 @@ pub mod server;
 #[cfg(feature = "tls")]
 mod tls;
 
-use std::sync::Arc;
-
-use crate::{Driver, Error};
-use axum::Router;
-
-use crate::ConnectOptions;
-
 pub use driver::SocketDriver;
 #[cfg(feature = "http3")]
-pub use http3::{HTTP3_KNOWN_DIFFERENCES, Http3Driver, Http3Server, SHARED_HTTP3, connect_http3};
+pub use http3::{HTTP3_KNOWN_DIFFERENCES, Http3Driver, Http3Server, SHARED_HTTP3};
 /// The reqwest behind [`SocketServer::http1_with`] and friends.
 #[cfg(feature = "remote")]
 pub use reqwest;
 pub use server::{SHARED_HTTP, SHARED_HTTPS, ServerOptions, SocketServer};
 
 pub(crate) use driver::Flavor;
-
-pub(crate) fn connect(
-    flavor: Flavor,
-    app: Router,
-    options: &ConnectOptions,
-) -> Result<Arc<dyn Driver>, Error> {
-    #[cfg(feature = "tls")]
-    let server = if flavor.tls() {
-        SocketServer::shared_tls()?
-    } else {
-        SocketServer::shared()?
-    };
-    #[cfg(not(feature = "tls"))]
-    let server = SocketServer::shared()?;
-    Ok(Arc::new(
-        server.driver(flavor, app)?.timeout(options.get_timeout()),
-    ))
-}
 
 /// The conformance checks the HTTP/1.1 drivers (`http1`, `http1-fresh`)
 /// cannot meet, with the reasons; the driver table's `differences`.
@@ -128,31 +105,3 @@ pub const HTTP2_KNOWN_DIFFERENCES: &[(&str, &str)] = &[(
          HTTP/2 server (proto/h2/server.rs) removes Content-Length only from CONNECT responses \
          and h2 0.4 sends the header as given, so the 204 arrives with `content-length: 0`",
 )];
-
-/// The `http1` driver on the shared server; the driver table's entry.
-#[doc(hidden)]
-pub fn connect_http1(app: Router, options: &ConnectOptions) -> Result<Arc<dyn Driver>, Error> {
-    connect(Flavor::Http1, app, options)
-}
-
-/// The `http2` (h2c) driver on the shared server; the driver table's entry.
-#[doc(hidden)]
-pub fn connect_http2(app: Router, options: &ConnectOptions) -> Result<Arc<dyn Driver>, Error> {
-    connect(Flavor::Http2, app, options)
-}
-
-/// The `http2-tls` driver on the shared TLS server; the driver table's entry.
-#[cfg(feature = "tls")]
-#[doc(hidden)]
-pub fn connect_http2_tls(app: Router, options: &ConnectOptions) -> Result<Arc<dyn Driver>, Error> {
-    connect(Flavor::Http2Tls, app, options)
-}
-
-/// The `http1-fresh` driver on the shared server; the driver table's entry.
-#[doc(hidden)]
-pub fn connect_http1_fresh(
-    app: Router,
-    options: &ConnectOptions,
-) -> Result<Arc<dyn Driver>, Error> {
-    connect(Flavor::Http1Fresh, app, options)
-}

@@ -30,19 +30,13 @@
 
 mod body;
 mod client;
+pub(crate) mod deployment;
 mod driver;
 #[cfg_attr(not(feature = "bench"), allow(dead_code))]
 pub(crate) mod raw;
 mod serve;
 #[cfg_attr(not(feature = "bench"), allow(dead_code))]
 pub mod server;
-
-use std::sync::Arc;
-
-use crate::{Driver, Error};
-use axum::Router;
-
-use crate::ConnectOptions;
 
 pub use driver::Http3Driver;
 pub use server::{Http3Server, SHARED_HTTP3};
@@ -63,13 +57,3 @@ pub const HTTP3_KNOWN_DIFFERENCES: &[(&str, &str)] = &[(
          for HTTP/2; crossdrive's h3 server passes the app's response through unchanged, so the \
          204 arrives with `content-length: 0`",
 )];
-
-/// The `http3` driver on the shared HTTP/3 server; the driver table's entry.
-#[doc(hidden)]
-pub fn connect_http3(app: Router, options: &ConnectOptions) -> Result<Arc<dyn Driver>, Error> {
-    Ok(Arc::new(
-        Http3Server::shared()?
-            .http3(app)?
-            .timeout(options.get_timeout()),
-    ))
-}
