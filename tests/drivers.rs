@@ -15,9 +15,9 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request};
 use axum::routing::get;
+use crossdrive::__private::{Declared, Generated};
 use crossdrive::Client;
 use crossdrive::lambda::{Endpoint, LambdaOptions, Source};
-use crossdrive::suite::{Declared, Generated};
 use crossdrive::{ConnectOptions, Direct, DriverSpec, Drivers, IntoApp};
 use http::header::{CONTENT_TYPE, SET_COOKIE};
 use std::future::Future;
@@ -170,7 +170,7 @@ fn run_generated_with(
         declared,
         expects_panic: false,
     };
-    std::panic::catch_unwind(AssertUnwindSafe(|| crossdrive::suite::run(test, body)))
+    std::panic::catch_unwind(AssertUnwindSafe(|| crossdrive::__private::run(test, body)))
         .map_err(|payload| crossdrive::guard::panic_message(&*payload))
 }
 

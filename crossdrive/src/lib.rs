@@ -70,6 +70,7 @@ pub mod fixture;
 mod kind;
 #[cfg(feature = "lambda")]
 pub mod lambda;
+mod macros;
 #[cfg(feature = "parity")]
 pub mod parity;
 #[cfg(any(feature = "lambda", feature = "sockets"))]
@@ -96,10 +97,19 @@ pub use kind::Kind;
 pub use scenario::Scenario;
 pub use selection::{DRIVERS_ENV, Selection};
 
+/// What the macros and doc examples of this crate use that is not API:
+/// the one door to it, hidden, with no stability promise.
 #[doc(hidden)]
 pub mod __private {
     pub use axum::Router;
     pub use crossdrive_core::__doc_support as doc;
     #[cfg(feature = "parity")]
     pub use insta;
+
+    #[cfg(feature = "bench")]
+    pub use crate::bench::runner::serve_lambda_child;
+    pub use crate::suite::differs::Declared;
+    #[cfg(feature = "remote")]
+    pub use crate::suite::run::run_remote;
+    pub use crate::suite::run::{Body, Generated, run};
 }

@@ -169,9 +169,9 @@ mod progress;
 #[cfg(feature = "bench")]
 mod run;
 #[cfg(feature = "bench")]
-mod runner;
+pub(crate) mod runner;
 
 #[cfg(feature = "bench")]
 pub use counting::CountingAllocator;
 #[cfg(feature = "bench")]
-pub use runner::{__serve_lambda_child, Bench};
+pub use runner::Bench;

@@ -138,7 +138,7 @@ impl Bench {
     /// ```
     pub fn run_from_args(self) -> ExitCode {
         let app = Arc::clone(&self.app);
-        __serve_lambda_child(move || app());
+        serve_lambda_child(move || app());
         self.run_with(std::env::args_os(), |key| std::env::var_os(key))
     }
 
@@ -258,59 +258,11 @@ fn command_name(program: &OsString) -> String {
 /// is one (without the `lambda` feature there is no such child); what
 /// [`bench_main!`] does first of all.
 #[doc(hidden)]
-pub fn __serve_lambda_child(app: impl FnOnce() -> Router) {
+pub fn serve_lambda_child(app: impl FnOnce() -> Router) {
     #[cfg(feature = "lambda")]
     crate::lambda::runtime::serve_if_child(app);
     #[cfg(not(feature = "lambda"))]
     let _ = app;
-}
-
-/// The `main` of a bench binary (`harness = false`): installs the
-/// [`CountingAllocator`] and runs a [`Bench`] over `app` and `scenarios`
-/// from the command line, serving the `lambda-runtime` child first when
-/// this process is one.
-///
-/// ```no_run,standalone_crate
-/// # mod my_service { pub fn app() -> axum::Router { axum::Router::new() } }
-/// use crossdrive::{Scenario, scenario::Step};
-/// use crossdrive::{DriverSpec, Drivers, lambda::{LambdaOptions, Source}};
-///
-/// fn scenarios() -> Vec<Scenario> {
-///     vec![Scenario::new("list_items").step(Step::get("/items").expect(200))]
-/// }
-/// fn drivers() -> Drivers {
-///     let rest = LambdaOptions::new(Source::Rest).binary_media_types(["image/png"]);
-///     Drivers::builtin().with(DriverSpec::lambda(rest))
-/// }
-///
-/// crossdrive::bench_main! {
-///     app = my_service::app;
-///     scenarios = scenarios;
-///     drivers = drivers;                       // optional
-///     default_scenarios = ["list_items"];      // optional
-/// }
-/// ```
-#[macro_export]
-macro_rules! bench_main {
-    (
-        app = $app:path;
-        scenarios = $scenarios:path;
-        $(drivers = $drivers:path;)?
-        $(default_scenarios = $defaults:expr;)?
-    ) => {
-        #[global_allocator]
-        static CROSSDRIVE_BENCH_ALLOCATOR: $crate::bench::CountingAllocator =
-            $crate::bench::CountingAllocator;
-
-        fn main() -> ::std::process::ExitCode {
-            // First of all: a lambda-runtime child serves the app and exits.
-            $crate::bench::__serve_lambda_child(|| $crate::IntoApp::into_app($app()));
-            let bench = $crate::bench::Bench::new($app).scenarios($scenarios());
-            $(let bench = bench.drivers($drivers());)?
-            $(let bench = bench.default_scenarios($defaults);)?
-            bench.run_from_args()
-        }
-    };
 }
 
 #[cfg(test)]

@@ -403,37 +403,3 @@ fn diff(expected: &str, received: &str, expected_name: &str, received_name: &str
         .header(expected_name, received_name)
         .to_string()
 }
-
-/// Asserts that every driver in a [`Parity`] agrees, and snapshots what
-/// they agree on with insta (snapshot named after the scenario, stored
-/// beside the calling test file under `snapshots/`; the description
-/// metadata lists the drivers and declared differences).
-///
-/// On divergence it panics naming the diverging driver with a diff; on a
-/// snapshot change insta fails as usual: run `cargo insta review`.
-///
-/// ```ignore
-/// let mut parity = crossdrive::parity::Parity::new("simple_get");
-/// parity.add(direct.get("/hello").await);
-/// parity.add(http1.get("/hello").await);
-/// crossdrive::assert_parity!(parity);
-/// ```
-#[macro_export]
-macro_rules! assert_parity {
-    ($parity:expr) => {{
-        let parity: &$crate::parity::Parity = &$parity;
-        match parity.check() {
-            Ok(snapshot) => {
-                $crate::__private::insta::with_settings!(
-                    {
-                        description => parity.description(),
-                        omit_expression => true,
-                        prepend_module_to_snapshot => false,
-                    },
-                    { $crate::__private::insta::assert_snapshot!(parity.name(), snapshot) }
-                );
-            }
-            Err(message) => panic!("{message}"),
-        }
-    }};
-}

@@ -83,7 +83,7 @@ use http::{Request, StatusCode};
 /// One `#[differs(..)]` of a body, as the macro wrote it.
 ///
 /// ```
-/// use crossdrive::suite::Declared;
+/// use crossdrive::__private::Declared;
 /// let declared = Declared::new(&["lambda*"]).status(415).because("no binary media types");
 /// assert!(declared.covers("lambda_v1"));
 /// assert!(!declared.covers("http1"));
@@ -288,82 +288,6 @@ impl Driver for Recorded {
             Ok(response)
         })
     }
-}
-
-/// Writes one `#[differs(..)]` as a [`Declared`]: driver identifiers
-/// (`name*` for a family), then `because = ..` and at least one of
-/// `status = ..`, `note = ..`, `expected = ..`, each any expression.
-/// Every other form is a compile error saying what to write.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __differs {
-    ($($args:tt)*) => {
-        $crate::__differs_parse! { [] [] [no_because] [no_what] $($args)* }
-    };
-}
-
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __differs_parse {
-    // The keys, each taking any expression (a literal, a constant, a path).
-    ([$($d:tt)*] [$($set:tt)*] [$b:tt] [$w:tt] because = $v:expr $(, $($rest:tt)*)?) => {
-        $crate::__differs_parse! { [$($d)*] [$($set)* .because($v)] [has_because] [$w] $($($rest)*)? }
-    };
-    ([$($d:tt)*] [$($set:tt)*] [$b:tt] [$w:tt] status = $v:expr $(, $($rest:tt)*)?) => {
-        $crate::__differs_parse! { [$($d)*] [$($set)* .status($v)] [$b] [has_what] $($($rest)*)? }
-    };
-    ([$($d:tt)*] [$($set:tt)*] [$b:tt] [$w:tt] note = $v:expr $(, $($rest:tt)*)?) => {
-        $crate::__differs_parse! { [$($d)*] [$($set)* .note($v)] [$b] [has_what] $($($rest)*)? }
-    };
-    ([$($d:tt)*] [$($set:tt)*] [$b:tt] [$w:tt] expected = $v:expr $(, $($rest:tt)*)?) => {
-        $crate::__differs_parse! { [$($d)*] [$($set)* .expected($v)] [$b] [has_what] $($($rest)*)? }
-    };
-    ([] [] [$b:tt] [$w:tt] $driver:ident = $($rest:tt)*) => {
-        ::core::compile_error!(::core::concat!(
-            "#[differs(", ::core::stringify!($driver), " = ..)] is the old form, which passed on any failure; ",
-            "say what differs: #[differs(", ::core::stringify!($driver),
-            ", status = 415, because = \"why\")], or note = \"adapter-note-code\", or expected = \"part of the failure message\""
-        ));
-    };
-    ([$($d:tt)*] [$($set:tt)*] [$b:tt] [$w:tt] $key:ident = $($rest:tt)*) => {
-        ::core::compile_error!(::core::concat!(
-            "#[differs] has no `", ::core::stringify!($key),
-            " = ..`; it takes driver identifiers, then because = .., and status = .., note = .. or expected = .."
-        ));
-    };
-    // Drivers: identifiers before the keys; `name*` names a family.
-    ([$($d:tt)*] [] [$b:tt] [$w:tt] $driver:ident * $(, $($rest:tt)*)?) => {
-        $crate::__differs_parse! {
-            [$($d)* ::core::concat!(::core::stringify!($driver), "*"),] [] [$b] [$w] $($($rest)*)?
-        }
-    };
-    ([$($d:tt)*] [] [$b:tt] [$w:tt] $driver:ident $(, $($rest:tt)*)?) => {
-        $crate::__differs_parse! { [$($d)* ::core::stringify!($driver),] [] [$b] [$w] $($($rest)*)? }
-    };
-    ([] [$($set:tt)*] [$b:tt] [$w:tt]) => {
-        ::core::compile_error!(
-            "#[differs(..)] names no driver: start it with the drivers' identifiers, such as #[differs(lambda_v1, status = 415, because = \"..\")]"
-        )
-    };
-    ([$($d:tt)*] [$($set:tt)*] [no_because] [$w:tt]) => {
-        ::core::compile_error!(
-            "#[differs(..)] gives no reason: add because = \"why the adapter differs\""
-        )
-    };
-    ([$($d:tt)*] [$($set:tt)*] [$b:tt] [no_what]) => {
-        ::core::compile_error!(
-            "#[differs(..)] does not say what differs: add status = 415, note = \"adapter-note-code\" or expected = \"part of the failure message\""
-        )
-    };
-    ([$($d:tt)+] [$($set:tt)*] [has_because] [has_what]) => {
-        $crate::suite::Declared::new(&[$($d)*]) $($set)*
-    };
-    ([$($d:tt)*] [$($set:tt)*] [$b:tt] [$w:tt] $($rest:tt)+) => {
-        ::core::compile_error!(::core::concat!(
-            "#[differs(..)] cannot read `", ::core::stringify!($($rest)+),
-            "`; write driver identifiers, then because = .., and status = .., note = .. or expected = ..",
-        ))
-    };
 }
 
 #[cfg(test)]
