@@ -43,6 +43,12 @@ pub(crate) trait Deployment: Send + Sync + 'static {
     /// Builds the driver over `app` (a fresh instance), for a test.
     fn connect(&self, app: Router, options: &ConnectOptions) -> Result<Arc<dyn Driver>, Error>;
 
+    /// Whether the driver's app runs in a child process re-running the
+    /// calling test (a `lambda-runtime` function instance).
+    fn runs_in_child(&self) -> bool {
+        false
+    }
+
     /// The driver and its floor for one bench cell, each over its own app
     /// from `app`, with any server placed where `server` says.
     #[cfg(feature = "bench")]
@@ -56,6 +62,17 @@ pub(crate) trait Deployment: Send + Sync + 'static {
     fn bench_as_suite(&self) -> bool {
         true
     }
+}
+
+/// Whether this process is a child a driver started to serve its app
+/// (a `lambda-runtime` function instance re-running the test): a runner
+/// then runs nothing but what reaches that driver's connect.
+pub(crate) fn in_driver_child() -> bool {
+    #[cfg(feature = "lambda")]
+    if std::env::var_os(crate::lambda::runtime::CHILD_ENV).is_some() {
+        return true;
+    }
+    false
 }
 
 /// Where a bench cell's server runs (the bench's topology, as a driver

@@ -4,8 +4,6 @@
 use crate::Client;
 use crate::conformance::{self, Report};
 
-#[cfg(feature = "lambda")]
-use crate::Kind;
 use crate::{Drivers, IntoApp};
 
 /// Runs the check `check` on the driver identified by `ident` in
@@ -77,20 +75,14 @@ pub async fn run_all<T: IntoApp>(app: fn() -> T) -> Vec<Report> {
 /// # });
 /// ```
 pub async fn run_all_on<T: IntoApp>(drivers: &Drivers, app: fn() -> T) -> Vec<Report> {
-    // A `lambda-runtime` child re-runs the calling test only to reach the
-    // `connect` that turns it into the function; running every other
-    // driver's checks first would repeat the whole matrix per child.
-    #[cfg(feature = "lambda")]
-    let in_child = std::env::var_os(crate::lambda::runtime::CHILD_ENV).is_some();
+    // A driver's child process (a `lambda-runtime` function instance)
+    // re-runs the calling test only to reach the `connect` that turns it
+    // into the function; running every other driver's checks first would
+    // repeat the whole matrix per child.
+    let in_child = crate::registry::in_driver_child();
     let mut reports = Vec::new();
     for spec in drivers.iter() {
-        #[cfg(feature = "lambda")]
-        if in_child
-            && !matches!(
-                spec.kind(),
-                Some(Kind::LambdaRuntime | Kind::LambdaUrlStream)
-            )
-        {
+        if in_child && !spec.deployment().runs_in_child() {
             continue;
         }
         let report = match spec.connect(app().into_app(), &crate::suite::options(None)) {

@@ -415,9 +415,8 @@ impl DriverSpec {
             })
     }
 
-    /// How this driver puts an app behind its adapter; the bench builds
-    /// its floor from it.
-    #[cfg_attr(not(feature = "bench"), allow(dead_code))]
+    /// How this driver puts an app behind its adapter (the driver
+    /// registry); the bench builds its floor from it.
     pub(crate) fn deployment(&self) -> &dyn Deployment {
         &*self.deployment
     }

@@ -127,6 +127,10 @@ impl Deployment for InProcess {
 }
 
 impl Deployment for Runtime {
+    fn runs_in_child(&self) -> bool {
+        true
+    }
+
     fn connect(&self, app: Router, options: &ConnectOptions) -> Result<Arc<dyn Driver>, Error> {
         Ok(Arc::new(super::runtime::connect_with(
             app,
