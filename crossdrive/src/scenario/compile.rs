@@ -120,66 +120,22 @@ impl CompiledStep {
         if let Some(e) = &step.error {
             return Err(format!("{label}: {e}"));
         }
-        let status = match &step.status {
-            Some(Ok(status)) => *status,
-            Some(Err(e)) => return Err(format!("{label}: {e}")),
-            None => {
-                return Err(format!(
-                    "{label} declares no expected status; add .expect(200) or the status it must get"
-                ));
-            }
-        };
+        let status = expected_status(step, &label)?;
         let target = Template::parse(&step.target);
         let fixed_uri = if target.is_fixed() {
             Some(parse_target(&step.target).map_err(|e| format!("{label}: {e}"))?)
         } else {
             None
         };
-        let mut headers = Vec::new();
-        for (name, value) in &step.headers {
-            let name = header_name(name, &label)?;
-            let template = Template::parse(value);
-            let fixed = if template.is_fixed() {
-                Some(HeaderValue::from_str(value).map_err(|_| {
-                    format!("{label}: the value of `{name}` is not a valid header value; remove control characters")
-                })?)
-            } else {
-                None
-            };
-            headers.push((name, template, fixed));
-        }
+        let headers = request_headers(step, &label)?;
         let templates = std::iter::once(&target).chain(headers.iter().map(|(_, t, _)| t));
-        for var in templates.flat_map(Template::vars) {
-            if !known.iter().any(|k| k == var) {
-                let defined: Vec<String> = known.iter().map(|k| format!("{{{k}}}")).collect();
-                return Err(format!(
-                    "{label} uses `{{{var}}}`, which no earlier step captures; capture it with \
-                     .capture(\"{var}\", <header>) on an earlier step, or use one of: {}",
-                    defined.join(", ")
-                ));
-            }
-        }
+        check_defined(templates, known, &label)?;
         let expect_headers = step
             .expect_headers
             .iter()
             .map(|(n, v)| Ok((header_name(n, &label)?, v.clone())))
             .collect::<Result<_, String>>()?;
-        let captures = step
-            .captures
-            .iter()
-            .map(|(var, header)| {
-                let snake = var.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-                    && var
-                        .chars()
-                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-                if var == "n" || !snake {
-                    return Err(format!(
-                        "{label}: `{var}` cannot name a captured variable; use a snake_case name other than `n`, such as etag"
-                    ));
-                }
-                Ok((var.clone(), header_name(header, &label)?))
-            })
-            .collect::<Result<_, String>>()?;
+        let captures = captures(step, &label)?;
         Ok(Self {
             label,
             method: step.method.clone(),
@@ -195,6 +151,79 @@ impl CompiledStep {
             streamed: step.streamed,
         })
     }
+}
+
+/// The status `step` must get, or why it declares none that can be.
+fn expected_status(step: &Step, label: &str) -> Result<StatusCode, String> {
+    match &step.status {
+        Some(Ok(status)) => Ok(*status),
+        Some(Err(e)) => Err(format!("{label}: {e}")),
+        None => Err(format!(
+            "{label} declares no expected status; add .expect(200) or the status it must get"
+        )),
+    }
+}
+
+/// The request headers of `step`, each value a template, parsed once when
+/// it has no variables.
+fn request_headers(
+    step: &Step,
+    label: &str,
+) -> Result<Vec<(HeaderName, Template, Option<HeaderValue>)>, String> {
+    let mut headers = Vec::new();
+    for (name, value) in &step.headers {
+        let name = header_name(name, label)?;
+        let template = Template::parse(value);
+        let fixed = if template.is_fixed() {
+            Some(HeaderValue::from_str(value).map_err(|_| {
+                format!("{label}: the value of `{name}` is not a valid header value; remove control characters")
+            })?)
+        } else {
+            None
+        };
+        headers.push((name, template, fixed));
+    }
+    Ok(headers)
+}
+
+/// Refuses a variable in `templates` that is not `{n}` and that no earlier
+/// step captures, naming the ones that are defined.
+fn check_defined<'a>(
+    templates: impl Iterator<Item = &'a Template>,
+    known: &[String],
+    label: &str,
+) -> Result<(), String> {
+    for var in templates.flat_map(Template::vars) {
+        if !known.iter().any(|k| k == var) {
+            let defined: Vec<String> = known.iter().map(|k| format!("{{{k}}}")).collect();
+            return Err(format!(
+                "{label} uses `{{{var}}}`, which no earlier step captures; capture it with \
+                 .capture(\"{var}\", <header>) on an earlier step, or use one of: {}",
+                defined.join(", ")
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The variables `step` captures and the headers they come from; a
+/// variable's name is snake_case and not `n`.
+fn captures(step: &Step, label: &str) -> Result<Vec<(String, HeaderName)>, String> {
+    step.captures
+        .iter()
+        .map(|(var, header)| {
+            let snake = var.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+                && var
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if var == "n" || !snake {
+                return Err(format!(
+                    "{label}: `{var}` cannot name a captured variable; use a snake_case name other than `n`, such as etag"
+                ));
+            }
+            Ok((var.clone(), header_name(header, label)?))
+        })
+        .collect()
 }
 
 pub(super) fn parse_target(target: &str) -> Result<Uri, String> {
