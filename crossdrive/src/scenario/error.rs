@@ -67,17 +67,7 @@ impl ScenarioError {
     /// variable, an invalid header), before any request was sent.
     ///
     /// ```
-    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive::__private::doc::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     /// # use crossdrive::scenario::{Scenario, Step};
@@ -93,11 +83,7 @@ impl ScenarioError {
     /// The driver's error, when the request could not be exchanged at all.
     ///
     /// ```
-    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, ErrorKind};
-    /// # struct Down;
-    /// # impl Driver for Down { fn name(&self) -> &str { "down" }
-    /// #     fn send(&self, _: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         Box::pin(async { Err(Error::without_request(ErrorKind::Connection, "down", "refused")) }) } }
+    /// # use crossdrive::{Client, __private::doc::Down}; // every request: a connection error
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     /// use crossdrive::scenario::{Scenario, Step};
@@ -118,17 +104,7 @@ impl ScenarioError {
     /// driver's extensions, such as why an adapter refused it).
     ///
     /// ```
-    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive::__private::doc::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     /// # use crossdrive::scenario::{Scenario, Step};
@@ -152,13 +128,7 @@ impl ScenarioError {
     /// from a driver's mistake.
     ///
     /// ```
-    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let out = http::Response::new(r.into_body());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive::__private::doc::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     /// # use crossdrive::scenario::{Scenario, Step};

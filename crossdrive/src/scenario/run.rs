@@ -18,17 +18,7 @@ impl Scenario {
     /// checked). Then [`Prepared::run`] runs iterations.
     ///
     /// ```
-    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # use crossdrive::__private::doc::Mirror;
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     /// # use crossdrive::scenario::{Scenario, Step};
@@ -55,19 +45,11 @@ impl Scenario {
     /// declared. The same scenarios then run as `suite!` tests:
     ///
     /// ```
-    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Ok200;
-    /// # impl Driver for Ok200 {
-    /// #     fn name(&self) -> &str { "ok" }
-    /// #     fn send(&self, _: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         Box::pin(async { Ok(DriverResponse::new(http::Response::new(bytes::Bytes::new()), Protocol::InProcess)) })
-    /// #     }
-    /// # }
     /// use crossdrive::scenario::{Scenario, Step};
     /// fn scenarios() -> Vec<Scenario> {
     ///     vec![Scenario::new("ok").step(Step::get("/").expect(200))]
     /// }
-    /// # let client = Client::new(Ok200);
+    /// # let client = crossdrive::__private::doc::mirror_client(); // answers 200
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     /// // inside `async fn bench_scenarios_answer_as_declared(client: Client)`:
@@ -78,17 +60,7 @@ impl Scenario {
     /// ```
     ///
     /// ```should_panic
-    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive::__private::doc::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     /// # use crossdrive::scenario::{Scenario, Step};
@@ -108,17 +80,7 @@ impl Scenario {
     /// [`check`](Self::check), returning the error instead of panicking.
     ///
     /// ```
-    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive::__private::doc::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     /// # use crossdrive::scenario::{Scenario, Step};
@@ -139,17 +101,7 @@ impl Scenario {
 /// and its captures kept.
 ///
 /// ```
-/// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-/// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-/// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-/// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-/// #         let (p, body) = r.into_parts();
-/// #         let mut out = http::Response::new(body);
-/// #         *out.headers_mut() = p.headers;
-/// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-/// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-/// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-/// # let client = Client::new(Mirror);
+/// # use crossdrive::__private::doc::Mirror;
 /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
 /// # rt.block_on(async {
 /// # use crossdrive::scenario::{Scenario, Step};
@@ -170,17 +122,7 @@ impl Prepared {
     /// The scenario's name.
     ///
     /// ```
-    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # use crossdrive::__private::doc::Mirror;
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     /// # use crossdrive::scenario::{Scenario, Step};
@@ -197,17 +139,7 @@ impl Prepared {
     /// one [`Sample`], every response is checked.
     ///
     /// ```
-    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # use crossdrive::__private::doc::Mirror;
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     /// # use crossdrive::scenario::{Scenario, Step};

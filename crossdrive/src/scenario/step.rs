@@ -84,17 +84,7 @@ impl Step {
     /// query (`/todos/{n}?verbose=1`).
     ///
     /// ```
-    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive::__private::doc::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     /// # use crossdrive::scenario::{Scenario, Step};
@@ -123,17 +113,7 @@ impl Step {
     /// A `GET`.
     ///
     /// ```
-    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive::__private::doc::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     /// # use crossdrive::scenario::{Scenario, Step};
@@ -147,17 +127,7 @@ impl Step {
     /// A `POST`.
     ///
     /// ```
-    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive::__private::doc::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     /// # use crossdrive::scenario::{Scenario, Step};
@@ -171,17 +141,7 @@ impl Step {
     /// A `PUT`.
     ///
     /// ```
-    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive::__private::doc::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     /// # use crossdrive::scenario::{Scenario, Step};
@@ -195,17 +155,7 @@ impl Step {
     /// A `PATCH`.
     ///
     /// ```
-    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive::__private::doc::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     /// # use crossdrive::scenario::{Scenario, Step};
@@ -219,17 +169,7 @@ impl Step {
     /// A `DELETE`.
     ///
     /// ```
-    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive::__private::doc::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     /// # use crossdrive::scenario::{Scenario, Step};
@@ -245,17 +185,7 @@ impl Step {
     /// variables.
     ///
     /// ```
-    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive::__private::doc::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     /// # use crossdrive::scenario::{Scenario, Step};
@@ -276,17 +206,7 @@ impl Step {
     /// Sets the request body, as given.
     ///
     /// ```
-    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive::__private::doc::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     /// # use crossdrive::scenario::{Scenario, Step};
@@ -329,17 +249,7 @@ impl Step {
     /// The status the response must have (a `StatusCode` or a number).
     ///
     /// ```
-    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive::__private::doc::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     /// # use crossdrive::scenario::{Scenario, Step};
@@ -362,17 +272,7 @@ impl Step {
     /// The exact length the response body must have, in bytes.
     ///
     /// ```
-    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive::__private::doc::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     /// # use crossdrive::scenario::{Scenario, Step};
@@ -391,17 +291,7 @@ impl Step {
     /// values, if repeated).
     ///
     /// ```
-    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive::__private::doc::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     /// # use crossdrive::scenario::{Scenario, Step};
