@@ -45,8 +45,8 @@
 //! scenario, the step, what was expected and what came back (with the
 //! first bytes of the body), so no table shows the time of a wrong
 //! answer. [`Scenario::check`] runs setup and one iteration through a
-//! [`Client`] and panics with that message, so the very scenarios a bench
-//! measures also run as tests on every driver.
+//! [`Client`](crate::Client) and panics with that message, so the very
+//! scenarios a bench measures also run as tests on every driver.
 //!
 //! # Layout
 //!
