@@ -37,16 +37,7 @@ const QUERY_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
 /// A handle for sending requests through one driver.
 ///
 /// ```
-/// # use crossdrive_core::{BoxFuture, Driver, DriverResponse, Error, Protocol};
-/// # struct Teapot;
-/// # impl Driver for Teapot {
-/// #     fn name(&self) -> &str { "teapot" }
-/// #     fn send(&self, _: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-/// #         Box::pin(async { Ok(DriverResponse::new(
-/// #             http::Response::builder().status(418).body(bytes::Bytes::new()).unwrap(),
-/// #             Protocol::InProcess)) })
-/// #     }
-/// # }
+/// # use crossdrive_core::__doc_support::Teapot; // answers 418 to everything
 /// let client = crossdrive_core::Client::new(Teapot);
 /// assert_eq!(client.name(), "teapot");
 /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
@@ -66,16 +57,7 @@ impl Client {
     /// A client over `driver`.
     ///
     /// ```
-    /// # use crossdrive_core::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # use crossdrive_core::{Client, __doc_support::Mirror};
     /// let client = Client::new(Mirror);
     /// assert_eq!(client.name(), "mirror");
     /// ```
@@ -86,16 +68,7 @@ impl Client {
     /// A client over a shared driver.
     ///
     /// ```
-    /// # use crossdrive_core::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # use crossdrive_core::{Client, Driver, __doc_support::Mirror};
     /// use std::sync::Arc;
     /// let shared: Arc<dyn Driver> = Arc::new(Mirror);
     /// let client = Client::from_arc(Arc::clone(&shared));
@@ -117,14 +90,7 @@ impl Client {
     /// nothing.
     ///
     /// ```
-    /// # use crossdrive_core::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
+    /// # use crossdrive_core::{Client, __doc_support::Mirror};
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     /// let client = Client::new(Mirror).sensitive_header("X-Api-Key");
@@ -147,17 +113,7 @@ impl Client {
     /// The driver behind this client.
     ///
     /// ```
-    /// # use crossdrive_core::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive_core::__doc_support::mirror_client();
     ///
     /// assert_eq!(client.driver().name(), "mirror");
     /// ```
@@ -168,17 +124,7 @@ impl Client {
     /// The driver's name.
     ///
     /// ```
-    /// # use crossdrive_core::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive_core::__doc_support::mirror_client();
     ///
     /// assert_eq!(client.name(), "mirror");
     /// ```
@@ -190,17 +136,7 @@ impl Client {
     /// query (`/todos/1?x=y`).
     ///
     /// ```
-    /// # use crossdrive_core::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive_core::__doc_support::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     ///
@@ -216,17 +152,7 @@ impl Client {
     /// methods such as `PURGE`.
     ///
     /// ```
-    /// # use crossdrive_core::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive_core::__doc_support::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     ///
@@ -247,17 +173,7 @@ impl Client {
     /// Starts a `GET`.
     ///
     /// ```
-    /// # use crossdrive_core::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive_core::__doc_support::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     ///
@@ -270,17 +186,7 @@ impl Client {
     /// Starts a `POST`.
     ///
     /// ```
-    /// # use crossdrive_core::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive_core::__doc_support::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     ///
@@ -293,17 +199,7 @@ impl Client {
     /// Starts a `PUT`.
     ///
     /// ```
-    /// # use crossdrive_core::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive_core::__doc_support::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     ///
@@ -316,17 +212,7 @@ impl Client {
     /// Starts a `PATCH`.
     ///
     /// ```
-    /// # use crossdrive_core::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive_core::__doc_support::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     ///
@@ -339,17 +225,7 @@ impl Client {
     /// Starts a `DELETE`.
     ///
     /// ```
-    /// # use crossdrive_core::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive_core::__doc_support::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     ///
@@ -362,17 +238,7 @@ impl Client {
     /// Starts a `HEAD`.
     ///
     /// ```
-    /// # use crossdrive_core::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive_core::__doc_support::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     ///
@@ -385,17 +251,7 @@ impl Client {
     /// Starts an `OPTIONS`.
     ///
     /// ```
-    /// # use crossdrive_core::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive_core::__doc_support::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     ///
@@ -419,16 +275,7 @@ impl std::fmt::Debug for Client {
 /// A request being built. Await it to send it.
 ///
 /// ```
-/// # use crossdrive_core::{BoxFuture, Driver, DriverResponse, Error, Protocol};
-/// # struct Mirror;
-/// # impl Driver for Mirror {
-/// #     fn name(&self) -> &str { "mirror" }
-/// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-/// #         Box::pin(async move { Ok(DriverResponse::new(http::Response::new(
-/// #             bytes::Bytes::from(r.uri().to_string())), Protocol::InProcess)) })
-/// #     }
-/// # }
-/// # let client = crossdrive_core::Client::new(Mirror);
+/// # let client = crossdrive_core::__doc_support::mirror_client();
 /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
 /// # rt.block_on(async {
 /// client
@@ -438,7 +285,8 @@ impl std::fmt::Debug for Client {
 ///     .header("x-trace", "1")
 ///     .header("x-trace", "2")
 ///     .await
-///     .assert_text("/search?tag=a%20b&tag=c%2Bd");
+///     .assert_header("x-uri", "/search?tag=a%20b&tag=c%2Bd")
+///     .assert_header_all("x-trace", &["1", "2"]);
 /// # });
 /// ```
 #[must_use = "a request does nothing until it is awaited"]
@@ -501,17 +349,7 @@ impl RequestBuilder {
     /// Repeated keys are kept, in order.
     ///
     /// ```
-    /// # use crossdrive_core::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive_core::__doc_support::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     ///
@@ -534,17 +372,7 @@ impl RequestBuilder {
     /// lines, in order.
     ///
     /// ```
-    /// # use crossdrive_core::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive_core::__doc_support::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     ///
@@ -577,17 +405,7 @@ impl RequestBuilder {
     /// Replaces every value of a header with one value.
     ///
     /// ```
-    /// # use crossdrive_core::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive_core::__doc_support::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     ///
@@ -617,17 +435,7 @@ impl RequestBuilder {
     /// Sends `Authorization: Bearer <token>`.
     ///
     /// ```
-    /// # use crossdrive_core::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive_core::__doc_support::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     ///
@@ -646,17 +454,7 @@ impl RequestBuilder {
     /// send: it would otherwise smuggle a second cookie into the header.
     ///
     /// ```
-    /// # use crossdrive_core::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive_core::__doc_support::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     ///
@@ -703,17 +501,7 @@ impl RequestBuilder {
     /// Sets a raw body; any bytes are kept exactly.
     ///
     /// ```
-    /// # use crossdrive_core::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive_core::__doc_support::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     ///
@@ -729,17 +517,7 @@ impl RequestBuilder {
     /// unless a content type was already set.
     ///
     /// ```
-    /// # use crossdrive_core::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive_core::__doc_support::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     ///
@@ -755,17 +533,7 @@ impl RequestBuilder {
     /// unless a content type was already set.
     ///
     /// ```
-    /// # use crossdrive_core::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive_core::__doc_support::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     ///
@@ -791,15 +559,7 @@ impl RequestBuilder {
     /// number) is an error at send.
     ///
     /// ```
-    /// # use crossdrive_core::{BoxFuture, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror;
-    /// # impl Driver for Mirror {
-    /// #     fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         Box::pin(async move { Ok(DriverResponse::new(http::Response::new(r.into_body()), Protocol::InProcess)) })
-    /// #     }
-    /// # }
-    /// # let client = crossdrive_core::Client::new(Mirror);
+    /// # let client = crossdrive_core::__doc_support::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     /// client
@@ -845,17 +605,7 @@ impl RequestBuilder {
     /// while building it.
     ///
     /// ```
-    /// # use crossdrive_core::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive_core::__doc_support::mirror_client();
     ///
     /// let request = client.post("/todos").bearer("t").into_request().unwrap();
     /// assert_eq!((request.method(), request.uri().path()), (&http::Method::POST, "/todos"));
@@ -923,17 +673,7 @@ impl RequestBuilder {
     /// the test, for tests that expect one.
     ///
     /// ```
-    /// # use crossdrive_core::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive_core::__doc_support::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     ///
@@ -960,17 +700,7 @@ impl RequestBuilder {
     /// no `Content-Length` is set. Replaces any body set before.
     ///
     /// ```
-    /// # use crossdrive_core::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive_core::__doc_support::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     ///
@@ -990,17 +720,7 @@ impl RequestBuilder {
     /// stream's chunks go out as it yields them. Replaces any body set before.
     ///
     /// ```
-    /// # use crossdrive_core::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive_core::__doc_support::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     ///
@@ -1069,17 +789,7 @@ impl Client {
     /// on every driver.
     ///
     /// ```
-    /// # use crossdrive_core::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Mirror; // 200 with the request's body and headers, plus x-method and x-uri
-    /// # impl Driver for Mirror { fn name(&self) -> &str { "mirror" }
-    /// #     fn send(&self, r: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         let (p, body) = r.into_parts();
-    /// #         let mut out = http::Response::new(body);
-    /// #         *out.headers_mut() = p.headers;
-    /// #         out.headers_mut().insert("x-method", p.method.as_str().parse().unwrap());
-    /// #         out.headers_mut().insert("x-uri", p.uri.to_string().parse().unwrap());
-    /// #         Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) }) } }
-    /// # let client = Client::new(Mirror);
+    /// # let client = crossdrive_core::__doc_support::mirror_client();
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # rt.block_on(async {
     ///

@@ -123,4 +123,63 @@ pub mod __doc_support {
     pub fn streaming_client<const N: usize>(chunks: [&'static str; N]) -> Client {
         Client::new(Chunks(chunks.into_iter().map(Bytes::from).collect()))
     }
+
+    /// A driver named `mirror` that answers 200 with what it was sent: the
+    /// request's body and headers, plus `x-method` and `x-uri` (the path
+    /// and query).
+    pub struct Mirror;
+
+    impl Driver for Mirror {
+        fn name(&self) -> &str {
+            "mirror"
+        }
+
+        fn send(&self, r: http::Request<Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+            let (p, body) = r.into_parts();
+            let mut out = http::Response::new(body);
+            *out.headers_mut() = p.headers;
+            let method = http::HeaderValue::from_str(p.method.as_str());
+            let uri = http::HeaderValue::from_str(&p.uri.to_string());
+            let headers = out.headers_mut();
+            headers.insert("x-method", method.expect("a method is a header value"));
+            headers.insert("x-uri", uri.expect("a checked target is a header value"));
+            Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) })
+        }
+    }
+
+    /// A client over [`Mirror`], which answers what it was sent.
+    pub fn mirror_client() -> Client {
+        Client::new(Mirror)
+    }
+
+    /// A driver named `teapot` that answers every request 418 with an
+    /// empty body.
+    pub struct Teapot;
+
+    impl Driver for Teapot {
+        fn name(&self) -> &str {
+            "teapot"
+        }
+
+        fn send(&self, _: http::Request<Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+            let mut out = http::Response::new(Bytes::new());
+            *out.status_mut() = http::StatusCode::IM_A_TEAPOT;
+            Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) })
+        }
+    }
+
+    /// A driver named `down` whose every request fails with a connection
+    /// error, as a driver whose server is gone does.
+    pub struct Down;
+
+    impl Driver for Down {
+        fn name(&self) -> &str {
+            "down"
+        }
+
+        fn send(&self, _: http::Request<Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+            let refused = Error::without_request(crate::ErrorKind::Connection, "down", "refused");
+            Box::pin(async move { Err(refused) })
+        }
+    }
 }

@@ -254,6 +254,91 @@ impl Remote {
     fn error(&self, kind: ErrorKind, method: &Method, uri: &Uri, cause: String) -> Error {
         Error::new(kind, NAME, method, uri, cause)
     }
+
+    /// `request` as reqwest's, aimed at the deployment: its path and query
+    /// appended to the base URL, its headers and body as they are.
+    fn outgoing(
+        &self,
+        request: Request<Bytes>,
+        method: &Method,
+        uri: &Uri,
+    ) -> Result<reqwest::Request, Error> {
+        let target = uri.path_and_query().map_or("/", |pq| pq.as_str());
+        let url = format!("{}{target}", self.base);
+        let url = reqwest::Url::parse(&url).map_err(|e| {
+            self.error(
+                ErrorKind::InvalidRequest,
+                method,
+                uri,
+                format!("`{url}` is not a URL"),
+            )
+            .with_source(e)
+        })?;
+        let (parts, body) = request.into_parts();
+        let mut outgoing = reqwest::Request::new(parts.method, url);
+        *outgoing.headers_mut() = parts.headers;
+        if !body.is_empty() {
+            *outgoing.body_mut() = Some(body.into());
+        }
+        Ok(outgoing)
+    }
+
+    /// The error for an exchange that failed: what broke, and what to check.
+    fn failed(&self, failure: Failure, method: &Method, uri: &Uri) -> Error {
+        match failure {
+            Failure::Request(e) if e.is_timeout() => Error::timeout(NAME, method, uri, self.timeout),
+            Failure::Request(e) if e.is_connect() => self
+                .error(
+                    ErrorKind::Connection,
+                    method,
+                    uri,
+                    format!("cannot connect to {}", self.base),
+                )
+                .with_source(e)
+                .with_hint(
+                    "the deployment refused the connection or is gone; check CROSSDRIVE_REMOTE_URL and that the deployment is up",
+                ),
+            Failure::Request(e) => self
+                .error(
+                    ErrorKind::Connection,
+                    method,
+                    uri,
+                    format!("the exchange with {} failed", self.base),
+                )
+                .with_source(e)
+                .with_hint("the connection broke before a response arrived"),
+            Failure::TooLarge => self
+                .error(
+                    ErrorKind::LimitExceeded,
+                    method,
+                    uri,
+                    format!(
+                        "the response body is larger than the {}-byte limit",
+                        self.body_limit
+                    ),
+                )
+                .with_hint(
+                    "raise it with Remote::body_limit if the deployment really sends that much",
+                ),
+            Failure::Body(e) => self
+                .error(
+                    ErrorKind::Connection,
+                    method,
+                    uri,
+                    "the response body broke off".to_owned(),
+                )
+                .with_source(e)
+                .with_hint("the connection closed mid-body"),
+            Failure::Task(e) => self
+                .error(
+                    ErrorKind::Connection,
+                    method,
+                    uri,
+                    "the request's task on the remote driver's runtime failed".to_owned(),
+                )
+                .with_source(e),
+        }
+    }
 }
 
 /// The client TLS configuration: ring, the system's trust store (through
@@ -350,23 +435,7 @@ impl Driver for Remote {
         Box::pin(async move {
             let method = request.method().clone();
             let uri = request.uri().clone();
-            let target = uri.path_and_query().map_or("/", |pq| pq.as_str());
-            let url = format!("{}{target}", self.base);
-            let url = reqwest::Url::parse(&url).map_err(|e| {
-                self.error(
-                    ErrorKind::InvalidRequest,
-                    &method,
-                    &uri,
-                    format!("`{url}` is not a URL"),
-                )
-                .with_source(e)
-            })?;
-            let (parts, body) = request.into_parts();
-            let mut outgoing = reqwest::Request::new(parts.method, url);
-            *outgoing.headers_mut() = parts.headers;
-            if !body.is_empty() {
-                *outgoing.body_mut() = Some(body.into());
-            }
+            let outgoing = self.outgoing(request, &method, &uri)?;
             let runtime = runtime().map_err(|cause| {
                 self.error(
                     ErrorKind::Connection,
@@ -391,54 +460,7 @@ impl Driver for Remote {
                     let protocol = Protocol::from_version(response.version());
                     Ok(DriverResponse::new(response, protocol))
                 }
-                Err(Failure::Request(e)) if e.is_timeout() => {
-                    Err(Error::timeout(NAME, &method, &uri, self.timeout))
-                }
-                Err(Failure::Request(e)) if e.is_connect() => Err(self
-                    .error(
-                        ErrorKind::Connection,
-                        &method,
-                        &uri,
-                        format!("cannot connect to {}", self.base),
-                    )
-                    .with_source(e)
-                    .with_hint(
-                        "the deployment refused the connection or is gone; check CROSSDRIVE_REMOTE_URL and that the deployment is up",
-                    )),
-                Err(Failure::Request(e)) => Err(self
-                    .error(
-                        ErrorKind::Connection,
-                        &method,
-                        &uri,
-                        format!("the exchange with {} failed", self.base),
-                    )
-                    .with_source(e)
-                    .with_hint("the connection broke before a response arrived")),
-                Err(Failure::TooLarge) => Err(self
-                    .error(
-                        ErrorKind::LimitExceeded,
-                        &method,
-                        &uri,
-                        format!("the response body is larger than the {}-byte limit", self.body_limit),
-                    )
-                    .with_hint("raise it with Remote::body_limit if the deployment really sends that much")),
-                Err(Failure::Body(e)) => Err(self
-                    .error(
-                        ErrorKind::Connection,
-                        &method,
-                        &uri,
-                        "the response body broke off".to_owned(),
-                    )
-                    .with_source(e)
-                    .with_hint("the connection closed mid-body")),
-                Err(Failure::Task(e)) => Err(self
-                    .error(
-                        ErrorKind::Connection,
-                        &method,
-                        &uri,
-                        "the request's task on the remote driver's runtime failed".to_owned(),
-                    )
-                    .with_source(e)),
+                Err(failure) => Err(self.failed(failure, &method, &uri)),
             }
         })
     }

@@ -7,6 +7,7 @@
 //! bad arguments or baseline files, 3 regressed, 4 SLA broken).
 
 use std::path::Path;
+use std::time::Duration;
 
 use crate::Scenario;
 use crate::bench::compare::compare;
@@ -71,127 +72,164 @@ pub(crate) fn run(
             slow.delay, slow.scenario
         );
     }
-    let selected_scenarios: Vec<&Scenario> = plan
-        .scenarios
-        .iter()
-        .filter_map(|name| scenarios.iter().find(|s| s.name() == name))
-        .collect();
-    let selected_drivers: Vec<&DriverSpec> = plan
-        .drivers
-        .iter()
-        .filter_map(|name| drivers.get(name))
-        .collect();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Failure::Bench(format!("cannot build the bench runtime ({e})")))?;
+    let selected = Selected {
+        plan,
+        app,
+        scenarios: plan
+            .scenarios
+            .iter()
+            .filter_map(|name| scenarios.iter().find(|s| s.name() == name))
+            .collect(),
+        drivers: plan
+            .drivers
+            .iter()
+            .filter_map(|name| drivers.get(name))
+            .collect(),
+        runtime,
+    };
     let mut report = BenchReport::starting_now(git_commit(), plan.topology.as_str());
     let mut raw = String::new();
-    let mut failures = Vec::new();
     match &plan.mode {
         Mode::Latency {
             per_cell,
             repeat_noisy,
-        } => {
-            let rounds = ROUNDS as u64;
-            let round_plan = CellPlan {
-                round: Plan {
-                    warmup: per_cell.warmup / rounds,
-                    samples: per_cell.samples.div_ceil(rounds),
-                    budget: per_cell.budget / u32::try_from(ROUNDS).unwrap_or(1),
-                },
-                topology: plan.topology,
-                keep_raw: plan.raw,
-                slow: None,
-                repeat_noisy: *repeat_noisy,
-            };
-            let cells: Vec<(&Scenario, &DriverSpec)> = selected_scenarios
-                .iter()
-                .flat_map(|s| selected_drivers.iter().map(move |d| (*s, *d)))
-                .collect();
-            for (i, (scenario, spec)) in cells.iter().enumerate() {
-                progress::show(i, cells.len(), scenario.name(), spec.name());
-                let cell_plan = CellPlan {
-                    slow: plan
-                        .slow
-                        .as_ref()
-                        .filter(|slow| slow.scenario == scenario.name())
-                        .map(|slow| slow.delay),
-                    ..round_plan
-                };
-                match runtime.block_on(measure_cell(scenario, spec, app, cell_plan)) {
-                    Ok(measured) => {
-                        if plan.raw {
-                            append_raw(&mut raw, &measured);
-                        }
-                        report.results.push(measured.row);
-                    }
-                    Err(e) => match e.unmeasured() {
-                        Some(reason) => report.unmeasured.push(Unmeasured {
-                            scenario: scenario.name().to_owned(),
-                            driver: spec.name().to_owned(),
-                            reason,
-                        }),
-                        // Measure the rest: the report says which cells
-                        // failed and whose mistake each is.
-                        None => failures.push(CellFailure::new(scenario.name(), spec.name(), &e)),
-                    },
-                }
-            }
-            progress::done();
-            let attempted = |scenario: &str| {
-                let unmeasured = report.unmeasured.iter();
-                let beyond = unmeasured.filter(|u| u.scenario == scenario).count();
-                selected_drivers.len().saturating_sub(beyond)
-            };
-            report.failed = blame(&failures, attempted);
-        }
+        } => selected.latency(*per_cell, *repeat_noisy, &mut report, &mut raw),
         Mode::Load {
             concurrency,
             requests,
             limit,
-        } => {
-            let runs: Vec<(&Scenario, &DriverSpec, u32)> = selected_scenarios
-                .iter()
-                .flat_map(|s| {
-                    selected_drivers
-                        .iter()
-                        .flat_map(move |d| concurrency.iter().map(move |c| (*s, *d, *c)))
-                })
-                .collect();
-            for (i, (scenario, spec, concurrency)) in runs.iter().enumerate() {
-                progress::show(
-                    i,
-                    runs.len(),
-                    scenario.name(),
-                    &format!("{} ×{concurrency}", spec.name()),
-                );
-                let run = LoadRun {
-                    scenario,
-                    spec,
-                    concurrency: *concurrency,
-                    requests: *requests,
-                    limit: *limit,
-                    topology: plan.topology,
-                };
-                match runtime.block_on(load(run, app)) {
-                    Ok(row) => report.load.push(row),
-                    Err(e) => report.failed.push(FailedCell {
-                        scenario: scenario.name().to_owned(),
-                        driver: spec.name().to_owned(),
-                        error: format!(
-                            "load {} ×{concurrency} on {}: {e}",
-                            scenario.name(),
-                            spec.name()
-                        ),
-                        every_driver: false,
-                    }),
-                }
-            }
-            progress::done();
-        }
+        } => selected.load(concurrency, *requests, *limit, &mut report),
     }
     finish(plan, &report, &raw)
+}
+
+/// What every cell of one run shares: the plan, the app, the scenarios and
+/// drivers selected (in the plan's order) and the runtime they run on.
+struct Selected<'a> {
+    plan: &'a RunPlan,
+    app: &'a dyn Fn() -> Router,
+    scenarios: Vec<&'a Scenario>,
+    drivers: Vec<&'a DriverSpec>,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Selected<'_> {
+    /// The latency tables: measures every cell into `report` (and `raw`
+    /// when the plan keeps raw samples), then blames the failed ones.
+    fn latency(
+        &self,
+        per_cell: Plan,
+        repeat_noisy: bool,
+        report: &mut BenchReport,
+        raw: &mut String,
+    ) {
+        let plan = self.plan;
+        let rounds = ROUNDS as u64;
+        let round_plan = CellPlan {
+            round: Plan {
+                warmup: per_cell.warmup / rounds,
+                samples: per_cell.samples.div_ceil(rounds),
+                budget: per_cell.budget / u32::try_from(ROUNDS).unwrap_or(1),
+            },
+            topology: plan.topology,
+            keep_raw: plan.raw,
+            slow: None,
+            repeat_noisy,
+        };
+        let cells: Vec<(&Scenario, &DriverSpec)> = self
+            .scenarios
+            .iter()
+            .flat_map(|s| self.drivers.iter().map(move |d| (*s, *d)))
+            .collect();
+        let mut failures = Vec::new();
+        for (i, (scenario, spec)) in cells.iter().enumerate() {
+            progress::show(i, cells.len(), scenario.name(), spec.name());
+            let cell_plan = CellPlan {
+                slow: plan
+                    .slow
+                    .as_ref()
+                    .filter(|slow| slow.scenario == scenario.name())
+                    .map(|slow| slow.delay),
+                ..round_plan
+            };
+            match self
+                .runtime
+                .block_on(measure_cell(scenario, spec, self.app, cell_plan))
+            {
+                Ok(measured) => {
+                    if plan.raw {
+                        append_raw(raw, &measured);
+                    }
+                    report.results.push(measured.row);
+                }
+                Err(e) => match e.unmeasured() {
+                    Some(reason) => report.unmeasured.push(Unmeasured {
+                        scenario: scenario.name().to_owned(),
+                        driver: spec.name().to_owned(),
+                        reason,
+                    }),
+                    // Measure the rest: the report says which cells
+                    // failed and whose mistake each is.
+                    None => failures.push(CellFailure::new(scenario.name(), spec.name(), &e)),
+                },
+            }
+        }
+        progress::done();
+        let attempted = |scenario: &str| {
+            let unmeasured = report.unmeasured.iter();
+            let beyond = unmeasured.filter(|u| u.scenario == scenario).count();
+            self.drivers.len().saturating_sub(beyond)
+        };
+        report.failed = blame(&failures, attempted);
+    }
+
+    /// `--concurrency`: one load run per scenario, driver and level, into
+    /// `report`.
+    fn load(&self, concurrency: &[u32], requests: u64, limit: Duration, report: &mut BenchReport) {
+        let runs: Vec<(&Scenario, &DriverSpec, u32)> = self
+            .scenarios
+            .iter()
+            .flat_map(|s| {
+                self.drivers
+                    .iter()
+                    .flat_map(move |d| concurrency.iter().map(move |c| (*s, *d, *c)))
+            })
+            .collect();
+        for (i, (scenario, spec, concurrency)) in runs.iter().enumerate() {
+            progress::show(
+                i,
+                runs.len(),
+                scenario.name(),
+                &format!("{} ×{concurrency}", spec.name()),
+            );
+            let run = LoadRun {
+                scenario,
+                spec,
+                concurrency: *concurrency,
+                requests,
+                limit,
+                topology: self.plan.topology,
+            };
+            match self.runtime.block_on(load(run, self.app)) {
+                Ok(row) => report.load.push(row),
+                Err(e) => report.failed.push(FailedCell {
+                    scenario: scenario.name().to_owned(),
+                    driver: spec.name().to_owned(),
+                    error: format!(
+                        "load {} ×{concurrency} on {}: {e}",
+                        scenario.name(),
+                        spec.name()
+                    ),
+                    every_driver: false,
+                }),
+            }
+        }
+        progress::done();
+    }
 }
 
 /// Writes the files, handles baselines and applies the gates.

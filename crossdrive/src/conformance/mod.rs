@@ -147,16 +147,7 @@ impl Check {
     /// echo app; `Err` says what was expected and what was received.
     ///
     /// ```
-    /// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-    /// # struct Teapot;
-    /// # impl Driver for Teapot {
-    /// #     fn name(&self) -> &str { "teapot" }
-    /// #     fn send(&self, _: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-    /// #         Box::pin(async { Ok(DriverResponse::new(
-    /// #             http::Response::builder().status(418).body(bytes::Bytes::new()).unwrap(),
-    /// #             Protocol::InProcess)) })
-    /// #     }
-    /// # }
+    /// # use crossdrive::{Client, __private::doc::Teapot}; // answers 418 to everything
     /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// let check = crossdrive::conformance::Check::find("status_200_is_kept").unwrap();
     /// let failure = rt.block_on(check.run(&Client::new(Teapot))).unwrap_err();
@@ -496,16 +487,7 @@ impl Outcome {
 ///
 /// ```
 /// use crossdrive::conformance::{Check, Expectations, Outcome, run_check};
-/// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-/// # struct Teapot;
-/// # impl Driver for Teapot {
-/// #     fn name(&self) -> &str { "teapot" }
-/// #     fn send(&self, _: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-/// #         Box::pin(async { Ok(DriverResponse::new(
-/// #             http::Response::builder().status(418).body(bytes::Bytes::new()).unwrap(),
-/// #             Protocol::InProcess)) })
-/// #     }
-/// # }
+/// # use crossdrive::{Client, __private::doc::Teapot}; // answers 418 to everything
 /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
 /// let check = Check::find("status_200_is_kept").unwrap();
 /// let declared = Expectations::new().difference("status_200_is_kept", "teapots only brew tea");
@@ -584,16 +566,7 @@ pub fn explain(check: &Check, driver: &str, outcome: &Outcome) -> Option<String>
 /// expectation or a runtime that cannot be built.
 ///
 /// ```should_panic
-/// # use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, Protocol};
-/// # struct Teapot;
-/// # impl Driver for Teapot {
-/// #     fn name(&self) -> &str { "teapot" }
-/// #     fn send(&self, _: http::Request<bytes::Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-/// #         Box::pin(async { Ok(DriverResponse::new(
-/// #             http::Response::builder().status(418).body(bytes::Bytes::new()).unwrap(),
-/// #             Protocol::InProcess)) })
-/// #     }
-/// # }
+/// # use crossdrive::__private::doc::Teapot; // answers 418 to everything
 /// // A teapot is not an HTTP adapter: the test fails, naming the check and the driver.
 /// crossdrive::conformance::run_test_on("status_200_is_kept", || Teapot, &Default::default());
 /// ```
