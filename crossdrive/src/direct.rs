@@ -5,7 +5,7 @@
 //! with `tower::ServiceExt::oneshot` on a clone of the router (so every
 //! request sees the same app instance, as a server would), and the response
 //! body is collected back into `Bytes`. The work runs under
-//! [`crossdrive::guard::guarded`], which arms its timer only if the first
+//! [`crossdrive::guard::guarded`](crate::guard::guarded), which arms its timer only if the first
 //! poll does not finish, so the timeout costs nothing for handlers that
 //! answer synchronously; a handler panic becomes an error, not a dead test
 //! binary.

@@ -664,7 +664,7 @@ macro_rules! __driver_table_end {
 ///
 /// `driver` is a closure or function building the driver over the echo app
 /// (`crossdrive::conformance::echo::app()`); `expect` (optional) is an
-/// [`Expectations`] expression declaring the checks your adapter cannot
+/// [`Expectations`](crate::conformance::Expectations) expression declaring the checks your adapter cannot
 /// meet by design, with their reasons.
 ///
 /// ```ignore
@@ -708,7 +708,7 @@ macro_rules! __conformance_tests {
 /// Generates the conformance suite for every driver: one `#[test]` per
 /// check and driver, `<driver>::<check>` (so `cargo test -- lambda_v1::`
 /// runs one driver's checks), each against a fresh instance of `app`
-/// ([`echo::app`] unless `app = ..;` names another app honouring its
+/// ([`echo::app`](crate::conformance::echo::app) unless `app = ..;` names another app honouring its
 /// contract). `drivers`, `custom` and `only` work as in
 /// [`suite!`](macro@crate::suite): configured built-ins and drivers of your
 /// own, each with the differences its spec declares; `only = [..]` when
@@ -818,7 +818,7 @@ macro_rules! __conformance_driver {
 // `assert_parity!`: every driver answered alike, pinned by insta (parity/mod.rs)
 
 #[cfg(feature = "parity")]
-/// Asserts that every driver in a [`Parity`] agrees, and snapshots what
+/// Asserts that every driver in a [`Parity`](crate::parity::Parity) agrees, and snapshots what
 /// they agree on with insta (snapshot named after the scenario, stored
 /// beside the calling test file under `snapshots/`; the description
 /// metadata lists the drivers and declared differences).
@@ -857,7 +857,7 @@ macro_rules! assert_parity {
 
 #[cfg(feature = "parity")]
 /// Turns each `async fn name(client) { ... }` (whose body evaluates to the
-/// [`TestResponse`] to compare) into a test `name::is_the_same_on_every_driver`
+/// [`TestResponse`](crate::TestResponse) to compare) into a test `name::is_the_same_on_every_driver`
 /// asserting parity across drivers against the insta snapshot `name`.
 ///
 /// ```
@@ -926,7 +926,7 @@ macro_rules! __parity_bodies {
 
 #[cfg(feature = "bench")]
 /// The `main` of a bench binary (`harness = false`): installs the
-/// [`CountingAllocator`] and runs a [`Bench`] over `app` and `scenarios`
+/// [`CountingAllocator`](crate::bench::CountingAllocator) and runs a [`Bench`](crate::bench::Bench) over `app` and `scenarios`
 /// from the command line, serving the `lambda-runtime` child first when
 /// this process is one.
 ///

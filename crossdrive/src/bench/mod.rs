@@ -44,7 +44,7 @@
 //! arguments, 3 a cell regressed, 4 an SLA rule is broken.
 //!
 //! The same scenarios run as tests on every driver with
-//! [`Scenario::check`](crossdrive::Scenario::check).
+//! [`Scenario::check`](crate::Scenario::check).
 //!
 //! # Drivers
 //!
@@ -105,11 +105,11 @@
 //! plan and writes the files, baselines and gates; `cell` measures one
 //! scenario × driver beside its floor in alternating rounds; `load` is the
 //! `--concurrency` mode; `floors` builds each driver and its floor from its
-//! [`DriverSpec`](crate::DriverSpec), entering the drivers only through
-//! their public face and a few crate-private hooks; `chart` draws the SVG;
-//! `counting` is the allocator; `progress` the terminal line. Statistics,
-//! the report format, baseline comparison and SLA rules are the harness's
-//! [`crossdrive::bench`]. No driver module knows this one exists.
+//! [`DriverSpec`](crate::DriverSpec)'s deployment (the driver registry) and
+//! measures the floor; `chart` draws the SVG; `counting` is the allocator;
+//! `progress` the terminal line. Statistics, the report format, baseline
+//! comparison and SLA rules are the engine below. No driver module imports
+//! the bench.
 //!
 //! # The engine
 //!
