@@ -293,7 +293,9 @@ fn a_failed_await_names_the_line_of_the_test_that_awaited_it() {
         });
     });
     assert!(
-        message.contains(&format!("(raised at crossdrive-core/tests/assertions.rs:{line}:")),
+        message.contains(&format!(
+            "(raised at crossdrive-core/tests/assertions.rs:{line}:"
+        )),
         "{message}"
     );
 }

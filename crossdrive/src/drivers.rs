@@ -548,7 +548,10 @@ impl DriverSpec {
             Family::LambdaRuntime(lambda) => {
                 let lambda = lambda.clone().timeout(options.get_timeout());
                 lambda.validate().map_err(|cause| self.setup_error(cause))?;
-                Ok(Arc::new(crate::lambda::runtime::connect_with(app, lambda)?))
+                let test = options.get_test_name();
+                Ok(Arc::new(crate::lambda::runtime::start_for_test(
+                    app, lambda, test,
+                )?))
             }
             #[cfg(feature = "sockets")]
             Family::Socket(flavor) => crate::socket::connect(*flavor, app, &options),
