@@ -23,9 +23,9 @@ use std::borrow::Cow;
 use super::body;
 use super::clock::Invocation;
 use super::event::{
-    Refused, WireResponse, content_type, form_decode, group_pairs, raw_query_pairs, repeated_names,
+    WireResponse, content_type, form_decode, group_pairs, raw_query_pairs, repeated_names,
 };
-use super::failure::Kind;
+use super::failure::{Kind, Refused};
 use super::options::{Endpoint, LambdaOptions};
 
 const API_ID: &str = "crossdrv01";

@@ -96,9 +96,10 @@ use tokio::process::Command;
 use tokio::sync::{oneshot, watch};
 
 use super::clock::Invocation;
+use super::driver::Invoker;
 use super::function::{IGNORE_STAGE_ENV, InvokeError, Observed};
 use super::runtime_api::{self, Endpoint, Pending, Reply};
-use super::{Invoker, Lambda, LambdaOptions, Source};
+use super::{Lambda, LambdaOptions, Source};
 
 /// Set in a child process: run the runtime loop instead of the test.
 #[doc(hidden)]

@@ -32,12 +32,17 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use crate::{AdapterNote, BoxError, LateNotes};
+use crate::{
+    AdapterNote, BoxError, DriverResponse, DriverStream, Error, ErrorKind, LateNotes, ResponseBody,
+};
 use bytes::Bytes;
+use http::Response;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use http_body_util::BodyExt as _;
 use hyper::body::{Body, Frame};
 use tokio::sync::mpsc;
 
+use super::driver::{About, Inner};
 use super::runtime_api::StreamItem;
 
 /// The most a streamed response may carry: 200 MB (counted as MiB).
@@ -276,6 +281,78 @@ impl Body for StreamedBody {
             return Poll::Ready(Some(Ok(Frame::data(data))));
         }
     }
+}
+
+/// The protocol a streamed Function URL response reports.
+pub(crate) const STREAM_SHAPE: &str = "function-url-stream";
+
+/// The body of a streamed response: the function's chunks, as they
+/// arrive, under AWS's streaming limits from `started`; `on_timeout`
+/// replaces the instance when the function timeout cuts the stream.
+pub(crate) fn body(
+    chunks: mpsc::Receiver<StreamItem>,
+    started: Instant,
+    function_timeout: Duration,
+    on_timeout: OnTimeout,
+) -> ResponseBody {
+    let late = LateNotes::new();
+    let body = StreamedBody::new(
+        chunks,
+        StreamLimits::aws(started + function_timeout),
+        function_timeout,
+        late.clone(),
+        on_timeout,
+        STREAM_SHAPE,
+    );
+    ResponseBody::new(body).with_late_notes(late)
+}
+
+/// Reads a streamed response whole, as a buffering client of the
+/// streaming URL would: a cut stream is an error saying why.
+pub(crate) async fn collect(
+    lambda: &Inner,
+    about: About<'_>,
+    streamed: DriverStream,
+) -> Result<DriverResponse, Error> {
+    let DriverStream {
+        response,
+        protocol,
+        mut notes,
+        ..
+    } = streamed;
+    let (parts, mut body) = response.into_parts();
+    let mut bytes = bytes::BytesMut::new();
+    let outcome = loop {
+        match body.frame().await {
+            None => break Ok(()),
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    bytes.extend_from_slice(&data);
+                }
+            }
+            Some(Err(cause)) => break Err(cause),
+        }
+    };
+    notes.extend(body.take_late_notes());
+    if let Err(cause) = outcome {
+        return Err(lambda
+            .error(
+                ErrorKind::Adapter,
+                about,
+                format!(
+                    "the streamed response was cut after {} bytes of body",
+                    bytes.len()
+                ),
+            )
+            .with_source(cause)
+            .with_hint(
+                "read it with .stream() to see the chunks that arrived; the notes say \
+                 which Lambda limit or function error cut it",
+            ));
+    }
+    let mut delivered = DriverResponse::new(Response::from_parts(parts, bytes.freeze()), protocol);
+    delivered.notes = notes;
+    Ok(delivered)
 }
 
 /// The status, headers and cookies of a metadata prelude, as lambda_runtime
