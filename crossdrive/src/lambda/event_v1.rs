@@ -382,52 +382,9 @@ pub(crate) fn decode(
     *response.status_mut() = StatusCode::from_u16(wire.status_code)
         .map_err(|_| format!("statusCode {} is not an HTTP status", wire.status_code))?;
     let headers = response.headers_mut();
-    append_multi(headers, &wire.multi_value_headers)?;
-    for (name, value) in &wire.headers {
-        let (Ok(name), Ok(value)) = (
-            HeaderName::from_bytes(name.as_bytes()),
-            HeaderValue::from_str(value),
-        ) else {
-            return Err(format!(
-                "response header `{name}: {}` is not valid HTTP",
-                crate::redact::shown_text(name, value)
-            )
-            .into());
-        };
-        if !headers.get_all(&name).iter().any(|v| *v == value) {
-            headers.append(name, value);
-        }
-    }
-    // "When a request contains multiple media types in its Accept header,
-    // API Gateway honors only the first Accept media type"
-    // (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-payload-encodings.html).
-    let decode_binary = wire.is_base64_encoded && {
-        let accept = request_headers
-            .get(http::header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .is_some_and(|t| options.is_binary_media_type(t));
-        accept || content_type(headers).is_some_and(|ct| options.is_binary_media_type(ct))
-    };
-    // Observed, not documented: a REST API gives a response the function
-    // sent without a Content-Type `application/json`
-    // (https://github.com/aws/aws-lambda-dotnet/issues/283,
-    // https://github.com/aws/aws-sam-cli/issues/1218). Added after the
-    // binary decision, which sees the function's own headers.
-    if !headers.contains_key(http::header::CONTENT_TYPE) {
-        headers.insert(
-            http::header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        notes.push(AdapterNote::new(
-            "rest-default-content-type",
-            "the function's response had no Content-Type, so the REST API sent \
-             `Content-Type: application/json` (observed, not documented: \
-             https://github.com/aws/aws-lambda-dotnet/issues/283, \
-             https://github.com/aws/aws-sam-cli/issues/1218); set a Content-Type in the app to \
-             choose another",
-        ));
-    }
+    append_headers(headers, &wire)?;
+    let decode_binary = decodes_binary(&wire, request_headers, headers, options);
+    default_content_type(headers, notes);
     if wire.is_base64_encoded && !decode_binary {
         notes.push(AdapterNote::new(
             "rest-base64-not-decoded",
@@ -455,6 +412,73 @@ pub(crate) fn decode(
         ),
     })?;
     Ok(response)
+}
+
+/// The response's `multiValueHeaders`, then its `headers` (a value both
+/// carry is sent once).
+fn append_headers(headers: &mut HeaderMap, wire: &WireResponse) -> Result<(), Refused> {
+    append_multi(headers, &wire.multi_value_headers)?;
+    for (name, value) in &wire.headers {
+        let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) else {
+            return Err(format!(
+                "response header `{name}: {}` is not valid HTTP",
+                crate::redact::shown_text(name, value)
+            )
+            .into());
+        };
+        if !headers.get_all(&name).iter().any(|v| *v == value) {
+            headers.append(name, value);
+        }
+    }
+    Ok(())
+}
+
+/// Whether the REST API converts the function's base64 body to binary for
+/// the client: the first media type the request accepts, or the
+/// response's content type, is a binary media type.
+fn decodes_binary(
+    wire: &WireResponse,
+    request_headers: &HeaderMap,
+    headers: &HeaderMap,
+    options: &LambdaOptions,
+) -> bool {
+    // "When a request contains multiple media types in its Accept header,
+    // API Gateway honors only the first Accept media type"
+    // (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-payload-encodings.html).
+    wire.is_base64_encoded && {
+        let accept = request_headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .is_some_and(|t| options.is_binary_media_type(t));
+        accept || content_type(headers).is_some_and(|ct| options.is_binary_media_type(ct))
+    }
+}
+
+/// The `Content-Type` a REST API gives a response without one.
+fn default_content_type(headers: &mut HeaderMap, notes: &mut Vec<AdapterNote>) {
+    // Observed, not documented: a REST API gives a response the function
+    // sent without a Content-Type `application/json`
+    // (https://github.com/aws/aws-lambda-dotnet/issues/283,
+    // https://github.com/aws/aws-sam-cli/issues/1218). Added after the
+    // binary decision, which sees the function's own headers.
+    if !headers.contains_key(http::header::CONTENT_TYPE) {
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        notes.push(AdapterNote::new(
+            "rest-default-content-type",
+            "the function's response had no Content-Type, so the REST API sent \
+             `Content-Type: application/json` (observed, not documented: \
+             https://github.com/aws/aws-lambda-dotnet/issues/283, \
+             https://github.com/aws/aws-sam-cli/issues/1218); set a Content-Type in the app to \
+             choose another",
+        ));
+    }
 }
 
 /// Appends every value of a `multiValueHeaders` object.
