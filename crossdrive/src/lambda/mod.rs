@@ -73,6 +73,8 @@ use std::sync::Arc;
 use crate::{Driver, Error};
 use axum::Router;
 
+// The bench's floor for the Lambda drivers (`bench/floors.rs`).
+#[cfg(feature = "bench")]
 pub(crate) use bare::BareAdapter;
 pub use driver::Lambda;
 pub use event::{DecodedEvent, build_event, decode_event};
