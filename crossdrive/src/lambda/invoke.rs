@@ -63,14 +63,19 @@ async fn buffered(
     notes: &mut Vec<AdapterNote>,
 ) -> Result<Response<Bytes>, Stopped> {
     let options = &lambda.options;
+    // 1. Check the request.
     lambda.check_options(about)?;
     limits::check_request(options, request)?;
+    // 2. Build the event.
     let invocation = Invocation::now();
     let event = event::build(request, options, &invocation, notes);
     limits::check_event(options.source, &event)?;
+    // 3. Invoke; a failure is the source's answer.
     let outcome = invoke(lambda, &event, &invocation, notes).await;
     let (json, observed) = failure::answer(lambda, about, outcome)?;
+    // 4. Apply the limits.
     limits::check_response_json(options.source, &json)?;
+    // 5. Decode the response.
     decode(lambda, about, &json, &observed, request.headers(), notes)
 }
 
@@ -90,8 +95,9 @@ pub(super) async fn raw_event(lambda: &Inner, event: &[u8]) -> Result<DriverResp
             event,
             &invocation,
             &mut notes,
-        );
-        let streamed = deliver_stream(lambda, response.await, notes)?;
+        )
+        .await;
+        let streamed = deliver_stream(lambda, response, notes)?;
         return stream::collect(lambda, None, streamed).await;
     }
     let mut notes = Vec::new();
