@@ -19,7 +19,7 @@ use axum::routing::{get, post};
 use crossdrive::Kind;
 use crossdrive::fixture::{Port, starts};
 use crossdrive::socket::{SHARED_HTTP, SHARED_HTTPS, ServerOptions, SocketServer};
-use crossdrive::{Client, Protocol};
+use crossdrive::{Client, ConnectOptions, Protocol};
 use crossdrive_fixtures::reference;
 use http::Version;
 use rstest::rstest;
@@ -146,17 +146,18 @@ fn a_tls_client_offering_only_http1_falls_back_to_http1() {
 #[test]
 fn every_shared_server_starts_exactly_once_for_many_tests_on_every_driver() {
     // 16 "tests", each on its own thread and its own runtime, each using
-    // every driver of the table. The threads are unnamed, so they pass on
-    // this test's name: the lambda-runtime driver's child re-runs it.
-    let test = std::thread::current().name().map(str::to_owned);
+    // every driver of the table. The threads are unnamed, so the options
+    // carry this test's name: the lambda-runtime driver's child re-runs it.
+    let test = std::thread::current().name().unwrap_or_default().to_owned();
+    let options = ConnectOptions::from_env().unwrap().test_name(test);
     let threads: Vec<_> = (0..16)
         .map(|_| {
-            let test = test.clone();
+            let options = options.clone();
             std::thread::spawn(move || {
-                crossdrive::lambda::runtime::set_current_test(test);
                 block_on(async {
                     for kind in Kind::ALL {
-                        let client = Client::from_arc(kind.connect(reference::app()).unwrap());
+                        let driver = kind.connect_with(reference::app(), &options).unwrap();
+                        let client = Client::from_arc(driver);
                         client.get("/hello").await.assert_status(200);
                     }
                 });

@@ -1,5 +1,7 @@
 //! [`ConnectOptions`]: what a test may tune when the driver table connects
-//! a driver, today the per-request timeout.
+//! a driver (the per-request timeout), and what it tells the driver about
+//! itself (its libtest name, which a driver that re-runs the test in a
+//! child process, such as `lambda-runtime`, needs).
 //!
 //! Every driver has a per-request timeout (default 5 s,
 //! [`DEFAULT_TIMEOUT`](crate::direct::DEFAULT_TIMEOUT)). A fault test wants
@@ -38,6 +40,7 @@ pub const TIMEOUT_ENV: &str = "CROSSDRIVE_TIMEOUT_MS";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectOptions {
     timeout: Duration,
+    test_name: Option<String>,
 }
 
 impl Default for ConnectOptions {
@@ -57,6 +60,7 @@ impl ConnectOptions {
     pub fn new() -> Self {
         Self {
             timeout: DEFAULT_TIMEOUT,
+            test_name: None,
         }
     }
 
@@ -121,5 +125,44 @@ impl ConnectOptions {
     /// ```
     pub fn get_timeout(&self) -> Duration {
         self.timeout
+    }
+
+    /// Names the test the driver is connected for, by its full libtest
+    /// name (`lambda_runtime::create_then_read`, what `cargo test -- --exact`
+    /// takes). `suite!` and `conformance!` set it for every test they
+    /// generate. A driver whose function runs in a child process
+    /// (`lambda-runtime`, `lambda-url-stream`) re-runs exactly this test as
+    /// that child; without a name it uses the name libtest gives the test's
+    /// thread, so set it when you connect from a thread of your own, which
+    /// has none.
+    ///
+    /// ```
+    /// use crossdrive::ConnectOptions;
+    /// // A thread the test spawns has no name: take the test's along.
+    /// let test = std::thread::current().name().unwrap_or_default().to_owned();
+    /// let options = ConnectOptions::new().test_name(test.clone());
+    /// std::thread::spawn(move || {
+    ///     assert_eq!(options.get_test_name(), Some(test.as_str()));
+    ///     // Kind::LambdaRuntime.connect_with(app(), &options): its child re-runs that test.
+    /// })
+    /// .join()
+    /// .unwrap();
+    /// ```
+    #[must_use]
+    pub fn test_name(mut self, name: impl Into<String>) -> Self {
+        self.test_name = Some(name.into());
+        self
+    }
+
+    /// The name of the test the driver is connected for, if it was given
+    /// (see [`test_name`](Self::test_name)).
+    ///
+    /// ```
+    /// use crossdrive::ConnectOptions;
+    /// let options = ConnectOptions::new().test_name("lambda_runtime::hello");
+    /// assert_eq!(options.get_test_name(), Some("lambda_runtime::hello"));
+    /// ```
+    pub fn get_test_name(&self) -> Option<&str> {
+        self.test_name.as_deref()
     }
 }

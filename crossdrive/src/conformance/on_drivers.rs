@@ -26,7 +26,13 @@ pub fn run_test<T: IntoApp>(ident: &str, check: &str, app: fn() -> T, drivers: f
         panic!("crossdrive: {check}::{ident}: {message}");
     }
     let spec = crate::suite::selected(&drivers, ident, check);
-    let options = crate::suite::options(None);
+    // The check's test is `<module>::<ident>::<check>`, and only libtest
+    // knows the module: it names the test's thread after the test. The
+    // name travels with the options (lambda-runtime re-runs the test).
+    let mut options = crate::suite::options(None);
+    if let Some(test) = std::thread::current().name() {
+        options = options.test_name(test);
+    }
     let _watch = crate::watchdog::watch(
         &format!("{ident}::{check}"),
         spec.name(),

@@ -55,6 +55,37 @@ pub(crate) fn build(
     invocation: &Invocation,
     notes: &mut Vec<AdapterNote>,
 ) -> Value {
+    let grouped = alb_headers(request, invocation, notes);
+    let query = group_pairs(
+        raw_query_pairs(request.uri().query().unwrap_or_default())
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+    );
+    let (body_text, base64) = alb_body(request, notes);
+    let mut event = json!({
+        "requestContext": { "elb": { "targetGroupArn": TARGET_GROUP } },
+        "httpMethod": request.method().as_str(),
+        "path": request.uri().path(),
+        "body": body_text,
+        "isBase64Encoded": base64,
+    });
+    if multi_value {
+        event["multiValueHeaders"] = object(grouped);
+        event["multiValueQueryStringParameters"] = object(query);
+    } else {
+        last_values(&mut event, grouped, query, request.headers(), notes);
+    }
+    event
+}
+
+/// The request's headers as ALB forwards them, grouped by name, with the
+/// ones ALB adds.
+fn alb_headers(
+    request: &Request<Bytes>,
+    invocation: &Invocation,
+    notes: &mut Vec<AdapterNote>,
+) -> Vec<(String, Vec<String>)> {
     let headers = request.headers();
     let mut grouped: Vec<(String, Vec<String>)> = grouped_headers(headers)
         .into_iter()
@@ -95,13 +126,13 @@ pub(crate) fn build(
             vec![request.body().len().to_string()],
         ));
     }
-    let query = group_pairs(
-        raw_query_pairs(request.uri().query().unwrap_or_default())
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect(),
-    );
-    let (body_text, base64) = if request.body().is_empty() {
+    grouped
+}
+
+/// The event's `body` and `isBase64Encoded`.
+fn alb_body(request: &Request<Bytes>, notes: &mut Vec<AdapterNote>) -> (String, bool) {
+    let headers = request.headers();
+    if request.body().is_empty() {
         (String::new(), false)
     } else {
         // "If the content type is one of the following types, the load
@@ -120,47 +151,45 @@ pub(crate) fn build(
             ));
         }
         encoded
-    };
-    let mut event = json!({
-        "requestContext": { "elb": { "targetGroupArn": TARGET_GROUP } },
-        "httpMethod": request.method().as_str(),
-        "path": request.uri().path(),
-        "body": body_text,
-        "isBase64Encoded": base64,
-    });
-    if multi_value {
-        event["multiValueHeaders"] = object(grouped);
-        event["multiValueQueryStringParameters"] = object(query);
-    } else {
-        let repeated = repeated_names(headers);
-        let repeated_query: Vec<&str> = query
-            .iter()
-            .filter(|(_, v)| v.len() > 1)
-            .map(|(k, _)| k.as_str())
-            .collect();
-        if !repeated.is_empty() || !repeated_query.is_empty() {
-            notes.push(AdapterNote::new(
-                "alb-last-value-only",
-                format!(
-                    "multi-value headers are off, so ALB sent only the last value of repeated \
-                     headers [{}] and query keys [{}]",
-                    repeated.join(", "),
-                    repeated_query.join(", ")
-                ),
-            ));
-        }
-        event["headers"] = object(
-            grouped
-                .into_iter()
-                .map(|(k, v)| (k, v.last().cloned().unwrap_or_default())),
-        );
-        event["queryStringParameters"] = object(
-            query
-                .into_iter()
-                .map(|(k, v)| (k, v.last().cloned().unwrap_or_default())),
-        );
     }
-    event
+}
+
+/// Without multi-value headers, ALB sends the last value of each header
+/// and query key.
+fn last_values(
+    event: &mut Value,
+    grouped: Vec<(String, Vec<String>)>,
+    query: Vec<(String, Vec<String>)>,
+    headers: &http::HeaderMap,
+    notes: &mut Vec<AdapterNote>,
+) {
+    let repeated = repeated_names(headers);
+    let repeated_query: Vec<&str> = query
+        .iter()
+        .filter(|(_, v)| v.len() > 1)
+        .map(|(k, _)| k.as_str())
+        .collect();
+    if !repeated.is_empty() || !repeated_query.is_empty() {
+        notes.push(AdapterNote::new(
+            "alb-last-value-only",
+            format!(
+                "multi-value headers are off, so ALB sent only the last value of repeated \
+                 headers [{}] and query keys [{}]",
+                repeated.join(", "),
+                repeated_query.join(", ")
+            ),
+        ));
+    }
+    event["headers"] = object(
+        grouped
+            .into_iter()
+            .map(|(k, v)| (k, v.last().cloned().unwrap_or_default())),
+    );
+    event["queryStringParameters"] = object(
+        query
+            .into_iter()
+            .map(|(k, v)| (k, v.last().cloned().unwrap_or_default())),
+    );
 }
 
 /// The client's response from an ALB response JSON.

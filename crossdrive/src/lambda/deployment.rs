@@ -132,9 +132,10 @@ impl Deployment for Runtime {
     }
 
     fn connect(&self, app: Router, options: &ConnectOptions) -> Result<Arc<dyn Driver>, Error> {
-        Ok(Arc::new(super::runtime::connect_with(
+        Ok(Arc::new(super::runtime::start_for_test(
             app,
             checked(&self.0, options)?,
+            options.get_test_name(),
         )?))
     }
 

@@ -1,6 +1,6 @@
 //! The conformance checks each Lambda driver cannot meet, with the
 //! reasons: what AWS or lambda_http does to the message, as these drivers
-//! reproduce it. The driver table points each entry's `differences` here
+//! reproduce it. Each driver's registration (`deployment.rs`) points here
 //! ([`Kind::known_differences`](crate::Kind::known_differences)); the
 //! matrix in docs/conformance-matrix.md lists them, and a declared check that starts passing
 //! fails the suite as stale.

@@ -8,7 +8,8 @@ use http::{HeaderMap, Request, Response};
 use serde_json::{Map, Value};
 
 use super::clock::Invocation;
-use super::failure::Kind;
+use super::failure::Refused;
+use super::function::InvokeError;
 use super::options::{LambdaOptions, Source};
 use super::{alb, event_v1, event_v2};
 
@@ -60,25 +61,75 @@ pub(crate) fn decode(
     }
 }
 
-/// Why the source answered a response JSON itself instead of passing it
-/// on: the failure it answers with, its code and the reason.
-#[derive(Debug)]
-pub(crate) struct Refused {
-    pub(crate) kind: Kind,
-    pub(crate) code: &'static str,
-    pub(crate) reason: String,
+/// The event JSON `options.source` would send the function for `request`,
+/// exactly as the drivers build it.
+///
+/// ```
+/// use crossdrive::lambda::{LambdaOptions, Source, build_event};
+/// let request = http::Request::get("/todos?a=1").body(bytes::Bytes::new()).unwrap();
+/// let event: serde_json::Value =
+///     serde_json::from_slice(&build_event(&request, &LambdaOptions::new(Source::HttpApi))).unwrap();
+/// assert_eq!(event["rawQueryString"], "a=1");
+/// ```
+pub fn build_event(request: &Request<Bytes>, options: &LambdaOptions) -> Vec<u8> {
+    build(request, options, &Invocation::now(), &mut Vec::new())
 }
 
-/// A response JSON that is not a valid proxy response: every source
-/// treats it as a function error (`malformed-response`).
-impl From<String> for Refused {
-    fn from(reason: String) -> Self {
-        Self {
-            kind: Kind::Function,
-            code: "malformed-response",
-            reason,
-        }
-    }
+/// An event decoded the way lambda_http decodes it: what the app sees.
+///
+/// ```
+/// use crossdrive::lambda::{LambdaOptions, Source, build_event, decode_event};
+/// let request = http::Request::get("/items?page=2").body(bytes::Bytes::new()).unwrap();
+/// let event = build_event(&request, &LambdaOptions::new(Source::Alb { multi_value_headers: false }));
+/// let decoded = decode_event(&event).unwrap();
+/// assert_eq!(decoded.shape, "alb");
+/// assert_eq!(decoded.request.uri().query(), Some("page=2"));
+/// ```
+#[derive(Debug)]
+pub struct DecodedEvent {
+    /// The event shape lambda_http recognised (`apigw-rest-v1`, `apigw-http-v2`, `alb`).
+    pub shape: &'static str,
+    /// The request the app receives.
+    pub request: Request<Bytes>,
+}
+
+/// Decodes event JSON into the request the app would receive, through
+/// lambda_http's own deserializer. A malformed event or invalid base64 is
+/// an error with the reason, never a panic.
+///
+/// ```
+/// let event = br#"{"version":"2.0","routeKey":"$default","rawPath":"/hi","rawQueryString":"",
+///   "headers":{},"requestContext":{"http":{"method":"GET","path":"/hi","protocol":"HTTP/1.1",
+///   "sourceIp":"127.0.0.1","userAgent":"x"},"stage":"$default"},"isBase64Encoded":false}"#;
+/// let decoded = crossdrive::lambda::decode_event(event).unwrap();
+/// assert_eq!(decoded.shape, "apigw-http-v2");
+/// assert_eq!(decoded.request.uri().path(), "/hi");
+/// ```
+pub fn decode_event(event: &[u8]) -> Result<DecodedEvent, String> {
+    use lambda_http::request::LambdaRequest as L;
+    let payload = super::function::parse_event(event).map_err(|e| match e {
+        InvokeError::Malformed(e) => format!("lambda_http rejected the event: {e}"),
+        InvokeError::InvalidBase64(e) => format!("the body is not valid base64 ({e})"),
+        InvokeError::Unserializable(e)
+        | InvokeError::LambdaHttpPanic(e)
+        | InvokeError::FunctionError(e)
+        | InvokeError::RuntimePanic(e)
+        | InvokeError::RuntimeGone(e) => e,
+    })?;
+    let shape = match &payload {
+        L::ApiGatewayV1(_) => "apigw-rest-v1",
+        L::ApiGatewayV2(_) => "apigw-http-v2",
+        L::Alb(_) => "alb",
+        _ => "other",
+    };
+    let request =
+        std::panic::catch_unwind(|| super::function::to_request(payload)).map_err(|p| {
+            format!(
+                "lambda_http panicked decoding the event: {}",
+                crate::guard::panic_message(&*p)
+            )
+        })?;
+    Ok(DecodedEvent { shape, request })
 }
 
 /// Payload format 2.0's inferred response: "If your Lambda function returns

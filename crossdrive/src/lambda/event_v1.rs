@@ -23,9 +23,9 @@ use std::borrow::Cow;
 use super::body;
 use super::clock::Invocation;
 use super::event::{
-    Refused, WireResponse, content_type, form_decode, group_pairs, raw_query_pairs, repeated_names,
+    WireResponse, content_type, form_decode, group_pairs, raw_query_pairs, repeated_names,
 };
-use super::failure::Kind;
+use super::failure::{Kind, Refused};
 use super::options::{Endpoint, LambdaOptions};
 
 const API_ID: &str = "crossdrv01";
@@ -78,77 +78,7 @@ pub(crate) fn build(
     let domain = domain(options);
     let headers = request.headers();
     let path = request.uri().path();
-    let mut grouped: Vec<(&str, Vec<Cow<'_, str>>)> = Vec::with_capacity(headers.keys_len() + 5);
-    for name in headers.keys() {
-        // REST does not pass the client's `content-length` on: the captured
-        // event has none although curl sent `content-length: 66` (hotsock/voker,
-        // vokerhttp/testdata/apigwv1-request.json; its HTTP API, URL and ALB
-        // captures of the same request all carry it).
-        if name == http::header::CONTENT_LENGTH {
-            continue;
-        }
-        let values = headers
-            .get_all(name)
-            .iter()
-            .map(|v| String::from_utf8_lossy(v.as_bytes()))
-            .collect();
-        grouped.push((rest_name(name.as_str()), values));
-    }
-    if headers.get(http::header::HOST).is_none() {
-        grouped.push(("Host", vec![Cow::Borrowed(domain.as_str())]));
-    }
-    let edge = options.endpoint == Endpoint::EdgeOptimized;
-    // Behind CloudFront the API sees the edge's address after the client's
-    // (`"X-Forwarded-For": "54.240.196.186, 54.182.214.83"` in the capture).
-    let forwarded_for = if edge {
-        "127.0.0.1, 127.0.0.2"
-    } else {
-        "127.0.0.1"
-    };
-    for (name, value) in [
-        ("x-amzn-trace-id", invocation.root()),
-        ("x-forwarded-for", forwarded_for),
-        ("x-forwarded-port", "443"),
-        ("x-forwarded-proto", "https"),
-    ] {
-        if headers.get(name).is_none() {
-            grouped.push((rest_name(name), vec![Cow::Borrowed(value)]));
-        }
-    }
-    if edge {
-        let cf_id = invocation.edge_request_id();
-        let via = invocation.edge_via();
-        for (name, value) in [
-            ("cloudfront-forwarded-proto", Cow::Borrowed("https")),
-            ("cloudfront-is-desktop-viewer", Cow::Borrowed("true")),
-            ("cloudfront-is-mobile-viewer", Cow::Borrowed("false")),
-            ("cloudfront-is-smarttv-viewer", Cow::Borrowed("false")),
-            ("cloudfront-is-tablet-viewer", Cow::Borrowed("false")),
-            ("cloudfront-viewer-country", Cow::Borrowed("US")),
-            ("via", Cow::Owned(via)),
-            ("x-amz-cf-id", Cow::Owned(cf_id)),
-        ] {
-            if headers.get(name).is_none() {
-                grouped.push((rest_name(name), vec![value]));
-            }
-        }
-        notes.push(AdapterNote::new(
-            "rest-edge-cloudfront",
-            "the REST API is edge-optimized, so CloudFront's headers (Via, X-Amz-Cf-Id, \
-             CloudFront-*) and its edge address in X-Forwarded-For reached the function",
-        ));
-    }
-    let repeated = repeated_names(headers);
-    if !repeated.is_empty() {
-        notes.push(AdapterNote::new(
-            "headers-override-multivalue",
-            format!(
-                "lambda_http merges `headers` (last value) over `multiValueHeaders`, so the app \
-                 saw only the last value of: {}",
-                repeated.join(", ")
-            ),
-        ));
-    }
+    let grouped = rest_headers(request, options, &domain, invocation, notes);
     let query = group_pairs(
         raw_query_pairs(request.uri().query().unwrap_or_default())
             .into_iter()
@@ -164,29 +94,7 @@ pub(crate) fn build(
     let user_agent = headers
         .get(http::header::USER_AGENT)
         .map(|v| String::from_utf8_lossy(v.as_bytes()));
-    let (body, is_base64_encoded) = if request.body().is_empty() {
-        (None, false)
-    } else if content_type(headers).is_some_and(|ct| options.is_binary_media_type(ct)) {
-        notes.push(AdapterNote::new(
-            "base64-request",
-            "the request's content type is a binary media type, so the event carried the body \
-             base64-encoded",
-        ));
-        (Some(body::encode(request.body(), false).0), true)
-    } else {
-        if std::str::from_utf8(request.body()).is_err() {
-            notes.push(AdapterNote::new(
-                "rest-binary-body-mangled",
-                "the request body is not UTF-8 and its content type is not a binary media type, \
-                 so the REST API passed it as text and invalid bytes became U+FFFD; add the type \
-                 with LambdaOptions::binary_media_types",
-            ));
-        }
-        (
-            Some(String::from_utf8_lossy(request.body()).into_owned()),
-            false,
-        )
-    };
+    let (body, is_base64_encoded) = rest_body(request, options, notes);
     let context_path = format!("/{stage}{path}");
     let time = invocation.clf_time();
     let method = request.method().as_str();
@@ -235,6 +143,134 @@ pub(crate) fn build(
     };
     // Strings, bools and integers only: serializing cannot fail.
     serde_json::to_vec(&event).unwrap_or_default()
+}
+
+/// The request's headers as a REST API forwards them, grouped by name in
+/// REST's spelling, with the ones the API (and, edge-optimized, CloudFront)
+/// adds; a repeated one reaches the app with its last value only.
+fn rest_headers<'a>(
+    request: &'a Request<Bytes>,
+    options: &LambdaOptions,
+    domain: &'a str,
+    invocation: &'a Invocation,
+    notes: &mut Vec<AdapterNote>,
+) -> Vec<(&'a str, Vec<Cow<'a, str>>)> {
+    let headers = request.headers();
+    let mut grouped: Vec<(&str, Vec<Cow<'_, str>>)> = Vec::with_capacity(headers.keys_len() + 5);
+    for name in headers.keys() {
+        // REST does not pass the client's `content-length` on: the captured
+        // event has none although curl sent `content-length: 66` (hotsock/voker,
+        // vokerhttp/testdata/apigwv1-request.json; its HTTP API, URL and ALB
+        // captures of the same request all carry it).
+        if name == http::header::CONTENT_LENGTH {
+            continue;
+        }
+        let values = headers
+            .get_all(name)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()))
+            .collect();
+        grouped.push((rest_name(name.as_str()), values));
+    }
+    if headers.get(http::header::HOST).is_none() {
+        grouped.push(("Host", vec![Cow::Borrowed(domain)]));
+    }
+    let edge = options.endpoint == Endpoint::EdgeOptimized;
+    // Behind CloudFront the API sees the edge's address after the client's
+    // (`"X-Forwarded-For": "54.240.196.186, 54.182.214.83"` in the capture).
+    let forwarded_for = if edge {
+        "127.0.0.1, 127.0.0.2"
+    } else {
+        "127.0.0.1"
+    };
+    for (name, value) in [
+        ("x-amzn-trace-id", invocation.root()),
+        ("x-forwarded-for", forwarded_for),
+        ("x-forwarded-port", "443"),
+        ("x-forwarded-proto", "https"),
+    ] {
+        if headers.get(name).is_none() {
+            grouped.push((rest_name(name), vec![Cow::Borrowed(value)]));
+        }
+    }
+    if edge {
+        edge_headers(headers, invocation, &mut grouped, notes);
+    }
+    let repeated = repeated_names(headers);
+    if !repeated.is_empty() {
+        notes.push(AdapterNote::new(
+            "headers-override-multivalue",
+            format!(
+                "lambda_http merges `headers` (last value) over `multiValueHeaders`, so the app \
+                 saw only the last value of: {}",
+                repeated.join(", ")
+            ),
+        ));
+    }
+    grouped
+}
+
+/// What CloudFront adds in front of an edge-optimized REST API.
+fn edge_headers<'a>(
+    headers: &http::HeaderMap,
+    invocation: &Invocation,
+    grouped: &mut Vec<(&'a str, Vec<Cow<'a, str>>)>,
+    notes: &mut Vec<AdapterNote>,
+) {
+    let cf_id = invocation.edge_request_id();
+    let via = invocation.edge_via();
+    for (name, value) in [
+        ("cloudfront-forwarded-proto", Cow::Borrowed("https")),
+        ("cloudfront-is-desktop-viewer", Cow::Borrowed("true")),
+        ("cloudfront-is-mobile-viewer", Cow::Borrowed("false")),
+        ("cloudfront-is-smarttv-viewer", Cow::Borrowed("false")),
+        ("cloudfront-is-tablet-viewer", Cow::Borrowed("false")),
+        ("cloudfront-viewer-country", Cow::Borrowed("US")),
+        ("via", Cow::Owned(via)),
+        ("x-amz-cf-id", Cow::Owned(cf_id)),
+    ] {
+        if headers.get(name).is_none() {
+            grouped.push((rest_name(name), vec![value]));
+        }
+    }
+    notes.push(AdapterNote::new(
+        "rest-edge-cloudfront",
+        "the REST API is edge-optimized, so CloudFront's headers (Via, X-Amz-Cf-Id, \
+         CloudFront-*) and its edge address in X-Forwarded-For reached the function",
+    ));
+}
+
+/// The event's `body` and `isBase64Encoded`: base64 for a binary media
+/// type, text (invalid bytes replaced) otherwise.
+fn rest_body(
+    request: &Request<Bytes>,
+    options: &LambdaOptions,
+    notes: &mut Vec<AdapterNote>,
+) -> (Option<String>, bool) {
+    let headers = request.headers();
+    if request.body().is_empty() {
+        (None, false)
+    } else if content_type(headers).is_some_and(|ct| options.is_binary_media_type(ct)) {
+        notes.push(AdapterNote::new(
+            "base64-request",
+            "the request's content type is a binary media type, so the event carried the body \
+             base64-encoded",
+        ));
+        (Some(body::encode(request.body(), false).0), true)
+    } else {
+        if std::str::from_utf8(request.body()).is_err() {
+            notes.push(AdapterNote::new(
+                "rest-binary-body-mangled",
+                "the request body is not UTF-8 and its content type is not a binary media type, \
+                 so the REST API passed it as text and invalid bytes became U+FFFD; add the type \
+                 with LambdaOptions::binary_media_types",
+            ));
+        }
+        (
+            Some(String::from_utf8_lossy(request.body()).into_owned()),
+            false,
+        )
+    }
 }
 
 #[derive(Serialize)]
@@ -346,52 +382,9 @@ pub(crate) fn decode(
     *response.status_mut() = StatusCode::from_u16(wire.status_code)
         .map_err(|_| format!("statusCode {} is not an HTTP status", wire.status_code))?;
     let headers = response.headers_mut();
-    append_multi(headers, &wire.multi_value_headers)?;
-    for (name, value) in &wire.headers {
-        let (Ok(name), Ok(value)) = (
-            HeaderName::from_bytes(name.as_bytes()),
-            HeaderValue::from_str(value),
-        ) else {
-            return Err(format!(
-                "response header `{name}: {}` is not valid HTTP",
-                crate::redact::shown_text(name, value)
-            )
-            .into());
-        };
-        if !headers.get_all(&name).iter().any(|v| *v == value) {
-            headers.append(name, value);
-        }
-    }
-    // "When a request contains multiple media types in its Accept header,
-    // API Gateway honors only the first Accept media type"
-    // (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-payload-encodings.html).
-    let decode_binary = wire.is_base64_encoded && {
-        let accept = request_headers
-            .get(http::header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .is_some_and(|t| options.is_binary_media_type(t));
-        accept || content_type(headers).is_some_and(|ct| options.is_binary_media_type(ct))
-    };
-    // Observed, not documented: a REST API gives a response the function
-    // sent without a Content-Type `application/json`
-    // (https://github.com/aws/aws-lambda-dotnet/issues/283,
-    // https://github.com/aws/aws-sam-cli/issues/1218). Added after the
-    // binary decision, which sees the function's own headers.
-    if !headers.contains_key(http::header::CONTENT_TYPE) {
-        headers.insert(
-            http::header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        notes.push(AdapterNote::new(
-            "rest-default-content-type",
-            "the function's response had no Content-Type, so the REST API sent \
-             `Content-Type: application/json` (observed, not documented: \
-             https://github.com/aws/aws-lambda-dotnet/issues/283, \
-             https://github.com/aws/aws-sam-cli/issues/1218); set a Content-Type in the app to \
-             choose another",
-        ));
-    }
+    append_headers(headers, &wire)?;
+    let decode_binary = decodes_binary(&wire, request_headers, headers, options);
+    default_content_type(headers, notes);
     if wire.is_base64_encoded && !decode_binary {
         notes.push(AdapterNote::new(
             "rest-base64-not-decoded",
@@ -419,6 +412,73 @@ pub(crate) fn decode(
         ),
     })?;
     Ok(response)
+}
+
+/// The response's `multiValueHeaders`, then its `headers` (a value both
+/// carry is sent once).
+fn append_headers(headers: &mut HeaderMap, wire: &WireResponse) -> Result<(), Refused> {
+    append_multi(headers, &wire.multi_value_headers)?;
+    for (name, value) in &wire.headers {
+        let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) else {
+            return Err(format!(
+                "response header `{name}: {}` is not valid HTTP",
+                crate::redact::shown_text(name, value)
+            )
+            .into());
+        };
+        if !headers.get_all(&name).iter().any(|v| *v == value) {
+            headers.append(name, value);
+        }
+    }
+    Ok(())
+}
+
+/// Whether the REST API converts the function's base64 body to binary for
+/// the client: the first media type the request accepts, or the
+/// response's content type, is a binary media type.
+fn decodes_binary(
+    wire: &WireResponse,
+    request_headers: &HeaderMap,
+    headers: &HeaderMap,
+    options: &LambdaOptions,
+) -> bool {
+    // "When a request contains multiple media types in its Accept header,
+    // API Gateway honors only the first Accept media type"
+    // (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-payload-encodings.html).
+    wire.is_base64_encoded && {
+        let accept = request_headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .is_some_and(|t| options.is_binary_media_type(t));
+        accept || content_type(headers).is_some_and(|ct| options.is_binary_media_type(ct))
+    }
+}
+
+/// The `Content-Type` a REST API gives a response without one.
+fn default_content_type(headers: &mut HeaderMap, notes: &mut Vec<AdapterNote>) {
+    // Observed, not documented: a REST API gives a response the function
+    // sent without a Content-Type `application/json`
+    // (https://github.com/aws/aws-lambda-dotnet/issues/283,
+    // https://github.com/aws/aws-sam-cli/issues/1218). Added after the
+    // binary decision, which sees the function's own headers.
+    if !headers.contains_key(http::header::CONTENT_TYPE) {
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        notes.push(AdapterNote::new(
+            "rest-default-content-type",
+            "the function's response had no Content-Type, so the REST API sent \
+             `Content-Type: application/json` (observed, not documented: \
+             https://github.com/aws/aws-lambda-dotnet/issues/283, \
+             https://github.com/aws/aws-sam-cli/issues/1218); set a Content-Type in the app to \
+             choose another",
+        ));
+    }
 }
 
 /// Appends every value of a `multiValueHeaders` object.

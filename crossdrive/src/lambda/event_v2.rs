@@ -57,34 +57,119 @@ pub(crate) fn build(
     };
     let headers = request.headers();
     let sent = request.uri().path();
-    let decoded = percent_decode(sent);
-    // A named HTTP API stage is part of the path AWS hands the function.
-    let staged = (!url && options.stage != "$default").then(|| {
-        notes.push(AdapterNote::new(
-            "v2-stage-in-raw-path",
-            format!(
-                "the HTTP API's named stage `{}` is part of rawPath, as AWS sends it",
-                options.stage
-            ),
-        ));
-        format!("/{}{decoded}", options.stage)
-    });
-    let (raw_path, http_path): (&str, &str) = match &staged {
-        Some(staged) => (staged, staged),
-        None if url => (sent, &decoded),
-        None => (&decoded, &decoded),
-    };
-    if !url && decoded != sent {
-        notes.push(AdapterNote::new(
-            "v2-path-decoded",
-            format!("the HTTP API percent-decoded the path `{sent}` to `{decoded}` for rawPath"),
-        ));
-    }
+    let paths = Paths::new(sent, url, options, notes);
     let raw_query = request.uri().query().unwrap_or_default();
     let user_agent = headers
         .get(http::header::USER_AGENT)
         .map_or(Cow::Borrowed(""), |v| String::from_utf8_lossy(v.as_bytes()));
+    let (cookies, out_headers) = v2_headers(request, url, &domain, invocation, notes);
+    let query = v2_query(raw_query);
+    let (body, is_base64_encoded) = v2_body(request, notes);
+    let time = invocation.clf_time();
+    let event = EventV2 {
+        version: "2.0",
+        route_key: ROUTE_KEY,
+        raw_path: paths.raw(sent, url),
+        raw_query_string: raw_query,
+        cookies,
+        headers: Pairs(out_headers),
+        query_string_parameters: (!query.is_empty()).then_some(Pairs(query)),
+        request_context: ContextV2 {
+            account_id: if url { "anonymous" } else { "123456789012" },
+            api_id,
+            domain_name: &domain,
+            domain_prefix: api_id,
+            http: HttpV2 {
+                method: request.method().as_str(),
+                path: paths.http(),
+                protocol: "HTTP/1.1",
+                source_ip: "127.0.0.1",
+                user_agent: &user_agent,
+            },
+            // An HTTP API's own id (`ATfSmjLgPHcESJw=`, hotsock/voker
+            // apigwv2-request.json); a Function URL's is a UUID, taken to be
+            // the Lambda request id (functionurl-request.json shows a UUID;
+            // that it is the same one is a model).
+            request_id: if url {
+                &invocation.request_id
+            } else {
+                &invocation.gateway_id
+            },
+            route_key: ROUTE_KEY,
+            stage: &options.stage,
+            time: &time,
+            time_epoch: invocation.epoch_ms,
+        },
+        body,
+        is_base64_encoded,
+    };
+    // Every field is a string, a bool or an integer: serializing cannot fail.
+    serde_json::to_vec(&event).unwrap_or_default()
+}
 
+/// The path as the source hands it to the function: `rawPath` and
+/// `requestContext.http.path`.
+struct Paths {
+    /// The path percent-decoded.
+    decoded: String,
+    /// A named HTTP API stage in front of the decoded path.
+    staged: Option<String>,
+}
+
+impl Paths {
+    fn new(sent: &str, url: bool, options: &LambdaOptions, notes: &mut Vec<AdapterNote>) -> Self {
+        let decoded = percent_decode(sent);
+        // A named HTTP API stage is part of the path AWS hands the function.
+        let staged = (!url && options.stage != "$default").then(|| {
+            notes.push(AdapterNote::new(
+                "v2-stage-in-raw-path",
+                format!(
+                    "the HTTP API's named stage `{}` is part of rawPath, as AWS sends it",
+                    options.stage
+                ),
+            ));
+            format!("/{}{decoded}", options.stage)
+        });
+        if !url && decoded != sent {
+            notes.push(AdapterNote::new(
+                "v2-path-decoded",
+                format!(
+                    "the HTTP API percent-decoded the path `{sent}` to `{decoded}` for rawPath"
+                ),
+            ));
+        }
+        Self { decoded, staged }
+    }
+
+    /// `rawPath`: as sent on a Function URL, decoded (and staged) on an
+    /// HTTP API.
+    fn raw<'a>(&'a self, sent: &'a str, url: bool) -> &'a str {
+        match &self.staged {
+            Some(staged) => staged,
+            None if url => sent,
+            None => &self.decoded,
+        }
+    }
+
+    /// `requestContext.http.path`: decoded (and staged) on both.
+    fn http(&self) -> &str {
+        self.staged.as_deref().unwrap_or(&self.decoded)
+    }
+}
+
+/// The `headers` of a 2.0 event, in order.
+type HeadersV2<'a> = Vec<(&'a str, Cow<'a, str>)>;
+
+/// The request's headers as payload 2.0 carries them: `Cookie` split into
+/// `cookies`, repeated headers comma-joined, and the ones the source adds.
+fn v2_headers<'a>(
+    request: &'a Request<Bytes>,
+    url: bool,
+    domain: &'a str,
+    invocation: &'a Invocation,
+    notes: &mut Vec<AdapterNote>,
+) -> (Vec<Cow<'a, str>>, HeadersV2<'a>) {
+    let headers = request.headers();
     let mut cookies: Vec<Cow<'_, str>> = Vec::new();
     let mut out_headers: Vec<(&str, Cow<'_, str>)> = Vec::with_capacity(headers.keys_len() + 5);
     let mut repeated: Vec<&str> = Vec::new();
@@ -145,8 +230,23 @@ pub(crate) fn build(
             ),
         ));
     }
+    add_source_headers(request, url, domain, invocation, &mut out_headers);
+    (cookies, out_headers)
+}
+
+/// The headers the source adds when the client sent none: `host`, the
+/// trace id and `x-forwarded-*`, a Function URL's TLS details, and an
+/// HTTP API's `content-length`.
+fn add_source_headers<'a>(
+    request: &Request<Bytes>,
+    url: bool,
+    domain: &'a str,
+    invocation: &'a Invocation,
+    out_headers: &mut HeadersV2<'a>,
+) {
+    let headers = request.headers();
     if headers.get(http::header::HOST).is_none() {
-        out_headers.push(("host", Cow::Borrowed(domain.as_str())));
+        out_headers.push(("host", Cow::Borrowed(domain)));
     }
     for (name, value) in [
         ("x-amzn-trace-id", invocation.root()),
@@ -168,24 +268,32 @@ pub(crate) fn build(
             }
         }
     }
-    let length = request.body().len().to_string();
     // An HTTP API sends `content-length` even for a GET without a body
     // (`"0"`: the curl GET captured in awslabs/aws-lambda-rust-runtime,
     // lambda-events/src/fixtures/example-apigw-v2-request-no-authorizer.json).
     if (!request.body().is_empty() || !url) && headers.get(http::header::CONTENT_LENGTH).is_none() {
-        out_headers.push(("content-length", Cow::Borrowed(length.as_str())));
+        let length = request.body().len().to_string();
+        out_headers.push(("content-length", Cow::Owned(length)));
     }
+}
 
+/// `queryStringParameters`: form-decoded, repeated keys comma-joined.
+fn v2_query(raw_query: &str) -> Vec<(String, Cow<'_, str>)> {
     let query: Vec<(String, String)> = raw_query_pairs(raw_query)
         .into_iter()
         .map(|(k, v)| (form_decode(k), form_decode(v)))
         .collect();
-    let query: Vec<(String, Cow<'_, str>)> = group_pairs(query)
+    group_pairs(query)
         .into_iter()
         .map(|(k, v)| (k, Cow::Owned(v.join(","))))
-        .collect();
+        .collect()
+}
 
-    let (body, is_base64_encoded) = if request.body().is_empty() {
+/// The event's `body` and `isBase64Encoded`: text for a text content
+/// type, base64 otherwise.
+fn v2_body(request: &Request<Bytes>, notes: &mut Vec<AdapterNote>) -> (Option<String>, bool) {
+    let headers = request.headers();
+    if request.body().is_empty() {
         (None, false)
     } else {
         let as_text = content_type(headers).is_some_and(body::is_text_content_type);
@@ -197,49 +305,8 @@ pub(crate) fn build(
             ));
         }
         (Some(text), base64)
-    };
-    let time = invocation.clf_time();
-    let event = EventV2 {
-        version: "2.0",
-        route_key: ROUTE_KEY,
-        raw_path,
-        raw_query_string: raw_query,
-        cookies,
-        headers: Pairs(out_headers),
-        query_string_parameters: (!query.is_empty()).then_some(Pairs(query)),
-        request_context: ContextV2 {
-            account_id: if url { "anonymous" } else { "123456789012" },
-            api_id,
-            domain_name: &domain,
-            domain_prefix: api_id,
-            http: HttpV2 {
-                method: request.method().as_str(),
-                path: http_path,
-                protocol: "HTTP/1.1",
-                source_ip: "127.0.0.1",
-                user_agent: &user_agent,
-            },
-            // An HTTP API's own id (`ATfSmjLgPHcESJw=`, hotsock/voker
-            // apigwv2-request.json); a Function URL's is a UUID, taken to be
-            // the Lambda request id (functionurl-request.json shows a UUID;
-            // that it is the same one is a model).
-            request_id: if url {
-                &invocation.request_id
-            } else {
-                &invocation.gateway_id
-            },
-            route_key: ROUTE_KEY,
-            stage: &options.stage,
-            time: &time,
-            time_epoch: invocation.epoch_ms,
-        },
-        body,
-        is_base64_encoded,
-    };
-    // Every field is a string, a bool or an integer: serializing cannot fail.
-    serde_json::to_vec(&event).unwrap_or_default()
+    }
 }
-
 const ROUTE_KEY: &str = "$default";
 
 #[derive(Serialize)]

@@ -24,11 +24,21 @@
 //! "414 Request URI too long" for a long method ARN), and so is ALB's 502
 //! for oversized response headers; ALB's troubleshooting page lists
 //! oversized request headers under HTTP 400.
+//!
+//! Every step of an invocation (`invoke.rs`) ends early with a
+//! [`Stopped`]: [`Refused`] when the source answers itself, an `Error`
+//! when there is no answer for the client at all. [`answer`] reads what
+//! the invocation step brought back that way.
 
-use crate::AdapterNote;
+use std::time::Duration;
+
+use crate::guard::Interrupted;
+use crate::{AdapterNote, Error, ErrorKind};
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode};
 
+use super::driver::{About, Inner, Invoker};
+use super::function::{InvokeError, Observed};
 use super::options::Source;
 
 /// Why the source answered instead of the function; a response extension.
@@ -135,3 +145,155 @@ const HTML: &str = "text/html";
 const ALB_400_HEADERS: &str = "<html>\r\n<head><title>400 Request Header Or Cookie Too Large</title></head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n<center>Request Header Or Cookie Too Large</center>\r\n</body>\r\n</html>\r\n";
 const ALB_502: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n";
 const ALB_413: &str = "<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body>\r\n<center><h1>413 Request Entity Too Large</h1></center>\r\n</body>\r\n</html>\r\n";
+
+/// Why the source answered itself instead of passing the function's
+/// response on: the failure it answers with, its code and the reason.
+#[derive(Debug)]
+pub(crate) struct Refused {
+    pub(crate) kind: Kind,
+    pub(crate) code: &'static str,
+    pub(crate) reason: String,
+}
+
+impl Refused {
+    pub(crate) fn new(kind: Kind, code: &'static str, reason: String) -> Self {
+        Self { kind, code, reason }
+    }
+}
+
+/// A response JSON that is not a valid proxy response: every source
+/// treats it as a function error (`malformed-response`).
+impl From<String> for Refused {
+    fn from(reason: String) -> Self {
+        Self::new(Kind::Function, "malformed-response", reason)
+    }
+}
+
+/// Why an invocation ends before the app's response reaches the client.
+#[derive(Debug)]
+pub(crate) enum Stopped {
+    /// The source answers itself (a limit, a function error, a timeout).
+    Refused(Refused),
+    /// There is no answer: an error for the test (an event lambda_http
+    /// rejects, a lost instance, the driver's own timeout, a final 1xx).
+    Error(Error),
+}
+
+impl From<Refused> for Stopped {
+    fn from(refused: Refused) -> Self {
+        Self::Refused(refused)
+    }
+}
+
+impl From<Error> for Stopped {
+    fn from(error: Error) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// What an invocation brought back: the function's response JSON and
+/// what the function's side saw, or why there is none; the outer error
+/// is the driver's guard (timeout, panic).
+pub(crate) type Outcome = Result<Result<(Vec<u8>, Observed), InvokeError>, Interrupted>;
+
+/// An invocation's outcome as the source takes it: the function's
+/// response JSON, or why the source answers itself or nobody answers.
+/// After a timeout a `lambda-runtime` instance is replaced, as Lambda
+/// replaces a timed-out sandbox.
+pub(crate) fn answer(
+    lambda: &Inner,
+    about: About<'_>,
+    outcome: Outcome,
+) -> Result<(Vec<u8>, Observed), Stopped> {
+    match outcome {
+        Ok(Ok(done)) => Ok(done),
+        Ok(Err(error)) => Err(function_failed(lambda, about, error)),
+        Err(Interrupted::Panicked(message)) => {
+            let reason =
+                format!("the handler panicked ({message}); the runtime reported a function error");
+            Err(Refused::new(Kind::Function, "handler-panic", reason).into())
+        }
+        Err(Interrupted::TimedOut(after)) => Err(timed_out(lambda, about, after)),
+    }
+}
+
+/// The function (or lambda_http, or the runtime) failed to answer.
+fn function_failed(lambda: &Inner, about: About<'_>, error: InvokeError) -> Stopped {
+    match error {
+        InvokeError::Malformed(e) => lambda
+            .error(ErrorKind::Adapter, about, "lambda_http rejected the event")
+            .with_source(e)
+            .with_hint(
+                "send a REST (1.0), HTTP API (2.0) or ALB event; the samples in \
+                 tests/data/lambda show the shapes",
+            )
+            .into(),
+        InvokeError::InvalidBase64(e) => lambda
+            .error(
+                ErrorKind::Adapter,
+                about,
+                "the event says isBase64Encoded but its body is not base64",
+            )
+            .with_source(e)
+            .with_hint(
+                "lambda_http would panic on this event; encode the body with standard, padded \
+                 base64 or set isBase64Encoded to false",
+            )
+            .into(),
+        InvokeError::Unserializable(reason) | InvokeError::FunctionError(reason) => {
+            Refused::new(Kind::Function, "function-error", reason).into()
+        }
+        InvokeError::LambdaHttpPanic(message) => {
+            let reason = format!(
+                "lambda_http panicked turning the event into a request ({message}), before \
+                 the app ran; in Lambda this is a function error"
+            );
+            Refused::new(Kind::Function, "lambda-http-panic", reason).into()
+        }
+        InvokeError::RuntimePanic(reason) => {
+            Refused::new(Kind::Function, "handler-panic", reason).into()
+        }
+        InvokeError::RuntimeGone(reason) => lambda
+            .error(ErrorKind::Connection, about, reason)
+            .with_hint("the lambda-runtime child process could not serve; its stderr is above")
+            .into(),
+    }
+}
+
+/// The invocation ran out of time: the driver's own timeout is an error;
+/// AWS's (the function's or the integration's, whichever is first) is the
+/// source's answer.
+fn timed_out(lambda: &Inner, about: About<'_>, after: Duration) -> Stopped {
+    let function = lambda.options.function_timeout;
+    let integration = lambda.options.integration_timeout;
+    if let Invoker::Runtime(instance) = &lambda.invoker {
+        // Like Lambda after a timeout, the next request gets a fresh sandbox.
+        instance.recycle();
+    }
+    if lambda.options.timeout < lambda.aws_limit() {
+        return match about {
+            Some((method, uri)) => Error::timeout(lambda.name, method, uri, after),
+            None => {
+                Error::without_request(ErrorKind::Timeout, lambda.name, format!("after {after:?}"))
+                    .with_hint(
+                        "the function did not answer the event in time; raise the driver's \
+                     timeout if it is legitimately slow",
+                    )
+            }
+        }
+        .into();
+    }
+    match integration {
+        Some(i) if i <= function => Refused::new(
+            Kind::IntegrationTimeout,
+            "integration-timeout",
+            format!("the source stopped waiting after its {i:?} integration timeout"),
+        ),
+        _ => Refused::new(
+            Kind::Function,
+            "function-timeout",
+            format!("Task timed out after {function:?} (the function timeout)"),
+        ),
+    }
+    .into()
+}

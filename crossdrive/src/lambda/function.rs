@@ -29,12 +29,16 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 
+use crate::AdapterNote;
 use axum::Router;
 use bytes::Bytes;
+use lambda_http::lambda_runtime::Config;
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Adapter, Context, LambdaEvent, RequestExt, Service};
 
 use super::body;
+use super::clock::Invocation;
+use super::options::{LambdaOptions, Source};
 
 /// The process environment variable lambda_http reads per request.
 ///
@@ -45,6 +49,99 @@ use super::body;
 /// assert!(std::env::var_os(IGNORE_STAGE_ENV).is_none());
 /// ```
 pub const IGNORE_STAGE_ENV: &str = "AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH";
+
+/// The runtime configuration lambda_runtime would read from the
+/// environment, built from the options.
+pub(crate) fn config(options: &LambdaOptions) -> Config {
+    Config {
+        function_name: options.function_name.clone(),
+        memory: i32::try_from(options.memory_mb).unwrap_or(i32::MAX),
+        version: "$LATEST".to_owned(),
+        log_stream: "2026/11/22/[$LATEST]crossdrive".to_owned(),
+        log_group: format!("/aws/lambda/{}", options.function_name),
+    }
+}
+
+/// The Lambda `Context` of one invocation.
+pub(crate) fn context(
+    options: &LambdaOptions,
+    config: &Arc<Config>,
+    invocation: &Invocation,
+) -> Context {
+    let mut context = Context::default();
+    context.request_id.clone_from(&invocation.request_id);
+    context.deadline = invocation.epoch_ms
+        + u64::try_from(options.function_timeout.as_millis()).unwrap_or(u64::MAX);
+    context.invoked_function_arn = options.function_arn();
+    context.xray_trace_id = Some(invocation.trace_id.clone());
+    context.env_config = Arc::clone(config);
+    context
+}
+
+/// The stage lambda_http's prefix must come off again, emulating
+/// `AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH` in-process.
+pub(crate) fn stage_to_strip(options: &LambdaOptions) -> Option<String> {
+    (options.source.has_stages() && !options.stage_in_path && options.stage != "$default")
+        .then(|| options.stage.clone())
+}
+
+/// What lambda_http does with the named stage of a REST API (the source
+/// whose stage is not already in the event's path), as a note.
+/// `in_process`: the function shares this process's environment (a
+/// `lambda-runtime` child's is set by the driver itself).
+pub(crate) fn stage_notes(o: &LambdaOptions, in_process: bool, notes: &mut Vec<AdapterNote>) {
+    // An HTTP API's named stage is in rawPath itself, whatever the
+    // environment says (the event builder notes it).
+    if !o.source.has_stages() || o.stage == "$default" || o.source == Source::HttpApi {
+        return;
+    }
+    if o.stage_in_path {
+        if in_process && std::env::var_os(IGNORE_STAGE_ENV).is_some() {
+            notes.push(AdapterNote::new(
+                "stage-not-in-path",
+                format!(
+                    "{IGNORE_STAGE_ENV} is set in this process, so lambda_http left the \
+                     /{} stage out of the path although stage_in_path(true) was asked",
+                    o.stage
+                ),
+            ));
+        } else {
+            notes.push(AdapterNote::new(
+                "stage-prefix",
+                format!(
+                    "lambda_http put the /{} stage in front of the path",
+                    o.stage
+                ),
+            ));
+        }
+    } else {
+        notes.push(AdapterNote::new(
+            "stage-not-in-path",
+            format!(
+                "the function sets {IGNORE_STAGE_ENV}, so the /{} stage stays out of the \
+                 app's path (LambdaOptions::stage_in_path(true) shows lambda_http's default)",
+                o.stage
+            ),
+        ));
+    }
+}
+
+/// What payload 2.0 lost of the app's response on the function's side:
+/// lambda_http keeps one value per response header.
+pub(crate) fn response_notes(source: Source, observed: &Observed, notes: &mut Vec<AdapterNote>) {
+    if matches!(source, Source::HttpApi | Source::FunctionUrl)
+        && !observed.repeated_response_headers.is_empty()
+    {
+        notes.push(AdapterNote::new(
+            "v2-first-value-only",
+            format!(
+                "payload 2.0 responses carry one value per header, so lambda_http kept only \
+                 the first value of: {}",
+                observed.repeated_response_headers.join(", ")
+            ),
+        ));
+    }
+}
 
 tokio::task_local! {
     static OBSERVED: RefCell<Observed>;

@@ -16,6 +16,7 @@
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response};
 
+use super::failure::{Kind, Refused};
 use super::options::{LambdaOptions, Source};
 
 /// Lambda's synchronous invocation payload limit on the event.
@@ -81,7 +82,7 @@ const ALB_HEADERS_LIMIT: usize = 64 * 1024;
 const ALB_RESPONSE_HEADERS_LIMIT: usize = 32 * 1024;
 
 /// A limit the request broke before any event was built.
-pub(crate) enum Broken {
+enum Broken {
     Payload(String),
     Headers(String),
     Url(String),
@@ -103,7 +104,24 @@ fn wire_len(name: &http::HeaderName, value: &http::HeaderValue) -> usize {
     name.as_str().len() + 2 + value.len() + 2
 }
 
-/// Checks the source's own limits on the client's request.
+/// Checks the source's own limits on the client's request, before any
+/// event is built: a broken one is the source's answer (413, 431, 414 or
+/// ALB's 400, see `failure.rs`).
+pub(crate) fn check_request(
+    options: &LambdaOptions,
+    request: &Request<Bytes>,
+) -> Result<(), Refused> {
+    let Some(broken) = broken(options, request) else {
+        return Ok(());
+    };
+    Err(match broken {
+        Broken::Payload(reason) => Refused::new(Kind::TooLarge, "payload-too-large", reason),
+        Broken::Headers(reason) => Refused::new(Kind::HeadersTooLarge, "headers-too-large", reason),
+        Broken::Url(reason) => Refused::new(Kind::UrlTooLong, "url-too-long", reason),
+    })
+}
+
+/// The limit the request broke, if any.
 ///
 /// The quotas, as the current pages state them:
 /// - HTTP API: "Total combined size of request line and header values:
@@ -118,7 +136,7 @@ fn wire_len(name: &http::HeaderName, value: &http::HeaderValue) -> usize {
 ///   every byte of every header line, and not the request line.
 /// - ALB: 16 K request line, 16 K one header, 64 K all headers
 ///   (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html>).
-pub(crate) fn check_request(options: &LambdaOptions, request: &Request<Bytes>) -> Option<Broken> {
+fn broken(options: &LambdaOptions, request: &Request<Bytes>) -> Option<Broken> {
     let size = request.body().len();
     match options.source {
         Source::Rest | Source::HttpApi if size > API_GATEWAY_PAYLOAD_LIMIT => {
@@ -204,26 +222,79 @@ fn rest_url_len(options: &LambdaOptions, request: &Request<Bytes>) -> usize {
     "https://".len() + super::event_v1::domain(options).len() + 1 + options.stage.len() + target
 }
 
+/// Checks Lambda's synchronous invocation payload limit on the event JSON
+/// (6 MB; an ALB's 1 MB request limit is checked on the request, so ALB
+/// events are not measured again).
+pub(crate) fn check_event(source: Source, event: &[u8]) -> Result<(), Refused> {
+    let limit = match source {
+        Source::Alb { .. } => usize::MAX,
+        _ => LAMBDA_PAYLOAD_LIMIT,
+    };
+    if event.len() <= limit {
+        return Ok(());
+    }
+    let reason = format!(
+        "the event JSON is {} bytes, over Lambda's {LAMBDA_PAYLOAD_LIMIT}-byte \
+         synchronous invocation payload limit",
+        event.len()
+    );
+    Err(Refused::new(Kind::TooLarge, "payload-too-large", reason))
+}
+
+/// Checks Lambda's invocation payload limit on the event JSON of a
+/// streaming invocation (the same 6 MB, which is not a synchronous one).
+pub(crate) fn check_streamed_event(event: &[u8]) -> Result<(), Refused> {
+    if event.len() <= LAMBDA_PAYLOAD_LIMIT {
+        return Ok(());
+    }
+    let reason = format!(
+        "the event JSON is {} bytes, over Lambda's {LAMBDA_PAYLOAD_LIMIT}-byte \
+         invocation payload limit",
+        event.len()
+    );
+    Err(Refused::new(Kind::TooLarge, "payload-too-large", reason))
+}
+
+/// Checks the most response JSON the source accepts from the function:
+/// 6,291,556 bytes from a synchronous invocation, 1 MB on ALB.
+pub(crate) fn check_response_json(source: Source, json: &[u8]) -> Result<(), Refused> {
+    let limit = match source {
+        Source::Alb { .. } => ALB_LAMBDA_LIMIT,
+        _ => LAMBDA_RESPONSE_LIMIT,
+    };
+    if json.len() <= limit {
+        return Ok(());
+    }
+    let reason = format!(
+        "the response JSON is {} bytes, over the {limit}-byte limit of {}",
+        json.len(),
+        if limit == LAMBDA_RESPONSE_LIMIT {
+            "a synchronous Lambda invocation"
+        } else {
+            "ALB's Lambda targets"
+        }
+    );
+    Err(Refused::new(Kind::Function, "response-too-large", reason))
+}
+
 /// Checks the source's limits on the response the function returned:
 /// ALB's 32 K for all response headers together. What the client receives
 /// past it is not documented; crossdrive answers ALB's 502 (a model).
-pub(crate) fn check_response(source: Source, response: &Response<Bytes>) -> Option<String> {
+pub(crate) fn check_response(source: Source, response: &Response<Bytes>) -> Result<(), Refused> {
     if !matches!(source, Source::Alb { .. }) {
-        return None;
+        return Ok(());
     }
     let all: usize = response.headers().iter().map(|(n, v)| wire_len(n, v)).sum();
-    (all > ALB_RESPONSE_HEADERS_LIMIT).then(|| {
-        format!(
-            "the response headers are {all} bytes, over ALB's {ALB_RESPONSE_HEADERS_LIMIT}-byte \
-             limit for a whole response header"
-        )
-    })
-}
-
-/// The most response JSON the source accepts from the function.
-pub(crate) fn response_limit(source: Source) -> usize {
-    match source {
-        Source::Alb { .. } => ALB_LAMBDA_LIMIT,
-        _ => LAMBDA_RESPONSE_LIMIT,
+    if all <= ALB_RESPONSE_HEADERS_LIMIT {
+        return Ok(());
     }
+    let reason = format!(
+        "the response headers are {all} bytes, over ALB's {ALB_RESPONSE_HEADERS_LIMIT}-byte \
+         limit for a whole response header"
+    );
+    Err(Refused::new(
+        Kind::Function,
+        "response-headers-too-large",
+        reason,
+    ))
 }

@@ -612,12 +612,16 @@ impl LambdaOptions {
     /// assert!(problem.contains("stage `my stage`"), "{problem}");
     /// ```
     pub fn validate(&self) -> Result<(), String> {
-        let name_chars = |s: &str| {
-            s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        };
+        self.check_source()?;
+        self.check_function()?;
+        self.check_binary_media_types()
+    }
+
+    /// What the source's service would refuse: the stage, the invoke mode,
+    /// the endpoint type and its integration timeout.
+    fn check_source(&self) -> Result<(), String> {
         if self.stage != "$default"
-            && (self.stage.is_empty() || self.stage.len() > 128 || !name_chars(&self.stage))
+            && (self.stage.is_empty() || self.stage.len() > 128 || !is_name(&self.stage))
         {
             return Err(format!(
                 "the stage `{}` is not an API Gateway stage name; use 1 to 128 letters, digits, `-` or `_` (such as `prod`), or `$default`",
@@ -666,9 +670,16 @@ impl LambdaOptions {
                 self.integration_timeout.unwrap_or_default()
             ));
         }
+        Ok(())
+    }
+
+    /// What Lambda would refuse of the function (its name, memory and
+    /// timeout), and a crossdrive timeout or inherited variable that
+    /// cannot work.
+    fn check_function(&self) -> Result<(), String> {
         if self.function_name.is_empty()
             || self.function_name.len() > 64
-            || !name_chars(&self.function_name)
+            || !is_name(&self.function_name)
         {
             return Err(format!(
                 "the function name `{}` is not a Lambda function name; use 1 to 64 letters, digits, `-` or `_`",
@@ -696,6 +707,11 @@ impl LambdaOptions {
         for name in &self.inherit_env {
             Self::check_inherited(name)?;
         }
+        Ok(())
+    }
+
+    /// Each REST binary media type must be `type/subtype`.
+    fn check_binary_media_types(&self) -> Result<(), String> {
         if let Some(bad) = self.binary_media_types.iter().find(|t| {
             let mut parts = t.splitn(2, '/');
             let (major, minor) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
@@ -727,6 +743,12 @@ impl LambdaOptions {
                     .is_some_and(|major| essence.split('/').next() == Some(major))
         })
     }
+}
+
+/// Letters, digits, `-` and `_`: what a stage or function name may hold.
+fn is_name(s: &str) -> bool {
+    s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 #[cfg(test)]

@@ -23,8 +23,9 @@
 //! builds the same fresh app and calls [`connect`] again; in the child,
 //! `connect` sees the variable and, instead of returning a driver, runs
 //! `lambda_http::run(app)` until the parent goes away, then exits. The test
-//! name comes from the suite runner (or, for hand-written tests, from the
-//! libtest thread name). A binary that is not a libtest test, such as the
+//! name comes with the driver's [`ConnectOptions`](crate::ConnectOptions)
+//! (`suite!` and `conformance!` set [`test_name`](crate::ConnectOptions::test_name)),
+//! or else from the name libtest gives the test's thread. A binary that is not a libtest test, such as the
 //! bench, calls [`serve_if_child`] first thing in `main`.
 //!
 //! The parent keeps one Runtime API host thread per test binary
@@ -85,7 +86,6 @@
 //! the handler returns. Within a live test binary, an instance is killed
 //! and reaped (waited for) when its driver is dropped, on every platform.
 
-use std::cell::RefCell;
 use std::process::{ExitStatus, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -96,9 +96,10 @@ use tokio::process::Command;
 use tokio::sync::{oneshot, watch};
 
 use super::clock::Invocation;
+use super::driver::Invoker;
 use super::function::{IGNORE_STAGE_ENV, InvokeError, Observed};
 use super::runtime_api::{self, Endpoint, Pending, Reply};
-use super::{Invoker, Lambda, LambdaOptions};
+use super::{Lambda, LambdaOptions};
 
 /// Set in a child process: run the runtime loop instead of the test.
 #[doc(hidden)]
@@ -138,22 +139,9 @@ const RUNNER_PREFIXES: &[&str] = &["CROSSDRIVE_", "RUSTDOC_DOCTEST_", "UNSTABLE_
 #[doc(hidden)]
 pub const STREAM_ENV: &str = "CROSSDRIVE_LAMBDA_RUNTIME_STREAMING";
 
-thread_local! {
-    static CURRENT_TEST: RefCell<Option<String>> = const { RefCell::new(None) };
-}
-
-/// Records the libtest name of the test running on this thread, so a
-/// `lambda-runtime` driver can re-execute exactly that test as its child.
-/// The suite runner calls this; hand-written tests rarely need to.
-#[doc(hidden)]
-pub fn set_current_test(name: Option<String>) {
-    CURRENT_TEST.with(|t| *t.borrow_mut() = name);
-}
-
 /// A `lambda-runtime` driver with any source and deployment options, for
 /// a test of a libtest binary (the child re-runs the test by its thread
-/// name) or, called from a plain binary's `main` thread with no test
-/// recorded, for that binary (the child re-runs it with no arguments and
+/// name) or, called from a plain binary's `main` thread, for that binary (the child re-runs it with no arguments and
 /// must reach this call again, as `examples/conformance_matrix.rs` does).
 /// In the child process it serves `app` and never returns.
 ///
@@ -172,12 +160,23 @@ pub fn set_current_test(name: Option<String>) {
 /// }
 /// ```
 pub fn connect_with(app: Router, options: LambdaOptions) -> Result<Lambda, Error> {
+    start_for_test(app, options, None)
+}
+
+/// [`connect_with`] for the test named `test` (from its
+/// [`ConnectOptions`](crate::ConnectOptions)), or, without a name, for the
+/// test libtest runs on this thread.
+pub(crate) fn start_for_test(
+    app: Router,
+    options: LambdaOptions,
+    test: Option<&str>,
+) -> Result<Lambda, Error> {
     let thread = std::thread::current();
     let on_main = thread.name() == Some("main");
-    let test = CURRENT_TEST
-        .with(|t| t.borrow().clone())
-        .or_else(|| thread.name().map(str::to_owned))
-        .filter(|name| name != "main");
+    let test = test
+        .or(thread.name())
+        .filter(|name| *name != "main")
+        .map(str::to_owned);
     // libtest runs every test on a thread named after it, so the main
     // thread without a recorded test is a plain binary, never a test.
     let how = match test {
@@ -494,8 +493,8 @@ impl Instance {
             let Some(test) = test else {
                 return Err(
                     "cannot tell which test is running, so the child cannot re-run it; \
-                            call crossdrive::lambda::runtime::set_current_test with the \
-                            test's full name first"
+                     connect from the test's own thread, or pass the test's full name in \
+                     ConnectOptions::test_name (Kind::connect_with)"
                         .to_owned(),
                 );
             };

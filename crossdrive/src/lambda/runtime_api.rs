@@ -420,44 +420,12 @@ async fn stream_response(
         .get(http::header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(HTTP_INTEGRATION.as_bytes()));
     let mut body = request.into_body();
-    let mut head = Vec::new();
     let (prelude, rest) = if with_prelude {
-        loop {
-            if let Some(at) = find(&head, PRELUDE_END) {
-                let rest = Bytes::copy_from_slice(&head[at + PRELUDE_END.len()..]);
-                head.truncate(at);
-                break (Some(Bytes::from(std::mem::take(&mut head))), rest);
-            }
-            if head.len() > PRELUDE_LIMIT {
-                let _ = reply.send(Reply::Error(error_json(
-                    "Runtime.InvalidStreamingResponse",
-                    &format!(
-                        "no end of the metadata prelude (8 NUL bytes) in the first                          {PRELUDE_LIMIT} bytes of the streamed response"
-                    ),
-                )));
+        match read_prelude(&mut body).await {
+            Ok((prelude, rest)) => (Some(prelude), rest),
+            Err(error) => {
+                let _ = reply.send(Reply::Error(error));
                 return answer(StatusCode::ACCEPTED, "");
-            }
-            match body.frame().await {
-                Some(Ok(frame)) => {
-                    if let Ok(data) = frame.into_data() {
-                        head.extend_from_slice(&data);
-                    }
-                }
-                Some(Err(e)) => {
-                    let _ = reply.send(Reply::Error(error_json(
-                        "Runtime.StreamBroken",
-                        &format!("the streamed response broke off before its prelude ended: {e}"),
-                    )));
-                    return answer(StatusCode::ACCEPTED, "");
-                }
-                None => {
-                    let _ = reply.send(Reply::Error(error_json(
-                        "Runtime.InvalidStreamingResponse",
-                        "the streamed response ended before its metadata prelude did (no 8 NUL \
-                         bytes after the JSON)",
-                    )));
-                    return answer(StatusCode::ACCEPTED, "");
-                }
             }
         }
     } else {
@@ -472,6 +440,54 @@ async fn stream_response(
     if !rest.is_empty() {
         forward(&mut tx, StreamItem::Data(rest)).await;
     }
+    forward_body(body, tx).await;
+    answer(StatusCode::ACCEPTED, "")
+}
+
+/// The metadata prelude's JSON and the body bytes that came after it in
+/// the same frames; the runtime's error JSON when there is no prelude.
+async fn read_prelude(body: &mut Incoming) -> Result<(Bytes, Bytes), Bytes> {
+    let mut head = Vec::new();
+    loop {
+        if let Some(at) = find(&head, PRELUDE_END) {
+            let rest = Bytes::copy_from_slice(&head[at + PRELUDE_END.len()..]);
+            head.truncate(at);
+            return Ok((Bytes::from(std::mem::take(&mut head)), rest));
+        }
+        if head.len() > PRELUDE_LIMIT {
+            return Err(error_json(
+                "Runtime.InvalidStreamingResponse",
+                &format!(
+                    "no end of the metadata prelude (8 NUL bytes) in the first                          {PRELUDE_LIMIT} bytes of the streamed response"
+                ),
+            ));
+        }
+        match body.frame().await {
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    head.extend_from_slice(&data);
+                }
+            }
+            Some(Err(e)) => {
+                return Err(error_json(
+                    "Runtime.StreamBroken",
+                    &format!("the streamed response broke off before its prelude ended: {e}"),
+                ));
+            }
+            None => {
+                return Err(error_json(
+                    "Runtime.InvalidStreamingResponse",
+                    "the streamed response ended before its metadata prelude did (no 8 NUL \
+                     bytes after the JSON)",
+                ));
+            }
+        }
+    }
+}
+
+/// Forwards the body after the prelude, chunk by chunk, and the function's
+/// error, reported in trailers or in-band, as the stream's last item.
+async fn forward_body(mut body: Incoming, mut tx: Option<mpsc::Sender<StreamItem>>) {
     // A chunk that may be lambda_runtime's in-band error report, held until
     // the body ends (then it is the error) or more data follows (then it
     // was body).
@@ -479,38 +495,8 @@ async fn stream_response(
     loop {
         match body.frame().await {
             Some(Ok(frame)) => match frame.into_data() {
-                Ok(data) => {
-                    if let Some(h) = &mut held {
-                        h.extend_from_slice(&data);
-                        if parse_error_tail(h).is_none() && h.len() > 64 * 1024 {
-                            forward(&mut tx, StreamItem::Data(Bytes::from(std::mem::take(h))))
-                                .await;
-                            held = None;
-                        }
-                    } else if data.starts_with(ERROR_TYPE_LINE.as_bytes()) {
-                        held = Some(data.to_vec());
-                    } else {
-                        forward(&mut tx, StreamItem::Data(data)).await;
-                    }
-                }
-                Err(frame) => {
-                    if let Ok(trailers) = frame.into_trailers()
-                        && let Some(kind) = trailers.get("lambda-runtime-function-error-type")
-                    {
-                        let message = trailers
-                            .get("lambda-runtime-function-error-body")
-                            .map(|b| decode_error_body(b.as_bytes()))
-                            .unwrap_or_default();
-                        forward(
-                            &mut tx,
-                            StreamItem::Error {
-                                error_type: String::from_utf8_lossy(kind.as_bytes()).into_owned(),
-                                message,
-                            },
-                        )
-                        .await;
-                    }
-                }
+                Ok(data) => forward_data(&mut tx, &mut held, data).await,
+                Err(frame) => forward_trailers(&mut tx, frame).await,
             },
             Some(Err(e)) => {
                 if let Some(h) = held.take() {
@@ -524,26 +510,72 @@ async fn stream_response(
                 break;
             }
             None => {
-                if let Some(h) = held.take() {
-                    match parse_error_tail(&h) {
-                        Some((error_type, message)) => {
-                            forward(
-                                &mut tx,
-                                StreamItem::Error {
-                                    error_type,
-                                    message,
-                                },
-                            )
-                            .await;
-                        }
-                        None => forward(&mut tx, StreamItem::Data(Bytes::from(h))).await,
-                    }
-                }
+                forward_held(&mut tx, held).await;
                 break;
             }
         }
     }
-    answer(StatusCode::ACCEPTED, "")
+}
+
+/// A body chunk: forwarded, or held while it may be the in-band error report.
+async fn forward_data(
+    tx: &mut Option<mpsc::Sender<StreamItem>>,
+    held: &mut Option<Vec<u8>>,
+    data: Bytes,
+) {
+    if let Some(h) = held {
+        h.extend_from_slice(&data);
+        if parse_error_tail(h).is_none() && h.len() > 64 * 1024 {
+            forward(tx, StreamItem::Data(Bytes::from(std::mem::take(h)))).await;
+            *held = None;
+        }
+    } else if data.starts_with(ERROR_TYPE_LINE.as_bytes()) {
+        *held = Some(data.to_vec());
+    } else {
+        forward(tx, StreamItem::Data(data)).await;
+    }
+}
+
+/// The trailers lambda_runtime reports a function error in, if they do.
+async fn forward_trailers(
+    tx: &mut Option<mpsc::Sender<StreamItem>>,
+    frame: hyper::body::Frame<Bytes>,
+) {
+    if let Ok(trailers) = frame.into_trailers()
+        && let Some(kind) = trailers.get("lambda-runtime-function-error-type")
+    {
+        let message = trailers
+            .get("lambda-runtime-function-error-body")
+            .map(|b| decode_error_body(b.as_bytes()))
+            .unwrap_or_default();
+        forward(
+            tx,
+            StreamItem::Error {
+                error_type: String::from_utf8_lossy(kind.as_bytes()).into_owned(),
+                message,
+            },
+        )
+        .await;
+    }
+}
+
+/// At the end of the body: the held chunk, as the error it reports or as body.
+async fn forward_held(tx: &mut Option<mpsc::Sender<StreamItem>>, held: Option<Vec<u8>>) {
+    if let Some(h) = held {
+        match parse_error_tail(&h) {
+            Some((error_type, message)) => {
+                forward(
+                    tx,
+                    StreamItem::Error {
+                        error_type,
+                        message,
+                    },
+                )
+                .await;
+            }
+            None => forward(tx, StreamItem::Data(Bytes::from(h))).await,
+        }
+    }
 }
 
 /// Hands `item` to the client, unless it went away: then the function

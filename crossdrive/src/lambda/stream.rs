@@ -32,12 +32,17 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use crate::{AdapterNote, BoxError, LateNotes};
+use crate::{
+    AdapterNote, BoxError, DriverResponse, DriverStream, Error, ErrorKind, LateNotes, ResponseBody,
+};
 use bytes::Bytes;
+use http::Response;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use http_body_util::BodyExt as _;
 use hyper::body::{Body, Frame};
 use tokio::sync::mpsc;
 
+use super::driver::{About, Inner};
 use super::runtime_api::StreamItem;
 
 /// The most a streamed response may carry: 200 MB (counted as MiB).
@@ -184,10 +189,7 @@ impl Body for StreamedBody {
     type Data = Bytes;
     type Error = BoxError;
 
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> PollFrame {
         let this = &mut *self;
         if this.done {
             return Poll::Ready(None);
@@ -196,86 +198,181 @@ impl Body for StreamedBody {
             if let Some(mut replace) = this.on_timeout.take() {
                 replace();
             }
-            let reason = format!(
-                "Task timed out after {:?} (the function timeout) while the response was \
-                 streaming, after {} bytes: Lambda ends the invocation and the client's stream \
-                 is cut",
-                this.function_timeout, this.delivered
-            );
-            return this.fail("function-timeout", reason);
+            return this.timed_out();
         }
-        loop {
-            if this.pending.is_empty() {
-                if this.cut_at_cap {
-                    let reason = format!(
-                        "the streamed response passed Lambda's {}-byte limit for streamed \
-                         responses (AWS: \"up to 200 MB\"), so the stream was cut after exactly \
-                         that many bytes",
-                        this.limits.cap
-                    );
-                    return this.fail("stream-too-large", reason);
-                }
-                match this.chunks.poll_recv(cx) {
-                    Poll::Pending => return Poll::Pending,
-                    Poll::Ready(None) => {
-                        this.done = true;
-                        return Poll::Ready(None);
-                    }
-                    Poll::Ready(Some(StreamItem::Data(data))) => {
-                        if data.is_empty() {
-                            continue;
-                        }
-                        let room = this.limits.cap - this.delivered;
-                        if data.len() as u64 > room {
-                            this.cut_at_cap = true;
-                            this.pending = data.slice(..usize::try_from(room).unwrap_or(0));
-                        } else {
-                            this.pending = data;
-                        }
-                        continue;
-                    }
-                    Poll::Ready(Some(StreamItem::Error {
-                        error_type,
-                        message,
-                    })) => {
-                        let reason = format!(
-                            "the function failed mid-stream ({error_type}: {message}) after {} \
-                             bytes; the status and headers were already sent, so the client's \
-                             stream is cut",
-                            this.delivered
-                        );
-                        return this.fail("stream-function-error", reason);
-                    }
-                    Poll::Ready(Some(StreamItem::Broken(reason))) => {
-                        return this.fail("stream-broken", reason);
-                    }
-                }
+        while this.pending.is_empty() {
+            if let Some(end) = this.refill(cx) {
+                return end;
             }
-            // Full speed up to the uncapped bytes, pieces after them.
-            let piece = if this.delivered < this.limits.uncapped {
-                let left = this.limits.uncapped - this.delivered;
-                this.pending
-                    .len()
-                    .min(usize::try_from(left).unwrap_or(usize::MAX))
-            } else {
-                this.pending.len().min(THROTTLED_PIECE)
-            };
-            if this.wait.is_none()
-                && let Some(due) = this.due(piece)
-            {
-                this.wait = Some(crate::guard::sleep(due - Instant::now()));
+        }
+        this.poll_piece(cx)
+    }
+}
+
+/// What `poll_frame` returns.
+type PollFrame = Poll<Option<Result<Frame<Bytes>, BoxError>>>;
+
+impl StreamedBody {
+    /// The function timeout cut the stream.
+    fn timed_out(&mut self) -> PollFrame {
+        let reason = format!(
+            "Task timed out after {:?} (the function timeout) while the response was \
+             streaming, after {} bytes: Lambda ends the invocation and the client's stream \
+             is cut",
+            self.function_timeout, self.delivered
+        );
+        self.fail("function-timeout", reason)
+    }
+
+    /// Takes the function's next chunk (up to the cap) into `pending`, or
+    /// says what to return instead: not yet, the end, or why the stream
+    /// was cut.
+    fn refill(&mut self, cx: &mut Context<'_>) -> Option<PollFrame> {
+        if self.cut_at_cap {
+            let reason = format!(
+                "the streamed response passed Lambda's {}-byte limit for streamed \
+                 responses (AWS: \"up to 200 MB\"), so the stream was cut after exactly \
+                 that many bytes",
+                self.limits.cap
+            );
+            return Some(self.fail("stream-too-large", reason));
+        }
+        match self.chunks.poll_recv(cx) {
+            Poll::Pending => Some(Poll::Pending),
+            Poll::Ready(None) => {
+                self.done = true;
+                Some(Poll::Ready(None))
             }
-            if let Some(wait) = &mut this.wait {
-                if wait.as_mut().poll(cx).is_pending() {
-                    return Poll::Pending;
+            Poll::Ready(Some(StreamItem::Data(data))) => {
+                if data.is_empty() {
+                    return None;
                 }
-                this.wait = None;
+                let room = self.limits.cap - self.delivered;
+                if data.len() as u64 > room {
+                    self.cut_at_cap = true;
+                    self.pending = data.slice(..usize::try_from(room).unwrap_or(0));
+                } else {
+                    self.pending = data;
+                }
+                None
             }
-            let data = this.pending.split_to(piece);
-            this.delivered += data.len() as u64;
-            return Poll::Ready(Some(Ok(Frame::data(data))));
+            Poll::Ready(Some(StreamItem::Error {
+                error_type,
+                message,
+            })) => {
+                let reason = format!(
+                    "the function failed mid-stream ({error_type}: {message}) after {} \
+                     bytes; the status and headers were already sent, so the client's \
+                     stream is cut",
+                    self.delivered
+                );
+                Some(self.fail("stream-function-error", reason))
+            }
+            Poll::Ready(Some(StreamItem::Broken(reason))) => {
+                Some(self.fail("stream-broken", reason))
+            }
         }
     }
+
+    /// The next piece of `pending`, at full speed up to the uncapped bytes
+    /// and throttled after them.
+    fn poll_piece(&mut self, cx: &mut Context<'_>) -> PollFrame {
+        // Full speed up to the uncapped bytes, pieces after them.
+        let piece = if self.delivered < self.limits.uncapped {
+            let left = self.limits.uncapped - self.delivered;
+            self.pending
+                .len()
+                .min(usize::try_from(left).unwrap_or(usize::MAX))
+        } else {
+            self.pending.len().min(THROTTLED_PIECE)
+        };
+        if self.wait.is_none()
+            && let Some(due) = self.due(piece)
+        {
+            self.wait = Some(crate::guard::sleep(due - Instant::now()));
+        }
+        if let Some(wait) = &mut self.wait {
+            if wait.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            self.wait = None;
+        }
+        let data = self.pending.split_to(piece);
+        self.delivered += data.len() as u64;
+        Poll::Ready(Some(Ok(Frame::data(data))))
+    }
+}
+
+/// The protocol a streamed Function URL response reports.
+pub(crate) const STREAM_SHAPE: &str = "function-url-stream";
+
+/// The body of a streamed response: the function's chunks, as they
+/// arrive, under AWS's streaming limits from `started`; `on_timeout`
+/// replaces the instance when the function timeout cuts the stream.
+pub(crate) fn body(
+    chunks: mpsc::Receiver<StreamItem>,
+    started: Instant,
+    function_timeout: Duration,
+    on_timeout: OnTimeout,
+) -> ResponseBody {
+    let late = LateNotes::new();
+    let body = StreamedBody::new(
+        chunks,
+        StreamLimits::aws(started + function_timeout),
+        function_timeout,
+        late.clone(),
+        on_timeout,
+        STREAM_SHAPE,
+    );
+    ResponseBody::new(body).with_late_notes(late)
+}
+
+/// Reads a streamed response whole, as a buffering client of the
+/// streaming URL would: a cut stream is an error saying why.
+pub(crate) async fn collect(
+    lambda: &Inner,
+    about: About<'_>,
+    streamed: DriverStream,
+) -> Result<DriverResponse, Error> {
+    let DriverStream {
+        response,
+        protocol,
+        mut notes,
+        ..
+    } = streamed;
+    let (parts, mut body) = response.into_parts();
+    let mut bytes = bytes::BytesMut::new();
+    let outcome = loop {
+        match body.frame().await {
+            None => break Ok(()),
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    bytes.extend_from_slice(&data);
+                }
+            }
+            Some(Err(cause)) => break Err(cause),
+        }
+    };
+    notes.extend(body.take_late_notes());
+    if let Err(cause) = outcome {
+        return Err(lambda
+            .error(
+                ErrorKind::Adapter,
+                about,
+                format!(
+                    "the streamed response was cut after {} bytes of body",
+                    bytes.len()
+                ),
+            )
+            .with_source(cause)
+            .with_hint(
+                "read it with .stream() to see the chunks that arrived; the notes say \
+                 which Lambda limit or function error cut it",
+            ));
+    }
+    let mut delivered = DriverResponse::new(Response::from_parts(parts, bytes.freeze()), protocol);
+    delivered.notes = notes;
+    Ok(delivered)
 }
 
 /// The status, headers and cookies of a metadata prelude, as lambda_runtime

@@ -103,12 +103,12 @@ pub fn run(test: Generated, body: Body) {
         .into_iter()
         .filter(|d| d.covers(test.ident))
         .collect();
-    let options = options(test.timeout);
+    // The test's name travels with the options: a driver whose function
+    // runs in a child process (lambda-runtime) re-runs this test there.
+    let options = options(test.timeout).test_name(name.clone());
     // Names this test, its driver and any request stuck past the timeout,
     // and ends the process at watchdog::bound(timeout) instead of hanging.
     let _watch = crate::watchdog::watch(&name, spec.name(), options.get_timeout());
-    #[cfg(feature = "lambda")]
-    crate::lambda::runtime::set_current_test(Some(name.clone()));
     let runtime = test_runtime();
     // Connected inside the runtime, so drivers may use the test's runtime
     // context while starting (their servers still live on their own threads).
