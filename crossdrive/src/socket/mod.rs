@@ -49,6 +49,7 @@
 //! The driver table calls `connect_http1` and friends for tests (shared
 //! server, fresh app per call).
 
+mod core;
 mod driver;
 mod handoff;
 #[cfg(feature = "http3")]
@@ -58,12 +59,15 @@ mod pool;
 // `inline_driver`) have no caller without the `bench` feature.
 #[cfg_attr(not(feature = "bench"), allow(dead_code))]
 pub(crate) mod raw;
+#[cfg(feature = "remote")]
+mod reqwest_client;
 mod routes;
 mod serve;
 #[cfg_attr(not(feature = "bench"), allow(dead_code))]
 pub mod server;
 #[cfg(feature = "tls")]
 mod tls;
+mod wire;
 
 use std::sync::Arc;
 

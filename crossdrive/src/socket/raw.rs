@@ -14,15 +14,16 @@ use std::sync::Arc;
 use crate::{Error, ErrorKind};
 use bytes::Bytes;
 use http::header::HOST;
-use http::{HeaderName, HeaderValue, Request, Response};
+use http::{HeaderValue, Request, Response};
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::sync::Mutex;
 
 use super::driver::Flavor;
-use super::routes::{APP_HEADER, Mount};
+use super::routes::Mount;
 use super::server::SocketServer;
+use super::wire;
 
 enum Sender {
     Http1(http1::SendRequest<Full<Bytes>>),
@@ -98,7 +99,7 @@ impl RawConn {
                 mount: server.mount(app),
                 #[cfg(feature = "tls")]
                 tls: if flavor.tls() {
-                    Some(server.tls_client(flavor)?)
+                    Some(super::driver::tls_client(server, flavor)?)
                 } else {
                     None
                 },
@@ -189,10 +190,7 @@ impl RawConn {
             )
             .with_source(e)
         };
-        request.headers_mut().insert(
-            HeaderName::from_static(APP_HEADER),
-            self.inner.mount.header().clone(),
-        );
+        wire::stamp(request.headers_mut(), self.inner.mount.header());
         let mut slot = self.inner.sender.lock().await;
         if slot.as_ref().is_none_or(Sender::is_closed) {
             *slot = Some(self.connect().await?);
