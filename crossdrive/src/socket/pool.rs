@@ -216,6 +216,8 @@ impl Pool {
     /// once on a fresh connection when a kept-alive one was closed before
     /// any of it was written, and returns the response head with its body
     /// unread and the HTTP/1.1 sender to give back once it is read.
+    // Over 80 lines: one retry loop over both connection kinds, which must
+    // take the unsent request back from a failed attempt.
     #[allow(clippy::type_complexity)]
     async fn send_head(
         &self,

@@ -175,7 +175,7 @@ fn base(server: &SocketServer, flavor: Flavor) -> Result<reqwest::Url, crate::Er
 }
 
 fn client(
-    server: &SocketServer,
+    #[cfg_attr(not(feature = "tls"), allow(unused_variables))] server: &SocketServer,
     flavor: Flavor,
     configure: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder,
 ) -> Result<reqwest::Client, crate::Error> {

@@ -51,8 +51,13 @@
 //! the part served on their client's runtime;
 //! [`connections_opened`](SocketServer::connections_opened) what a
 //! driver's pools opened. The bench keeps its own placement
-//! (`SocketServer::inline_driver`): its client runs inline and its
-//! connections are served wherever the topology put the server.
+//! (`SocketDriver::inline`, through `SocketServer::inline_driver`): its
+//! client runs inline and its connections are served wherever the
+//! topology put the server.
+//!
+//! The server only serves: the drivers are built by the `driver` module,
+//! and what a server's start, stop and shared instance have in common with
+//! the HTTP/3 server is the socket `core`'s `lifecycle`.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};

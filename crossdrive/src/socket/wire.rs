@@ -149,7 +149,7 @@ fn parse_record(value: &HeaderValue) -> Option<Record> {
 
 /// Whether `name` is in the private protocol's namespace (for tests that
 /// check nothing private reaches the test).
-#[cfg(test)]
+#[cfg(all(test, feature = "http3"))]
 pub(crate) fn is_private(name: &HeaderName) -> bool {
     name.as_str().starts_with(RECORD_PREFIX)
 }
