@@ -137,11 +137,7 @@ pub struct SocketDriver {
 
 impl std::fmt::Debug for SocketDriver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SocketDriver")
-            .field("name", &self.flavor.name())
-            .field("origin", &self.exchange.origin())
-            .field("timeout", &self.exchange.timeout)
-            .finish_non_exhaustive()
+        self.exchange.debug(f, "SocketDriver")
     }
 }
 

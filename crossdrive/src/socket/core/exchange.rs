@@ -55,6 +55,16 @@ impl<K: Kind> Exchange<K> {
         &self.origin
     }
 
+    /// The driver's `Debug`, as the public type `driver` (its name,
+    /// origin and timeout).
+    pub(crate) fn debug(&self, f: &mut std::fmt::Formatter<'_>, driver: &str) -> std::fmt::Result {
+        f.debug_struct(driver)
+            .field("name", &self.name)
+            .field("origin", &self.origin)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+
     /// The app header's value routing a request to this driver's app.
     pub(crate) fn app(&self) -> &HeaderValue {
         self.mount.header()

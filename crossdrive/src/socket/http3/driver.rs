@@ -76,10 +76,7 @@ pub struct Http3Driver {
 
 impl std::fmt::Debug for Http3Driver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Http3Driver")
-            .field("origin", &self.exchange.origin())
-            .field("timeout", &self.exchange.timeout)
-            .finish_non_exhaustive()
+        self.exchange.debug(f, "Http3Driver")
     }
 }
 
