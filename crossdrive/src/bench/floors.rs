@@ -88,7 +88,18 @@ impl Exchange for Floor {
                 Ok((Response::from_parts(parts, bytes), first))
             }
             #[cfg(feature = "sockets")]
-            Self::RawHyper(_, conn) => conn.exchange_streaming(request).await,
+            Self::RawHyper(_, conn) => {
+                let (parts, body) = conn.send_head(request).await?.into_parts();
+                let (bytes, first) = crate::bench::read_stamped(body).await.map_err(|e| {
+                    Error::without_request(
+                        ErrorKind::Connection,
+                        conn.name(),
+                        "the floor's response body broke off",
+                    )
+                    .with_source(e)
+                })?;
+                Ok((Response::from_parts(parts, bytes), first))
+            }
             #[cfg(feature = "http3")]
             Self::RawH3(conn) => conn.exchange_streaming(request).await,
             Self::Custom(_, driver) => driver.exchange_streaming(request).await,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::Router;
 
-use super::{Flavor, HTTP1_KNOWN_DIFFERENCES, HTTP2_KNOWN_DIFFERENCES, SocketServer};
+use super::{Flavor, HTTP1_KNOWN_DIFFERENCES, HTTP2_KNOWN_DIFFERENCES, SocketDriver, SocketServer};
 use crate::registry::{Deployment, Registration};
 use crate::{ConnectOptions, Driver, Error};
 
@@ -50,7 +50,7 @@ impl Deployment for Socket {
         #[cfg(not(feature = "tls"))]
         let server = SocketServer::shared()?;
         Ok(Arc::new(
-            server.driver(self.0, app)?.timeout(options.get_timeout()),
+            SocketDriver::for_test(server, self.0, app)?.timeout(options.get_timeout()),
         ))
     }
 
@@ -79,7 +79,7 @@ impl Deployment for Socket {
             Flavor::Http1 | Flavor::Http1Tls | Flavor::Http1Fresh => RAW_HYPER_HTTP1,
         };
         Ok(FloorPair {
-            driver: Some(Arc::new(server.inline_driver(flavor, app())?)),
+            driver: Some(Arc::new(SocketDriver::inline(&server, flavor, app())?)),
             floor: Floor::RawHyper(name, super::raw::RawConn::new(&server, flavor, app())?),
         })
     }

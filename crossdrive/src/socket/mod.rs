@@ -25,31 +25,42 @@
 //! How the parts fit:
 //!
 //! - [`server`]: [`SocketServer`], a hyper-util auto server (HTTP/1.1 and
-//!   HTTP/2 on one port) on a [`crossdrive::fixture::ServerThread`], bound
+//!   HTTP/2 on one port) on a [`ServerThread`](crate::fixture::ServerThread), bound
 //!   before it serves; and the two shared servers (plain and TLS) that
-//!   every test of a binary reuses, started on first use. Its module docs
+//!   every test of a binary reuses, started on first use. It only serves
+//!   (its `http1` and friends hand over to `driver`); its module docs
 //!   explain where each connection is served.
 //! - `serve`: the accept loop; `handoff`: the registry through which a
 //!   client asks for its connection to be served on its own runtime.
-//! - `routes`: one fresh app per driver on a shared server, routed by a
-//!   private header carrying a random 128-bit id; the version the server
-//!   saw, echoed back to routed requests only.
-//! - `driver`: [`SocketDriver`], the client side, which
-//!   reports the server-observed protocol and fails if an HTTP/2 driver's
-//!   request arrived as HTTP/1.1.
+//! - `routes`: one fresh app per driver on a shared server, under a random
+//!   128-bit id. `wire`: the private header protocol, both ends of it and
+//!   the only file spelling it: the app header a client stamps, and the
+//!   server's record (the version it saw, a panic, a final 1xx) that the
+//!   driver reads back.
+//! - `driver`: [`SocketDriver`], the client side, and how one is built for
+//!   a server (a test's, the bench's inline one, the reqwest one in
+//!   `reqwest_client`); it reports the server-observed protocol and fails
+//!   if an HTTP/2 driver's request arrived as HTTP/1.1.
+//! - `core`: what the TCP drivers and the `http3` driver share, written
+//!   once and generic over the connection kind (`driver::Tcp`,
+//!   `http3::driver::Quic`): where an exchange runs (`placement`), what
+//!   its failures become (`failure`), the protocol check (`observe`), a
+//!   driver's app and limits (`exchange`), and a server's start, shared
+//!   instance and stop (`lifecycle`).
 //! - `pool`: the default transport, hyper's `client::conn` connections
 //!   kept alive in a small pool, each tied to the runtime that opened it.
 //! - `tls`: the self-signed certificate and ring-based rustls configs.
 //! - `raw`: a raw hyper `client::conn` connection, the crate-private hook
 //!   the bench's socket floors are built on.
-//! - [`http3`] (feature `http3`): the `http3` driver, the same parts over
+//! - [`http3`] (feature `http3`): the `http3` driver, the same `core` over
 //!   QUIC: [`Http3Server`] on a UDP port, [`Http3Driver`], its `raw-h3`
-//!   floor; it shares `routes`, `handoff` and `tls` with the rest.
-//!
+//!   floor; it shares `core`, `wire`, `routes`, `handoff` and `tls` with
+//!   the rest.
 //! - `deployment`: the four drivers' entries in the driver registry: a
 //!   test's driver on the shared server (a fresh app per call) and, for the
 //!   bench, the driver beside its `raw` floor.
 
+mod core;
 pub(crate) mod deployment;
 mod driver;
 mod handoff;
@@ -60,12 +71,15 @@ mod pool;
 // `inline_driver`) have no caller without the `bench` feature.
 #[cfg_attr(not(feature = "bench"), allow(dead_code))]
 pub(crate) mod raw;
+#[cfg(feature = "remote")]
+mod reqwest_client;
 mod routes;
 mod serve;
 #[cfg_attr(not(feature = "bench"), allow(dead_code))]
 pub mod server;
 #[cfg(feature = "tls")]
 mod tls;
+mod wire;
 
 pub use driver::SocketDriver;
 #[cfg(feature = "http3")]

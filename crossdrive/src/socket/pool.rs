@@ -31,7 +31,7 @@
 //! runtime: a connection of another runtime may be idle (never polled, so
 //! a request on it would hang) or dead (its runtime dropped: hyper reports
 //! it closed, and it is discarded). An exchange on a runtime with none of
-//! its own opens one. A pool made [`with_handoff`](Pool::with_handoff)
+//! its own opens one. A pool made [`new`](Pool::new) with a handoff registry
 //! binds each new socket first and registers its address, so the server
 //! serves that connection on the same runtime (see `handoff`).
 //!
@@ -49,7 +49,7 @@ use crate::{RequestBody, ResponseBody};
 use bytes::Bytes;
 use http::header::HOST;
 use http::uri::{Authority, PathAndQuery, Scheme};
-use http::{HeaderName, HeaderValue, Request, Response, Uri};
+use http::{HeaderValue, Request, Response, Uri};
 use http_body::{Body, Frame, SizeHint};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::Incoming;
@@ -57,28 +57,10 @@ use hyper::client::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::runtime::{Handle, Id};
 
+use super::core::ConnError;
 use super::driver::Flavor;
 use super::handoff::{Handoffs, Registration};
-use super::routes::APP_HEADER;
-
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-/// Why [`Pool::exchange`] brought back no response.
-#[derive(Debug)]
-pub(crate) enum PoolError {
-    /// No connection could be opened (TCP refused, TLS or HTTP handshake
-    /// failed): what was tried, and the error it met.
-    Connect(String, BoxError),
-    /// The connection broke before the response head arrived.
-    Exchange(hyper::Error),
-    /// The response body broke off.
-    Body(BoxError),
-    /// The response body is larger than the limit.
-    TooLarge,
-    /// The request cannot be sent as given (for example a target hyper
-    /// cannot put in a URI for HTTP/2): why, and the error met if any.
-    Invalid(String, Option<BoxError>),
-}
+use super::wire;
 
 /// A connection ready for one request.
 enum Conn {
@@ -162,23 +144,15 @@ impl std::fmt::Debug for Pool {
 }
 
 impl Pool {
-    /// A pool whose connections are served wherever the server accepts
-    /// them.
-    pub(crate) fn new(target: Arc<Target>) -> Self {
+    /// A pool to `target`. With `handoff`, every connection it opens asks
+    /// to be served on the runtime that opened it; without, it is served
+    /// wherever the server accepts it.
+    pub(crate) fn new(target: Arc<Target>, handoff: Option<Arc<Handoffs>>) -> Self {
         Self {
             target,
-            handoff: None,
+            handoff,
             idle: Mutex::new(Vec::new()),
             multiplexed: Mutex::new(Vec::new()),
-        }
-    }
-
-    /// A pool whose every connection asks `handoffs` to be served on the
-    /// runtime that opened it.
-    pub(crate) fn with_handoff(target: Arc<Target>, handoffs: Arc<Handoffs>) -> Self {
-        Self {
-            handoff: Some(handoffs),
-            ..Self::new(target)
         }
     }
 
@@ -194,14 +168,14 @@ impl Pool {
         request: Request<Bytes>,
         app: &HeaderValue,
         limit: usize,
-    ) -> Result<Response<Bytes>, PoolError> {
+    ) -> Result<Response<Bytes>, ConnError> {
         let (runtime, parts, incoming, keep) =
             self.send_head(request.map(RequestBody::full), app).await?;
         let collected = Limited::new(incoming, limit).collect().await.map_err(|e| {
             if e.downcast_ref::<LengthLimitError>().is_some() {
-                PoolError::TooLarge
+                ConnError::TooLarge
             } else {
-                PoolError::Body(e)
+                ConnError::Body(e)
             }
         })?;
         // The body was read to its end: the HTTP/1.1 connection can carry
@@ -220,7 +194,7 @@ impl Pool {
         self: Arc<Self>,
         request: Request<RequestBody>,
         app: &HeaderValue,
-    ) -> Result<Response<ResponseBody>, PoolError> {
+    ) -> Result<Response<ResponseBody>, ConnError> {
         let (runtime, parts, incoming, keep) = self.send_head(request, app).await?;
         let body = PooledBody {
             incoming,
@@ -242,6 +216,8 @@ impl Pool {
     /// once on a fresh connection when a kept-alive one was closed before
     /// any of it was written, and returns the response head with its body
     /// unread and the HTTP/1.1 sender to give back once it is read.
+    // Over 80 lines: one retry loop over both connection kinds, which must
+    // take the unsent request back from a failed attempt.
     #[allow(clippy::type_complexity)]
     async fn send_head(
         &self,
@@ -254,10 +230,10 @@ impl Pool {
             Incoming,
             Option<http1::SendRequest<RequestBody>>,
         ),
-        PoolError,
+        ConnError,
     > {
         let here = Handle::try_current().map_err(|e| {
-            PoolError::Connect(
+            ConnError::Connect(
                 "no tokio runtime to run the connection".to_owned(),
                 e.into(),
             )
@@ -265,9 +241,7 @@ impl Pool {
         let runtime = here.id();
         let target = &self.target;
         let (mut parts, body) = request.into_parts();
-        parts
-            .headers
-            .insert(HeaderName::from_static(APP_HEADER), app.clone());
+        wire::stamp(&mut parts.headers, app);
         let path = parts
             .uri
             .path_and_query()
@@ -277,7 +251,7 @@ impl Pool {
         let mut fresh_only = false;
         let (parts, incoming, keep) = loop {
             let Some(mut outgoing) = request.take() else {
-                return Err(PoolError::Invalid(
+                return Err(ConnError::Invalid(
                     "the request was lost on a retry".to_owned(),
                     None,
                 ));
@@ -301,7 +275,7 @@ impl Pool {
                     uri.authority = Some(target.authority.clone());
                     uri.path_and_query = Some(path.clone());
                     *outgoing.uri_mut() = Uri::from_parts(uri).map_err(|e| {
-                        PoolError::Invalid("cannot make an HTTP/2 URI".to_owned(), Some(e.into()))
+                        ConnError::Invalid("cannot make an HTTP/2 URI".to_owned(), Some(e.into()))
                     })?;
                     sender
                         .try_send_request(outgoing)
@@ -323,7 +297,7 @@ impl Pool {
                     request = e.take_message();
                     fresh_only = true;
                 }
-                Err(e) => return Err(PoolError::Exchange(e.into_error())),
+                Err(e) => return Err(ConnError::Exchange(e.into_error().into())),
             }
         };
         Ok((runtime, parts, incoming, keep))
@@ -337,7 +311,7 @@ impl Pool {
         here: &Handle,
         runtime: Id,
         fresh_only: bool,
-    ) -> Result<(Conn, bool), PoolError> {
+    ) -> Result<(Conn, bool), ConnError> {
         while let Some(mut sender) = self.idle_sender(runtime, fresh_only) {
             // Usually ready at once; a connection the server closed
             // meanwhile reports it here and is dropped.
@@ -391,7 +365,7 @@ impl Pool {
             .map(|(_, sender)| sender.clone())
     }
 
-    async fn connect(&self, here: &Handle) -> Result<Conn, PoolError> {
+    async fn connect(&self, here: &Handle) -> Result<Conn, ConnError> {
         let target = &self.target;
         let addr = target.addr;
         let registered = match &self.handoff {
@@ -402,7 +376,7 @@ impl Pool {
             Some(registered) => registered,
             None => {
                 let stream = tokio::net::TcpStream::connect(addr).await.map_err(|e| {
-                    PoolError::Connect(format!("cannot connect to {addr}"), e.into())
+                    ConnError::Connect(format!("cannot connect to {addr}"), e.into())
                 })?;
                 (stream, None)
             }
@@ -412,10 +386,10 @@ impl Pool {
         #[cfg(feature = "tls")]
         if let Some(connector) = &target.tls {
             let name = rustls::pki_types::ServerName::try_from("localhost").map_err(|e| {
-                PoolError::Connect("localhost is no TLS server name".to_owned(), e.into())
+                ConnError::Connect("localhost is no TLS server name".to_owned(), e.into())
             })?;
             let stream = connector.connect(name, stream).await.map_err(|e| {
-                PoolError::Connect(format!("the TLS handshake with {addr} failed"), e.into())
+                ConnError::Connect(format!("the TLS handshake with {addr} failed"), e.into())
             })?;
             let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
             return handshake(TokioIo::new(stream), h2, registration).await;
@@ -440,7 +414,7 @@ async fn bound(
     addr: SocketAddr,
     handoffs: &Arc<Handoffs>,
     here: &Handle,
-) -> Result<Option<(tokio::net::TcpStream, Option<Registration>)>, PoolError> {
+) -> Result<Option<(tokio::net::TcpStream, Option<Registration>)>, ConnError> {
     let bound = tokio::net::TcpSocket::new_v4().and_then(|socket| {
         socket.bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))?;
         let from = socket.local_addr()?;
@@ -454,7 +428,7 @@ async fn bound(
     let stream = socket
         .connect(addr)
         .await
-        .map_err(|e| PoolError::Connect(format!("cannot connect to {addr}"), e.into()))?;
+        .map_err(|e| ConnError::Connect(format!("cannot connect to {addr}"), e.into()))?;
     Ok(Some((stream, Some(registration))))
 }
 
@@ -466,12 +440,12 @@ async fn handshake<T>(
     io: T,
     h2: bool,
     registration: Option<Registration>,
-) -> Result<Conn, PoolError>
+) -> Result<Conn, ConnError>
 where
     T: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
     let failed =
-        |e: hyper::Error| PoolError::Connect("the HTTP handshake failed".to_owned(), e.into());
+        |e: hyper::Error| ConnError::Connect("the HTTP handshake failed".to_owned(), e.into());
     if h2 {
         let (sender, conn) = http2::handshake(TokioExecutor::new(), io)
             .await

@@ -14,15 +14,16 @@ use std::sync::Arc;
 use crate::{Error, ErrorKind};
 use bytes::Bytes;
 use http::header::HOST;
-use http::{HeaderName, HeaderValue, Request, Response};
+use http::{HeaderValue, Request, Response};
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::sync::Mutex;
 
 use super::driver::Flavor;
-use super::routes::{APP_HEADER, Mount};
+use super::routes::Mount;
 use super::server::SocketServer;
+use super::wire;
 
 enum Sender {
     Http1(http1::SendRequest<Full<Bytes>>),
@@ -72,6 +73,11 @@ fn fail(name: &str, cause: impl Into<String>) -> Error {
 }
 
 impl RawConn {
+    /// The floor's flavor name, as its errors name it.
+    pub(crate) fn name(&self) -> &'static str {
+        self.inner.flavor.name()
+    }
+
     /// A floor for `flavor` over a fresh mount of `app` on `server`.
     pub(crate) fn new(
         server: &SocketServer,
@@ -98,7 +104,7 @@ impl RawConn {
                 mount: server.mount(app),
                 #[cfg(feature = "tls")]
                 tls: if flavor.tls() {
-                    Some(server.tls_client(flavor)?)
+                    Some(super::driver::tls_client(server, flavor)?)
                 } else {
                     None
                 },
@@ -149,7 +155,7 @@ impl RawConn {
 
     /// Sends `request` on the floor connection and reads the whole body.
     pub(crate) async fn exchange(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
-        let name = self.inner.flavor.name();
+        let name = self.name();
         let (parts, body) = self.send_head(request).await?.into_parts();
         let body = body
             .collect()
@@ -158,22 +164,9 @@ impl RawConn {
         Ok(Response::from_parts(parts, body.to_bytes()))
     }
 
-    /// [`exchange`](Self::exchange), stamping when the first body byte
-    /// arrived.
-    pub(crate) async fn exchange_streaming(
-        &self,
-        request: Request<Bytes>,
-    ) -> Result<(Response<Bytes>, std::time::Instant), Error> {
-        let name = self.inner.flavor.name();
-        let (parts, body) = self.send_head(request).await?.into_parts();
-        let (bytes, first) = crate::bench::read_stamped(body)
-            .await
-            .map_err(|e| fail(name, "the floor's response body broke off").with_source(e))?;
-        Ok((Response::from_parts(parts, bytes), first))
-    }
-
-    /// Sends `request` on the floor connection; the body is left unread.
-    async fn send_head(
+    /// Sends `request` on the floor connection; the body is left unread
+    /// (the bench reads it, stamping its first byte).
+    pub(crate) async fn send_head(
         &self,
         mut request: Request<Bytes>,
     ) -> Result<Response<hyper::body::Incoming>, Error> {
@@ -189,10 +182,7 @@ impl RawConn {
             )
             .with_source(e)
         };
-        request.headers_mut().insert(
-            HeaderName::from_static(APP_HEADER),
-            self.inner.mount.header().clone(),
-        );
+        wire::stamp(request.headers_mut(), self.inner.mount.header());
         let mut slot = self.inner.sender.lock().await;
         if slot.as_ref().is_none_or(Sender::is_closed) {
             *slot = Some(self.connect().await?);

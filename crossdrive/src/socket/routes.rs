@@ -3,7 +3,7 @@
 //!
 //! Tests that share a server must not share state, so every driver mounts a
 //! fresh app instance under an id of its own and tags each request with
-//! it in the private `x-crossdrive-app` header. The service removes that
+//! it in the private app header (the `wire` module spells the protocol). The service removes that
 //! header before the app sees the request, so the app sees exactly what the
 //! client sent. A private header was chosen over routing by `Host`, so a
 //! test may still send any `Host` it likes and HTTP/2's `:authority` stays
@@ -18,8 +18,7 @@
 //! a 421 explaining the fixture, and nothing private: no version echo.
 //!
 //! For a routed request the service records what the server observed in
-//! one private response header, `x-crossdrive-<id>` (the same 32 hex
-//! digits as the app's id), which the driver takes off and reads: the HTTP
+//! one private response header named after the app's id, which the driver takes off and reads: the HTTP
 //! version the server saw (the protocol is what the server saw, not what
 //! the client was told to speak), and whether the app's answer was one no
 //! client can receive: a panicking handler (a 500 whose body is the panic
@@ -32,15 +31,15 @@
 //!
 //! Why the record's name carries the id: the app must not be able to
 //! speak the private protocol, by mistake or on purpose. With fixed names
-//! (`x-crossdrive-version`, `x-crossdrive-panic`, as before), an app
-//! answering `x-crossdrive-panic: 1` turned its own 200 into a "handler
-//! panicked", and its own `x-crossdrive-version` was silently replaced.
+//! (a version header and a panic flag, as before), an app
+//! answering the panic flag turned its own 200 into a "handler
+//! panicked", and its own version header was silently replaced.
 //! Refusing such headers would make the socket drivers differ from
 //! `direct` and the Lambda drivers, which carry any header the app sets;
 //! renaming them would change the app's answer. The app never sees its
 //! id (the request header naming it is removed first), so it cannot write
 //! a header with the record's name: every header the app sets, in the
-//! `x-crossdrive-` namespace or not, reaches the test unchanged, exactly
+//! private namespace or not, reaches the test unchanged, exactly
 //! as on the other drivers, and the record cannot be forged.
 
 use std::collections::HashMap;
@@ -54,38 +53,17 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use futures_util::FutureExt;
-use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode, Version};
+#[cfg(test)]
+use http::HeaderMap;
+use http::{HeaderName, HeaderValue, Request, Response, StatusCode, Version};
 use tower::ServiceExt;
 
-/// The request header naming the app a request is for.
-pub(crate) const APP_HEADER: &str = "x-crossdrive-app";
-/// The start of the private response header's name, followed by the id.
-const RECORD_PREFIX: &str = "x-crossdrive-";
+use super::wire::{self, Mark};
 
 /// A mounted app and the name of its private response header.
 struct Mounted {
     app: Router,
     record: HeaderName,
-}
-
-/// What the server observed for one request, read back by the driver.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Record {
-    /// The HTTP version the request arrived as.
-    pub(crate) version: Version,
-    /// What became of the app's answer.
-    pub(crate) mark: Mark,
-}
-
-/// What became of the app's answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Mark {
-    /// The app's response, carried as it was.
-    Answered,
-    /// The handler panicked; the body is its message.
-    Panicked,
-    /// The app's final status was this 1xx; the server answered 500.
-    Informational(StatusCode),
 }
 
 /// The apps mounted on one server, and what the server has seen.
@@ -106,17 +84,15 @@ pub(crate) struct Mount {
 }
 
 impl Mount {
-    /// The `x-crossdrive-app` value that routes a request to this app.
+    /// The app header's value that routes a request to this app
+    /// ([`wire::stamp`]).
     pub(crate) fn header(&self) -> &HeaderValue {
         &self.header
     }
 
-    /// Takes the server's private record off a response to this app's
-    /// request; `None` when it has none (the response did not come from
-    /// a crossdrive server) or one of another shape. Headers the app set
-    /// itself are left as they are: none can have the record's name.
-    pub(crate) fn take_record(&self, headers: &mut HeaderMap) -> Option<Record> {
-        parse_record(&headers.remove(&self.record)?)
+    /// The name of this app's private response header ([`wire::read`]).
+    pub(crate) fn record(&self) -> &HeaderName {
+        &self.record
     }
 }
 
@@ -139,36 +115,6 @@ fn slot(version: Version) -> usize {
     }
 }
 
-/// How many hex digits an app id has on the wire.
-const ID_DIGITS: usize = 32;
-
-/// The wire form of an app id: 32 lowercase hex digits.
-fn id_text(id: u128) -> String {
-    format!("{id:032x}")
-}
-
-/// The name of the private response header for the app `id`.
-fn record_name(id: u128) -> HeaderName {
-    // A prefix and hex digits are always a valid header name.
-    HeaderName::from_bytes(format!("{RECORD_PREFIX}{}", id_text(id)).as_bytes())
-        .unwrap_or_else(|_| HeaderName::from_static("x-crossdrive-invalid"))
-}
-
-/// The id an `x-crossdrive-app` value names, if it has the exact shape
-/// of one (`u128::from_str_radix` alone would also take a sign or fewer
-/// digits).
-fn parse_id(value: &HeaderValue) -> Option<u128> {
-    let text = value.to_str().ok()?;
-    if text.len() != ID_DIGITS
-        || !text
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    {
-        return None;
-    }
-    u128::from_str_radix(text, 16).ok()
-}
-
 impl Routes {
     /// 128 bits nobody outside this process can guess (`random.rs`).
     fn fresh_id(&self) -> u128 {
@@ -186,7 +132,7 @@ impl Routes {
                 break id;
             }
         };
-        let record = record_name(id);
+        let record = wire::record_name(id);
         apps.insert(
             id,
             Arc::new(Mounted {
@@ -198,9 +144,7 @@ impl Routes {
         Mount {
             routes: Arc::clone(self),
             id,
-            // Hex digits are always a valid header value.
-            header: HeaderValue::from_str(&id_text(id))
-                .unwrap_or_else(|_| HeaderValue::from_static("invalid")),
+            header: wire::app_value(id),
             record,
         }
     }
@@ -240,7 +184,7 @@ impl Routes {
     }
 
     fn app<B>(&self, request: &mut Request<B>) -> Option<Arc<Mounted>> {
-        let id = parse_id(&request.headers_mut().remove(APP_HEADER)?)?;
+        let id = wire::take_app(request.headers_mut())?;
         self.apps
             .read()
             .unwrap_or_else(PoisonError::into_inner)
@@ -281,69 +225,19 @@ impl Routes {
                 Mark::Panicked,
             ),
         };
-        // The name is this app's alone, so `insert` replaces nothing the
-        // app set.
-        response
-            .headers_mut()
-            .insert(mounted.record.clone(), record_value(version, mark));
+        wire::write(response.headers_mut(), &mounted.record, version, mark);
         Ok(response)
     }
-}
-
-fn version_text(version: Version) -> &'static str {
-    match version {
-        Version::HTTP_09 => "HTTP/0.9",
-        Version::HTTP_10 => "HTTP/1.0",
-        Version::HTTP_11 => "HTTP/1.1",
-        Version::HTTP_2 => "HTTP/2.0",
-        Version::HTTP_3 => "HTTP/3.0",
-        _ => "unknown",
-    }
-}
-
-/// The record's value: the version, then what became of the answer
-/// (`HTTP/1.1`, `HTTP/1.1 panic`, `HTTP/1.1 status=103`). The common case
-/// is a static value, so an answered request allocates nothing for it.
-fn record_value(version: Version, mark: Mark) -> HeaderValue {
-    let version = version_text(version);
-    let text = match mark {
-        Mark::Answered => return HeaderValue::from_static(version),
-        Mark::Panicked => format!("{version} panic"),
-        Mark::Informational(status) => format!("{version} status={}", status.as_u16()),
-    };
-    // ASCII digits, letters, `/`, `.`, `=` and a space: always a valid value.
-    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
-}
-
-/// The record a private header's value carries, if it has the shape of one.
-fn parse_record(value: &HeaderValue) -> Option<Record> {
-    let text = value.to_str().ok()?;
-    let (version, mark) = text.split_once(' ').unwrap_or((text, ""));
-    let version = match version {
-        "HTTP/0.9" => Version::HTTP_09,
-        "HTTP/1.0" => Version::HTTP_10,
-        "HTTP/1.1" => Version::HTTP_11,
-        "HTTP/2.0" => Version::HTTP_2,
-        "HTTP/3.0" => Version::HTTP_3,
-        _ => return None,
-    };
-    let mark = match mark {
-        "" => Mark::Answered,
-        "panic" => Mark::Panicked,
-        other => {
-            let code = other.strip_prefix("status=")?.parse::<u16>().ok()?;
-            Mark::Informational(StatusCode::from_u16(code).ok()?)
-        }
-    };
-    Some(Record { version, mark })
 }
 
 fn misrouted() -> Response<Body> {
     let mut response = Response::new(Body::from(format!(
         "crossdrive: this request names no app mounted on this server. A crossdrive socket \
-         server hosts one fresh app per test and routes by the `{APP_HEADER}` header (a random \
-         id of {ID_DIGITS} hex digits), which its drivers add; send requests through a driver \
-         (SocketServer::http1(app), ...) instead of a bare client"
+         server hosts one fresh app per test and routes by the `{}` header (a random \
+         id of {} hex digits), which its drivers add; send requests through a driver \
+         (SocketServer::http1(app), ...) instead of a bare client",
+        wire::APP_HEADER,
+        wire::ID_DIGITS
     )));
     *response.status_mut() = StatusCode::MISDIRECTED_REQUEST;
     response.headers_mut().insert(
@@ -388,84 +282,12 @@ mod tests {
         for mount in [&a, &b] {
             let text = mount.header().to_str().unwrap();
             assert_eq!(text.len(), 32, "{text}");
-            assert_eq!(parse_id(mount.header()), Some(mount.id), "{text}");
+            assert!(!text.bytes().any(|b| b.is_ascii_uppercase()), "{text}");
+            let mut headers = HeaderMap::new();
+            wire::stamp(&mut headers, mount.header());
+            assert_eq!(wire::take_app(&mut headers), Some(mount.id), "{text}");
+            assert_eq!(*mount.record(), wire::record_name(mount.id));
         }
         assert_ne!(a.header(), b.header());
-    }
-
-    #[test]
-    fn every_record_reads_back_as_written() {
-        for version in [Version::HTTP_11, Version::HTTP_2, Version::HTTP_3] {
-            for mark in [
-                Mark::Answered,
-                Mark::Panicked,
-                Mark::Informational(StatusCode::EARLY_HINTS),
-            ] {
-                let value = record_value(version, mark);
-                assert_eq!(
-                    parse_record(&value),
-                    Some(Record { version, mark }),
-                    "{value:?}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn a_record_of_another_shape_is_none() {
-        for text in [
-            "",
-            "1",
-            "HTTP/1.1 panic!",
-            "HTTP/1.1 status=",
-            "HTTP/4 panic",
-        ] {
-            assert_eq!(
-                parse_record(&HeaderValue::from_static(text)),
-                None,
-                "{text}"
-            );
-        }
-    }
-
-    #[test]
-    fn the_record_is_named_after_the_mount_and_leaves_the_apps_own_headers() {
-        let routes = Arc::new(Routes::default());
-        let mount = routes.mount(Router::new());
-        let mut headers = HeaderMap::new();
-        for name in [
-            "x-crossdrive-panic",
-            "x-crossdrive-version",
-            "x-crossdrive-app",
-        ] {
-            headers.insert(name, HeaderValue::from_static("1"));
-        }
-        assert_eq!(mount.take_record(&mut headers), None);
-        assert_eq!(headers.len(), 3, "{headers:?}");
-        headers.insert(
-            record_name(mount.id),
-            record_value(Version::HTTP_2, Mark::Panicked),
-        );
-        let record = mount.take_record(&mut headers).expect("a record");
-        assert_eq!(record.mark, Mark::Panicked);
-        assert_eq!(headers.len(), 3, "{headers:?}");
-        assert!(
-            headers
-                .keys()
-                .all(|name| !name.as_str().contains(&id_text(mount.id)))
-        );
-    }
-
-    #[test]
-    fn an_id_of_another_shape_is_refused() {
-        for text in [
-            "1",
-            "+0000000000000000000000000000001",
-            "0000000000000000000000000000000G",
-            "0000000000000000000000000000000A",
-            "000000000000000000000000000000001",
-        ] {
-            assert_eq!(parse_id(&HeaderValue::from_static(text)), None, "{text}");
-        }
     }
 }

@@ -51,22 +51,25 @@
 //! the part served on their client's runtime;
 //! [`connections_opened`](SocketServer::connections_opened) what a
 //! driver's pools opened. The bench keeps its own placement
-//! (`SocketServer::inline_driver`): its client runs inline and its
-//! connections are served wherever the topology put the server.
+//! (`SocketDriver::inline`, through `SocketServer::inline_driver`): its
+//! client runs inline and its connections are served wherever the
+//! topology put the server.
+//!
+//! The server only serves: the drivers are built by the `driver` module,
+//! and what a server's start, stop and shared instance have in common with
+//! the HTTP/3 server is the socket `core`'s `lifecycle`.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
-use crate::fixture::{Port, ServerThread, Shutdown, record_start};
-use crate::{Error, ErrorKind};
+use crate::Error;
+use crate::fixture::{Port, ServerThread};
 use axum::Router;
 use http::Version;
-use tokio::sync::{oneshot, watch};
 
-use super::driver::{Flavor, Placement, SocketDriver, Transport};
-use super::handoff::Handoffs;
-use super::pool::{Pool, Target};
-use super::routes::{Mount, Routes};
+use super::core::{Clients, Hosting, Place, Prepared, shared, start_error, start_here};
+use super::driver::{Flavor, SocketDriver, Tcp};
+use super::routes::Mount;
 use super::serve::serve;
 
 /// The label under which the shared plain-text server's starts are counted.
@@ -183,55 +186,12 @@ impl ServerOptions {
     }
 }
 
-/// Where the accept loop runs, and what stops it.
-enum Place {
-    /// On a thread of its own; dropping it stops and joins that thread.
-    Thread(ServerThread),
-    /// On a runtime that was already running (the bench's); dropping the
-    /// sender stops the accept loop.
-    Task(#[allow(dead_code)] oneshot::Sender<()>),
-}
-
 pub(crate) struct Core {
-    addr: SocketAddr,
-    routes: Arc<Routes>,
-    handoffs: Arc<Handoffs>,
-    /// Closes the connections served on callers' runtimes: set by
-    /// [`SocketServer::stop`], and dropped with the server.
-    closing: watch::Sender<bool>,
+    /// Per flavor, what its drivers share; made and read by the driver
+    /// module.
+    hosting: Hosting<[Clients<Tcp>; Flavor::COUNT]>,
     #[cfg(feature = "tls")]
     tls: Option<super::tls::Material>,
-    /// Per flavor, what every pool shares (the TLS connector, the count of
-    /// connections opened), made on first use.
-    targets: [OnceLock<Arc<Target>>; Flavor::COUNT],
-    // Declared before `place`: pools (and the connections they own) are
-    // dropped before the runtime that drives them.
-    /// Per flavor, the pool of requests made from no tokio runtime, whose
-    /// connections live on the server's thread.
-    pools: [OnceLock<Arc<Pool>>; Flavor::COUNT],
-    /// `None` once [`SocketServer::stop`] has stopped the server.
-    place: std::sync::Mutex<Option<Place>>,
-}
-
-impl Core {
-    /// The server runtime's handle: `Ok(None)` when requests run inline
-    /// (a server on the caller's runtime), an error once stopped.
-    fn runtime(&self, flavor: Flavor) -> Result<Option<tokio::runtime::Handle>, Error> {
-        let place = self
-            .place
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        match &*place {
-            Some(Place::Thread(thread)) => Ok(Some(thread.handle().clone())),
-            Some(Place::Task(_)) => Ok(None),
-            None => Err(Error::without_request(
-                ErrorKind::Connection,
-                flavor.name(),
-                format!("the server at {} is stopped", self.addr),
-            )
-            .with_hint("start a new SocketServer; a stopped one does not restart")),
-        }
-    }
 }
 
 /// A running HTTP server on loopback hosting a fresh app per driver.
@@ -260,24 +220,11 @@ pub struct SocketServer {
 impl std::fmt::Debug for SocketServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SocketServer")
-            .field("addr", &self.core.addr)
+            .field("addr", &self.addr())
             .field("tls", &self.is_tls())
             .field("mounted", &self.mounted())
             .finish()
     }
-}
-
-/// A driver of `flavor` could not be set up (its client, TLS or URL).
-fn setup_error(flavor: Flavor, cause: String) -> Error {
-    Error::without_request(ErrorKind::Connection, flavor.name(), cause)
-}
-
-/// The server could not start: `cause` is the error met (or, for a shared
-/// server that failed once, its message).
-fn start_error(what: &str, cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Error {
-    Error::without_request(ErrorKind::Connection, what, "cannot start the server")
-        .with_source(cause)
-        .with_hint("check that loopback networking is available and the process may open sockets")
 }
 
 impl SocketServer {
@@ -293,79 +240,47 @@ impl SocketServer {
     /// ```
     pub fn start(options: ServerOptions) -> Result<Self, Error> {
         let label = options.label_or_default();
-        let routes = Arc::new(Routes::default());
-        let (closing, handoffs) = handoffs();
-        let material = material(options.tls).map_err(|e| start_error(&label, e))?;
+        let prepared = Prepared::new();
+        let material = material(options.tls).map_err(|e| start_error::<Tcp>(&label, e))?;
         let acceptor = acceptor(&material);
-        let served = Arc::clone(&routes);
-        let handed = Arc::clone(&handoffs);
+        let served = Arc::clone(&prepared.routes);
+        let handed = Arc::clone(&prepared.handoffs);
         let protocol = protocol(options.tls);
         let thread = ServerThread::start(&label, protocol, options.port, move |listener, stop| {
             serve(listener, served, handed, acceptor, stop)
         })
-        .map_err(|e| start_error(&label, e))?;
-        Ok(Self::from_parts(
-            thread.addr(),
-            routes,
-            (closing, handoffs),
-            material,
-            Place::Thread(thread),
-        ))
+        .map_err(|e| start_error::<Tcp>(&label, e))?;
+        let addr = thread.addr();
+        let place = Place::Thread(thread.handle().clone(), Box::new(thread));
+        Ok(Self::from_parts(prepared.placed(addr, place), material))
     }
 
     /// Starts a server on the current tokio runtime (the bench's
     /// same-thread topology): client and server then share one thread.
     pub(crate) fn start_here(tls: bool, label: &str) -> Result<Self, Error> {
-        if tokio::runtime::Handle::try_current().is_err() {
-            return Err(start_error(
-                label,
-                "start_here needs to run inside a tokio runtime",
-            ));
-        }
-        let began = std::time::Instant::now();
-        let listener = crate::fixture::bind(Port::Any).map_err(|e| start_error(label, e))?;
-        let addr = listener.local_addr().map_err(|e| start_error(label, e))?;
-        let listener =
-            tokio::net::TcpListener::from_std(listener).map_err(|e| start_error(label, e))?;
-        let routes = Arc::new(Routes::default());
-        let (closing, handoffs) = handoffs();
-        let material = material(tls).map_err(|e| start_error(label, e))?;
-        let (stop, shutdown) = Shutdown::pair();
-        tokio::spawn(serve(
-            listener,
-            Arc::clone(&routes),
-            Arc::clone(&handoffs),
-            acceptor(&material),
-            shutdown,
-        ));
-        record_start(label, addr, protocol(tls), began.elapsed());
-        Ok(Self::from_parts(
-            addr,
-            routes,
-            (closing, handoffs),
-            material,
-            Place::Task(stop),
-        ))
+        let (hosting, material) =
+            start_here::<Tcp, _, _, _>(label, protocol(tls), |prepared, stop| {
+                let listener = crate::fixture::bind(Port::Any)?;
+                let addr = listener.local_addr()?;
+                let listener = tokio::net::TcpListener::from_std(listener)?;
+                let material = material(tls)?;
+                let (served, handed) =
+                    (Arc::clone(&prepared.routes), Arc::clone(&prepared.handoffs));
+                let serving = serve(listener, served, handed, acceptor(&material), stop);
+                Ok((addr, serving, material))
+            })?;
+        Ok(Self::from_parts(hosting, material))
     }
 
     fn from_parts(
-        addr: SocketAddr,
-        routes: Arc<Routes>,
-        (closing, handoffs): (watch::Sender<bool>, Arc<Handoffs>),
+        hosting: Hosting<[Clients<Tcp>; Flavor::COUNT]>,
         #[allow(unused_variables)] material: Material,
-        place: Place,
     ) -> Self {
         Self {
             core: Arc::new(Core {
-                addr,
-                routes,
-                handoffs,
-                closing,
+                hosting,
                 #[cfg(feature = "tls")]
                 tls: material,
-                targets: Default::default(),
-                pools: Default::default(),
-                place: std::sync::Mutex::new(Some(place)),
             }),
         }
     }
@@ -383,12 +298,9 @@ impl SocketServer {
     /// ```
     pub fn shared() -> Result<&'static SocketServer, Error> {
         static SHARED: OnceLock<Result<SocketServer, String>> = OnceLock::new();
-        SHARED
-            .get_or_init(|| {
-                Self::start(ServerOptions::new().label(SHARED_HTTP)).map_err(|e| e.to_string())
-            })
-            .as_ref()
-            .map_err(|e| start_error(SHARED_HTTP, e.clone()))
+        shared::<Tcp, _>(&SHARED, SHARED_HTTP, || {
+            Self::start(ServerOptions::new().label(SHARED_HTTP))
+        })
     }
 
     /// The TLS server shared by every test in this process, started on
@@ -404,13 +316,9 @@ impl SocketServer {
     #[cfg(feature = "tls")]
     pub fn shared_tls() -> Result<&'static SocketServer, Error> {
         static SHARED: OnceLock<Result<SocketServer, String>> = OnceLock::new();
-        SHARED
-            .get_or_init(|| {
-                Self::start(ServerOptions::new().tls(true).label(SHARED_HTTPS))
-                    .map_err(|e| e.to_string())
-            })
-            .as_ref()
-            .map_err(|e| start_error(SHARED_HTTPS, e.clone()))
+        shared::<Tcp, _>(&SHARED, SHARED_HTTPS, || {
+            Self::start(ServerOptions::new().tls(true).label(SHARED_HTTPS))
+        })
     }
 
     /// The address the server listens on.
@@ -422,7 +330,7 @@ impl SocketServer {
     /// assert_ne!(server.addr().port(), 0);
     /// ```
     pub fn addr(&self) -> SocketAddr {
-        self.core.addr
+        self.core.hosting.addr
     }
 
     /// Whether the server speaks TLS.
@@ -457,7 +365,7 @@ impl SocketServer {
     /// assert_eq!(server.requests_seen(Version::HTTP_11), 0);
     /// ```
     pub fn requests_seen(&self, version: Version) -> u64 {
-        self.core.routes.seen(version)
+        self.core.hosting.routes.seen(version)
     }
 
     /// How many connections the server has accepted, wherever they were
@@ -469,7 +377,7 @@ impl SocketServer {
     /// assert_eq!(server.connections_accepted(), 0);
     /// ```
     pub fn connections_accepted(&self) -> u64 {
-        self.core.routes.accepted()
+        self.core.hosting.routes.accepted()
     }
 
     /// How many of the [accepted](SocketServer::connections_accepted)
@@ -491,7 +399,7 @@ impl SocketServer {
     /// assert_eq!(server.connections_served_inline(), 1);
     /// ```
     pub fn connections_served_inline(&self) -> u64 {
-        self.core.routes.inline()
+        self.core.hosting.routes.inline()
     }
 
     /// How many apps are mounted (one per live driver).
@@ -505,7 +413,7 @@ impl SocketServer {
     /// assert_eq!(server.mounted(), 0);
     /// ```
     pub fn mounted(&self) -> usize {
-        self.core.routes.mounted()
+        self.core.hosting.routes.mounted()
     }
 
     /// Stops the server now, while drivers may still hold it: closes its
@@ -526,17 +434,7 @@ impl SocketServer {
     /// # drop(driver);
     /// ```
     pub fn stop(&self) {
-        // Connections served on callers' runtimes do not die with the
-        // server's runtime: they are told.
-        self.core.closing.send_replace(true);
-        let place = self
-            .core
-            .place
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
-        // Dropped outside the lock: a thread's drop joins it.
-        drop(place);
+        self.core.hosting.stop();
     }
 
     /// Whether the server is still serving (not [`stop`](SocketServer::stop)ped).
@@ -549,11 +447,7 @@ impl SocketServer {
     /// assert!(!server.is_running());
     /// ```
     pub fn is_running(&self) -> bool {
-        self.core
-            .place
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .is_some()
+        self.core.hosting.is_running()
     }
 
     /// The `http1` driver over a fresh mount of `app`: HTTP/1.1 only, with
@@ -572,7 +466,7 @@ impl SocketServer {
     /// # });
     /// ```
     pub fn http1(&self, app: Router) -> Result<SocketDriver, Error> {
-        self.driver(Flavor::Http1, app)
+        SocketDriver::for_test(self, Flavor::Http1, app)
     }
 
     /// The `http2` driver: h2c (HTTP/2 by prior knowledge, no TLS).
@@ -590,7 +484,7 @@ impl SocketServer {
     /// # });
     /// ```
     pub fn http2(&self, app: Router) -> Result<SocketDriver, Error> {
-        self.driver(Flavor::Http2, app)
+        SocketDriver::for_test(self, Flavor::Http2, app)
     }
 
     /// The `http2-tls` driver: HTTP/2 negotiated by ALPN over TLS; needs a
@@ -610,7 +504,7 @@ impl SocketServer {
     /// # }
     /// ```
     pub fn http2_tls(&self, app: Router) -> Result<SocketDriver, Error> {
-        self.driver(Flavor::Http2Tls, app)
+        SocketDriver::for_test(self, Flavor::Http2Tls, app)
     }
 
     /// The `http1-tls` driver: a TLS client offering only `http/1.1` by
@@ -630,7 +524,7 @@ impl SocketServer {
     /// # }
     /// ```
     pub fn http1_tls(&self, app: Router) -> Result<SocketDriver, Error> {
-        self.driver(Flavor::Http1Tls, app)
+        SocketDriver::for_test(self, Flavor::Http1Tls, app)
     }
 
     /// The `http1-fresh` driver: HTTP/1.1 with a new connection for every
@@ -649,7 +543,7 @@ impl SocketServer {
     /// assert_eq!(server.connections_accepted(), 2); // one per request
     /// ```
     pub fn http1_fresh(&self, app: Router) -> Result<SocketDriver, Error> {
-        self.driver(Flavor::Http1Fresh, app)
+        SocketDriver::for_test(self, Flavor::Http1Fresh, app)
     }
 
     /// The `http1` driver sending through a reqwest client adjusted by
@@ -672,7 +566,7 @@ impl SocketServer {
         app: Router,
         configure: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder,
     ) -> Result<SocketDriver, Error> {
-        self.driver_with(Flavor::Http1, app, configure)
+        SocketDriver::with_reqwest(self, Flavor::Http1, app, configure)
     }
 
     /// The `http2` driver with its reqwest client adjusted by `configure`;
@@ -698,7 +592,7 @@ impl SocketServer {
         app: Router,
         configure: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder,
     ) -> Result<SocketDriver, Error> {
-        self.driver_with(Flavor::Http2, app, configure)
+        SocketDriver::with_reqwest(self, Flavor::Http2, app, configure)
     }
 
     /// The `http2-tls` driver with its reqwest client adjusted by
@@ -724,76 +618,7 @@ impl SocketServer {
         app: Router,
         configure: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder,
     ) -> Result<SocketDriver, Error> {
-        self.driver_with(Flavor::Http2Tls, app, configure)
-    }
-
-    #[cfg(feature = "remote")]
-    fn driver_with(
-        &self,
-        flavor: Flavor,
-        app: Router,
-        configure: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder,
-    ) -> Result<SocketDriver, Error> {
-        let placement = match self.core.runtime(flavor)? {
-            Some(server) => Placement::Server(server),
-            None => Placement::Inline,
-        };
-        let transport = Transport::Reqwest {
-            client: self.client_with(flavor, configure)?,
-            base: self.base(flavor)?,
-        };
-        Ok(SocketDriver::new(
-            flavor,
-            transport,
-            self.mount(app),
-            placement,
-            self.keep_alive(),
-        ))
-    }
-
-    /// A test's driver of `flavor`: inside a tokio runtime its requests and
-    /// their connections run on that runtime, served there too; from no
-    /// tokio runtime they run on the server's thread.
-    pub(crate) fn driver(&self, flavor: Flavor, app: Router) -> Result<SocketDriver, Error> {
-        let Some(server) = self.core.runtime(flavor)? else {
-            // The server already runs on the caller's runtime (the bench's
-            // same-thread topology): nothing to hand over.
-            return self.inline_driver(flavor, app);
-        };
-        let target = self.target(flavor)?;
-        let fallback = match self.core.pools[flavor.index()].get() {
-            Some(pool) => Arc::clone(pool),
-            None => {
-                let built = Arc::new(Pool::new(Arc::clone(&target)));
-                Arc::clone(self.core.pools[flavor.index()].get_or_init(|| built))
-            }
-        };
-        let own = Pool::with_handoff(target, Arc::clone(&self.core.handoffs));
-        Ok(SocketDriver::new(
-            flavor,
-            Transport::Pool(Arc::new(own)),
-            self.mount(app),
-            Placement::Suite {
-                server,
-                fallback,
-                handoffs: Arc::clone(&self.core.handoffs),
-            },
-            self.keep_alive(),
-        ))
-    }
-
-    /// A driver of `flavor` with a pool of its own that runs inline on the
-    /// caller's runtime, its connections served wherever the server
-    /// accepts them; only for callers whose runtime outlives the driver
-    /// (the bench, whose topology decides where the server runs).
-    pub(crate) fn inline_driver(&self, flavor: Flavor, app: Router) -> Result<SocketDriver, Error> {
-        Ok(SocketDriver::new(
-            flavor,
-            Transport::Pool(Arc::new(Pool::new(self.target(flavor)?))),
-            self.mount(app),
-            Placement::Inline,
-            self.keep_alive(),
-        ))
+        SocketDriver::with_reqwest(self, Flavor::Http2Tls, app, configure)
     }
 
     /// How many connections the drivers named `driver` (`http1`, `http2`,
@@ -808,126 +633,33 @@ impl SocketServer {
     /// ```
     pub fn connections_opened(&self, driver: &str) -> u64 {
         self.core
-            .targets
+            .hosting
+            .clients
             .iter()
-            .filter_map(OnceLock::get)
+            .filter_map(Clients::made)
             .filter(|target| target.flavor_name() == driver)
             .map(|target| target.opened())
             .sum()
     }
 
-    /// What every pool of `flavor` on this server shares, made once.
-    fn target(&self, flavor: Flavor) -> Result<Arc<Target>, Error> {
-        if let Some(target) = self.core.targets[flavor.index()].get() {
-            return Ok(Arc::clone(target));
-        }
-        let built = Arc::new(self.new_target(flavor)?);
-        Ok(Arc::clone(
-            self.core.targets[flavor.index()].get_or_init(|| built),
-        ))
+    /// The running server's parts, for the driver module.
+    pub(crate) fn hosting(&self) -> &Hosting<[Clients<Tcp>; Flavor::COUNT]> {
+        &self.core.hosting
     }
 
-    fn new_target(&self, flavor: Flavor) -> Result<Target, Error> {
-        let fail = |cause: String| setup_error(flavor, cause);
-        #[cfg(feature = "tls")]
-        let tls = if flavor.tls() {
-            Some(self.tls_client(flavor)?)
-        } else {
-            None
-        };
-        #[cfg(not(feature = "tls"))]
-        if flavor.tls() {
-            return Err(
-                fail("crossdrive was built without its `tls` feature".to_owned())
-                    .with_hint("enable the `tls` feature of crossdrive"),
-            );
-        }
-        Target::new(
-            flavor,
-            self.core.addr,
-            #[cfg(feature = "tls")]
-            tls,
-        )
-        .map_err(fail)
+    /// The server's certificate material, when it speaks TLS.
+    #[cfg(feature = "tls")]
+    pub(crate) fn tls_material(&self) -> Option<&super::tls::Material> {
+        self.core.tls.as_ref()
     }
 
     pub(crate) fn mount(&self, app: Router) -> Mount {
-        self.core.routes.mount(app)
+        self.core.hosting.routes.mount(app)
     }
 
     pub(crate) fn keep_alive(&self) -> Arc<dyn std::any::Any + Send + Sync> {
         Arc::clone(&self.core) as Arc<dyn std::any::Any + Send + Sync>
     }
-
-    #[cfg(feature = "remote")]
-    fn base(&self, flavor: Flavor) -> Result<reqwest::Url, Error> {
-        let base = if flavor.tls() {
-            format!("https://localhost:{}/", self.core.addr.port())
-        } else {
-            format!("http://{}/", self.core.addr)
-        };
-        reqwest::Url::parse(&base).map_err(|e| {
-            setup_error(flavor, "cannot make a URL for the server".to_owned()).with_source(e)
-        })
-    }
-
-    /// The rustls client configuration for `flavor` (ALPN as it offers).
-    #[cfg(feature = "tls")]
-    pub(crate) fn tls_client(&self, flavor: Flavor) -> Result<rustls::ClientConfig, Error> {
-        let fail = |cause: String| setup_error(flavor, cause);
-        match (&self.core.tls, flavor.alpn()) {
-            (Some(material), Some(alpn)) => material.client(alpn).map_err(fail),
-            (None, Some(_)) => Err(fail("this server does not speak TLS".to_owned()).with_hint(
-                "use SocketServer::shared_tls() or ServerOptions::new().tls(true) for TLS drivers",
-            )),
-            (_, None) => super::tls::plain_client().map_err(fail),
-        }
-    }
-
-    #[cfg(feature = "remote")]
-    fn client_with(
-        &self,
-        flavor: Flavor,
-        configure: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder,
-    ) -> Result<reqwest::Client, Error> {
-        let fail = |cause: String| setup_error(flavor, cause);
-        // Exactly what the server sent: no redirects followed, no cookie
-        // store (the feature is not compiled in), no silent retries of
-        // refused HTTP/2 streams, no proxy from the environment.
-        let builder = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .retry(reqwest::retry::never().max_retries_per_request(0))
-            .no_proxy()
-            .pool_idle_timeout(None)
-            .tcp_nodelay(true);
-        let builder = match flavor {
-            Flavor::Http1 | Flavor::Http1Tls => builder.http1_only(),
-            Flavor::Http1Fresh => builder.http1_only().pool_max_idle_per_host(0),
-            Flavor::Http2 => builder.http2_prior_knowledge(),
-            Flavor::Http2Tls => builder,
-        };
-        #[cfg(feature = "tls")]
-        let builder = builder
-            .tls_backend_preconfigured(self.tls_client(flavor)?)
-            .resolve("localhost", self.core.addr);
-        #[cfg(not(feature = "tls"))]
-        if flavor.tls() {
-            return Err(
-                fail("crossdrive was built without its `tls` feature".to_owned())
-                    .with_hint("enable the `tls` feature of crossdrive"),
-            );
-        }
-        configure(builder)
-            .build()
-            .map_err(|e| fail("cannot build the reqwest client".to_owned()).with_source(e))
-    }
-}
-
-/// The closing signal of a new server and the registry that hands its
-/// connections over.
-fn handoffs() -> (watch::Sender<bool>, Arc<Handoffs>) {
-    let (closing, closed) = watch::channel(false);
-    (closing, Arc::new(Handoffs::new(closed)))
 }
 
 #[cfg(feature = "tls")]

@@ -18,7 +18,7 @@
 //! connection driver) run on the runtime that opened it and die with it,
 //! so every pooled connection remembers its runtime and an exchange takes
 //! only a connection of its own runtime, as the TCP pool does. A pool made
-//! [`with_handoff`](Pool::with_handoff) binds its UDP socket first and
+//! [`new`](Pool::new) with a handoff registry binds its UDP socket first and
 //! registers that address, so the server accepts and serves that
 //! connection on the same runtime.
 
@@ -30,12 +30,13 @@ use crate::RequestBody;
 use bytes::Bytes;
 use http::header::HOST;
 use http::uri::{Authority, PathAndQuery, Scheme};
-use http::{HeaderName, HeaderValue, Request, Response, Uri};
+use http::{HeaderValue, Request, Response, Uri};
 use http_body_util::BodyExt;
 use tokio::runtime::{Handle, Id};
 
+use super::super::core::ConnError;
 use super::super::handoff::Handoffs;
-use super::super::routes::APP_HEADER;
+use super::super::wire;
 use super::body::RecvBody;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -44,22 +45,6 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub(crate) type Sender = h3::client::SendRequest<h3_quinn::OpenStreams, Bytes>;
 /// One request's stream, both directions.
 pub(crate) type Stream = h3::client::RequestStream<h3_quinn::BidiStream<Bytes>, Bytes>;
-
-/// Why an exchange brought back no response.
-#[derive(Debug)]
-pub(crate) enum PoolError {
-    /// No connection could be opened (the UDP socket, the QUIC or TLS
-    /// handshake, h3's settings): what was tried, and the error it met.
-    Connect(String, BoxError),
-    /// The stream or connection broke before the response head arrived.
-    Exchange(BoxError),
-    /// The response body broke off.
-    Body(BoxError),
-    /// The response body is larger than the limit.
-    TooLarge,
-    /// The request cannot be sent as given: why, and the error met.
-    Invalid(String, Option<BoxError>),
-}
 
 /// What every pool of one server shares.
 pub(crate) struct Target {
@@ -100,16 +85,16 @@ impl Target {
     pub(crate) async fn connect(
         &self,
         handoff: Option<&Arc<Handoffs>>,
-    ) -> Result<(quinn::Connection, Sender), PoolError> {
+    ) -> Result<(quinn::Connection, Sender), ConnError> {
         let fail = |what: &str| {
             let what = what.to_owned();
-            move |e: BoxError| PoolError::Connect(what, e)
+            move |e: BoxError| ConnError::Connect(what, e)
         };
         let socket = std::net::UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).map_err(|e| {
-            PoolError::Connect("cannot bind a UDP socket on 127.0.0.1".to_owned(), e.into())
+            ConnError::Connect("cannot bind a UDP socket on 127.0.0.1".to_owned(), e.into())
         })?;
         let local = socket.local_addr().map_err(|e| {
-            PoolError::Connect("cannot read the UDP socket's address".to_owned(), e.into())
+            ConnError::Connect("cannot read the UDP socket's address".to_owned(), e.into())
         })?;
         // Held until the handshake is done: the server claims it when the
         // first packet arrives, and it removes itself if that never happens.
@@ -154,11 +139,9 @@ impl Target {
         &self,
         request: Request<()>,
         app: &HeaderValue,
-    ) -> Result<Request<()>, PoolError> {
+    ) -> Result<Request<()>, ConnError> {
         let (mut parts, ()) = request.into_parts();
-        parts
-            .headers
-            .insert(HeaderName::from_static(APP_HEADER), app.clone());
+        wire::stamp(&mut parts.headers, app);
         let path = parts
             .uri
             .path_and_query()
@@ -169,7 +152,7 @@ impl Target {
         // curl send it.
         let authority = match parts.headers.get(HOST) {
             Some(host) => Authority::try_from(host.as_bytes()).map_err(|e| {
-                PoolError::Invalid(
+                ConnError::Invalid(
                     format!("the Host header {host:?} is not an authority HTTP/3 can carry"),
                     Some(e.into()),
                 )
@@ -181,7 +164,7 @@ impl Target {
         uri.authority = Some(authority);
         uri.path_and_query = Some(path);
         parts.uri = Uri::from_parts(uri).map_err(|e| {
-            PoolError::Invalid("cannot make an HTTP/3 URI".to_owned(), Some(e.into()))
+            ConnError::Invalid("cannot make an HTTP/3 URI".to_owned(), Some(e.into()))
         })?;
         Ok(Request::from_parts(parts, ()))
     }
@@ -216,23 +199,15 @@ impl std::fmt::Debug for Pool {
 }
 
 impl Pool {
-    /// A pool whose connections are served wherever the server accepts
-    /// them.
-    pub(crate) fn new(target: Arc<Target>) -> Self {
+    /// A pool to `target`. With `handoff`, every connection it opens asks
+    /// to be served on the runtime that opened it; without, it is served
+    /// wherever the server accepts it.
+    pub(crate) fn new(target: Arc<Target>, handoff: Option<Arc<Handoffs>>) -> Self {
         Self {
             target,
-            handoff: None,
+            handoff,
             connections: Mutex::new(Vec::new()),
             connecting: tokio::sync::Mutex::new(()),
-        }
-    }
-
-    /// A pool whose every connection asks `handoffs` to be served on the
-    /// runtime that opened it.
-    pub(crate) fn with_handoff(target: Arc<Target>, handoffs: Arc<Handoffs>) -> Self {
-        Self {
-            handoff: Some(handoffs),
-            ..Self::new(target)
         }
     }
 
@@ -243,10 +218,10 @@ impl Pool {
 
     /// This runtime's open connection, and whether it was used before; a
     /// new one when it has none (or `fresh` is set).
-    async fn sender(&self, fresh: bool) -> Result<(Sender, bool), PoolError> {
+    async fn sender(&self, fresh: bool) -> Result<(Sender, bool), ConnError> {
         let runtime = Handle::try_current()
             .map_err(|e| {
-                PoolError::Connect(
+                ConnError::Connect(
                     "no tokio runtime to run the connection".to_owned(),
                     e.into(),
                 )
@@ -290,7 +265,7 @@ impl Pool {
     /// that refuses the stream before the HEADERS frame was written (it
     /// closed meanwhile: an idle timeout, a GOAWAY) is replaced once: the
     /// server cannot have seen that request.
-    pub(crate) async fn open(&self, head: Request<()>) -> Result<Stream, PoolError> {
+    pub(crate) async fn open(&self, head: Request<()>) -> Result<Stream, ConnError> {
         let (mut sender, reused) = self.sender(false).await?;
         match sender.send_request(head.clone()).await {
             Ok(stream) => Ok(stream),
@@ -299,9 +274,9 @@ impl Pool {
                 sender
                     .send_request(head)
                     .await
-                    .map_err(|e| PoolError::Exchange(e.into()))
+                    .map_err(|e| ConnError::Exchange(e.into()))
             }
-            Err(e) => Err(PoolError::Exchange(e.into())),
+            Err(e) => Err(ConnError::Exchange(e.into())),
         }
     }
 
@@ -312,7 +287,7 @@ impl Pool {
         request: Request<Bytes>,
         app: &HeaderValue,
         limit: usize,
-    ) -> Result<Response<Bytes>, PoolError> {
+    ) -> Result<Response<Bytes>, ConnError> {
         let (parts, body) = request.into_parts();
         let head = self.target.head(Request::from_parts(parts, ()), app)?;
         let mut stream = self.open(head).await?;
@@ -320,7 +295,7 @@ impl Pool {
         let response = stream
             .recv_response()
             .await
-            .map_err(|e| PoolError::Exchange(e.into()))?;
+            .map_err(|e| ConnError::Exchange(e.into()))?;
         let body = read_body(&mut stream, limit).await?;
         Ok(response.map(|()| body))
     }
@@ -336,7 +311,7 @@ impl Pool {
         &self,
         request: Request<RequestBody>,
         app: &HeaderValue,
-    ) -> Result<Response<RecvBody<RecvHalf>>, PoolError> {
+    ) -> Result<Response<RecvBody<RecvHalf>>, ConnError> {
         let (parts, body) = request.into_parts();
         let head = self.target.head(Request::from_parts(parts, ()), app)?;
         let stream = self.open(head).await?;
@@ -354,7 +329,7 @@ impl Pool {
         let response = recv
             .recv_response()
             .await
-            .map_err(|e| PoolError::Exchange(e.into()))?;
+            .map_err(|e| ConnError::Exchange(e.into()))?;
         Ok(response.map(|()| RecvBody::new(recv)))
     }
 }
@@ -403,7 +378,7 @@ pub(crate) async fn send_body(stream: &mut Stream, body: Bytes) {
 
 /// Reads a response body to its end, at most `limit` bytes; past the limit
 /// the stream is told to stop sending.
-pub(crate) async fn read_body(stream: &mut Stream, limit: usize) -> Result<Bytes, PoolError> {
+pub(crate) async fn read_body(stream: &mut Stream, limit: usize) -> Result<Bytes, ConnError> {
     use bytes::Buf;
     let mut first: Option<Bytes> = None;
     let mut rest = bytes::BytesMut::new();
@@ -411,12 +386,12 @@ pub(crate) async fn read_body(stream: &mut Stream, limit: usize) -> Result<Bytes
     while let Some(mut chunk) = stream
         .recv_data()
         .await
-        .map_err(|e| PoolError::Body(e.into()))?
+        .map_err(|e| ConnError::Body(e.into()))?
     {
         total = total.saturating_add(chunk.remaining());
         if total > limit {
             stream.stop_sending(h3::error::Code::H3_REQUEST_CANCELLED);
-            return Err(PoolError::TooLarge);
+            return Err(ConnError::TooLarge);
         }
         let chunk = chunk.copy_to_bytes(chunk.remaining());
         match &first {

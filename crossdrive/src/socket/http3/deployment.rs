@@ -42,7 +42,7 @@ impl Deployment for Http3 {
             Server::OwnThread => Http3Server::start(label)?,
         };
         Ok(FloorPair {
-            driver: Some(Arc::new(server.inline_driver(app())?)),
+            driver: Some(Arc::new(super::Http3Driver::inline(&server, app())?)),
             floor: Floor::RawH3(super::raw::RawH3::new(&server, app())?),
         })
     }

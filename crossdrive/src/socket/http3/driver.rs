@@ -1,35 +1,54 @@
 //! [`Http3Driver`]: one request through h3's client to the HTTP/3 server,
-//! over QUIC on a UDP loopback port.
+//! over QUIC on a UDP loopback port, and how one is built for an
+//! [`Http3Server`].
 //!
 //! The request carries the private app header; the response comes back as
-//! the server sent it, minus the private version header, which becomes
-//! the reported [`Protocol`]. A request the server did not receive as
-//! HTTP/3 fails: an "HTTP/3" test that ran over anything else proves
-//! nothing. Timeouts, the body limit, and the wording of every error and
-//! hint are those of [`SocketDriver`](crate::socket::SocketDriver).
+//! the server sent it, minus the server's record, which becomes the
+//! reported [`Protocol`](crate::Protocol). A request the server did not
+//! receive as HTTP/3 fails: an "HTTP/3" test that ran over anything else
+//! proves nothing. Where the exchange runs, the timeouts, the body limit,
+//! the protocol check and the wording of every error and hint are the
+//! socket `core`'s, shared with [`SocketDriver`](crate::socket::SocketDriver).
 
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::guard::{Interrupted, guarded};
 use crate::{
-    BoxFuture, Driver, DriverResponse, DriverStream, Error, ErrorKind, Protocol, RequestBody,
-    ResponseBody,
+    BoxFuture, Driver, DriverResponse, DriverStream, Error, ErrorKind, RequestBody, ResponseBody,
 };
+use axum::Router;
 use bytes::Bytes;
-use http::{Method, Request, Response, Uri, Version};
-use http_body_util::{BodyExt, Limited};
+use http::{Request, Version};
 
+use super::super::core::{Exchange, Kind, Placement};
 use super::super::handoff::Handoffs;
-use super::super::routes::{Mark, Mount};
-use super::client::{Pool, PoolError};
-use crate::direct::{DEFAULT_BODY_LIMIT, DEFAULT_TIMEOUT};
-
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
+use super::client::{Pool, Target};
+use super::server::Http3Server;
 
 /// The driver's name in test names, reports and errors.
 pub(crate) const NAME: &str = "http3";
+
+/// The QUIC connection kind: h3's client on quinn, h3's server.
+pub(crate) struct Quic;
+
+impl Kind for Quic {
+    type Target = Target;
+    type Pool = Pool;
+
+    const SERVER: &'static str = "Http3Server";
+    const DRIVER: &'static str = "Http3Driver";
+    const THE_SERVER: &'static str = "the HTTP/3 server";
+    const SOCKETS: &'static str = "UDP sockets";
+    const INVALID_HINT: &'static str = "give the request an origin-form target such as \
+        /path?query, and a Host that is a valid authority";
+    const RUNTIME_HINT: &'static str = "the http3 driver awaited inside a tokio runtime runs its \
+        QUIC connection there: build the runtime with `enable_all()` (IO and timers), as \
+        #[tokio::test] does";
+
+    fn pool(target: Arc<Target>, handoffs: Option<Arc<Handoffs>>) -> Pool {
+        Pool::new(target, handoffs)
+    }
+}
 
 /// A driver that sends each request over HTTP/3 (h3 on a quinn QUIC
 /// connection, TLS 1.3, ALPN `h3`) to an
@@ -52,63 +71,50 @@ pub(crate) const NAME: &str = "http3";
 /// ```
 pub struct Http3Driver {
     pool: Arc<Pool>,
-    mount: Mount,
-    placement: Placement,
-    timeout: Duration,
-    body_limit: usize,
-    _server: Arc<dyn std::any::Any + Send + Sync>,
+    exchange: Exchange<Quic>,
 }
 
 impl std::fmt::Debug for Http3Driver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Http3Driver")
-            .field("origin", &self.pool.origin())
-            .field("timeout", &self.timeout)
-            .finish_non_exhaustive()
+        self.exchange.debug(f, "Http3Driver")
     }
 }
 
-/// Where an [`Http3Driver`]'s requests run.
-pub(crate) enum Placement {
-    /// On the caller's runtime, its connection served wherever the server
-    /// accepts it: the bench, whose topology places the server.
-    Inline,
-    /// A test's driver: on the caller's runtime with the driver's own
-    /// pool, its connection handed over to be served there; from no tokio
-    /// runtime, on the server's runtime with the server's `fallback` pool.
-    Suite {
-        server: tokio::runtime::Handle,
-        fallback: Arc<Pool>,
-        handoffs: Arc<Handoffs>,
-    },
-}
-
-/// Why an exchange did not bring back a response.
-enum Failure {
-    Pool(PoolError),
-    TimedOut,
-    /// The server's side went away: why.
-    Gone(BoxError),
-    /// The exchange panicked on the caller's runtime (tokio panics on a
-    /// runtime without IO or timers).
-    Panicked(String),
+/// The driver could not be set up.
+fn setup_error(cause: String) -> Error {
+    Error::without_request(ErrorKind::Connection, NAME, cause)
 }
 
 impl Http3Driver {
-    pub(crate) fn new(
+    /// A test's driver on `server`: inside a tokio runtime its connection
+    /// runs on that runtime, served there too; from no tokio runtime its
+    /// requests run on the server's thread.
+    pub(crate) fn for_test(server: &Http3Server, app: Router) -> Result<Self, Error> {
+        let hosting = server.hosting();
+        let runtime = hosting.runtime::<Quic>(NAME)?;
+        let target = target(server)?;
+        let (pool, placement) = hosting.clients.for_test(runtime, target, &hosting.handoffs);
+        Ok(Self::pooled(server, pool, placement, app))
+    }
+
+    /// A driver whose pool runs inline on the caller's runtime, its
+    /// connection served wherever the server accepts it: the bench's.
+    #[cfg_attr(not(feature = "bench"), allow(dead_code))] // the bench's driver
+    pub(crate) fn inline(server: &Http3Server, app: Router) -> Result<Self, Error> {
+        let (pool, placement) = Placement::inline(target(server)?);
+        Ok(Self::pooled(server, pool, placement, app))
+    }
+
+    fn pooled(
+        server: &Http3Server,
         pool: Arc<Pool>,
-        mount: Mount,
-        placement: Placement,
-        server: Arc<dyn std::any::Any + Send + Sync>,
+        placement: Placement<Quic>,
+        app: Router,
     ) -> Self {
-        Self {
-            pool,
-            mount,
-            placement,
-            timeout: DEFAULT_TIMEOUT,
-            body_limit: DEFAULT_BODY_LIMIT,
-            _server: server,
-        }
+        let mount = server.hosting().routes.mount(app);
+        let origin = pool.origin();
+        let exchange = Exchange::new(NAME, origin, mount, placement, server.keep_alive());
+        Self { pool, exchange }
     }
 
     /// Sets the per-request timeout (default 5 s): no complete response in
@@ -128,7 +134,7 @@ impl Http3Driver {
     /// ```
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.exchange.timeout = timeout;
         self
     }
 
@@ -147,248 +153,24 @@ impl Http3Driver {
     /// ```
     #[must_use]
     pub fn body_limit(mut self, bytes: usize) -> Self {
-        self.body_limit = bytes;
+        self.exchange.body_limit = bytes;
         self
     }
-
-    fn error(&self, kind: ErrorKind, method: &Method, uri: &Uri, cause: String) -> Error {
-        Error::new(kind, NAME, method, uri, cause)
-    }
-
-    /// Takes the server's private record off a response head: whether
-    /// the handler panicked, after proving the request arrived as HTTP/3;
-    /// an app's final 1xx is its error.
-    fn record(
-        &self,
-        method: &Method,
-        uri: &Uri,
-        headers: &mut http::HeaderMap,
-    ) -> Result<bool, Error> {
-        let Some(record) = self.mount.take_record(headers) else {
-            return Err(self
-                .error(
-                    ErrorKind::Adapter,
-                    method,
-                    uri,
-                    "the response did not come through crossdrive's server (no protocol record)"
-                        .to_owned(),
-                )
-                .with_hint("is something else listening on the server's port?"));
-        };
-        match record.mark {
-            Mark::Answered => {}
-            Mark::Panicked => return Ok(true),
-            Mark::Informational(status) => {
-                return Err(Error::final_informational(NAME, method, uri, status));
-            }
-        }
-        let version = record.version;
-        if version != Version::HTTP_3 {
-            return Err(self
-                .error(
-                    ErrorKind::Adapter,
-                    method,
-                    uri,
-                    format!(
-                        "the server received this request as {}, not {}",
-                        Protocol::from_version(version),
-                        Protocol::Http3
-                    ),
-                )
-                .with_hint("the client or server negotiated the wrong protocol; check ALPN and prior-knowledge settings"));
-        }
-        Ok(false)
-    }
-
-    /// The response as delivered: its protocol proven from the server's
-    /// record, a handler panic turned into its error.
-    fn finish(
-        &self,
-        method: &Method,
-        uri: &Uri,
-        outcome: Result<Response<Bytes>, Failure>,
-    ) -> Result<DriverResponse, Error> {
-        let mut response = outcome.map_err(|failure| self.failure(method, uri, failure))?;
-        if self.record(method, uri, response.headers_mut())? {
-            let message = String::from_utf8_lossy(response.body());
-            return Err(Error::handler_panic(NAME, method, uri, &message));
-        }
-        Ok(DriverResponse::new(response, Protocol::Http3))
-    }
-
-    /// A streamed response as delivered, checked as [`finish`](Self::finish)
-    /// checks a whole one; a handler panic's message is read (bounded by
-    /// the body limit and the timeout) to name it.
-    async fn finish_stream(
-        &self,
-        method: &Method,
-        uri: &Uri,
-        outcome: Result<Response<ResponseBody>, Failure>,
-    ) -> Result<DriverStream, Error> {
-        let mut response = outcome.map_err(|failure| self.failure(method, uri, failure))?;
-        if !self.record(method, uri, response.headers_mut())? {
-            return Ok(DriverStream::new(response, Protocol::Http3));
-        }
-        let limit = self.body_limit;
-        let read = async move {
-            BodyExt::collect(Limited::new(response.into_body(), limit))
-                .await
-                .map(|collected| collected.to_bytes())
-                .map_err(|e| Failure::Pool(PoolError::Body(e)))
-        };
-        let message = match guarded_inline(self.timeout, read).await {
-            Ok(body) => String::from_utf8_lossy(&body).into_owned(),
-            Err(_) => "(its message could not be read)".to_owned(),
-        };
-        Err(Error::handler_panic(NAME, method, uri, &message))
-    }
-
-    fn failure(&self, method: &Method, uri: &Uri, failure: Failure) -> Error {
-        let origin = self.pool.origin();
-        match failure {
-            Failure::Pool(PoolError::Connect(cause, e)) => self
-                .error(ErrorKind::Connection, method, uri, cause)
-                .with_source(e)
-                .with_hint("the server refused the connection or is gone; was its Http3Server dropped?"),
-            Failure::Pool(PoolError::Exchange(e)) => self
-                .error(
-                    ErrorKind::Connection,
-                    method,
-                    uri,
-                    format!("the exchange with {origin} failed on the connection"),
-                )
-                .with_source(e)
-                .with_hint("the connection broke before a response arrived; look for a server-side error above"),
-            Failure::Pool(PoolError::Body(e)) => self
-                .error(
-                    ErrorKind::Connection,
-                    method,
-                    uri,
-                    "the response body broke off".to_owned(),
-                )
-                .with_source(e)
-                .with_hint("the connection closed mid-body; look for a failing body stream in the app"),
-            Failure::Pool(PoolError::TooLarge) => self
-                .error(
-                    ErrorKind::LimitExceeded,
-                    method,
-                    uri,
-                    format!("the response body is larger than the {}-byte limit", self.body_limit),
-                )
-                .with_hint("raise it with Http3Driver::body_limit if the app really sends that much"),
-            Failure::Pool(PoolError::Invalid(cause, source)) => {
-                let error = self
-                    .error(ErrorKind::InvalidRequest, method, uri, cause)
-                    .with_hint("give the request an origin-form target such as /path?query, and a Host that is a valid authority");
-                match source {
-                    Some(source) => error.with_source(source),
-                    None => error,
-                }
-            }
-            Failure::TimedOut => Error::timeout(NAME, method, uri, self.timeout),
-            Failure::Panicked(cause) => self
-                .error(
-                    ErrorKind::Adapter,
-                    method,
-                    uri,
-                    format!("the client panicked on the caller's tokio runtime ({cause})"),
-                )
-                .with_hint("the http3 driver awaited inside a tokio runtime runs its QUIC connection there: build the runtime with `enable_all()` (IO and timers), as #[tokio::test] does"),
-            Failure::Gone(cause) => self
-                .error(
-                    ErrorKind::Connection,
-                    method,
-                    uri,
-                    format!(
-                        "the server at {origin} is gone: it was stopped, or its runtime shut down"
-                    ),
-                )
-                .with_source(cause)
-                .with_hint("keep the Http3Server alive and running while its drivers are in use"),
-        }
-    }
-
-    /// Runs `exchange` over the right pool where this driver's placement
-    /// says, bounded by the timeout: `exchange(pool, app header)`.
-    async fn run<T, F, Fut>(&self, exchange: F) -> Result<T, Failure>
-    where
-        T: Send + 'static,
-        F: FnOnce(Arc<Pool>, http::HeaderValue) -> Fut,
-        Fut: Future<Output = Result<T, PoolError>> + Send + 'static,
-    {
-        let app = self.mount.header().clone();
-        let pooled = |pool: &Arc<Pool>| {
-            let call = exchange(Arc::clone(pool), app);
-            async move { call.await.map_err(Failure::Pool) }
-        };
-        match &self.placement {
-            Placement::Inline => inline(self.timeout, pooled(&self.pool)).await,
-            Placement::Suite {
-                server,
-                fallback,
-                handoffs,
-            } => {
-                if tokio::runtime::Handle::try_current().is_err() {
-                    return on_server(server, self.timeout, pooled(fallback)).await;
-                }
-                // Connections served on a test's runtime outlive a stopped
-                // server's runtime; fail as the server-thread path would.
-                if handoffs.is_closing() {
-                    return Err(Failure::Gone("the server was stopped".into()));
-                }
-                guarded_inline(self.timeout, pooled(&self.pool)).await
-            }
-        }
-    }
 }
 
-/// The exchange on the caller's runtime, bounded by its own timer: the
-/// bench's path, whose runtime has timers by construction.
-async fn inline<T, F>(limit: Duration, exchange: F) -> Result<T, Failure>
-where
-    F: Future<Output = Result<T, Failure>>,
-{
-    tokio::time::timeout(limit, exchange)
-        .await
-        .unwrap_or(Err(Failure::TimedOut))
+/// What every pool on `server` shares, made once.
+fn target(server: &Http3Server) -> Result<Arc<Target>, Error> {
+    server.hosting().clients.target(|| {
+        let config = quic_client(server).map_err(setup_error)?;
+        Target::new(server.addr(), config).map_err(setup_error)
+    })
 }
 
-/// The exchange on a test's runtime, bounded by crossdrive's own timer
-/// thread; tokio's panic on a runtime without IO or timers becomes an
-/// error.
-async fn guarded_inline<T, F>(limit: Duration, exchange: F) -> Result<T, Failure>
-where
-    F: Future<Output = Result<T, Failure>>,
-{
-    match guarded(limit, exchange).await {
-        Ok(outcome) => outcome,
-        Err(Interrupted::TimedOut(_)) => Err(Failure::TimedOut),
-        Err(Interrupted::Panicked(message)) => Err(Failure::Panicked(message)),
-    }
-}
-
-/// The exchange spawned on the server's runtime, for callers outside any
-/// tokio runtime.
-async fn on_server<T, F>(
-    server: &tokio::runtime::Handle,
-    limit: Duration,
-    exchange: F,
-) -> Result<T, Failure>
-where
-    T: Send + 'static,
-    F: Future<Output = Result<T, Failure>> + Send + 'static,
-{
-    let task = server.spawn(exchange);
-    let abort = task.abort_handle();
-    match guarded(limit, task).await {
-        Ok(Ok(outcome)) => outcome,
-        Ok(Err(join)) => Err(Failure::Gone(join.into())),
-        Err(Interrupted::TimedOut(_)) => {
-            abort.abort();
-            Err(Failure::TimedOut)
-        }
-        Err(Interrupted::Panicked(message)) => Err(Failure::Gone(message.into())),
-    }
+/// A quinn client configuration trusting `server`'s certificate and
+/// offering ALPN `h3`.
+pub(crate) fn quic_client(server: &Http3Server) -> Result<quinn::ClientConfig, String> {
+    let crypto = server.tls().quic_client(super::super::tls::ALPN_H3)?;
+    Ok(quinn::ClientConfig::new(Arc::new(crypto)))
 }
 
 impl Driver for Http3Driver {
@@ -398,13 +180,16 @@ impl Driver for Http3Driver {
 
     fn send(&self, request: Request<Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
         Box::pin(async move {
-            let method = request.method().clone();
-            let uri = request.uri().clone();
-            let limit = self.body_limit;
+            let (method, uri) = (request.method().clone(), request.uri().clone());
+            let limit = self.exchange.body_limit;
             let outcome = self
-                .run(move |pool, app| async move { pool.exchange(request, &app, limit).await })
+                .exchange
+                .run(&self.pool, move |pool, app| async move {
+                    pool.exchange(request, &app, limit).await
+                })
                 .await;
-            self.finish(&method, &uri, outcome)
+            let http3 = Version::HTTP_3;
+            self.exchange.finish(&method, &uri, outcome, http3, None)
         })
     }
 
@@ -415,15 +200,18 @@ impl Driver for Http3Driver {
     /// the trailers, if any, as its last frame.
     fn stream(&self, request: Request<RequestBody>) -> BoxFuture<'_, Result<DriverStream, Error>> {
         Box::pin(async move {
-            let method = request.method().clone();
-            let uri = request.uri().clone();
+            let (method, uri) = (request.method().clone(), request.uri().clone());
             let outcome = self
-                .run(move |pool, app| async move {
+                .exchange
+                .run(&self.pool, move |pool, app| async move {
                     let response = pool.stream(request, &app).await?;
                     Ok(response.map(ResponseBody::new))
                 })
                 .await;
-            self.finish_stream(&method, &uri, outcome).await
+            let http3 = Version::HTTP_3;
+            self.exchange
+                .finish_stream(&method, &uri, outcome, http3, None)
+                .await
         })
     }
 }
@@ -498,7 +286,7 @@ mod tests {
             let private: Vec<_> = response
                 .headers()
                 .keys()
-                .filter(|name| name.as_str().starts_with("x-crossdrive-"))
+                .filter(|name| super::super::super::wire::is_private(name))
                 .collect();
             assert!(private.is_empty(), "private headers leaked: {private:?}");
         });

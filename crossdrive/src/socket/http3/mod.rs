@@ -8,24 +8,27 @@
 //! | proof | the server echoes the version it saw (`HTTP/3.0`, set by h3 on every request it decoded); any other fails the request |
 //! | floor | `raw-h3`: one raw h3 connection to the same server (bench only) |
 //!
-//! It is built exactly like the TCP socket drivers and shares their
-//! parts: the same `routes` (one fresh app per driver under a random
-//! 128-bit id in the private app header, stripped before the app sees the
-//! request), the same `handoff` registry (a test's connection is served on
-//! the test's own runtime, keyed by the client's UDP address), the same
-//! timeouts, body limit, errors and hints. Only the transport differs:
-//! one UDP socket per server, one per client connection, and every
-//! request on a stream of its own.
+//! It is the TCP socket drivers' `core` over another connection kind
+//! (`driver::Quic`): the same placement of each exchange, errors and
+//! hints, protocol check and server lifecycle, the same `wire` protocol
+//! and `routes` (one fresh app per driver under a random 128-bit id in
+//! the private app header, stripped before the app sees the request), the
+//! same `handoff` registry (a test's connection is served on the test's
+//! own runtime, keyed by the client's UDP address). Only the transport
+//! differs: one UDP socket per server, one per client connection, and
+//! every request on a stream of its own.
 //!
 //! - [`server`]: [`Http3Server`], the endpoint on a thread of its own
-//!   (bound before it starts), and the shared once-per-binary server.
+//!   (bound before it starts), and the shared once-per-binary server. It
+//!   only serves: its `http3` hands over to `driver`.
 //! - `serve`: the accept loop, one h3 connection per QUIC connection, one
 //!   task per request, the response sent frame by frame.
 //! - `body`: an h3 receive stream as an `http_body::Body`, used by both
 //!   ends (the app's request body, the client's response body).
 //! - `client`: the pool of h3 connections and the request head
 //!   (`:authority` from the request's `Host`, when it has one).
-//! - `driver`: [`Http3Driver`], the [`crossdrive::Driver`].
+//! - `driver`: [`Http3Driver`], the [`Driver`](crate::Driver), and how one is
+//!   built for a server (a test's, the bench's inline one).
 //! - `raw`: the bench floor's raw h3 connection.
 
 mod body;

@@ -14,10 +14,11 @@ use std::sync::Arc;
 
 use crate::{Error, ErrorKind};
 use bytes::{Buf, Bytes, BytesMut};
-use http::{HeaderName, Request, Response};
+use http::{Request, Response};
 use tokio::sync::Mutex;
 
-use super::super::routes::{APP_HEADER, Mount};
+use super::super::routes::Mount;
+use super::super::wire;
 use super::server::Http3Server;
 
 /// The floor's name in bench reports.
@@ -61,7 +62,7 @@ impl RawH3 {
             inner: Arc::new(Inner {
                 addr: server.addr(),
                 authority: format!("localhost:{}", server.addr().port()),
-                config: server.quic_client().map_err(fail)?,
+                config: super::driver::quic_client(server).map_err(fail)?,
                 mount: server.mount(app),
                 connection: Mutex::new(None),
                 _server: server.keep_alive(),
@@ -129,10 +130,7 @@ impl RawH3 {
         parts.uri = format!("https://{}{target}", self.inner.authority)
             .parse()
             .map_err(|e| fail("bad target").with_source(e))?;
-        parts.headers.insert(
-            HeaderName::from_static(APP_HEADER),
-            self.inner.mount.header().clone(),
-        );
+        wire::stamp(&mut parts.headers, self.inner.mount.header());
         let mut stream = sender
             .send_request(Request::from_parts(parts, ()))
             .await

@@ -19,20 +19,19 @@
 //! not register, is served on the server's thread.
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
+use crate::Error;
 use crate::fixture::{Shutdown, record_start};
-use crate::{Error, ErrorKind};
 use axum::Router;
 use http::Version;
-use tokio::sync::{oneshot, watch};
+use tokio::sync::oneshot;
 
-use super::super::handoff::Handoffs;
-use super::super::routes::{Mount, Routes};
-use super::super::tls::{ALPN_H3, Material};
-use super::client::{Pool, Target};
-use super::driver::{Http3Driver, NAME, Placement};
+use super::super::core::{Clients, Hosting, Place, Prepared, shared, start_error, start_here};
+use super::super::routes::Mount;
+use super::super::tls::Material;
+use super::driver::{Http3Driver, Quic};
 use super::serve::serve;
 
 /// The label under which the shared HTTP/3 server's starts are counted.
@@ -53,18 +52,9 @@ const PROTOCOL: &str = "HTTP/3 over QUIC (UDP), TLS 1.3, ALPN h3";
 /// held back by the server (streams beyond it wait, they do not fail).
 const MAX_STREAMS: u32 = 1024;
 
-/// Where the accept loop runs, and what stops it.
-enum Place {
-    /// On a thread of its own; dropping it stops and joins that thread.
-    Thread(ServerThread),
-    /// On a runtime that was already running (the bench's); dropping the
-    /// sender stops the accept loop.
-    Task(#[allow(dead_code)] oneshot::Sender<()>),
-}
-
-/// The server's own thread and runtime.
+/// The server's own thread; dropping it stops the accept loop and joins
+/// the thread, whose runtime's drop ends every connection served there.
 struct ServerThread {
-    handle: tokio::runtime::Handle,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -83,19 +73,9 @@ impl Drop for ServerThread {
 }
 
 struct Core {
-    addr: SocketAddr,
-    routes: Arc<Routes>,
-    handoffs: Arc<Handoffs>,
-    closing: watch::Sender<bool>,
+    /// What every driver shares; made and read by the driver module.
+    hosting: Hosting<Clients<Quic>>,
     tls: Material,
-    /// What every pool shares (client TLS, the count of connections).
-    target: OnceLock<Arc<Target>>,
-    /// The pool of requests made from no tokio runtime, whose connection
-    /// lives on the server's thread. Declared before `place`, so dropped
-    /// before the runtime that drives it.
-    fallback: OnceLock<Arc<Pool>>,
-    /// `None` once stopped.
-    place: Mutex<Option<Place>>,
 }
 
 /// A running HTTP/3 server on a UDP loopback port hosting a fresh app per
@@ -123,26 +103,10 @@ pub struct Http3Server {
 impl std::fmt::Debug for Http3Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Http3Server")
-            .field("addr", &self.core.addr)
+            .field("addr", &self.addr())
             .field("mounted", &self.mounted())
             .finish()
     }
-}
-
-/// The server could not start: the error met.
-fn start_error(what: &str, cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Error {
-    Error::without_request(
-        ErrorKind::Connection,
-        what,
-        "cannot start the HTTP/3 server",
-    )
-    .with_source(cause)
-    .with_hint("check that loopback networking is available and the process may open UDP sockets")
-}
-
-/// The driver could not be set up.
-fn setup_error(cause: String) -> Error {
-    Error::without_request(ErrorKind::Connection, NAME, cause)
 }
 
 /// quinn's server configuration: the certificate, ALPN `h3`, room for
@@ -190,15 +154,14 @@ impl Http3Server {
     /// ```
     pub fn start(label: &str) -> Result<Self, Error> {
         let began = Instant::now();
-        let fail = |e: String| start_error(label, e);
+        let fail = |e: String| start_error::<Quic>(label, e);
         let tls = Material::generate().map_err(fail)?;
         let (socket, addr) = bind().map_err(fail)?;
-        let routes = Arc::new(Routes::default());
-        let (closing, handoffs) = handoffs();
+        let prepared = Prepared::new();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let (stop, shutdown) = Shutdown::pair();
         let config = server_config(&tls).map_err(fail)?;
-        let (served, handed) = (Arc::clone(&routes), Arc::clone(&handoffs));
+        let (served, handed) = (Arc::clone(&prepared.routes), Arc::clone(&prepared.handoffs));
         let thread = std::thread::Builder::new()
             .name(format!("crossdrive-{label}"))
             .spawn(move || {
@@ -234,76 +197,36 @@ impl Http3Server {
                 // Dropping the runtime ends every connection served here.
                 drop(runtime);
             })
-            .map_err(|e| start_error(label, e))?;
+            .map_err(|e| start_error::<Quic>(label, e))?;
         let handle = ready_rx
             .recv()
             .map_err(|_| fail("the server thread died while starting; see its panic above".into()))?
             .map_err(fail)?;
         record_start(label, addr, PROTOCOL, began.elapsed());
-        Ok(Self::from_parts(
-            addr,
-            routes,
-            (closing, handoffs),
-            tls,
-            Place::Thread(ServerThread {
-                handle,
-                stop: Some(stop),
-                thread: Some(thread),
-            }),
-        ))
+        let thread = ServerThread {
+            stop: Some(stop),
+            thread: Some(thread),
+        };
+        let place = Place::Thread(handle, Box::new(thread));
+        Ok(Self::from_parts(prepared.placed(addr, place), tls))
     }
 
     /// Starts a server on the current tokio runtime (the bench's
     /// same-thread topology): client and server then share one thread.
     pub(crate) fn start_here(label: &str) -> Result<Self, Error> {
-        if tokio::runtime::Handle::try_current().is_err() {
-            return Err(start_error(
-                label,
-                "start_here needs to run inside a tokio runtime",
-            ));
-        }
-        let began = Instant::now();
-        let fail = |e: String| start_error(label, e);
-        let tls = Material::generate().map_err(fail)?;
-        let (socket, addr) = bind().map_err(fail)?;
-        let endpoint = endpoint(socket, &tls).map_err(fail)?;
-        let routes = Arc::new(Routes::default());
-        let (closing, handoffs) = handoffs();
-        let (stop, shutdown) = Shutdown::pair();
-        tokio::spawn(serve(
-            endpoint,
-            Arc::clone(&routes),
-            Arc::clone(&handoffs),
-            shutdown,
-        ));
-        record_start(label, addr, PROTOCOL, began.elapsed());
-        Ok(Self::from_parts(
-            addr,
-            routes,
-            (closing, handoffs),
-            tls,
-            Place::Task(stop),
-        ))
+        let (hosting, tls) = start_here::<Quic, _, _, _>(label, PROTOCOL, |prepared, stop| {
+            let tls = Material::generate()?;
+            let (socket, addr) = bind()?;
+            let endpoint = endpoint(socket, &tls)?;
+            let (served, handed) = (Arc::clone(&prepared.routes), Arc::clone(&prepared.handoffs));
+            Ok((addr, serve(endpoint, served, handed, stop), tls))
+        })?;
+        Ok(Self::from_parts(hosting, tls))
     }
 
-    fn from_parts(
-        addr: SocketAddr,
-        routes: Arc<Routes>,
-        (closing, handoffs): (watch::Sender<bool>, Arc<Handoffs>),
-        tls: Material,
-        place: Place,
-    ) -> Self {
+    fn from_parts(hosting: Hosting<Clients<Quic>>, tls: Material) -> Self {
         Self {
-            core: Arc::new(Core {
-                addr,
-                routes,
-                handoffs,
-                closing,
-                tls,
-                target: OnceLock::new(),
-                fallback: OnceLock::new(),
-                place: Mutex::new(Some(place)),
-            }),
+            core: Arc::new(Core { hosting, tls }),
         }
     }
 
@@ -318,10 +241,7 @@ impl Http3Server {
     /// ```
     pub fn shared() -> Result<&'static Http3Server, Error> {
         static SHARED: OnceLock<Result<Http3Server, String>> = OnceLock::new();
-        SHARED
-            .get_or_init(|| Self::start(SHARED_HTTP3).map_err(|e| e.to_string()))
-            .as_ref()
-            .map_err(|e| start_error(SHARED_HTTP3, e.clone()))
+        shared::<Quic, _>(&SHARED, SHARED_HTTP3, || Self::start(SHARED_HTTP3))
     }
 
     /// The UDP address the server listens on.
@@ -332,7 +252,7 @@ impl Http3Server {
     /// assert!(addr.ip().is_loopback() && addr.port() != 0);
     /// ```
     pub fn addr(&self) -> SocketAddr {
-        self.core.addr
+        self.core.hosting.addr
     }
 
     /// How many requests this server received as `version`: every one as
@@ -352,7 +272,7 @@ impl Http3Server {
     /// assert_eq!(server.requests_seen(Version::HTTP_2), 0);
     /// ```
     pub fn requests_seen(&self, version: Version) -> u64 {
-        self.core.routes.seen(version)
+        self.core.hosting.routes.seen(version)
     }
 
     /// How many QUIC connections the server has accepted, wherever they
@@ -371,7 +291,7 @@ impl Http3Server {
     /// assert_eq!(server.connections_accepted(), 1); // both on one connection
     /// ```
     pub fn connections_accepted(&self) -> u64 {
-        self.core.routes.accepted()
+        self.core.hosting.routes.accepted()
     }
 
     /// How many of the accepted connections were handed to the runtime of
@@ -387,7 +307,7 @@ impl Http3Server {
     /// assert_eq!(server.connections_served_inline(), 1);
     /// ```
     pub fn connections_served_inline(&self) -> u64 {
-        self.core.routes.inline()
+        self.core.hosting.routes.inline()
     }
 
     /// How many QUIC connections this server's drivers have opened (0
@@ -399,7 +319,11 @@ impl Http3Server {
     /// assert_eq!(server.connections_opened(), 0);
     /// ```
     pub fn connections_opened(&self) -> u64 {
-        self.core.target.get().map_or(0, |target| target.opened())
+        self.core
+            .hosting
+            .clients
+            .made()
+            .map_or(0, |target| target.opened())
     }
 
     /// How many apps are mounted (one per live driver).
@@ -413,7 +337,7 @@ impl Http3Server {
     /// assert_eq!(server.mounted(), 0);
     /// ```
     pub fn mounted(&self) -> usize {
-        self.core.routes.mounted()
+        self.core.hosting.routes.mounted()
     }
 
     /// Stops the server now, while drivers may still hold it: closes its
@@ -430,14 +354,7 @@ impl Http3Server {
     /// assert!(server.http3(axum::Router::new()).unwrap_err().is_connection());
     /// ```
     pub fn stop(&self) {
-        self.core.closing.send_replace(true);
-        let place = self
-            .core
-            .place
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        drop(place);
+        self.core.hosting.stop();
     }
 
     /// Whether the server is still serving (not [`stop`](Http3Server::stop)ped).
@@ -448,11 +365,7 @@ impl Http3Server {
     /// assert!(server.is_running());
     /// ```
     pub fn is_running(&self) -> bool {
-        self.core
-            .place
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .is_some()
+        self.core.hosting.is_running()
     }
 
     /// The `http3` driver over a fresh mount of `app`: HTTP/3 on one
@@ -470,94 +383,24 @@ impl Http3Server {
     /// # });
     /// ```
     pub fn http3(&self, app: Router) -> Result<Http3Driver, Error> {
-        let Some(server) = self.runtime()? else {
-            return self.inline_driver(app);
-        };
-        let target = self.target()?;
-        let fallback = match self.core.fallback.get() {
-            Some(pool) => Arc::clone(pool),
-            None => {
-                let built = Arc::new(Pool::new(Arc::clone(&target)));
-                Arc::clone(self.core.fallback.get_or_init(|| built))
-            }
-        };
-        let own = Pool::with_handoff(target, Arc::clone(&self.core.handoffs));
-        Ok(Http3Driver::new(
-            Arc::new(own),
-            self.mount(app),
-            Placement::Suite {
-                server,
-                fallback,
-                handoffs: Arc::clone(&self.core.handoffs),
-            },
-            self.keep_alive(),
-        ))
+        Http3Driver::for_test(self, app)
     }
 
-    /// A driver whose pool runs inline on the caller's runtime, its
-    /// connection served wherever the server accepts it: the bench's.
-    pub(crate) fn inline_driver(&self, app: Router) -> Result<Http3Driver, Error> {
-        Ok(Http3Driver::new(
-            Arc::new(Pool::new(self.target()?)),
-            self.mount(app),
-            Placement::Inline,
-            self.keep_alive(),
-        ))
+    /// The running server's parts, for the driver module.
+    pub(crate) fn hosting(&self) -> &Hosting<Clients<Quic>> {
+        &self.core.hosting
     }
 
-    /// The server runtime's handle: `Ok(None)` when requests run inline
-    /// (a server on the caller's runtime), an error once stopped.
-    fn runtime(&self) -> Result<Option<tokio::runtime::Handle>, Error> {
-        let place = self
-            .core
-            .place
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        match &*place {
-            Some(Place::Thread(thread)) => Ok(Some(thread.handle.clone())),
-            Some(Place::Task(_)) => Ok(None),
-            None => Err(setup_error(format!(
-                "the HTTP/3 server at {} is stopped",
-                self.core.addr
-            ))
-            .with_hint("start a new Http3Server; a stopped one does not restart")),
-        }
-    }
-
-    fn target(&self) -> Result<Arc<Target>, Error> {
-        if let Some(target) = self.core.target.get() {
-            return Ok(Arc::clone(target));
-        }
-        let config = self.quic_client().map_err(setup_error)?;
-        let built = Arc::new(Target::new(self.core.addr, config).map_err(setup_error)?);
-        Ok(Arc::clone(self.core.target.get_or_init(|| built)))
-    }
-
-    /// A quinn client configuration trusting this server's certificate and
-    /// offering ALPN `h3`.
-    pub(crate) fn quic_client(&self) -> Result<quinn::ClientConfig, String> {
-        let crypto = self.core.tls.quic_client(ALPN_H3)?;
-        Ok(quinn::ClientConfig::new(Arc::new(crypto)))
-    }
-
-    /// The certificate material, for a raw client offering other ALPNs.
-    #[cfg(test)]
+    /// The certificate material, for a client trusting it.
     pub(crate) fn tls(&self) -> &Material {
         &self.core.tls
     }
 
     pub(crate) fn mount(&self, app: Router) -> Mount {
-        self.core.routes.mount(app)
+        self.core.hosting.routes.mount(app)
     }
 
     pub(crate) fn keep_alive(&self) -> Arc<dyn std::any::Any + Send + Sync> {
         Arc::clone(&self.core) as Arc<dyn std::any::Any + Send + Sync>
     }
-}
-
-/// The closing signal of a new server and the registry that hands its
-/// connections over.
-fn handoffs() -> (watch::Sender<bool>, Arc<Handoffs>) {
-    let (closing, closed) = watch::channel(false);
-    (closing, Arc::new(Handoffs::new(closed)))
 }
