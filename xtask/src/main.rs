@@ -8,6 +8,7 @@
 mod bench;
 mod cold_build;
 mod conformance;
+mod lint;
 
 use std::process::ExitCode;
 
@@ -22,6 +23,8 @@ commands:
                     run the conformance suite on every driver and write the
                     check × driver matrix to docs/conformance-matrix.md;
                     --check fails instead if that file is stale
+  lint              check the layering rules of ARCHITECTURE.md (the core knows
+                    no adapter, driver modules never import the bench, ...)
   cold-build        time a user crate's cold `cargo test --no-run` with each
                     feature set of crossdrive (about seven minutes)
 ";
@@ -32,6 +35,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(args.collect()),
         Some("conformance") => conformance::run(args.collect()),
         Some("cold-build") => cold_build::run(args.collect()),
+        Some("lint") => lint::run(args.collect()),
         Some("-h" | "--help" | "help") | None => {
             print!("{USAGE}");
             ExitCode::SUCCESS
