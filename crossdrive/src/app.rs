@@ -66,7 +66,7 @@ where
 /// True for a status no client can receive as a final answer: an
 /// informational 1xx other than `101 Switching Protocols` (an upgrade,
 /// which ends the HTTP exchange rather than answering it). Every driver
-/// turns such an answer into [`crossdrive::Error::final_informational`],
+/// turns such an answer into [`crossdrive::Error::final_informational`](crate::Error::final_informational),
 /// so the app's mistake reads the same on all of them instead of a 500
 /// from hyper, an HTTP/2 stream reset or a 103 passed through.
 pub(crate) fn is_final_informational(status: http::StatusCode) -> bool {

@@ -45,7 +45,7 @@ pub enum Source {
 }
 
 impl Source {
-    /// The event shape, as reported in [`crossdrive::Protocol::Lambda`].
+    /// The event shape, as reported in [`crossdrive::Protocol::Lambda`](crate::Protocol::Lambda).
     ///
     /// ```
     /// use crossdrive::lambda::Source;

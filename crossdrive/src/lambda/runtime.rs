@@ -20,7 +20,7 @@
 //!
 //! The child is the test binary itself, re-executed with `--exact <test>`
 //! and `CROSSDRIVE_LAMBDA_RUNTIME_CHILD=1`. It runs the same test, which
-//! builds the same fresh app and calls [`connect`] again; in the child,
+//! builds the same fresh app and calls the driver's connect again; in the child,
 //! `connect` sees the variable and, instead of returning a driver, runs
 //! `lambda_http::run(app)` until the parent goes away, then exits. The test
 //! name comes with the driver's [`ConnectOptions`](crate::ConnectOptions)

@@ -350,7 +350,7 @@ impl Driver for SocketDriver {
     /// (chunked on HTTP/1.1, data frames on HTTP/2), and the response
     /// resolves at its head, its body read from the connection as the
     /// server writes it. The driver's timeout bounds the head; reading the
-    /// body is bounded by the reader ([`crossdrive::TestStream`]).
+    /// body is bounded by the reader ([`crossdrive::TestStream`](crate::TestStream)).
     fn stream(&self, request: Request<RequestBody>) -> BoxFuture<'_, Result<DriverStream, Error>> {
         Box::pin(async move {
             let (method, uri) = (request.method().clone(), request.uri().clone());

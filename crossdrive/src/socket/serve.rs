@@ -3,7 +3,7 @@
 //! [`Routes`].
 //!
 //! It runs wherever it is spawned: on a fixture's own
-//! [`crossdrive::fixture::ServerThread`], or on the bench's runtime for the
+//! [`crossdrive::fixture::ServerThread`](crate::fixture::ServerThread), or on the bench's runtime for the
 //! same-thread topology. Each accepted connection is served where its
 //! client asked (see the `handoff` module): on the client's own runtime
 //! when it registered, here otherwise. The loop returns when `shutdown`
@@ -138,7 +138,7 @@ impl Connection {
 }
 
 /// hyper's timer on crossdrive's own timer thread
-/// ([`crossdrive::guard::sleep`]): it needs nothing of the runtime the
+/// ([`crossdrive::guard::sleep`](crate::guard::sleep)): it needs nothing of the runtime the
 /// connection runs on.
 #[derive(Clone, Copy, Debug)]
 struct ThreadTimer;

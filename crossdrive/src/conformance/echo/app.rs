@@ -2,7 +2,7 @@
 //!
 //! It reflects what it received (`/echo`) and answers the fixed responses
 //! the checks ask for. The routes, bodies and header values are the
-//! contract in [`crossdrive::conformance::echo`]; this module only
+//! contract in [`crossdrive::conformance::echo`](crate::conformance::echo); this module only
 //! implements it with axum. Run the suite against a driver connected to
 //! [`app`]:
 //!
