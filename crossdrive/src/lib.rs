@@ -18,8 +18,8 @@
 //! - The runners: [`suite!`] (one test body, one test per driver),
 //!   [`conformance!`] (the adapter conformance checks), [`parity!`] and
 //!   [`assert_parity!`] (every driver answers alike, pinned by insta),
-//!   [`bench`](mod@bench) and `bench_main!` (each driver beside its floor).
-//! - [`Scenario`], bench scenarios as data; [`fixture`], the plumbing for
+//!   `bench` and `bench_main!` (feature `bench`: each driver beside its floor).
+//! - `Scenario` (feature `bench`), bench scenarios as data; [`fixture`], the plumbing for
 //!   shared servers; [`Selection`], the `CROSSDRIVE_DRIVERS` variable.
 //!
 //! | driver | what it does | feature |
@@ -61,6 +61,7 @@
 //! `tower::Service` that never fails, mounted as a router's fallback.
 
 mod app;
+#[cfg(feature = "bench")]
 pub mod bench;
 pub mod conformance;
 mod connect;
@@ -77,6 +78,7 @@ pub mod parity;
 mod random;
 mod registry;
 pub mod remote;
+#[cfg(feature = "bench")]
 pub mod scenario;
 mod selection;
 #[cfg(feature = "sockets")]
@@ -94,6 +96,7 @@ pub use connect::{ConnectOptions, TIMEOUT_ENV};
 pub use direct::Direct;
 pub use drivers::{ConnectFn, DriverSpec, Drivers, FloorFn};
 pub use kind::Kind;
+#[cfg(feature = "bench")]
 pub use scenario::Scenario;
 pub use selection::{DRIVERS_ENV, Selection};
 

@@ -118,16 +118,23 @@ pub(crate) enum Floor {
 }
 
 /// The floors' names, as bench rows carry them.
+#[cfg(feature = "bench")]
 pub(crate) const RAW_ONESHOT: &str = "raw-oneshot";
+#[cfg(feature = "bench")]
 pub(crate) const BARE_ADAPTER: &str = "bare-adapter";
+#[cfg(feature = "bench")]
 pub(crate) const RAW_HYPER_HTTP1: &str = "raw-hyper-http1";
+#[cfg(feature = "bench")]
 pub(crate) const RAW_HYPER_HTTP2: &str = "raw-hyper-http2";
+#[cfg(feature = "bench")]
 pub(crate) const RAW_HYPER_HTTP2_TLS: &str = "raw-hyper-http2-tls";
+#[cfg(feature = "bench")]
 pub(crate) const RAW_H3: &str = "raw-h3";
 
 /// Every built-in floor's name and what it measures: the one place both
 /// are written (a bench row carries the name, the report's legend the
 /// sentence; a custom floor is described by its name alone).
+#[cfg(feature = "bench")]
 const FLOORS: &[(&str, &str)] = &[
     (
         RAW_ONESHOT,
@@ -157,6 +164,7 @@ const FLOORS: &[(&str, &str)] = &[
 ];
 
 /// The sentence describing the built-in floor `name`, if it is one.
+#[cfg(feature = "bench")]
 pub(crate) fn floor_about(name: &str) -> Option<&'static str> {
     FLOORS
         .iter()

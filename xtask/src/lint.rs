@@ -311,10 +311,11 @@ fn section_keys(manifest: &str, section: &str) -> Vec<String> {
             inside = line == section;
             continue;
         }
-        if inside && !line.starts_with('#') {
-            if let Some((key, _)) = line.split_once('=') {
-                keys.push(key.trim().trim_end_matches(".workspace").to_owned());
-            }
+        if inside
+            && !line.starts_with('#')
+            && let Some((key, _)) = line.split_once('=')
+        {
+            keys.push(key.trim().trim_end_matches(".workspace").to_owned());
         }
     }
     keys
@@ -341,10 +342,8 @@ fn package_name(manifest: &str) -> Option<String> {
         let line = line.trim();
         if line.starts_with('[') {
             in_package = line == "[package]";
-        } else if in_package {
-            if let Some(v) = line.strip_prefix("name = ") {
-                return Some(v.trim_matches('"').to_owned());
-            }
+        } else if in_package && let Some(v) = line.strip_prefix("name = ") {
+            return Some(v.trim_matches('"').to_owned());
         }
     }
     None

@@ -114,7 +114,7 @@
 //! # The engine
 //!
 //! The latency engine behind `cargo bench` and `cargo xtask bench`, in the
-//! order a run uses it (always built: parity and the scenarios use it):
+//! order a run uses it:
 //!
 //! - [`Exchange`] is what a benchmark sends requests through. Every
 //!   [`crate::Driver`] is one; so are the *floors* (the raw, minimal way of
@@ -152,26 +152,15 @@ pub use measure::{
 };
 pub use topology::Topology;
 
-#[cfg(feature = "bench")]
 mod args;
-#[cfg(feature = "bench")]
 mod cell;
-#[cfg(feature = "bench")]
 mod chart;
-#[cfg(feature = "bench")]
 mod counting;
-#[cfg(feature = "bench")]
 mod floors;
-#[cfg(feature = "bench")]
 mod load;
-#[cfg(feature = "bench")]
 mod progress;
-#[cfg(feature = "bench")]
 mod run;
-#[cfg(feature = "bench")]
 pub(crate) mod runner;
 
-#[cfg(feature = "bench")]
 pub use counting::CountingAllocator;
-#[cfg(feature = "bench")]
 pub use runner::Bench;

@@ -35,7 +35,7 @@ mod body;
 mod client;
 pub(crate) mod deployment;
 mod driver;
-#[cfg_attr(not(feature = "bench"), allow(dead_code))]
+#[cfg(feature = "bench")]
 pub(crate) mod raw;
 mod serve;
 #[cfg_attr(not(feature = "bench"), allow(dead_code))]
