@@ -25,7 +25,7 @@ use super::clock::Invocation;
 use super::event::{
     WireResponse, content_type, form_decode, group_pairs, raw_query_pairs, repeated_names,
 };
-use super::failure::{Kind, Refused};
+use super::failure::{FailureKind, Refused};
 use super::options::{Endpoint, LambdaOptions};
 
 const API_ID: &str = "crossdrv01";
@@ -403,7 +403,7 @@ pub(crate) fn decode(
     // API_CONFIGURATION_ERROR gateway response "when base64 decoding fails on
     // binary data" (https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html).
     *response.body_mut() = body::response_bytes(wire.body, true, notes).map_err(|e| Refused {
-        kind: Kind::Configuration,
+        kind: FailureKind::Configuration,
         code: "rest-binary-conversion-failed",
         reason: format!(
             "{e}, and a binary media type matches, so the REST API failed the conversion and \

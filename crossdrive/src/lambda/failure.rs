@@ -59,7 +59,7 @@ pub struct LambdaFailure {
 
 /// The kinds of failure a source answers for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
+pub(crate) enum FailureKind {
     /// The function failed: error, panic, timeout, oversized response.
     Function,
     /// The source stopped waiting.
@@ -79,11 +79,11 @@ pub(crate) enum Kind {
 /// The source's response for a failure, with the reason attached.
 pub(crate) fn respond(
     source: Source,
-    kind: Kind,
+    kind: FailureKind,
     code: &'static str,
     reason: String,
 ) -> (Response<Bytes>, AdapterNote) {
-    use Kind as K;
+    use FailureKind as K;
     use Source as S;
     let (status, content_type, body): (u16, &str, &str) = match (source, kind) {
         // Only REST converts binary bodies by configuration; the other
@@ -150,13 +150,13 @@ const ALB_413: &str = "<html>\r\n<head><title>413 Request Entity Too Large</titl
 /// response on: the failure it answers with, its code and the reason.
 #[derive(Debug)]
 pub(crate) struct Refused {
-    pub(crate) kind: Kind,
+    pub(crate) kind: FailureKind,
     pub(crate) code: &'static str,
     pub(crate) reason: String,
 }
 
 impl Refused {
-    pub(crate) fn new(kind: Kind, code: &'static str, reason: String) -> Self {
+    pub(crate) fn new(kind: FailureKind, code: &'static str, reason: String) -> Self {
         Self { kind, code, reason }
     }
 }
@@ -165,7 +165,7 @@ impl Refused {
 /// treats it as a function error (`malformed-response`).
 impl From<String> for Refused {
     fn from(reason: String) -> Self {
-        Self::new(Kind::Function, "malformed-response", reason)
+        Self::new(FailureKind::Function, "malformed-response", reason)
     }
 }
 
@@ -211,7 +211,7 @@ pub(crate) fn answer(
         Err(Interrupted::Panicked(message)) => {
             let reason =
                 format!("the handler panicked ({message}); the runtime reported a function error");
-            Err(Refused::new(Kind::Function, "handler-panic", reason).into())
+            Err(Refused::new(FailureKind::Function, "handler-panic", reason).into())
         }
         Err(Interrupted::TimedOut(after)) => Err(timed_out(lambda, about, after)),
     }
@@ -241,17 +241,17 @@ fn function_failed(lambda: &Inner, about: About<'_>, error: InvokeError) -> Stop
             )
             .into(),
         InvokeError::Unserializable(reason) | InvokeError::FunctionError(reason) => {
-            Refused::new(Kind::Function, "function-error", reason).into()
+            Refused::new(FailureKind::Function, "function-error", reason).into()
         }
         InvokeError::LambdaHttpPanic(message) => {
             let reason = format!(
                 "lambda_http panicked turning the event into a request ({message}), before \
                  the app ran; in Lambda this is a function error"
             );
-            Refused::new(Kind::Function, "lambda-http-panic", reason).into()
+            Refused::new(FailureKind::Function, "lambda-http-panic", reason).into()
         }
         InvokeError::RuntimePanic(reason) => {
-            Refused::new(Kind::Function, "handler-panic", reason).into()
+            Refused::new(FailureKind::Function, "handler-panic", reason).into()
         }
         InvokeError::RuntimeGone(reason) => lambda
             .error(ErrorKind::Connection, about, reason)
@@ -285,12 +285,12 @@ fn timed_out(lambda: &Inner, about: About<'_>, after: Duration) -> Stopped {
     }
     match integration {
         Some(i) if i <= function => Refused::new(
-            Kind::IntegrationTimeout,
+            FailureKind::IntegrationTimeout,
             "integration-timeout",
             format!("the source stopped waiting after its {i:?} integration timeout"),
         ),
         _ => Refused::new(
-            Kind::Function,
+            FailureKind::Function,
             "function-timeout",
             format!("Task timed out after {function:?} (the function timeout)"),
         ),

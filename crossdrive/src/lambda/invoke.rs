@@ -38,7 +38,7 @@ use http::{HeaderMap, Request, Response};
 
 use super::clock::Invocation;
 use super::driver::{About, Inner, Invoker};
-use super::failure::{self, Kind, Outcome, Refused, Stopped};
+use super::failure::{self, FailureKind, Outcome, Refused, Stopped};
 use super::function::{self, InvokeError, Observed};
 use super::runtime::{self, Instance};
 use super::runtime_api::{Reply, Streamed};
@@ -290,7 +290,7 @@ async fn stream_reply(
     };
     let (status, headers) = match &streamed.prelude {
         Some(prelude) => stream::decode_prelude(prelude, notes)
-            .map_err(|reason| Refused::new(Kind::Function, "malformed-response", reason))?,
+            .map_err(|reason| Refused::new(FailureKind::Function, "malformed-response", reason))?,
         None => (http::StatusCode::OK, HeaderMap::new()),
     };
     if crate::app::is_final_informational(status) {

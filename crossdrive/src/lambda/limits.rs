@@ -16,7 +16,7 @@
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response};
 
-use super::failure::{Kind, Refused};
+use super::failure::{FailureKind, Refused};
 use super::options::{LambdaOptions, Source};
 
 /// Lambda's synchronous invocation payload limit on the event.
@@ -115,9 +115,11 @@ pub(crate) fn check_request(
         return Ok(());
     };
     Err(match broken {
-        Broken::Payload(reason) => Refused::new(Kind::TooLarge, "payload-too-large", reason),
-        Broken::Headers(reason) => Refused::new(Kind::HeadersTooLarge, "headers-too-large", reason),
-        Broken::Url(reason) => Refused::new(Kind::UrlTooLong, "url-too-long", reason),
+        Broken::Payload(reason) => Refused::new(FailureKind::TooLarge, "payload-too-large", reason),
+        Broken::Headers(reason) => {
+            Refused::new(FailureKind::HeadersTooLarge, "headers-too-large", reason)
+        }
+        Broken::Url(reason) => Refused::new(FailureKind::UrlTooLong, "url-too-long", reason),
     })
 }
 
@@ -238,7 +240,11 @@ pub(crate) fn check_event(source: Source, event: &[u8]) -> Result<(), Refused> {
          synchronous invocation payload limit",
         event.len()
     );
-    Err(Refused::new(Kind::TooLarge, "payload-too-large", reason))
+    Err(Refused::new(
+        FailureKind::TooLarge,
+        "payload-too-large",
+        reason,
+    ))
 }
 
 /// Checks Lambda's invocation payload limit on the event JSON of a
@@ -252,7 +258,11 @@ pub(crate) fn check_streamed_event(event: &[u8]) -> Result<(), Refused> {
          invocation payload limit",
         event.len()
     );
-    Err(Refused::new(Kind::TooLarge, "payload-too-large", reason))
+    Err(Refused::new(
+        FailureKind::TooLarge,
+        "payload-too-large",
+        reason,
+    ))
 }
 
 /// Checks the most response JSON the source accepts from the function:
@@ -274,7 +284,11 @@ pub(crate) fn check_response_json(source: Source, json: &[u8]) -> Result<(), Ref
             "ALB's Lambda targets"
         }
     );
-    Err(Refused::new(Kind::Function, "response-too-large", reason))
+    Err(Refused::new(
+        FailureKind::Function,
+        "response-too-large",
+        reason,
+    ))
 }
 
 /// Checks the source's limits on the response the function returned:
@@ -293,7 +307,7 @@ pub(crate) fn check_response(source: Source, response: &Response<Bytes>) -> Resu
          limit for a whole response header"
     );
     Err(Refused::new(
-        Kind::Function,
+        FailureKind::Function,
         "response-headers-too-large",
         reason,
     ))

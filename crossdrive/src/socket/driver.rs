@@ -26,7 +26,7 @@ use axum::Router;
 use bytes::Bytes;
 use http::{Request, Version};
 
-use super::core::{Exchange, Kind, Placement};
+use super::core::{ConnKind, Exchange, Placement};
 use super::handoff::Handoffs;
 use super::pool::{Pool, Target};
 #[cfg(feature = "remote")]
@@ -87,7 +87,7 @@ impl Flavor {
 /// hyper-util's server.
 pub(crate) struct Tcp;
 
-impl Kind for Tcp {
+impl ConnKind for Tcp {
     type Target = Target;
     type Pool = Pool;
 

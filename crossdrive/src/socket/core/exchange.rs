@@ -10,10 +10,10 @@ use crate::direct::{DEFAULT_BODY_LIMIT, DEFAULT_TIMEOUT};
 use http::HeaderValue;
 
 use super::super::routes::Mount;
-use super::{ConnError, Failure, Kind, Placement};
+use super::{ConnError, ConnKind, Failure, Placement};
 
 /// One driver's app, placement and limits.
-pub(crate) struct Exchange<K: Kind> {
+pub(crate) struct Exchange<K: ConnKind> {
     name: &'static str,
     /// The origin errors name.
     origin: String,
@@ -24,7 +24,7 @@ pub(crate) struct Exchange<K: Kind> {
     _server: Arc<dyn std::any::Any + Send + Sync>,
 }
 
-impl<K: Kind> Exchange<K> {
+impl<K: ConnKind> Exchange<K> {
     /// The driver `name` sending to `origin` for the app `mount`, its
     /// requests run where `placement` says; `server` lives as long as it.
     pub(crate) fn new(

@@ -5,7 +5,7 @@
 use crate::{Error, ErrorKind};
 use http::{Method, Uri};
 
-use super::{Exchange, Kind};
+use super::{ConnKind, Exchange};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -48,7 +48,7 @@ impl From<ConnError> for Failure {
 
 impl Failure {
     /// The error `exchange` reports for the request `method uri`.
-    pub(crate) fn error<K: Kind>(
+    pub(crate) fn error<K: ConnKind>(
         self,
         exchange: &Exchange<K>,
         method: &Method,

@@ -16,7 +16,7 @@ use tokio::sync::{oneshot, watch};
 
 use super::super::handoff::Handoffs;
 use super::super::routes::Routes;
-use super::Kind;
+use super::ConnKind;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -81,7 +81,7 @@ impl<C> Hosting<C> {
     /// The server runtime's handle: `Ok(None)` when requests run inline (a
     /// server on the caller's runtime), an error naming the driver `name`
     /// once stopped.
-    pub(crate) fn runtime<K: Kind>(&self, name: &str) -> Result<Option<Handle>, Error> {
+    pub(crate) fn runtime<K: ConnKind>(&self, name: &str) -> Result<Option<Handle>, Error> {
         let place = self.place.lock().unwrap_or_else(PoisonError::into_inner);
         match &*place {
             Some(Place::Thread(handle, _)) => Ok(Some(handle.clone())),
@@ -125,7 +125,7 @@ impl<C> Hosting<C> {
 
 /// The server could not start: `cause` is the error met (or, for a shared
 /// server that failed once, its message).
-pub(crate) fn start_error<K: Kind>(what: &str, cause: impl Into<BoxError>) -> Error {
+pub(crate) fn start_error<K: ConnKind>(what: &str, cause: impl Into<BoxError>) -> Error {
     Error::without_request(
         ErrorKind::Connection,
         what,
@@ -140,7 +140,7 @@ pub(crate) fn start_error<K: Kind>(what: &str, cause: impl Into<BoxError>) -> Er
 
 /// The server in `cell`, started by `start` on first use; a start that
 /// failed fails every later call the same way.
-pub(crate) fn shared<K: Kind, S>(
+pub(crate) fn shared<K: ConnKind, S>(
     cell: &'static OnceLock<Result<S, String>>,
     label: &str,
     start: impl FnOnce() -> Result<S, Error>,
@@ -161,7 +161,7 @@ pub(crate) fn start_here<K, C, X, Fut>(
     begin: impl FnOnce(&Prepared, Shutdown) -> Result<(SocketAddr, Fut, X), BoxError>,
 ) -> Result<(Hosting<C>, X), Error>
 where
-    K: Kind,
+    K: ConnKind,
     C: Default,
     Fut: Future<Output = ()> + Send + 'static,
 {

@@ -32,7 +32,7 @@ pub(crate) use placement::{Clients, Placement};
 
 /// A kind of connection the socket core drives: what differs between the
 /// TCP drivers and the `http3` driver beyond their client and server.
-pub(crate) trait Kind: Sized + 'static {
+pub(crate) trait ConnKind: Sized + 'static {
     /// What every pool of one driver on one server shares (address, TLS
     /// client, the count of connections opened).
     type Target: Send + Sync + 'static;

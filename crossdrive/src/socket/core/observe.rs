@@ -10,7 +10,7 @@ use http_body_util::{BodyExt, Limited};
 
 use super::super::wire::{self, Mark};
 use super::placement::guarded_inline;
-use super::{ConnError, Exchange, Failure, Kind};
+use super::{ConnError, ConnKind, Exchange, Failure};
 
 /// What the server's record said about a response.
 enum Observed {
@@ -20,7 +20,7 @@ enum Observed {
     Protocol(Protocol),
 }
 
-impl<K: Kind> Exchange<K> {
+impl<K: ConnKind> Exchange<K> {
     /// The response as delivered: its protocol proven from the server's
     /// record to be `expected`, a handler panic turned into its error.
     pub(crate) fn finish(

@@ -17,10 +17,10 @@ use crate::guard::{Interrupted, guarded};
 use tokio::runtime::Handle;
 
 use super::super::handoff::Handoffs;
-use super::{Failure, Kind};
+use super::{ConnKind, Failure};
 
 /// Where a driver's requests run.
-pub(crate) enum Placement<K: Kind> {
+pub(crate) enum Placement<K: ConnKind> {
     /// On the caller's runtime, connections served wherever the server
     /// accepts them: the bench, whose topology places the server.
     Inline,
@@ -43,12 +43,12 @@ pub(crate) enum Placement<K: Kind> {
 /// shares, made on first use and kept with the server: the target, and
 /// the fallback pool of requests made from no tokio runtime, whose
 /// connections live on the server's thread.
-pub(crate) struct Clients<K: Kind> {
+pub(crate) struct Clients<K: ConnKind> {
     target: OnceLock<Arc<K::Target>>,
     fallback: OnceLock<Arc<K::Pool>>,
 }
 
-impl<K: Kind> Default for Clients<K> {
+impl<K: ConnKind> Default for Clients<K> {
     fn default() -> Self {
         Self {
             target: OnceLock::new(),
@@ -57,7 +57,7 @@ impl<K: Kind> Default for Clients<K> {
     }
 }
 
-impl<K: Kind> Clients<K> {
+impl<K: ConnKind> Clients<K> {
     /// The target, made by `make` the first time.
     pub(crate) fn target(
         &self,
@@ -104,7 +104,7 @@ impl<K: Kind> Clients<K> {
     }
 }
 
-impl<K: Kind> Placement<K> {
+impl<K: ConnKind> Placement<K> {
     /// A pool of its own that runs inline on the caller's runtime, its
     /// connections served wherever the server accepts them; only for
     /// callers whose runtime outlives the driver (the bench).

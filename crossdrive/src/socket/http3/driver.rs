@@ -20,7 +20,7 @@ use axum::Router;
 use bytes::Bytes;
 use http::{Request, Version};
 
-use super::super::core::{Exchange, Kind, Placement};
+use super::super::core::{ConnKind, Exchange, Placement};
 use super::super::handoff::Handoffs;
 use super::client::{Pool, Target};
 use super::server::Http3Server;
@@ -31,7 +31,7 @@ pub(crate) const NAME: &str = "http3";
 /// The QUIC connection kind: h3's client on quinn, h3's server.
 pub(crate) struct Quic;
 
-impl Kind for Quic {
+impl ConnKind for Quic {
     type Target = Target;
     type Pool = Pool;
 
