@@ -1,5 +1,5 @@
 //! What the TCP socket drivers and the `http3` driver share, written once
-//! and generic over the connection [`Kind`] (hyper over TCP, h3 over
+//! and generic over the connection kind ([`ConnKind`]) (hyper over TCP, h3 over
 //! QUIC):
 //!
 //! - `placement`: where a request's exchange runs (inline on the caller's
