@@ -135,7 +135,20 @@ pub fn run(test: Generated, body: Body) {
     let (recorded, seen) = Recorded::new(driver);
     let outcome = verdict::caught(|| runtime.block_on(body(Client::new(recorded))));
     let seen = seen.lock().unwrap_or_else(PoisonError::into_inner).clone();
-    match outcome {
+    judge_declared(&test, spec, &declared, outcome, &seen);
+}
+
+/// The verdict on a body with a `#[differs(..)]` for this driver: it must
+/// fail, and in one of the declared ways.
+fn judge_declared(
+    test: &Generated,
+    spec: &DriverSpec,
+    declared: &[Declared],
+    outcome: Result<(), verdict::Failure>,
+    seen: &differs::Seen,
+) {
+    let name = test.libtest_name();
+    let failure = match outcome {
         Ok(()) => panic!(
             "crossdrive: {name} was declared to differ on `{}` ({}), but it passed: the \
              difference is gone; remove `{}` from the body's #[differs(..)]",
@@ -143,38 +156,37 @@ pub fn run(test: Generated, body: Body) {
             declared[0].reason(),
             test.ident
         ),
-        Err(failure) => {
-            let mut misses = Vec::new();
-            for d in &declared {
-                match d.matches(&failure.message, &seen) {
-                    Ok(()) => {
-                        println!(
-                            "known difference on `{}` in `{}`, as declared: {}\n  declared: {}\n  \
-                             what differed: {}",
-                            spec.name(),
-                            test.body,
-                            d.reason(),
-                            d.what(),
-                            verdict::headline(&failure.message, spec.name())
-                        );
-                        return;
-                    }
-                    Err(miss) => misses.push(format!(
-                        "  declared: {} ({})\n  but: {miss}",
-                        d.what(),
-                        d.reason()
-                    )),
-                }
+        Err(failure) => failure,
+    };
+    let mut misses = Vec::new();
+    for d in declared {
+        match d.matches(&failure.message, seen) {
+            Ok(()) => {
+                println!(
+                    "known difference on `{}` in `{}`, as declared: {}\n  declared: {}\n  \
+                     what differed: {}",
+                    spec.name(),
+                    test.body,
+                    d.reason(),
+                    d.what(),
+                    verdict::headline(&failure.message, spec.name())
+                );
+                return;
             }
-            panic!(
-                "crossdrive: {name} failed on `{}`, but not in the way its #[differs(..)] \
-                 declares, so this is not the known difference:\n{}\nthe failure:\n{}",
-                spec.name(),
-                misses.join("\n"),
-                failure.full()
-            );
+            Err(miss) => misses.push(format!(
+                "  declared: {} ({})\n  but: {miss}",
+                d.what(),
+                d.reason()
+            )),
         }
     }
+    panic!(
+        "crossdrive: {name} failed on `{}`, but not in the way its #[differs(..)] \
+         declares, so this is not the known difference:\n{}\nthe failure:\n{}",
+        spec.name(),
+        misses.join("\n"),
+        failure.full()
+    );
 }
 
 /// The report of a body that failed on `spec`: compared with the same body
