@@ -12,9 +12,9 @@ use std::time::Duration;
 
 use axum::Router;
 use bytes::Bytes;
+use crossdrive::DriverSpec;
 use crossdrive::guard::{Interrupted, guarded};
 use crossdrive::{BoxFuture, Driver, DriverResponse, Error, ErrorKind, Protocol};
-use crossdrive::DriverSpec;
 use http::{Method, Request, Response, Uri};
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
