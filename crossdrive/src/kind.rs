@@ -1,7 +1,8 @@
-//! The driver table: the one place every built-in driver is listed.
+//! [`Kind`]: the built-in drivers, generated from the driver table.
 //!
-//! [`driver_table!`](crate::driver_table) expands to one entry per built-in
-//! driver; the [`Kind`] enum, its name lookup, the default specs of
+//! [`driver_table!`](crate::driver_table) (in `macros.rs`, the one place
+//! every built-in driver is listed) expands to one entry per built-in
+//! driver compiled in and the identifiers of all of them; the [`Kind`] enum, its name lookup, the default specs of
 //! [`Drivers::builtin`](crate::Drivers::builtin) and the built-in test names
 //! [`suite!`](macro@crate::suite) writes for every body are generated from it. A
 //! user's own drivers never come here: they are
@@ -14,13 +15,18 @@ use crate::{Driver, Error};
 use axum::Router;
 
 macro_rules! define_kinds {
-    ([] $({
+    ([] [$($every:ident)*] $({
         ident: $ident:ident,
         variant: $variant:ident,
         name: $name:literal,
         about: $about:literal,
         registration: $registration:path,
     })*) => {
+        /// The identifier of every built-in driver, whichever cargo features
+        /// this build has: a `#[differs(..)]` may name a driver its build
+        /// left out.
+        pub(crate) const EVERY_BUILTIN: &[&str] = &[$(stringify!($every)),*];
+
         /// Every driver crossdrive ships, generated from the driver table.
         ///
         /// ```
@@ -147,23 +153,6 @@ macro_rules! define_kinds {
 }
 
 crate::driver_table! { define_kinds [] }
-
-/// The identifier of every built-in driver, whichever cargo features this
-/// build has: a `#[differs(..)]` may name a driver its build left out.
-pub(crate) const EVERY_BUILTIN: &[&str] = &[
-    "direct",
-    "lambda",
-    "lambda_url",
-    "lambda_v1",
-    "lambda_alb",
-    "lambda_runtime",
-    "lambda_url_stream",
-    "http1",
-    "http2",
-    "http2_tls",
-    "http3",
-    "http1_fresh",
-];
 
 impl Kind {
     /// The kind named `name` (`direct`) or identified by `ident` (`lambda_v1`).

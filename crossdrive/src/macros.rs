@@ -260,7 +260,7 @@ macro_rules! __suite_drivers {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __suite_builtin {
-    ([$names:tt] $({ ident: $ident:ident, $($field:tt)* })*) => {
+    ([$names:tt] [$($every:ident)*] $({ ident: $ident:ident, $($field:tt)* })*) => {
         $( $crate::__suite_driver! { $ident $names } )*
     };
 }
@@ -447,7 +447,9 @@ macro_rules! __differs_parse {
 // ======================================================================
 // The driver table: one entry per built-in driver, as a chain of macros with one link per cargo feature (kind.rs)
 
-/// Calls `$callback! { [$args] { entry } { entry } ... }` with one entry per
+/// Calls `$callback! { [$args] [every ident] { entry } { entry } ... }`:
+/// the identifiers of every built-in driver, compiled in or not (each link
+/// adds its own whether its feature is on or off), then one entry per
 /// driver compiled in (the driver families are cargo features: `lambda`,
 /// `sockets`, `tls`, `http3`). Each entry is `{ ident: .., variant: ..,
 /// name: "..", about: "..", registration: path }`: `registration` names the
@@ -464,7 +466,7 @@ macro_rules! __differs_parse {
 #[macro_export]
 macro_rules! driver_table {
     ($callback:path [$($args:tt)*]) => {
-        $crate::__driver_table_lambda! { $callback [$($args)*]
+        $crate::__driver_table_lambda! { $callback [$($args)*] [direct]
             {
                 ident: direct,
                 variant: Direct,
@@ -480,8 +482,8 @@ macro_rules! driver_table {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __driver_table_lambda {
-    ($callback:path [$($args:tt)*] $($done:tt)*) => {
-        $crate::__driver_table_sockets! { $callback [$($args)*] $($done)*
+    ($callback:path [$($args:tt)*] [$($every:ident)*] $($done:tt)*) => {
+        $crate::__driver_table_sockets! { $callback [$($args)*] [$($every)* lambda lambda_url lambda_v1 lambda_alb lambda_runtime lambda_url_stream] $($done)*
             {
                 ident: lambda,
                 variant: Lambda,
@@ -532,8 +534,8 @@ macro_rules! __driver_table_lambda {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __driver_table_lambda {
-    ($callback:path [$($args:tt)*] $($done:tt)*) => {
-        $crate::__driver_table_sockets! { $callback [$($args)*] $($done)* }
+    ($callback:path [$($args:tt)*] [$($every:ident)*] $($done:tt)*) => {
+        $crate::__driver_table_sockets! { $callback [$($args)*] [$($every)* lambda lambda_url lambda_v1 lambda_alb lambda_runtime lambda_url_stream] $($done)* }
     };
 }
 
@@ -541,8 +543,8 @@ macro_rules! __driver_table_lambda {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __driver_table_sockets {
-    ($callback:path [$($args:tt)*] $($done:tt)*) => {
-        $crate::__driver_table_tls! { $callback [$($args)*] $($done)*
+    ($callback:path [$($args:tt)*] [$($every:ident)*] $($done:tt)*) => {
+        $crate::__driver_table_tls! { $callback [$($args)*] [$($every)* http1 http2] $($done)*
             {
                 ident: http1,
                 variant: Http1,
@@ -565,8 +567,8 @@ macro_rules! __driver_table_sockets {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __driver_table_sockets {
-    ($callback:path [$($args:tt)*] $($done:tt)*) => {
-        $crate::__driver_table_tls! { $callback [$($args)*] $($done)* }
+    ($callback:path [$($args:tt)*] [$($every:ident)*] $($done:tt)*) => {
+        $crate::__driver_table_tls! { $callback [$($args)*] [$($every)* http1 http2] $($done)* }
     };
 }
 
@@ -574,8 +576,8 @@ macro_rules! __driver_table_sockets {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __driver_table_tls {
-    ($callback:path [$($args:tt)*] $($done:tt)*) => {
-        $crate::__driver_table_http3! { $callback [$($args)*] $($done)*
+    ($callback:path [$($args:tt)*] [$($every:ident)*] $($done:tt)*) => {
+        $crate::__driver_table_http3! { $callback [$($args)*] [$($every)* http2_tls] $($done)*
             {
                 ident: http2_tls,
                 variant: Http2Tls,
@@ -591,8 +593,8 @@ macro_rules! __driver_table_tls {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __driver_table_tls {
-    ($callback:path [$($args:tt)*] $($done:tt)*) => {
-        $crate::__driver_table_http3! { $callback [$($args)*] $($done)* }
+    ($callback:path [$($args:tt)*] [$($every:ident)*] $($done:tt)*) => {
+        $crate::__driver_table_http3! { $callback [$($args)*] [$($every)* http2_tls] $($done)* }
     };
 }
 
@@ -600,8 +602,8 @@ macro_rules! __driver_table_tls {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __driver_table_http3 {
-    ($callback:path [$($args:tt)*] $($done:tt)*) => {
-        $crate::__driver_table_fresh! { $callback [$($args)*] $($done)*
+    ($callback:path [$($args:tt)*] [$($every:ident)*] $($done:tt)*) => {
+        $crate::__driver_table_fresh! { $callback [$($args)*] [$($every)* http3] $($done)*
             {
                 ident: http3,
                 variant: Http3,
@@ -617,8 +619,8 @@ macro_rules! __driver_table_http3 {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __driver_table_http3 {
-    ($callback:path [$($args:tt)*] $($done:tt)*) => {
-        $crate::__driver_table_fresh! { $callback [$($args)*] $($done)* }
+    ($callback:path [$($args:tt)*] [$($every:ident)*] $($done:tt)*) => {
+        $crate::__driver_table_fresh! { $callback [$($args)*] [$($every)* http3] $($done)* }
     };
 }
 
@@ -626,8 +628,8 @@ macro_rules! __driver_table_http3 {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __driver_table_fresh {
-    ($callback:path [$($args:tt)*] $($done:tt)*) => {
-        $crate::__driver_table_end! { $callback [$($args)*] $($done)*
+    ($callback:path [$($args:tt)*] [$($every:ident)*] $($done:tt)*) => {
+        $crate::__driver_table_end! { $callback [$($args)*] [$($every)* http1_fresh] $($done)*
             {
                 ident: http1_fresh,
                 variant: Http1Fresh,
@@ -643,16 +645,16 @@ macro_rules! __driver_table_fresh {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __driver_table_fresh {
-    ($callback:path [$($args:tt)*] $($done:tt)*) => {
-        $crate::__driver_table_end! { $callback [$($args)*] $($done)* }
+    ($callback:path [$($args:tt)*] [$($every:ident)*] $($done:tt)*) => {
+        $crate::__driver_table_end! { $callback [$($args)*] [$($every)* http1_fresh] $($done)* }
     };
 }
 
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __driver_table_end {
-    ($callback:path [$($args:tt)*] $($done:tt)*) => {
-        $callback! { [$($args)*] $($done)* }
+    ($callback:path [$($args:tt)*] [$($every:ident)*] $($done:tt)*) => {
+        $callback! { [$($args)*] [$($every)*] $($done)* }
     };
 }
 
@@ -789,7 +791,7 @@ macro_rules! __conformance_each {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __conformance_builtin {
-    ([$args:tt $names:tt] $({ ident: $ident:ident, $($field:tt)* })*) => {
+    ([$args:tt $names:tt] [$($every:ident)*] $({ ident: $ident:ident, $($field:tt)* })*) => {
         $( $crate::__conformance_driver! { $args $ident $names } )*
     };
 }
