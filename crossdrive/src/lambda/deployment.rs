@@ -105,6 +105,13 @@ fn checked(options: &LambdaOptions, connect: &ConnectOptions) -> Result<LambdaOp
     Ok(options)
 }
 
+/// Every Lambda driver's floor: the bare lambda_http round trip with the
+/// same options.
+#[cfg(feature = "bench")]
+fn bare_floor(app: Router, options: &LambdaOptions) -> crate::registry::Floor {
+    crate::registry::Floor::BareAdapter(Box::new(super::BareAdapter::new(app, options.clone())))
+}
+
 impl Deployment for InProcess {
     fn connect(&self, app: Router, options: &ConnectOptions) -> Result<Arc<dyn Driver>, Error> {
         Ok(Arc::new(Lambda::new(app, checked(&self.0, options)?)))
@@ -118,10 +125,7 @@ impl Deployment for InProcess {
     ) -> Result<crate::registry::FloorPair, Error> {
         Ok(crate::registry::FloorPair {
             driver: Some(Arc::new(Lambda::new(app(), self.0.clone()))),
-            floor: crate::registry::Floor::BareAdapter(Box::new(super::BareAdapter::new(
-                app(),
-                self.0.clone(),
-            ))),
+            floor: bare_floor(app(), &self.0),
         })
     }
 }
@@ -152,10 +156,7 @@ impl Deployment for Runtime {
                 app(),
                 self.0.clone(),
             )?)),
-            floor: crate::registry::Floor::BareAdapter(Box::new(super::BareAdapter::new(
-                app(),
-                self.0.clone(),
-            ))),
+            floor: bare_floor(app(), &self.0),
         })
     }
 
