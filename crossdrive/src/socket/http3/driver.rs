@@ -184,8 +184,10 @@ impl Driver for Http3Driver {
             let limit = self.exchange.body_limit;
             let outcome = self
                 .exchange
-                .run(&self.pool, move |pool, app| async move {
-                    pool.exchange(request, &app, limit).await
+                // Boxed once here, as on the TCP drivers: the placement's
+                // layers above it move a pointer, not the exchange.
+                .run(&self.pool, move |pool, app| {
+                    Box::pin(async move { pool.exchange(request, &app, limit).await })
                 })
                 .await;
             let http3 = Version::HTTP_3;
