@@ -18,9 +18,9 @@
 //! connection driver) run on the runtime that opened it and die with it,
 //! so every pooled connection remembers its runtime and an exchange takes
 //! only a connection of its own runtime, as the TCP pool does. A pool made
-//! [`new`](Pool::new) with a handoff registry binds its UDP socket first and
-//! registers that address, so the server accepts and serves that
-//! connection on the same runtime.
+//! [`new`](Pool::new) with the server's handoff registry (a test's) opens
+//! each connection to an endpoint of its own on the same runtime (the
+//! `local` module), so the server's side runs there too.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -38,6 +38,7 @@ use super::super::core::ConnError;
 use super::super::handoff::Handoffs;
 use super::super::wire;
 use super::body::RecvBody;
+use super::local::Local;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -52,12 +53,19 @@ pub(crate) struct Target {
     authority: Authority,
     config: quinn::ClientConfig,
     opened: AtomicU64,
+    /// The server's side of a test's connection, on the test's runtime.
+    local: Local,
 }
 
 impl Target {
     /// The HTTP/3 server at `addr`, reached with `config` (TLS 1.3 trusting
-    /// the server's certificate, ALPN `h3`).
-    pub(crate) fn new(addr: SocketAddr, config: quinn::ClientConfig) -> Result<Self, String> {
+    /// the server's certificate, ALPN `h3`); a test's connections are
+    /// served by `local` instead.
+    pub(crate) fn new(
+        addr: SocketAddr,
+        config: quinn::ClientConfig,
+        local: Local,
+    ) -> Result<Self, String> {
         let authority = format!("localhost:{}", addr.port());
         let authority = Authority::try_from(authority.as_str())
             .map_err(|e| format!("cannot make an authority of {authority} ({e})"))?;
@@ -66,6 +74,7 @@ impl Target {
             authority,
             config,
             opened: AtomicU64::new(0),
+            local,
         })
     }
 
@@ -79,12 +88,13 @@ impl Target {
         format!("https://{} (HTTP/3 over QUIC, UDP)", self.authority)
     }
 
-    /// Opens a QUIC connection and h3 on it, from a fresh UDP socket;
-    /// `handoff` is asked to serve it on this runtime. Runs inside a tokio
-    /// runtime with IO and timers, which drives the connection.
+    /// Opens a QUIC connection and h3 on it, from a fresh UDP socket: to an
+    /// endpoint of its own on this runtime when `here` (a test's pool), to
+    /// the server's otherwise. Runs inside a tokio runtime with IO and
+    /// timers, which drives the connection.
     pub(crate) async fn connect(
         &self,
-        handoff: Option<&Arc<Handoffs>>,
+        here: bool,
     ) -> Result<(quinn::Connection, Sender), ConnError> {
         let fail = |what: &str| {
             let what = what.to_owned();
@@ -96,9 +106,19 @@ impl Target {
         let local = socket.local_addr().map_err(|e| {
             ConnError::Connect("cannot read the UDP socket's address".to_owned(), e.into())
         })?;
-        // Held until the handshake is done: the server claims it when the
-        // first packet arrives, and it removes itself if that never happens.
-        let _registration = handoff.map(|handoffs| handoffs.register(local, Handle::current()));
+        // Held until the handshake is done: if the connect fails first,
+        // the endpoint made for it closes.
+        let (to, _waiting) = if here {
+            let (to, waiting) = self.local.open(local).map_err(|e| {
+                ConnError::Connect(
+                    "cannot open the test's own QUIC endpoint".to_owned(),
+                    e.into(),
+                )
+            })?;
+            (to, Some(waiting))
+        } else {
+            (self.addr, None)
+        };
         let endpoint = quinn::Endpoint::new(
             quinn::EndpointConfig::default(),
             None,
@@ -107,13 +127,11 @@ impl Target {
         )
         .map_err(|e| fail("cannot start a QUIC endpoint")(e.into()))?;
         let connecting = endpoint
-            .connect_with(self.config.clone(), self.addr, "localhost")
-            .map_err(|e| {
-                fail(&format!("cannot start a QUIC connection to {}", self.addr))(e.into())
-            })?;
-        let quic = connecting.await.map_err(|e| {
-            fail(&format!("the QUIC handshake with {} failed", self.addr))(e.into())
-        })?;
+            .connect_with(self.config.clone(), to, "localhost")
+            .map_err(|e| fail(&format!("cannot start a QUIC connection to {to}"))(e.into()))?;
+        let quic = connecting
+            .await
+            .map_err(|e| fail(&format!("the QUIC handshake with {to} failed"))(e.into()))?;
         let (mut driver, sender) = h3::client::new(h3_quinn::Connection::new(quic.clone()))
             .await
             .map_err(|e| {
@@ -181,7 +199,8 @@ struct Pooled {
 /// The h3 connections of one driver to one server, one per runtime.
 pub(crate) struct Pool {
     target: Arc<Target>,
-    handoff: Option<Arc<Handoffs>>,
+    /// A test's pool: its connections are served on its own runtime.
+    here: bool,
     connections: Mutex<Vec<Pooled>>,
     /// Held while a connection is opened, so a burst of requests on a
     /// runtime with none waits for one connection instead of opening one
@@ -193,19 +212,19 @@ impl std::fmt::Debug for Pool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Pool")
             .field("addr", &self.target.addr)
-            .field("handoff", &self.handoff.is_some())
+            .field("here", &self.here)
             .finish_non_exhaustive()
     }
 }
 
 impl Pool {
-    /// A pool to `target`. With `handoff`, every connection it opens asks
-    /// to be served on the runtime that opened it; without, it is served
-    /// wherever the server accepts it.
+    /// A pool to `target`. Given the server's handoff registry (a test's
+    /// pool), every connection it opens is served on the runtime that
+    /// opened it, by an endpoint of its own; without, by the server's.
     pub(crate) fn new(target: Arc<Target>, handoff: Option<Arc<Handoffs>>) -> Self {
         Self {
             target,
-            handoff,
+            here: handoff.is_some(),
             connections: Mutex::new(Vec::new()),
             connecting: tokio::sync::Mutex::new(()),
         }
@@ -235,7 +254,7 @@ impl Pool {
         if !fresh && let Some(sender) = self.pooled(runtime) {
             return Ok((sender, true));
         }
-        let (quic, sender) = self.target.connect(self.handoff.as_ref()).await?;
+        let (quic, sender) = self.target.connect(self.here).await?;
         self.connections
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

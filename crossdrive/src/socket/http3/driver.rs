@@ -23,6 +23,7 @@ use http::{Request, Version};
 use super::super::core::{ConnKind, Exchange, Placement};
 use super::super::handoff::Handoffs;
 use super::client::{Pool, Target};
+use super::local::Local;
 use super::server::Http3Server;
 
 /// The driver's name in test names, reports and errors.
@@ -160,9 +161,13 @@ impl Http3Driver {
 
 /// What every pool on `server` shares, made once.
 fn target(server: &Http3Server) -> Result<Arc<Target>, Error> {
-    server.hosting().clients.target(|| {
+    let hosting = server.hosting();
+    hosting.clients.target(|| {
         let config = quic_client(server).map_err(setup_error)?;
-        Target::new(server.addr(), config).map_err(setup_error)
+        let served = super::server::server_config(server.tls()).map_err(setup_error)?;
+        let routes = Arc::clone(&hosting.routes);
+        let local = Local::new(served, routes, Arc::clone(&hosting.handoffs));
+        Target::new(server.addr(), config, local).map_err(setup_error)
     })
 }
 

@@ -13,16 +13,19 @@
 //! hints, protocol check and server lifecycle, the same `wire` protocol
 //! and `routes` (one fresh app per driver under a random 128-bit id in
 //! the private app header, stripped before the app sees the request), the
-//! same `handoff` registry (a test's connection is served on the test's
-//! own runtime, keyed by the client's UDP address). Only the transport
-//! differs: one UDP socket per server, one per client connection, and
-//! every request on a stream of its own.
+//! same closing signal. Only the transport differs: one UDP socket per
+//! endpoint shared by its connections, so a test's connection is not handed
+//! over from the server's endpoint, as a TCP connection is, but opened to
+//! an endpoint of its own on the test's runtime (`local`); and every
+//! request on a stream of its own.
 //!
 //! - [`server`]: [`Http3Server`], the endpoint on a thread of its own
 //!   (bound before it starts), and the shared once-per-binary server. It
 //!   only serves: its `http3` hands over to `driver`.
 //! - `serve`: the accept loop, one h3 connection per QUIC connection, one
 //!   task per request, the response sent frame by frame.
+//! - `local`: a test's own endpoint on the test's runtime, serving only
+//!   that test's connection with the server's certificate and routes.
 //! - `body`: an h3 receive stream as an `http_body::Body`, used by both
 //!   ends (the app's request body, the client's response body).
 //! - `client`: the pool of h3 connections and the request head
@@ -35,6 +38,7 @@ mod body;
 mod client;
 pub(crate) mod deployment;
 mod driver;
+mod local;
 #[cfg(feature = "bench")]
 pub(crate) mod raw;
 mod serve;

@@ -2,11 +2,10 @@
 //! server on every connection, and [`Routes`] behind it.
 //!
 //! The endpoint (the UDP socket and quinn's packet I/O) runs where the
-//! loop was spawned: the server's own thread, or the bench's runtime. Each
-//! connection is accepted (its QUIC state machine spawned) and served,
-//! h3 and the app included, where its client asked through the `handoff`
-//! registry, by the client's UDP address: on the client's own runtime
-//! when it registered, here otherwise.
+//! loop was spawned: the server's own thread, or the bench's runtime, and
+//! so does every connection it accepts. A test's connection inside a tokio
+//! runtime does not come here: it gets an endpoint of its own on the
+//! test's runtime (the `local` module), served by the same [`Connection`].
 //!
 //! Every request stream becomes one `http::Request` whose body is the
 //! stream itself ([`RecvBody`]), so the app reads an upload as it
@@ -26,7 +25,6 @@ use futures_util::future::{Either, select};
 use http::Response;
 use http_body_util::BodyExt;
 
-use super::super::handoff::Handoffs;
 use super::super::routes::Routes;
 use super::body::RecvBody;
 
@@ -34,7 +32,6 @@ use super::body::RecvBody;
 pub(crate) async fn serve(
     endpoint: quinn::Endpoint,
     routes: Arc<Routes>,
-    handoffs: Arc<Handoffs>,
     shutdown: impl Future<Output = ()>,
 ) {
     let mut shutdown = pin!(shutdown);
@@ -45,39 +42,28 @@ pub(crate) async fn serve(
             Either::Left((None, _)) | Either::Right(((), _)) => break,
         };
         routes.accept();
-        let peer = incoming.remote_address();
-        let connection = Connection {
-            routes: Arc::clone(&routes),
-            peer,
-        };
-        let Some(runtime) = handoffs.claim(peer) else {
-            tokio::spawn(connection.serve(incoming));
-            continue;
-        };
-        // Accepted on the client's runtime: quinn spawns the connection's
-        // state machine where it is accepted, so only the UDP socket stays
-        // here. If that runtime is gone, the task is dropped unrun and the
-        // connection is refused, as its (equally gone) client would see.
-        routes.handed_over();
-        let closed = handoffs.closed();
-        runtime.spawn(async move {
-            // This runtime outlives the server's: the server's stop closes
-            // the connection by signalling.
-            let _ = select(pin!(connection.serve(incoming)), pin!(closed)).await;
-        });
+        let connection = Connection::new(Arc::clone(&routes), incoming.remote_address());
+        tokio::spawn(connection.serve(incoming));
     }
     // 0x100 is H3_NO_ERROR: a clean close, not a failure.
     endpoint.close(quinn::VarInt::from_u32(0x100), b"server stopped");
 }
 
 /// One incoming QUIC connection and what serving it needs.
-struct Connection {
+pub(crate) struct Connection {
     routes: Arc<Routes>,
     peer: SocketAddr,
 }
 
 impl Connection {
-    async fn serve(self, incoming: quinn::Incoming) {
+    /// The connection from `peer`, its requests routed by `routes`.
+    pub(crate) fn new(routes: Arc<Routes>, peer: SocketAddr) -> Self {
+        Self { routes, peer }
+    }
+
+    /// Completes the handshake and serves every request stream until the
+    /// client closes the connection or it breaks.
+    pub(crate) async fn serve(self, incoming: quinn::Incoming) {
         // A handshake that fails (a client offering another ALPN, a
         // certificate it refuses) concerns that client alone.
         let Ok(quic) = incoming.await else {

@@ -9,14 +9,15 @@
 //! construction (datagrams sent before the endpoint polls wait in the
 //! socket's buffer).
 //!
-//! Where things run follows the TCP servers too: quinn's endpoint (the
-//! socket and its packet I/O) lives on the server's thread; a test
-//! driver's connection is registered by its client's UDP address before
-//! the first packet is sent, and the accept loop accepts it on the test's
-//! runtime (the `handoff` module), where quinn then runs that
-//! connection's state machine, h3 and the app. Only the datagrams cross
-//! threads. A connection from no tokio runtime, or from a client that did
-//! not register, is served on the server's thread.
+//! Where things run: the server's endpoint (its UDP socket and quinn's
+//! packet I/O) lives on the server's thread and serves connections from no
+//! tokio runtime, foreign clients and the bench's raw floor. A test's
+//! driver inside a tokio runtime opens its connection to an endpoint of
+//! its own, made on the test's runtime with this server's certificate and
+//! routes (the `local` module), so that client, endpoint, connection, h3
+//! and the app all run on the test's thread: unlike a TCP connection, a
+//! QUIC connection cannot be handed over whole, since its datagrams come
+//! through its endpoint's one socket.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, OnceLock};
@@ -111,7 +112,7 @@ impl std::fmt::Debug for Http3Server {
 
 /// quinn's server configuration: the certificate, ALPN `h3`, room for
 /// many concurrent streams.
-fn server_config(tls: &Material) -> Result<quinn::ServerConfig, String> {
+pub(crate) fn server_config(tls: &Material) -> Result<quinn::ServerConfig, String> {
     let crypto = tls.quic_server()?;
     let mut config = quinn::ServerConfig::with_crypto(Arc::new(crypto));
     let mut transport = quinn::TransportConfig::default();
@@ -161,7 +162,7 @@ impl Http3Server {
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let (stop, shutdown) = Shutdown::pair();
         let config = server_config(&tls).map_err(fail)?;
-        let (served, handed) = (Arc::clone(&prepared.routes), Arc::clone(&prepared.handoffs));
+        let served = Arc::clone(&prepared.routes);
         let thread = std::thread::Builder::new()
             .name(format!("crossdrive-{label}"))
             .spawn(move || {
@@ -187,7 +188,7 @@ impl Http3Server {
                 match endpoint {
                     Ok(endpoint) => {
                         let _ = ready_tx.send(Ok(runtime.handle().clone()));
-                        runtime.block_on(serve(endpoint, served, handed, shutdown));
+                        runtime.block_on(serve(endpoint, served, shutdown));
                     }
                     Err(e) => {
                         let _ = ready_tx
@@ -218,8 +219,8 @@ impl Http3Server {
             let tls = Material::generate()?;
             let (socket, addr) = bind()?;
             let endpoint = endpoint(socket, &tls)?;
-            let (served, handed) = (Arc::clone(&prepared.routes), Arc::clone(&prepared.handoffs));
-            Ok((addr, serve(endpoint, served, handed, stop), tls))
+            let served = Arc::clone(&prepared.routes);
+            Ok((addr, serve(endpoint, served, stop), tls))
         })?;
         Ok(Self::from_parts(hosting, tls))
     }
