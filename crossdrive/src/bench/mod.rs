@@ -40,7 +40,8 @@
 //! `cargo bench --bench api -- --help` lists the flags: `--quick`,
 //! `--driver`, `--scenario`, `--topology`, `--concurrency` (load mode),
 //! `--save-baseline` / `--baseline` (the noise-aware regression gate),
-//! `--sla`, `--raw`. Exit codes: 0 ok, 1 the bench failed, 2 bad
+//! `--sla`, `--raw`, `--format bmf` (also `bench.bmf.json`, the run in
+//! Bencher Metric Format for a benchmark tracker: [`bmf`]). Exit codes: 0 ok, 1 the bench failed, 2 bad
 //! arguments, 3 a cell regressed, 4 an SLA rule is broken.
 //!
 //! The same scenarios run as tests on every driver with
@@ -125,7 +126,8 @@
 //!   every timed duration in an HdrHistogram, giving [`Stats`]. It never
 //!   runs longer than its time budget, so a run always ends by itself.
 //! - [`report`] holds the output contract: the `crossdrive.bench.v1` JSON
-//!   ([`report::BenchReport`]) and the Markdown table rendered from it.
+//!   ([`report::BenchReport`]) and the Markdown table rendered from it;
+//!   [`bmf`] renders the same report in Bencher Metric Format.
 //!
 //! - [`Topology`] names where client and server ran, so no figure is read
 //!   without it.
@@ -138,6 +140,7 @@
 //! on the same thread topology, so drift on a noisy machine hits both alike
 //! and the ratio driver/floor stays meaningful when absolute times do not.
 
+pub mod bmf;
 pub mod compare;
 mod exchange;
 mod measure;
