@@ -53,8 +53,10 @@
 //! `fn() -> Drivers`) for your own list, such as a configured Lambda REST
 //! API or a driver of your own with its own floor
 //! ([`DriverSpec::custom`](crate::DriverSpec::custom),
-//! [`DriverSpec::floor`](crate::DriverSpec::floor)). A custom driver
-//! without a floor is compared with `raw-oneshot`, the in-process minimum.
+//! [`DriverSpec::floor`](crate::DriverSpec::floor), described in the
+//! report by [`DriverSpec::floor_about`](crate::DriverSpec::floor_about)).
+//! A custom driver without a floor is compared with `raw-oneshot`, the
+//! in-process minimum.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -64,7 +66,8 @@
 //!     // Stands in for an adapter of your own; its floor is the least its
 //!     // transport could cost.
 //!     let mine = DriverSpec::custom("my-adapter", |app, _options| Ok(Arc::new(Direct::new(app))))
-//!         .floor("my-adapter-raw", |app| Ok(Arc::new(Direct::new(app))));
+//!         .floor("my-adapter-raw", |app| Ok(Arc::new(Direct::new(app))))
+//!         .floor_about("the adapter's transport without its retries");
 //!     Drivers::builtin().without("http1-fresh").with(mine)
 //! }
 //! assert!(my_drivers().names().contains(&"my-adapter"));

@@ -294,7 +294,8 @@ impl DriverSpec {
     /// The bench floor of a custom driver: the least its transport could
     /// cost, measured beside it (without one, the bench compares it with
     /// `raw-oneshot`, the app called in-process). Built-in drivers have
-    /// their floors already; this changes nothing for them.
+    /// their floors already; this changes nothing for them. Say what the
+    /// floor is with [`floor_about`](Self::floor_about), for the report.
     ///
     /// ```
     /// use std::sync::Arc;
