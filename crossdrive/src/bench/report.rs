@@ -763,46 +763,46 @@ impl BenchReport {
     }
 
     /// Time to first and last byte of the streamed scenarios, when the run
-    /// has any.
+    /// has any: one row per cell, as the tail table.
     fn first_byte_table(&self, out: &mut String, drivers: &[&str]) {
-        let streamed: Vec<&str> = self
+        let streamed: Vec<&BenchResult> = self
             .scenarios()
             .into_iter()
-            .filter(|s| {
-                self.results
-                    .iter()
-                    .any(|r| r.scenario == *s && r.first_byte.is_some())
-            })
+            .flat_map(|s| drivers.iter().filter_map(move |d| self.cell(s, d)))
+            .filter(|r| r.first_byte.is_some())
             .collect();
         if streamed.is_empty() {
             return;
         }
         let _ = writeln!(
             out,
-            "
-Streamed scenarios: time to first byte p50 / p99 → time to last byte p50, in µs \
-             (first-byte ratio to the floor's); a driver that buffers shows its first byte \
+            "\nStreamed scenarios: time to first byte p50 and p99, its ratio to the floor's first \
+             byte, and time to last byte p50, in µs; a driver that buffers shows its first byte \
              with its last; {}\n",
             self.topology_caption()
         );
-        self.table(out, drivers, &streamed, |r| {
-            match (&r.first_byte, &r.floor_first_byte) {
-                (Some(first), floor) => {
-                    let ratio = floor
-                        .filter(|f| f.p50_us > 0.0)
-                        .map_or_else(String::new, |f| {
-                            format!(" ({:.2}×)", first.p50_us / f.p50_us)
-                        });
-                    format!(
-                        "{} / {}{ratio} → {}",
-                        us(first.p50_us),
-                        us(first.p99_us),
-                        us(r.p50_us)
-                    )
-                }
-                (None, _) => "—".to_owned(),
-            }
-        });
+        out.push_str(
+            "| scenario | driver | first byte p50 | first byte p99 | ratio | last byte p50 |\n\
+             |---|---|---:|---:|---:|---:|\n",
+        );
+        for r in streamed {
+            let Some(first) = &r.first_byte else {
+                continue;
+            };
+            let ratio = r.floor_first_byte.filter(|f| f.p50_us > 0.0).map_or_else(
+                || "—".to_owned(),
+                |f| format!("{:.2}×", first.p50_us / f.p50_us),
+            );
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {ratio} | {} |",
+                r.scenario,
+                r.driver,
+                us(first.p50_us),
+                us(first.p99_us),
+                us(r.p50_us)
+            );
+        }
     }
 
     /// The `--concurrency` table, when the run has one.
@@ -1030,6 +1030,64 @@ fn rfc3339(at: jiff::Timestamp) -> String {
 #[cfg(test)]
 mod tests {
     use jiff::Timestamp;
+
+    use super::{BenchReport, BenchResult};
+    use crate::bench::{FirstByteStats, Stats};
+
+    #[test]
+    fn the_streamed_table_has_one_row_per_streamed_cell_with_its_first_byte_ratio() {
+        let stats = |p50: f64| Stats {
+            samples: 1000,
+            p50_us: p50,
+            p95_us: p50,
+            p99_us: p50,
+            max_us: p50,
+            mean_us: p50,
+            ops_per_sec: 1.0,
+            allocs_per_op: None,
+            bytes_per_op: None,
+        };
+        let first = |p50_us: f64| FirstByteStats {
+            samples: 1000,
+            p50_us,
+            p95_us: p50_us * 2.0,
+            p99_us: p50_us * 3.0,
+        };
+        let mut report = BenchReport::starting_now("abc", "same-thread");
+        for (driver, first_byte, floor) in [("http1", 40.0, Some(20.0)), ("lambda", 300.0, None)] {
+            let mut row =
+                BenchResult::new("streamed", driver, "p", &stats(310.0), "f", &stats(200.0));
+            row.first_byte = Some(first(first_byte));
+            row.floor_first_byte = floor.map(first);
+            report.results.push(row);
+        }
+        report.results.push(BenchResult::new(
+            "simple_get",
+            "http1",
+            "p",
+            &stats(20.0),
+            "f",
+            &stats(10.0),
+        ));
+        let markdown = report.to_markdown();
+        for line in [
+            "| scenario | driver | first byte p50 | first byte p99 | ratio | last byte p50 |",
+            "| streamed | http1 | 40.0 | 120 | 2.00× | 310 |",
+            "| streamed | lambda | 300 | 900 | — | 310 |",
+        ] {
+            assert!(markdown.contains(line), "{line} in:\n{markdown}");
+        }
+        let streamed = markdown
+            .split("Streamed scenarios")
+            .nth(1)
+            .and_then(|rest| rest.split("\n\n").nth(1))
+            .expect("the streamed table");
+        assert_eq!(
+            streamed.lines().count(),
+            4,
+            "a cell without a first byte has no row:\n{streamed}"
+        );
+    }
 
     #[test]
     fn times_are_rfc3339_utc_to_the_second() {
