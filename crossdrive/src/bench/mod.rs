@@ -85,7 +85,7 @@
 //!
 //! [`bench_main!`](crate::bench_main) is [`Bench`] plus the
 //! [`CountingAllocator`] as global allocator. Without the allocator the
-//! tables say `allocs n/a`:
+//! tail table's allocations and bytes read `n/a`:
 //!
 //! ```no_run,standalone_crate
 //! # fn scenarios() -> Vec<crossdrive::Scenario> { vec![] }
