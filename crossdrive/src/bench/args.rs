@@ -97,7 +97,8 @@ struct Args {
 /// .md, .csv and .svg are always written, these beside them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum Format {
-    /// `bench.bmf.json`: Bencher Metric Format (`crate::bench::bmf`).
+    /// bench.bmf.json, the run in Bencher Metric Format (for `bencher run
+    /// --adapter json --file ..`)
     Bmf,
 }
 
