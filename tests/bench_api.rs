@@ -248,7 +248,7 @@ fn percentiles_from_fewer_than_100_samples_are_marked_and_from_enough_are_not() 
     assert!(row.samples <= 40, "{row:?}");
     assert!(row.low_samples, "{row:?}");
     assert!(
-        markdown.contains(&format!("· n={} §", row.samples)),
+        markdown.contains(&format!(" | {} § |", row.samples)),
         "{markdown}"
     );
     assert!(
@@ -314,4 +314,70 @@ fn a_scenario_checked_through_a_client_panics_naming_the_step_and_the_answer() {
     ] {
         assert!(error.contains(part), "expected `{part}` in: {error}");
     }
+}
+
+#[test]
+fn format_bmf_writes_the_run_for_bencher_and_a_described_floor_reaches_the_report() {
+    let dir = out("format_bmf_writes_the_run_for_bencher_and_a_described_floor_reaches_the_report");
+    let mine = DriverSpec::custom("mine", |app, _| Ok(Arc::new(Direct::new(app))))
+        .floor("mine-raw", |app| Ok(Arc::new(Direct::new(app))))
+        .floor_about("the app called in-process, without the guard");
+    let bench = Bench::new(app)
+        .scenarios(vec![
+            Scenario::new("list_items").step(Step::get("/items").expect(200)),
+        ])
+        .drivers(Drivers::empty().with(DriverSpec::direct()).with(mine));
+    assert_eq!(run(bench, &dir, &["--format", "bmf"]), ExitCode::SUCCESS);
+    let (report, markdown, _) = read(&dir);
+    let about: Vec<(&str, Option<&str>)> = report
+        .results
+        .iter()
+        .map(|r| (r.driver.as_str(), r.floor_about.as_deref()))
+        .collect();
+    assert_eq!(
+        about,
+        [
+            ("direct", None),
+            ("mine", Some("the app called in-process, without the guard"))
+        ]
+    );
+    assert!(
+        markdown.contains(
+            "- `mine` (in-process): floor `mine-raw`: the app called in-process, without the guard"
+        ),
+        "{markdown}"
+    );
+    let bmf = std::fs::read_to_string(dir.join(crossdrive::bench::bmf::FILE))
+        .expect("--format bmf writes bench.bmf.json");
+    assert_eq!(crossdrive::bench::bmf::check(&bmf), Ok(()));
+    let value: serde_json::Value = serde_json::from_str(&bmf).unwrap();
+    let mut names: Vec<&str> = value
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|name| name.trim_end_matches("_bencher_ignore"))
+        .collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "list_items/direct/same-thread",
+            "list_items/direct/same-thread/floor:raw-oneshot",
+            "list_items/mine/same-thread",
+            "list_items/mine/same-thread/floor:mine-raw",
+        ]
+    );
+}
+
+#[test]
+fn without_format_bmf_no_bencher_file_is_written() {
+    let dir = out("without_format_bmf_no_bencher_file_is_written");
+    let bench = Bench::new(app)
+        .scenarios(vec![
+            Scenario::new("list_items").step(Step::get("/items").expect(200)),
+        ])
+        .drivers(Drivers::empty().with(DriverSpec::direct()));
+    assert_eq!(run(bench, &dir, &[]), ExitCode::SUCCESS);
+    assert!(dir.join("bench.json").is_file());
+    assert!(!dir.join(crossdrive::bench::bmf::FILE).exists());
 }

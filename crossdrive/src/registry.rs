@@ -133,7 +133,9 @@ pub(crate) const RAW_H3: &str = "raw-h3";
 
 /// Every built-in floor's name and what it measures: the one place both
 /// are written (a bench row carries the name, the report's legend the
-/// sentence; a custom floor is described by its name alone).
+/// sentence; a custom floor's sentence is the user's
+/// [`DriverSpec::floor_about`](crate::DriverSpec::floor_about), carried in
+/// the row).
 #[cfg(feature = "bench")]
 const FLOORS: &[(&str, &str)] = &[
     (

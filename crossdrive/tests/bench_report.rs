@@ -1,7 +1,9 @@
 //! The bench output contract: the JSON fields crossdrive.bench.v1 promises, the
-//! Markdown rendered from a fixed report (snapshot), baseline comparison
-//! and SLA gates.
+//! Markdown rendered from a fixed report (snapshot), the same report in
+//! Bencher Metric Format (checked against Bencher's documented shape),
+//! custom floors' descriptions, baseline comparison and SLA gates.
 
+use crossdrive::bench::bmf;
 use crossdrive::bench::compare::{Verdict, compare};
 use crossdrive::bench::report::BenchReport;
 use crossdrive::bench::sla::Sla;
@@ -222,4 +224,140 @@ fn sla_rules_with_bad_input_say_what_to_write() {
         .violations(&fixed())
         .unwrap_err();
     assert!(typo.contains("matches no measured cell"), "{typo}");
+}
+
+// Bencher Metric Format (`--format bmf`).
+
+#[test]
+fn the_fixed_report_in_bencher_metric_format_matches_its_snapshot_and_bencher_accepts_it() {
+    let json = bmf::to_json(&fixed()).expect("the fixed report renders as BMF");
+    // The documented shape (https://bencher.dev/docs/reference/bencher-metric-format/).
+    assert_eq!(bmf::check(&json), Ok(()));
+    insta::assert_snapshot!("bench_bmf", json);
+}
+
+#[test]
+fn every_cell_of_the_fixed_report_is_tracked_with_its_floor_and_each_load_row_with_its_throughput()
+{
+    let report = fixed();
+    let value: serde_json::Value = serde_json::from_str(&bmf::to_json(&report).unwrap()).unwrap();
+    let benchmarks = value.as_object().expect("an object of benchmarks");
+    assert_eq!(
+        benchmarks.len(),
+        2 * report.results.len() + report.load.len(),
+        "{value:#}"
+    );
+    for row in &report.results {
+        let ignore = if row.noisy { "_bencher_ignore" } else { "" };
+        let name = format!("{}/{}/same-thread", row.scenario, row.driver);
+        let cell = &value[format!("{name}{ignore}")];
+        let number = |v: &serde_json::Value| v.as_f64().expect("a number");
+        // Nanoseconds to a tenth, the ratio to four places.
+        let near = |a: f64, b: f64, tolerance: f64| (a - b).abs() <= tolerance;
+        let p50_ns = row.p50_us * 1000.0;
+        assert!(
+            near(number(&cell["latency"]["value"]), p50_ns, 0.05),
+            "{name}"
+        );
+        let latency = &cell["latency"];
+        let band = (number(&latency["upper_value"]) - number(&latency["lower_value"])) / p50_ns;
+        assert!(near(band * 100.0, row.spread_pct, 0.05), "{name}: {band}");
+        assert!(
+            near(number(&cell["floor-ratio"]["value"]), row.ratio(), 5e-5),
+            "{name}"
+        );
+        assert_eq!(cell["allocations"]["value"], row.allocs_per_op.unwrap());
+        let floor = &value[format!("{name}/floor:{}{ignore}", row.floor)];
+        let floor_ns = row.floor_p50_us * 1000.0;
+        assert!(
+            near(number(&floor["latency"]["value"]), floor_ns, 0.05),
+            "{name}"
+        );
+    }
+    let load = &value["simple_get/http1/same-thread/concurrency-16"];
+    assert_eq!(load["throughput"]["value"], report.load[0].throughput_rps);
+}
+
+#[test]
+fn a_bmf_document_of_the_wrong_shape_is_refused() {
+    let json = bmf::to_json(&fixed()).unwrap();
+    let good: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let cell = "simple_get/http1/same-thread";
+    let wrong = |change: &dyn Fn(&mut serde_json::Value)| {
+        let mut document = good.clone();
+        change(&mut document);
+        bmf::check(&document.to_string()).expect_err(&document.to_string())
+    };
+    type Change<'a> = &'a dyn Fn(&mut serde_json::Value);
+    let cases: [(Change<'_>, &str); 6] = [
+        (
+            &|d| d[cell]["latency"]["upper_value"] = 1.0.into(),
+            "is below `value`",
+        ),
+        (
+            &|d| d[cell]["latency"]["lower_value"] = 1e12.into(),
+            "is above `value`",
+        ),
+        (
+            &|d| d[cell]["latency"]["value"] = serde_json::Value::Null,
+            "`value` is not a number",
+        ),
+        (
+            &|d| {
+                let metric = d[cell]["latency"].clone();
+                d[cell]["Latency P99"] = metric;
+            },
+            "`Latency P99` is not a slug",
+        ),
+        (
+            &|d| d[cell] = serde_json::json!([1, 2]),
+            "must be an object of measures",
+        ),
+        (
+            &|d| *d = serde_json::json!([{ cell: {} }]),
+            "must be an object of benchmark names",
+        ),
+    ];
+    for (change, expected) in cases {
+        let error = wrong(change);
+        assert!(error.contains(expected), "{error}");
+    }
+}
+
+// Custom floors.
+
+#[test]
+fn a_custom_floor_is_described_in_the_legend_in_the_users_words_and_kept_in_the_json() {
+    let mut report = fixed();
+    let row = &mut report.results[1];
+    row.driver = "duplex".into();
+    row.floor = "duplex-unguarded".into();
+    row.floor_about = Some("the same pipe without the timeout and panic guard".into());
+    let markdown = report.to_markdown();
+    assert!(
+        markdown.contains(
+            "- `duplex` (HTTP/1.1): floor `duplex-unguarded`: the same pipe without the timeout \
+             and panic guard"
+        ),
+        "{markdown}"
+    );
+    let json = report.to_json();
+    assert!(json.contains(r#""floor_about": "the same pipe"#), "{json}");
+    assert_eq!(BenchReport::from_json(&json).unwrap(), report);
+    // A built-in floor's row carries no sentence: the legend knows it by name.
+    assert_eq!(json.matches("\"floor_about\"").count(), 1, "{json}");
+}
+
+#[test]
+fn an_undescribed_custom_floor_says_how_to_describe_it() {
+    let mut report = fixed();
+    report.results[1].floor = "my-raw".into();
+    let markdown = report.to_markdown();
+    assert!(
+        markdown.contains(
+            "floor `my-raw`: the driver's own floor, not described (say what it is with \
+             `DriverSpec::floor_about`)"
+        ),
+        "{markdown}"
+    );
 }

@@ -61,6 +61,11 @@ struct Args {
     /// Also write every request's latency to bench-raw.csv.
     #[arg(long)]
     raw: bool,
+    /// Extra output formats, besides bench.{json,md,csv,svg} (always
+    /// written): bmf writes bench.bmf.json, Bencher Metric Format for a
+    /// benchmark tracker (repeatable or comma-separated).
+    #[arg(long = "format", value_delimiter = ',', value_name = "FORMAT")]
+    formats: Vec<Format>,
     /// Save this run as a named baseline under <out>/baselines/.
     #[arg(long, value_name = "NAME")]
     save_baseline: Option<String>,
@@ -86,6 +91,15 @@ struct Args {
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
     bench: bool,
+}
+
+/// An extra output format (`--format`): the report files bench.json,
+/// .md, .csv and .svg are always written, these beside them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Format {
+    /// bench.bmf.json, the run in Bencher Metric Format (for `bencher run
+    /// --adapter json --file ..`)
+    Bmf,
 }
 
 /// The names a command line may use: the bench's drivers and scenarios.
@@ -119,6 +133,8 @@ pub(crate) struct RunPlan {
     pub(crate) out: PathBuf,
     /// Also write every request's latency.
     pub(crate) raw: bool,
+    /// The extra output formats, each once, in the order given.
+    pub(crate) formats: Vec<Format>,
     /// Store this run under this (checked) name.
     pub(crate) save_baseline: Option<String>,
     /// The stored run to compare with, already read and parsed.
@@ -272,12 +288,25 @@ where
         topology,
         out,
         raw: args.raw,
+        formats: dedup(&args.formats),
         save_baseline: args.save_baseline,
         baseline,
         threshold: args.threshold,
         slas,
         slow,
     })
+}
+
+/// `formats` with each given once, first mention kept: `--format bmf,bmf`
+/// asks for one file.
+fn dedup(formats: &[Format]) -> Vec<Format> {
+    let mut once = Vec::with_capacity(formats.len());
+    for f in formats {
+        if !once.contains(f) {
+            once.push(*f);
+        }
+    }
+    once
 }
 
 /// Where a baseline named `name` is stored under `out`.

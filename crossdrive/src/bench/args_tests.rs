@@ -12,7 +12,7 @@ use std::time::Duration;
 use crate::bench::report::{BenchReport, Machine, SCHEMA};
 use crate::bench::{Plan, Topology};
 
-use super::{ArgsError, Catalog, Mode, RunPlan, SLOW_ENV, Slow};
+use super::{ArgsError, Catalog, Format, Mode, RunPlan, SLOW_ENV, Slow};
 
 /// The built-in drivers, in table order.
 const DRIVERS: &[&str] = &[
@@ -189,6 +189,18 @@ fn quick_with_two_drivers_and_one_scenario_plans_those_cells_at_quick_samples() 
     );
     assert_eq!(plan.baseline, None);
     assert_eq!(plan.slow, None);
+    assert_eq!(plan.formats, [], "no extra format unless asked");
+}
+
+#[test]
+fn format_bmf_asks_for_the_bencher_file_once_however_often_it_is_named() {
+    assert_eq!(parse(&["--format", "bmf"]).formats, [Format::Bmf]);
+    assert_eq!(
+        parse(&["--format", "bmf,bmf", "--format", "bmf"]).formats,
+        [Format::Bmf]
+    );
+    let plan = parse(&["--concurrency", "1,16", "--format", "bmf"]);
+    assert_eq!(plan.formats, [Format::Bmf], "load rows are tracked too");
 }
 
 #[test]
@@ -470,6 +482,12 @@ fn an_unknown_topology_is_refused_naming_both() {
             "use same-thread, cross-thread or suite",
         ],
     );
+}
+
+#[test]
+fn an_unknown_format_is_refused_listing_the_formats() {
+    let message = refused_by_clap(&["--format", "junit"]);
+    assert_says(&message, &["--format", "'junit'", "[possible values: bmf]"]);
 }
 
 #[test]

@@ -40,7 +40,8 @@
 //! `cargo bench --bench api -- --help` lists the flags: `--quick`,
 //! `--driver`, `--scenario`, `--topology`, `--concurrency` (load mode),
 //! `--save-baseline` / `--baseline` (the noise-aware regression gate),
-//! `--sla`, `--raw`. Exit codes: 0 ok, 1 the bench failed, 2 bad
+//! `--sla`, `--raw`, `--format bmf` (also `bench.bmf.json`, the run in
+//! Bencher Metric Format for a benchmark tracker: [`bmf`]). Exit codes: 0 ok, 1 the bench failed, 2 bad
 //! arguments, 3 a cell regressed, 4 an SLA rule is broken.
 //!
 //! The same scenarios run as tests on every driver with
@@ -52,8 +53,10 @@
 //! `fn() -> Drivers`) for your own list, such as a configured Lambda REST
 //! API or a driver of your own with its own floor
 //! ([`DriverSpec::custom`](crate::DriverSpec::custom),
-//! [`DriverSpec::floor`](crate::DriverSpec::floor)). A custom driver
-//! without a floor is compared with `raw-oneshot`, the in-process minimum.
+//! [`DriverSpec::floor`](crate::DriverSpec::floor), described in the
+//! report by [`DriverSpec::floor_about`](crate::DriverSpec::floor_about)).
+//! A custom driver without a floor is compared with `raw-oneshot`, the
+//! in-process minimum.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -63,7 +66,8 @@
 //!     // Stands in for an adapter of your own; its floor is the least its
 //!     // transport could cost.
 //!     let mine = DriverSpec::custom("my-adapter", |app, _options| Ok(Arc::new(Direct::new(app))))
-//!         .floor("my-adapter-raw", |app| Ok(Arc::new(Direct::new(app))));
+//!         .floor("my-adapter-raw", |app| Ok(Arc::new(Direct::new(app))))
+//!         .floor_about("the adapter's transport without its retries");
 //!     Drivers::builtin().without("http1-fresh").with(mine)
 //! }
 //! assert!(my_drivers().names().contains(&"my-adapter"));
@@ -81,7 +85,7 @@
 //!
 //! [`bench_main!`](crate::bench_main) is [`Bench`] plus the
 //! [`CountingAllocator`] as global allocator. Without the allocator the
-//! tables say `allocs n/a`:
+//! tail table's allocations and bytes read `n/a`:
 //!
 //! ```no_run,standalone_crate
 //! # fn scenarios() -> Vec<crossdrive::Scenario> { vec![] }
@@ -125,7 +129,8 @@
 //!   every timed duration in an HdrHistogram, giving [`Stats`]. It never
 //!   runs longer than its time budget, so a run always ends by itself.
 //! - [`report`] holds the output contract: the `crossdrive.bench.v1` JSON
-//!   ([`report::BenchReport`]) and the Markdown table rendered from it.
+//!   ([`report::BenchReport`]) and the Markdown table rendered from it;
+//!   [`bmf`] renders the same report in Bencher Metric Format.
 //!
 //! - [`Topology`] names where client and server ran, so no figure is read
 //!   without it.
@@ -138,6 +143,7 @@
 //! on the same thread topology, so drift on a noisy machine hits both alike
 //! and the ratio driver/floor stays meaningful when absolute times do not.
 
+pub mod bmf;
 pub mod compare;
 mod exchange;
 mod measure;

@@ -280,6 +280,12 @@ pub struct BenchResult {
     pub bytes_per_op: Option<f64>,
     /// The reference measured in the same run (`raw-oneshot`, ...).
     pub floor: String,
+    /// What the floor is, as the user described a custom driver's own floor
+    /// ([`DriverSpec::floor_about`](crate::DriverSpec::floor_about));
+    /// absent for a built-in floor, whose sentence the report's legend
+    /// knows by its name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub floor_about: Option<String>,
     /// The floor's median.
     pub floor_p50_us: f64,
     /// The floor's 99th percentile.
@@ -358,6 +364,7 @@ impl BenchResult {
             allocs_per_op: stats.allocs_per_op,
             bytes_per_op: stats.bytes_per_op,
             floor: floor.to_owned(),
+            floor_about: None,
             floor_p50_us: floor_stats.p50_us,
             floor_p99_us: floor_stats.p99_us,
             floor_samples: floor_stats.samples,
@@ -565,9 +572,12 @@ impl BenchReport {
             .find(|r| r.scenario == scenario && r.driver == driver)
     }
 
-    /// The Markdown report: a p50 table (cells `p50 (ratio× floor)`), a
-    /// tail table (p95 / p99, allocations, samples), the load table when
-    /// there is one, and the legend saying what the floors are.
+    /// The Markdown report: a p50 table (a row per scenario, a column per
+    /// driver, cells `p50 (ratio× floor)`), a tail table (a row per cell:
+    /// p95 / p99, the floor's p99, allocations, samples), the load table
+    /// when there is one, and the legend saying what the floors are (a
+    /// custom floor in the words of its
+    /// [`DriverSpec::floor_about`](crate::DriverSpec::floor_about)).
     ///
     /// ```
     /// # use crossdrive::bench::report::*;
@@ -587,6 +597,9 @@ impl BenchReport {
     /// assert!(md.contains("| scenario | direct | http1 |"));
     /// assert!(md.contains("| simple_get | 2.00 (2.00×) | 30.0 (1.50×) |"));
     /// assert!(md.contains("| json_post | 3.00 (2.00×) | — |"));
+    /// // the tail table: one row per cell, however many drivers
+    /// assert!(md.contains("| scenario | driver | p95 | p99 | floor p99 | allocs | bytes | samples |"));
+    /// assert!(md.contains("| simple_get | http1 | 30.0 | 30.0 | 30.0 | n/a | n/a | 100 |"));
     /// ```
     pub fn to_markdown(&self) -> String {
         let drivers = self.drivers();
@@ -703,67 +716,93 @@ impl BenchReport {
             let mark = if r.noisy { " †" } else { "" };
             format!("{} ({:.2}×){mark}", us(r.p50_us), r.ratio())
         });
+        self.tail_table(out, drivers, scenarios);
+    }
+
+    /// p95 / p99, allocations and samples: one row per cell (scenario and
+    /// driver), so the table stays as narrow at 12 drivers as at 2.
+    fn tail_table(&self, out: &mut String, drivers: &[&str], scenarios: &[&str]) {
+        if self.results.is_empty() {
+            return;
+        }
         let _ = writeln!(
             out,
-            "\np95 / p99 in µs · allocations and bytes per request · samples; {}\n",
+            "\np95 / p99 in µs (the floor's p99 beside them), allocations and bytes per request, \
+             samples; {}\n",
             self.topology_caption()
         );
-        self.table(out, drivers, scenarios, |r| {
-            let allocs = match (r.allocs_per_op, r.bytes_per_op) {
-                (Some(a), Some(b)) => format!("{a:.0} allocs {}", bytes(b)),
-                _ => "allocs n/a".to_owned(),
-            };
-            let mark = if r.low_samples { " §" } else { "" };
-            format!(
-                "{} / {} · {allocs} · n={}{mark}",
-                us(r.p95_us),
-                us(r.p99_us),
-                r.samples
-            )
-        });
+        out.push_str(
+            "| scenario | driver | p95 | p99 | floor p99 | allocs | bytes | samples |\n\
+             |---|---|---:|---:|---:|---:|---:|---:|\n",
+        );
+        for scenario in scenarios {
+            for driver in drivers {
+                let Some(r) = self.cell(scenario, driver) else {
+                    continue;
+                };
+                let (allocs, bytes_per) = match (r.allocs_per_op, r.bytes_per_op) {
+                    (Some(a), Some(b)) => (format!("{a:.0}"), bytes(b)),
+                    _ => ("n/a".to_owned(), "n/a".to_owned()),
+                };
+                // Reports from before rows carried it read 0.
+                let floor_p99 = if r.floor_p99_us > 0.0 {
+                    us(r.floor_p99_us)
+                } else {
+                    "—".to_owned()
+                };
+                let mark = if r.low_samples { " §" } else { "" };
+                let _ = writeln!(
+                    out,
+                    "| {scenario} | {driver} | {} | {} | {floor_p99} | {allocs} | {bytes_per} | {}{mark} |",
+                    us(r.p95_us),
+                    us(r.p99_us),
+                    r.samples
+                );
+            }
+        }
     }
 
     /// Time to first and last byte of the streamed scenarios, when the run
-    /// has any.
+    /// has any: one row per cell, as the tail table.
     fn first_byte_table(&self, out: &mut String, drivers: &[&str]) {
-        let streamed: Vec<&str> = self
+        let streamed: Vec<&BenchResult> = self
             .scenarios()
             .into_iter()
-            .filter(|s| {
-                self.results
-                    .iter()
-                    .any(|r| r.scenario == *s && r.first_byte.is_some())
-            })
+            .flat_map(|s| drivers.iter().filter_map(move |d| self.cell(s, d)))
+            .filter(|r| r.first_byte.is_some())
             .collect();
         if streamed.is_empty() {
             return;
         }
         let _ = writeln!(
             out,
-            "
-Streamed scenarios: time to first byte p50 / p99 → time to last byte p50, in µs \
-             (first-byte ratio to the floor's); a driver that buffers shows its first byte \
+            "\nStreamed scenarios: time to first byte p50 and p99, its ratio to the floor's first \
+             byte, and time to last byte p50, in µs; a driver that buffers shows its first byte \
              with its last; {}\n",
             self.topology_caption()
         );
-        self.table(out, drivers, &streamed, |r| {
-            match (&r.first_byte, &r.floor_first_byte) {
-                (Some(first), floor) => {
-                    let ratio = floor
-                        .filter(|f| f.p50_us > 0.0)
-                        .map_or_else(String::new, |f| {
-                            format!(" ({:.2}×)", first.p50_us / f.p50_us)
-                        });
-                    format!(
-                        "{} / {}{ratio} → {}",
-                        us(first.p50_us),
-                        us(first.p99_us),
-                        us(r.p50_us)
-                    )
-                }
-                (None, _) => "—".to_owned(),
-            }
-        });
+        out.push_str(
+            "| scenario | driver | first byte p50 | first byte p99 | ratio | last byte p50 |\n\
+             |---|---|---:|---:|---:|---:|\n",
+        );
+        for r in streamed {
+            let Some(first) = &r.first_byte else {
+                continue;
+            };
+            let ratio = r.floor_first_byte.filter(|f| f.p50_us > 0.0).map_or_else(
+                || "—".to_owned(),
+                |f| format!("{:.2}×", first.p50_us / f.p50_us),
+            );
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {ratio} | {} |",
+                r.scenario,
+                r.driver,
+                us(first.p50_us),
+                us(first.p99_us),
+                us(r.p50_us)
+            );
+        }
     }
 
     /// The `--concurrency` table, when the run has one.
@@ -802,16 +841,25 @@ Streamed scenarios: time to first byte p50 / p99 → time to last byte p50, in �
             out,
             "\nFloors (the least the same transport can cost, measured beside each driver):\n"
         );
-        let mut floors: Vec<(&str, &str, &str)> = Vec::new();
+        let mut floors: Vec<&BenchResult> = Vec::new();
         for r in &self.results {
-            if !floors.iter().any(|(d, _, _)| *d == r.driver) {
-                floors.push((r.driver.as_str(), r.floor.as_str(), r.protocol.as_str()));
+            if !floors.iter().any(|f| f.driver == r.driver) {
+                floors.push(r);
             }
         }
-        for (driver, floor, protocol) in floors {
-            let what = crate::registry::floor_about(floor)
-                .map_or_else(String::new, |what| format!(": {what}"));
-            let _ = writeln!(out, "- `{driver}` ({protocol}): floor `{floor}`{what}");
+        for r in floors {
+            let what = match (&r.floor_about, crate::registry::floor_about(&r.floor)) {
+                (Some(about), _) => format!(": {about}"),
+                (None, Some(about)) => format!(": {about}"),
+                (None, None) => ": the driver's own floor, not described (say what it is with \
+                     `DriverSpec::floor_about`)"
+                    .to_owned(),
+            };
+            let _ = writeln!(
+                out,
+                "- `{}` ({}): floor `{}`{what}",
+                r.driver, r.protocol, r.floor
+            );
         }
     }
 
@@ -982,6 +1030,64 @@ fn rfc3339(at: jiff::Timestamp) -> String {
 #[cfg(test)]
 mod tests {
     use jiff::Timestamp;
+
+    use super::{BenchReport, BenchResult};
+    use crate::bench::{FirstByteStats, Stats};
+
+    #[test]
+    fn the_streamed_table_has_one_row_per_streamed_cell_with_its_first_byte_ratio() {
+        let stats = |p50: f64| Stats {
+            samples: 1000,
+            p50_us: p50,
+            p95_us: p50,
+            p99_us: p50,
+            max_us: p50,
+            mean_us: p50,
+            ops_per_sec: 1.0,
+            allocs_per_op: None,
+            bytes_per_op: None,
+        };
+        let first = |p50_us: f64| FirstByteStats {
+            samples: 1000,
+            p50_us,
+            p95_us: p50_us * 2.0,
+            p99_us: p50_us * 3.0,
+        };
+        let mut report = BenchReport::starting_now("abc", "same-thread");
+        for (driver, first_byte, floor) in [("http1", 40.0, Some(20.0)), ("lambda", 300.0, None)] {
+            let mut row =
+                BenchResult::new("streamed", driver, "p", &stats(310.0), "f", &stats(200.0));
+            row.first_byte = Some(first(first_byte));
+            row.floor_first_byte = floor.map(first);
+            report.results.push(row);
+        }
+        report.results.push(BenchResult::new(
+            "simple_get",
+            "http1",
+            "p",
+            &stats(20.0),
+            "f",
+            &stats(10.0),
+        ));
+        let markdown = report.to_markdown();
+        for line in [
+            "| scenario | driver | first byte p50 | first byte p99 | ratio | last byte p50 |",
+            "| streamed | http1 | 40.0 | 120 | 2.00× | 310 |",
+            "| streamed | lambda | 300 | 900 | — | 310 |",
+        ] {
+            assert!(markdown.contains(line), "{line} in:\n{markdown}");
+        }
+        let streamed = markdown
+            .split("Streamed scenarios")
+            .nth(1)
+            .and_then(|rest| rest.split("\n\n").nth(1))
+            .expect("the streamed table");
+        assert_eq!(
+            streamed.lines().count(),
+            4,
+            "a cell without a first byte has no row:\n{streamed}"
+        );
+    }
 
     #[test]
     fn times_are_rfc3339_utc_to_the_second() {

@@ -16,10 +16,10 @@ use crate::bench::{Plan, install_alloc_probe};
 use axum::Router;
 use http::StatusCode;
 
-use super::args::{Baseline, Mode, RunPlan, SLOW_ENV, baseline_path};
+use super::args::{Baseline, Format, Mode, RunPlan, SLOW_ENV, baseline_path};
 use super::cell::{CellError, CellPlan, Measured, ROUNDS, measure_cell};
 use super::load::{LoadRun, load};
-use super::{chart, counting, progress};
+use super::{bmf, chart, counting, progress};
 use crate::{DriverSpec, Drivers};
 
 /// Why a run did not succeed, each with its exit code.
@@ -160,7 +160,12 @@ impl Selected<'_> {
                 .runtime
                 .block_on(measure_cell(scenario, spec, self.app, cell_plan))
             {
-                Ok(measured) => {
+                Ok(mut measured) => {
+                    // What the user said their own floor is; a built-in
+                    // floor's sentence is the registry's, found by name.
+                    if spec.floor_name() == Some(measured.row.floor.as_str()) {
+                        measured.row.floor_about = spec.describe_floor().map(str::to_owned);
+                    }
                     if plan.raw {
                         append_raw(raw, &measured);
                     }
@@ -238,6 +243,15 @@ fn finish(plan: &RunPlan, report: &BenchReport, raw: &str) -> Result<(), Failure
     let markdown = report.to_markdown();
     println!("{markdown}");
     write_outputs(out, report, &markdown, plan.raw.then_some(raw))?;
+    for format in &plan.formats {
+        match format {
+            Format::Bmf => {
+                let path = out.join(bmf::FILE);
+                write(&path, &bmf::to_json(report).map_err(Failure::Bench)?)?;
+                eprintln!("wrote {} (Bencher Metric Format)", path.display());
+            }
+        }
+    }
     // A run with holes is neither a baseline nor a run to gate: comparing
     // or judging the cells that did run would pass over the ones that
     // did not. The failure, with the files written, comes first.

@@ -1,5 +1,6 @@
 //! A driver of the user's own ([`DriverSpec::custom`](crate::DriverSpec::custom)):
-//! its connect function and, for the bench, its own floor.
+//! its connect function and, for the bench, its own floor and the sentence
+//! describing it.
 
 use std::sync::Arc;
 
@@ -10,11 +11,14 @@ use crate::registry::Deployment;
 use crate::{ConnectOptions, Driver, Error};
 
 /// A custom driver's deployment: the user's `connect`, and the floor the
-/// user gave (`raw-oneshot` over the app without one).
+/// user gave (`raw-oneshot` over the app without one) with what the user
+/// said it is.
 #[derive(Clone)]
 pub(crate) struct Custom {
     connect: Arc<ConnectFn>,
     floor: Option<(String, Arc<FloorFn>)>,
+    /// Kept apart from `floor` so either builder call may come first.
+    floor_about: Option<String>,
 }
 
 impl Custom {
@@ -22,7 +26,21 @@ impl Custom {
         Self {
             connect,
             floor: None,
+            floor_about: None,
         }
+    }
+
+    /// The same driver with its floor described, for the bench report.
+    pub(crate) fn floor_about(self, about: String) -> Self {
+        Self {
+            floor_about: Some(about),
+            ..self
+        }
+    }
+
+    /// What the user said its own floor is, once it has one.
+    pub(crate) fn describe_floor(&self) -> Option<&str> {
+        self.floor.as_ref().and(self.floor_about.as_deref())
     }
 
     /// The same driver with its own bench floor.

@@ -294,7 +294,8 @@ impl DriverSpec {
     /// The bench floor of a custom driver: the least its transport could
     /// cost, measured beside it (without one, the bench compares it with
     /// `raw-oneshot`, the app called in-process). Built-in drivers have
-    /// their floors already; this changes nothing for them.
+    /// their floors already; this changes nothing for them. Say what the
+    /// floor is with [`floor_about`](Self::floor_about), for the report.
     ///
     /// ```
     /// use std::sync::Arc;
@@ -314,6 +315,53 @@ impl DriverSpec {
             self.deployment = Arc::new(custom.clone());
         }
         self
+    }
+
+    /// What a custom driver's own floor is, in a sentence: the bench
+    /// report's floor legend shows it beside the floor's name (and
+    /// `bench.json` carries it as the row's `floor_about`). Built-in floors
+    /// are described already; a spec without [`floor`](Self::floor) is
+    /// compared with `raw-oneshot`, whose sentence stays. Either call may
+    /// come first.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use crossdrive::{Direct, DriverSpec};
+    /// let mine = DriverSpec::custom("mine", |app, _| Ok(Arc::new(Direct::new(app))))
+    ///     .floor("mine-raw", |app| Ok(Arc::new(Direct::new(app))))
+    ///     .floor_about("the same pipe without the timeout and panic guard");
+    /// assert_eq!(
+    ///     mine.describe_floor(),
+    ///     Some("the same pipe without the timeout and panic guard")
+    /// );
+    /// // No floor of its own: nothing of the user's to describe.
+    /// let bare = DriverSpec::custom("bare", |app, _| Ok(Arc::new(Direct::new(app))))
+    ///     .floor_about("never shown");
+    /// assert_eq!(bare.describe_floor(), None);
+    /// ```
+    #[must_use]
+    pub fn floor_about(mut self, about: impl Into<String>) -> Self {
+        if let Some(custom) = &mut self.custom {
+            *custom = custom.clone().floor_about(about.into());
+            self.deployment = Arc::new(custom.clone());
+        }
+        self
+    }
+
+    /// The sentence describing a custom driver's own floor, when it has
+    /// one and gave one ([`floor_about`](Self::floor_about)).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use crossdrive::{Direct, DriverSpec};
+    /// let mine = DriverSpec::custom("mine", |app, _| Ok(Arc::new(Direct::new(app))))
+    ///     .floor_about("a raw pipe")
+    ///     .floor("mine-raw", |app| Ok(Arc::new(Direct::new(app))));
+    /// assert_eq!(mine.describe_floor(), Some("a raw pipe"));
+    /// assert_eq!(DriverSpec::direct().describe_floor(), None); // the registry's
+    /// ```
+    pub fn describe_floor(&self) -> Option<&str> {
+        self.custom.as_ref().and_then(Custom::describe_floor)
     }
 
     /// The per-request timeout of this driver, over the suite's

@@ -119,4 +119,5 @@ pub fn spec() -> DriverSpec {
             timeout: Duration::from_secs(5),
         })))
     })
+    .floor_about("the same in-memory pipe without the timeout and panic guard")
 }
