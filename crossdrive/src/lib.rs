@@ -83,6 +83,7 @@ pub mod scenario;
 mod selection;
 #[cfg(feature = "sockets")]
 pub mod socket;
+mod stage;
 pub mod suite;
 
 pub use crossdrive_core::{

@@ -66,6 +66,11 @@ struct Args {
     /// benchmark tracker (repeatable or comma-separated).
     #[arg(long = "format", value_delimiter = ',', value_name = "FORMAT")]
     formats: Vec<Format>,
+    /// Also time each driver's stages on its real path (where the time
+    /// goes: event build, adapter, app, wire, ...), same-thread, into
+    /// bench-stages.md.
+    #[arg(long)]
+    stages: bool,
     /// Save this run as a named baseline under <out>/baselines/.
     #[arg(long, value_name = "NAME")]
     save_baseline: Option<String>,
@@ -135,6 +140,8 @@ pub(crate) struct RunPlan {
     pub(crate) raw: bool,
     /// The extra output formats, each once, in the order given.
     pub(crate) formats: Vec<Format>,
+    /// Also time each driver's stages (`--stages`).
+    pub(crate) stages: bool,
     /// Store this run under this (checked) name.
     pub(crate) save_baseline: Option<String>,
     /// The stored run to compare with, already read and parsed.
@@ -261,6 +268,13 @@ where
         chosen => chosen,
     };
     let mode = mode(&args).map_err(usage)?;
+    if args.stages && !args.concurrency.is_empty() {
+        return Err(usage(
+            "--stages times single requests, which load mode (--concurrency) does not send; \
+             run --stages without --concurrency"
+                .to_owned(),
+        ));
+    }
     let slas = slas(&args, &drivers, &scenarios).map_err(usage)?;
     let slow = slow(env(SLOW_ENV), &catalog.scenarios).map_err(usage)?;
     check_threshold(args.threshold).map_err(usage)?;
@@ -289,6 +303,7 @@ where
         out,
         raw: args.raw,
         formats: dedup(&args.formats),
+        stages: args.stages,
         save_baseline: args.save_baseline,
         baseline,
         threshold: args.threshold,

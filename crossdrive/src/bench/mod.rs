@@ -167,6 +167,7 @@ mod load;
 mod progress;
 mod run;
 pub(crate) mod runner;
+mod stages;
 
 pub use counting::CountingAllocator;
 pub use runner::Bench;

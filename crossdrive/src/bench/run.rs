@@ -6,6 +6,7 @@
 //! exit code the caller returns from `main` (0 ok, 1 the bench failed, 2
 //! bad arguments or baseline files, 3 regressed, 4 SLA broken).
 
+use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
@@ -19,7 +20,7 @@ use http::StatusCode;
 use super::args::{Baseline, Format, Mode, RunPlan, SLOW_ENV, baseline_path};
 use super::cell::{CellError, CellPlan, Measured, ROUNDS, measure_cell};
 use super::load::{LoadRun, load};
-use super::{bmf, chart, counting, progress};
+use super::{bmf, chart, counting, progress, stages};
 use crate::{DriverSpec, Drivers};
 
 /// Why a run did not succeed, each with its exit code.
@@ -93,18 +94,24 @@ pub(crate) fn run(
     };
     let mut report = BenchReport::starting_now(git_commit(), plan.topology.as_str());
     let mut raw = String::new();
+    let mut stages = None;
     match &plan.mode {
         Mode::Latency {
             per_cell,
             repeat_noisy,
-        } => selected.latency(*per_cell, *repeat_noisy, &mut report, &mut raw),
+        } => {
+            selected.latency(*per_cell, *repeat_noisy, &mut report, &mut raw);
+            if plan.stages {
+                stages = Some(selected.stages(per_cell.samples));
+            }
+        }
         Mode::Load {
             concurrency,
             requests,
             limit,
         } => selected.load(concurrency, *requests, *limit, &mut report),
     }
-    finish(plan, &report, &raw)
+    finish(plan, &report, &raw, stages.as_deref())
 }
 
 /// What every cell of one run shares: the plan, the app, the scenarios and
@@ -192,6 +199,39 @@ impl Selected<'_> {
         report.failed = blame(&failures, attempted);
     }
 
+    /// `--stages`: where each selected driver's time goes on each scenario,
+    /// as Markdown (a cell that cannot run says why in its place). A
+    /// quarter of the latency cells' samples, between 100 and 2,000.
+    fn stages(&self, samples: u64) -> String {
+        let iterations = (samples / 4).clamp(100, 2_000);
+        let mut measured = Vec::new();
+        let mut missing = String::new();
+        for scenario in &self.scenarios {
+            for spec in &self.drivers {
+                let timed = self
+                    .runtime
+                    .block_on(stages::measure(scenario, spec, self.app, iterations));
+                match timed {
+                    Ok(one) => measured.push(one),
+                    Err(e) => {
+                        let _ = writeln!(
+                            missing,
+                            "- {} · {}: no stages ({e})",
+                            spec.name(),
+                            scenario.name()
+                        );
+                    }
+                }
+            }
+        }
+        let mut markdown = stages::to_markdown(&measured);
+        if !missing.is_empty() {
+            markdown.push('\n');
+            markdown.push_str(&missing);
+        }
+        markdown
+    }
+
     /// `--concurrency`: one load run per scenario, driver and level, into
     /// `report`.
     fn load(&self, concurrency: &[u32], requests: u64, limit: Duration, report: &mut BenchReport) {
@@ -238,11 +278,22 @@ impl Selected<'_> {
 }
 
 /// Writes the files, handles baselines and applies the gates.
-fn finish(plan: &RunPlan, report: &BenchReport, raw: &str) -> Result<(), Failure> {
+fn finish(
+    plan: &RunPlan,
+    report: &BenchReport,
+    raw: &str,
+    stages: Option<&str>,
+) -> Result<(), Failure> {
     let out = &plan.out;
     let markdown = report.to_markdown();
     println!("{markdown}");
     write_outputs(out, report, &markdown, plan.raw.then_some(raw))?;
+    if let Some(stages) = stages {
+        println!("{stages}");
+        let path = out.join("bench-stages.md");
+        write(&path, stages)?;
+        eprintln!("wrote {}", path.display());
+    }
     for format in &plan.formats {
         match format {
             Format::Bmf => {
@@ -460,7 +511,6 @@ fn write(path: &Path, text: &str) -> Result<(), Failure> {
 }
 
 fn append_raw(raw: &mut String, measured: &Measured) {
-    use std::fmt::Write as _;
     if raw.is_empty() {
         raw.push_str("scenario,driver,side,seq,nanos\n");
     }

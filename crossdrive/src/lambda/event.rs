@@ -29,8 +29,11 @@ pub(crate) fn build(
         Source::Rest => event_v1::build(request, options, invocation, notes),
         Source::Alb {
             multi_value_headers,
-        } => serde_json::to_vec(&alb::build(request, multi_value_headers, invocation, notes))
-            .unwrap_or_default(),
+        } => {
+            let event = alb::build(request, multi_value_headers, invocation, notes);
+            crate::stage::mark(crate::stage::Mark::EventBuilt);
+            serde_json::to_vec(&event).unwrap_or_default()
+        }
     }
 }
 

@@ -141,6 +141,7 @@ pub(crate) fn build(
         body,
         is_base64_encoded,
     };
+    crate::stage::mark(crate::stage::Mark::EventBuilt);
     // Strings, bools and integers only: serializing cannot fail.
     serde_json::to_vec(&event).unwrap_or_default()
 }

@@ -103,6 +103,7 @@ pub(crate) fn build(
         body,
         is_base64_encoded,
     };
+    crate::stage::mark(crate::stage::Mark::EventBuilt);
     // Every field is a string, a bool or an integer: serializing cannot fail.
     serde_json::to_vec(&event).unwrap_or_default()
 }

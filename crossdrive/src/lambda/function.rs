@@ -288,9 +288,11 @@ impl Service<lambda_http::Request> for FunctionApp {
         }
         let path = request.uri().path().to_owned();
         let _ = OBSERVED.try_with(|o| o.borrow_mut().app_path = Some(path));
+        crate::stage::mark(crate::stage::Mark::AppCalled);
         let future = Service::call(&mut self.app, request);
         Box::pin(async move {
             let response = future.await?;
+            crate::stage::mark(crate::stage::Mark::AppAnswered);
             let headers = response.headers();
             if headers.len() != headers.keys_len() {
                 let repeated: Vec<String> = headers

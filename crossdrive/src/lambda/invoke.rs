@@ -30,6 +30,7 @@
 use std::time::Instant;
 
 use crate::guard::{Interrupted, guarded};
+use crate::stage::{self, Mark};
 use crate::{
     AdapterNote, DriverResponse, DriverStream, Error, ErrorKind, RequestBody, ResponseBody,
 };
@@ -69,6 +70,7 @@ async fn buffered(
     // 2. Build the event.
     let invocation = Invocation::now();
     let event = event::build(request, options, &invocation, notes);
+    stage::mark(Mark::EventSerialised);
     limits::check_event(options.source, &event)?;
     // 3. Invoke; a failure is the source's answer.
     let outcome = invoke(lambda, &event, &invocation, notes).await;
@@ -123,6 +125,7 @@ async fn invoke(
     }
     let limit = lambda.aws_limit().min(lambda.options.timeout);
     let outcome = guarded(limit, call(lambda, event, invocation)).await;
+    stage::mark(Mark::FunctionReturned);
     if let Invoker::Runtime(instance) = &lambda.invoker {
         notes.extend(instance.refusals());
     }

@@ -45,6 +45,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 
+use crate::stage;
 use crate::{RequestBody, ResponseBody};
 use bytes::Bytes;
 use http::header::HOST;
@@ -178,6 +179,7 @@ impl Pool {
                 ConnError::Body(e)
             }
         })?;
+        stage::mark(stage::Mark::ClientReceived);
         // The body was read to its end: the HTTP/1.1 connection can carry
         // the next request.
         if let Some(sender) = keep {
@@ -257,6 +259,7 @@ impl Pool {
                 ));
             };
             let (conn, reused) = self.checkout(&here, runtime, fresh_only).await?;
+            stage::mark(stage::Mark::ClientSent);
             let sent = match conn {
                 Conn::Http1(mut sender) => {
                     *outgoing.uri_mut() = Uri::from(path.clone());

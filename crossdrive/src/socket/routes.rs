@@ -58,6 +58,8 @@ use http::HeaderMap;
 use http::{HeaderName, HeaderValue, Request, Response, StatusCode, Version};
 use tower::ServiceExt;
 
+use crate::stage;
+
 use super::wire::{self, Mark};
 
 /// A mounted app and the name of its private response header.
@@ -212,8 +214,11 @@ impl Routes {
             return Ok(misrouted());
         };
         request.extensions_mut().insert(ConnectInfo(peer));
+        stage::mark(stage::Mark::AppCalled);
         let call = mounted.app.clone().oneshot(request.map(Body::new));
-        let (mut response, mark) = match AssertUnwindSafe(call).catch_unwind().await {
+        let answered = AssertUnwindSafe(call).catch_unwind().await;
+        stage::mark(stage::Mark::AppAnswered);
+        let (mut response, mark) = match answered {
             Ok(Ok(response)) if crate::app::is_final_informational(response.status()) => {
                 let status = response.status();
                 (informational(status), Mark::Informational(status))

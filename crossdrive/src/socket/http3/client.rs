@@ -27,6 +27,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::RequestBody;
+use crate::stage;
 use bytes::Bytes;
 use http::header::HOST;
 use http::uri::{Authority, PathAndQuery, Scheme};
@@ -309,6 +310,7 @@ impl Pool {
     ) -> Result<Response<Bytes>, ConnError> {
         let (parts, body) = request.into_parts();
         let head = self.target.head(Request::from_parts(parts, ()), app)?;
+        stage::mark(stage::Mark::ClientSent);
         let mut stream = self.open(head).await?;
         send_body(&mut stream, body).await;
         let response = stream
@@ -316,6 +318,7 @@ impl Pool {
             .await
             .map_err(|e| ConnError::Exchange(e.into()))?;
         let body = read_body(&mut stream, limit).await?;
+        stage::mark(stage::Mark::ClientReceived);
         Ok(response.map(|()| body))
     }
 }
