@@ -61,6 +61,9 @@ fn catalog() -> Catalog<'static> {
     }
 }
 
+// The names below are every built-in driver's, which only a build with
+// every driver family has.
+#[cfg(all(feature = "lambda", feature = "tls", feature = "http3"))]
 #[test]
 fn the_drivers_these_tests_name_are_the_builtins() {
     assert_eq!(crate::Drivers::builtin().names(), DRIVERS);
@@ -713,4 +716,15 @@ fn a_malformed_slow_toggle_is_refused_showing_the_form_to_write() {
             ],
         );
     }
+}
+
+#[test]
+fn stages_is_off_unless_asked_for_and_refused_in_load_mode() {
+    assert!(!parse(&[]).stages);
+    assert!(parse(&["--stages"]).stages);
+    let message = refused(&["--stages", "--concurrency", "16"]);
+    assert_says(
+        &message,
+        &["--stages", "--concurrency", "without --concurrency"],
+    );
 }
