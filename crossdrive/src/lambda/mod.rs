@@ -65,6 +65,7 @@ mod options;
 #[cfg(test)]
 mod props;
 mod quickack;
+mod rehome;
 pub mod runtime;
 mod runtime_api;
 mod stream;

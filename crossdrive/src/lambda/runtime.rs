@@ -739,7 +739,7 @@ impl Instance {
             event: Bytes::copy_from_slice(event),
             reply: reply_tx,
         };
-        let watch = {
+        let (watch, conns, host) = {
             let live = self.lock();
             let Some(live) = live.as_ref() else {
                 return Err(InvokeError::RuntimeGone(
@@ -750,14 +750,20 @@ impl Instance {
                 .invocations
                 .send(pending)
                 .map_err(|_| InvokeError::RuntimeGone("the Runtime API stopped".into()))?;
-            ExitWatch {
+            let watch = ExitWatch {
                 live: Arc::clone(&self.live),
                 pid: live.pid,
                 exit: live.exit.clone(),
-            }
+            };
+            (
+                watch,
+                Arc::clone(&live.endpoint.conns),
+                live.endpoint.host.clone(),
+            )
         };
+        // Served right here, on the caller's runtime (runtime_api.rs).
         tokio::select! {
-            reply = reply_rx => reply.map_err(|_| {
+            reply = runtime_api::await_reply(conns, &host, reply_rx) => reply.map_err(|_| {
                 InvokeError::RuntimeGone("the Runtime API dropped the invocation".into())
             }),
             exit = watch.exited() => Err(exit),
