@@ -65,6 +65,8 @@ mod options;
 #[cfg(test)]
 mod props;
 mod quickack;
+#[cfg(feature = "bench")]
+mod raw_api;
 mod rehome;
 pub mod runtime;
 mod runtime_api;
@@ -82,4 +84,6 @@ pub use limits::{
     LAMBDA_RESPONSE_LIMIT,
 };
 pub use options::{DEFAULT_FUNCTION_TIMEOUT, Endpoint, InvokeMode, LambdaOptions, Source};
+#[cfg(feature = "bench")]
+pub(crate) use raw_api::RawRuntimeApi;
 pub use stream::{STREAM_BANDWIDTH, STREAM_RESPONSE_LIMIT, STREAM_UNCAPPED_BYTES};

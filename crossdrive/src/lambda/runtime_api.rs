@@ -492,7 +492,7 @@ pub(crate) fn starts() -> (usize, usize) {
 /// The name of the host thread, which spawns every function instance.
 pub(crate) const HOST_THREAD: &str = "crossdrive-runtime-api";
 
-fn host() -> std::io::Result<tokio::runtime::Handle> {
+pub(crate) fn host() -> std::io::Result<tokio::runtime::Handle> {
     static HOST: OnceLock<tokio::runtime::Handle> = OnceLock::new();
     static STARTING: Mutex<()> = Mutex::new(());
     if let Some(handle) = HOST.get() {
@@ -518,7 +518,7 @@ fn answer(status: StatusCode, body: impl Into<Bytes>) -> Answer {
 
 /// Whether `path` starts with `/<secret>/`, compared in constant time so
 /// the answer's timing says nothing about how much of a guess was right.
-fn has_secret<'p>(path: &'p str, secret: &str) -> Option<&'p str> {
+pub(crate) fn has_secret<'p>(path: &'p str, secret: &str) -> Option<&'p str> {
     let given = path.strip_prefix('/')?;
     let (given, rest) = given.split_at_checked(secret.len())?;
     let differ = given
