@@ -31,7 +31,11 @@
 //! The parent keeps one Runtime API host thread per test binary
 //! (`runtime_api.rs`) and one listener per instance, which only that
 //! instance can use: its URL carries a per-instance secret (see
-//! `runtime_api.rs`). An instance that timed out is killed and replaced on
+//! `runtime_api.rs`). The host thread spawns the children and accepts
+//! their connections; an instance's own connection is then served by the
+//! test that invokes it, on the test's runtime (`runtime_api.rs`,
+//! `rehome.rs`), so a request wakes no other thread of the test binary,
+//! only the child. An instance that timed out is killed and replaced on
 //! the next request, as Lambda replaces a sandbox after a timeout; the
 //! replacement's init phase, like the first instance's, does not count
 //! against the function timeout.
