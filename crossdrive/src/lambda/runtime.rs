@@ -451,6 +451,8 @@ pub(crate) struct Spawned {
     reaped: std::sync::mpsc::Receiver<()>,
 }
 
+// Only the bench floor's child is a bare `Spawned`.
+#[cfg_attr(not(feature = "bench"), allow(dead_code))]
 impl Spawned {
     /// Kills the child and waits (briefly) until it is reaped.
     pub(crate) fn stop(&mut self) {
@@ -903,6 +905,35 @@ impl ExitWatch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_instance_answers_from_no_runtime_and_from_each_of_several_runtimes_in_turn() {
+        let name = "lambda::runtime::tests::\
+                    an_instance_answers_from_no_runtime_and_from_each_of_several_runtimes_in_turn";
+        let app = Router::new().fallback(|| async { "from the child" });
+        let options = LambdaOptions::new(super::super::Source::HttpApi);
+        // In the child, this call serves the app and never returns.
+        let driver = start_for_test(app, options, Some(name)).unwrap();
+        let client = crate::Client::new(driver);
+        // From no tokio runtime: the Runtime API host thread serves it.
+        futures_executor::block_on(std::future::IntoFuture::into_future(client.get("/")))
+            .assert_text("from the child");
+        // Then two runtimes in turn, the first gone before the second
+        // exists: the connection is registered with each as it invokes.
+        for _ in 0..2 {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                for _ in 0..3 {
+                    client.get("/").await.assert_text("from the child");
+                }
+            });
+        }
+        futures_executor::block_on(std::future::IntoFuture::into_future(client.get("/")))
+            .assert_text("from the child");
+    }
 
     #[test]
     fn the_runtime_api_address_is_read_from_the_url_with_its_secret_or_a_bare_address() {
