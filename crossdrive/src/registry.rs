@@ -107,6 +107,10 @@ pub(crate) enum Floor {
     /// `Adapter`, response JSON, decoded).
     #[cfg(feature = "lambda")]
     BareAdapter(Box<crate::lambda::BareAdapter>),
+    /// A minimal function in a child process behind a minimal Runtime API
+    /// (the child-process Lambda drivers' floor).
+    #[cfg(feature = "lambda")]
+    RawRuntimeApi(Box<crate::lambda::RawRuntimeApi>),
     /// A raw hyper `client::conn` connection to the driver's server.
     #[cfg(feature = "sockets")]
     RawHyper(&'static str, crate::socket::raw::RawConn),
@@ -122,6 +126,8 @@ pub(crate) enum Floor {
 pub(crate) const RAW_ONESHOT: &str = "raw-oneshot";
 #[cfg(feature = "bench")]
 pub(crate) const BARE_ADAPTER: &str = "bare-adapter";
+#[cfg(feature = "bench")]
+pub(crate) const RAW_RUNTIME_API: &str = "raw-runtime-api";
 #[cfg(feature = "bench")]
 pub(crate) const RAW_HYPER_HTTP1: &str = "raw-hyper-http1";
 #[cfg(feature = "bench")]
@@ -146,6 +152,11 @@ const FLOORS: &[(&str, &str)] = &[
     (
         BARE_ADAPTER,
         "the bare lambda_http round trip, event JSON in, response JSON out",
+    ),
+    (
+        RAW_RUNTIME_API,
+        "a minimal function in a child process (raw hyper, the app through lambda_http's \
+         adapter) polling a minimal Runtime API served on the bench's runtime",
     ),
     (
         RAW_HYPER_HTTP1,
@@ -182,6 +193,8 @@ impl Floor {
             Self::RawOneshot(_) => RAW_ONESHOT,
             #[cfg(feature = "lambda")]
             Self::BareAdapter(_) => BARE_ADAPTER,
+            #[cfg(feature = "lambda")]
+            Self::RawRuntimeApi(_) => RAW_RUNTIME_API,
             #[cfg(feature = "sockets")]
             Self::RawHyper(name, _) => name,
             #[cfg(feature = "http3")]

@@ -13,7 +13,7 @@
 //! |---|---|---|
 //! | direct | [`Direct`] | `raw-oneshot`: `Router::oneshot` and the body collected |
 //! | lambda (any source) | [`Lambda`] with the spec's options | `bare-adapter`: the bare lambda_http round trip with the same options |
-//! | lambda-runtime | the real runtime loop in a child (this binary) | `bare-adapter` |
+//! | lambda-runtime | the real runtime loop in a child (this binary) | `raw-runtime-api`: a minimal function in a child, the same protocol, served on the bench's runtime |
 //! | socket | the driver on a server placed by the topology | `raw-hyper-*`: one raw hyper `client::conn` connection to that server |
 //! | http3 | the driver on an HTTP/3 server placed by the topology | `raw-h3`: one raw h3 connection (quinn) to that server |
 //! | custom | the spec's own `connect` | the spec's floor, or `raw-oneshot` over the app |
@@ -39,6 +39,8 @@ impl Exchange for Floor {
         match self {
             #[cfg(feature = "lambda")]
             Self::BareAdapter(bare) => bare.exchange(request).await,
+            #[cfg(feature = "lambda")]
+            Self::RawRuntimeApi(raw) => raw.exchange(request).await,
             Self::RawOneshot(app) => {
                 let Ok(response) = app.clone().oneshot(request.map(Body::from)).await;
                 let (parts, body) = response.into_parts();
@@ -72,6 +74,12 @@ impl Exchange for Floor {
             #[cfg(feature = "lambda")]
             Self::BareAdapter(bare) => {
                 let response = bare.exchange(request).await?;
+                Ok((response, std::time::Instant::now()))
+            }
+            // Its streamed answer arrives in one write, read whole.
+            #[cfg(feature = "lambda")]
+            Self::RawRuntimeApi(raw) => {
+                let response = raw.exchange(request).await?;
                 Ok((response, std::time::Instant::now()))
             }
             Self::RawOneshot(app) => {

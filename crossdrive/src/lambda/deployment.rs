@@ -2,9 +2,10 @@
 //!
 //! Four in-process event sources (`lambda`, `lambda-url`, `lambda-v1`,
 //! `lambda-alb`: [`Lambda`] through lambda_http) and two real runtime
-//! loops in a child process (`lambda-runtime`, `lambda-url-stream`). All
-//! six are floored by the bare lambda_http round trip with the same
-//! options ([`BareAdapter`]).
+//! loops in a child process (`lambda-runtime`, `lambda-url-stream`). The
+//! four are floored by the bare lambda_http round trip with the same
+//! options ([`BareAdapter`]), the two by the least Runtime API round trip
+//! with a function in a child process (`raw_api.rs`, `raw-runtime-api`).
 
 use std::sync::Arc;
 
@@ -105,8 +106,8 @@ fn checked(options: &LambdaOptions, connect: &ConnectOptions) -> Result<LambdaOp
     Ok(options)
 }
 
-/// Every Lambda driver's floor: the bare lambda_http round trip with the
-/// same options.
+/// The in-process Lambda drivers' floor: the bare lambda_http round trip
+/// with the same options.
 #[cfg(feature = "bench")]
 fn bare_floor(app: Router, options: &LambdaOptions) -> crate::registry::Floor {
     crate::registry::Floor::BareAdapter(Box::new(super::BareAdapter::new(app, options.clone())))
@@ -156,7 +157,8 @@ impl Deployment for Runtime {
                 app(),
                 self.0.clone(),
             )?)),
-            floor: bare_floor(app(), &self.0),
+            // The same round trip with a child, at its least.
+            floor: super::raw_api::floor(&self.0)?,
         })
     }
 

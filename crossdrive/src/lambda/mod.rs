@@ -44,7 +44,10 @@
 //! The rest: `driver.rs` is [`Lambda`], the `Driver` over those steps;
 //! `options.rs` the deployment ([`LambdaOptions`]); `clock.rs` each
 //! invocation's ids and times; `differences.rs` the declared known
-//! differences; `bare.rs` the bench floor (`BareAdapter`); `event.rs` also
+//! differences; `bare.rs` the in-process drivers' bench floor
+//! (`BareAdapter`), `raw_api.rs` the child-process drivers'
+//! (`raw-runtime-api`); `rehome.rs` a Runtime API connection served on
+//! whichever runtime invokes; `event.rs` also
 //! holds the public [`build_event`] and [`decode_event`].
 
 mod alb;
@@ -65,11 +68,14 @@ mod options;
 #[cfg(test)]
 mod props;
 mod quickack;
+#[cfg(feature = "bench")]
+mod raw_api;
+mod rehome;
 pub mod runtime;
 mod runtime_api;
 mod stream;
 
-// The bench's floor for the Lambda drivers (`bench/floors.rs`).
+// The bench's floors for the Lambda drivers (`bench/floors.rs`).
 #[cfg(feature = "bench")]
 pub(crate) use bare::BareAdapter;
 pub use driver::Lambda;
@@ -81,4 +87,6 @@ pub use limits::{
     LAMBDA_RESPONSE_LIMIT,
 };
 pub use options::{DEFAULT_FUNCTION_TIMEOUT, Endpoint, InvokeMode, LambdaOptions, Source};
+#[cfg(feature = "bench")]
+pub(crate) use raw_api::RawRuntimeApi;
 pub use stream::{STREAM_BANDWIDTH, STREAM_RESPONSE_LIMIT, STREAM_UNCAPPED_BYTES};

@@ -25,14 +25,17 @@ use tokio::net::TcpStream;
 /// plain stream elsewhere).
 pub(crate) struct QuickAck(pub(crate) TcpStream);
 
-impl QuickAck {
-    fn ack(&self) {
-        #[cfg(target_os = "linux")]
-        {
-            // Best effort: a failure leaves the delayed ACK, slower, not wrong.
-            let _ = socket2::SockRef::from(&self.0).set_tcp_quickack(true);
-        }
+/// Acknowledges what `stream` has received at once, and what it receives
+/// until the kernel falls back to delayed ACKs (on Linux; nothing
+/// elsewhere).
+pub(crate) fn ack(stream: &TcpStream) {
+    #[cfg(target_os = "linux")]
+    {
+        // Best effort: a failure leaves the delayed ACK, slower, not wrong.
+        let _ = socket2::SockRef::from(stream).set_tcp_quickack(true);
     }
+    #[cfg(not(target_os = "linux"))]
+    let _ = stream;
 }
 
 impl AsyncRead for QuickAck {
@@ -44,7 +47,7 @@ impl AsyncRead for QuickAck {
         let before = buf.filled().len();
         let polled = Pin::new(&mut self.0).poll_read(cx, buf);
         if matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before {
-            self.ack();
+            ack(&self.0);
         }
         polled
     }

@@ -31,7 +31,11 @@
 //! The parent keeps one Runtime API host thread per test binary
 //! (`runtime_api.rs`) and one listener per instance, which only that
 //! instance can use: its URL carries a per-instance secret (see
-//! `runtime_api.rs`). An instance that timed out is killed and replaced on
+//! `runtime_api.rs`). The host thread spawns the children and accepts
+//! their connections; an instance's own connection is then served by the
+//! test that invokes it, on the test's runtime (`runtime_api.rs`,
+//! `rehome.rs`), so a request wakes no other thread of the test binary,
+//! only the child. An instance that timed out is killed and replaced on
 //! the next request, as Lambda replaces a sandbox after a timeout; the
 //! replacement's init phase, like the first instance's, does not count
 //! against the function timeout.
@@ -206,9 +210,14 @@ pub fn serve_if_child(app: impl FnOnce() -> Router) {
     }
 }
 
-/// Runs the real runtime loop over `app` and exits the process.
+/// Runs the real runtime loop over `app` and exits the process (or, as the
+/// bench floor's child, its minimal loop: `raw_api.rs`).
 fn serve(app: Router) -> ! {
     die_with_parent();
+    #[cfg(feature = "bench")]
+    if std::env::var(CHILD_ENV).is_ok_and(|v| v == super::raw_api::FLOOR_CHILD) {
+        std::process::exit(super::raw_api::serve_child(app));
+    }
     // Called from inside the test's runtime: the loop gets its own thread
     // and runtime.
     let loop_thread = std::thread::spawn(move || {
@@ -418,13 +427,56 @@ impl Live {
 /// spawning *thread* ends: spawned from a test's thread, every instance
 /// would die with that test's thread). `kill_on_drop` also kills the child
 /// should that task ever be dropped unfinished.
-fn spawn_child(mut command: Command, endpoint: Endpoint) -> std::io::Result<Live> {
+fn spawn_child(command: Command, endpoint: Endpoint) -> std::io::Result<Live> {
+    let Spawned {
+        pid,
+        exit,
+        kill,
+        reaped,
+    } = spawn(command, &endpoint.host)?;
+    Ok(Live {
+        endpoint,
+        pid,
+        exit,
+        kill,
+        reaped,
+    })
+}
+
+/// A child process spawned on the host thread, owned by a task there.
+pub(crate) struct Spawned {
+    pub(crate) pid: Option<u32>,
+    exit: watch::Receiver<Option<Exit>>,
+    kill: Option<oneshot::Sender<()>>,
+    reaped: std::sync::mpsc::Receiver<()>,
+}
+
+// Only the bench floor's child is a bare `Spawned`.
+#[cfg_attr(not(feature = "bench"), allow(dead_code))]
+impl Spawned {
+    /// Kills the child and waits (briefly) until it is reaped.
+    pub(crate) fn stop(&mut self) {
+        drop(self.kill.take());
+        let _ = self.reaped.recv_timeout(std::time::Duration::from_secs(2));
+    }
+
+    /// Whether the child exited by itself.
+    pub(crate) fn has_exited(&self) -> bool {
+        self.exit.borrow().is_some()
+    }
+}
+
+/// [`spawn_child`]'s spawning, for any child this module starts (a
+/// function instance, or the bench floor's minimal function).
+pub(crate) fn spawn(
+    mut command: Command,
+    host: &tokio::runtime::Handle,
+) -> std::io::Result<Spawned> {
     if std::thread::current().name() == Some(runtime_api::HOST_THREAD) {
         return Err(std::io::Error::other(
             "a function instance cannot be started from the Runtime API's own thread",
         ));
     }
-    let host = endpoint.host.clone();
     command.kill_on_drop(true);
     let (exit_tx, exit_rx) = watch::channel(None);
     let (kill_tx, kill_rx) = oneshot::channel::<()>();
@@ -463,8 +515,7 @@ fn spawn_child(mut command: Command, endpoint: Endpoint) -> std::io::Result<Live
     let pid = spawned_rx
         .recv()
         .map_err(|_| std::io::Error::other("the Runtime API's host thread is gone"))??;
-    Ok(Live {
-        endpoint,
+    Ok(Spawned {
         pid,
         exit: exit_rx,
         kill: Some(kill_tx),
@@ -532,51 +583,59 @@ impl Instance {
     /// Gives `command` the instance's environment and nothing of the host's
     /// but what the module docs list.
     fn environment(&self, command: &mut Command, endpoint: &Endpoint) {
-        let o = &self.options;
-        command.env_clear();
-        for (name, value) in std::env::vars_os() {
-            // Case-blind: Windows spells `SystemRoot` and `Path` its own way.
-            let passes = name.to_str().is_some_and(|n| {
-                RUNNER_PREFIXES.iter().any(|p| n.starts_with(p))
-                    || RUNNER_ENV.iter().any(|r| r.eq_ignore_ascii_case(n))
-            });
-            if passes {
-                command.env(name, value);
-            }
-        }
-        for name in &o.inherit_env {
-            if let Some(value) = std::env::var_os(name) {
-                command.env(name, value);
-            }
-        }
-        command
-            .env(CHILD_ENV, "1")
-            .env(PARENT_ENV, std::process::id().to_string())
-            .env("AWS_LAMBDA_RUNTIME_API", endpoint.url())
-            .env("AWS_LAMBDA_FUNCTION_NAME", &o.function_name)
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", o.memory_mb.to_string())
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-            .env(
-                "AWS_LAMBDA_LOG_GROUP_NAME",
-                format!("/aws/lambda/{}", o.function_name),
-            )
-            .env("AWS_LAMBDA_LOG_STREAM_NAME", "crossdrive")
-            .env("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
-            .env("AWS_REGION", &o.region)
-            .env("AWS_DEFAULT_REGION", &o.region)
-            .env("_HANDLER", "bootstrap")
-            .env("LAMBDA_TASK_ROOT", "/var/task")
-            .env("LAMBDA_RUNTIME_DIR", "/var/runtime")
-            .env("TZ", ":UTC")
-            .env("LANG", "en_US.UTF-8");
-        if o.invoke_mode == super::InvokeMode::ResponseStream {
-            command.env(STREAM_ENV, "1");
-        }
-        if o.source.has_stages() && !o.stage_in_path {
-            command.env(IGNORE_STAGE_ENV, "true");
+        environment(command, &self.options, &endpoint.url());
+    }
+}
+
+/// Gives `command` the environment of a function instance deployed with
+/// `o` whose Runtime API is `runtime_api`, and nothing of the host's but
+/// what the module docs list.
+pub(crate) fn environment(command: &mut Command, o: &LambdaOptions, runtime_api: &str) {
+    command.env_clear();
+    for (name, value) in std::env::vars_os() {
+        // Case-blind: Windows spells `SystemRoot` and `Path` its own way.
+        let passes = name.to_str().is_some_and(|n| {
+            RUNNER_PREFIXES.iter().any(|p| n.starts_with(p))
+                || RUNNER_ENV.iter().any(|r| r.eq_ignore_ascii_case(n))
+        });
+        if passes {
+            command.env(name, value);
         }
     }
+    for name in &o.inherit_env {
+        if let Some(value) = std::env::var_os(name) {
+            command.env(name, value);
+        }
+    }
+    command
+        .env(CHILD_ENV, "1")
+        .env(PARENT_ENV, std::process::id().to_string())
+        .env("AWS_LAMBDA_RUNTIME_API", runtime_api)
+        .env("AWS_LAMBDA_FUNCTION_NAME", &o.function_name)
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", o.memory_mb.to_string())
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env(
+            "AWS_LAMBDA_LOG_GROUP_NAME",
+            format!("/aws/lambda/{}", o.function_name),
+        )
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "crossdrive")
+        .env("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
+        .env("AWS_REGION", &o.region)
+        .env("AWS_DEFAULT_REGION", &o.region)
+        .env("_HANDLER", "bootstrap")
+        .env("LAMBDA_TASK_ROOT", "/var/task")
+        .env("LAMBDA_RUNTIME_DIR", "/var/runtime")
+        .env("TZ", ":UTC")
+        .env("LANG", "en_US.UTF-8");
+    if o.invoke_mode == super::InvokeMode::ResponseStream {
+        command.env(STREAM_ENV, "1");
+    }
+    if o.source.has_stages() && !o.stage_in_path {
+        command.env(IGNORE_STAGE_ENV, "true");
+    }
+}
 
+impl Instance {
     /// What the instance's Runtime API refused since the last call, as
     /// notes for the response at hand: a forged or foreign request is
     /// reported to the test, never accepted silently.
@@ -739,7 +798,7 @@ impl Instance {
             event: Bytes::copy_from_slice(event),
             reply: reply_tx,
         };
-        let watch = {
+        let (watch, conns, host) = {
             let live = self.lock();
             let Some(live) = live.as_ref() else {
                 return Err(InvokeError::RuntimeGone(
@@ -750,14 +809,20 @@ impl Instance {
                 .invocations
                 .send(pending)
                 .map_err(|_| InvokeError::RuntimeGone("the Runtime API stopped".into()))?;
-            ExitWatch {
+            let watch = ExitWatch {
                 live: Arc::clone(&self.live),
                 pid: live.pid,
                 exit: live.exit.clone(),
-            }
+            };
+            (
+                watch,
+                Arc::clone(&live.endpoint.conns),
+                live.endpoint.host.clone(),
+            )
         };
+        // Served right here, on the caller's runtime (runtime_api.rs).
         tokio::select! {
-            reply = reply_rx => reply.map_err(|_| {
+            reply = runtime_api::await_reply(conns, &host, reply_rx) => reply.map_err(|_| {
                 InvokeError::RuntimeGone("the Runtime API dropped the invocation".into())
             }),
             exit = watch.exited() => Err(exit),
@@ -840,6 +905,35 @@ impl ExitWatch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_instance_answers_from_no_runtime_and_from_each_of_several_runtimes_in_turn() {
+        let name = "lambda::runtime::tests::\
+                    an_instance_answers_from_no_runtime_and_from_each_of_several_runtimes_in_turn";
+        let app = Router::new().fallback(|| async { "from the child" });
+        let options = LambdaOptions::new(super::super::Source::HttpApi);
+        // In the child, this call serves the app and never returns.
+        let driver = start_for_test(app, options, Some(name)).unwrap();
+        let client = crate::Client::new(driver);
+        // From no tokio runtime: the Runtime API host thread serves it.
+        futures_executor::block_on(std::future::IntoFuture::into_future(client.get("/")))
+            .assert_text("from the child");
+        // Then two runtimes in turn, the first gone before the second
+        // exists: the connection is registered with each as it invokes.
+        for _ in 0..2 {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                for _ in 0..3 {
+                    client.get("/").await.assert_text("from the child");
+                }
+            });
+        }
+        futures_executor::block_on(std::future::IntoFuture::into_future(client.get("/")))
+            .assert_text("from the child");
+    }
 
     #[test]
     fn the_runtime_api_address_is_read_from_the_url_with_its_secret_or_a_bare_address() {

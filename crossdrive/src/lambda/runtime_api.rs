@@ -2,12 +2,31 @@
 //! loop polls and answers (`/2018-06-01/runtime/invocation/next`,
 //! `.../{id}/response`, `.../{id}/error`, plus `/init/error`).
 //!
-//! Every endpoint of a test binary is served by one host thread with its
+//! Every endpoint of a test binary is accepted by one host thread with its
 //! own current-thread runtime, started on first use: endpoints outlive any
 //! test's runtime (see ARCHITECTURE.md on fixtures). Each function instance gets
 //! its own listener, bound to `127.0.0.1:0` before its child process
 //! starts, so the child's `AWS_LAMBDA_RUNTIME_API` is valid by
 //! construction.
+//!
+//! # Where an invocation is served
+//!
+//! The host thread accepts each connection and reads nothing: it peeks at
+//! the first request line. A connection whose first request is the
+//! instance's own `GET /<secret>/.../invocation/next` (the runtime loop's
+//! first poll, the end of its init phase) is handed to the instance
+//! ([`Conns`]) and from then on served by whoever invokes: the invocation
+//! polls the instance's connections itself, on the test's own runtime, until
+//! the function's answer is in ([`await_reply`]), through [`Rehomed`], which
+//! registers the socket with the runtime polling it. So an invocation
+//! crosses no thread in this process: the test's thread writes the event
+//! and reads the answer, and only the child's thread wakes between (the
+//! host-thread design it replaces cost two more idle-thread wake-ups per
+//! invocation, and its latency was bimodal between runs). A streamed answer
+//! is served on by a task spawned on the same runtime until its body ends.
+//! Invocations from no tokio runtime are served on the host thread, as any
+//! connection that is not the instance's own first poll is (a forged one
+//! is refused there).
 //!
 //! `/next` is a long poll: it waits for the driver's next invocation and
 //! answers with the event and the headers the real service sends
@@ -46,6 +65,7 @@
 
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
@@ -56,6 +76,8 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::sync::{mpsc, oneshot};
+
+use super::rehome::Rehomed;
 
 /// One invocation waiting for the function.
 pub(crate) struct Pending {
@@ -89,6 +111,9 @@ pub(crate) struct Streamed {
     /// The body as the function writes it; the channel closes after the
     /// last chunk.
     pub(crate) chunks: mpsc::Receiver<StreamItem>,
+    /// Resolves once the function's request is answered (its body ended
+    /// or broke): until then its connection must be served.
+    finished: Option<oneshot::Receiver<()>>,
 }
 
 /// One piece of a streamed response.
@@ -137,6 +162,8 @@ pub(crate) struct Endpoint {
     /// Receives once, when the function's runtime loop first polls `/next`:
     /// the end of its init phase.
     pub(crate) initialized: std::sync::mpsc::Receiver<()>,
+    /// The instance's own connections, served by whoever invokes.
+    pub(crate) conns: Arc<Conns>,
     shutdown: Option<oneshot::Sender<()>>,
 }
 
@@ -173,7 +200,7 @@ struct Refused {
 /// How many refusals are described in full per report.
 const REFUSALS_KEPT: usize = 8;
 
-struct State {
+pub(crate) struct State {
     secret: String,
     refused: Arc<Mutex<Refused>>,
     next: tokio::sync::Mutex<mpsc::UnboundedReceiver<Pending>>,
@@ -200,9 +227,11 @@ pub(crate) fn start() -> std::io::Result<Endpoint> {
     });
     let host = host()?;
     ENDPOINT_STARTS.fetch_add(1, Ordering::Relaxed);
+    let conns = Arc::new(Conns::new(Arc::clone(&state)));
     let _entered = host.enter();
     let listener = tokio::net::TcpListener::from_std(listener)?;
     let handle = host.clone();
+    let handed = Arc::clone(&conns);
     host.spawn(async move {
         loop {
             tokio::select! {
@@ -210,14 +239,23 @@ pub(crate) fn start() -> std::io::Result<Endpoint> {
                 accepted = listener.accept() => {
                     let Ok((stream, peer)) = accepted else { continue };
                     let state = Arc::clone(&state);
+                    let conns = Arc::clone(&handed);
                     tokio::spawn(async move {
-                        let service = hyper::service::service_fn(move |req| {
-                            let state = Arc::clone(&state);
-                            async move { Ok::<_, Infallible>(route(&state, peer, req).await) }
-                        });
-                        let _ = hyper::server::conn::http1::Builder::new()
-                            .serve_connection(TokioIo::new(super::quickack::QuickAck(stream)), service)
-                            .await;
+                        if !first_poll(&stream, &state.secret).await {
+                            // Served here, by the host thread.
+                            serve_on_host(state, peer, stream).await;
+                            return;
+                        }
+                        // A socket that cannot leave this runtime is lost:
+                        // the runtime loop then fails and the instance is
+                        // replaced.
+                        if let Ok(socket) = stream.into_std() {
+                            conns.arrive(socket);
+                        }
+                        let first = lock(&state.first_poll).take();
+                        if let Some(initialized) = first {
+                            let _ = initialized.send(());
+                        }
                     });
                 }
             }
@@ -236,8 +274,208 @@ pub(crate) fn start() -> std::io::Result<Endpoint> {
         host: handle,
         invocations: tx,
         initialized: init_rx,
+        conns,
         shutdown: Some(stop_tx),
     })
+}
+
+/// Serves a connection that is not the instance's handed-over one on the
+/// host thread: a forged request, or the instance's from no tokio runtime.
+async fn serve_on_host(state: Arc<State>, peer: SocketAddr, stream: tokio::net::TcpStream) {
+    let service = hyper::service::service_fn(move |req| {
+        let state = Arc::clone(&state);
+        async move { Ok::<_, Infallible>(route(&state, peer, req).await) }
+    });
+    let _ = hyper::server::conn::http1::Builder::new()
+        .serve_connection(TokioIo::new(super::quickack::QuickAck(stream)), service)
+        .await;
+}
+
+/// How long the host waits for a new connection's first request line.
+const FIRST_LINE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+/// The most bytes looked at for it.
+const FIRST_LINE_LIMIT: usize = 512;
+
+/// Whether the first request on `stream` is this instance's runtime loop
+/// polling for its next invocation: `GET /<secret>/2018-06-01/runtime/invocation/next`.
+/// Peeks (nothing is consumed, so whoever serves the connection reads
+/// the request whole), for at most [`FIRST_LINE_WAIT`].
+async fn first_poll(stream: &tokio::net::TcpStream, secret: &str) -> bool {
+    let mut buf = [0u8; FIRST_LINE_LIMIT];
+    let looked = tokio::time::timeout(FIRST_LINE_WAIT, async {
+        let mut seen = 0;
+        loop {
+            let n = stream.peek(&mut buf).await.unwrap_or(0);
+            if n == 0 {
+                return None;
+            }
+            if let Some(end) = find(&buf[..n], b"\r\n") {
+                return Some(end);
+            }
+            if n == buf.len() {
+                return None;
+            }
+            if n == seen {
+                // Part of a line: peeking again would return at once.
+                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+            }
+            seen = n;
+        }
+    })
+    .await;
+    let Ok(Some(end)) = looked else {
+        return false;
+    };
+    let Ok(line) = std::str::from_utf8(&buf[..end]) else {
+        return false;
+    };
+    let mut words = line.split(' ');
+    let (Some("GET"), Some(path)) = (words.next(), words.next()) else {
+        return false;
+    };
+    has_secret(path, secret) == Some("/2018-06-01/runtime/invocation/next")
+}
+
+/// A function instance's own Runtime API connections: handed over by the
+/// host thread as they arrive, served by the invocation that holds them.
+pub(crate) struct Conns {
+    state: Arc<State>,
+    /// Handed over and not yet served, and the invocation to tell.
+    arrived: Mutex<Arrived>,
+    /// Being served; held by one invocation (or a streamed answer's task)
+    /// at a time.
+    served: Arc<tokio::sync::Mutex<Vec<Served>>>,
+}
+
+#[derive(Default)]
+struct Arrived {
+    sockets: Vec<std::net::TcpStream>,
+    waker: Option<std::task::Waker>,
+}
+
+/// One connection's hyper server, however far it got.
+type Served = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
+
+impl Conns {
+    fn new(state: Arc<State>) -> Self {
+        Self {
+            state,
+            arrived: Mutex::new(Arrived::default()),
+            served: Arc::new(tokio::sync::Mutex::new(Vec::new())),
+        }
+    }
+
+    /// The host thread hands over a connection of the instance's own.
+    fn arrive(&self, socket: std::net::TcpStream) {
+        let mut arrived = lock(&self.arrived);
+        arrived.sockets.push(socket);
+        if let Some(waker) = arrived.waker.take() {
+            waker.wake();
+        }
+    }
+
+    /// A connection's hyper server over `socket`.
+    fn serve(&self, socket: std::net::TcpStream) -> Option<Served> {
+        let peer = socket.peer_addr().ok()?;
+        let io = Rehomed::new(socket).ok()?;
+        let state = Arc::clone(&self.state);
+        let service = hyper::service::service_fn(move |req| {
+            let state = Arc::clone(&state);
+            async move { Ok::<_, Infallible>(route(&state, peer, req).await) }
+        });
+        let connection =
+            hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(io), service);
+        Some(Box::pin(async move {
+            let _ = connection.await;
+        }))
+    }
+
+    /// Serves every connection as far as it can go now; a finished one is
+    /// dropped.
+    fn poll_served(&self, served: &mut Vec<Served>, cx: &mut std::task::Context<'_>) {
+        {
+            let mut arrived = lock(&self.arrived);
+            for socket in std::mem::take(&mut arrived.sockets) {
+                served.extend(self.serve(socket));
+            }
+            if !arrived
+                .waker
+                .as_ref()
+                .is_some_and(|w| w.will_wake(cx.waker()))
+            {
+                arrived.waker = Some(cx.waker().clone());
+            }
+        }
+        served.retain_mut(|connection| connection.as_mut().poll(cx).is_pending());
+    }
+}
+
+/// Waits for the function's answer to an invocation already queued,
+/// serving the instance's connections meanwhile on the caller's runtime
+/// (see the module docs); from no tokio runtime, on the host thread's.
+pub(crate) async fn await_reply(
+    conns: Arc<Conns>,
+    host: &tokio::runtime::Handle,
+    reply: oneshot::Receiver<Reply>,
+) -> Result<Reply, oneshot::error::RecvError> {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return serve_until(conns, reply).await;
+    }
+    let mut task = AbortOnDrop(host.spawn(serve_until(conns, reply)));
+    match (&mut task.0).await {
+        Ok(reply) => reply,
+        // Only an abort or a panic ends the task early: no answer.
+        Err(_) => serve_until_gone().await,
+    }
+}
+
+/// The answer of a task that ended without one.
+async fn serve_until_gone() -> Result<Reply, oneshot::error::RecvError> {
+    let (tx, rx) = oneshot::channel::<Reply>();
+    drop(tx);
+    rx.await
+}
+
+/// Aborts the host task serving an invocation whose caller gave up.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Serves the instance's connections until `reply` is in. A streamed
+/// answer's connection is served on by a task on the same runtime until
+/// the function's request ends.
+async fn serve_until(
+    conns: Arc<Conns>,
+    mut reply: oneshot::Receiver<Reply>,
+) -> Result<Reply, oneshot::error::RecvError> {
+    // Another invocation may hold the connections: its serving may bring
+    // this answer too.
+    let mut served = tokio::select! {
+        biased;
+        answer = &mut reply => return answer,
+        served = Arc::clone(&conns.served).lock_owned() => served,
+    };
+    let mut answer = std::future::poll_fn(|cx| {
+        conns.poll_served(&mut served, cx);
+        std::pin::Pin::new(&mut reply).poll(cx)
+    })
+    .await;
+    if let Ok(Reply::Stream(streamed)) = &mut answer
+        && let Some(mut finished) = streamed.finished.take()
+    {
+        tokio::spawn(async move {
+            std::future::poll_fn(|cx| {
+                conns.poll_served(&mut served, cx);
+                std::pin::Pin::new(&mut finished).poll(cx).map(|_| ())
+            })
+            .await;
+        });
+    }
+    answer
 }
 
 static HOST_STARTS: AtomicUsize = AtomicUsize::new(0);
@@ -254,7 +492,7 @@ pub(crate) fn starts() -> (usize, usize) {
 /// The name of the host thread, which spawns every function instance.
 pub(crate) const HOST_THREAD: &str = "crossdrive-runtime-api";
 
-fn host() -> std::io::Result<tokio::runtime::Handle> {
+pub(crate) fn host() -> std::io::Result<tokio::runtime::Handle> {
     static HOST: OnceLock<tokio::runtime::Handle> = OnceLock::new();
     static STARTING: Mutex<()> = Mutex::new(());
     if let Some(handle) = HOST.get() {
@@ -280,7 +518,7 @@ fn answer(status: StatusCode, body: impl Into<Bytes>) -> Answer {
 
 /// Whether `path` starts with `/<secret>/`, compared in constant time so
 /// the answer's timing says nothing about how much of a guess was right.
-fn has_secret<'p>(path: &'p str, secret: &str) -> Option<&'p str> {
+pub(crate) fn has_secret<'p>(path: &'p str, secret: &str) -> Option<&'p str> {
     let given = path.strip_prefix('/')?;
     let (given, rest) = given.split_at_checked(secret.len())?;
     let differ = given
@@ -432,9 +670,12 @@ async fn stream_response(
         (None, Bytes::new())
     };
     let (tx, rx) = mpsc::channel(STREAM_CHANNEL);
+    // Dropped when this request is answered (or abandoned).
+    let (_finished, finished) = oneshot::channel::<()>();
     let _ = reply.send(Reply::Stream(Streamed {
         prelude,
         chunks: rx,
+        finished: Some(finished),
     }));
     let mut tx = Some(tx);
     if !rest.is_empty() {
