@@ -397,3 +397,108 @@ fn body_failure(method: &http::Method, uri: &http::Uri, limit: usize, error: Unc
         .with_hint("the app's body stream returned an error; check its producer"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::convert::Infallible;
+    use std::net::SocketAddr;
+
+    use axum::extract::ConnectInfo;
+    use axum::routing::get;
+    use futures_util::stream;
+
+    use super::*;
+
+    fn send(direct: &Direct, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime");
+        rt.block_on(direct.send(request)).map(|d| d.response)
+    }
+
+    fn request(uri: &str) -> Request<Bytes> {
+        Request::get(uri)
+            .body(Bytes::new())
+            .expect("a valid request")
+    }
+
+    /// Answers its body in three frames.
+    fn chunked() -> Router {
+        let frames = || async {
+            let parts = ["one ", "two ", "three"].map(|p| Ok::<_, Infallible>(Bytes::from(p)));
+            Body::from_stream(stream::iter(parts))
+        };
+        Router::new().route("/", get(frames))
+    }
+
+    #[test]
+    fn a_body_of_several_frames_arrives_whole() {
+        let response = send(&Direct::new(chunked()), request("/")).expect("an answer");
+        assert_eq!(response.body(), "one two three");
+    }
+
+    #[test]
+    fn a_body_past_the_limit_over_several_frames_is_a_limit_error() {
+        let error = send(&Direct::new(chunked()).body_limit(8), request("/")).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::LimitExceeded, "{error}");
+        assert!(error.to_string().contains("8-byte limit"), "{error}");
+    }
+
+    #[test]
+    fn a_body_stream_that_fails_is_an_adapter_error_not_a_limit() {
+        let failing = || async {
+            let parts = [
+                Ok(Bytes::from("partial")),
+                Err(std::io::Error::other("the producer broke")),
+            ];
+            Body::from_stream(stream::iter(parts))
+        };
+        let app = Router::new().route("/", get(failing));
+        let error = send(&Direct::new(app), request("/")).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Adapter, "{error}");
+        assert!(
+            error.to_string().contains("failed while streaming"),
+            "{error}"
+        );
+    }
+
+    /// Answers the request's body length and the peer it was given.
+    fn echo() -> Router {
+        let describe = |ConnectInfo(peer): ConnectInfo<SocketAddr>, body: Bytes| async move {
+            format!("{} bytes from {peer}", body.len())
+        };
+        Router::new().route("/", get(describe).post(describe))
+    }
+
+    #[test]
+    fn an_empty_and_a_full_body_reach_the_handler_as_sent() {
+        let direct = Direct::new(echo());
+        let empty = send(&direct, request("/")).expect("an answer");
+        assert_eq!(empty.body(), "0 bytes from 127.0.0.1:0");
+        let full = Request::post("/").body(Bytes::from("abc")).expect("valid");
+        assert_eq!(
+            send(&direct, full).expect("an answer").body(),
+            "3 bytes from 127.0.0.1:0"
+        );
+    }
+
+    #[test]
+    fn a_request_with_extensions_of_its_own_keeps_them_and_gets_the_peer() {
+        #[derive(Clone)]
+        struct Mine;
+        let direct = Direct::new(echo());
+        let mut own = request("/");
+        own.extensions_mut().insert(Mine);
+        assert_eq!(
+            send(&direct, own).expect("an answer").body(),
+            "0 bytes from 127.0.0.1:0"
+        );
+        let mut chosen = request("/");
+        let peer: SocketAddr = "10.0.0.7:4242".parse().expect("an address");
+        chosen.extensions_mut().insert(ConnectInfo(peer));
+        assert_eq!(
+            send(&direct, chosen).expect("an answer").body(),
+            "0 bytes from 10.0.0.7:4242"
+        );
+    }
+}

@@ -197,3 +197,62 @@ impl Exchange for Reach {
         Ok((response, first.unwrap_or_else(Instant::now)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::__private::doc::Mirror;
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime")
+    }
+
+    /// What only the client refuses: the driver frames the body itself.
+    fn framed_by_hand() -> Request<Bytes> {
+        Request::post("/")
+            .header("transfer-encoding", "chunked")
+            .body(Bytes::from("x"))
+            .expect("a valid request")
+    }
+
+    #[test]
+    fn through_the_client_a_request_is_checked_as_a_tests_is() {
+        let bare = Reach::Driver(Arc::new(Mirror));
+        let client = Reach::Client(Client::new(Mirror));
+        runtime().block_on(async {
+            assert!(bare.exchange(framed_by_hand()).await.is_ok());
+            let refused = client.exchange(framed_by_hand()).await.unwrap_err();
+            assert!(refused.is_invalid_request(), "{refused}");
+            let streamed = client.exchange_streaming(framed_by_hand()).await;
+            assert!(streamed.unwrap_err().is_invalid_request());
+        });
+    }
+
+    #[test]
+    fn through_the_client_the_answer_and_its_protocol_are_the_drivers() {
+        let client = Reach::Client(Client::new(Mirror));
+        let request = || {
+            Request::post("/echo")
+                .body(Bytes::from("hi"))
+                .expect("valid")
+        };
+        runtime().block_on(async {
+            let (response, protocol) = client.observed(request()).await.expect("an answer");
+            assert_eq!(
+                (response.body().as_ref(), protocol.as_str()),
+                (&b"hi"[..], "in-process")
+            );
+            let start = Instant::now();
+            let (response, first) = client
+                .exchange_streaming(request())
+                .await
+                .expect("an answer");
+            assert_eq!(
+                (response.body().as_ref(), first >= start),
+                (&b"hi"[..], true)
+            );
+        });
+    }
+}

@@ -161,3 +161,28 @@ pub(crate) fn pair(
         _watch: Some(watch),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_suite_topology_reaches_the_driver_through_the_test_client() {
+        let app = axum::Router::new;
+        for (topology, through_client) in [
+            (Topology::SameThread, false),
+            (Topology::CrossThread, false),
+            (Topology::Suite, true),
+        ] {
+            let pair = pair(&DriverSpec::direct(), &app, topology).expect("direct pairs");
+            assert_eq!(
+                (
+                    matches!(pair.driver, Reach::Client(_)),
+                    pair._watch.is_some()
+                ),
+                (through_client, through_client),
+                "{topology}"
+            );
+        }
+    }
+}
