@@ -13,17 +13,22 @@
 
 use std::fmt::Display;
 use std::future::{Future, IntoFuture};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Instant;
 
 use bytes::Bytes;
+use futures_util::FutureExt as _;
 use http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Uri};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::driver::BoxFuture;
 use crate::request_check::{self, BodyLength};
-use crate::{Driver, Error, ErrorKind, RequestBody, TestResponse, TestStream, redact};
+use crate::{
+    Driver, DriverResponse, Error, ErrorKind, RequestBody, TestResponse, TestStream, redact,
+};
 
 /// Everything but RFC 3986 unreserved characters is escaped in query
 /// components added with [`RequestBuilder::query`], so `+` stays a literal
@@ -47,10 +52,21 @@ const QUERY_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
 /// ```
 #[derive(Clone)]
 pub struct Client {
+    /// One pointer, so the clone every builder takes is one atomic
+    /// increment.
+    inner: Arc<Shared>,
+}
+
+/// What every request of a [`Client`] shares.
+#[derive(Clone)]
+struct Shared {
     driver: Arc<dyn Driver>,
+    /// The driver's name, taken once: every response carries it, and a
+    /// shared `str` costs a response no allocation.
+    name: Arc<str>,
     /// Lowercase names of headers whose values are secret besides the
     /// always-secret ones (see [`crate::redact`]).
-    sensitive: Arc<[String]>,
+    sensitive: Vec<String>,
 }
 
 impl Client {
@@ -75,9 +91,13 @@ impl Client {
     /// assert!(Arc::ptr_eq(client.driver(), &shared));
     /// ```
     pub fn from_arc(driver: Arc<dyn Driver>) -> Self {
+        let name = Arc::from(driver.name());
         Self {
-            driver,
-            sensitive: Arc::from([]),
+            inner: Arc::new(Shared {
+                driver,
+                name,
+                sensitive: Vec::new(),
+            }),
         }
     }
 
@@ -104,8 +124,8 @@ impl Client {
     #[must_use]
     pub fn sensitive_header(mut self, name: impl AsRef<str>) -> Self {
         let name = name.as_ref().to_ascii_lowercase();
-        if !self.sensitive.contains(&name) {
-            self.sensitive = self.sensitive.iter().cloned().chain([name]).collect();
+        if !self.inner.sensitive.contains(&name) {
+            Arc::make_mut(&mut self.inner).sensitive.push(name);
         }
         self
     }
@@ -118,7 +138,7 @@ impl Client {
     /// assert_eq!(client.driver().name(), "mirror");
     /// ```
     pub fn driver(&self) -> &Arc<dyn Driver> {
-        &self.driver
+        &self.inner.driver
     }
 
     /// The driver's name.
@@ -129,7 +149,7 @@ impl Client {
     /// assert_eq!(client.name(), "mirror");
     /// ```
     pub fn name(&self) -> &str {
-        self.driver.name()
+        &self.inner.name
     }
 
     /// Starts a request with any method; `uri` is a path with an optional
@@ -267,7 +287,7 @@ impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
             .field("driver", &self.name())
-            .field("sensitive", &self.sensitive)
+            .field("sensitive", &self.inner.sensitive)
             .finish()
     }
 }
@@ -294,8 +314,9 @@ pub struct RequestBuilder {
     client: Client,
     /// `None` when the method given was invalid (`error` says so).
     method: Option<Method>,
-    /// Empty when the target given was invalid (`error` says so).
-    target: String,
+    /// Parsed once, when it is given; text once query pairs are added
+    /// (empty when the target given was invalid: `error` says so).
+    target: Target,
     headers: HeaderMap,
     body: Bytes,
     /// A body sent in chunks, set by `body_stream` or `chunks`; it
@@ -313,7 +334,7 @@ impl RequestBuilder {
         let mut builder = Self {
             client,
             method,
-            target: String::new(),
+            target: Target::Text(String::new()),
             headers: HeaderMap::new(),
             body: Bytes::new(),
             streamed: None,
@@ -327,8 +348,8 @@ impl RequestBuilder {
         match uri.parse::<Uri>() {
             // An absolute URL is kept as written so that the request check
             // refuses it with the same words as a hand-built request.
-            Ok(parsed) if parsed.scheme().is_some() => self.target = uri.to_owned(),
-            Ok(_) if uri.starts_with('/') || uri == "*" => self.target = uri.to_owned(),
+            Ok(parsed) if parsed.scheme().is_some() => self.target = Target::Uri(parsed),
+            Ok(parsed) if uri.starts_with('/') || uri == "*" => self.target = Target::Uri(parsed),
             Ok(_) => self.fail(format!(
                 "`{uri}` is not an origin-form request target; start it with `/`, as in /todos/1"
             )),
@@ -358,13 +379,17 @@ impl RequestBuilder {
     /// # });
     /// ```
     pub fn query(mut self, key: impl AsRef<str>, value: impl AsRef<str>) -> Self {
-        let separator = if self.target.contains('?') { '&' } else { '?' };
-        self.target.push(separator);
-        self.target
-            .extend(utf8_percent_encode(key.as_ref(), QUERY_COMPONENT));
-        self.target.push('=');
-        self.target
-            .extend(utf8_percent_encode(value.as_ref(), QUERY_COMPONENT));
+        let mut target = match std::mem::replace(&mut self.target, Target::Text(String::new())) {
+            // A parsed target prints as it was written.
+            Target::Uri(uri) => uri.to_string(),
+            Target::Text(text) => text,
+        };
+        let separator = if target.contains('?') { '&' } else { '?' };
+        target.push(separator);
+        target.extend(utf8_percent_encode(key.as_ref(), QUERY_COMPONENT));
+        target.push('=');
+        target.extend(utf8_percent_encode(value.as_ref(), QUERY_COMPONENT));
+        self.target = Target::Text(target);
         self
     }
 
@@ -624,7 +649,11 @@ impl RequestBuilder {
     }
 
     fn split(self) -> Result<(Client, Request<Bytes>, Option<RequestBody>), Error> {
-        let (method, uri) = match (self.method, self.target.parse::<Uri>()) {
+        let parsed = match self.target {
+            Target::Uri(uri) => Ok(uri),
+            Target::Text(text) => text.parse::<Uri>().map_err(|e| (text, e)),
+        };
+        let (method, uri) = match (self.method, parsed) {
             (Some(method), Ok(uri)) => (method, uri),
             // The method or the target itself is what failed: the error
             // names no request rather than an invented one.
@@ -634,10 +663,10 @@ impl RequestBuilder {
                     (Some(cause), _) => {
                         Error::without_request(ErrorKind::InvalidRequest, name, cause)
                     }
-                    (None, Err(e)) => Error::without_request(
+                    (None, Err((text, e))) => Error::without_request(
                         ErrorKind::InvalidRequest,
                         name,
-                        format!("`{}` is not a valid request target", self.target),
+                        format!("`{text}` is not a valid request target"),
                     )
                     .with_source(e),
                     (None, Ok(_)) => Error::without_request(
@@ -682,17 +711,8 @@ impl RequestBuilder {
     /// assert!(error.is_invalid_request());
     /// # });
     /// ```
-    pub async fn try_send(self) -> Result<TestResponse, Error> {
-        match self.split()? {
-            (client, request, None) => client.send(request).await,
-            (client, request, Some(body)) => {
-                client
-                    .stream(request.map(|_| body))
-                    .await?
-                    .try_collect()
-                    .await
-            }
-        }
+    pub fn try_send(self) -> impl Future<Output = Result<TestResponse, Error>> + Send + 'static {
+        sent(self.split())
     }
 
     /// Sends the body as these chunks, one data frame each, as they come
@@ -807,14 +827,22 @@ impl Client {
     /// assert!(error.to_string().contains("contradicts the body, which has 0 bytes"));
     /// # });
     /// ```
-    pub async fn send(&self, request: Request<Bytes>) -> Result<TestResponse, Error> {
-        let (mut parts, body) = request.into_parts();
-        self.check(&mut parts, BodyLength::Exact(body.len() as u64))?;
-        let summary = Request::from_parts(parts.clone(), body.clone());
-        let _in_flight = crate::watchdog::in_flight(&parts.method, &parts.uri);
-        let mut delivered = self.driver.send(Request::from_parts(parts, body)).await?;
-        redact::mark(delivered.response.headers_mut(), &self.sensitive);
-        Ok(TestResponse::new(self.name(), summary, delivered))
+    pub fn send(
+        &self,
+        request: Request<Bytes>,
+    ) -> impl Future<Output = Result<TestResponse, Error>> + Send + '_ {
+        let (parts, body) = request.into_parts();
+        let checked = request_check::check(
+            self.name(),
+            &parts.method,
+            &parts.uri,
+            &parts.headers,
+            BodyLength::Exact(body.len() as u64),
+        );
+        match checked {
+            Ok(()) => self.dispatch(parts, body),
+            Err(error) => Dispatch::Failed(Some(error)),
+        }
     }
 
     /// Sends a ready-made request whose body may stream, and resolves once
@@ -835,8 +863,12 @@ impl Client {
         let summary = Request::from_parts(parts.clone(), body.as_full().unwrap_or_default());
         let started = Instant::now();
         let _in_flight = crate::watchdog::in_flight(&parts.method, &parts.uri);
-        let mut delivered = self.driver.stream(Request::from_parts(parts, body)).await?;
-        redact::mark(delivered.response.headers_mut(), &self.sensitive);
+        let mut delivered = self
+            .inner
+            .driver
+            .stream(Request::from_parts(parts, body))
+            .await?;
+        redact::mark(delivered.response.headers_mut(), &self.inner.sensitive);
         Ok(TestStream::new(self.name(), summary, started, delivered))
     }
 }
@@ -853,9 +885,112 @@ impl Client {
             &parts.headers,
             length,
         )?;
-        redact::mark(&mut parts.headers, &self.sensitive);
+        redact::mark(&mut parts.headers, &self.inner.sensitive);
         Ok(())
     }
+
+    /// Sends a request that passed the check: marks its secrets, keeps
+    /// its summary for the reports, stamps it for the watchdog and hands it
+    /// to the driver, now; the [`Dispatch`] resolves to its response.
+    fn dispatch(&self, mut parts: http::request::Parts, body: Bytes) -> Dispatch<'_> {
+        let shared = &*self.inner;
+        redact::mark(&mut parts.headers, &shared.sensitive);
+        let summary = Request::from_parts(parts.clone(), body.clone());
+        let in_flight = crate::watchdog::in_flight(&parts.method, &parts.uri);
+        Dispatch::Sending {
+            shared,
+            sending: shared.driver.send(Request::from_parts(parts, body)),
+            summary,
+            in_flight: Some(in_flight),
+        }
+    }
+
+    /// Sends a checked request whose body streams and collects the answer.
+    async fn collect_streamed(&self, request: Request<RequestBody>) -> Result<TestResponse, Error> {
+        self.stream(request).await?.try_collect().await
+    }
+}
+
+/// A request sent through a [`Client`], until its response is in: the
+/// driver's own future and what the [`TestResponse`] keeps, and nothing
+/// else. Written by hand rather than as an `async fn`, whose state would
+/// hold the request and this future more than once: every test's request
+/// moves it, and a smaller one is a cheaper allocation.
+// The refused variant is small and rare; boxing the common one would
+// cost every request the allocation this type exists to save.
+#[allow(clippy::large_enum_variant)]
+enum Dispatch<'a> {
+    /// Handed to the driver.
+    Sending {
+        shared: &'a Shared,
+        sending: BoxFuture<'a, Result<DriverResponse, Error>>,
+        summary: Request<Bytes>,
+        /// The watchdog's stamp, cleared as soon as the driver answers.
+        in_flight: Option<crate::watchdog::InFlight>,
+    },
+    /// Refused before sending (taken when polled).
+    Failed(Option<Error>),
+}
+
+impl Future for Dispatch<'_> {
+    type Output = Result<TestResponse, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match &mut *self {
+            Self::Sending {
+                shared,
+                sending,
+                summary,
+                in_flight,
+            } => {
+                let answered = std::task::ready!(sending.as_mut().poll(cx));
+                *in_flight = None;
+                let mut delivered = answered?;
+                redact::mark(delivered.response.headers_mut(), &shared.sensitive);
+                Poll::Ready(Ok(TestResponse::shared(
+                    Arc::clone(&shared.name),
+                    std::mem::take(summary),
+                    delivered,
+                )))
+            }
+            // Polled again after its error, as std's `Ready` would be.
+            #[allow(clippy::expect_used)]
+            Self::Failed(error) => Poll::Ready(Err(error
+                .take()
+                .expect("a refused request is polled once, for its error"))),
+        }
+    }
+}
+
+/// What a builder's request becomes once sent: its response, or the first
+/// error (the builder's own, the check's or the driver's). A body that
+/// streams is the rare case and goes through a box of its own, so the
+/// common one's future stays small.
+async fn sent(
+    split: Result<(Client, Request<Bytes>, Option<RequestBody>), Error>,
+) -> Result<TestResponse, Error> {
+    // Bound by `let`, not matched on: a match's scrutinee would live,
+    // request and all, across the await below.
+    let (client, request, streamed) = split?;
+    if let Some(body) = streamed {
+        let collecting = Box::pin(client.collect_streamed(request.map(|_| body)));
+        return collecting.await;
+    }
+    // `split` checked it: straight to the driver.
+    let (parts, body) = request.into_parts();
+    let mut dispatch = client.dispatch(parts, body);
+    // Awaited by reference: awaiting it by value would keep a second copy
+    // of it in this future.
+    (&mut dispatch).await
+}
+
+/// A builder's request target.
+enum Target {
+    /// As given, parsed: the common case, parsed once.
+    Uri(Uri),
+    /// Text still to parse: a target with query pairs added (or empty,
+    /// when the one given was invalid).
+    Text(String),
 }
 
 impl IntoFuture for RequestBuilder {
@@ -867,11 +1002,11 @@ impl IntoFuture for RequestBuilder {
     #[track_caller]
     fn into_future(self) -> Self::IntoFuture {
         let at = std::panic::Location::caller();
-        Box::pin(async move {
-            match self.try_send().await {
-                Ok(response) => response,
-                Err(error) => panic!("{error}\n  (raised at {at})"),
-            }
-        })
+        // A combinator, not an `async` block: one that awaited `sent`
+        // would hold it twice.
+        Box::pin(sent(self.split()).map(move |sent| match sent {
+            Ok(response) => response,
+            Err(error) => panic!("{error}\n  (raised at {at})"),
+        }))
     }
 }

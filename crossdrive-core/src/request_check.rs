@@ -68,7 +68,12 @@ pub(crate) fn check(
 /// The first problem with the request, as (what was wrong, what to write
 /// instead).
 fn problem(uri: &Uri, headers: &HeaderMap, body: BodyLength) -> Option<(String, String)> {
-    target(uri)
+    let target = target(uri);
+    if headers.is_empty() {
+        // Most requests: nothing below can be wrong, so no header lookups.
+        return target;
+    }
+    target
         .or_else(|| host(headers))
         .or_else(|| transfer_encoding(headers))
         .or_else(|| content_length(headers, body))

@@ -7,6 +7,7 @@
 //! response. Assertions return `&Self`, so they chain.
 
 use std::fmt::{self, Write as _};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{HeaderMap, Request, Response, StatusCode};
@@ -39,7 +40,8 @@ const BODY_PREVIEW: usize = 2048;
 /// ```
 #[derive(Clone)]
 pub struct TestResponse {
-    driver: String,
+    /// Shared with the client that made it: no allocation per response.
+    driver: Arc<str>,
     request: Request<Bytes>,
     response: Response<Bytes>,
     protocol: Protocol,
@@ -83,13 +85,38 @@ impl TestResponse {
     /// r.assert_status(200).assert_text("ok");
     /// ```
     pub fn new(driver: &str, request: Request<Bytes>, delivered: DriverResponse) -> Self {
+        Self::shared(Arc::from(driver), request, delivered)
+    }
+
+    /// [`new`](Self::new) with the driver's name shared with the client.
+    pub(crate) fn shared(
+        driver: Arc<str>,
+        request: Request<Bytes>,
+        delivered: DriverResponse,
+    ) -> Self {
         Self {
-            driver: driver.to_owned(),
+            driver,
             request,
             response: delivered.response,
             protocol: delivered.protocol,
             notes: delivered.notes,
         }
+    }
+
+    /// The whole `http::Response`, by value, for code that takes one (the
+    /// request, protocol and notes are dropped).
+    ///
+    /// ```
+    /// # let client = crossdrive_core::__doc_support::mirror_client();
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// let response: http::Response<bytes::Bytes> = client.post("/").text("hi").await.into_response();
+    /// assert_eq!(response.status(), 200);
+    /// assert_eq!(response.body(), "hi");
+    /// # });
+    /// ```
+    pub fn into_response(self) -> Response<Bytes> {
+        self.response
     }
 
     /// The name of the driver that carried the request.

@@ -29,9 +29,10 @@ use crate::{
 };
 use axum::Router;
 use axum::body::Body;
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
+use futures_util::FutureExt as _;
 use http::{Request, Response};
-use http_body_util::LengthLimitError;
+use http_body_util::BodyExt;
 use tower::ServiceExt;
 
 /// The peer `direct` reports to handlers that extract
@@ -80,6 +81,9 @@ pub struct Direct {
     app: Router,
     timeout: Duration,
     body_limit: usize,
+    /// The extensions a request without any gets: [`NO_PEER`]'s
+    /// `ConnectInfo`, in a map with room for axum's own (see [`peer`]).
+    peer: http::Extensions,
 }
 
 impl Direct {
@@ -111,6 +115,7 @@ impl Direct {
             app,
             timeout: DEFAULT_TIMEOUT,
             body_limit: DEFAULT_BODY_LIMIT,
+            peer: peer(),
         }
     }
 
@@ -202,31 +207,40 @@ impl Driver for Direct {
         Self::NAME
     }
 
+    /// The call is set up now (the peer, the router's `oneshot`) and the
+    /// boxed future holds only what runs on: the guarded call and the
+    /// method and URI its errors name. The app runs when it is polled,
+    /// inside the guard.
     fn send(&self, mut request: Request<Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-        Box::pin(async move {
-            if request
-                .extensions()
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .is_none()
-            {
-                request
-                    .extensions_mut()
-                    .insert(axum::extract::ConnectInfo(NO_PEER));
-            }
-            let method = request.method().clone();
-            let uri = request.uri().clone();
-            let limit = self.body_limit;
-            let work = async move {
-                let response = match self.app.clone().oneshot(request.map(Body::from)).await {
-                    Ok(response) => response,
-                    Err(never) => match never {},
-                };
+        if request.extensions().is_empty() {
+            *request.extensions_mut() = self.peer.clone();
+        } else if request
+            .extensions()
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .is_none()
+        {
+            request
+                .extensions_mut()
+                .insert(axum::extract::ConnectInfo(NO_PEER));
+        }
+        let method = request.method().clone();
+        let uri = request.uri().clone();
+        let limit = self.body_limit;
+        // Combinators, not an `async` block: the call and the collection
+        // take turns in one slot, where a block would keep both (and the
+        // call twice, once captured and once awaited).
+        let work = self
+            .app
+            .clone()
+            .oneshot(request.map(as_body))
+            .then(move |answered| {
+                let Ok(response) = answered;
                 let (parts, body) = response.into_parts();
-                axum::body::to_bytes(body, limit)
-                    .await
-                    .map(|bytes| Response::from_parts(parts, bytes))
-            };
-            match guarded(self.timeout, work).await {
+                collect(body, limit)
+                    .map(|collected| collected.map(|bytes| Response::from_parts(parts, bytes)))
+            });
+        Box::pin(
+            guarded(self.timeout, work).map(move |outcome| match outcome {
                 Ok(Ok(response)) if crate::app::is_final_informational(response.status()) => Err(
                     Error::final_informational(Self::NAME, &method, &uri, response.status()),
                 ),
@@ -238,8 +252,8 @@ impl Driver for Direct {
                 Err(Interrupted::Panicked(message)) => {
                     Err(Error::handler_panic(Self::NAME, &method, &uri, &message))
                 }
-            }
-        })
+            }),
+        )
     }
 
     /// The app's response as it produces it: resolves when the handler
@@ -282,28 +296,209 @@ impl Driver for Direct {
     }
 }
 
-fn body_failure(method: &http::Method, uri: &http::Uri, limit: usize, error: axum::Error) -> Error {
-    // `axum::body::to_bytes` wraps http-body-util's `Limited`, whose error
-    // is a `LengthLimitError` when the limit is what stopped it.
-    let inner = error.into_inner();
-    if inner.downcast_ref::<LengthLimitError>().is_some() {
-        Error::new(
+/// [`NO_PEER`]'s `ConnectInfo` alone, in a map that has room for the
+/// extensions axum's router adds to every request (its URL parameters and,
+/// with its default features, `MatchedPath` and `OriginalUri`). Cloning an
+/// `Extensions` clones its map at the same capacity, so a request that
+/// starts from this one never grows its map on the way through the router:
+/// one allocation and one rehash less per request than inserting into an
+/// empty one. Only the cost depends on that; what the handler sees is the
+/// same either way.
+fn peer() -> http::Extensions {
+    #[derive(Clone, Copy)]
+    struct Room<const N: u8>;
+    let mut extensions = http::Extensions::new();
+    extensions.insert(Room::<0>);
+    extensions.insert(Room::<1>);
+    extensions.insert(Room::<2>);
+    extensions.insert(Room::<3>);
+    extensions.insert(Room::<4>);
+    extensions.remove::<Room<0>>();
+    extensions.remove::<Room<1>>();
+    extensions.remove::<Room<2>>();
+    extensions.remove::<Room<3>>();
+    extensions.remove::<Room<4>>();
+    extensions.insert(axum::extract::ConnectInfo(NO_PEER));
+    extensions
+}
+
+/// A request body as axum takes it. An empty one is `Body::empty()`,
+/// which, unlike a `Body` over empty `Bytes`, allocates nothing; a handler
+/// sees the same (no frames, an exact size of 0, ended).
+fn as_body(bytes: Bytes) -> Body {
+    if bytes.is_empty() {
+        Body::empty()
+    } else {
+        Body::from(bytes)
+    }
+}
+
+/// Why a response body was not collected.
+enum Uncollected {
+    /// More than the limit arrived.
+    TooLarge,
+    /// The app's body stream failed.
+    Failed(axum::Error),
+}
+
+/// The response body's data, at most `limit` bytes of it (trailers are
+/// dropped, as `axum::body::to_bytes` drops them). A body of one data
+/// frame, what a handler returning a string, JSON or bytes makes, is
+/// handed over as that frame, with no buffer and no copy; more frames are
+/// joined in one buffer.
+async fn collect(mut body: Body, limit: usize) -> Result<Bytes, Uncollected> {
+    let mut first: Option<Bytes> = None;
+    let mut joined: Option<BytesMut> = None;
+    let mut total = 0_usize;
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame.map_err(Uncollected::Failed)?.into_data() else {
+            continue;
+        };
+        total = total.saturating_add(data.len());
+        if total > limit {
+            return Err(Uncollected::TooLarge);
+        }
+        match (&first, &mut joined) {
+            (None, _) => first = Some(data),
+            (Some(_), Some(buffer)) => buffer.extend_from_slice(&data),
+            (Some(head), None) => {
+                let mut buffer = BytesMut::with_capacity(head.len() + data.len());
+                buffer.extend_from_slice(head);
+                buffer.extend_from_slice(&data);
+                joined = Some(buffer);
+            }
+        }
+    }
+    Ok(match (joined, first) {
+        (Some(buffer), _) => buffer.freeze(),
+        (None, Some(only)) => only,
+        (None, None) => Bytes::new(),
+    })
+}
+
+fn body_failure(method: &http::Method, uri: &http::Uri, limit: usize, error: Uncollected) -> Error {
+    match error {
+        Uncollected::TooLarge => Error::new(
             ErrorKind::LimitExceeded,
             Direct::NAME,
             method,
             uri,
             format!("the response body is larger than the {limit}-byte limit"),
         )
-        .with_hint("raise it with Direct::body_limit if the app really sends that much")
-    } else {
-        Error::new(
+        .with_hint("raise it with Direct::body_limit if the app really sends that much"),
+        Uncollected::Failed(inner) => Error::new(
             ErrorKind::Adapter,
             Direct::NAME,
             method,
             uri,
             "the response body failed while streaming",
         )
-        .with_source(inner)
-        .with_hint("the app's body stream returned an error; check its producer")
+        .with_source(inner.into_inner())
+        .with_hint("the app's body stream returned an error; check its producer"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::convert::Infallible;
+    use std::net::SocketAddr;
+
+    use axum::extract::ConnectInfo;
+    use axum::routing::get;
+    use futures_util::stream;
+
+    use super::*;
+
+    fn send(direct: &Direct, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime");
+        rt.block_on(direct.send(request)).map(|d| d.response)
+    }
+
+    fn request(uri: &str) -> Request<Bytes> {
+        Request::get(uri)
+            .body(Bytes::new())
+            .expect("a valid request")
+    }
+
+    /// Answers its body in three frames.
+    fn chunked() -> Router {
+        let frames = || async {
+            let parts = ["one ", "two ", "three"].map(|p| Ok::<_, Infallible>(Bytes::from(p)));
+            Body::from_stream(stream::iter(parts))
+        };
+        Router::new().route("/", get(frames))
+    }
+
+    #[test]
+    fn a_body_of_several_frames_arrives_whole() {
+        let response = send(&Direct::new(chunked()), request("/")).expect("an answer");
+        assert_eq!(response.body(), "one two three");
+    }
+
+    #[test]
+    fn a_body_past_the_limit_over_several_frames_is_a_limit_error() {
+        let error = send(&Direct::new(chunked()).body_limit(8), request("/")).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::LimitExceeded, "{error}");
+        assert!(error.to_string().contains("8-byte limit"), "{error}");
+    }
+
+    #[test]
+    fn a_body_stream_that_fails_is_an_adapter_error_not_a_limit() {
+        let failing = || async {
+            let parts = [
+                Ok(Bytes::from("partial")),
+                Err(std::io::Error::other("the producer broke")),
+            ];
+            Body::from_stream(stream::iter(parts))
+        };
+        let app = Router::new().route("/", get(failing));
+        let error = send(&Direct::new(app), request("/")).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Adapter, "{error}");
+        assert!(
+            error.to_string().contains("failed while streaming"),
+            "{error}"
+        );
+    }
+
+    /// Answers the request's body length and the peer it was given.
+    fn echo() -> Router {
+        let describe = |ConnectInfo(peer): ConnectInfo<SocketAddr>, body: Bytes| async move {
+            format!("{} bytes from {peer}", body.len())
+        };
+        Router::new().route("/", get(describe).post(describe))
+    }
+
+    #[test]
+    fn an_empty_and_a_full_body_reach_the_handler_as_sent() {
+        let direct = Direct::new(echo());
+        let empty = send(&direct, request("/")).expect("an answer");
+        assert_eq!(empty.body(), "0 bytes from 127.0.0.1:0");
+        let full = Request::post("/").body(Bytes::from("abc")).expect("valid");
+        assert_eq!(
+            send(&direct, full).expect("an answer").body(),
+            "3 bytes from 127.0.0.1:0"
+        );
+    }
+
+    #[test]
+    fn a_request_with_extensions_of_its_own_keeps_them_and_gets_the_peer() {
+        #[derive(Clone)]
+        struct Mine;
+        let direct = Direct::new(echo());
+        let mut own = request("/");
+        own.extensions_mut().insert(Mine);
+        assert_eq!(
+            send(&direct, own).expect("an answer").body(),
+            "0 bytes from 127.0.0.1:0"
+        );
+        let mut chosen = request("/");
+        let peer: SocketAddr = "10.0.0.7:4242".parse().expect("an address");
+        chosen.extensions_mut().insert(ConnectInfo(peer));
+        assert_eq!(
+            send(&direct, chosen).expect("an answer").body(),
+            "0 bytes from 10.0.0.7:4242"
+        );
     }
 }

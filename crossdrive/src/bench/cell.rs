@@ -13,10 +13,11 @@ use std::cell::{Cell as Counter, RefCell};
 use std::fmt;
 use std::time::Duration;
 
+use crate::bench::exchange::Reach;
 use crate::bench::report::{BenchResult, NOISY_SPREAD_PCT, NOISY_TAIL_RATIO};
 use crate::bench::{Exchange, Plan, Recorder, Topology, measure};
 use crate::scenario::{Prepared, ScenarioError};
-use crate::{Driver, Error, Scenario};
+use crate::{Error, Scenario};
 use axum::Router;
 use bytes::Bytes;
 
@@ -168,7 +169,7 @@ impl Side {
 /// Prepares the driver side, recording the protocol its answers reported.
 pub(crate) async fn prepare_driver(
     scenario: &Scenario,
-    driver: &dyn Driver,
+    driver: &Reach,
 ) -> Result<(Side, String), ScenarioError> {
     let observer = Observing {
         inner: driver,
@@ -188,12 +189,17 @@ async fn run_once(
     app: &dyn Fn() -> Router,
     plan: CellPlan,
 ) -> Result<Measured, CellError> {
-    let Pair { driver, floor } = pair(spec, app, plan.topology)?;
+    // `_watch` lives to the end: the driver side runs under it.
+    let Pair {
+        driver,
+        floor,
+        _watch,
+    } = pair(spec, app, plan.topology)?;
     let slowed = Slowed {
-        inner: &*driver,
+        inner: &driver,
         delay: plan.slow,
     };
-    let (driver_side, protocol) = prepare_driver(scenario, &*driver).await?;
+    let (driver_side, protocol) = prepare_driver(scenario, &driver).await?;
     let floor_side = Side::prepare(scenario, &floor).await?;
     let new_recorder = || {
         if plan.keep_raw {
@@ -257,7 +263,7 @@ fn spread_pct(values: &[f64]) -> f64 {
 /// A driver that remembers the protocol of its last answer (used untimed,
 /// while preparing, so the timed runs pay nothing for it).
 struct Observing<'a> {
-    inner: &'a dyn Driver,
+    inner: &'a Reach,
     protocol: RefCell<Option<String>>,
 }
 
@@ -266,15 +272,15 @@ impl Exchange for Observing<'_> {
         &self,
         request: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, Error> {
-        let delivered = self.inner.send(request).await?;
-        *self.protocol.borrow_mut() = Some(delivered.protocol.as_str().to_owned());
-        Ok(delivered.response)
+        let (response, protocol) = self.inner.observed(request).await?;
+        *self.protocol.borrow_mut() = Some(protocol.as_str().to_owned());
+        Ok(response)
     }
 }
 
 /// A driver with an optional delay inside every timed exchange.
 struct Slowed<'a> {
-    inner: &'a dyn Driver,
+    inner: &'a Reach,
     delay: Option<Duration>,
 }
 

@@ -1,6 +1,7 @@
 //! The one operation a benchmark times.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
@@ -8,7 +9,9 @@ use http::{Request, Response};
 use http_body_util::BodyExt;
 
 use crate::guard::{Interrupted, guarded};
-use crate::{DEFAULT_READ_TIMEOUT, Driver, Error, ErrorKind, RequestBody};
+use crate::{
+    Client, DEFAULT_READ_TIMEOUT, Driver, Error, ErrorKind, Protocol, RequestBody, TestResponse,
+};
 
 /// Sends one request and returns the response; implemented by every
 /// [`Driver`] and by the raw floors benchmarks compare drivers with.
@@ -130,4 +133,126 @@ where
         }
     }
     Ok((whole.freeze(), first.unwrap_or_else(Instant::now)))
+}
+
+/// How a bench cell reaches its driver: through [`Driver::send`], or
+/// through the test [`Client`] over it, exactly as a `suite!` test's
+/// `client.send(request)` does (the request check, the secrets marked, the
+/// request kept for reports, the watchdog's stamp, the [`TestResponse`]).
+/// [`Topology::Suite`](crate::bench::Topology::Suite) takes the client.
+pub(crate) enum Reach {
+    /// The driver's own `send`, what the engine compares with a floor.
+    Driver(Arc<dyn Driver>),
+    /// The test client over the driver.
+    Client(Client),
+}
+
+impl Reach {
+    /// Sends `request` and returns the response with the protocol the
+    /// driver observed (used untimed, while preparing a cell).
+    pub(crate) async fn observed(
+        &self,
+        request: Request<Bytes>,
+    ) -> Result<(Response<Bytes>, Protocol), Error> {
+        match self {
+            Self::Driver(driver) => {
+                let delivered = driver.send(request).await?;
+                Ok((delivered.response, delivered.protocol))
+            }
+            Self::Client(client) => {
+                let answered = client.send(request).await?;
+                let protocol = answered.protocol().clone();
+                Ok((answered.into_response(), protocol))
+            }
+        }
+    }
+}
+
+impl Exchange for Reach {
+    async fn exchange(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
+        match self {
+            Self::Driver(driver) => driver.exchange(request).await,
+            Self::Client(client) => client.send(request).await.map(TestResponse::into_response),
+        }
+    }
+
+    /// Through the client: [`Client::stream`] and the [`TestStream`](crate::TestStream)
+    /// read chunk by chunk, the first byte stamped as it is handed over.
+    async fn exchange_streaming(
+        &self,
+        request: Request<Bytes>,
+    ) -> Result<(Response<Bytes>, Instant), Error> {
+        let client = match self {
+            Self::Driver(driver) => return driver.exchange_streaming(request).await,
+            Self::Client(client) => client,
+        };
+        let mut stream = client.stream(request.map(RequestBody::full)).await?;
+        let mut first = None;
+        while let Some(chunk) = stream.try_next_chunk().await? {
+            if !chunk.data.is_empty() {
+                first.get_or_insert_with(Instant::now);
+            }
+        }
+        let response = stream.try_collect().await?.into_response();
+        Ok((response, first.unwrap_or_else(Instant::now)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::__private::doc::Mirror;
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime")
+    }
+
+    /// What only the client refuses: the driver frames the body itself.
+    fn framed_by_hand() -> Request<Bytes> {
+        Request::post("/")
+            .header("transfer-encoding", "chunked")
+            .body(Bytes::from("x"))
+            .expect("a valid request")
+    }
+
+    #[test]
+    fn through_the_client_a_request_is_checked_as_a_tests_is() {
+        let bare = Reach::Driver(Arc::new(Mirror));
+        let client = Reach::Client(Client::new(Mirror));
+        runtime().block_on(async {
+            assert!(bare.exchange(framed_by_hand()).await.is_ok());
+            let refused = client.exchange(framed_by_hand()).await.unwrap_err();
+            assert!(refused.is_invalid_request(), "{refused}");
+            let streamed = client.exchange_streaming(framed_by_hand()).await;
+            assert!(streamed.unwrap_err().is_invalid_request());
+        });
+    }
+
+    #[test]
+    fn through_the_client_the_answer_and_its_protocol_are_the_drivers() {
+        let client = Reach::Client(Client::new(Mirror));
+        let request = || {
+            Request::post("/echo")
+                .body(Bytes::from("hi"))
+                .expect("valid")
+        };
+        runtime().block_on(async {
+            let (response, protocol) = client.observed(request()).await.expect("an answer");
+            assert_eq!(
+                (response.body().as_ref(), protocol.as_str()),
+                (&b"hi"[..], "in-process")
+            );
+            let start = Instant::now();
+            let (response, first) = client
+                .exchange_streaming(request())
+                .await
+                .expect("an answer");
+            assert_eq!(
+                (response.body().as_ref(), first >= start),
+                (&b"hi"[..], true)
+            );
+        });
+    }
 }

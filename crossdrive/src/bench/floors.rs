@@ -19,8 +19,10 @@
 //! | custom | the spec's own `connect` | the spec's floor, or `raw-oneshot` over the app |
 //!
 //! In [`Topology::Suite`] the driver is the spec's own `connect`, exactly
-//! what a `suite!` test gets (socket drivers on the shared server), while
-//! the floor stays the same-thread raw loop: the least that request could
+//! what a `suite!` test gets (socket drivers on the shared server), and
+//! every request goes through the test [`Client`](crate::Client) over it
+//! (`client.send`, under the watchdog's watch), as a test's does; the
+//! floor stays the same-thread raw loop: the least that request could
 //! cost.
 
 use axum::body::Body;
@@ -28,6 +30,7 @@ use bytes::Bytes;
 use http::{Request, Response};
 use tower::ServiceExt;
 
+use crate::bench::exchange::Reach;
 use crate::bench::{Exchange, Topology};
 use crate::drivers::DriverSpec;
 pub(crate) use crate::registry::Floor;
@@ -118,8 +121,13 @@ impl Exchange for Floor {
 /// A driver and its floor, each over its own app instance, ready for one
 /// bench cell.
 pub(crate) struct Pair {
-    pub(crate) driver: std::sync::Arc<dyn crate::Driver>,
+    /// The driver, reached as the topology says.
+    pub(crate) driver: Reach,
     pub(crate) floor: Floor,
+    /// In [`Topology::Suite`], the watchdog's watch a `suite!` test runs
+    /// under, so every request through the client is stamped as a test's
+    /// is. Dropped with the pair, on the bench's thread.
+    pub(crate) _watch: Option<crate::watchdog::WatchGuard>,
 }
 
 /// Builds `spec`'s driver and floor over two fresh apps from `app`, in
@@ -144,8 +152,45 @@ pub(crate) fn pair(
         // A suite row reaches the driver exactly as a suite! test does.
         _ => spec.connect(app(), &ConnectOptions::new())?,
     };
+    if topology != Topology::Suite {
+        return Ok(Pair {
+            driver: Reach::Driver(driver),
+            floor: placed.floor,
+            _watch: None,
+        });
+    }
+    // ... and sends through the test client, under the watch the suite
+    // runner puts every test under.
+    let timeout = spec.effective_timeout(&ConnectOptions::new());
+    let watch = crate::watchdog::watch("crossdrive bench", spec.name(), timeout);
     Ok(Pair {
-        driver,
+        driver: Reach::Client(crate::Client::from_arc(driver)),
         floor: placed.floor,
+        _watch: Some(watch),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_suite_topology_reaches_the_driver_through_the_test_client() {
+        let app = axum::Router::new;
+        for (topology, through_client) in [
+            (Topology::SameThread, false),
+            (Topology::CrossThread, false),
+            (Topology::Suite, true),
+        ] {
+            let pair = pair(&DriverSpec::direct(), &app, topology).expect("direct pairs");
+            assert_eq!(
+                (
+                    matches!(pair.driver, Reach::Client(_)),
+                    pair._watch.is_some()
+                ),
+                (through_client, through_client),
+                "{topology}"
+            );
+        }
+    }
 }

@@ -42,7 +42,7 @@ pub(crate) async fn load(
     app: &dyn Fn() -> Router,
 ) -> Result<LoadResult, CellError> {
     let pair = pair(run.spec, app, run.topology)?;
-    let driver = &*pair.driver;
+    let driver = &pair.driver;
     let (side, protocol) = prepare_driver(run.scenario, driver).await?;
     let start = Instant::now();
     let claimed = std::cell::Cell::new(0u64);

@@ -26,9 +26,12 @@ pub enum Topology {
     /// includes the cross-thread wake-ups; in load mode, the server's
     /// capacity.
     CrossThread,
-    /// Each driver reached exactly as a `suite!` test reaches it (socket
-    /// drivers on the shared server), its floor still the same-thread raw
-    /// loop: what a test's request costs against the least it could.
+    /// Each driver reached exactly as a `suite!` test reaches it: through
+    /// the test [`Client`](crate::Client) (its request check, secrets
+    /// marked, the request kept for reports, the [`TestResponse`](crate::TestResponse)),
+    /// under the watchdog's watch, socket drivers on the shared server. Its
+    /// floor is still the same-thread raw loop: what a test's request costs
+    /// against the least it could.
     Suite,
 }
 
@@ -75,8 +78,8 @@ impl Topology {
                  cross-thread wake-ups"
             }
             Self::Suite => {
-                "each driver reached exactly as a `suite!` test reaches it, socket drivers on \
-                 the shared server; floors stay the same-thread raw loop"
+                "each driver reached exactly as a `suite!` test reaches it, through the test \
+                 Client, socket drivers on the shared server; floors stay the same-thread raw loop"
             }
         }
     }

@@ -1,0 +1,167 @@
+//! crossdrive's `direct` as a test reaches it, beside axum-test's mock
+//! transport and a bare `Router::oneshot`, in one process.
+//!
+//! `cargo bench -p crossdrive-suite --bench vs_axum_test` (about a minute
+//! with the build warm). One axum `Router` serving `GET /hello`, three
+//! ways a test can reach it, each the way its users write it:
+//!
+//! - `raw-oneshot`: the request built, `Router::oneshot`, the body
+//!   collected: the least any in-process test client could cost.
+//! - `axum-test`: `TestServer::new(app)` (a `Router`'s default transport
+//!   is the mock one: axum-test 21.1 `IntoTransportLayer::into_default_transport`),
+//!   then `server.get("/hello").await`.
+//! - `crossdrive`: `Client::new(Direct::new(app))`, then
+//!   `client.get("/hello").await`, under the watchdog's watch as every
+//!   `suite!` test is.
+//!
+//! Each path has its own app instance. The three take turns over
+//! [`ROUNDS`] rounds, the order rotating each round, so drift on a shared
+//! machine hits all three alike; every timed request (building it,
+//! sending it, the whole response in hand) goes into one histogram per
+//! path. Every response is checked, outside the stopwatch. The ratios are
+//! the figures that mean something: absolute times move with the machine.
+//!
+//! For a profiler, `VS_AXUM_TEST_ONLY=crossdrive` (or `raw-oneshot`,
+//! `axum-test`) runs that path alone and prints its figures.
+
+use axum::Router;
+use axum::body::Body;
+use axum::routing::get;
+use crossdrive::bench::{Recorder, Stats, Stopwatch};
+use crossdrive::{Client, Direct};
+use tower::ServiceExt;
+
+/// Alternating rounds: many short ones, so that the other jobs of a
+/// shared machine (a busy sibling hyperthread slows every path by half)
+/// weigh on the three paths alike.
+const ROUNDS: usize = 90;
+/// Untimed requests per path before each of its turns.
+const WARMUP: usize = 300;
+/// Timed requests per path per round.
+const SAMPLES: usize = 4_000;
+
+/// The paths compared, in the order the table prints them.
+const PATHS: [&str; 3] = ["raw-oneshot", "axum-test", "crossdrive"];
+
+fn app() -> Router {
+    Router::new().route("/hello", get(|| async { "hello" }))
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a current-thread runtime for the bench");
+    let recorders = runtime.block_on(measure_all());
+    print(&recorders.map(|r| r.stats()));
+}
+
+/// The three paths, ready to send.
+struct Paths {
+    raw: Router,
+    server: axum_test::TestServer,
+    client: Client,
+}
+
+impl Paths {
+    /// One request through `path`, timed from building it to the whole
+    /// response in hand; the answer is checked after the stopwatch stops.
+    async fn one(&self, path: usize, recorder: Option<&mut Recorder>) {
+        let watch = Stopwatch::start();
+        let (status, body) = match path {
+            0 => {
+                let request = http::Request::get("/hello")
+                    .body(Body::empty())
+                    .expect("a valid request");
+                let Ok(response) = self.raw.clone().oneshot(request).await;
+                let (parts, body) = response.into_parts();
+                let bytes = axum::body::to_bytes(body, usize::MAX)
+                    .await
+                    .expect("the body collects");
+                let sample = watch.stop();
+                record(recorder, sample);
+                (parts.status.as_u16(), bytes)
+            }
+            1 => {
+                let response = self.server.get("/hello").await;
+                let sample = watch.stop();
+                record(recorder, sample);
+                (response.status_code().as_u16(), response.as_bytes().clone())
+            }
+            _ => {
+                let response = self.client.get("/hello").await;
+                let sample = watch.stop();
+                record(recorder, sample);
+                (response.status().as_u16(), response.bytes().clone())
+            }
+        };
+        assert_eq!(
+            (status, &body[..]),
+            (200, &b"hello"[..]),
+            "{} answered otherwise than the app",
+            PATHS[path]
+        );
+    }
+}
+
+fn record(recorder: Option<&mut Recorder>, sample: crossdrive::bench::Sample) {
+    if let Some(recorder) = recorder {
+        recorder.record(sample);
+    }
+}
+
+async fn measure_all() -> [Recorder; 3] {
+    let paths = Paths {
+        raw: app(),
+        server: axum_test::TestServer::new(app()),
+        client: Client::new(Direct::new(app())),
+    };
+    // What a suite! test runs under: its requests stamped for the watchdog.
+    let _watch = crossdrive::watchdog::watch(
+        "vs_axum_test",
+        Direct::NAME,
+        crossdrive::direct::DEFAULT_TIMEOUT,
+    );
+    let only = std::env::var("VS_AXUM_TEST_ONLY").ok();
+    let mut recorders = [Recorder::new(), Recorder::new(), Recorder::new()];
+    for round in 0..ROUNDS {
+        for turn in 0..PATHS.len() {
+            let path = (round + turn) % PATHS.len();
+            if only.as_deref().is_some_and(|only| only != PATHS[path]) {
+                continue;
+            }
+            for _ in 0..WARMUP {
+                paths.one(path, None).await;
+            }
+            for _ in 0..SAMPLES {
+                paths.one(path, Some(&mut recorders[path])).await;
+            }
+        }
+    }
+    recorders
+}
+
+fn print(stats: &[Stats; 3]) {
+    let us = |d: f64| format!("{d:.2}");
+    let ratio = |a: f64, b: f64| format!("{:.2}×", a / b);
+    println!(
+        "GET /hello, one Router, {ROUNDS} alternating rounds of {SAMPLES} requests per path \
+         (p50 / p95 in µs)\n"
+    );
+    println!("| path | p50 | p95 | p50 / raw-oneshot | p50 / axum-test |");
+    println!("|---|---:|---:|---:|---:|");
+    for (name, s) in PATHS.iter().zip(stats) {
+        println!(
+            "| {name} | {} | {} | {} | {} |",
+            us(s.p50_us),
+            us(s.p95_us),
+            ratio(s.p50_us, stats[0].p50_us),
+            ratio(s.p50_us, stats[1].p50_us),
+        );
+    }
+    let samples: u64 = stats.iter().map(|s| s.samples).sum();
+    assert!(
+        samples > 0,
+        "VS_AXUM_TEST_ONLY names no path: use one of {PATHS:?}"
+    );
+}
