@@ -28,9 +28,10 @@ use http::{Request, Response};
 
 use super::cell::{CellError, prepare_driver};
 use super::floors::{Pair, pair};
+use crate::bench::exchange::Reach;
 use crate::bench::{Exchange, Topology};
 use crate::stage::{self, Mark};
-use crate::{Driver, DriverSpec, Error, Scenario};
+use crate::{DriverSpec, Error, Scenario};
 
 /// One stage of a driver's requests: its name, and its time per request.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,14 +87,14 @@ fn name(from: Mark, to: Mark) -> String {
 }
 
 /// A driver whose every request is bracketed by the start and end marks.
-struct Bracketed<'a>(&'a dyn Driver);
+struct Bracketed<'a>(&'a Reach);
 
 impl Exchange for Bracketed<'_> {
     async fn exchange(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
         stage::mark(Mark::Start);
-        let delivered = self.0.send(request).await;
+        let answered = self.0.exchange(request).await;
         stage::mark(Mark::End);
-        Ok(delivered?.response)
+        answered
     }
 }
 
@@ -160,8 +161,8 @@ pub(crate) async fn measure(
     iterations: u64,
 ) -> Result<Stages, CellError> {
     let Pair { driver, .. } = pair(spec, app, Topology::SameThread)?;
-    let (side, _protocol) = prepare_driver(scenario, &*driver).await?;
-    let bracketed = Bracketed(&*driver);
+    let (side, _protocol) = prepare_driver(scenario, &driver).await?;
+    let bracketed = Bracketed(&driver);
     for _ in 0..iterations.div_ceil(10) {
         side.run(&bracketed).await?;
     }
