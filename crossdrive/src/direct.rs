@@ -151,6 +151,24 @@ impl Direct {
         self.body_limit = bytes;
         self
     }
+
+    /// Gives `request` the peer a handler's `ConnectInfo` reads (there is
+    /// no connection, so none: `NO_PEER`), unless the test set its own. A
+    /// request with no extensions takes a clone of the prepared ones, sized
+    /// for axum's own: one allocation fewer than an insert.
+    fn give_peer<B>(&self, request: &mut Request<B>) {
+        if request.extensions().is_empty() {
+            *request.extensions_mut() = self.peer.clone();
+        } else if request
+            .extensions()
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .is_none()
+        {
+            request
+                .extensions_mut()
+                .insert(axum::extract::ConnectInfo(NO_PEER));
+        }
+    }
 }
 
 /// The conformance checks `direct` cannot meet by design, with the reasons
@@ -212,17 +230,7 @@ impl Driver for Direct {
     /// method and URI its errors name. The app runs when it is polled,
     /// inside the guard.
     fn send(&self, mut request: Request<Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-        if request.extensions().is_empty() {
-            *request.extensions_mut() = self.peer.clone();
-        } else if request
-            .extensions()
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .is_none()
-        {
-            request
-                .extensions_mut()
-                .insert(axum::extract::ConnectInfo(NO_PEER));
-        }
+        self.give_peer(&mut request);
         let method = request.method().clone();
         let uri = request.uri().clone();
         let limit = self.body_limit;
@@ -264,15 +272,7 @@ impl Driver for Direct {
         mut request: Request<RequestBody>,
     ) -> BoxFuture<'_, Result<DriverStream, Error>> {
         Box::pin(async move {
-            if request
-                .extensions()
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .is_none()
-            {
-                request
-                    .extensions_mut()
-                    .insert(axum::extract::ConnectInfo(NO_PEER));
-            }
+            self.give_peer(&mut request);
             let method = request.method().clone();
             let uri = request.uri().clone();
             let call = self.app.clone().oneshot(request.map(Body::new));

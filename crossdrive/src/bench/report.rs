@@ -1003,7 +1003,8 @@ fn header(out: &mut String, drivers: &[&str]) {
     out.push('\n');
 }
 
-fn us(value: f64) -> String {
+/// A latency in µs to three significant figures, as every table prints it.
+pub(crate) fn us(value: f64) -> String {
     if value >= 100.0 {
         format!("{value:.0}")
     } else if value >= 10.0 {

@@ -28,6 +28,7 @@ use http::{Request, Response};
 
 use super::cell::{CellError, prepare_driver};
 use super::floors::{Pair, pair};
+use super::report::us;
 use crate::bench::exchange::Reach;
 use crate::bench::{Exchange, Topology};
 use crate::stage::{self, Mark};
@@ -217,28 +218,17 @@ pub(crate) fn to_markdown(all: &[Stages]) -> String {
             out.push_str(&format!(
                 "| {} | {} | {share:.0}% | {} |\n",
                 stage.name,
-                figure(stage.mean_us),
-                figure(stage.p50_us)
+                us(stage.mean_us),
+                us(stage.p50_us)
             ));
         }
         out.push_str(&format!(
             "| **whole request** | **{}** | 100% | **{}** |\n",
-            figure(one.total_mean_us),
-            figure(one.total_p50_us)
+            us(one.total_mean_us),
+            us(one.total_p50_us)
         ));
     }
     out
-}
-
-/// Three significant figures, as the latency tables print them.
-fn figure(us: f64) -> String {
-    if us >= 100.0 {
-        format!("{us:.0}")
-    } else if us >= 10.0 {
-        format!("{us:.1}")
-    } else {
-        format!("{us:.2}")
-    }
 }
 
 #[cfg(test)]
