@@ -38,18 +38,27 @@ pub(crate) fn ack(stream: &TcpStream) {
     let _ = stream;
 }
 
+/// Reads from `stream` into `buf`, acknowledging at once whatever arrived.
+pub(crate) fn poll_read(
+    stream: &mut TcpStream,
+    cx: &mut Context<'_>,
+    buf: &mut ReadBuf<'_>,
+) -> Poll<io::Result<()>> {
+    let before = buf.filled().len();
+    let polled = Pin::new(&mut *stream).poll_read(cx, buf);
+    if matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+        ack(stream);
+    }
+    polled
+}
+
 impl AsyncRead for QuickAck {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        let before = buf.filled().len();
-        let polled = Pin::new(&mut self.0).poll_read(cx, buf);
-        if matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before {
-            ack(&self.0);
-        }
-        polled
+        poll_read(&mut self.0, cx, buf)
     }
 }
 

@@ -30,7 +30,7 @@
 //! The connection is the only one accepted; its requests must carry the
 //! per-floor secret in their path, as the drivers' do.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -46,7 +46,7 @@ use super::clock::Invocation;
 use super::options::LambdaOptions;
 use super::rehome::Rehomed;
 use super::runtime::{self, Spawned};
-use super::runtime_api::{self, has_secret};
+use super::runtime_api::{self, find, has_secret, invocation_headers, lock};
 use super::{event, stream};
 use crate::{Error, ErrorKind};
 
@@ -276,23 +276,13 @@ fn next_headers(options: &LambdaOptions, invocation: &Invocation) -> http::Heade
     let deadline = invocation.epoch_ms
         + u64::try_from(options.function_timeout.as_millis()).unwrap_or(u64::MAX);
     let mut headers = http::HeaderMap::new();
-    for (name, value) in [
-        (
-            "lambda-runtime-aws-request-id",
-            invocation.request_id.clone(),
-        ),
-        ("lambda-runtime-deadline-ms", deadline.to_string()),
-        (
-            "lambda-runtime-invoked-function-arn",
-            options.function_arn(),
-        ),
-        ("lambda-runtime-trace-id", invocation.trace_id.clone()),
-        ("content-type", "application/json".to_owned()),
-    ] {
-        if let Ok(value) = http::HeaderValue::from_str(&value) {
-            headers.insert(name, value);
-        }
-    }
+    invocation_headers(
+        &mut headers,
+        &invocation.request_id,
+        deadline,
+        &options.function_arn(),
+        &invocation.trace_id,
+    );
     headers
 }
 
@@ -352,14 +342,6 @@ async fn route(state: &State, request: Request<Incoming>) -> Response<Full<Bytes
         }
         _ => status(StatusCode::NOT_FOUND),
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// In the floor's child: polls the parent and answers through the app

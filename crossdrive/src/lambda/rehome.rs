@@ -71,16 +71,10 @@ impl AsyncRead for Rehomed {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        let before = buf.filled().len();
-        let stream = match self.here() {
-            Ok(stream) => stream,
-            Err(e) => return Poll::Ready(Err(e)),
-        };
-        let polled = Pin::new(&mut *stream).poll_read(cx, buf);
-        if matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before {
-            super::quickack::ack(&*stream);
+        match self.here() {
+            Ok(stream) => super::quickack::poll_read(stream, cx, buf),
+            Err(e) => Poll::Ready(Err(e)),
         }
-        polled
     }
 }
 

@@ -621,14 +621,33 @@ async fn next(state: &State) -> Answer {
         return answer(StatusCode::GONE, "the crossdrive driver was dropped");
     };
     let mut response = answer(StatusCode::OK, p.event);
-    let headers = response.headers_mut();
+    invocation_headers(
+        response.headers_mut(),
+        &p.request_id,
+        p.deadline_ms,
+        &p.function_arn,
+        &p.trace_id,
+    );
+    lock(&state.waiting).insert(p.request_id, p.reply);
+    response
+}
+
+/// The headers the Runtime API sends with an event (`GET /next`), into
+/// `headers`.
+pub(super) fn invocation_headers(
+    headers: &mut http::HeaderMap,
+    request_id: &str,
+    deadline_ms: u64,
+    function_arn: &str,
+    trace_id: &str,
+) {
     for (name, value) in [
-        ("lambda-runtime-aws-request-id", p.request_id.clone()),
-        ("lambda-runtime-deadline-ms", p.deadline_ms.to_string()),
-        ("lambda-runtime-invoked-function-arn", p.function_arn),
-        ("lambda-runtime-trace-id", p.trace_id),
+        ("lambda-runtime-aws-request-id", request_id),
+        ("lambda-runtime-deadline-ms", &deadline_ms.to_string()),
+        ("lambda-runtime-invoked-function-arn", function_arn),
+        ("lambda-runtime-trace-id", trace_id),
     ] {
-        if let Ok(value) = http::HeaderValue::from_str(&value) {
+        if let Ok(value) = http::HeaderValue::from_str(value) {
             headers.insert(name, value);
         }
     }
@@ -636,8 +655,6 @@ async fn next(state: &State) -> Answer {
         http::header::CONTENT_TYPE,
         http::HeaderValue::from_static("application/json"),
     );
-    lock(&state.waiting).insert(p.request_id, p.reply);
-    response
 }
 
 /// Reads a streamed response: the prelude first, handed to the waiting
@@ -855,7 +872,8 @@ fn error_json(error_type: &str, message: &str) -> Bytes {
     Bytes::from(serde_json::json!({ "errorType": error_type, "errorMessage": message }).to_string())
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+/// Where `needle` first occurs in `haystack`.
+pub(super) fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
@@ -868,7 +886,8 @@ async fn collect(request: Request<Incoming>) -> Bytes {
         .unwrap_or_default()
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+/// A lock whose holder's panic does not poison the Runtime API.
+pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
