@@ -20,6 +20,8 @@
 //!   `CROSSDRIVE_SHOW_SECRETS` opt-out for local debugging.
 //! - [`guard`], the cheap timeout-and-panic wrapper drivers use to stay
 //!   bounded on any executor.
+//! - `websocket` (feature `websocket`): WebSockets through any driver,
+//!   `Driver::websocket` and the types its handshake resolves to.
 //! - [`watchdog`], which names a test whose request is stuck past its
 //!   timeout (a handler holding its thread) and ends a run that would hang.
 //!
@@ -59,6 +61,8 @@ mod response;
 mod sse;
 mod stream;
 pub mod watchdog;
+#[cfg(feature = "websocket")]
+pub mod websocket;
 
 pub use body::{BoxError, LateNotes, RequestBody, ResponseBody};
 pub use client::{Client, RequestBuilder};

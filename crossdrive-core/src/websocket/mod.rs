@@ -1,0 +1,33 @@
+//! WebSockets through any driver (feature `websocket`).
+//!
+//! The contract is one more [`Driver`](crate::Driver) method,
+//! [`websocket`](crate::Driver::websocket): it takes the opening
+//! handshake as an HTTP/1.1 client builds it (`GET`, `Connection:
+//! Upgrade`, `Upgrade: websocket`, `Sec-WebSocket-Key`,
+//! `Sec-WebSocket-Version: 13`, any `Sec-WebSocket-Protocol`, the test's
+//! own headers and query) and resolves to a [`Handshake`]: either
+//! [`Upgraded`], the head that switched protocols and the byte stream that
+//! now carries frames, or the ordinary response the app gave instead.
+//! Each driver translates the handshake to its adapter (an HTTP/1.1
+//! Upgrade, an HTTP/2 extended CONNECT with `:protocol websocket` per
+//! RFC 8441, an in-memory connection); the framing above the byte stream
+//! is the client's, the same for every driver.
+//!
+//! A driver that cannot carry a WebSocket keeps the default, which sends
+//! the handshake as an ordinary request and reports what the app answered
+//! as [`Handshake::Refused`] with a `websocket-not-carried` note: a test
+//! sees the app's answer (axum's `WebSocketUpgrade` answers 426 where no
+//! upgrade is possible), never a hang.
+
+mod handshake;
+
+pub use handshake::{Handshake, Upgraded, UpgradedIo};
+
+/// The [`AdapterNote`](crate::AdapterNote) code the default
+/// [`Driver::websocket`](crate::Driver::websocket) attaches to the
+/// response of a handshake its driver could not carry.
+///
+/// ```
+/// assert_eq!(crossdrive_core::websocket::NOT_CARRIED, "websocket-not-carried");
+/// ```
+pub const NOT_CARRIED: &str = "websocket-not-carried";
