@@ -72,6 +72,8 @@ pub use protocol::Protocol;
 pub use response::{IntoStatus, TestResponse};
 pub use sse::SseEvent;
 pub use stream::{Chunk, DEFAULT_READ_TIMEOUT, TestStream};
+#[cfg(feature = "websocket")]
+pub use websocket::{TestHandshake, TestWebSocket, WebSocketBuilder};
 
 // Re-exported so drivers and tests use the exact versions crossdrive speaks.
 pub use bytes;
@@ -149,6 +151,16 @@ pub mod __doc_support {
             headers.insert("x-uri", uri.expect("a checked target is a header value"));
             Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) })
         }
+    }
+
+    /// A client over an in-memory WebSocket echo named `ws-echo`: `/ws`
+    /// accepts (choosing the first subprotocol offered) and echoes text
+    /// and binary messages; the text `close CODE REASON` makes it close
+    /// with that code; `x-refuse: STATUS` refuses the handshake with that
+    /// status; other paths are 404.
+    #[cfg(feature = "websocket")]
+    pub fn websocket_echo_client() -> Client {
+        crate::websocket::doc_echo::client()
     }
 
     /// A client over [`Mirror`], which answers what it was sent.
