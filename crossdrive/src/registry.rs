@@ -147,7 +147,8 @@ const FLOORS: &[(&str, &str)] = &[
     (
         RAW_ONESHOT,
         "`Router::oneshot` in-process, the least any driver could cost (also the floor of \
-         a custom driver that declares none)",
+         a custom driver that declares none); for a WebSocket row, tokio-tungstenite's client \
+         over an in-memory duplex to the app served by hyper",
     ),
     (
         BARE_ADAPTER,
@@ -160,15 +161,18 @@ const FLOORS: &[(&str, &str)] = &[
     ),
     (
         RAW_HYPER_HTTP1,
-        "one raw hyper `client::conn` HTTP/1.1 connection to a server of its own",
+        "one raw hyper `client::conn` HTTP/1.1 connection to a server of its own; for a \
+         WebSocket row, tokio-tungstenite's client on a fresh connection to it",
     ),
     (
         RAW_HYPER_HTTP2,
-        "one raw hyper `client::conn` h2c connection to a server of its own",
+        "one raw hyper `client::conn` h2c connection to a server of its own; for a WebSocket \
+         row, an RFC 8441 extended CONNECT on it, framed by tungstenite",
     ),
     (
         RAW_HYPER_HTTP2_TLS,
-        "one raw hyper `client::conn` HTTP/2 connection over TLS",
+        "one raw hyper `client::conn` HTTP/2 connection over TLS; for a WebSocket row, an \
+         RFC 8441 extended CONNECT on it, framed by tungstenite",
     ),
     (
         RAW_H3,

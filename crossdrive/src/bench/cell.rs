@@ -93,6 +93,14 @@ impl CellError {
         if let Some(error) = e.transport() {
             return error.is_limit_exceeded().then(|| error.cause().to_owned());
         }
+        // A WebSocket scenario on a driver that cannot carry one.
+        #[cfg(feature = "websocket")]
+        if let Some(crate::bench::NotCarried(reason)) = e
+            .response()
+            .and_then(|r| r.extensions().get::<crate::bench::NotCarried>())
+        {
+            return Some(format!("scenario {}: {reason}", e.scenario()));
+        }
         #[cfg(feature = "lambda")]
         {
             let failure = e.response()?.extensions().get::<LambdaFailure>()?;
@@ -276,6 +284,20 @@ impl Exchange for Observing<'_> {
         *self.protocol.borrow_mut() = Some(protocol.as_str().to_owned());
         Ok(response)
     }
+
+    #[cfg(feature = "websocket")]
+    async fn open_websocket(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> Result<crate::bench::OpenedWebSocket, Error> {
+        let opened = self.inner.open_websocket(request).await?;
+        if let crate::bench::OpenedWebSocket::Accepted(conn) = &opened
+            && let Some(protocol) = conn.protocol()
+        {
+            *self.protocol.borrow_mut() = Some(protocol.to_owned());
+        }
+        Ok(opened)
+    }
 }
 
 /// A driver with an optional delay inside every timed exchange.
@@ -304,6 +326,17 @@ impl Exchange for Slowed<'_> {
             std::thread::sleep(delay);
         }
         self.inner.exchange_streaming(request).await
+    }
+
+    #[cfg(feature = "websocket")]
+    async fn open_websocket(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> Result<crate::bench::OpenedWebSocket, Error> {
+        if let Some(delay) = self.delay {
+            std::thread::sleep(delay);
+        }
+        self.inner.open_websocket(request).await
     }
 }
 

@@ -66,6 +66,30 @@ pub trait Exchange {
             Ok((response, Instant::now()))
         }
     }
+
+    /// Opens a WebSocket with `request` (a `GET` with its target and
+    /// headers; the opening handshake's own headers are added by whoever
+    /// opens) for a [`Step::websocket`](crate::scenario::Step::websocket).
+    /// The default refuses, naming this as a side that cannot open one.
+    ///
+    /// ```
+    /// use crossdrive::bench::{Exchange, OpenedWebSocket};
+    /// # let client = crossdrive::__private::doc::websocket_echo_client();
+    /// # let driver = client.driver().clone();
+    /// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// # rt.block_on(async {
+    /// let opened = driver.open_websocket(http::Request::get("/ws").body(bytes::Bytes::new()).unwrap());
+    /// assert!(matches!(opened.await.unwrap(), OpenedWebSocket::Accepted(_)));
+    /// # });
+    /// ```
+    #[cfg(feature = "websocket")]
+    fn open_websocket(
+        &self,
+        request: Request<Bytes>,
+    ) -> impl Future<Output = Result<crate::bench::OpenedWebSocket, Error>> {
+        let _ = request;
+        async { Err(crate::bench::websocket::cannot_open("exchange")) }
+    }
 }
 
 impl<D: Driver + ?Sized> Exchange for D {
@@ -100,6 +124,15 @@ impl<D: Driver + ?Sized> Exchange for D {
                 Err(Error::handler_panic(self.name(), &method, &uri, &message))
             }
         }
+    }
+
+    /// Through [`Driver::websocket`], framed by tungstenite's client.
+    #[cfg(feature = "websocket")]
+    async fn open_websocket(
+        &self,
+        request: Request<Bytes>,
+    ) -> Result<crate::bench::OpenedWebSocket, Error> {
+        crate::bench::websocket::open_on_driver(self, request).await
     }
 }
 
@@ -195,6 +228,18 @@ impl Exchange for Reach {
         }
         let response = stream.try_collect().await?.into_response();
         Ok((response, first.unwrap_or_else(Instant::now)))
+    }
+
+    /// Through the client: `client.websocket(..)`, as a test opens one.
+    #[cfg(feature = "websocket")]
+    async fn open_websocket(
+        &self,
+        request: Request<Bytes>,
+    ) -> Result<crate::bench::OpenedWebSocket, Error> {
+        match self {
+            Self::Driver(driver) => driver.open_websocket(request).await,
+            Self::Client(client) => crate::bench::websocket::open_on_client(client, request).await,
+        }
     }
 }
 

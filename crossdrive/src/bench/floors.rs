@@ -116,6 +116,27 @@ impl Exchange for Floor {
             Self::Custom(_, driver) => driver.exchange_streaming(request).await,
         }
     }
+
+    /// tokio-tungstenite's own client on the least transport that reaches
+    /// the app: an in-memory duplex to hyper serving it (`raw-oneshot`),
+    /// a fresh connection to the driver's server (`raw-hyper-*`), or a
+    /// custom floor's own driver. The Lambda and HTTP/3 floors open none.
+    #[cfg(feature = "websocket")]
+    async fn open_websocket(
+        &self,
+        request: Request<Bytes>,
+    ) -> Result<crate::bench::OpenedWebSocket, Error> {
+        match self {
+            Self::RawOneshot(app) => {
+                crate::bench::websocket::open_in_memory(app.clone(), request, RAW_ONESHOT).await
+            }
+            #[cfg(feature = "sockets")]
+            Self::RawHyper(_, conn) => conn.open_websocket(request).await,
+            Self::Custom(_, driver) => driver.open_websocket(request).await,
+            #[allow(unreachable_patterns)]
+            other => Err(crate::bench::websocket::cannot_open(other.name())),
+        }
+    }
 }
 
 /// A driver and its floor, each over its own app instance, ready for one

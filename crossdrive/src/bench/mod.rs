@@ -150,6 +150,8 @@ mod measure;
 pub mod report;
 pub mod sla;
 mod topology;
+#[cfg(feature = "websocket")]
+pub(crate) mod websocket;
 
 pub use exchange::{Exchange, read_stamped};
 pub use measure::{
@@ -157,6 +159,8 @@ pub use measure::{
     measure,
 };
 pub use topology::Topology;
+#[cfg(feature = "websocket")]
+pub use websocket::{NotCarried, OpenedWebSocket, WebSocketConn, websocket_handshake};
 
 mod args;
 mod cell;

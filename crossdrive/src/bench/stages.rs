@@ -97,6 +97,15 @@ impl Exchange for Bracketed<'_> {
         stage::mark(Mark::End);
         answered
     }
+
+    /// Unbracketed: no driver marks a WebSocket's stages.
+    #[cfg(feature = "websocket")]
+    async fn open_websocket(
+        &self,
+        request: Request<Bytes>,
+    ) -> Result<crate::bench::OpenedWebSocket, Error> {
+        self.0.open_websocket(request).await
+    }
 }
 
 /// The stage times of every request in `marks` (one scenario iteration),

@@ -103,6 +103,9 @@ pub(super) struct CompiledStep {
     pub(super) captures: Vec<(String, HeaderName)>,
     pub(super) timed: bool,
     pub(super) streamed: bool,
+    /// A WebSocket step's plan (`Step::websocket`).
+    #[cfg(feature = "websocket")]
+    pub(super) websocket: Option<super::step::WebSocketPlan>,
 }
 
 fn header_name(name: &str, label: &str) -> Result<HeaderName, String> {
@@ -136,6 +139,8 @@ impl CompiledStep {
             .map(|(n, v)| Ok((header_name(n, &label)?, v.clone())))
             .collect::<Result<_, String>>()?;
         let captures = captures(step, &label)?;
+        #[cfg(feature = "websocket")]
+        check_websocket(step, status, &label)?;
         Ok(Self {
             label,
             method: step.method.clone(),
@@ -149,8 +154,43 @@ impl CompiledStep {
             captures,
             timed: step.timed,
             streamed: step.streamed,
+            #[cfg(feature = "websocket")]
+            websocket: step.websocket.clone(),
         })
     }
+}
+
+/// Refuses a WebSocket step that cannot mean anything: a body or a
+/// streamed read (a handshake has neither), messages on a handshake that
+/// must be refused, a socket kept open with nothing to send.
+#[cfg(feature = "websocket")]
+fn check_websocket(step: &Step, status: StatusCode, label: &str) -> Result<(), String> {
+    let Some(plan) = &step.websocket else {
+        return Ok(());
+    };
+    if !step.body.is_empty() {
+        return Err(format!(
+            "{label}: a WebSocket handshake has no body; send data with .message(..)"
+        ));
+    }
+    if step.streamed {
+        return Err(format!(
+            "{label}: a WebSocket step cannot be .streamed(); its messages are timed whole"
+        ));
+    }
+    if status != StatusCode::SWITCHING_PROTOCOLS && !plan.messages.is_empty() {
+        return Err(format!(
+            "{label} expects the handshake refused ({status}) but sends messages; expect 101 \
+             or drop the messages"
+        ));
+    }
+    if plan.keep_open && plan.messages.is_empty() {
+        return Err(format!(
+            "{label} keeps its WebSocket open but sends no message; add .message(..) or drop \
+             .keep_open()"
+        ));
+    }
+    Ok(())
 }
 
 /// The status `step` must get, or why it declares none that can be.

@@ -63,6 +63,8 @@ mod error;
 mod run;
 mod step;
 mod template;
+#[cfg(feature = "websocket")]
+mod websocket;
 
 pub use builder::Scenario;
 pub use error::ScenarioError;

@@ -12,6 +12,13 @@ use super::{Scenario, ScenarioError};
 use crate::Client;
 use crate::bench::{Exchange, Sample, Stopwatch};
 
+/// Where a step's kept-open WebSocket lives between iterations.
+#[cfg(feature = "websocket")]
+pub(super) type KeptSockets = super::websocket::Kept;
+/// Nothing is kept open without WebSockets.
+#[cfg(not(feature = "websocket"))]
+pub(super) type KeptSockets = ();
+
 impl Scenario {
     /// Prepares one app instance for measuring: checks the scenario and
     /// runs its setup steps through `exchange` (untimed, every answer
@@ -35,9 +42,15 @@ impl Scenario {
         let compiled = self.compile()?;
         let mut vars = Vars::default();
         for step in &compiled.setup {
-            step.run(&compiled.name, exchange, &mut vars, 0).await?;
+            step.run(&compiled.name, exchange, &mut vars, 0, None)
+                .await?;
         }
-        Ok(Prepared { compiled, vars })
+        Ok(Prepared {
+            compiled,
+            vars,
+            #[cfg(feature = "websocket")]
+            kept: super::websocket::Kept::default(),
+        })
     }
 
     /// Runs setup and one iteration through `client`'s driver and panics,
@@ -116,6 +129,10 @@ impl Scenario {
 pub struct Prepared {
     compiled: Compiled,
     vars: Vars,
+    /// The WebSockets `keep_open` steps left open, by step (a clone
+    /// starts with none).
+    #[cfg(feature = "websocket")]
+    kept: super::websocket::Kept,
 }
 
 impl Prepared {
@@ -156,9 +173,16 @@ impl Prepared {
     ) -> Result<Sample, ScenarioError> {
         let mut vars = self.vars.clone();
         let mut total = Sample::default();
-        for step in &self.compiled.steps {
+        for (index, step) in self.compiled.steps.iter().enumerate() {
+            #[cfg(feature = "websocket")]
+            let kept = Some((&self.kept, index));
+            #[cfg(not(feature = "websocket"))]
+            let kept = {
+                let _ = index;
+                None
+            };
             if let Some(sample) = step
-                .run(&self.compiled.name, exchange, &mut vars, n)
+                .run(&self.compiled.name, exchange, &mut vars, n, kept)
                 .await?
             {
                 // The scenario's first byte: the first streamed step's,
@@ -222,8 +246,16 @@ impl CompiledStep {
         exchange: &E,
         vars: &mut Vars,
         n: u64,
+        kept: Option<(&KeptSockets, usize)>,
     ) -> Result<Option<Sample>, ScenarioError> {
         let request = self.request(scenario, vars, n)?;
+        #[cfg(feature = "websocket")]
+        if let Some(plan) = &self.websocket {
+            return self
+                .run_websocket(plan, scenario, exchange, request, kept)
+                .await;
+        }
+        let _ = kept;
         let (response, sample) = if self.timed && self.streamed {
             let watch = Stopwatch::start();
             let started = std::time::Instant::now();
@@ -263,7 +295,10 @@ impl CompiledStep {
     }
 
     /// The captured values, or what was expected and not found.
-    fn verify<'a>(&'a self, response: &Response<Bytes>) -> Result<Vec<(&'a str, String)>, String> {
+    pub(super) fn verify<'a>(
+        &'a self,
+        response: &Response<Bytes>,
+    ) -> Result<Vec<(&'a str, String)>, String> {
         if response.status() != self.status {
             return Err(format!("status {}", self.status));
         }

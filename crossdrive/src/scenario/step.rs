@@ -34,6 +34,19 @@ pub struct Step {
     pub(super) timed: bool,
     pub(super) streamed: bool,
     pub(super) error: Option<String>,
+    /// A WebSocket step's messages, each with the reply it must get.
+    #[cfg(feature = "websocket")]
+    pub(super) websocket: Option<WebSocketPlan>,
+}
+
+/// What a [`Step::websocket`] does once the app switched protocols.
+#[cfg(feature = "websocket")]
+#[derive(Debug, Clone, Default)]
+pub(super) struct WebSocketPlan {
+    /// Each message sent, with the reply it must get.
+    pub(super) messages: Vec<(crate::websocket::Message, crate::websocket::Message)>,
+    /// The connection stays open between iterations.
+    pub(super) keep_open: bool,
 }
 
 /// A body that [`Step::json`] accepts: JSON text as written (`&str`,
@@ -107,7 +120,101 @@ impl Step {
             timed: true,
             streamed: false,
             error: None,
+            #[cfg(feature = "websocket")]
+            websocket: None,
         }
+    }
+
+    /// A WebSocket to `target`: the opening handshake (a `GET` with this
+    /// step's headers) must be accepted, then each [`message`](Self::message)
+    /// is sent and must get its reply, then the socket closes (unless
+    /// [`keep_open`](Self::keep_open)). Timed, it measures connection setup
+    /// and the messages; with `keep_open`, only the messages. Through a
+    /// driver it opens with [`Driver::websocket`](crate::Driver::websocket);
+    /// a driver that cannot carry one leaves its bench cell unmeasured.
+    ///
+    /// ```
+    /// # let client = crossdrive::__private::doc::websocket_echo_client();
+    /// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// # rt.block_on(async {
+    /// use crossdrive::scenario::{Scenario, Step};
+    /// let connect = Scenario::new("ws_connect").step(Step::websocket("/ws"));
+    /// let echo = Scenario::new("ws_echo")
+    ///     .step(Step::websocket("/ws").message("hello", "hello").keep_open());
+    /// assert!(connect.try_check(&client).await.is_ok());
+    /// assert!(echo.try_check(&client).await.is_ok());
+    /// let refused = Scenario::new("ws_nowhere").step(Step::websocket("/nowhere"));
+    /// let error = refused.try_check(&client).await.unwrap_err().to_string();
+    /// assert!(error.contains("expected status 101 Switching Protocols, got status 404"), "{error}");
+    /// # });
+    /// ```
+    #[cfg(feature = "websocket")]
+    pub fn websocket(target: impl Into<String>) -> Self {
+        let mut step = Self::get(target);
+        step.status = Some(Ok(StatusCode::SWITCHING_PROTOCOLS));
+        step.websocket = Some(WebSocketPlan::default());
+        step
+    }
+
+    /// On a [`websocket`](Self::websocket) step, sends `message` (text or
+    /// binary) and expects `reply` as the next message the app sends.
+    ///
+    /// ```
+    /// # let client = crossdrive::__private::doc::websocket_echo_client();
+    /// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// # rt.block_on(async {
+    /// use crossdrive::scenario::{Scenario, Step};
+    /// let wrong = Scenario::new("ws").step(Step::websocket("/ws").message("a", "b"));
+    /// let error = wrong.try_check(&client).await.unwrap_err().to_string();
+    /// assert!(error.contains("expected the reply text (1 bytes: \"b\")"), "{error}");
+    /// let misplaced = Step::get("/").message("a", "a").expect(200);
+    /// assert!(Scenario::new("s").step(misplaced).validate().is_err());
+    /// # });
+    /// ```
+    #[cfg(feature = "websocket")]
+    #[must_use]
+    pub fn message(
+        mut self,
+        message: impl Into<crate::websocket::Message>,
+        reply: impl Into<crate::websocket::Message>,
+    ) -> Self {
+        match &mut self.websocket {
+            Some(plan) => plan.messages.push((message.into(), reply.into())),
+            None => {
+                self.error = Some(
+                    ".message is for WebSocket steps; start the step with Step::websocket(..)"
+                        .to_owned(),
+                );
+            }
+        }
+        self
+    }
+
+    /// On a [`websocket`](Self::websocket) step, keeps the socket open
+    /// from one iteration to the next (it opens in the bench's untimed
+    /// first iteration), so a timed iteration measures only the
+    /// messages' round trips.
+    ///
+    /// ```
+    /// use crossdrive::scenario::{Scenario, Step};
+    /// let echo = Scenario::new("ws_echo").step(Step::websocket("/ws").message("x", "x").keep_open());
+    /// assert!(echo.validate().is_ok());
+    /// let idle = Scenario::new("ws_idle").step(Step::websocket("/ws").keep_open());
+    /// assert!(idle.validate().unwrap_err().to_string().contains("no message"));
+    /// ```
+    #[cfg(feature = "websocket")]
+    #[must_use]
+    pub fn keep_open(mut self) -> Self {
+        match &mut self.websocket {
+            Some(plan) => plan.keep_open = true,
+            None => {
+                self.error = Some(
+                    ".keep_open is for WebSocket steps; start the step with Step::websocket(..)"
+                        .to_owned(),
+                );
+            }
+        }
+        self
     }
 
     /// A `GET`.

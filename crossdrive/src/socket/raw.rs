@@ -231,4 +231,106 @@ impl RawConn {
         };
         Ok(response)
     }
+
+    /// Opens a WebSocket to the floor's app with tokio-tungstenite's own
+    /// client: over HTTP/1.1, a fresh connection upgraded (an upgrade takes
+    /// a connection over); over HTTP/2, an RFC 8441 extended CONNECT on the
+    /// floor's connection, its stream framed by tungstenite.
+    #[cfg(all(feature = "bench", feature = "websocket"))]
+    pub(crate) async fn open_websocket(
+        &self,
+        mut request: Request<Bytes>,
+    ) -> Result<crate::bench::OpenedWebSocket, Error> {
+        use crate::websocket::UpgradedIo;
+        let name = self.name();
+        wire::stamp(request.headers_mut(), self.inner.mount.header());
+        let authority = self
+            .inner
+            .authority
+            .to_str()
+            .unwrap_or("localhost")
+            .to_owned();
+        if self.inner.flavor.expects() != http::Version::HTTP_2 {
+            let stream = tokio::net::TcpStream::connect(self.inner.addr)
+                .await
+                .map_err(|e| fail(name, "cannot connect the floor").with_source(e))?;
+            let _ = stream.set_nodelay(true);
+            let io: Box<dyn UpgradedIo> = Box::new(stream);
+            return crate::bench::websocket::tungstenite_open(
+                request.map(|_| ()),
+                io,
+                &authority,
+                name,
+            )
+            .await;
+        }
+        let response = self.extended_connect(request, &authority).await?;
+        if response.status() != http::StatusCode::OK {
+            let (parts, body) = response.into_parts();
+            let body = body
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
+            return Ok(crate::bench::OpenedWebSocket::Refused(
+                Response::from_parts(parts, body),
+            ));
+        }
+        let upgraded = hyper::upgrade::on(response)
+            .await
+            .map_err(|e| fail(name, "the extended CONNECT did not upgrade").with_source(e))?;
+        let io: Box<dyn UpgradedIo> = Box::new(TokioIo::new(upgraded));
+        let stream = tokio_tungstenite::WebSocketStream::from_raw_socket(
+            io,
+            tokio_tungstenite::tungstenite::protocol::Role::Client,
+            None,
+        )
+        .await;
+        Ok(crate::bench::OpenedWebSocket::Accepted(
+            crate::bench::WebSocketConn::from_stream(stream),
+        ))
+    }
+
+    /// Sends `request` as an RFC 8441 extended CONNECT (`:protocol
+    /// websocket`) on the floor's HTTP/2 connection.
+    #[cfg(all(feature = "bench", feature = "websocket"))]
+    async fn extended_connect(
+        &self,
+        request: Request<Bytes>,
+        authority: &str,
+    ) -> Result<Response<hyper::body::Incoming>, Error> {
+        let name = self.name();
+        let mut slot = self.inner.sender.lock().await;
+        if slot.as_ref().is_none_or(Sender::is_closed) {
+            *slot = Some(self.connect().await?);
+        }
+        let Some(Sender::Http2(sender)) = slot.as_ref() else {
+            return Err(fail(name, "the floor's connection is not HTTP/2"));
+        };
+        let mut sender = sender.clone();
+        drop(slot);
+        let scheme = if self.inner.flavor.tls() {
+            "https"
+        } else {
+            "http"
+        };
+        let target = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
+        let uri: http::Uri = format!("{scheme}://{authority}{target}")
+            .parse()
+            .map_err(|e| fail(name, "bad target").with_source(e))?;
+        let (mut parts, _) = request.into_parts();
+        parts.method = http::Method::CONNECT;
+        parts.uri = uri;
+        parts
+            .extensions
+            .insert(hyper::ext::Protocol::from_static("websocket"));
+        parts.headers.insert(
+            http::header::SEC_WEBSOCKET_VERSION,
+            HeaderValue::from_static("13"),
+        );
+        sender
+            .send_request(Request::from_parts(parts, Full::new(Bytes::new())))
+            .await
+            .map_err(|e| fail(name, "the extended CONNECT failed").with_source(e))
+    }
 }
