@@ -61,14 +61,24 @@ fn seen(uri: &Uri, headers: &HeaderMap, version: Version) -> Seen {
     }
 }
 
-async fn echo(upgrade: WebSocketUpgrade, uri: Uri, version: Version, headers: HeaderMap) -> Response {
+async fn echo(
+    upgrade: WebSocketUpgrade,
+    uri: Uri,
+    version: Version,
+    headers: HeaderMap,
+) -> Response {
     let seen = seen(&uri, &headers, version);
     upgrade
         .protocols(SUBPROTOCOLS)
         .on_upgrade(move |socket| serve(socket, seen))
 }
 
-async fn admin(upgrade: WebSocketUpgrade, uri: Uri, version: Version, headers: HeaderMap) -> Response {
+async fn admin(
+    upgrade: WebSocketUpgrade,
+    uri: Uri,
+    version: Version,
+    headers: HeaderMap,
+) -> Response {
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -109,7 +119,11 @@ async fn serve(mut socket: WebSocket, seen: Seen) {
                     reason: reason.into(),
                 })),
                 Command::Ping(payload) => {
-                    if socket.send(Message::Ping(payload.clone().into())).await.is_err() {
+                    if socket
+                        .send(Message::Ping(payload.clone().into()))
+                        .await
+                        .is_err()
+                    {
                         return;
                     }
                     match pong(&mut socket).await {
