@@ -26,8 +26,8 @@ const REQUEST_RESPONSE: &str = "Lambda's HTTP event sources are request-response
 
 /// Why `http3` refuses every handshake.
 const NO_H3_UPGRADE: &str = "RFC 9220 carries a WebSocket on an HTTP/3 extended CONNECT, but \
-    axum's WebSocketUpgrade takes hyper's OnUpgrade from the request, which only hyper's HTTP/1.1 \
-    and HTTP/2 servers provide; an h3 server cannot, so the app answers 426";
+    h3 0.0.8's ext::Protocol knows only webtransport and connect-udp (h3 src/ext.rs), and axum's \
+    WebSocketUpgrade takes hyper's OnUpgrade from the request, which no h3 server provides";
 
 crossdrive::suite! {
     app = reference::app;
@@ -158,6 +158,8 @@ crossdrive::suite! {
         assert_eq!(status, if expected == "HTTP/2" { 200 } else { 101 });
     }
 
+    /// The app checks the token before the upgrade, so its refusal is the
+    /// same on every driver, those that carry no WebSocket included.
     async fn a_refused_handshake_is_the_response_the_app_gave(client) {
         let refused = client.websocket("/ws/admin").await;
         refused

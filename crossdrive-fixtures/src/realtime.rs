@@ -19,6 +19,7 @@
 //! | `handshake` | JSON: what the handshake carried (`query`, `x-trace`, `subprotocol`, `version`) |
 
 use axum::Router;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, Uri, Version, header};
 use axum::response::{IntoResponse, Response};
@@ -73,8 +74,11 @@ async fn echo(
         .on_upgrade(move |socket| serve(socket, seen))
 }
 
+/// Checks the bearer token before the upgrade, as an auth layer in front
+/// of the route would: a refusal is the same answer on every adapter,
+/// whether or not it could upgrade.
 async fn admin(
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
     uri: Uri,
     version: Version,
     headers: HeaderMap,
@@ -84,7 +88,10 @@ async fn admin(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     match bearer {
-        Some(ADMIN_TOKEN) => echo(upgrade, uri, version, headers).await,
+        Some(ADMIN_TOKEN) => match upgrade {
+            Ok(upgrade) => echo(upgrade, uri, version, headers).await,
+            Err(rejection) => rejection.into_response(),
+        },
         Some(USER_TOKEN) => (
             StatusCode::FORBIDDEN,
             axum::Json(json!({"error": "the admin socket needs the admin role"})),
