@@ -80,6 +80,8 @@ pub mod parity;
 mod random;
 mod registry;
 pub mod remote;
+#[cfg(all(feature = "remote", feature = "websocket"))]
+mod remote_ws;
 #[cfg(feature = "bench")]
 pub mod scenario;
 mod selection;
