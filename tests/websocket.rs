@@ -213,3 +213,37 @@ crossdrive::suite! {
         client.get("/hello").await.assert_status(200).assert_text("Hello, world!");
     }
 }
+
+/// A handshake the app never answers, on every driver.
+mod never_answered {
+    use std::time::{Duration, Instant};
+
+    use crossdrive_fixtures::reference;
+
+    /// The handshake's bound (1 s on the child-process Lambda drivers,
+    /// whose next request pays a new instance's cold start, as in
+    /// tests/faults.rs).
+    fn timeout() -> Duration {
+        let child = std::thread::current().name().is_some_and(|test| {
+            test.starts_with("lambda_runtime::") || test.starts_with("lambda_url_stream::")
+        });
+        Duration::from_millis(if child { 1000 } else { 500 })
+    }
+
+    crossdrive::suite! {
+        app = reference::app;
+        timeout = timeout();
+
+        async fn a_handshake_the_app_never_answers_is_a_timeout_naming_the_request(client) {
+            let started = Instant::now();
+            let error = client.websocket("/ws/never").try_handshake().await.unwrap_err();
+            let took = started.elapsed();
+            assert!(error.is_timeout(), "{error}");
+            assert_eq!(error.driver(), client.name());
+            assert!(error.to_string().contains("GET /ws/never"), "{error}");
+            assert!(took >= timeout(), "gave up after {took:?}, before the timeout");
+            assert!(took < timeout() + Duration::from_millis(2500), "took {took:?}: unbounded");
+            client.get("/hello").await.assert_status(200);
+        }
+    }
+}

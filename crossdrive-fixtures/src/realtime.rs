@@ -6,6 +6,7 @@
 //! | `/ws` (any method: `GET` over HTTP/1.1, `CONNECT` over HTTP/2) | echo: text and binary messages come back as sent |
 //! | `/ws/admin` | the same echo with `Bearer admin-token`; refused 403 with `Bearer user-token`, 401 otherwise (JSON errors) |
 //! | `/ws/silent` | accepted, then never sends; it ends when the client goes |
+//! | `/ws/never` | the handshake is never answered |
 //!
 //! The subprotocols `echo.v1` and `echo.v2` are supported: the server
 //! chooses the first of its own list that the client offers (axum's
@@ -42,6 +43,7 @@ pub fn routes() -> Router {
         .route("/ws", any(echo))
         .route("/ws/admin", any(admin))
         .route("/ws/silent", any(silent))
+        .route("/ws/never", any(std::future::pending::<Response>))
 }
 
 /// What the handshake carried, for the `handshake` command.
