@@ -100,6 +100,8 @@ pub use crossdrive_core::{
 
 #[cfg(feature = "websocket")]
 pub use crossdrive_core::websocket;
+#[cfg(feature = "websocket")]
+pub use crossdrive_core::{TestHandshake, TestWebSocket, WebSocketBuilder};
 
 pub use app::IntoApp;
 pub use connect::{ConnectOptions, TIMEOUT_ENV};
