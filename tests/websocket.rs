@@ -24,10 +24,15 @@ const REQUEST_RESPONSE: &str = "Lambda's HTTP event sources are request-response
     upgrade requests of Lambda targets (elasticloadbalancing/latest/application/lambda-functions.html); \
     the handshake reaches the function as an ordinary request, which no upgrade can follow";
 
+/// Why `lambda-alb` answers every handshake 400 itself.
+const ALB_REJECTS: &str = "an Application Load Balancer rejects the upgrade requests of Lambda \
+    targets with 400 without invoking the function (\"WebSockets are not supported\", \
+    elasticloadbalancing/latest/application/lambda-functions.html)";
+
 /// Why `http3` refuses every handshake.
 const NO_H3_UPGRADE: &str = "RFC 9220 carries a WebSocket on an HTTP/3 extended CONNECT, but \
-    axum's WebSocketUpgrade takes hyper's OnUpgrade from the request, which only hyper's HTTP/1.1 \
-    and HTTP/2 servers provide; an h3 server cannot, so the app answers 426";
+    h3 0.0.8's ext::Protocol knows only webtransport and connect-udp (h3 src/ext.rs), and axum's \
+    WebSocketUpgrade takes hyper's OnUpgrade from the request, which no h3 server provides";
 
 crossdrive::suite! {
     app = reference::app;
@@ -158,6 +163,10 @@ crossdrive::suite! {
         assert_eq!(status, if expected == "HTTP/2" { 200 } else { 101 });
     }
 
+    /// The app checks the token before the upgrade, so its refusal is the
+    /// same on every driver, those that carry no WebSocket included, but
+    /// for an ALB, which answers the upgrade itself.
+    #[differs(lambda_alb, status = 400, because = ALB_REJECTS)]
     async fn a_refused_handshake_is_the_response_the_app_gave(client) {
         let refused = client.websocket("/ws/admin").await;
         refused
@@ -209,5 +218,40 @@ crossdrive::suite! {
             drop(socket);
         }
         client.get("/hello").await.assert_status(200).assert_text("Hello, world!");
+    }
+}
+
+/// A handshake the app never answers, on every driver.
+mod never_answered {
+    use std::time::{Duration, Instant};
+
+    use crossdrive_fixtures::reference;
+
+    /// The handshake's bound (1 s on the child-process Lambda drivers,
+    /// whose next request pays a new instance's cold start, as in
+    /// tests/faults.rs).
+    fn timeout() -> Duration {
+        let child = std::thread::current().name().is_some_and(|test| {
+            test.starts_with("lambda_runtime::") || test.starts_with("lambda_url_stream::")
+        });
+        Duration::from_millis(if child { 1000 } else { 500 })
+    }
+
+    crossdrive::suite! {
+        app = reference::app;
+        timeout = timeout();
+
+        #[differs(lambda_alb, status = 400, because = crate::ALB_REJECTS)]
+        async fn a_handshake_the_app_never_answers_is_a_timeout_naming_the_request(client) {
+            let started = Instant::now();
+            let error = client.websocket("/ws/never").try_handshake().await.unwrap_err();
+            let took = started.elapsed();
+            assert!(error.is_timeout(), "{error}");
+            assert_eq!(error.driver(), client.name());
+            assert!(error.to_string().contains("GET /ws/never"), "{error}");
+            assert!(took >= timeout(), "gave up after {took:?}, before the timeout");
+            assert!(took < timeout() + Duration::from_millis(2500), "took {took:?}: unbounded");
+            client.get("/hello").await.assert_status(200);
+        }
     }
 }

@@ -6,6 +6,7 @@
 //! | `/ws` (any method: `GET` over HTTP/1.1, `CONNECT` over HTTP/2) | echo: text and binary messages come back as sent |
 //! | `/ws/admin` | the same echo with `Bearer admin-token`; refused 403 with `Bearer user-token`, 401 otherwise (JSON errors) |
 //! | `/ws/silent` | accepted, then never sends; it ends when the client goes |
+//! | `/ws/never` | the handshake is never answered |
 //!
 //! The subprotocols `echo.v1` and `echo.v2` are supported: the server
 //! chooses the first of its own list that the client offers (axum's
@@ -19,6 +20,7 @@
 //! | `handshake` | JSON: what the handshake carried (`query`, `x-trace`, `subprotocol`, `version`) |
 
 use axum::Router;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, Uri, Version, header};
 use axum::response::{IntoResponse, Response};
@@ -41,6 +43,7 @@ pub fn routes() -> Router {
         .route("/ws", any(echo))
         .route("/ws/admin", any(admin))
         .route("/ws/silent", any(silent))
+        .route("/ws/never", any(std::future::pending::<Response>))
 }
 
 /// What the handshake carried, for the `handshake` command.
@@ -61,20 +64,36 @@ fn seen(uri: &Uri, headers: &HeaderMap, version: Version) -> Seen {
     }
 }
 
-async fn echo(upgrade: WebSocketUpgrade, uri: Uri, version: Version, headers: HeaderMap) -> Response {
+async fn echo(
+    upgrade: WebSocketUpgrade,
+    uri: Uri,
+    version: Version,
+    headers: HeaderMap,
+) -> Response {
     let seen = seen(&uri, &headers, version);
     upgrade
         .protocols(SUBPROTOCOLS)
         .on_upgrade(move |socket| serve(socket, seen))
 }
 
-async fn admin(upgrade: WebSocketUpgrade, uri: Uri, version: Version, headers: HeaderMap) -> Response {
+/// Checks the bearer token before the upgrade, as an auth layer in front
+/// of the route would: a refusal is the same answer on every adapter,
+/// whether or not it could upgrade.
+async fn admin(
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    uri: Uri,
+    version: Version,
+    headers: HeaderMap,
+) -> Response {
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     match bearer {
-        Some(ADMIN_TOKEN) => echo(upgrade, uri, version, headers).await,
+        Some(ADMIN_TOKEN) => match upgrade {
+            Ok(upgrade) => echo(upgrade, uri, version, headers).await,
+            Err(rejection) => rejection.into_response(),
+        },
         Some(USER_TOKEN) => (
             StatusCode::FORBIDDEN,
             axum::Json(json!({"error": "the admin socket needs the admin role"})),
@@ -109,7 +128,11 @@ async fn serve(mut socket: WebSocket, seen: Seen) {
                     reason: reason.into(),
                 })),
                 Command::Ping(payload) => {
-                    if socket.send(Message::Ping(payload.clone().into())).await.is_err() {
+                    if socket
+                        .send(Message::Ping(payload.clone().into()))
+                        .await
+                        .is_err()
+                    {
                         return;
                     }
                     match pong(&mut socket).await {

@@ -137,7 +137,9 @@ impl Failed {
                 "the app answered 101 but the connection could not be handed over".to_owned(),
             )
             .with_source(e)
-            .with_hint("answer the handshake with axum's WebSocketUpgrade, which upgrades the connection"),
+            .with_hint(
+                "answer the handshake with axum's WebSocketUpgrade, which upgrades the connection",
+            ),
             Self::Answer(Unswitched::Body(e)) => error(
                 ErrorKind::Adapter,
                 "the body of the app's refusal broke off".to_owned(),
