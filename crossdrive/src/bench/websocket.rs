@@ -459,7 +459,7 @@ mod tests {
     use std::sync::Arc;
 
     use axum::extract::ws::{Message as AxumMessage, WebSocketUpgrade};
-    use axum::routing::get;
+    use axum::routing::any;
 
     use super::*;
     use crate::bench::Exchange;
@@ -583,10 +583,52 @@ mod tests {
         );
     }
 
+    /// Answers 101 to anything through `send`, and has no upgrade path.
+    struct Switches;
+
+    impl Driver for Switches {
+        fn name(&self) -> &str {
+            "switches"
+        }
+
+        fn send(
+            &self,
+            _: Request<Bytes>,
+        ) -> crate::BoxFuture<'_, Result<crate::DriverResponse, Error>> {
+            let mut response = Response::new(Bytes::new());
+            *response.status_mut() = http::StatusCode::SWITCHING_PROTOCOLS;
+            Box::pin(async move {
+                Ok(crate::DriverResponse::new(
+                    response,
+                    crate::Protocol::InProcess,
+                ))
+            })
+        }
+    }
+
+    #[test]
+    fn a_101_from_a_driver_that_cannot_carry_a_websocket_is_no_websocket() {
+        let scenario = Scenario::new("ws_connect").step(Step::websocket("/ws"));
+        let error = runtime()
+            .block_on(async {
+                let prepared = scenario.prepare(&Switches).await?;
+                prepared.run(&Switches, 1).await
+            })
+            .expect_err("a 101 with no connection is no WebSocket");
+        let reason = CellError::Scenario(error)
+            .unmeasured()
+            .expect("unmeasured, not measured");
+        assert!(
+            reason.contains("switches cannot carry a WebSocket"),
+            "{reason}"
+        );
+    }
+
     fn echo_app() -> axum::Router {
+        // `any`: over HTTP/2 the handshake is a CONNECT.
         axum::Router::new().route(
             "/ws",
-            get(|upgrade: WebSocketUpgrade| async move {
+            any(|upgrade: WebSocketUpgrade| async move {
                 upgrade.on_upgrade(|mut socket| async move {
                     while let Some(Ok(message)) = socket.recv().await {
                         if matches!(message, AxumMessage::Text(_) | AxumMessage::Binary(_))
@@ -623,5 +665,34 @@ mod tests {
             };
             assert_eq!(response.status(), 404);
         });
+    }
+
+    #[cfg(feature = "sockets")]
+    #[test]
+    fn the_socket_floors_open_a_websocket_to_the_drivers_server() {
+        use crate::DriverSpec;
+        use crate::bench::Topology;
+        let mut specs = vec![DriverSpec::http1(), DriverSpec::http2()];
+        #[cfg(feature = "tls")]
+        specs.push(DriverSpec::http2_tls());
+        for spec in specs {
+            runtime().block_on(async {
+                let pair = crate::bench::floors::pair(&spec, &echo_app, Topology::SameThread)
+                    .expect("a pair");
+                let request = Request::get("/ws").body(Bytes::new()).expect("a request");
+                let opened = pair.floor.open_websocket(request).await;
+                let Ok(OpenedWebSocket::Accepted(mut conn)) = opened else {
+                    panic!("{}: the floor opens a WebSocket: {opened:?}", spec.name());
+                };
+                let reply = conn.round_trip("over the floor".into()).await;
+                assert_eq!(
+                    reply.expect("a reply").as_text(),
+                    Some("over the floor"),
+                    "{}",
+                    spec.name()
+                );
+                conn.close().await.expect("closed");
+            });
+        }
     }
 }

@@ -98,6 +98,17 @@ impl CompiledStep {
                 }
                 Ok(sample)
             }
+            // A driver that cannot carry a WebSocket performed no
+            // WebSocket step, whatever its status says (an upgrade the app
+            // answered 101 to, with no connection handed over).
+            Outcome::Refused(response)
+                if response
+                    .extensions()
+                    .get::<crate::bench::NotCarried>()
+                    .is_some() =>
+            {
+                Err(self.wrong(scenario, "a WebSocket this driver can carry", response))
+            }
             Outcome::Refused(response) => match self.verify(&response) {
                 Ok(_) => Ok(sample),
                 Err(wanted) => Err(self.wrong(scenario, &wanted, response)),
