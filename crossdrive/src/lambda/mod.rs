@@ -74,6 +74,8 @@ mod rehome;
 pub mod runtime;
 mod runtime_api;
 mod stream;
+#[cfg(feature = "lambda-ws")]
+pub mod ws;
 
 // The bench's floors for the Lambda drivers (`bench/floors.rs`).
 #[cfg(feature = "bench")]
