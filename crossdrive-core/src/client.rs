@@ -360,7 +360,7 @@ impl RequestBuilder {
         }
     }
 
-    fn fail(&mut self, message: String) {
+    pub(crate) fn fail(&mut self, message: String) {
         if self.error.is_none() {
             self.error = Some(message);
         }
@@ -648,7 +648,7 @@ impl RequestBuilder {
         self.split().map(|(_, r, _)| r)
     }
 
-    fn split(self) -> Result<(Client, Request<Bytes>, Option<RequestBody>), Error> {
+    pub(crate) fn split(self) -> Result<(Client, Request<Bytes>, Option<RequestBody>), Error> {
         let parsed = match self.target {
             Target::Uri(uri) => Ok(uri),
             Target::Text(text) => text.parse::<Uri>().map_err(|e| (text, e)),
@@ -874,6 +874,16 @@ impl Client {
 }
 
 impl Client {
+    /// The driver's name, shared with every response.
+    pub(crate) fn shared_name(&self) -> Arc<str> {
+        Arc::clone(&self.inner.name)
+    }
+
+    /// Marks the secret values among `headers` (see [`crate::redact`]).
+    pub(crate) fn mark_secrets(&self, headers: &mut HeaderMap) {
+        redact::mark(headers, &self.inner.sensitive);
+    }
+
     /// Refuses what every driver would answer differently (the one check
     /// builders and ready-made requests share), then marks the secret
     /// header values so no report prints them.

@@ -124,6 +124,71 @@ pub trait Driver: Send + Sync {
             Ok(DriverStream::buffered(self.name(), delivered))
         })
     }
+
+    /// Opens a WebSocket (feature `websocket`): `request` is the opening
+    /// handshake as an HTTP/1.1 client builds it (`GET`, `Connection:
+    /// Upgrade`, `Upgrade: websocket`, `Sec-WebSocket-Key`,
+    /// `Sec-WebSocket-Version: 13`, any `Sec-WebSocket-Protocol`, the
+    /// test's own headers and query, an empty body), and the driver
+    /// translates it to its adapter: an HTTP/1.1 Upgrade, an HTTP/2
+    /// extended CONNECT with `:protocol websocket` (RFC 8441), an in-memory
+    /// connection. It resolves, within the driver's timeout, to
+    /// [`Handshake::Accepted`](crate::websocket::Handshake::Accepted) with
+    /// the byte stream that now carries frames (the client does the
+    /// framing, and checks `Sec-WebSocket-Accept`), or
+    /// [`Handshake::Refused`](crate::websocket::Handshake::Refused) with
+    /// the ordinary response the app gave.
+    ///
+    /// The default is for drivers that cannot carry a WebSocket: it sends
+    /// the handshake through [`send`](Driver::send) as an ordinary request
+    /// and returns what the app answered as `Refused`, with a
+    /// [`websocket-not-carried`](crate::websocket::NOT_CARRIED) note, so a
+    /// test sees the app's answer (axum's `WebSocketUpgrade` answers 426
+    /// where no upgrade is possible), never a hang.
+    ///
+    /// ```
+    /// # use bytes::Bytes;
+    /// # use crossdrive_core::{BoxFuture, Driver, DriverResponse, Error, Protocol};
+    /// use crossdrive_core::websocket::{Handshake, NOT_CARRIED};
+    /// struct Upgradeless;
+    /// impl Driver for Upgradeless {
+    ///     fn name(&self) -> &str { "upgradeless" }
+    ///     fn send(&self, _: http::Request<Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+    ///         let mut answer = http::Response::new(Bytes::new());
+    ///         *answer.status_mut() = http::StatusCode::UPGRADE_REQUIRED;
+    ///         Box::pin(async move { Ok(DriverResponse::new(answer, Protocol::InProcess)) })
+    ///     }
+    /// }
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// let handshake = http::Request::get("/ws").body(Bytes::new()).unwrap();
+    /// let Handshake::Refused(answer) = Upgradeless.websocket(handshake).await.unwrap() else {
+    ///     panic!("a driver without an upgrade path cannot accept");
+    /// };
+    /// assert_eq!(answer.response.status(), 426);
+    /// assert_eq!(answer.notes[0].code, NOT_CARRIED);
+    /// # });
+    /// ```
+    #[cfg(feature = "websocket")]
+    fn websocket(
+        &self,
+        request: Request<Bytes>,
+    ) -> BoxFuture<'_, Result<crate::websocket::Handshake, Error>> {
+        Box::pin(async move {
+            let delivered = self.send(request).await?;
+            let note = AdapterNote::new(
+                crate::websocket::NOT_CARRIED,
+                format!(
+                    "{} cannot carry a WebSocket: the handshake went to the app as an ordinary \
+                     request, and this is what it answered",
+                    self.name()
+                ),
+            );
+            Ok(crate::websocket::Handshake::Refused(
+                delivered.with_note(note),
+            ))
+        })
+    }
 }
 
 impl<D: Driver + ?Sized> Driver for std::sync::Arc<D> {
@@ -137,6 +202,14 @@ impl<D: Driver + ?Sized> Driver for std::sync::Arc<D> {
 
     fn stream(&self, request: Request<RequestBody>) -> BoxFuture<'_, Result<DriverStream, Error>> {
         (**self).stream(request)
+    }
+
+    #[cfg(feature = "websocket")]
+    fn websocket(
+        &self,
+        request: Request<Bytes>,
+    ) -> BoxFuture<'_, Result<crate::websocket::Handshake, Error>> {
+        (**self).websocket(request)
     }
 }
 

@@ -20,6 +20,8 @@
 //!   `CROSSDRIVE_SHOW_SECRETS` opt-out for local debugging.
 //! - [`guard`], the cheap timeout-and-panic wrapper drivers use to stay
 //!   bounded on any executor.
+//! - `websocket` (feature `websocket`): WebSockets through any driver,
+//!   `Driver::websocket` and the types its handshake resolves to.
 //! - [`watchdog`], which names a test whose request is stuck past its
 //!   timeout (a handler holding its thread) and ends a run that would hang.
 //!
@@ -59,6 +61,8 @@ mod response;
 mod sse;
 mod stream;
 pub mod watchdog;
+#[cfg(feature = "websocket")]
+pub mod websocket;
 
 pub use body::{BoxError, LateNotes, RequestBody, ResponseBody};
 pub use client::{Client, RequestBuilder};
@@ -68,6 +72,8 @@ pub use protocol::Protocol;
 pub use response::{IntoStatus, TestResponse};
 pub use sse::SseEvent;
 pub use stream::{Chunk, DEFAULT_READ_TIMEOUT, TestStream};
+#[cfg(feature = "websocket")]
+pub use websocket::{TestHandshake, TestWebSocket, WebSocketBuilder};
 
 // Re-exported so drivers and tests use the exact versions crossdrive speaks.
 pub use bytes;
@@ -145,6 +151,16 @@ pub mod __doc_support {
             headers.insert("x-uri", uri.expect("a checked target is a header value"));
             Box::pin(async move { Ok(DriverResponse::new(out, Protocol::InProcess)) })
         }
+    }
+
+    /// A client over an in-memory WebSocket echo named `ws-echo`: `/ws`
+    /// accepts (choosing the first subprotocol offered) and echoes text
+    /// and binary messages; the text `close CODE REASON` makes it close
+    /// with that code; `x-refuse: STATUS` refuses the handshake with that
+    /// status; other paths are 404.
+    #[cfg(feature = "websocket")]
+    pub fn websocket_echo_client() -> Client {
+        crate::websocket::doc_echo::client()
     }
 
     /// A client over [`Mirror`], which answers what it was sent.

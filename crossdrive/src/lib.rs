@@ -92,6 +92,9 @@ pub use crossdrive_core::{
     ResponseBody, SseEvent, TestResponse, TestStream, bytes, guard, http, redact, watchdog,
 };
 
+#[cfg(feature = "websocket")]
+pub use crossdrive_core::websocket;
+
 pub use app::IntoApp;
 pub use connect::{ConnectOptions, TIMEOUT_ENV};
 pub use direct::Direct;

@@ -76,6 +76,9 @@ const CORE_DEPENDENCIES: &[&str] = &[
     "pin-project-lite",
     "similar",
     "serde_urlencoded",
+    // Feature `websocket`: the test API's WebSocket framing over the
+    // stream a driver's handshake upgraded to (the client, not an adapter).
+    "tokio-tungstenite",
 ];
 
 /// Paths only an adapter would write.

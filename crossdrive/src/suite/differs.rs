@@ -288,6 +288,24 @@ impl Driver for Recorded {
             Ok(response)
         })
     }
+
+    #[cfg(feature = "websocket")]
+    fn websocket(
+        &self,
+        request: Request<Bytes>,
+    ) -> BoxFuture<'_, Result<crate::websocket::Handshake, Error>> {
+        Box::pin(async move {
+            let handshake = self.inner.websocket(request).await?;
+            let (status, notes) = match &handshake {
+                crate::websocket::Handshake::Accepted(up) => (up.response.status(), &up.notes),
+                crate::websocket::Handshake::Refused(answer) => {
+                    (answer.response.status(), &answer.notes)
+                }
+            };
+            record(&self.seen, status, notes);
+            Ok(handshake)
+        })
+    }
 }
 
 #[cfg(test)]
