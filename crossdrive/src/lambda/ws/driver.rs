@@ -2,6 +2,7 @@
 //! Gateway WebSocket API, as a driver.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use bytes::Bytes;
@@ -10,6 +11,8 @@ use http::{Request, Response, StatusCode};
 
 use super::options::WebSocketOptions;
 use super::server::{Server, State};
+use crate::guard::{Interrupted, guarded};
+use crate::websocket::{Handshake, Upgraded};
 use crate::{AdapterNote, Driver, DriverResponse, Error, ErrorKind, Protocol};
 
 /// The driver's name.
@@ -106,6 +109,96 @@ impl LambdaWs {
     }
 }
 
+impl LambdaWs {
+    /// The handshake over a fresh loopback connection to the model, as a
+    /// WebSocket client reaches API Gateway: one URL per stage, so the
+    /// test's path is replaced by `/{stage}` (the query is kept).
+    async fn handshake(&self, request: Request<Bytes>) -> Result<Handshake, Error> {
+        let (method, uri) = (request.method().clone(), request.uri().clone());
+        let failed = |kind: ErrorKind, what: &str| Error::new(kind, NAME, &method, &uri, what);
+        let stage = &self.state().options.stage;
+        let mut notes = vec![self.limits_note()];
+        if uri.path() != format!("/{stage}") {
+            notes.push(AdapterNote::new(
+                "ws-stage-url",
+                format!(
+                    "an API Gateway WebSocket API has one URL per stage: the handshake for {} \
+                     went to /{stage}, and the function sees the route key, not a path",
+                    uri.path()
+                ),
+            ));
+        }
+        let target = match uri.query() {
+            Some(query) => format!("/{stage}?{query}"),
+            None => format!("/{stage}"),
+        };
+        let (mut parts, _) = request.into_parts();
+        parts.uri = target.parse().map_err(|e| {
+            failed(
+                ErrorKind::InvalidRequest,
+                "the handshake's query is not a valid URI",
+            )
+            .with_source(e)
+        })?;
+        parts.version = http::Version::HTTP_11;
+        let host = http::HeaderValue::from_str(&self.server.addr().to_string())
+            .map_err(|e| failed(ErrorKind::InvalidRequest, "no Host").with_source(e))?;
+        parts.headers.insert(http::header::HOST, host);
+        let key = parts
+            .headers
+            .get(http::header::SEC_WEBSOCKET_KEY)
+            .and_then(|k| k.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let request = Request::from_parts(parts, http_body_util::Empty::<Bytes>::new());
+        let stream = tokio::net::TcpStream::connect(self.server.addr())
+            .await
+            .map_err(|e| {
+                failed(
+                    ErrorKind::Connection,
+                    "could not reach the WebSocket API model",
+                )
+                .with_source(e)
+            })?;
+        let _ = stream.set_nodelay(true);
+        let (mut sender, connection) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                .await
+                .map_err(|e| {
+                    failed(ErrorKind::Connection, "the HTTP/1.1 handshake failed").with_source(e)
+                })?;
+        // The connection task hands the socket over to the upgrade on a
+        // 101, and ends with the response otherwise.
+        tokio::spawn(connection.with_upgrades());
+        let response = sender.send_request(request).await.map_err(|e| {
+            failed(ErrorKind::Connection, "the model dropped the handshake").with_source(e)
+        })?;
+        let protocol = Protocol::Lambda(SHAPE.into());
+        if response.status() == StatusCode::SWITCHING_PROTOCOLS {
+            let head = response.map(|_| ());
+            let mut with_head = Response::new(());
+            *with_head.status_mut() = head.status();
+            *with_head.headers_mut() = head.headers().clone();
+            let upgraded = hyper::upgrade::on(head).await.map_err(|e| {
+                failed(ErrorKind::Connection, "the upgrade to WebSocket failed").with_source(e)
+            })?;
+            let mut accepted =
+                Upgraded::new(with_head, protocol, hyper_util::rt::TokioIo::new(upgraded));
+            accepted.notes = notes;
+            return Ok(Handshake::Accepted(accepted));
+        }
+        let (parts, body) = response.into_parts();
+        let body = http_body_util::BodyExt::collect(body)
+            .await
+            .map_err(|e| failed(ErrorKind::Connection, "the refusal's body broke").with_source(e))?
+            .to_bytes();
+        notes.extend(self.take_notes(&key));
+        let mut refused = DriverResponse::new(Response::from_parts(parts, body), protocol);
+        refused.notes = notes;
+        Ok(Handshake::Refused(refused))
+    }
+}
+
 impl Driver for LambdaWs {
     fn name(&self) -> &str {
         NAME
@@ -138,6 +231,32 @@ impl Driver for LambdaWs {
                 .notes
                 .push(AdapterNote::new("ws-http-request", note));
             Ok(delivered)
+        })
+    }
+
+    /// The handshake through the model: `$connect` decides, under the
+    /// test's timeout (the model's own bounds on `$connect` are shorter
+    /// or AWS's).
+    fn websocket(&self, request: Request<Bytes>) -> BoxFuture<'_, Result<Handshake, Error>> {
+        Box::pin(async move {
+            let (method, uri) = (request.method().clone(), request.uri().clone());
+            // The model answers a `$connect` that outlives the test's
+            // timeout itself (504, with a note); this guard is the backstop
+            // for the connection, a moment later.
+            let limit = self.state().options.lambda.timeout + Duration::from_secs(1);
+            match guarded(limit, self.handshake(request)).await {
+                Ok(outcome) => outcome,
+                Err(Interrupted::TimedOut(after)) => {
+                    Err(Error::timeout(NAME, &method, &uri, after))
+                }
+                Err(Interrupted::Panicked(message)) => Err(Error::new(
+                    ErrorKind::HandlerPanic,
+                    NAME,
+                    &method,
+                    &uri,
+                    format!("the handshake panicked: {message}"),
+                )),
+            }
         })
     }
 }

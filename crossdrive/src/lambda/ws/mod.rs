@@ -37,6 +37,7 @@
 //! shape (`statusCode`, `multiValueHeaders`, `body`).
 
 mod connections;
+pub(crate) mod deployment;
 mod driver;
 mod event;
 mod invoke;

@@ -424,3 +424,100 @@ async fn a_plain_http_request_to_another_path_is_forbidden() {
     // `/prod/@connections/` with no id names no live connection.
     assert_eq!(status, 410, "{body}");
 }
+
+// Through crossdrive's own client: the driver as a test reaches it.
+
+fn client(driver: LambdaWs) -> crate::Client {
+    crate::Client::from_arc(Arc::new(driver))
+}
+
+#[tokio::test]
+async fn the_test_client_echoes_through_a_two_way_route_with_the_limits_noted() {
+    let (driver, events) = deploy(two_way());
+    let client = client(driver);
+    let mut socket = client
+        .websocket("/ws")
+        .query("room", "7")
+        .await
+        .into_websocket();
+    assert_eq!(
+        socket.protocol(),
+        &crate::Protocol::Lambda("apigw-websocket".into())
+    );
+    let codes: Vec<&str> = socket.notes().iter().map(|n| n.code).collect();
+    assert!(codes.contains(&"ws-limits"), "{codes:?}");
+    assert!(codes.contains(&"ws-stage-url"), "{codes:?}");
+    socket.send_text("hello").await;
+    socket.assert_receive_text("hello").await;
+    socket.close(1000, "bye").await;
+    let disconnect = event_of(&events, "DISCONNECT").await;
+    assert_eq!(disconnect["disconnectStatusCode"], 1000);
+    assert_eq!(event_of(&events, "CONNECT").await["query"], "room=7");
+}
+
+#[tokio::test]
+async fn the_test_client_sees_a_refused_handshake_as_the_status_with_the_reason_noted() {
+    let (driver, _events) = deploy(two_way());
+    let client = client(driver);
+    let handshake = client.websocket("/ws").query("deny", "403").await;
+    let response = handshake.into_response();
+    response.assert_status(403);
+    assert!(
+        response
+            .notes()
+            .iter()
+            .any(|n| n.code == "ws-connect-refused"),
+        "{:?}",
+        response.notes()
+    );
+}
+
+#[tokio::test]
+async fn the_test_client_negotiates_the_subprotocol_connect_returns() {
+    let (driver, _events) = deploy(two_way());
+    let client = client(driver);
+    let socket = client
+        .websocket("/ws")
+        .protocol("chat")
+        .await
+        .into_websocket();
+    assert_eq!(socket.subprotocol(), Some("chat"));
+}
+
+#[tokio::test]
+async fn a_plain_request_gets_what_a_websocket_api_answers() {
+    let (driver, _events) = deploy(two_way());
+    let client = client(driver);
+    client.get("/prod").await.assert_status(426);
+    client.get("/todos").await.assert_status(403);
+}
+
+#[tokio::test]
+async fn a_hanging_connect_is_bounded_by_the_test_timeout() {
+    let events: Events = Arc::default();
+    let shared = Arc::clone(&events);
+    let options = two_way()
+        .function(move || {
+            let inner = function(Arc::clone(&shared));
+            Router::new().fallback(move |request: Request| {
+                let inner = inner.clone();
+                async move {
+                    if request.uri().query().is_some_and(|q| q.contains("hang")) {
+                        std::future::pending::<()>().await;
+                    }
+                    tower::ServiceExt::oneshot(inner, request)
+                        .await
+                        .into_response()
+                }
+            })
+        })
+        .with_test_timeout(Duration::from_millis(200));
+    let client = client(LambdaWs::new(Router::new(), options).unwrap());
+    let response = client.websocket("/ws?hang").await.into_response();
+    response.assert_status(504);
+    assert!(
+        response.notes().iter().any(|n| n.code == "ws-test-timeout"),
+        "{:?}",
+        response.notes()
+    );
+}
