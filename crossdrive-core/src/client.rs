@@ -873,6 +873,7 @@ impl Client {
     }
 }
 
+#[cfg(feature = "websocket")]
 impl Client {
     /// The driver's name, shared with every response.
     pub(crate) fn shared_name(&self) -> Arc<str> {
@@ -883,7 +884,9 @@ impl Client {
     pub(crate) fn mark_secrets(&self, headers: &mut HeaderMap) {
         redact::mark(headers, &self.inner.sensitive);
     }
+}
 
+impl Client {
     /// Refuses what every driver would answer differently (the one check
     /// builders and ready-made requests share), then marks the secret
     /// header values so no report prints them.
