@@ -38,6 +38,7 @@ fn deployment() -> &'static ServerThread {
                     tokio::spawn(async move {
                         let _ = hyper::server::conn::http1::Builder::new()
                             .serve_connection(TokioIo::new(stream), service)
+                            .with_upgrades()
                             .await;
                     });
                 }
@@ -327,4 +328,22 @@ fn a_failure_report_from_the_deployment_prints_no_bearer_token_or_cookie() {
         report.contains("cookie: csrf=<redacted 16 bytes>"),
         "{report}"
     );
+}
+
+#[test]
+fn a_websocket_opens_with_an_http1_upgrade_to_the_deployment() {
+    let client = Client::new(Remote::new(&stage_url()).unwrap());
+    rt().block_on(async {
+        let mut socket = client
+            .websocket("/ws")
+            .protocol("echo.v1")
+            .await
+            .into_websocket();
+        assert_eq!(socket.protocol().as_str(), "HTTP/1.1");
+        assert_eq!(socket.subprotocol(), Some("echo.v1"));
+        socket.send_text("to the deployment").await;
+        socket.assert_receive_text("to the deployment").await;
+        assert_eq!(socket.close(1000, "done").await.code, 1000);
+        client.websocket("/ws/admin").await.assert_status(401);
+    });
 }

@@ -17,6 +17,7 @@
 //! | `GET /events` | 200 `text/event-stream`: a `tick` event (`id` and `data` its number, from 1) every 10 ms, forever |
 //! | `GET /events?n=N` | the same, ending after N events |
 //! | `POST /upload` | 200 `{"bytes": .., "frames": .., "content_length": ..}`: how the request body arrived |
+//! | `/ws`, `/ws/admin`, `/ws/silent` | WebSocket echo, its admin-only twin and a socket that never sends ([`realtime`](crate::realtime)) |
 //! | other methods on these paths | 405 with `Allow` |
 //! | any other path | 404 JSON |
 //!
@@ -99,6 +100,7 @@ pub fn app() -> Router {
         .route("/upload", axum::routing::post(upload))
         .fallback(no_route)
         .with_state(store)
+        .merge(crate::realtime::routes())
 }
 
 fn lock(store: &Shared) -> std::sync::MutexGuard<'_, Store> {

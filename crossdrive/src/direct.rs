@@ -294,6 +294,22 @@ impl Driver for Direct {
             }
         })
     }
+
+    /// A WebSocket with no socket: the app is served by hyper's HTTP/1.1
+    /// server over an in-memory duplex (see `direct_ws`), so axum's
+    /// `WebSocketUpgrade` works unchanged.
+    #[cfg(feature = "websocket")]
+    fn websocket(
+        &self,
+        request: Request<Bytes>,
+    ) -> BoxFuture<'_, Result<crate::websocket::Handshake, Error>> {
+        Box::pin(crate::direct_ws::handshake(
+            self.app.clone(),
+            request,
+            self.timeout,
+            self.body_limit,
+        ))
+    }
 }
 
 /// [`NO_PEER`]'s `ConnectInfo` alone, in a map that has room for the

@@ -66,6 +66,8 @@ pub mod bench;
 pub mod conformance;
 mod connect;
 pub mod direct;
+#[cfg(feature = "websocket")]
+mod direct_ws;
 mod drivers;
 pub mod fixture;
 mod kind;
@@ -78,6 +80,8 @@ pub mod parity;
 mod random;
 mod registry;
 pub mod remote;
+#[cfg(all(feature = "remote", feature = "websocket"))]
+mod remote_ws;
 #[cfg(feature = "bench")]
 pub mod scenario;
 mod selection;
@@ -85,6 +89,8 @@ mod selection;
 pub mod socket;
 mod stage;
 pub mod suite;
+#[cfg(feature = "websocket")]
+mod upgrade;
 
 pub use crossdrive_core::{
     AdapterNote, BoxError, BoxFuture, Chunk, Client, DEFAULT_READ_TIMEOUT, Driver, DriverResponse,

@@ -94,6 +94,11 @@ pub const URL_ENV: &str = "CROSSDRIVE_REMOTE_URL";
 #[cfg(feature = "remote")]
 pub struct Remote {
     client: reqwest::Client,
+    /// The WebSocket handshake's client: HTTP/1.1 only (ALPN
+    /// `http/1.1`), since an Upgrade needs an HTTP/1.1 connection of its
+    /// own (see `remote_ws`).
+    #[cfg(feature = "websocket")]
+    pub(crate) upgrading: reqwest::Client,
     base: String,
     timeout: Duration,
     body_limit: usize,
@@ -146,22 +151,32 @@ impl Remote {
                 HINT,
             ));
         }
-        let builder = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .retry(reqwest::retry::never().max_retries_per_request(0));
-        let builder = builder.tls_backend_preconfigured(
-            tls_config()
-                .map_err(|e| invalid("cannot set up TLS".to_owned(), HINT).with_source(e))?,
-        );
-        let client = builder.build().map_err(|e| {
-            invalid(
-                format!("cannot build the HTTP client for `{trimmed}`"),
-                "check that the base URL is one reqwest can reach",
-            )
-            .with_source(e)
-        })?;
+        let build = |alpn: &[&[u8]], http1_only: bool| {
+            let builder = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .retry(reqwest::retry::never().max_retries_per_request(0));
+            let builder = if http1_only {
+                builder.http1_only()
+            } else {
+                builder
+            };
+            let builder = builder.tls_backend_preconfigured(
+                tls_config(alpn)
+                    .map_err(|e| invalid("cannot set up TLS".to_owned(), HINT).with_source(e))?,
+            );
+            builder.build().map_err(|e| {
+                invalid(
+                    format!("cannot build the HTTP client for `{trimmed}`"),
+                    "check that the base URL is one reqwest can reach",
+                )
+                .with_source(e)
+            })
+        };
+        let client = build(&[b"h2", b"http/1.1"], false)?;
         Ok(Self {
             client,
+            #[cfg(feature = "websocket")]
+            upgrading: build(&[b"http/1.1"], true)?,
             base: trimmed.trim_end_matches('/').to_owned(),
             timeout: DEFAULT_TIMEOUT,
             body_limit: DEFAULT_BODY_LIMIT,
@@ -251,13 +266,19 @@ impl Remote {
         self
     }
 
-    fn error(&self, kind: ErrorKind, method: &Method, uri: &Uri, cause: String) -> Error {
+    pub(crate) fn error(
+        &self,
+        kind: ErrorKind,
+        method: &Method,
+        uri: &Uri,
+        cause: String,
+    ) -> Error {
         Error::new(kind, NAME, method, uri, cause)
     }
 
     /// `request` as reqwest's, aimed at the deployment: its path and query
     /// appended to the base URL, its headers and body as they are.
-    fn outgoing(
+    pub(crate) fn outgoing(
         &self,
         request: Request<Bytes>,
         method: &Method,
@@ -284,7 +305,7 @@ impl Remote {
     }
 
     /// The error for an exchange that failed: what broke, and what to check.
-    fn failed(&self, failure: Failure, method: &Method, uri: &Uri) -> Error {
+    pub(crate) fn failed(&self, failure: Failure, method: &Method, uri: &Uri) -> Error {
         match failure {
             Failure::Request(e) if e.is_timeout() => Error::timeout(NAME, method, uri, self.timeout),
             Failure::Request(e) if e.is_connect() => self
@@ -342,17 +363,18 @@ impl Remote {
 }
 
 /// The client TLS configuration: ring, the system's trust store (through
-/// rustls-platform-verifier, as reqwest's own default does), ALPN `h2` and
-/// `http/1.1`.
+/// rustls-platform-verifier, as reqwest's own default does), ALPN `alpn`
+/// (`h2` and `http/1.1` for requests, `http/1.1` alone for a WebSocket
+/// handshake).
 #[cfg(feature = "remote")]
-fn tls_config() -> Result<rustls::ClientConfig, BoxError> {
+fn tls_config(alpn: &[&[u8]]) -> Result<rustls::ClientConfig, BoxError> {
     use rustls_platform_verifier::BuilderVerifierExt;
     let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .with_platform_verifier()?
         .with_no_client_auth();
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
     Ok(config)
 }
 
@@ -378,7 +400,7 @@ pub fn local_only(client: &crate::Client, reason: &str) -> bool {
 /// The runtime every remote request runs on: its own thread, alive for the
 /// process, so pooled connections outlive each test's runtime.
 #[cfg(feature = "remote")]
-fn runtime() -> Result<&'static tokio::runtime::Handle, String> {
+pub(crate) fn runtime() -> Result<&'static tokio::runtime::Handle, String> {
     static RUNTIME: OnceLock<Result<tokio::runtime::Handle, String>> = OnceLock::new();
     RUNTIME
         .get_or_init(|| {
@@ -390,10 +412,10 @@ fn runtime() -> Result<&'static tokio::runtime::Handle, String> {
 }
 
 #[cfg(feature = "remote")]
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
+pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 #[cfg(feature = "remote")]
-enum Failure {
+pub(crate) enum Failure {
     Request(reqwest::Error),
     Body(BoxError),
     /// The request's task on the remote runtime failed or panicked.
@@ -463,5 +485,23 @@ impl Driver for Remote {
                 Err(failure) => Err(self.failed(failure, &method, &uri)),
             }
         })
+    }
+
+    /// An HTTP/1.1 Upgrade to the deployment (see `remote_ws`).
+    #[cfg(feature = "websocket")]
+    fn websocket(
+        &self,
+        request: Request<Bytes>,
+    ) -> BoxFuture<'_, Result<crate::websocket::Handshake, Error>> {
+        Box::pin(crate::remote_ws::handshake(self, request))
+    }
+}
+
+#[cfg(feature = "remote")]
+impl Remote {
+    /// The per-request timeout and body limit, for the WebSocket handshake.
+    #[cfg(feature = "websocket")]
+    pub(crate) fn limits(&self) -> (Duration, usize) {
+        (self.timeout, self.body_limit)
     }
 }

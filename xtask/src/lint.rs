@@ -121,7 +121,15 @@ fn core_knows_no_adapter(repo: &Path) -> Vec<Violation> {
 }
 
 /// The driver modules of the `crossdrive` crate.
-const DRIVER_MODULES: &[&str] = &["direct.rs", "remote.rs", "lambda", "socket"];
+const DRIVER_MODULES: &[&str] = &[
+    "direct.rs",
+    "direct_ws.rs",
+    "remote.rs",
+    "remote_ws.rs",
+    "upgrade.rs",
+    "lambda",
+    "socket",
+];
 
 /// No driver module imports `crate::bench`; floors reach the bench through
 /// the registry's `Floor`.

@@ -91,7 +91,8 @@ impl std::fmt::Display for Message {
                 Ok(())
             }
             Self::Binary(bytes) => {
-                write!(f, "binary ({} bytes: [", bytes.len())?;
+                let unit = if bytes.len() == 1 { "byte" } else { "bytes" };
+                write!(f, "binary ({} {unit}: [", bytes.len())?;
                 for (i, byte) in bytes.iter().take(SHOWN / 4).enumerate() {
                     let space = if i == 0 { "" } else { " " };
                     write!(f, "{space}{byte:02x}")?;

@@ -52,6 +52,8 @@ mod message;
 mod received;
 mod socket;
 mod test_handshake;
+#[cfg(test)]
+mod tests;
 
 pub use builder::WebSocketBuilder;
 pub use handshake::{Handshake, Upgraded, UpgradedIo};

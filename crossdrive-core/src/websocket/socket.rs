@@ -544,6 +544,32 @@ impl TestWebSocket {
         }
     }
 
+    /// Receives the next message and fails the test unless it is text
+    /// containing `fragment`.
+    ///
+    /// ```
+    /// # let client = crossdrive_core::__doc_support::websocket_echo_client();
+    /// # let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+    /// # rt.block_on(async {
+    /// let mut socket = client.websocket("/ws").await.into_websocket();
+    /// socket.send_text("welcome, ada").await;
+    /// socket.assert_receive_text_contains("ada").await;
+    /// # });
+    /// ```
+    pub async fn assert_receive_text_contains(&mut self, fragment: &str) {
+        let message = self.receive_message().await;
+        if !message
+            .as_text()
+            .is_some_and(|text| text.contains(fragment))
+        {
+            self.fail(
+                "WebSocket message",
+                &format!("a text message containing {fragment:?}"),
+                &message.to_string(),
+            );
+        }
+    }
+
     /// Receives the next message and fails the test unless it is these
     /// bytes, as a binary message.
     ///

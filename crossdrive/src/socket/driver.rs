@@ -374,6 +374,51 @@ impl Driver for SocketDriver {
                 .await
         })
     }
+
+    /// A WebSocket on a connection of its own: an HTTP/1.1 Upgrade
+    /// (`http1`, `http1-fresh`), an RFC 8441 extended CONNECT (`http2`,
+    /// `http2-tls`); the handshake bounded by the driver's timeout, the
+    /// protocol the server saw checked as for every request. The reqwest
+    /// transport carries none.
+    #[cfg(feature = "websocket")]
+    fn websocket(
+        &self,
+        request: Request<Bytes>,
+    ) -> BoxFuture<'_, Result<crate::websocket::Handshake, Error>> {
+        Box::pin(async move {
+            let (method, uri) = (request.method().clone(), request.uri().clone());
+            let expected = self.flavor.expects();
+            match &self.transport {
+                Transport::Pool(own) => {
+                    let limit = self.exchange.body_limit;
+                    let exchange = move |pool: Arc<Pool>, app| {
+                        Box::pin(async move { pool.websocket(request, &app, limit).await })
+                    };
+                    let outcome = self.exchange.run(own, exchange).await;
+                    self.exchange
+                        .finish_handshake(&method, &uri, outcome, expected)
+                }
+                #[cfg(feature = "remote")]
+                Transport::Reqwest(_) => {
+                    let answered = self.send(request).await?;
+                    let note = crate::AdapterNote::new(
+                        crate::websocket::NOT_CARRIED,
+                        format!(
+                            "{} built with a reqwest client (SocketServer::{}_with) carries no \
+                             WebSocket: the handshake went as an ordinary request; build the \
+                             driver with SocketServer::{}(app) instead",
+                            self.name(),
+                            self.name().replace('-', "_"),
+                            self.name().replace('-', "_")
+                        ),
+                    );
+                    Ok(crate::websocket::Handshake::Refused(
+                        answered.with_note(note),
+                    ))
+                }
+            }
+        })
+    }
 }
 
 #[cfg(test)]

@@ -49,6 +49,10 @@
 //!   instance and stop (`lifecycle`).
 //! - `pool`: the default transport, hyper's `client::conn` connections
 //!   kept alive in a small pool, each tied to the runtime that opened it.
+//! - `websocket` (feature `websocket`): a WebSocket handshake on a
+//!   connection of its own (an HTTP/1.1 Upgrade, or an HTTP/2 extended
+//!   CONNECT), which the socket keeps; the server serves both, as
+//!   `axum::serve` does.
 //! - `tls`: the self-signed certificate and ring-based rustls configs.
 //! - `raw`: a raw hyper `client::conn` connection, the crate-private hook
 //!   the bench's socket floors are built on.
@@ -79,6 +83,8 @@ mod serve;
 pub mod server;
 #[cfg(feature = "tls")]
 mod tls;
+#[cfg(feature = "websocket")]
+mod websocket;
 mod wire;
 
 pub use driver::SocketDriver;

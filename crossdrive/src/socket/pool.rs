@@ -64,7 +64,7 @@ use super::handoff::{Handoffs, Registration};
 use super::wire;
 
 /// A connection ready for one request.
-enum Conn {
+pub(super) enum Conn {
     Http1(http1::SendRequest<RequestBody>),
     Http2(http2::SendRequest<RequestBody>),
 }
@@ -119,6 +119,17 @@ impl Target {
         self.opened.load(Ordering::Relaxed)
     }
 
+    /// The scheme and authority requests to this target carry (HTTP/2's
+    /// pseudo-headers, the `Host` of HTTP/1.1).
+    #[cfg(feature = "websocket")]
+    pub(super) fn origin_parts(&self) -> (Scheme, Authority, HeaderValue) {
+        (
+            self.scheme.clone(),
+            self.authority.clone(),
+            self.host.clone(),
+        )
+    }
+
     /// The name of the driver this target serves.
     pub(crate) fn flavor_name(&self) -> &'static str {
         self.flavor.name()
@@ -155,6 +166,12 @@ impl Pool {
             idle: Mutex::new(Vec::new()),
             multiplexed: Mutex::new(Vec::new()),
         }
+    }
+
+    /// What every pool of this flavor on this server shares.
+    #[cfg(feature = "websocket")]
+    pub(super) fn target(&self) -> &Target {
+        &self.target
     }
 
     /// The origin the drivers' error messages name.
@@ -368,7 +385,9 @@ impl Pool {
             .map(|(_, sender)| sender.clone())
     }
 
-    async fn connect(&self, here: &Handle) -> Result<Conn, ConnError> {
+    /// A new connection to the target, served on `here` when the pool
+    /// hands its connections over; never pooled by this call.
+    pub(super) async fn connect(&self, here: &Handle) -> Result<Conn, ConnError> {
         let target = &self.target;
         let addr = target.addr;
         let registered = match &self.handoff {
@@ -462,7 +481,9 @@ where
         let (sender, conn) = http1::handshake(io).await.map_err(failed)?;
         tokio::spawn(async move {
             let _registration = registration;
-            let _ = conn.await;
+            // With upgrades: a WebSocket handshake's connection is handed
+            // over (`hyper::upgrade::on`) instead of closed after its 101.
+            let _ = conn.with_upgrades().await;
         });
         Ok(Conn::Http1(sender))
     }

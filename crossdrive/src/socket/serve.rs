@@ -1,6 +1,7 @@
 //! The accept loop: hyper-util's auto builder (HTTP/1.1 and HTTP/2 on one
 //! port, h2c by prior knowledge or ALPN `h2` over TLS) in front of
-//! [`Routes`].
+//! [`Routes`], serving upgrades and HTTP/2 extended CONNECT as
+//! `axum::serve` does, so an app's WebSocket works over both.
 //!
 //! It runs wherever it is spawned: on a fixture's own
 //! [`crossdrive::fixture::ServerThread`](crate::fixture::ServerThread), or on the bench's runtime for the
@@ -42,15 +43,23 @@ pub(crate) async fn serve(
     tls: Acceptor,
     shutdown: impl Future<Output = ()>,
 ) {
+    // Upgrades and RFC 8441's extended CONNECT, as `axum::serve` serves
+    // (axum 0.8, serve/mod.rs): a WebSocket over HTTP/1.1 or HTTP/2.
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder.http1().timer(TokioTimer::new());
-    builder.http2().timer(TokioTimer::new());
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .enable_connect_protocol();
     // Connections served on a caller's runtime time out (hyper's header
     // read timeout) on crossdrive's timer thread, so a runtime built
     // with IO but without timers still serves its own requests.
     let mut handed_builder = auto::Builder::new(TokioExecutor::new());
     handed_builder.http1().timer(ThreadTimer);
-    handed_builder.http2().timer(ThreadTimer);
+    handed_builder
+        .http2()
+        .timer(ThreadTimer)
+        .enable_connect_protocol();
     let mut shutdown = pin!(shutdown);
     loop {
         let accepted = match select(pin!(listener.accept()), shutdown.as_mut()).await {
@@ -120,14 +129,14 @@ impl Connection {
         match tls {
             None => {
                 let _ = builder
-                    .serve_connection(TokioIo::new(stream), service)
+                    .serve_connection_with_upgrades(TokioIo::new(stream), service)
                     .await;
             }
             #[cfg(feature = "tls")]
             Some(acceptor) => {
                 if let Ok(stream) = acceptor.accept(stream).await {
                     let _ = builder
-                        .serve_connection(TokioIo::new(stream), service)
+                        .serve_connection_with_upgrades(TokioIo::new(stream), service)
                         .await;
                 }
             }

@@ -10,6 +10,8 @@
 //!   becomes.
 //! - `observe`: the server's record on a response (`wire`) checked against
 //!   the protocol the driver must speak, and the response delivered.
+//! - `handshake` (feature `websocket`): a WebSocket handshake's answer
+//!   delivered, the upgraded stream checked as `observe` checks a response.
 //! - `exchange`: one driver's app, placement and limits, which the two
 //!   drivers are built around.
 //! - `lifecycle`: a server's start (on its own thread or on the caller's
@@ -17,6 +19,8 @@
 
 mod exchange;
 mod failure;
+#[cfg(feature = "websocket")]
+mod handshake;
 mod lifecycle;
 mod observe;
 mod placement;

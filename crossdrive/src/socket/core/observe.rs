@@ -13,7 +13,7 @@ use super::placement::guarded_inline;
 use super::{ConnError, ConnKind, Exchange, Failure};
 
 /// What the server's record said about a response.
-enum Observed {
+pub(super) enum Observed {
     /// The handler panicked; the body is its message.
     Panicked,
     /// The protocol the server saw, the one the driver must speak.
@@ -84,7 +84,7 @@ impl<K: ConnKind> Exchange<K> {
     /// Reads and removes the server's record from a response (the
     /// protocol it saw, a handler panic, an app's final 1xx), and checks
     /// the protocol is `expected`.
-    fn observe<B>(
+    pub(super) fn observe<B>(
         &self,
         method: &Method,
         uri: &Uri,

@@ -221,7 +221,35 @@ impl Driver for Http3Driver {
                 .await
         })
     }
+
+    /// No WebSocket over HTTP/3 (see `HTTP3_WEBSOCKET`): the handshake
+    /// goes as an ordinary request, without the `Connection` and `Upgrade`
+    /// headers HTTP/3 forbids (RFC 9114 §4.2), and the app's answer comes
+    /// back refused with a `websocket-not-carried` note saying why.
+    #[cfg(feature = "websocket")]
+    fn websocket(
+        &self,
+        mut request: Request<Bytes>,
+    ) -> BoxFuture<'_, Result<crate::websocket::Handshake, Error>> {
+        Box::pin(async move {
+            request.headers_mut().remove(http::header::CONNECTION);
+            request.headers_mut().remove(http::header::UPGRADE);
+            let answered = self.send(request).await?;
+            let note = crate::AdapterNote::new(crate::websocket::NOT_CARRIED, HTTP3_WEBSOCKET);
+            Ok(crate::websocket::Handshake::Refused(
+                answered.with_note(note),
+            ))
+        })
+    }
 }
+
+/// Why `http3` carries no WebSocket, as its note says.
+#[cfg(feature = "websocket")]
+const HTTP3_WEBSOCKET: &str = "http3 cannot carry a WebSocket: RFC 9220 would open one with an \
+    extended CONNECT whose :protocol is `websocket`, but h3 0.0.8's ext::Protocol knows only \
+    `webtransport` and `connect-udp` (h3 src/ext.rs), and axum's WebSocketUpgrade takes hyper's \
+    OnUpgrade from the request, which only hyper's HTTP/1.1 and HTTP/2 servers provide; the \
+    handshake went as an ordinary request, and this is what the app answered";
 
 #[cfg(test)]
 mod tests {
