@@ -88,7 +88,10 @@ async fn handle(request: Request, handshakes: Handshakes) -> Response {
                 return seen.to_string().into_response();
             }
             if let Some(rest) = text.strip_prefix("close ")
-                && rest.split(' ').next().is_some_and(|c| c.parse::<u16>().is_ok())
+                && rest
+                    .split(' ')
+                    .next()
+                    .is_some_and(|c| c.parse::<u16>().is_ok())
             {
                 let endpoint = format!(
                     "{}/{}",
@@ -118,7 +121,11 @@ fn connect(request: &Request) -> (Response, Option<Value>) {
         }
         Some(_) => {
             let body = axum::Json(json!({"error": "send a bearer token to open the admin socket"}));
-            let answer = (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], body);
+            let answer = (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Bearer")],
+                body,
+            );
             return (answer.into_response(), None);
         }
     }
