@@ -28,6 +28,13 @@ use crate::lambda::{DEFAULT_FUNCTION_TIMEOUT, LambdaOptions, Source};
 
 /// Builds a fresh function (an axum `Router` handling API Gateway
 /// WebSocket events) for each deployment.
+///
+/// ```
+/// use std::sync::Arc;
+/// use crossdrive::lambda::ws::FunctionFactory;
+/// let factory: FunctionFactory = Arc::new(axum::Router::new);
+/// let _fresh: axum::Router = factory();
+/// ```
 pub type FunctionFactory = Arc<dyn Fn() -> Router + Send + Sync>;
 
 /// The WebSocket API a `lambda-ws` driver models.
@@ -150,6 +157,12 @@ impl WebSocketOptions {
     }
 
     /// Adds a custom route key, integrated with the function.
+    ///
+    /// ```
+    /// use crossdrive::lambda::ws::WebSocketOptions;
+    /// assert!(WebSocketOptions::new().route("join").two_way("join").validate().is_ok());
+    /// assert!(WebSocketOptions::new().two_way("join").validate().is_err());
+    /// ```
     pub fn route(mut self, key: impl Into<String>) -> Self {
         self.routes.push(key.into());
         self
@@ -177,6 +190,12 @@ impl WebSocketOptions {
     }
 
     /// The frame size limit (default AWS's 32 KB), scaled for a test.
+    ///
+    /// ```
+    /// use crossdrive::lambda::ws::WebSocketOptions;
+    /// assert!(WebSocketOptions::new().frame_limit(1024).message_limit(4096).validate().is_ok());
+    /// assert!(WebSocketOptions::new().frame_limit(8192).message_limit(4096).validate().is_err());
+    /// ```
     pub fn frame_limit(mut self, bytes: usize) -> Self {
         self.frame_limit = bytes;
         self
@@ -190,6 +209,12 @@ impl WebSocketOptions {
 
     /// The idle connection timeout (default AWS's 10 minutes), scaled
     /// down so a test sees it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use crossdrive::lambda::ws::WebSocketOptions;
+    /// assert!(WebSocketOptions::new().idle_timeout(Duration::ZERO).validate().is_err());
+    /// ```
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.idle_timeout = timeout;
         self

@@ -418,11 +418,28 @@ async fn a_hanging_function_meets_the_integration_timeout() {
 }
 
 #[tokio::test]
-async fn a_plain_http_request_to_another_path_is_forbidden() {
+async fn a_management_request_without_a_connection_id_is_gone() {
     let (driver, _events) = deploy(two_way());
     let (status, body) = http(&driver.management_endpoint(), "GET", "", "").await;
     // `/prod/@connections/` with no id names no live connection.
     assert_eq!(status, 410, "{body}");
+}
+
+#[tokio::test]
+async fn a_path_outside_the_stage_is_api_gateways_forbidden_on_the_socket() {
+    let (driver, _events) = deploy(two_way());
+    let host = driver.management_endpoint().replace("http://", "");
+    let host = host.split('/').next().unwrap().to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&host).await.unwrap();
+    let request = format!("GET /other HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    tokio::time::timeout(WAIT, stream.read_to_string(&mut answer))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+    assert!(answer.ends_with(r#"{"message":"Forbidden"}"#), "{answer}");
 }
 
 // Through crossdrive's own client: the driver as a test reaches it.
