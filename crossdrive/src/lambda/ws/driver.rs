@@ -12,11 +12,15 @@ use http::{Request, Response, StatusCode};
 use super::options::WebSocketOptions;
 use super::server::{Server, State};
 use crate::guard::{Interrupted, guarded};
+use crate::upgrade::{Switched, Unswitched};
 use crate::websocket::{Handshake, Upgraded};
 use crate::{AdapterNote, Driver, DriverResponse, Error, ErrorKind, Protocol};
 
 /// The driver's name.
 pub(crate) const NAME: &str = "lambda-ws";
+
+/// The most a refused handshake's body may carry.
+const REFUSAL_LIMIT: usize = 64 * 1024;
 
 /// The event shape, as [`Protocol::Lambda`] names it.
 pub(crate) const SHAPE: &str = "apigw-websocket";
@@ -174,28 +178,30 @@ impl LambdaWs {
             failed(ErrorKind::Connection, "the model dropped the handshake").with_source(e)
         })?;
         let protocol = Protocol::Lambda(SHAPE.into());
-        if response.status() == StatusCode::SWITCHING_PROTOCOLS {
-            let head = response.map(|_| ());
-            let mut with_head = Response::new(());
-            *with_head.status_mut() = head.status();
-            *with_head.headers_mut() = head.headers().clone();
-            let upgraded = hyper::upgrade::on(head).await.map_err(|e| {
-                failed(ErrorKind::Connection, "the upgrade to WebSocket failed").with_source(e)
-            })?;
-            let mut accepted =
-                Upgraded::new(with_head, protocol, hyper_util::rt::TokioIo::new(upgraded));
-            accepted.notes = notes;
-            return Ok(Handshake::Accepted(accepted));
+        // The model's refusals carry at most API Gateway's short JSON.
+        match crate::upgrade::answer(response, false, (), REFUSAL_LIMIT).await {
+            Ok(Switched::Upgraded(head, io)) => {
+                let mut accepted = Upgraded::new(head, protocol, io);
+                accepted.notes = notes;
+                Ok(Handshake::Accepted(accepted))
+            }
+            Ok(Switched::Answered(response)) => {
+                notes.extend(self.take_notes(&key));
+                let mut refused = DriverResponse::new(response, protocol);
+                refused.notes = notes;
+                Ok(Handshake::Refused(refused))
+            }
+            Err(Unswitched::Upgrade(e)) => {
+                Err(failed(ErrorKind::Connection, "the upgrade to WebSocket failed").with_source(e))
+            }
+            Err(Unswitched::Body(e)) => {
+                Err(failed(ErrorKind::Connection, "the refusal's body broke off").with_source(e))
+            }
+            Err(Unswitched::TooLarge) => Err(failed(
+                ErrorKind::LimitExceeded,
+                "the model's refusal is over its body limit",
+            )),
         }
-        let (parts, body) = response.into_parts();
-        let body = http_body_util::BodyExt::collect(body)
-            .await
-            .map_err(|e| failed(ErrorKind::Connection, "the refusal's body broke").with_source(e))?
-            .to_bytes();
-        notes.extend(self.take_notes(&key));
-        let mut refused = DriverResponse::new(Response::from_parts(parts, body), protocol);
-        refused.notes = notes;
-        Ok(Handshake::Refused(refused))
     }
 }
 
