@@ -24,6 +24,11 @@ const REQUEST_RESPONSE: &str = "Lambda's HTTP event sources are request-response
     upgrade requests of Lambda targets (elasticloadbalancing/latest/application/lambda-functions.html); \
     the handshake reaches the function as an ordinary request, which no upgrade can follow";
 
+/// Why `lambda-alb` answers every handshake 400 itself.
+const ALB_REJECTS: &str = "an Application Load Balancer rejects the upgrade requests of Lambda \
+    targets with 400 without invoking the function (\"WebSockets are not supported\", \
+    elasticloadbalancing/latest/application/lambda-functions.html)";
+
 /// Why `http3` refuses every handshake.
 const NO_H3_UPGRADE: &str = "RFC 9220 carries a WebSocket on an HTTP/3 extended CONNECT, but \
     h3 0.0.8's ext::Protocol knows only webtransport and connect-udp (h3 src/ext.rs), and axum's \
@@ -159,7 +164,9 @@ crossdrive::suite! {
     }
 
     /// The app checks the token before the upgrade, so its refusal is the
-    /// same on every driver, those that carry no WebSocket included.
+    /// same on every driver, those that carry no WebSocket included, but
+    /// for an ALB, which answers the upgrade itself.
+    #[differs(lambda_alb, status = 400, because = ALB_REJECTS)]
     async fn a_refused_handshake_is_the_response_the_app_gave(client) {
         let refused = client.websocket("/ws/admin").await;
         refused
@@ -234,6 +241,7 @@ mod never_answered {
         app = reference::app;
         timeout = timeout();
 
+        #[differs(lambda_alb, status = 400, because = crate::ALB_REJECTS)]
         async fn a_handshake_the_app_never_answers_is_a_timeout_naming_the_request(client) {
             let started = Instant::now();
             let error = client.websocket("/ws/never").try_handshake().await.unwrap_err();

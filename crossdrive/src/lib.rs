@@ -35,7 +35,9 @@
 //! | `remote` | [`remote::Remote`]: the same requests to a deployed base URL (`CROSSDRIVE_REMOTE_URL`); not in the driver table, but every [`suite!`] body gets a `::remote` test | `remote` |
 //!
 //! Features: `lambda` and `sockets` are on by default; `tls`, `http3`, `remote`
-//! (reqwest, and `SocketServer::http1_with` and friends), `bench` (the
+//! (reqwest, and `SocketServer::http1_with` and friends), `websocket`
+//! (`client.websocket("/ws")` and `TestWebSocket`, carried by `direct`, the
+//! TCP socket drivers and `remote`; docs/websockets.md), `bench` (the
 //! bench runner) and `parity` (insta snapshots, [`parity!`]) are opt-in.
 //! The smallest useful set is `default-features = false, features =
 //! ["sockets"]`; `direct` alone needs no feature. A driver left out by its
@@ -100,6 +102,8 @@ pub use crossdrive_core::{
 
 #[cfg(feature = "websocket")]
 pub use crossdrive_core::websocket;
+#[cfg(feature = "websocket")]
+pub use crossdrive_core::{TestHandshake, TestWebSocket, WebSocketBuilder};
 
 pub use app::IntoApp;
 pub use connect::{ConnectOptions, TIMEOUT_ENV};

@@ -200,7 +200,8 @@ mod tests {
         assert_eq!(request.uri(), "http://127.0.0.1:8080/ws?room=1");
         let protocol = request.extensions().get::<hyper::ext::Protocol>().unwrap();
         assert_eq!(protocol.as_str(), "websocket");
-        let names: Vec<&str> = request.headers().keys().map(|k| k.as_str()).collect();
-        assert_eq!(names, ["sec-websocket-version", "sec-websocket-protocol"]);
+        let mut names: Vec<&str> = request.headers().keys().map(|k| k.as_str()).collect();
+        names.sort_unstable();
+        assert_eq!(names, ["sec-websocket-protocol", "sec-websocket-version"]);
     }
 }

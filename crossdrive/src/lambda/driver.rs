@@ -285,6 +285,15 @@ impl Driver for Lambda {
         self.inner.name
     }
 
+    /// Refused as the event source refuses it (`upgrade.rs`).
+    #[cfg(feature = "websocket")]
+    fn websocket(
+        &self,
+        request: Request<Bytes>,
+    ) -> BoxFuture<'_, Result<crate::websocket::Handshake, Error>> {
+        Box::pin(super::upgrade::handshake(self, &self.inner, request))
+    }
+
     fn send(&self, request: Request<Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
         let inner = &*self.inner;
         let Some(instance) = inner.streaming() else {

@@ -74,6 +74,8 @@ mod rehome;
 pub mod runtime;
 mod runtime_api;
 mod stream;
+#[cfg(feature = "websocket")]
+mod upgrade;
 #[cfg(feature = "lambda-ws")]
 pub mod ws;
 
