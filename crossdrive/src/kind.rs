@@ -14,9 +14,20 @@ use std::sync::Arc;
 use crate::{Driver, Error};
 use axum::Router;
 
+/// `carries: websocket` in a driver-table entry, as a bool.
+macro_rules! carries_websocket_only {
+    () => {
+        false
+    };
+    (websocket) => {
+        true
+    };
+}
+
 macro_rules! define_kinds {
     ([] [$($every:ident)*] $({
         ident: $ident:ident,
+        $(carries: $carries:ident,)?
         variant: $variant:ident,
         name: $name:literal,
         about: $about:literal,
@@ -73,6 +84,18 @@ macro_rules! define_kinds {
             /// ```
             pub fn ident(self) -> &'static str {
                 match self { $(Kind::$variant => stringify!($ident),)* }
+            }
+
+            /// Whether the driver carries WebSockets only (`lambda-ws`):
+            /// [`Drivers::builtin`](crate::Drivers::builtin), the conformance
+            /// checks and the bench leave it out, and `suite!` writes its
+            /// tests only where a suite names it in `only = [..]`.
+            ///
+            /// ```
+            /// assert!(!crossdrive::Kind::Direct.websocket_only());
+            /// ```
+            pub fn websocket_only(self) -> bool {
+                match self { $(Kind::$variant => carries_websocket_only!($($carries)?),)* }
             }
 
             /// One sentence saying what the driver does.
@@ -202,7 +225,7 @@ mod tests {
                 "{kind} is missing from EVERY_BUILTIN"
             );
         }
-        #[cfg(all(feature = "lambda", feature = "http3"))]
+        #[cfg(all(feature = "lambda-ws", feature = "http3"))]
         assert_eq!(Kind::ALL.len(), EVERY_BUILTIN.len());
     }
 }

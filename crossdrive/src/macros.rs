@@ -261,7 +261,19 @@ macro_rules! __suite_drivers {
 #[macro_export]
 macro_rules! __suite_builtin {
     ([$names:tt] [$($every:ident)*] $({ ident: $ident:ident, $($field:tt)* })*) => {
-        $( $crate::__suite_driver! { $ident $names } )*
+        $( $crate::__builtin_http! { [$crate::__suite_driver] [$ident $names] $($field)* } )*
+    };
+}
+
+/// Calls `$callback! { $args }` for a driver-table entry that carries
+/// HTTP, nothing for one marked `carries: websocket` (its tests are
+/// written only where a suite names it in `only = [..]`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __builtin_http {
+    ([$callback:path] [$($args:tt)*] carries: websocket, $($field:tt)*) => {};
+    ([$callback:path] [$($args:tt)*] $($field:tt)*) => {
+        $callback! { $($args)* }
     };
 }
 
@@ -483,7 +495,7 @@ macro_rules! driver_table {
 #[macro_export]
 macro_rules! __driver_table_lambda {
     ($callback:path [$($args:tt)*] [$($every:ident)*] $($done:tt)*) => {
-        $crate::__driver_table_sockets! { $callback [$($args)*] [$($every)* lambda lambda_url lambda_v1 lambda_alb lambda_runtime lambda_url_stream] $($done)*
+        $crate::__driver_table_lambda_ws! { $callback [$($args)*] [$($every)* lambda lambda_url lambda_v1 lambda_alb lambda_runtime lambda_url_stream] $($done)*
             {
                 ident: lambda,
                 variant: Lambda,
@@ -535,7 +547,37 @@ macro_rules! __driver_table_lambda {
 #[macro_export]
 macro_rules! __driver_table_lambda {
     ($callback:path [$($args:tt)*] [$($every:ident)*] $($done:tt)*) => {
-        $crate::__driver_table_sockets! { $callback [$($args)*] [$($every)* lambda lambda_url lambda_v1 lambda_alb lambda_runtime lambda_url_stream] $($done)* }
+        $crate::__driver_table_lambda_ws! { $callback [$($args)*] [$($every)* lambda lambda_url lambda_v1 lambda_alb lambda_runtime lambda_url_stream] $($done)* }
+    };
+}
+
+// `lambda-ws` carries WebSockets only (`carries: websocket`): `suite!`
+// writes its tests only where a suite names it in `only = [..]`, and the
+// conformance checks, `Drivers::builtin()` and the bench leave it out.
+#[cfg(feature = "lambda-ws")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __driver_table_lambda_ws {
+    ($callback:path [$($args:tt)*] [$($every:ident)*] $($done:tt)*) => {
+        $crate::__driver_table_sockets! { $callback [$($args)*] [$($every)* lambda_ws] $($done)*
+            {
+                ident: lambda_ws,
+                carries: websocket,
+                variant: LambdaWs,
+                name: "lambda-ws",
+                about: "an API Gateway WebSocket API ($connect, routes, @connections, $disconnect, AWS's limits) on a loopback endpoint, the function through lambda_http's WebSocket events; WebSockets only",
+                registration: $crate::lambda::ws::deployment::LAMBDA_WS,
+            }
+        }
+    };
+}
+
+#[cfg(not(feature = "lambda-ws"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __driver_table_lambda_ws {
+    ($callback:path [$($args:tt)*] [$($every:ident)*] $($done:tt)*) => {
+        $crate::__driver_table_sockets! { $callback [$($args)*] [$($every)* lambda_ws] $($done)* }
     };
 }
 
@@ -792,7 +834,7 @@ macro_rules! __conformance_each {
 #[macro_export]
 macro_rules! __conformance_builtin {
     ([$args:tt $names:tt] [$($every:ident)*] $({ ident: $ident:ident, $($field:tt)* })*) => {
-        $( $crate::__conformance_driver! { $args $ident $names } )*
+        $( $crate::__builtin_http! { [$crate::__conformance_driver] [$args $ident $names] $($field)* } )*
     };
 }
 

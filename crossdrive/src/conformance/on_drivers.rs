@@ -60,7 +60,7 @@ pub fn run_test<T: IntoApp>(ident: &str, check: &str, app: fn() -> T, drivers: f
 /// # rt.block_on(async {
 /// # fn app() -> axum::Router { axum::Router::new() }
 /// let reports = crossdrive::conformance::run_all(app).await;
-/// assert_eq!(reports.len(), crossdrive::Kind::ALL.len());
+/// assert_eq!(reports.len(), crossdrive::Drivers::builtin().len());
 /// # });
 /// ```
 pub async fn run_all<T: IntoApp>(app: fn() -> T) -> Vec<Report> {

@@ -142,6 +142,26 @@ impl DriverSpec {
         spec
     }
 
+    /// `lambda-ws`: the app (or `options`' own function) behind a modelled
+    /// API Gateway WebSocket API deployed as `options` say. It carries
+    /// WebSockets only, so a suite lists it in `only = [..]`.
+    ///
+    /// ```
+    /// use crossdrive::lambda::ws::WebSocketOptions;
+    /// use crossdrive::{DriverSpec, Drivers, Kind};
+    /// let spec = DriverSpec::lambda_ws(WebSocketOptions::new().two_way("$default"));
+    /// assert_eq!(spec.kind(), Some(Kind::LambdaWs));
+    /// let drivers = Drivers::builtin().with(spec);
+    /// assert!(drivers.get("lambda_ws").is_some());
+    /// ```
+    #[cfg(feature = "lambda-ws")]
+    pub fn lambda_ws(options: crate::lambda::ws::WebSocketOptions) -> Self {
+        Self::of_kind(
+            Kind::LambdaWs,
+            crate::lambda::ws::deployment::deploy(options),
+        )
+    }
+
     /// `lambda-runtime`: the real `lambda_http::run` loop in a child
     /// process, deployed as `options` say.
     ///

@@ -76,6 +76,8 @@ mod runtime_api;
 mod stream;
 #[cfg(feature = "websocket")]
 mod upgrade;
+#[cfg(feature = "lambda-ws")]
+pub mod ws;
 
 // The bench's floors for the Lambda drivers (`bench/floors.rs`).
 #[cfg(feature = "bench")]

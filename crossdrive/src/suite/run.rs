@@ -270,6 +270,20 @@ fn check_suite(
     if only.is_none() {
         for spec in drivers.iter() {
             let ident = spec.ident();
+            // Its tests are written only where `only` names it: without
+            // that line it would be in the list and never run.
+            if spec.kind().is_some_and(Kind::websocket_only) {
+                return Err(format!(
+                    "the suite's drivers include `{}`, which carries WebSockets only and gets \
+                     tests only where the suite names its drivers: write `only = [{}, {ident}];`",
+                    spec.name(),
+                    idents(drivers)
+                        .into_iter()
+                        .filter(|i| *i != ident)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
             if !builtin(&ident) && !custom.contains(&ident.as_str()) {
                 return Err(format!(
                     "the suite's drivers include `{}`, which has no tests; add its identifier to \
@@ -434,4 +448,19 @@ fn unset_message(test: &str) -> String {
          remote::), or leave out --ignored to run the local drivers only",
         env = crate::remote::URL_ENV,
     )
+}
+
+#[cfg(all(test, feature = "lambda-ws"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_websocket_only_driver_without_only_is_refused_naming_the_line_to_write() {
+        let ws = DriverSpec::builtin(Kind::LambdaWs);
+        let drivers = Drivers::builtin().with(ws);
+        let refused = check_suite(&drivers, &[], None, &[]).unwrap_err();
+        assert!(refused.contains("only = [direct, "), "{refused}");
+        assert!(refused.ends_with("lambda_ws];`"), "{refused}");
+        assert!(check_suite(&drivers, &[], Some(&["direct", "lambda_ws"]), &[]).is_ok());
+    }
 }

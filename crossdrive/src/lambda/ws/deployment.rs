@@ -1,0 +1,52 @@
+//! `lambda-ws` in the driver registry: a WebSocket API deployment of
+//! [`WebSocketOptions`], connected per test with the test's timeout.
+//!
+//! The driver carries WebSockets only (a plain request gets API
+//! Gateway's 403 or 426), so the driver table marks it `carries:
+//! websocket`: [`Drivers::builtin`](crate::Drivers::builtin), the
+//! conformance checks and the bench leave it out, and a `suite!` body
+//! runs on it only where the suite names it in `only = [..]`.
+
+use std::sync::Arc;
+
+use axum::Router;
+
+use super::driver::LambdaWs;
+use super::options::WebSocketOptions;
+use crate::registry::{Deployment, Registration};
+use crate::{ConnectOptions, Driver, Error};
+
+/// `lambda-ws`: the app as the function of a default WebSocket API.
+pub(crate) const LAMBDA_WS: Registration = Registration {
+    deployment: || deploy(WebSocketOptions::new()),
+    differences: &[],
+};
+
+/// A deployment of `options`.
+pub(crate) fn deploy(options: WebSocketOptions) -> Arc<dyn Deployment> {
+    Arc::new(WebSocketApi(options))
+}
+
+/// A WebSocket API in front of the function.
+struct WebSocketApi(WebSocketOptions);
+
+impl Deployment for WebSocketApi {
+    fn connect(&self, app: Router, options: &ConnectOptions) -> Result<Arc<dyn Driver>, Error> {
+        let options = self.0.clone().with_test_timeout(options.get_timeout());
+        Ok(Arc::new(LambdaWs::new(app, options)?))
+    }
+
+    #[cfg(feature = "bench")]
+    fn bench_pair(
+        &self,
+        _app: &dyn Fn() -> Router,
+        _server: crate::registry::Server,
+    ) -> Result<crate::registry::FloorPair, Error> {
+        Err(Error::without_request(
+            crate::ErrorKind::InvalidRequest,
+            super::driver::NAME,
+            "lambda-ws carries WebSockets only, and the bench's scenarios are HTTP requests",
+        )
+        .with_hint("leave lambda-ws out of the bench's drivers (Drivers::builtin() does)"))
+    }
+}
