@@ -13,8 +13,10 @@
 //! headers are split into `cookies`; repeated headers and query keys
 //! comma-joined, as AWS does; the `$default` route. Out: `headers` has one value
 //! per name (lambda_http keeps only the first of a repeated non-cookie
-//! header), `Set-Cookie` travels in `cookies`, and a base64 body is
-//! decoded for the client.
+//! header), `Set-Cookie` travels in `cookies`, a base64 body is decoded
+//! for the client, and a response without a `Content-Type` gets the one
+//! recorded for its source (`text/plain; charset=utf-8` on an HTTP API,
+//! `application/json` on a Function URL).
 
 use crate::AdapterNote;
 use bytes::Bytes;
