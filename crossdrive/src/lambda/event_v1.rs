@@ -445,8 +445,7 @@ struct RestWire {
 }
 
 /// A REST `statusCode`: a number, or a string holding one.
-#[derive(Debug, serde::Deserialize)]
-#[serde(untagged)]
+#[derive(Debug)]
 enum RestStatus {
     Number(i64),
     Text(String),
@@ -455,20 +454,65 @@ enum RestStatus {
 /// A header value REST accepts: a string, or a boolean or number it
 /// writes as its JSON text. Numbers are not recorded (a model, as
 /// booleans are).
-#[derive(Debug, serde::Deserialize)]
-#[serde(untagged)]
-enum Scalar {
-    Text(String),
-    Bool(bool),
-    Number(serde_json::Number),
-}
+#[derive(Debug)]
+struct Scalar(String);
 
 impl Scalar {
     fn into_text(self) -> String {
-        match self {
-            Self::Text(text) => text,
-            Self::Bool(b) => b.to_string(),
-            Self::Number(n) => n.to_string(),
+        self.0
+    }
+}
+
+/// One visitor for both: what a JSON scalar holds, as a status or as
+/// text. Written out (not `#[serde(untagged)]`, which buffers every value
+/// first) because every header of every REST response passes here.
+struct ScalarVisitor;
+
+/// A scalar as [`ScalarVisitor`] reads it.
+enum Read {
+    Int(i64),
+    Text(String),
+}
+
+impl serde::de::Visitor<'_> for ScalarVisitor {
+    type Value = Read;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a string, a number or a boolean")
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Read, E> {
+        Ok(Read::Text(v.to_owned()))
+    }
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Read, E> {
+        Ok(Read::Text(v))
+    }
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Read, E> {
+        Ok(Read::Text(v.to_string()))
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Read, E> {
+        Ok(Read::Int(v))
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Read, E> {
+        Ok(i64::try_from(v).map_or_else(|_| Read::Text(v.to_string()), Read::Int))
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Read, E> {
+        Ok(Read::Text(v.to_string()))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Scalar {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Self(match d.deserialize_any(ScalarVisitor)? {
+            Read::Int(n) => n.to_string(),
+            Read::Text(text) => text,
+        }))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RestStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match d.deserialize_any(ScalarVisitor)? {
+            Read::Int(n) => Ok(Self::Number(n)),
+            Read::Text(text) => Ok(Self::Text(text)),
         }
     }
 }
