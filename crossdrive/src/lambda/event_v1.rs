@@ -452,8 +452,8 @@ enum RestStatus {
 }
 
 /// A header value REST accepts: a string, or a boolean or number it
-/// writes as its JSON text. Numbers are not recorded (a model, as
-/// booleans are).
+/// writes as its JSON text (a boolean is recorded, a number is not: a
+/// model).
 #[derive(Debug)]
 struct Scalar(String);
 
@@ -528,11 +528,17 @@ fn rest_wire(json: &[u8]) -> Result<WireResponse, Refused> {
     })?;
     let status_code = match wire.status_code {
         None => 200,
-        Some(RestStatus::Number(n)) => u16::try_from(n).unwrap_or(0),
-        Some(RestStatus::Text(text)) => text
-            .trim()
-            .parse::<u16>()
-            .map_err(|_| Refused::from(format!("statusCode `{text}` is not a number")))?,
+        Some(RestStatus::Number(n)) => u16::try_from(n).map_err(|_| {
+            Refused::from(format!(
+                "statusCode {n} is not an HTTP status; return one from 200 to 599"
+            ))
+        })?,
+        Some(RestStatus::Text(text)) => text.trim().parse::<u16>().map_err(|_| {
+            Refused::from(format!(
+                "statusCode `{text}` is not a number; return a number (a REST API also \
+                     takes one written as a string)"
+            ))
+        })?,
     };
     Ok(WireResponse {
         status_code,
