@@ -1,6 +1,7 @@
 //! bookshelf's bench scenarios, written once for the bench (`benches/api.rs`)
-//! and the suite (`the_bench_scenarios_answer_as_they_declare`), so a
-//! table never shows the time of a wrong answer.
+//! and the suites (`the_bench_scenarios_answer_as_they_declare` in
+//! tests/suite.rs, `the_live_bench_scenarios_answer_as_they_declare` in
+//! tests/live.rs), so a table never shows the time of a wrong answer.
 
 // Each binary that includes this file uses its own part of it.
 #![allow(dead_code)]
