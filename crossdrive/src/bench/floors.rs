@@ -16,7 +16,7 @@
 //! | lambda-runtime | the real runtime loop in a child (this binary) | `raw-runtime-api`: a minimal function in a child, the same protocol, served on the bench's runtime |
 //! | socket | the driver on a server placed by the topology | `raw-hyper-*`: one raw hyper `client::conn` connection to that server |
 //! | http3 | the driver on an HTTP/3 server placed by the topology | `raw-h3`: one raw h3 connection (quinn) to that server |
-//! | lambda-ws | [`LambdaWs`](crate::lambda::ws::LambdaWs) with the spec's options | `raw-ws-api`: tokio-tungstenite's client to a model of its own (WebSocket rows only) |
+//! | lambda-ws | `LambdaWs` with the spec's options | `raw-ws-api`: tokio-tungstenite's client to a model of its own (WebSocket rows only) |
 //! | custom | the spec's own `connect` | the spec's floor, or `raw-oneshot` over the app |
 //!
 //! In [`Topology::Suite`] the driver is the spec's own `connect`, exactly
@@ -138,13 +138,44 @@ impl Exchange for Floor {
                 crate::bench::websocket::open_in_memory(app.clone(), request, RAW_ONESHOT).await
             }
             #[cfg(feature = "sockets")]
-            Self::RawHyper(_, conn) => conn.open_websocket(request).await,
+            Self::RawHyper(_, conn) => open_on_raw(conn, request).await,
             Self::Custom(_, driver) => driver.open_websocket(request).await,
             #[cfg(feature = "lambda-ws")]
             Self::RawWsApi(model) => open_on_model(model, request).await,
             #[allow(unreachable_patterns)]
             other => Err(crate::bench::websocket::cannot_open(other.name())),
         }
+    }
+}
+
+/// tokio-tungstenite's client on what a `raw-hyper-*` floor opened: its
+/// own handshake on a fresh HTTP/1.1 connection, or its framing on the
+/// stream an HTTP/2 extended CONNECT upgraded.
+#[cfg(all(feature = "sockets", feature = "websocket"))]
+async fn open_on_raw(
+    conn: &crate::socket::raw::RawConn,
+    mut request: Request<Bytes>,
+) -> Result<crate::bench::OpenedWebSocket, Error> {
+    use crate::bench::{OpenedWebSocket, WebSocketConn};
+    use crate::socket::raw::RawWebSocket;
+    match conn.open_websocket(&mut request).await? {
+        RawWebSocket::Connection(io, authority) => {
+            crate::bench::websocket::tungstenite_open(
+                request.map(|_| ()),
+                io,
+                &authority,
+                conn.name(),
+            )
+            .await
+        }
+        RawWebSocket::Upgraded(io) => {
+            let role = tokio_tungstenite::tungstenite::protocol::Role::Client;
+            let stream = tokio_tungstenite::WebSocketStream::from_raw_socket(io, role, None).await;
+            Ok(OpenedWebSocket::Accepted(WebSocketConn::from_stream(
+                stream,
+            )))
+        }
+        RawWebSocket::Refused(response) => Ok(OpenedWebSocket::Refused(response)),
     }
 }
 

@@ -232,16 +232,16 @@ impl RawConn {
         Ok(response)
     }
 
-    /// Opens a WebSocket to the floor's app with tokio-tungstenite's own
-    /// client: over HTTP/1.1, a fresh connection upgraded (an upgrade takes
-    /// a connection over); over HTTP/2, an RFC 8441 extended CONNECT on the
-    /// floor's connection, its stream framed by tungstenite.
+    /// Opens the transport of a WebSocket to the floor's app, for the
+    /// bench's tokio-tungstenite client (`bench/floors.rs`): over HTTP/1.1,
+    /// a fresh connection for the client's own upgrade (an upgrade takes a
+    /// connection over); over HTTP/2, an RFC 8441 extended CONNECT on the
+    /// floor's connection, its stream upgraded.
     #[cfg(all(feature = "bench", feature = "websocket"))]
     pub(crate) async fn open_websocket(
         &self,
-        mut request: Request<Bytes>,
-    ) -> Result<crate::bench::OpenedWebSocket, Error> {
-        use crate::websocket::UpgradedIo;
+        request: &mut Request<Bytes>,
+    ) -> Result<RawWebSocket, Error> {
         let name = self.name();
         wire::stamp(request.headers_mut(), self.inner.mount.header());
         let authority = self
@@ -255,16 +255,9 @@ impl RawConn {
                 .await
                 .map_err(|e| fail(name, "cannot connect the floor").with_source(e))?;
             let _ = stream.set_nodelay(true);
-            let io: Box<dyn UpgradedIo> = Box::new(stream);
-            return crate::bench::websocket::tungstenite_open(
-                request.map(|_| ()),
-                io,
-                &authority,
-                name,
-            )
-            .await;
+            return Ok(RawWebSocket::Connection(Box::new(stream), authority));
         }
-        let response = self.extended_connect(request, &authority).await?;
+        let response = self.extended_connect(request.clone(), &authority).await?;
         if response.status() != http::StatusCode::OK {
             let (parts, body) = response.into_parts();
             let body = body
@@ -272,23 +265,12 @@ impl RawConn {
                 .await
                 .map(|b| b.to_bytes())
                 .unwrap_or_default();
-            return Ok(crate::bench::OpenedWebSocket::Refused(
-                Response::from_parts(parts, body),
-            ));
+            return Ok(RawWebSocket::Refused(Response::from_parts(parts, body)));
         }
         let upgraded = hyper::upgrade::on(response)
             .await
             .map_err(|e| fail(name, "the extended CONNECT did not upgrade").with_source(e))?;
-        let io: Box<dyn UpgradedIo> = Box::new(TokioIo::new(upgraded));
-        let stream = tokio_tungstenite::WebSocketStream::from_raw_socket(
-            io,
-            tokio_tungstenite::tungstenite::protocol::Role::Client,
-            None,
-        )
-        .await;
-        Ok(crate::bench::OpenedWebSocket::Accepted(
-            crate::bench::WebSocketConn::from_stream(stream),
-        ))
+        Ok(RawWebSocket::Upgraded(Box::new(TokioIo::new(upgraded))))
     }
 
     /// Sends `request` as an RFC 8441 extended CONNECT (`:protocol
@@ -333,4 +315,16 @@ impl RawConn {
             .await
             .map_err(|e| fail(name, "the extended CONNECT failed").with_source(e))
     }
+}
+
+/// What [`RawConn::open_websocket`] opened, before any WebSocket framing.
+#[cfg(all(feature = "bench", feature = "websocket"))]
+pub(crate) enum RawWebSocket {
+    /// A fresh HTTP/1.1 connection for the client's own upgrade handshake,
+    /// with the authority to name in it.
+    Connection(Box<dyn crate::websocket::UpgradedIo>, String),
+    /// The stream an extended CONNECT upgraded: framing starts at once.
+    Upgraded(Box<dyn crate::websocket::UpgradedIo>),
+    /// The app's answer to an extended CONNECT it did not accept.
+    Refused(Response<Bytes>),
 }
