@@ -795,6 +795,37 @@ mod tests {
         }
 
         #[test]
+        fn load_runs_and_stages_leave_an_http_scenario_on_lambda_ws_unmeasured_too() {
+            use crate::bench::load::{LoadRun, load};
+            let health = Scenario::new("health").step(Step::get("/health").expect(200));
+            let spec = spec();
+            let app = Router::new;
+            let run = LoadRun {
+                scenario: &health,
+                spec: &spec,
+                concurrency: 2,
+                requests: 10,
+                limit: Duration::from_secs(5),
+                topology: Topology::CrossThread,
+            };
+            let loaded = runtime()
+                .block_on(load(run, &app))
+                .err()
+                .expect("no load row");
+            let staged = runtime()
+                .block_on(crate::bench::stages::measure(&health, &spec, &app, 100))
+                .err()
+                .expect("no stages");
+            for error in [loaded, staged] {
+                let reason = error.unmeasured().expect("unmeasured, not failed");
+                assert!(
+                    reason.contains("lambda-ws carries WebSockets only"),
+                    "{reason}"
+                );
+            }
+        }
+
+        #[test]
         fn an_http_scenario_on_lambda_ws_is_unmeasured_saying_it_carries_websockets_only() {
             let health = Scenario::new("health").step(Step::get("/health").expect(200));
             let seeded = Scenario::new("seeded_ws")
