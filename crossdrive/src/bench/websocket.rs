@@ -808,14 +808,14 @@ mod tests {
                 limit: Duration::from_secs(5),
                 topology: Topology::CrossThread,
             };
-            let loaded = runtime()
-                .block_on(load(run, &app))
-                .err()
-                .expect("no load row");
-            let staged = runtime()
-                .block_on(crate::bench::stages::measure(&health, &spec, &app, 100))
-                .err()
-                .expect("no stages");
+            let Err(loaded) = runtime().block_on(load(run, &app)) else {
+                panic!("an HTTP scenario on lambda-ws has no load row");
+            };
+            let staged =
+                runtime().block_on(crate::bench::stages::measure(&health, &spec, &app, 100));
+            let Err(staged) = staged else {
+                panic!("an HTTP scenario on lambda-ws has no stages");
+            };
             for error in [loaded, staged] {
                 let reason = error.unmeasured().expect("unmeasured, not failed");
                 assert!(
