@@ -7,6 +7,7 @@
 //! `crossdrive_fixtures::scenarios::all` in that order (the reference rows,
 //! then payloads and streaming), as it always has; `--scenario` picks.
 
+use crossdrive::lambda::ws::WebSocketOptions;
 use crossdrive::lambda::{LambdaOptions, Source};
 use crossdrive::{DriverSpec, Drivers};
 
@@ -15,9 +16,22 @@ use crossdrive::{DriverSpec, Drivers};
 /// binary media type. Without it API Gateway hands the client base64 text
 /// (the suite asserts that difference; the bench measures a working
 /// deployment).
+///
+/// And `lambda-ws`, the reference WebSocket function behind an API
+/// Gateway WebSocket API, its `$default` route two-way so the echo comes
+/// back: its WebSocket rows (`ws_connect`, `ws_echo`) sit beside the
+/// other drivers' in the cross-adapter table; its HTTP rows are
+/// unmeasured (a WebSocket API carries no plain request). The function is
+/// the fixture, not the reference app: lambda_http hands every WebSocket
+/// event to the path `/{stage}`, which the app does not route.
 fn drivers() -> Drivers {
     let rest = LambdaOptions::new(Source::Rest).binary_media_types(["application/octet-stream"]);
-    Drivers::builtin().with(DriverSpec::lambda(rest))
+    let websocket_api = WebSocketOptions::new()
+        .function(crossdrive_fixtures::ws_function::ws_function)
+        .two_way("$default");
+    Drivers::builtin()
+        .with(DriverSpec::lambda(rest))
+        .with(DriverSpec::lambda_ws(websocket_api))
 }
 
 crossdrive::bench_main! {

@@ -552,8 +552,9 @@ macro_rules! __driver_table_lambda {
 }
 
 // `lambda-ws` carries WebSockets only (`carries: websocket`): `suite!`
-// writes its tests only where a suite names it in `only = [..]`, and the
-// conformance checks, `Drivers::builtin()` and the bench leave it out.
+// writes its tests only where a suite names it in `only = [..]`, the
+// conformance checks and `Drivers::builtin()` leave it out, and a bench
+// that adds it leaves its HTTP rows unmeasured.
 #[cfg(feature = "lambda-ws")]
 #[doc(hidden)]
 #[macro_export]

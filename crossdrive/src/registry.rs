@@ -117,6 +117,10 @@ pub(crate) enum Floor {
     /// A raw h3 connection to the driver's HTTP/3 server.
     #[cfg(feature = "http3")]
     RawH3(crate::socket::http3::raw::RawH3),
+    /// tokio-tungstenite's own client to a WebSocket API model of its own
+    /// (the `lambda-ws` floor); WebSockets only.
+    #[cfg(feature = "lambda-ws")]
+    RawWsApi(Box<crate::lambda::ws::LambdaWs>),
     /// A custom driver's own floor.
     Custom(String, Arc<dyn Driver>),
 }
@@ -136,6 +140,8 @@ pub(crate) const RAW_HYPER_HTTP2: &str = "raw-hyper-http2";
 pub(crate) const RAW_HYPER_HTTP2_TLS: &str = "raw-hyper-http2-tls";
 #[cfg(feature = "bench")]
 pub(crate) const RAW_H3: &str = "raw-h3";
+#[cfg(feature = "bench")]
+pub(crate) const RAW_WS_API: &str = "raw-ws-api";
 
 /// Every built-in floor's name and what it measures: the one place both
 /// are written (a bench row carries the name, the report's legend the
@@ -178,6 +184,14 @@ const FLOORS: &[(&str, &str)] = &[
         RAW_H3,
         "one raw h3 connection (quinn, TLS 1.3, ALPN h3) to a server of its own",
     ),
+    (
+        RAW_WS_API,
+        "tokio-tungstenite's own client on a fresh loopback connection to a WebSocket API model \
+         of its own (the same `$connect`, routing and function invocations through \
+         lambda_http), at the stage's URL: API Gateway's transport is the model, so the least a \
+         WebSocket through it costs is the model with the plainest client; WebSocket rows only \
+         (a WebSocket API carries no HTTP request)",
+    ),
 ];
 
 /// The sentence describing the built-in floor `name`, if it is one.
@@ -203,6 +217,8 @@ impl Floor {
             Self::RawHyper(name, _) => name,
             #[cfg(feature = "http3")]
             Self::RawH3(_) => RAW_H3,
+            #[cfg(feature = "lambda-ws")]
+            Self::RawWsApi(_) => RAW_WS_API,
             Self::Custom(name, _) => name,
         }
     }

@@ -57,6 +57,9 @@ pub(crate) enum CellError {
     Setup(Error),
     /// A request failed or an answer was not the declared one.
     Scenario(ScenarioError),
+    /// The driver cannot carry this scenario's kind of request at all (an
+    /// HTTP scenario on a driver that carries WebSockets only), why.
+    NotCarried(String),
 }
 
 impl From<Error> for CellError {
@@ -76,6 +79,7 @@ impl fmt::Display for CellError {
         match self {
             Self::Setup(e) => write!(f, "{e}"),
             Self::Scenario(e) => write!(f, "{e}"),
+            Self::NotCarried(reason) => write!(f, "{reason}"),
         }
     }
 }
@@ -87,8 +91,10 @@ impl CellError {
     /// driver says (a limit-exceeded error, or a response carrying a
     /// `LambdaFailure` whose code ends in `too-large`), never by error text.
     pub(crate) fn unmeasured(&self) -> Option<String> {
-        let Self::Scenario(e) = self else {
-            return None;
+        let e = match self {
+            Self::Scenario(e) => e,
+            Self::NotCarried(reason) => return Some(reason.clone()),
+            Self::Setup(_) => return None,
         };
         if let Some(error) = e.transport() {
             return error.is_limit_exceeded().then(|| error.cause().to_owned());
@@ -125,6 +131,9 @@ pub(crate) async fn measure_cell(
     app: &dyn Fn() -> Router,
     plan: CellPlan,
 ) -> Result<Measured, CellError> {
+    if let Some(reason) = http_not_carried(scenario, spec) {
+        return Err(CellError::NotCarried(reason));
+    }
     let mut best = run_once(scenario, spec, app, plan).await?;
     if plan.repeat_noisy && is_noisy(&best.row) {
         let again = run_once(scenario, spec, app, plan).await?;
@@ -135,6 +144,22 @@ pub(crate) async fn measure_cell(
     }
     best.row.noisy = is_noisy(&best.row);
     Ok(best)
+}
+
+/// Why `spec` cannot carry `scenario`, when it sends HTTP requests to a
+/// driver that carries WebSockets only (`lambda-ws`: an API Gateway
+/// WebSocket API answers a plain request 403 or 426 without reaching the
+/// function), told by the driver table, before any request.
+pub(crate) fn http_not_carried(scenario: &Scenario, spec: &DriverSpec) -> Option<String> {
+    let only_websockets = spec.kind().is_some_and(crate::Kind::websocket_only);
+    (only_websockets && scenario.sends_http()).then(|| {
+        format!(
+            "the scenario sends HTTP requests, and {} carries WebSockets only (an API Gateway \
+             WebSocket API answers a plain request 403 Forbidden, or 426 at its stage's URL, \
+             without invoking the function)",
+            spec.name()
+        )
+    })
 }
 
 fn is_noisy(row: &BenchResult) -> bool {

@@ -16,6 +16,7 @@
 //! | lambda-runtime | the real runtime loop in a child (this binary) | `raw-runtime-api`: a minimal function in a child, the same protocol, served on the bench's runtime |
 //! | socket | the driver on a server placed by the topology | `raw-hyper-*`: one raw hyper `client::conn` connection to that server |
 //! | http3 | the driver on an HTTP/3 server placed by the topology | `raw-h3`: one raw h3 connection (quinn) to that server |
+//! | lambda-ws | `LambdaWs` with the spec's options | `raw-ws-api`: tokio-tungstenite's client to a model of its own (WebSocket rows only) |
 //! | custom | the spec's own `connect` | the spec's floor, or `raw-oneshot` over the app |
 //!
 //! In [`Topology::Suite`] the driver is the spec's own `connect`, exactly
@@ -63,6 +64,8 @@ impl Exchange for Floor {
             Self::RawHyper(_, conn) => conn.exchange(request).await,
             #[cfg(feature = "http3")]
             Self::RawH3(conn) => conn.exchange(request).await,
+            #[cfg(feature = "lambda-ws")]
+            Self::RawWsApi(_) => Err(websocket_only()),
             Self::Custom(_, driver) => driver.exchange(request).await,
         }
     }
@@ -113,14 +116,18 @@ impl Exchange for Floor {
             }
             #[cfg(feature = "http3")]
             Self::RawH3(conn) => conn.exchange_streaming(request).await,
+            #[cfg(feature = "lambda-ws")]
+            Self::RawWsApi(_) => Err(websocket_only()),
             Self::Custom(_, driver) => driver.exchange_streaming(request).await,
         }
     }
 
     /// tokio-tungstenite's own client on the least transport that reaches
     /// the app: an in-memory duplex to hyper serving it (`raw-oneshot`),
-    /// a fresh connection to the driver's server (`raw-hyper-*`), or a
-    /// custom floor's own driver. The Lambda and HTTP/3 floors open none.
+    /// a fresh connection to the driver's server (`raw-hyper-*`) or to a
+    /// WebSocket API model of its own (`raw-ws-api`, at the stage's URL,
+    /// as a client of the deployed API connects), or a custom floor's own
+    /// driver. The Lambda HTTP and HTTP/3 floors open none.
     #[cfg(feature = "websocket")]
     async fn open_websocket(
         &self,
@@ -131,12 +138,80 @@ impl Exchange for Floor {
                 crate::bench::websocket::open_in_memory(app.clone(), request, RAW_ONESHOT).await
             }
             #[cfg(feature = "sockets")]
-            Self::RawHyper(_, conn) => crate::bench::websocket::open_on_raw(conn, request).await,
+            Self::RawHyper(_, conn) => open_on_raw(conn, request).await,
             Self::Custom(_, driver) => driver.open_websocket(request).await,
+            #[cfg(feature = "lambda-ws")]
+            Self::RawWsApi(model) => open_on_model(model, request).await,
             #[allow(unreachable_patterns)]
             other => Err(crate::bench::websocket::cannot_open(other.name())),
         }
     }
+}
+
+/// tokio-tungstenite's client on what a `raw-hyper-*` floor opened: its
+/// own handshake on a fresh HTTP/1.1 connection, or its framing on the
+/// stream an HTTP/2 extended CONNECT upgraded.
+#[cfg(all(feature = "sockets", feature = "websocket"))]
+async fn open_on_raw(
+    conn: &crate::socket::raw::RawConn,
+    mut request: Request<Bytes>,
+) -> Result<crate::bench::OpenedWebSocket, Error> {
+    use crate::bench::{OpenedWebSocket, WebSocketConn};
+    use crate::socket::raw::RawWebSocket;
+    match conn.open_websocket(&mut request).await? {
+        RawWebSocket::Connection(io, authority) => {
+            crate::bench::websocket::tungstenite_open(
+                request.map(|_| ()),
+                io,
+                &authority,
+                conn.name(),
+            )
+            .await
+        }
+        RawWebSocket::Upgraded(io) => {
+            let role = tokio_tungstenite::tungstenite::protocol::Role::Client;
+            let stream = tokio_tungstenite::WebSocketStream::from_raw_socket(io, role, None).await;
+            Ok(OpenedWebSocket::Accepted(WebSocketConn::from_stream(
+                stream,
+            )))
+        }
+        RawWebSocket::Refused(response) => Ok(OpenedWebSocket::Refused(response)),
+    }
+}
+
+/// What the `raw-ws-api` floor answers an HTTP request: a WebSocket API
+/// carries none (the bench leaves such cells unmeasured before any
+/// request, so this is a backstop).
+#[cfg(feature = "lambda-ws")]
+fn websocket_only() -> Error {
+    Error::without_request(
+        ErrorKind::InvalidRequest,
+        crate::registry::RAW_WS_API,
+        "this floor carries WebSockets only, as the WebSocket API it stands beside",
+    )
+    .with_hint("measure HTTP scenarios on the HTTP drivers; give lambda-ws WebSocket scenarios")
+}
+
+/// tokio-tungstenite's client on a fresh loopback connection to `model`,
+/// its handshake sent to the stage's URL.
+#[cfg(feature = "lambda-ws")]
+async fn open_on_model(
+    model: &crate::lambda::ws::LambdaWs,
+    mut request: Request<Bytes>,
+) -> Result<crate::bench::OpenedWebSocket, Error> {
+    use crate::registry::RAW_WS_API;
+    let failed = |what: &str| Error::without_request(ErrorKind::Connection, RAW_WS_API, what);
+    let target = model.stage_target(request.uri());
+    *request.uri_mut() = target
+        .parse()
+        .map_err(|e| failed("the handshake's query is not a valid URI").with_source(e))?;
+    let stream = tokio::net::TcpStream::connect(model.addr())
+        .await
+        .map_err(|e| failed("cannot connect to the WebSocket API model").with_source(e))?;
+    let _ = stream.set_nodelay(true);
+    let io: Box<dyn crate::websocket::UpgradedIo> = Box::new(stream);
+    let host = model.addr().to_string();
+    crate::bench::websocket::tungstenite_open(request.map(|_| ()), io, &host, RAW_WS_API).await
 }
 
 /// A driver and its floor, each over its own app instance, ready for one

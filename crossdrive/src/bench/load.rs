@@ -41,6 +41,9 @@ pub(crate) async fn load(
     run: LoadRun<'_>,
     app: &dyn Fn() -> Router,
 ) -> Result<LoadResult, CellError> {
+    if let Some(reason) = super::cell::http_not_carried(run.scenario, run.spec) {
+        return Err(CellError::NotCarried(reason));
+    }
     let pair = pair(run.spec, app, run.topology)?;
     let driver = &pair.driver;
     let (side, protocol) = prepare_driver(run.scenario, driver).await?;

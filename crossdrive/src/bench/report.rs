@@ -145,7 +145,7 @@ pub const LOW_SAMPLES: u64 = 100;
 ///     reason: "a Lambda payload is at most 6 MB".into(),
 /// });
 /// assert_eq!(report.drivers(), ["direct", "http1", "lambda"]);
-/// assert!(report.to_markdown().contains("beyond its limit ‡"));
+/// assert!(report.to_markdown().contains("not measured ‡"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Unmeasured {
@@ -632,8 +632,19 @@ impl BenchReport {
                 out,
                 "\n‡ not measured: the adapter refuses this scenario by design\n"
             );
+            // One line per driver and reason: a driver that carries
+            // WebSockets only refuses every HTTP row for the same reason.
+            let mut lines: Vec<(&str, &str, Vec<&str>)> = Vec::new();
             for u in &self.unmeasured {
-                let _ = writeln!(out, "- `{}` on `{}`: {}", u.scenario, u.driver, u.reason);
+                let same = |l: &&mut (&str, &str, Vec<&str>)| l.0 == u.driver && l.1 == u.reason;
+                match lines.iter_mut().find(same) {
+                    Some(line) => line.2.push(&u.scenario),
+                    None => lines.push((&u.driver, &u.reason, vec![&u.scenario])),
+                }
+            }
+            for (driver, reason, scenarios) in lines {
+                let scenarios = scenarios.join("`, `");
+                let _ = writeln!(out, "- `{scenarios}` on `{driver}`: {reason}");
             }
         }
         self.failed_legend(&mut out);
@@ -879,7 +890,7 @@ impl BenchReport {
                         let _ = write!(out, " {} |", cell(r));
                     }
                     None if self.is_unmeasured(scenario, driver) => {
-                        out.push_str(" beyond its limit ‡ |");
+                        out.push_str(" not measured ‡ |");
                     }
                     None if self.is_failed(scenario, driver) => {
                         out.push_str(" failed ✗ |");
@@ -1032,8 +1043,32 @@ fn rfc3339(at: jiff::Timestamp) -> String {
 mod tests {
     use jiff::Timestamp;
 
-    use super::{BenchReport, BenchResult};
+    use super::{BenchReport, BenchResult, Unmeasured};
     use crate::bench::{FirstByteStats, Stats};
+
+    #[test]
+    fn unmeasured_cells_of_one_driver_for_one_reason_are_one_line() {
+        let mut report = BenchReport::starting_now("abc123", "same-thread");
+        let cell = |scenario: &str, driver: &str, reason: &str| Unmeasured {
+            scenario: scenario.into(),
+            driver: driver.into(),
+            reason: reason.into(),
+        };
+        report.unmeasured = vec![
+            cell("health", "lambda-ws", "WebSockets only"),
+            cell("ws_echo", "lambda", "not carried"),
+            cell("list", "lambda-ws", "WebSockets only"),
+        ];
+        let markdown = report.to_markdown();
+        assert!(
+            markdown.contains("- `health`, `list` on `lambda-ws`: WebSockets only\n"),
+            "{markdown}"
+        );
+        assert!(
+            markdown.contains("- `ws_echo` on `lambda`: not carried\n"),
+            "{markdown}"
+        );
+    }
 
     #[test]
     fn the_streamed_table_has_one_row_per_streamed_cell_with_its_first_byte_ratio() {

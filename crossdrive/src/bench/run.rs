@@ -261,6 +261,20 @@ impl Selected<'_> {
             };
             match self.runtime.block_on(load(run, self.app)) {
                 Ok(row) => report.load.push(row),
+                // Once per cell, whatever the concurrency levels.
+                Err(e) if e.unmeasured().is_some() => {
+                    let known = report
+                        .unmeasured
+                        .iter()
+                        .any(|u| u.scenario == scenario.name() && u.driver == spec.name());
+                    if !known {
+                        report.unmeasured.push(Unmeasured {
+                            scenario: scenario.name().to_owned(),
+                            driver: spec.name().to_owned(),
+                            reason: e.unmeasured().unwrap_or_default(),
+                        });
+                    }
+                }
                 Err(e) => report.failed.push(FailedCell {
                     scenario: scenario.name().to_owned(),
                     driver: spec.name().to_owned(),
@@ -381,7 +395,7 @@ impl CellFailure {
                         (step.to_owned(), expected.to_owned(), response.status())
                     })
             }
-            CellError::Setup(_) => None,
+            CellError::Setup(_) | CellError::NotCarried(_) => None,
         };
         Self {
             scenario: scenario.to_owned(),

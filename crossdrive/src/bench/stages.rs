@@ -170,6 +170,9 @@ pub(crate) async fn measure(
     app: &dyn Fn() -> Router,
     iterations: u64,
 ) -> Result<Stages, CellError> {
+    if let Some(reason) = super::cell::http_not_carried(scenario, spec) {
+        return Err(CellError::NotCarried(reason));
+    }
     let Pair { driver, .. } = pair(spec, app, Topology::SameThread)?;
     let (side, _protocol) = prepare_driver(scenario, &driver).await?;
     let bracketed = Bracketed(&driver);

@@ -416,42 +416,6 @@ pub(crate) async fn open_in_memory(
     tungstenite_open(request.map(|_| ()), io, "localhost", name).await
 }
 
-/// Opens a WebSocket to a socket floor's app with tokio-tungstenite's own
-/// client: over HTTP/1.1, a fresh connection upgraded (an upgrade takes a
-/// connection over); over HTTP/2, an RFC 8441 extended CONNECT on the
-/// floor's connection, its stream framed by tungstenite.
-#[cfg(feature = "sockets")]
-pub(crate) async fn open_on_raw(
-    conn: &crate::socket::raw::RawConn,
-    mut request: Request<Bytes>,
-) -> Result<OpenedWebSocket, Error> {
-    use http_body_util::BodyExt as _;
-    let name = conn.name();
-    conn.stamp(request.headers_mut());
-    if !conn.speaks_http2() {
-        let io: Box<dyn UpgradedIo> = Box::new(conn.fresh_connection().await?);
-        return tungstenite_open(request.map(|_| ()), io, conn.authority(), name).await;
-    }
-    let response = conn.extended_connect(request).await?;
-    if response.status() != http::StatusCode::OK {
-        let (parts, body) = response.into_parts();
-        let body = body
-            .collect()
-            .await
-            .map(|b| b.to_bytes())
-            .unwrap_or_default();
-        return Ok(OpenedWebSocket::Refused(Response::from_parts(parts, body)));
-    }
-    let upgraded = hyper::upgrade::on(response)
-        .await
-        .map_err(|e| broke(name, format!("the extended CONNECT did not upgrade: {e}")))?;
-    let io: Box<dyn UpgradedIo> = Box::new(hyper_util::rt::TokioIo::new(upgraded));
-    let stream = WebSocketStream::from_raw_socket(io, Role::Client, None).await;
-    Ok(OpenedWebSocket::Accepted(
-        WebSocketConn::from_stream(stream).named(name),
-    ))
-}
-
 /// tokio-tungstenite's own client handshake over `io`.
 pub(crate) async fn tungstenite_open(
     request: Request<()>,
@@ -729,6 +693,155 @@ mod tests {
                 );
                 conn.close().await.expect("closed");
             });
+        }
+    }
+
+    /// `lambda-ws` in the bench: its WebSocket rows beside the `raw-ws-api`
+    /// floor, its HTTP rows unmeasured.
+    #[cfg(feature = "lambda-ws")]
+    mod lambda_ws {
+        use std::time::Duration;
+
+        use axum::Router;
+        use axum::extract::Request;
+        use axum::response::IntoResponse;
+        use lambda_http::request::RequestContext;
+
+        use super::runtime;
+        use crate::DriverSpec;
+        use crate::bench::cell::{CellError, CellPlan, measure_cell};
+        use crate::bench::{Plan, Topology};
+        use crate::lambda::ws::WebSocketOptions;
+        use crate::scenario::{Scenario, Step};
+
+        /// An echo function: `$connect` and `$disconnect` accepted, every
+        /// message answered with itself.
+        fn echo_function() -> Router {
+            Router::new().fallback(|request: Request| async move {
+                let route = match request.extensions().get::<RequestContext>() {
+                    Some(RequestContext::WebSocket(context)) => context.route_key.clone(),
+                    _ => return http::StatusCode::BAD_REQUEST.into_response(),
+                };
+                match route.as_deref() {
+                    Some("$connect" | "$disconnect") => http::StatusCode::OK.into_response(),
+                    _ => axum::body::Body::new(request.into_body()).into_response(),
+                }
+            })
+        }
+
+        fn spec() -> DriverSpec {
+            let options = WebSocketOptions::new()
+                .function(echo_function)
+                .two_way("$default");
+            DriverSpec::lambda_ws(options)
+        }
+
+        fn plan(topology: Topology) -> CellPlan {
+            CellPlan {
+                round: Plan {
+                    warmup: 2,
+                    samples: 5,
+                    budget: Duration::from_secs(10),
+                },
+                topology,
+                keep_raw: false,
+                slow: None,
+                repeat_noisy: false,
+            }
+        }
+
+        fn measure(scenario: &Scenario, topology: Topology) -> Result<String, CellError> {
+            // The function is the deployment's own; the suite's app is
+            // never reached.
+            let app = Router::new;
+            runtime()
+                .block_on(measure_cell(scenario, &spec(), &app, plan(topology)))
+                .map(|measured| {
+                    let row = measured.row;
+                    assert_eq!(row.driver, "lambda-ws");
+                    assert!(row.samples > 0, "{} has no samples", row.scenario);
+                    format!("{} {} {}", row.scenario, row.floor, row.protocol)
+                })
+        }
+
+        #[test]
+        fn a_websocket_cell_on_lambda_ws_is_measured_beside_the_raw_ws_api_floor() {
+            let connect = Scenario::new("ws_connect").step(Step::websocket("/ws"));
+            let echo = Scenario::new("ws_echo").step(
+                Step::websocket("/ws")
+                    .message("x".repeat(64), "x".repeat(64))
+                    .keep_open(),
+            );
+            for topology in [Topology::SameThread, Topology::Suite] {
+                for scenario in [&connect, &echo] {
+                    let row = measure(scenario, topology)
+                        .unwrap_or_else(|e| panic!("{} ({topology}): {e}", scenario.name()));
+                    assert_eq!(
+                        row,
+                        format!("{} raw-ws-api apigw-websocket", scenario.name()),
+                        "{topology}"
+                    );
+                }
+            }
+        }
+
+        #[test]
+        fn a_refusal_the_function_never_gives_is_a_failure_not_unmeasured() {
+            // The echo accepts every handshake: a scenario expecting a
+            // refusal is a wrong answer on lambda-ws, not its adapter's.
+            let refused = Scenario::new("ws_refused").step(Step::websocket("/ws").expect(401));
+            let error = measure(&refused, Topology::SameThread).expect_err("accepted, not 401");
+            assert!(error.unmeasured().is_none(), "{error}");
+        }
+
+        #[test]
+        fn load_runs_and_stages_leave_an_http_scenario_on_lambda_ws_unmeasured_too() {
+            use crate::bench::load::{LoadRun, load};
+            let health = Scenario::new("health").step(Step::get("/health").expect(200));
+            let spec = spec();
+            let app = Router::new;
+            let run = LoadRun {
+                scenario: &health,
+                spec: &spec,
+                concurrency: 2,
+                requests: 10,
+                limit: Duration::from_secs(5),
+                topology: Topology::CrossThread,
+            };
+            let Err(loaded) = runtime().block_on(load(run, &app)) else {
+                panic!("an HTTP scenario on lambda-ws has no load row");
+            };
+            let staged =
+                runtime().block_on(crate::bench::stages::measure(&health, &spec, &app, 100));
+            let Err(staged) = staged else {
+                panic!("an HTTP scenario on lambda-ws has no stages");
+            };
+            for error in [loaded, staged] {
+                let reason = error.unmeasured().expect("unmeasured, not failed");
+                assert!(
+                    reason.contains("lambda-ws carries WebSockets only"),
+                    "{reason}"
+                );
+            }
+        }
+
+        #[test]
+        fn an_http_scenario_on_lambda_ws_is_unmeasured_saying_it_carries_websockets_only() {
+            let health = Scenario::new("health").step(Step::get("/health").expect(200));
+            let seeded = Scenario::new("seeded_ws")
+                .setup(Step::post("/books").expect(201))
+                .step(Step::websocket("/ws"));
+            for scenario in [health, seeded] {
+                let error = measure(&scenario, Topology::SameThread).expect_err("no HTTP");
+                let reason = error.unmeasured().expect("unmeasured, not failed");
+                assert!(
+                    reason.starts_with(
+                        "the scenario sends HTTP requests, and lambda-ws carries WebSockets only"
+                    ),
+                    "{}: {reason}",
+                    scenario.name()
+                );
+            }
         }
     }
 }

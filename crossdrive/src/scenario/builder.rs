@@ -82,6 +82,12 @@ impl Scenario {
         &self.name
     }
 
+    /// Whether any of its steps (setup or timed) is an HTTP request rather
+    /// than a [`Step::websocket`].
+    pub(crate) fn sends_http(&self) -> bool {
+        self.setup.iter().chain(&self.steps).any(Step::is_http)
+    }
+
     /// Checks the scenario without running it: a snake_case name, at
     /// least one timed step, an expected status on every step, valid
     /// header names and values, and only variables that are defined.

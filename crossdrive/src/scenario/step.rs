@@ -217,6 +217,14 @@ impl Step {
         self
     }
 
+    /// Whether the step is an HTTP request rather than a WebSocket.
+    pub(super) fn is_http(&self) -> bool {
+        #[cfg(feature = "websocket")]
+        return self.websocket.is_none();
+        #[cfg(not(feature = "websocket"))]
+        true
+    }
+
     /// A `GET`.
     ///
     /// ```

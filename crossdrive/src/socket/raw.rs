@@ -232,46 +232,56 @@ impl RawConn {
         Ok(response)
     }
 
-    /// Whether the floor speaks HTTP/2 (a WebSocket then opens with an
-    /// extended CONNECT on its connection rather than a fresh upgrade).
+    /// Opens the transport of a WebSocket to the floor's app, for the
+    /// bench's tokio-tungstenite client (`bench/floors.rs`): over HTTP/1.1,
+    /// a fresh connection for the client's own upgrade (an upgrade takes a
+    /// connection over); over HTTP/2, an RFC 8441 extended CONNECT on the
+    /// floor's connection, its stream upgraded.
     #[cfg(all(feature = "bench", feature = "websocket"))]
-    pub(crate) fn speaks_http2(&self) -> bool {
-        self.inner.flavor.expects() == http::Version::HTTP_2
-    }
-
-    /// The `Host` (HTTP/1.1) or `:authority` (HTTP/2) the floor sends.
-    #[cfg(all(feature = "bench", feature = "websocket"))]
-    pub(crate) fn authority(&self) -> &str {
-        self.inner.authority.to_str().unwrap_or("localhost")
-    }
-
-    /// Stamps the header that routes a request to the floor's app on the
-    /// shared server.
-    #[cfg(all(feature = "bench", feature = "websocket"))]
-    pub(crate) fn stamp(&self, headers: &mut http::HeaderMap) {
-        wire::stamp(headers, self.inner.mount.header());
-    }
-
-    /// A fresh TCP connection to the floor's server (an HTTP/1.1 upgrade
-    /// takes a connection over, so it never uses the floor's own).
-    #[cfg(all(feature = "bench", feature = "websocket"))]
-    pub(crate) async fn fresh_connection(&self) -> Result<tokio::net::TcpStream, Error> {
-        let stream = tokio::net::TcpStream::connect(self.inner.addr)
+    pub(crate) async fn open_websocket(
+        &self,
+        request: &mut Request<Bytes>,
+    ) -> Result<RawWebSocket, Error> {
+        let name = self.name();
+        wire::stamp(request.headers_mut(), self.inner.mount.header());
+        let authority = self
+            .inner
+            .authority
+            .to_str()
+            .unwrap_or("localhost")
+            .to_owned();
+        if self.inner.flavor.expects() != http::Version::HTTP_2 {
+            let stream = tokio::net::TcpStream::connect(self.inner.addr)
+                .await
+                .map_err(|e| fail(name, "cannot connect the floor").with_source(e))?;
+            let _ = stream.set_nodelay(true);
+            return Ok(RawWebSocket::Connection(Box::new(stream), authority));
+        }
+        let response = self.extended_connect(request.clone(), &authority).await?;
+        if response.status() != http::StatusCode::OK {
+            let (parts, body) = response.into_parts();
+            let body = body
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
+            return Ok(RawWebSocket::Refused(Response::from_parts(parts, body)));
+        }
+        let upgraded = hyper::upgrade::on(response)
             .await
-            .map_err(|e| fail(self.name(), "cannot connect the floor").with_source(e))?;
-        let _ = stream.set_nodelay(true);
-        Ok(stream)
+            .map_err(|e| fail(name, "the extended CONNECT did not upgrade").with_source(e))?;
+        Ok(RawWebSocket::Upgraded(Box::new(TokioIo::new(upgraded))))
     }
 
     /// Sends `request` as an RFC 8441 extended CONNECT (`:protocol
     /// websocket`) on the floor's HTTP/2 connection.
     #[cfg(all(feature = "bench", feature = "websocket"))]
-    pub(crate) async fn extended_connect(
+    async fn extended_connect(
         &self,
         request: Request<Bytes>,
+        authority: &str,
     ) -> Result<Response<hyper::body::Incoming>, Error> {
         let name = self.name();
-        let authority = self.authority().to_owned();
         let mut slot = self.inner.sender.lock().await;
         if slot.as_ref().is_none_or(Sender::is_closed) {
             *slot = Some(self.connect().await?);
@@ -305,4 +315,16 @@ impl RawConn {
             .await
             .map_err(|e| fail(name, "the extended CONNECT failed").with_source(e))
     }
+}
+
+/// What [`RawConn::open_websocket`] opened, before any WebSocket framing.
+#[cfg(all(feature = "bench", feature = "websocket"))]
+pub(crate) enum RawWebSocket {
+    /// A fresh HTTP/1.1 connection for the client's own upgrade handshake,
+    /// with the authority to name in it.
+    Connection(Box<dyn crate::websocket::UpgradedIo>, String),
+    /// The stream an extended CONNECT upgraded: framing starts at once.
+    Upgraded(Box<dyn crate::websocket::UpgradedIo>),
+    /// The app's answer to an extended CONNECT it did not accept.
+    Refused(Response<Bytes>),
 }

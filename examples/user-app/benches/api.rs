@@ -14,5 +14,5 @@ mod scenarios;
 crossdrive::bench_main! {
     app = bookshelf::app;
     scenarios = scenarios::all;
-    drivers = deployment::drivers;
+    drivers = deployment::with_websocket_api;
 }

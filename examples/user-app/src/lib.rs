@@ -2,9 +2,13 @@
 //! behind API Gateway, an ALB and a plain server at once.
 //!
 //! Nothing here knows about crossdrive: it is an ordinary axum app with
-//! shared state and tower-http layers. `tests/suite.rs` runs one suite on
-//! every adapter and on a driver of the team's own; `benches/api.rs`
-//! benchmarks the team's own scenarios on all of them.
+//! shared state and tower-http layers, and a live feed over WebSockets
+//! ([`live`]) that also ships as a Lambda function behind an API Gateway
+//! WebSocket API ([`live_function`], feature `lambda`). `tests/suite.rs`
+//! runs one suite on every adapter and on a driver of the team's own,
+//! `tests/live.rs` the live feed on every adapter that carries a
+//! WebSocket; `benches/api.rs` benchmarks the team's own scenarios on all
+//! of them.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -15,7 +19,7 @@ use axum::extract::{ConnectInfo, Path, Query, Request, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, ETAG, IF_NONE_MATCH, LOCATION, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{AppendHeaders, IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tower_http::cors::CorsLayer;
@@ -24,6 +28,12 @@ use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
 use tower_http::set_header::SetResponseHeaderLayer;
+
+pub mod live;
+#[cfg(feature = "lambda")]
+mod live_function;
+#[cfg(feature = "lambda")]
+pub use live_function::live_function;
 
 /// The token a librarian sends to delete books.
 pub const LIBRARIAN_TOKEN: &str = "librarian";
@@ -51,11 +61,49 @@ struct NewBook {
     author: String,
 }
 
-#[derive(Default)]
-struct Catalogue {
+/// The books, their ids and the live feed's announcements: one per
+/// instance of the service (or of its WebSocket function).
+pub struct Catalogue {
     books: RwLock<BTreeMap<u64, Book>>,
     next_id: AtomicU64,
     requests: AtomicU64,
+    /// Every book shelved, as the live feed announces it.
+    live: tokio::sync::broadcast::Sender<String>,
+}
+
+impl Default for Catalogue {
+    fn default() -> Self {
+        Self {
+            books: RwLock::default(),
+            next_id: AtomicU64::default(),
+            requests: AtomicU64::default(),
+            live: tokio::sync::broadcast::channel(64).0,
+        }
+    }
+}
+
+impl Catalogue {
+    /// Shelves a new book and returns it, or why not.
+    pub fn shelve(&self, title: String, author: String) -> Result<Book, &'static str> {
+        if title.trim().is_empty() {
+            return Err("a book needs a title");
+        }
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+        let book = Book { id, title, author };
+        self.books
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(id, book.clone());
+        Ok(book)
+    }
+
+    /// How many books are shelved.
+    pub fn count(&self) -> usize {
+        self.books
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
+    }
 }
 
 type Shared = Arc<Catalogue>;
@@ -67,6 +115,8 @@ pub fn app() -> Router {
     Router::new()
         .route("/health", get(|| async { "ok" }))
         .route("/books", get(list).post(create))
+        // `any`: over HTTP/2 the WebSocket handshake is a CONNECT.
+        .route("/books/live", any(live::route))
         .route("/books/{id}", get(read).put(replace).delete(remove))
         .route("/books/{id}/cover", get(cover))
         .route("/session", get(session))
@@ -140,21 +190,13 @@ async fn list(State(state): State<Shared>, Query(query): Query<ListQuery>) -> Js
 }
 
 async fn create(State(state): State<Shared>, Json(new): Json<NewBook>) -> Response {
-    if new.title.trim().is_empty() {
-        return error(StatusCode::UNPROCESSABLE_ENTITY, "a book needs a title");
-    }
-    let id = state.next_id.fetch_add(1, Ordering::Relaxed) + 1;
-    let book = Book {
-        id,
-        title: new.title,
-        author: new.author,
+    let book = match state.shelve(new.title, new.author) {
+        Ok(book) => book,
+        Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, e),
     };
-    state
-        .books
-        .write()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .insert(id, book.clone());
-    let location = format!("/books/{id}");
+    // No open feed is no error.
+    let _ = state.live.send(live::shelved(&book));
+    let location = format!("/books/{}", book.id);
     (
         StatusCode::CREATED,
         [(LOCATION, location)],

@@ -1,6 +1,10 @@
 //! bookshelf's bench scenarios, written once for the bench (`benches/api.rs`)
-//! and the suite (`the_bench_scenarios_answer_as_they_declare`), so a
-//! table never shows the time of a wrong answer.
+//! and the suites (`the_bench_scenarios_answer_as_they_declare` in
+//! tests/suite.rs, `the_live_bench_scenarios_answer_as_they_declare` in
+//! tests/live.rs), so a table never shows the time of a wrong answer.
+
+// Each binary that includes this file uses its own part of it.
+#![allow(dead_code)]
 
 use crossdrive::Scenario;
 use crossdrive::scenario::Step;
@@ -18,8 +22,29 @@ fn seeded(name: &str) -> Scenario {
     )
 }
 
-/// Every scenario, in table order.
+/// Every scenario, in table order: the HTTP ones, then the live feed's.
 pub fn all() -> Vec<Scenario> {
+    let mut all = http();
+    all.extend(live());
+    all
+}
+
+/// The live feed's: one round trip on an open feed (`count`, as a reader
+/// asks it; the feed opens in the untimed first iteration). The reply is
+/// compared as text: serde_json writes keys in order.
+pub fn live() -> Vec<Scenario> {
+    vec![
+        Scenario::new("live_count").step(
+            Step::websocket("/books/live")
+                .header("authorization", "Bearer reader")
+                .message(r#"{"action":"count"}"#, r#"{"books":0,"event":"count"}"#)
+                .keep_open(),
+        ),
+    ]
+}
+
+/// The HTTP scenarios.
+pub fn http() -> Vec<Scenario> {
     vec![
         Scenario::new("health").step(Step::get("/health").expect(200).expect_body_len(2)),
         Scenario::new("create_book").step(Step::post("/books").json(DUNE).expect(201)),

@@ -232,7 +232,7 @@ crossdrive::suite! {
     }
 
     async fn the_bench_scenarios_answer_as_they_declare(client) {
-        for scenario in scenarios::all() {
+        for scenario in scenarios::http() {
             scenario.check(&client).await;
         }
     }

@@ -4,8 +4,10 @@
 //! The driver carries WebSockets only (a plain request gets API
 //! Gateway's 403 or 426), so the driver table marks it `carries:
 //! websocket`: [`Drivers::builtin`](crate::Drivers::builtin), the
-//! conformance checks and the bench leave it out, and a `suite!` body
-//! runs on it only where the suite names it in `only = [..]`.
+//! conformance checks and `Drivers::builtin()` leave it out, and a
+//! `suite!` body runs on it only where the suite names it in `only =
+//! [..]`. A bench that adds it measures its WebSocket rows beside the
+//! `raw-ws-api` floor and reports its HTTP rows as unmeasured.
 
 use std::sync::Arc;
 
@@ -36,17 +38,21 @@ impl Deployment for WebSocketApi {
         Ok(Arc::new(LambdaWs::new(app, options)?))
     }
 
+    /// The driver over one model and, as its floor, tokio-tungstenite's
+    /// own client to a second model over a second function instance
+    /// (`raw-ws-api`). Each model serves on a thread of its own whatever
+    /// the topology: the loopback connection is API Gateway's transport.
     #[cfg(feature = "bench")]
     fn bench_pair(
         &self,
-        _app: &dyn Fn() -> Router,
+        app: &dyn Fn() -> Router,
         _server: crate::registry::Server,
     ) -> Result<crate::registry::FloorPair, Error> {
-        Err(Error::without_request(
-            crate::ErrorKind::InvalidRequest,
-            super::driver::NAME,
-            "lambda-ws carries WebSockets only, and the bench's scenarios are HTTP requests",
-        )
-        .with_hint("leave lambda-ws out of the bench's drivers (Drivers::builtin() does)"))
+        let driver = LambdaWs::new(app(), self.0.clone())?;
+        let floor = LambdaWs::new(app(), self.0.clone())?;
+        Ok(crate::registry::FloorPair {
+            driver: Some(Arc::new(driver)),
+            floor: crate::registry::Floor::RawWsApi(Box::new(floor)),
+        })
     }
 }

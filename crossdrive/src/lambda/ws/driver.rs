@@ -91,6 +91,21 @@ impl LambdaWs {
         self.state().take_notes(key)
     }
 
+    /// The loopback address the model listens on.
+    pub(crate) fn addr(&self) -> std::net::SocketAddr {
+        self.server.addr()
+    }
+
+    /// Where a handshake for `uri` goes: the stage's URL (one per stage),
+    /// with `uri`'s query.
+    pub(crate) fn stage_target(&self, uri: &http::Uri) -> String {
+        let stage = &self.state().options.stage;
+        match uri.query() {
+            Some(query) => format!("/{stage}?{query}"),
+            None => format!("/{stage}"),
+        }
+    }
+
     fn state(&self) -> &Arc<State> {
         self.server.state()
     }
@@ -132,12 +147,8 @@ impl LambdaWs {
                 ),
             ));
         }
-        let target = match uri.query() {
-            Some(query) => format!("/{stage}?{query}"),
-            None => format!("/{stage}"),
-        };
         let (mut parts, _) = request.into_parts();
-        parts.uri = target.parse().map_err(|e| {
+        parts.uri = self.stage_target(&uri).parse().map_err(|e| {
             failed(
                 ErrorKind::InvalidRequest,
                 "the handshake's query is not a valid URI",
