@@ -736,7 +736,7 @@ macro_rules! conformance_tests {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __conformance_tests {
-    ([[$driver:expr] [$expect:expr]] $({ name: $name:ident, $($rest:tt)* })*) => {
+    ([[$driver:expr] [$expect:expr]] [$($websocket:ident)*] $({ name: $name:ident, $($rest:tt)* })*) => {
         $(
             #[test]
             fn $name() {
@@ -757,6 +757,11 @@ macro_rules! __conformance_tests {
 /// [`suite!`](macro@crate::suite): configured built-ins and drivers of your
 /// own, each with the differences its spec declares; `only = [..]` when
 /// your list is not every built-in, so that what is counted is what ran.
+///
+/// With the `websocket` feature the checks include the WebSocket ones
+/// (they exist only then, in your crate too); a built-in that carries
+/// WebSockets only (`lambda-ws`) gets just those, in its default
+/// deployment unless `drivers` configures it.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -813,11 +818,11 @@ macro_rules! __conformance_config {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __conformance_checks {
-    ([$args:tt [] [$($custom:ident)*]] $({ name: $name:ident, $($rest:tt)* })*) => {
-        $crate::driver_table! { $crate::__conformance_builtin [$args [$($name)*]] }
+    ([$args:tt [] [$($custom:ident)*]] $websocket:tt $({ name: $name:ident, $($rest:tt)* })*) => {
+        $crate::driver_table! { $crate::__conformance_builtin [$args [$($name)*] $websocket] }
         $crate::__conformance_each! { $args [$($custom)*] [$($name)*] }
     };
-    ([$args:tt [some $($only:ident)*] []] $({ name: $name:ident, $($rest:tt)* })*) => {
+    ([$args:tt [some $($only:ident)*] []] $websocket:tt $({ name: $name:ident, $($rest:tt)* })*) => {
         $crate::__conformance_each! { $args [$($only)*] [$($name)*] }
     };
 }
@@ -833,8 +838,23 @@ macro_rules! __conformance_each {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __conformance_builtin {
-    ([$args:tt $names:tt] [$($every:ident)*] $({ ident: $ident:ident, $($field:tt)* })*) => {
-        $( $crate::__builtin_http! { [$crate::__conformance_driver] [$args $ident $names] $($field)* } )*
+    ([$args:tt $names:tt $websocket:tt] [$($every:ident)*] $({ ident: $ident:ident, $($field:tt)* })*) => {
+        $( $crate::__conformance_builtin_one! { [$args $ident $names $websocket] $($field)* } )*
+    };
+}
+
+/// One built-in's conformance tests: every check, or only the WebSocket
+/// checks for an entry marked `carries: websocket` (its default
+/// deployment unless the drivers list configures it; see
+/// `conformance::run_test`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_builtin_one {
+    ([$args:tt $ident:ident $names:tt $websocket:tt] carries: websocket, $($field:tt)*) => {
+        $crate::__conformance_driver! { $args $ident $websocket }
+    };
+    ([$args:tt $ident:ident $names:tt $websocket:tt] $($field:tt)*) => {
+        $crate::__conformance_driver! { $args $ident $names }
     };
 }
 

@@ -36,6 +36,10 @@ impl Deployment for WebSocketApi {
         Ok(Arc::new(LambdaWs::new(app, options)?))
     }
 
+    fn websocket_differences(&self) -> Vec<(&'static str, &'static str)> {
+        super::differences::for_options(&self.0)
+    }
+
     #[cfg(feature = "bench")]
     fn bench_pair(
         &self,
