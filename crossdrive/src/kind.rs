@@ -87,9 +87,10 @@ macro_rules! define_kinds {
             }
 
             /// Whether the driver carries WebSockets only (`lambda-ws`):
-            /// [`Drivers::builtin`](crate::Drivers::builtin), the conformance
-            /// checks and the bench leave it out, and `suite!` writes its
-            /// tests only where a suite names it in `only = [..]`.
+            /// [`Drivers::builtin`](crate::Drivers::builtin) and the bench
+            /// leave it out, the conformance suite holds it to the
+            /// WebSocket checks alone, and `suite!` writes its tests only
+            /// where a suite names it in `only = [..]`.
             ///
             /// ```
             /// assert!(!crossdrive::Kind::Direct.websocket_only());

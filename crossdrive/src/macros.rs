@@ -552,8 +552,9 @@ macro_rules! __driver_table_lambda {
 }
 
 // `lambda-ws` carries WebSockets only (`carries: websocket`): `suite!`
-// writes its tests only where a suite names it in `only = [..]`, and the
-// conformance checks, `Drivers::builtin()` and the bench leave it out.
+// writes its tests only where a suite names it in `only = [..]`,
+// `conformance!` only its WebSocket checks, and `Drivers::builtin()` and
+// the bench leave it out.
 #[cfg(feature = "lambda-ws")]
 #[doc(hidden)]
 #[macro_export]

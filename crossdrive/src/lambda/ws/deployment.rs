@@ -3,8 +3,9 @@
 //!
 //! The driver carries WebSockets only (a plain request gets API
 //! Gateway's 403 or 426), so the driver table marks it `carries:
-//! websocket`: [`Drivers::builtin`](crate::Drivers::builtin), the
-//! conformance checks and the bench leave it out, and a `suite!` body
+//! websocket`: [`Drivers::builtin`](crate::Drivers::builtin) and the
+//! bench leave it out, the conformance suite runs only its WebSocket
+//! checks (its differences in `differences.rs`), and a `suite!` body
 //! runs on it only where the suite names it in `only = [..]`.
 
 use std::sync::Arc;
