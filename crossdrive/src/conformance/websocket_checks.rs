@@ -43,8 +43,9 @@ fn socket_error(socket: &TestWebSocket, what: &str, expected: &str, error: &Erro
     )
 }
 
-/// Opens the echo's socket through `client`, with `request`'s additions;
-/// a refused handshake or a driver error is a failure.
+/// Opens the echo's socket through `client`, the handshake built on by
+/// `build` (a query, subprotocols); a refused handshake or a driver error
+/// is a failure.
 async fn open(
     client: &Client,
     build: impl FnOnce(crate::websocket::WebSocketBuilder) -> crate::websocket::WebSocketBuilder,
