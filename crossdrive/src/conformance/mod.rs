@@ -695,3 +695,33 @@ where
         panic!("{message}");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::CHECKS;
+
+    /// The WebSocket rows come from a table link defined with and without
+    /// the `websocket` feature; this build must have picked the right one.
+    #[test]
+    fn the_websocket_checks_exist_exactly_when_the_websocket_feature_is_on() {
+        let websocket: Vec<&str> = CHECKS
+            .iter()
+            .filter(|c| c.is_websocket())
+            .map(|c| c.name)
+            .collect();
+        let expected = if cfg!(feature = "websocket") { 10 } else { 0 };
+        assert_eq!(websocket.len(), expected, "{websocket:?}");
+        // They come last, so HTTP-only reports keep their order.
+        let first = CHECKS.len() - websocket.len();
+        assert!(CHECKS[first..].iter().all(|c| c.is_websocket()));
+    }
+
+    #[cfg(feature = "websocket")]
+    #[test]
+    fn a_driver_without_websockets_declares_every_websocket_check_but_the_refusal() {
+        let declared = super::Expectations::new().websocket_not_carried("request-response");
+        assert_eq!(declared.len(), 9);
+        assert!(declared.validate().is_ok());
+        assert!(declared.reason(super::WEBSOCKET_REFUSED).is_none());
+    }
+}
