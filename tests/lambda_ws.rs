@@ -1,6 +1,7 @@
 //! The `lambda-ws` driver in `suite!`: one WebSocket test body on `direct`,
-//! `http1` and an API Gateway WebSocket API modelled on loopback. On
-//! `direct` and `http1` the socket reaches the reference app's `/ws` echo
+//! `http1`, `http1-fresh`, `http2`, `http2-tls` and an API Gateway
+//! WebSocket API modelled on loopback. On the first five the socket
+//! reaches the reference app's `/ws` echo
 //! (`crossdrive_fixtures::realtime`); on `lambda_ws` the reference
 //! `ws_function`, deployed behind a two-way `$default` route so its answer
 //! comes back, answers as that echo does, as far as a function behind API
@@ -33,7 +34,7 @@ const NO_CLOSE_CODE: &str = "a function closes a connection with DELETE @connect
 crossdrive::suite! {
     app = reference::app;
     drivers = drivers;
-    only = [direct, http1, lambda_ws];
+    only = [direct, http1, http1_fresh, http2, http2_tls, lambda_ws];
 
     async fn text_and_json_messages_come_back_as_sent(client) {
         let mut socket = client.websocket("/ws").await.into_websocket();

@@ -8,12 +8,16 @@
 use crossdrive_fixtures::reference::{self, ADMIN_TOKEN, USER_TOKEN};
 use serde_json::json;
 
-/// Two drivers give a response without a content type one, where every
-/// other driver sends none (the reference app's 204, 304 and 405):
+/// Four sources give a response without a content type one, where every
+/// other driver sends none (the reference app's 204, 304 and 405), each
+/// recorded against AWS except the streaming URL's:
 /// lambda_runtime 1.5.0 (requests.rs, the streaming response's prelude)
-/// defaults it to `application/octet-stream` on a streaming Function URL,
-/// and a REST API (`lambda-v1`) to `application/json`, as observed in AWS
-/// (docs/lambda-fidelity.md, CTDEFAULT, item 6).
+/// defaults it to `application/octet-stream` on a streaming Function URL;
+/// a REST API (`lambda-v1`) sends `application/json`, an HTTP API
+/// (`lambda`, `lambda-runtime`) `text/plain; charset=utf-8` and a
+/// buffered Function URL (`lambda-url`) `application/json`
+/// (docs/lambda-fidelity.md, "content type of the response when the
+/// function sets none").
 fn differences(scenario: &str, driver: &str) -> Option<String> {
     let no_content_type = ["conditional_get_304", "delete", "method_not_allowed_405"];
     if !no_content_type.contains(&scenario) {
@@ -26,8 +30,21 @@ fn differences(scenario: &str, driver: &str) -> Option<String> {
                 .to_owned(),
         ),
         "lambda-v1" => Some(
-            "a REST API gives a response without a content-type application/json (observed, \
-             not documented: aws/aws-lambda-dotnet#283, aws/aws-sam-cli#1218)"
+            "a REST API gives a response without a content-type application/json (recorded \
+             against AWS: localstack/localstack@8b9a79f0 test_apigateway_lambda.py \
+             test_aws_proxy_response_payload_format_validation, invoke-api-with-headers)"
+                .to_owned(),
+        ),
+        "lambda" | "lambda-runtime" => Some(
+            "an HTTP API gives a response without a content-type text/plain; charset=utf-8 \
+             (recorded against AWS: aws/aws-lambda-dotnet@83149216 LambdaTestTool-v2 snapshot \
+             V2_DefaultsToTextPlainContentType.json)"
+                .to_owned(),
+        ),
+        "lambda-url" => Some(
+            "a Function URL gives a response without a content-type application/json \
+             (recorded against AWS: localstack/localstack@8b9a79f0 test_lambda.py \
+             TestLambdaURL::test_lambda_url_invocation[http-response])"
                 .to_owned(),
         ),
         _ => None,

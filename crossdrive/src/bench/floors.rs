@@ -131,7 +131,7 @@ impl Exchange for Floor {
                 crate::bench::websocket::open_in_memory(app.clone(), request, RAW_ONESHOT).await
             }
             #[cfg(feature = "sockets")]
-            Self::RawHyper(_, conn) => conn.open_websocket(request).await,
+            Self::RawHyper(_, conn) => crate::bench::websocket::open_on_raw(conn, request).await,
             Self::Custom(_, driver) => driver.open_websocket(request).await,
             #[allow(unreachable_patterns)]
             other => Err(crate::bench::websocket::cannot_open(other.name())),

@@ -416,6 +416,42 @@ pub(crate) async fn open_in_memory(
     tungstenite_open(request.map(|_| ()), io, "localhost", name).await
 }
 
+/// Opens a WebSocket to a socket floor's app with tokio-tungstenite's own
+/// client: over HTTP/1.1, a fresh connection upgraded (an upgrade takes a
+/// connection over); over HTTP/2, an RFC 8441 extended CONNECT on the
+/// floor's connection, its stream framed by tungstenite.
+#[cfg(feature = "sockets")]
+pub(crate) async fn open_on_raw(
+    conn: &crate::socket::raw::RawConn,
+    mut request: Request<Bytes>,
+) -> Result<OpenedWebSocket, Error> {
+    use http_body_util::BodyExt as _;
+    let name = conn.name();
+    conn.stamp(request.headers_mut());
+    if !conn.speaks_http2() {
+        let io: Box<dyn UpgradedIo> = Box::new(conn.fresh_connection().await?);
+        return tungstenite_open(request.map(|_| ()), io, conn.authority(), name).await;
+    }
+    let response = conn.extended_connect(request).await?;
+    if response.status() != http::StatusCode::OK {
+        let (parts, body) = response.into_parts();
+        let body = body
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
+        return Ok(OpenedWebSocket::Refused(Response::from_parts(parts, body)));
+    }
+    let upgraded = hyper::upgrade::on(response)
+        .await
+        .map_err(|e| broke(name, format!("the extended CONNECT did not upgrade: {e}")))?;
+    let io: Box<dyn UpgradedIo> = Box::new(hyper_util::rt::TokioIo::new(upgraded));
+    let stream = WebSocketStream::from_raw_socket(io, Role::Client, None).await;
+    Ok(OpenedWebSocket::Accepted(
+        WebSocketConn::from_stream(stream).named(name),
+    ))
+}
+
 /// tokio-tungstenite's own client handshake over `io`.
 pub(crate) async fn tungstenite_open(
     request: Request<()>,

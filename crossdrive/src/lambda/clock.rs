@@ -115,6 +115,34 @@ impl Invocation {
         format!("1.1 {hex}.cloudfront.net (CloudFront)")
     }
 
+    /// A 16-hex X-Ray segment id of API Gateway's own, for the `Parent=` of
+    /// the trace header a REST API answers with (`Parent=752c273a1dbf0dc3`
+    /// in aws/aws-lambda-dotnet @83149216, LambdaTestTool-v2 snapshot
+    /// V1_APIHeadersRest.json); not Lambda's parent.
+    pub(crate) fn gateway_parent(&self) -> String {
+        bytes(self.seed.rotate_left(29), 8)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// The `X-Amzn-Trace-Id` a Regional REST API answers with when the
+    /// client sent none: the event's root, API Gateway's parent, not sampled,
+    /// and a lineage (`Root=1-67fd87ce-…;Parent=752c273a1dbf0dc3;Sampled=0;Lineage=1:6e5eb7d9:0`,
+    /// same snapshot).
+    pub(crate) fn gateway_trace(&self) -> String {
+        let lineage = u32::from_le_bytes(
+            bytes(self.seed.rotate_left(43), 4)
+                .try_into()
+                .unwrap_or_default(),
+        );
+        format!(
+            "{};Parent={};Sampled=0;Lineage=1:{lineage:08x}:0",
+            self.root(),
+            self.gateway_parent()
+        )
+    }
+
     /// The `Root=...` part alone: the `X-Amzn-Trace-Id` an event source
     /// without active tracing puts in the event (every captured API Gateway
     /// and ALB event carries only `Root`).

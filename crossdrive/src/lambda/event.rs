@@ -50,14 +50,17 @@ pub(crate) fn decode(
     {
         return Ok(inferred);
     }
+    if options.source == Source::Rest {
+        return event_v1::decode(json, request_headers, options, notes);
+    }
     let wire: WireResponse = serde_json::from_slice(json).map_err(|e| {
         Refused::from(format!(
             "the function's response JSON is not a proxy response ({e})"
         ))
     })?;
     match options.source {
-        Source::HttpApi | Source::FunctionUrl => Ok(event_v2::decode(wire, notes)?),
-        Source::Rest => event_v1::decode(wire, request_headers, options, notes),
+        Source::HttpApi | Source::FunctionUrl => Ok(event_v2::decode(wire, options.source, notes)?),
+        Source::Rest => event_v1::decode(json, request_headers, options, notes),
         Source::Alb {
             multi_value_headers,
         } => Ok(alb::decode(wire, multi_value_headers, notes)?),
@@ -139,7 +142,15 @@ pub fn decode_event(event: &[u8]) -> Result<DecodedEvent, String> {
 /// valid JSON and doesn't return a statusCode, API Gateway assumes"
 /// status 200, `content-type: application/json` and the JSON itself as the
 /// body (<https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html>).
-/// `None` when the JSON is not valid or carries a `statusCode`.
+/// A top-level JSON string is the exception: the client gets the string
+/// itself, without quotes, recorded against AWS (localstack/localstack
+/// @8b9a79f0, tests/aws/services/lambda_/test_lambda.py
+/// `TestLambdaURL::test_lambda_url_invocation[string]`: a handler returning
+/// `"hello"` answers `hello`; `[integer]`, `[float]`, `[boolean]`,
+/// `[list-mixed]` and `[dict]` answer the JSON text). The recording is of a
+/// Function URL; HTTP API is taken to do the same (the same payload format;
+/// aws-lambda-dotnet's LambdaTestTool-v2 says so, without an independent
+/// recording). `None` when the JSON is not valid or carries a `statusCode`.
 fn inferred_v2(json: &[u8], notes: &mut Vec<AdapterNote>) -> Option<Response<Bytes>> {
     let value: Value = serde_json::from_slice(json).ok()?;
     if value.get("statusCode").is_some() {
@@ -148,9 +159,13 @@ fn inferred_v2(json: &[u8], notes: &mut Vec<AdapterNote>) -> Option<Response<Byt
     notes.push(AdapterNote::new(
         "v2-inferred-response",
         "the function returned JSON without a statusCode, so the source answered 200 with that \
-         JSON as an application/json body",
+         JSON as an application/json body (a JSON string as its text, without quotes)",
     ));
-    let mut response = Response::new(Bytes::copy_from_slice(json));
+    let body = match value {
+        Value::String(text) => Bytes::from(text),
+        _ => Bytes::copy_from_slice(json),
+    };
+    let mut response = Response::new(body);
     response.headers_mut().insert(
         http::header::CONTENT_TYPE,
         http::HeaderValue::from_static("application/json"),
@@ -176,7 +191,8 @@ pub(crate) struct WireResponse {
     pub(crate) is_base64_encoded: bool,
 }
 
-fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+/// A JSON object (or `null`, as nothing) as ordered pairs.
+pub(crate) fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: serde::Deserializer<'de>,
     T: FromPairs,
@@ -340,5 +356,34 @@ mod inferred_tests {
             &mut Vec::new(),
         );
         assert!(rest.is_err());
+    }
+
+    /// localstack/localstack @8b9a79f0, tests/aws/services/lambda_/test_lambda.py
+    /// `TestLambdaURL::test_lambda_url_invocation[string]`, `[boolean]`,
+    /// `[list-mixed]`, `[integer]` (validated 2025-11-24): a Function URL
+    /// answers a returned JSON string with the string itself.
+    #[test]
+    fn an_inferred_json_string_is_sent_unquoted_as_localstacks_test_lambda_url_invocation_recorded()
+    {
+        for (json, body) in [
+            (&br#""hello""#[..], &b"hello"[..]),
+            (b"true", b"true"),
+            (b"3", b"3"),
+            (br#"["hello",3,true]"#, br#"["hello",3,true]"#),
+            (br#"{"hello": "world"}"#, br#"{"hello": "world"}"#),
+        ] {
+            for source in [Source::FunctionUrl, Source::HttpApi] {
+                let response = decode(
+                    json,
+                    &HeaderMap::new(),
+                    &LambdaOptions::new(source),
+                    &mut Vec::new(),
+                )
+                .expect("an inferred response");
+                assert_eq!(response.status(), 200);
+                assert_eq!(response.headers()["content-type"], "application/json");
+                assert_eq!(response.body().as_ref(), body, "{source:?}");
+            }
+        }
     }
 }

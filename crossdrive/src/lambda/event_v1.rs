@@ -9,10 +9,14 @@
 //! unless the content type is one of the API's binary media types; a
 //! non-UTF-8 body without one is mangled, as REST APIs do. Out: `headers`
 //! and `multiValueHeaders` are merged; a base64 body is decoded only when
-//! the request's `Accept` or the response's `Content-Type` matches a
-//! binary media type, otherwise the client gets the base64 text (and a
-//! base64 body that does not decode under a matching type is REST's 500);
-//! a response without a `Content-Type` gets `application/json`.
+//! the first media type of the request's `Accept` is a binary media type
+//! (the response's `Content-Type` does not count), otherwise the client
+//! gets the base64 text (and a base64 body that does not decode under a
+//! matching type is REST's 500); a response without a `Content-Type` gets
+//! `application/json`. The response JSON is read as REST reads it: an
+//! unknown key is malformed, a missing `statusCode` is 200, a numeric
+//! string status and boolean header values are accepted. Every rule cites
+//! its source where it is applied.
 
 use crate::AdapterNote;
 use bytes::Bytes;
@@ -77,7 +81,8 @@ pub(crate) fn build(
 ) -> Vec<u8> {
     let domain = domain(options);
     let headers = request.headers();
-    let path = request.uri().path();
+    let sent = request.uri().path();
+    let path = rest_path(sent, notes);
     let grouped = rest_headers(request, options, &domain, invocation, notes);
     let query = group_pairs(
         raw_query_pairs(request.uri().query().unwrap_or_default())
@@ -88,14 +93,15 @@ pub(crate) fn build(
     let (resource, proxy) = if path == "/" {
         ("/", None)
     } else {
-        ("/{proxy+}", Some(path.trim_start_matches('/')))
+        ("/{proxy+}", Some(proxy_parameter(path)))
     };
     let stage = options.stage.as_str();
     let user_agent = headers
         .get(http::header::USER_AGENT)
         .map(|v| String::from_utf8_lossy(v.as_bytes()));
     let (body, is_base64_encoded) = rest_body(request, options, notes);
-    let context_path = format!("/{stage}{path}");
+    // `requestContext.path` keeps the path as sent, repeated slashes and all.
+    let context_path = format!("/{stage}{sent}");
     let time = invocation.clf_time();
     let method = request.method().as_str();
     let event = EventV1 {
@@ -144,6 +150,42 @@ pub(crate) fn build(
     crate::stage::mark(crate::stage::Mark::EventBuilt);
     // Strings, bools and integers only: serializing cannot fail.
     serde_json::to_vec(&event).unwrap_or_default()
+}
+
+/// The event's `path`: as sent, except that the slashes in front of it
+/// collapse to one. Recorded against AWS: localstack/localstack @8b9a79f0,
+/// tests/aws/services/apigateway/test_apigateway_lambda.py
+/// `test_lambda_aws_proxy_integration`, snapshots
+/// `invocation-payload-with-prepended-slash` (`/stage//proxy-value` gives
+/// `path` `/proxy-value` and `requestContext.path` `/stage//proxy-value`)
+/// and `invocation-hardcoded`; `//` inside the path stays
+/// (`invocation-payload-with-double-slash`).
+fn rest_path<'a>(sent: &'a str, notes: &mut Vec<AdapterNote>) -> &'a str {
+    let trimmed = sent.trim_start_matches('/');
+    if sent.len() - trimmed.len() <= 1 {
+        return sent;
+    }
+    notes.push(AdapterNote::new(
+        "rest-leading-slashes-collapsed",
+        format!(
+            "the REST API collapsed the slashes in front of `{sent}` to one in the event's path \
+             (requestContext.path keeps them)"
+        ),
+    ));
+    // The one slash kept is the last of the leading ones.
+    &sent[sent.len() - trimmed.len() - 1..]
+}
+
+/// `pathParameters.proxy`: the path without its leading slash and without
+/// one trailing slash, still encoded. Recorded against AWS:
+/// localstack/localstack @8b9a79f0, test_apigateway_lambda.py
+/// `test_lambda_aws_proxy_integration`, snapshot
+/// `invocation-payload-with-trailing-slash` (`/stage/proxy-value/` gives
+/// `proxy` `proxy-value`, while `path` keeps `/proxy-value/`). More than one
+/// trailing slash was not recorded: only the last is dropped (a model).
+fn proxy_parameter(path: &str) -> &str {
+    let proxy = path.trim_start_matches('/');
+    proxy.strip_suffix('/').unwrap_or(proxy)
 }
 
 /// The request's headers as a REST API forwards them, grouped by name in
@@ -372,26 +414,172 @@ impl<K: AsRef<str>, V: AsRef<str>> Serialize for All<'_, K, V> {
     }
 }
 
+/// A proxy response as a REST API reads it, which is stricter than the
+/// other sources about its keys and more lenient about its values.
+/// Recorded against AWS (localstack/localstack @8b9a79f0,
+/// tests/aws/services/apigateway/test_apigateway_lambda.py,
+/// `test_aws_proxy_response_payload_format_validation` and
+/// `test_lambda_aws_proxy_response_format`): a key it does not know is a
+/// malformed response, 502 (`invoke-api-wrong-format`:
+/// `{"statusCode": 200, "wrongValue": "value"}`); `{}` and a response with
+/// only `headers` are 200 (`empty-response`, `invoke-api-only-headers`); a
+/// numeric string status is that status (`invoke-api-status-code-str`:
+/// `"201"` gives 201) while `"test"` is a 502
+/// (`invoke-api-invalid-status-code`); a boolean header value is sent as
+/// its JSON text (`invoke-api-with-headers`: `"header-bool": true` arrives
+/// as `header-bool: true`); a `multiValueHeaders` value that is not a list
+/// is a 502 (`invoke-api-multi-headers-invalid`).
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RestWire {
+    #[serde(default)]
+    status_code: Option<RestStatus>,
+    #[serde(default, deserialize_with = "super::event::null_as_default")]
+    headers: Vec<(String, Scalar)>,
+    #[serde(default, deserialize_with = "super::event::null_as_default")]
+    multi_value_headers: Vec<(String, Vec<Scalar>)>,
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default)]
+    is_base64_encoded: bool,
+}
+
+/// A REST `statusCode`: a number, or a string holding one.
+#[derive(Debug)]
+enum RestStatus {
+    Number(i64),
+    Text(String),
+}
+
+/// A header value REST accepts: a string, or a boolean or number it
+/// writes as its JSON text (a boolean is recorded, a number is not: a
+/// model).
+#[derive(Debug)]
+struct Scalar(String);
+
+impl Scalar {
+    fn into_text(self) -> String {
+        self.0
+    }
+}
+
+/// One visitor for both: what a JSON scalar holds, as a status or as
+/// text. Written out (not `#[serde(untagged)]`, which buffers every value
+/// first) because every header of every REST response passes here.
+struct ScalarVisitor;
+
+/// A scalar as [`ScalarVisitor`] reads it.
+enum Read {
+    Int(i64),
+    Text(String),
+}
+
+impl serde::de::Visitor<'_> for ScalarVisitor {
+    type Value = Read;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a string, a number or a boolean")
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Read, E> {
+        Ok(Read::Text(v.to_owned()))
+    }
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Read, E> {
+        Ok(Read::Text(v))
+    }
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Read, E> {
+        Ok(Read::Text(v.to_string()))
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Read, E> {
+        Ok(Read::Int(v))
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Read, E> {
+        Ok(i64::try_from(v).map_or_else(|_| Read::Text(v.to_string()), Read::Int))
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Read, E> {
+        Ok(Read::Text(v.to_string()))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Scalar {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Self(match d.deserialize_any(ScalarVisitor)? {
+            Read::Int(n) => n.to_string(),
+            Read::Text(text) => text,
+        }))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RestStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match d.deserialize_any(ScalarVisitor)? {
+            Read::Int(n) => Ok(Self::Number(n)),
+            Read::Text(text) => Ok(Self::Text(text)),
+        }
+    }
+}
+
+/// The function's response JSON read as a REST API reads it.
+fn rest_wire(json: &[u8]) -> Result<WireResponse, Refused> {
+    let wire: RestWire = serde_json::from_slice(json).map_err(|e| {
+        Refused::from(format!(
+            "the function's response JSON is not a REST proxy response ({e}); a REST API \
+             answers 502 to a key other than statusCode, headers, multiValueHeaders, body and \
+             isBase64Encoded"
+        ))
+    })?;
+    let status_code = match wire.status_code {
+        None => 200,
+        Some(RestStatus::Number(n)) => u16::try_from(n).map_err(|_| {
+            Refused::from(format!(
+                "statusCode {n} is not an HTTP status; return one from 200 to 599"
+            ))
+        })?,
+        Some(RestStatus::Text(text)) => text.trim().parse::<u16>().map_err(|_| {
+            Refused::from(format!(
+                "statusCode `{text}` is not a number; return a number (a REST API also \
+                     takes one written as a string)"
+            ))
+        })?,
+    };
+    Ok(WireResponse {
+        status_code,
+        headers: wire
+            .headers
+            .into_iter()
+            .map(|(name, value)| (name, value.into_text()))
+            .collect(),
+        multi_value_headers: wire
+            .multi_value_headers
+            .into_iter()
+            .map(|(name, values)| (name, values.into_iter().map(Scalar::into_text).collect()))
+            .collect(),
+        cookies: Vec::new(),
+        body: wire.body,
+        is_base64_encoded: wire.is_base64_encoded,
+    })
+}
+
 /// The client's response from a 1.0 response JSON.
 pub(crate) fn decode(
-    wire: WireResponse,
+    json: &[u8],
     request_headers: &HeaderMap,
     options: &LambdaOptions,
     notes: &mut Vec<AdapterNote>,
 ) -> Result<Response<Bytes>, Refused> {
+    let wire = rest_wire(json)?;
     let mut response = Response::new(Bytes::new());
     *response.status_mut() = StatusCode::from_u16(wire.status_code)
         .map_err(|_| format!("statusCode {} is not an HTTP status", wire.status_code))?;
     let headers = response.headers_mut();
     append_headers(headers, &wire)?;
-    let decode_binary = decodes_binary(&wire, request_headers, headers, options);
+    let decode_binary = decodes_binary(&wire, request_headers, options);
     default_content_type(headers, notes);
     if wire.is_base64_encoded && !decode_binary {
         notes.push(AdapterNote::new(
             "rest-base64-not-decoded",
-            "the function returned a base64 body but neither the first media type of the \
-             request's Accept nor the response's Content-Type matches a binary media type, so the REST API passed the \
-             base64 text to the client; add the type with LambdaOptions::binary_media_types",
+            "the function returned a base64 body but the first media type of the request's \
+             Accept is not a binary media type (the response's Content-Type does not count), so \
+             the REST API passed the base64 text to the client; send that Accept, or add the \
+             type with LambdaOptions::binary_media_types",
         ));
         *response.body_mut() = Bytes::from(wire.body.unwrap_or_default());
         return Ok(response);
@@ -438,34 +626,39 @@ fn append_headers(headers: &mut HeaderMap, wire: &WireResponse) -> Result<(), Re
 }
 
 /// Whether the REST API converts the function's base64 body to binary for
-/// the client: the first media type the request accepts, or the
-/// response's content type, is a binary media type.
+/// the client: the first media type of the request's `Accept` is a binary
+/// media type. The response's `Content-Type` does not count, although
+/// the documentation says it does ("the Content-Type header of the response
+/// or the Accept header of the request",
+/// https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-payload-encodings.html):
+/// recorded against AWS, localstack/localstack @8b9a79f0,
+/// tests/aws/services/apigateway/test_apigateway_lambda.py
+/// `test_aws_proxy_binary_response` (validated 2025-01-29): a response with
+/// `Content-Type: image/png` and `image/png` configured stays base64 text
+/// for `Accept: image/jpg`, and is binary for `Accept: image/png` with no
+/// Content-Type at all; only the first Accept type counts
+/// (`image/webp,image/png,*/*;q=0.8` gives text).
 fn decodes_binary(
     wire: &WireResponse,
     request_headers: &HeaderMap,
-    headers: &HeaderMap,
     options: &LambdaOptions,
 ) -> bool {
-    // "When a request contains multiple media types in its Accept header,
-    // API Gateway honors only the first Accept media type"
-    // (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-payload-encodings.html).
-    wire.is_base64_encoded && {
-        let accept = request_headers
+    wire.is_base64_encoded
+        && request_headers
             .get(http::header::ACCEPT)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split(',').next())
-            .is_some_and(|t| options.is_binary_media_type(t));
-        accept || content_type(headers).is_some_and(|ct| options.is_binary_media_type(ct))
-    }
+            .is_some_and(|t| options.is_binary_media_type(t))
 }
 
 /// The `Content-Type` a REST API gives a response without one.
 fn default_content_type(headers: &mut HeaderMap, notes: &mut Vec<AdapterNote>) {
-    // Observed, not documented: a REST API gives a response the function
-    // sent without a Content-Type `application/json`
-    // (https://github.com/aws/aws-lambda-dotnet/issues/283,
-    // https://github.com/aws/aws-sam-cli/issues/1218). Added after the
-    // binary decision, which sees the function's own headers.
+    // Recorded against AWS, not documented: a REST API gives a response the
+    // function sent without a Content-Type `application/json`
+    // (localstack/localstack @8b9a79f0, test_apigateway_lambda.py
+    // `test_aws_proxy_response_payload_format_validation`, snapshot
+    // `invoke-api-with-headers`; aws/aws-lambda-dotnet @83149216,
+    // LambdaTestTool-v2 snapshot V1_DefaultsToCorrectContentTYpeRest.json).
     if !headers.contains_key(http::header::CONTENT_TYPE) {
         headers.insert(
             http::header::CONTENT_TYPE,
@@ -474,10 +667,10 @@ fn default_content_type(headers: &mut HeaderMap, notes: &mut Vec<AdapterNote>) {
         notes.push(AdapterNote::new(
             "rest-default-content-type",
             "the function's response had no Content-Type, so the REST API sent \
-             `Content-Type: application/json` (observed, not documented: \
-             https://github.com/aws/aws-lambda-dotnet/issues/283, \
-             https://github.com/aws/aws-sam-cli/issues/1218); set a Content-Type in the app to \
-             choose another",
+             `Content-Type: application/json` (recorded against AWS: localstack \
+             test_aws_proxy_response_payload_format_validation, aws-lambda-dotnet \
+             V1_DefaultsToCorrectContentTYpeRest.json); set a Content-Type in the app to choose \
+             another",
         ));
     }
 }
@@ -519,8 +712,9 @@ mod tests {
     fn a_rest_base64_body_that_does_not_decode_under_a_binary_type_is_500_api_configuration_error()
     {
         let options = LambdaOptions::new(Source::Rest).binary_media_types(["image/png"]);
-        let Err(refused) = event::decode(BAD_BASE64, &HeaderMap::new(), &options, &mut Vec::new())
-        else {
+        let mut accept = HeaderMap::new();
+        accept.insert(http::header::ACCEPT, HeaderValue::from_static("image/png"));
+        let Err(refused) = event::decode(BAD_BASE64, &accept, &options, &mut Vec::new()) else {
             panic!("a body that is not base64 cannot be converted to binary");
         };
         assert_eq!(refused.code, "rest-binary-conversion-failed");
@@ -563,5 +757,103 @@ mod tests {
             panic!("HTTP API always decodes base64");
         };
         assert_eq!(malformed.code, "malformed-response");
+    }
+
+    fn rest(json: &str) -> Result<Response<Bytes>, Refused> {
+        event::decode(
+            json.as_bytes(),
+            &HeaderMap::new(),
+            &LambdaOptions::new(Source::Rest),
+            &mut Vec::new(),
+        )
+    }
+
+    /// localstack/localstack @8b9a79f0,
+    /// tests/aws/services/apigateway/test_apigateway_lambda.py:
+    /// `test_lambda_aws_proxy_response_format` (`empty-response`,
+    /// `only-headers`) and `test_aws_proxy_response_payload_format_validation`
+    /// (`invoke-api-only-headers`, `invoke-api-status-code-str`,
+    /// `invoke-api-with-headers`), validated against AWS.
+    #[test]
+    fn rest_accepts_the_lenient_output_recorded_in_localstacks_aws_proxy_response_format_tests() {
+        let empty = rest("{}").map_err(|r| r.reason).expect("{} is a response");
+        assert_eq!(empty.status(), 200);
+        assert!(empty.body().is_empty());
+        let only_headers = rest(r#"{"headers": {"test-header": "value"}}"#)
+            .map_err(|r| r.reason)
+            .expect("headers alone are a response");
+        assert_eq!(only_headers.status(), 200);
+        assert_eq!(only_headers.headers()["test-header"], "value");
+        let text_status = rest(r#"{"statusCode": "201"}"#)
+            .map_err(|r| r.reason)
+            .expect("a numeric string status");
+        assert_eq!(text_status.status(), 201);
+        let with_bool = rest(
+            r#"{"statusCode": 200, "headers": {"test-header": "value", "header-bool": true}}"#,
+        )
+        .map_err(|r| r.reason)
+        .expect("a boolean header value");
+        assert_eq!(with_bool.headers()["header-bool"], "true");
+        let null_headers = rest(r#"{"statusCode": 200, "headers": null}"#)
+            .map_err(|r| r.reason)
+            .expect("null headers (invoke-api-with-headers-null)");
+        assert_eq!(null_headers.status(), 200);
+    }
+
+    /// The same recordings' 502s: `invoke-api-wrong-format` (an unknown
+    /// top-level key), `invoke-api-invalid-status-code`,
+    /// `invoke-api-multi-headers-invalid`, `invoke-api-just-string`.
+    #[test]
+    fn rest_refuses_the_malformed_output_recorded_in_localstacks_payload_format_validation_test() {
+        for json in [
+            r#"{"statusCode": 200, "wrongValue": "value"}"#,
+            r#"{"statusCode": "test"}"#,
+            r#"{"statusCode": 200, "multiValueHeaders": {"test-multi-invalid": "value1"}}"#,
+            r#""justAString""#,
+        ] {
+            let Err(refused) = rest(json) else {
+                panic!("{json} is not a REST proxy response");
+            };
+            assert_eq!(refused.code, "malformed-response", "{json}");
+            assert_eq!(refused.kind, FailureKind::Function, "{json}");
+            let (response, _) =
+                failure::respond(Source::Rest, refused.kind, refused.code, refused.reason);
+            assert_eq!(response.status(), 502, "{json}");
+            assert_eq!(
+                response.body().as_ref(),
+                br#"{"message": "Internal server error"}"#
+            );
+        }
+    }
+
+    /// aws/aws-lambda-dotnet @83149216, Tools/LambdaTestTool-v2/tests/
+    /// Amazon.Lambda.TestTool.UnitTests/Snapshots/V1_HandlesZeroStatusCodeRest.json,
+    /// recorded from a real REST API: 502, the 36-byte body,
+    /// `x-amzn-ErrorType: InternalServerErrorException`.
+    #[test]
+    fn rest_answers_status_code_0_with_x_amzn_error_type_as_recorded_in_dotnets_v1_handles_zero_status_code_rest()
+     {
+        let Err(refused) = rest(r#"{"statusCode": 0, "body": "Hello, World!"}"#) else {
+            panic!("status 0 is not an HTTP status");
+        };
+        let (response, _) =
+            failure::respond(Source::Rest, refused.kind, refused.code, refused.reason);
+        assert_eq!(response.status(), 502);
+        assert_eq!(response.headers()["content-type"], "application/json");
+        assert_eq!(
+            response.headers()["x-amzn-errortype"],
+            "InternalServerErrorException"
+        );
+        assert_eq!(response.body().len(), 36);
+        // HTTP API's 500 for the same output carries no such header
+        // (V2_HandlesZeroStatusCode.json).
+        let (http_api, _) = failure::respond(
+            Source::HttpApi,
+            FailureKind::Function,
+            "malformed-response",
+            String::new(),
+        );
+        assert_eq!(http_api.status(), 500);
+        assert!(http_api.headers().get("x-amzn-errortype").is_none());
     }
 }

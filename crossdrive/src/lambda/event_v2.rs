@@ -13,8 +13,10 @@
 //! headers are split into `cookies`; repeated headers and query keys
 //! comma-joined, as AWS does; the `$default` route. Out: `headers` has one value
 //! per name (lambda_http keeps only the first of a repeated non-cookie
-//! header), `Set-Cookie` travels in `cookies`, and a base64 body is
-//! decoded for the client.
+//! header), `Set-Cookie` travels in `cookies`, a base64 body is decoded
+//! for the client, and a response without a `Content-Type` gets the one
+//! recorded for its source (`text/plain; charset=utf-8` on an HTTP API,
+//! `application/json` on a Function URL).
 
 use crate::AdapterNote;
 use bytes::Bytes;
@@ -370,6 +372,7 @@ impl<K: AsRef<str>, V: AsRef<str>> Serialize for Pairs<K, V> {
 /// The client's response from a 2.0 response JSON.
 pub(crate) fn decode(
     wire: WireResponse,
+    source: Source,
     notes: &mut Vec<AdapterNote>,
 ) -> Result<Response<Bytes>, String> {
     let mut response = Response::new(Bytes::new());
@@ -407,5 +410,52 @@ pub(crate) fn decode(
         headers.append(http::header::SET_COOKIE, value);
     }
     *response.body_mut() = body::response_bytes(wire.body, wire.is_base64_encoded, notes)?;
+    default_content_type(source, response.headers_mut(), notes);
     Ok(response)
+}
+
+/// The `Content-Type` a payload 2.0 source gives a response the function
+/// sent without one. Recorded against AWS, documented nowhere:
+///
+/// - HTTP API, `text/plain; charset=utf-8`: aws/aws-lambda-dotnet
+///   @83149216, Tools/LambdaTestTool-v2/tests/Amazon.Lambda.TestTool.UnitTests/Snapshots/
+///   V2_DefaultsToTextPlainContentType.json (and V2_HttpAPIHeaders.json,
+///   V2_SetsBodyBase64.json), recorded from a real HTTP API on 2025-04-14;
+/// - Function URL, `application/json`: localstack/localstack @8b9a79f0,
+///   tests/aws/services/lambda_/test_lambda.py
+///   `TestLambdaURL::test_lambda_url_invocation[http-response]`, snapshot
+///   `lambda_url_invocation` (validated 2025-11-24).
+fn default_content_type(
+    source: Source,
+    headers: &mut http::HeaderMap,
+    notes: &mut Vec<AdapterNote>,
+) {
+    if headers.contains_key(http::header::CONTENT_TYPE) {
+        return;
+    }
+    let (value, recording) = if source == Source::FunctionUrl {
+        (
+            "application/json",
+            "localstack test_lambda_url_invocation[http-response]",
+        )
+    } else {
+        (
+            "text/plain; charset=utf-8",
+            "aws-lambda-dotnet V2_DefaultsToTextPlainContentType.json",
+        )
+    };
+    headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(value));
+    notes.push(AdapterNote::new(
+        "v2-default-content-type",
+        format!(
+            "the function's response had no Content-Type, so the {} sent `Content-Type: \
+             {value}` (recorded against AWS: {recording}); set a Content-Type in the app to \
+             choose another",
+            if source == Source::FunctionUrl {
+                "Function URL"
+            } else {
+                "HTTP API"
+            }
+        ),
+    ));
 }

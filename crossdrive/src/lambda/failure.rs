@@ -16,9 +16,11 @@
 //! | URL over 10,240 characters (Regional REST) or 8,192 (edge-optimized, private) | — | — | 414 | — |
 //! | response headers over 32 K (ALB) | — | — | — | 502 |
 //!
-//! The bodies are the sources' documented ones (`{"message":"Internal
-//! Server Error"}` for HTTP API, `{"message": "Internal server error"}` for
-//! REST, an HTML page for ALB). The 431 for oversized headers on API
+//! The bodies are the sources' documented or recorded ones (`{"message":"Internal
+//! Server Error"}` for HTTP API, `{"message": "Internal server error"}` with
+//! `x-amzn-ErrorType: InternalServerErrorException` for REST, the plain
+//! text `Internal Server Error` for a Function URL, an HTML page for ALB);
+//! each arm below names its source. The 431 for oversized headers on API
 //! Gateway and the 414 for a long REST URL are models: AWS documents the
 //! quotas, not the exact status (the 414 follows the quota page's own
 //! "414 Request URI too long" for a long method ARN), and so is ALB's 502
@@ -35,7 +37,7 @@ use std::time::Duration;
 use crate::guard::Interrupted;
 use crate::{AdapterNote, Error, ErrorKind};
 use bytes::Bytes;
-use http::{HeaderValue, Response, StatusCode};
+use http::{HeaderName, HeaderValue, Response, StatusCode};
 
 use super::driver::{About, Inner, Invoker};
 use super::function::{InvokeError, Observed};
@@ -99,8 +101,15 @@ pub(crate) fn respond(
         // API_CONFIGURATION_ERROR: "when base64 decoding fails on binary data",
         // default status 500 (GWRESP); the body is REST's default message.
         (S::Rest, K::Configuration) => (500, JSON, r#"{"message": "Internal server error"}"#),
+        // Recorded against AWS: localstack/localstack @8b9a79f0,
+        // tests/aws/services/lambda_/test_lambda.py
+        // `TestLambdaURL::test_lambda_url_invocation_exception` (validated
+        // 2025-11-24) asserts status 502 and the body `Internal Server Error`,
+        // plain text. Its content type was not captured: text/plain is a
+        // model (localstack answers with werkzeug's text/plain default), and
+        // so is the same answer for a timeout.
         (S::FunctionUrl, K::Function | K::IntegrationTimeout | K::Configuration) => {
-            (502, JSON, r#"{"Message":"Internal Server Error"}"#)
+            (502, TEXT, "Internal Server Error")
         }
         (S::Alb { .. }, K::Function | K::IntegrationTimeout | K::Configuration) => {
             (502, HTML, ALB_502)
@@ -130,6 +139,19 @@ pub(crate) fn respond(
         http::header::CONTENT_TYPE,
         HeaderValue::from_static(content_type),
     );
+    if (source, kind) == (S::Rest, K::Function) {
+        // Recorded against AWS: aws/aws-lambda-dotnet @83149216,
+        // Tools/LambdaTestTool-v2/tests/Amazon.Lambda.TestTool.UnitTests/Snapshots/
+        // V1_HandlesZeroStatusCodeRest.json: a REST API's 502 for a
+        // malformed proxy response (statusCode 0) carries
+        // `x-amzn-ErrorType: InternalServerErrorException`. The same header
+        // on the 502 for a function error or timeout is a model: no
+        // recording kept that response's headers.
+        response.headers_mut().insert(
+            HeaderName::from_static("x-amzn-errortype"),
+            HeaderValue::from_static("InternalServerErrorException"),
+        );
+    }
     if !crate::fixture::quiet() {
         eprintln!("crossdrive lambda ({}): {code}: {reason}", source.shape());
     }
@@ -142,6 +164,7 @@ pub(crate) fn respond(
 
 const JSON: &str = "application/json";
 const HTML: &str = "text/html";
+const TEXT: &str = "text/plain; charset=utf-8";
 const ALB_400_HEADERS: &str = "<html>\r\n<head><title>400 Request Header Or Cookie Too Large</title></head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n<center>Request Header Or Cookie Too Large</center>\r\n</body>\r\n</html>\r\n";
 const ALB_502: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n";
 const ALB_413: &str = "<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body>\r\n<center><h1>413 Request Entity Too Large</h1></center>\r\n</body>\r\n</html>\r\n";

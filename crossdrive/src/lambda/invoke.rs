@@ -43,7 +43,7 @@ use super::failure::{self, FailureKind, Outcome, Refused, Stopped};
 use super::function::{self, InvokeError, Observed};
 use super::runtime::{self, Instance};
 use super::runtime_api::{Reply, Streamed};
-use super::{event, limits, stream};
+use super::{event, limits, outbound, stream};
 
 /// One buffered invocation of the function with `request`.
 pub(super) async fn round_trip(
@@ -52,8 +52,17 @@ pub(super) async fn round_trip(
 ) -> Result<DriverResponse, Error> {
     let (method, uri) = (request.method().clone(), request.uri().clone());
     let mut notes = Vec::new();
-    let response = buffered(lambda, Some((&method, &uri)), &request, &mut notes).await;
-    deliver(lambda, response, notes)
+    // The source stamps its ids on every answer, its own refusals included.
+    let invocation = Invocation::now();
+    let response = buffered(
+        lambda,
+        Some((&method, &uri)),
+        &request,
+        &invocation,
+        &mut notes,
+    )
+    .await;
+    deliver(lambda, (&invocation, request.headers()), response, notes)
 }
 
 /// The five steps of a buffered invocation.
@@ -61,6 +70,7 @@ async fn buffered(
     lambda: &Inner,
     about: About<'_>,
     request: &Request<Bytes>,
+    invocation: &Invocation,
     notes: &mut Vec<AdapterNote>,
 ) -> Result<Response<Bytes>, Stopped> {
     let options = &lambda.options;
@@ -68,12 +78,11 @@ async fn buffered(
     lambda.check_options(about)?;
     limits::check_request(options, request)?;
     // 2. Build the event.
-    let invocation = Invocation::now();
-    let event = event::build(request, options, &invocation, notes);
+    let event = event::build(request, options, invocation, notes);
     stage::mark(Mark::EventSerialised);
     limits::check_event(options.source, &event)?;
     // 3. Invoke; a failure is the source's answer.
-    let outcome = invoke(lambda, &event, &invocation, notes).await;
+    let outcome = invoke(lambda, &event, invocation, notes).await;
     let (json, observed) = failure::answer(lambda, about, outcome)?;
     // 4. Apply the limits.
     limits::check_response_json(options.source, &json)?;
@@ -104,8 +113,9 @@ pub(super) async fn raw_event(lambda: &Inner, event: &[u8]) -> Result<DriverResp
     }
     let mut notes = Vec::new();
     let outcome = guarded(lambda.options.timeout, call(lambda, event, &invocation)).await;
-    let response = read_answer(lambda, None, &HeaderMap::new(), outcome, &mut notes);
-    deliver(lambda, response, notes)
+    let headers = HeaderMap::new();
+    let response = read_answer(lambda, None, &headers, outcome, &mut notes);
+    deliver(lambda, (&invocation, &headers), response, notes)
 }
 
 /// Step 3: the invocation, on an instance that is up, bounded by the
@@ -182,21 +192,32 @@ fn decode(
 }
 
 /// What the client receives: the response, or the source's own answer to
-/// what stopped the invocation, with the notes gathered on the way.
+/// what stopped the invocation, with the notes gathered on the way and the
+/// headers the source adds on the way out (`outbound.rs`) for the
+/// invocation and request in `stamp`.
 fn deliver(
     lambda: &Inner,
+    (invocation, request_headers): (&Invocation, &HeaderMap),
     response: Result<Response<Bytes>, Stopped>,
     notes: Vec<AdapterNote>,
 ) -> Result<DriverResponse, Error> {
-    match response {
+    let (mut delivered, function_answered) = match response {
         Ok(response) => {
             let mut delivered = DriverResponse::new(response, lambda.protocol.clone());
             delivered.notes = notes;
-            Ok(delivered)
+            (delivered, true)
         }
-        Err(Stopped::Refused(refused)) => Ok(lambda.failed(refused, notes)),
-        Err(Stopped::Error(error)) => Err(error),
-    }
+        Err(Stopped::Refused(refused)) => (lambda.failed(refused, notes), false),
+        Err(Stopped::Error(error)) => return Err(error),
+    };
+    outbound::stamp(
+        &lambda.options,
+        invocation,
+        request_headers,
+        function_answered,
+        delivered.response.headers_mut(),
+    );
+    Ok(delivered)
 }
 
 /// [`deliver`] for a streamed invocation: an answer that is not the
@@ -286,7 +307,8 @@ async fn stream_reply(
     let outcome = guarded(lambda.aws_limit().min(lambda.options.timeout), work).await;
     notes.extend(instance.refusals());
     let streamed = match as_stream(outcome) {
-        Ok(streamed) => streamed,
+        Ok(Ok(streamed)) => streamed,
+        Ok(Err(json)) => return Ok(whole(buffered_reply_on_a_stream(json, notes))),
         Err(outcome) => {
             return read_answer(lambda, about, request_headers, outcome, notes).map(whole);
         }
@@ -311,22 +333,72 @@ async fn stream_reply(
     Ok(response)
 }
 
-/// The function's stream, or the outcome of a reply that is not one (a
-/// whole response, an error, no reply), to be read as a buffered one.
+/// The function's stream, or the whole response of a function that does
+/// not stream, or the outcome of a reply that is neither (an error, no
+/// reply), to be read as a buffered one.
 fn as_stream(
     outcome: Result<Result<Reply, InvokeError>, Interrupted>,
-) -> Result<Streamed, Outcome> {
+) -> Result<Result<Streamed, Bytes>, Outcome> {
     match outcome {
-        Ok(Ok(Reply::Stream(streamed))) => Ok(streamed),
-        Ok(Ok(Reply::Response(json))) => Err(Ok(Ok((json.to_vec(), Observed::default())))),
+        Ok(Ok(Reply::Stream(streamed))) => Ok(Ok(streamed)),
+        Ok(Ok(Reply::Response(json))) => Ok(Err(json)),
         Ok(Ok(Reply::Error(json))) => Err(Ok(Err(runtime::runtime_error(&json)))),
         Ok(Err(e)) => Err(Ok(Err(e))),
         Err(interrupted) => Err(Err(interrupted)),
     }
 }
 
+/// What the client of a streaming Function URL receives from a function
+/// that returned its response whole (`lambda_http::run`, not
+/// `run_with_streaming_response`): 200, with the returned JSON itself as
+/// the body, not decoded as a proxy response. Recorded against AWS:
+/// localstack/localstack @8b9a79f0, tests/aws/services/lambda_/test_lambda.py
+/// `TestLambdaURL::test_lambda_url_echo_invoke[RESPONSE_STREAM]` (validated
+/// 2025-11-24): a Node.js handler returning `{statusCode: 200, body: …}`
+/// behind `InvokeMode: RESPONSE_STREAM` answers 200 and the client reads
+/// the whole object (`json.loads(response)["body"]`). Which headers the
+/// client gets was not recorded: none are added (a model).
+fn buffered_reply_on_a_stream(json: Bytes, notes: &mut Vec<AdapterNote>) -> Response<Bytes> {
+    notes.push(AdapterNote::new(
+        "stream-buffered-reply-as-body",
+        "the function returned its response whole instead of streaming it, so the streaming \
+         Function URL sent the returned JSON itself as the body; run the app with \
+         lambda_http::run_with_streaming_response behind InvokeMode::ResponseStream",
+    ));
+    Response::new(json)
+}
+
 /// A response that arrived whole (the service's own answers: limits,
 /// errors before the stream began), as a body of one chunk.
 fn whole(response: Response<Bytes>) -> Response<ResponseBody> {
     response.map(ResponseBody::full)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// localstack/localstack @8b9a79f0, tests/aws/services/lambda_/test_lambda.py
+    /// `TestLambdaURL::test_lambda_url_echo_invoke[RESPONSE_STREAM]`
+    /// (validated 2025-11-24): a function that returns its response whole
+    /// behind a streaming Function URL has that JSON sent as the body, 200.
+    #[test]
+    fn a_whole_reply_on_a_streaming_url_is_sent_as_the_body_as_localstacks_echo_invoke_response_stream_recorded()
+     {
+        let json = Bytes::from_static(br#"{"statusCode":201,"body":"{\"event\":{}}"}"#);
+        let Ok(Err(whole_reply)) = as_stream(Ok(Ok(Reply::Response(json.clone())))) else {
+            panic!("a whole reply is neither a stream nor read as a proxy response");
+        };
+        let mut notes = Vec::new();
+        let response = buffered_reply_on_a_stream(whole_reply, &mut notes);
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.body(), &json);
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.code == "stream-buffered-reply-as-body")
+        );
+        // An error is still read as the function's failure.
+        assert!(as_stream(Ok(Ok(Reply::Error(Bytes::from_static(b"{}"))))).is_err());
+    }
 }

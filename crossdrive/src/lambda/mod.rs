@@ -42,7 +42,8 @@
 //! hang or crash the test binary.
 //!
 //! The rest: `driver.rs` is [`Lambda`], the `Driver` over those steps;
-//! `options.rs` the deployment ([`LambdaOptions`]); `clock.rs` each
+//! `options.rs` the deployment ([`LambdaOptions`]); `outbound.rs` the
+//! headers each source adds to its responses; `clock.rs` each
 //! invocation's ids and times; `differences.rs` the declared known
 //! differences; `bare.rs` the in-process drivers' bench floor
 //! (`BareAdapter`), `raw_api.rs` the child-process drivers'
@@ -65,6 +66,7 @@ mod function;
 mod invoke;
 mod limits;
 mod options;
+mod outbound;
 #[cfg(test)]
 mod props;
 mod quickack;

@@ -232,74 +232,46 @@ impl RawConn {
         Ok(response)
     }
 
-    /// Opens a WebSocket to the floor's app with tokio-tungstenite's own
-    /// client: over HTTP/1.1, a fresh connection upgraded (an upgrade takes
-    /// a connection over); over HTTP/2, an RFC 8441 extended CONNECT on the
-    /// floor's connection, its stream framed by tungstenite.
+    /// Whether the floor speaks HTTP/2 (a WebSocket then opens with an
+    /// extended CONNECT on its connection rather than a fresh upgrade).
     #[cfg(all(feature = "bench", feature = "websocket"))]
-    pub(crate) async fn open_websocket(
-        &self,
-        mut request: Request<Bytes>,
-    ) -> Result<crate::bench::OpenedWebSocket, Error> {
-        use crate::websocket::UpgradedIo;
-        let name = self.name();
-        wire::stamp(request.headers_mut(), self.inner.mount.header());
-        let authority = self
-            .inner
-            .authority
-            .to_str()
-            .unwrap_or("localhost")
-            .to_owned();
-        if self.inner.flavor.expects() != http::Version::HTTP_2 {
-            let stream = tokio::net::TcpStream::connect(self.inner.addr)
-                .await
-                .map_err(|e| fail(name, "cannot connect the floor").with_source(e))?;
-            let _ = stream.set_nodelay(true);
-            let io: Box<dyn UpgradedIo> = Box::new(stream);
-            return crate::bench::websocket::tungstenite_open(
-                request.map(|_| ()),
-                io,
-                &authority,
-                name,
-            )
-            .await;
-        }
-        let response = self.extended_connect(request, &authority).await?;
-        if response.status() != http::StatusCode::OK {
-            let (parts, body) = response.into_parts();
-            let body = body
-                .collect()
-                .await
-                .map(|b| b.to_bytes())
-                .unwrap_or_default();
-            return Ok(crate::bench::OpenedWebSocket::Refused(
-                Response::from_parts(parts, body),
-            ));
-        }
-        let upgraded = hyper::upgrade::on(response)
+    pub(crate) fn speaks_http2(&self) -> bool {
+        self.inner.flavor.expects() == http::Version::HTTP_2
+    }
+
+    /// The `Host` (HTTP/1.1) or `:authority` (HTTP/2) the floor sends.
+    #[cfg(all(feature = "bench", feature = "websocket"))]
+    pub(crate) fn authority(&self) -> &str {
+        self.inner.authority.to_str().unwrap_or("localhost")
+    }
+
+    /// Stamps the header that routes a request to the floor's app on the
+    /// shared server.
+    #[cfg(all(feature = "bench", feature = "websocket"))]
+    pub(crate) fn stamp(&self, headers: &mut http::HeaderMap) {
+        wire::stamp(headers, self.inner.mount.header());
+    }
+
+    /// A fresh TCP connection to the floor's server (an HTTP/1.1 upgrade
+    /// takes a connection over, so it never uses the floor's own).
+    #[cfg(all(feature = "bench", feature = "websocket"))]
+    pub(crate) async fn fresh_connection(&self) -> Result<tokio::net::TcpStream, Error> {
+        let stream = tokio::net::TcpStream::connect(self.inner.addr)
             .await
-            .map_err(|e| fail(name, "the extended CONNECT did not upgrade").with_source(e))?;
-        let io: Box<dyn UpgradedIo> = Box::new(TokioIo::new(upgraded));
-        let stream = tokio_tungstenite::WebSocketStream::from_raw_socket(
-            io,
-            tokio_tungstenite::tungstenite::protocol::Role::Client,
-            None,
-        )
-        .await;
-        Ok(crate::bench::OpenedWebSocket::Accepted(
-            crate::bench::WebSocketConn::from_stream(stream),
-        ))
+            .map_err(|e| fail(self.name(), "cannot connect the floor").with_source(e))?;
+        let _ = stream.set_nodelay(true);
+        Ok(stream)
     }
 
     /// Sends `request` as an RFC 8441 extended CONNECT (`:protocol
     /// websocket`) on the floor's HTTP/2 connection.
     #[cfg(all(feature = "bench", feature = "websocket"))]
-    async fn extended_connect(
+    pub(crate) async fn extended_connect(
         &self,
         request: Request<Bytes>,
-        authority: &str,
     ) -> Result<Response<hyper::body::Incoming>, Error> {
         let name = self.name();
+        let authority = self.authority().to_owned();
         let mut slot = self.inner.sender.lock().await;
         if slot.as_ref().is_none_or(Sender::is_closed) {
             *slot = Some(self.connect().await?);
