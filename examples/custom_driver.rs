@@ -116,8 +116,13 @@ fn main() -> ExitCode {
     };
     let client = Client::new(HyperDuplex::new(crossdrive::conformance::echo::app()));
     // Declare here what your adapter cannot meet by design, with the reason:
-    // `Expectations::new().difference("check_name", "why")`.
-    let expectations = crossdrive::conformance::Expectations::new();
+    // `Expectations::new().difference("check_name", "why")`. This one
+    // keeps `Driver::websocket`'s default, so the WebSocket checks that
+    // need an accepted socket are declared at once.
+    let expectations = crossdrive::conformance::Expectations::new().websocket_not_carried(
+        "hyper-duplex sends each request on a connection of its own and implements no \
+         Driver::websocket, so a handshake is answered as an ordinary request",
+    );
     let report = runtime.block_on(crossdrive::conformance::run(&client, &expectations));
     println!("{report}");
     if report.is_success() {

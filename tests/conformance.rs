@@ -73,3 +73,207 @@ fn a_conformance_run_over_one_driver_lists_one_test_per_check_and_no_other() {
         "{ours:#?}"
     );
 }
+
+/// Deliberately broken WebSocket drivers: the WebSocket checks must catch
+/// each bug in exactly the check it breaks, saying what arrived. Each
+/// wraps the real `direct` driver and damages the socket the way real
+/// adapters have: turning the app's binary frames into text frames (a
+/// gateway that only knows text), and dropping the handshake's
+/// `Sec-WebSocket-Protocol` (a proxy that forwards a fixed header list).
+mod broken_websocket {
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    use bytes::Bytes;
+    use crossdrive::conformance::{self, Expectations, Outcome};
+    use crossdrive::websocket::{Handshake, UpgradedIo};
+    use crossdrive::{BoxFuture, Client, Direct, Driver, DriverResponse, DriverStream, Error};
+    use crossdrive::{RequestBody, conformance::echo};
+    use http::Request;
+    use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+    #[derive(Clone, Copy)]
+    enum Bug {
+        BinaryFramesBecomeText,
+        DropsSubprotocolHeader,
+    }
+
+    struct Broken {
+        inner: Direct,
+        bug: Bug,
+    }
+
+    impl Driver for Broken {
+        fn name(&self) -> &str {
+            match self.bug {
+                Bug::BinaryFramesBecomeText => "binary-as-text",
+                Bug::DropsSubprotocolHeader => "drops-subprotocol",
+            }
+        }
+
+        fn send(&self, request: Request<Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
+            self.inner.send(request)
+        }
+
+        fn stream(
+            &self,
+            request: Request<RequestBody>,
+        ) -> BoxFuture<'_, Result<DriverStream, Error>> {
+            self.inner.stream(request)
+        }
+
+        fn websocket(
+            &self,
+            mut request: Request<Bytes>,
+        ) -> BoxFuture<'_, Result<Handshake, Error>> {
+            Box::pin(async move {
+                if let Bug::DropsSubprotocolHeader = self.bug {
+                    request
+                        .headers_mut()
+                        .remove(http::header::SEC_WEBSOCKET_PROTOCOL);
+                }
+                let handshake = self.inner.websocket(request).await?;
+                Ok(match (handshake, self.bug) {
+                    (Handshake::Accepted(mut upgraded), Bug::BinaryFramesBecomeText) => {
+                        upgraded.io = Box::new(Retyped::new(upgraded.io));
+                        Handshake::Accepted(upgraded)
+                    }
+                    (handshake, _) => handshake,
+                })
+            })
+        }
+    }
+
+    /// The app's side of the socket, read by the client with every binary
+    /// frame's opcode turned into text's. The app's frames are unmasked
+    /// (RFC 6455 §5.1), so a frame is its header (2 bytes, then 2 or 8 of
+    /// length) and its payload; the rewrite follows the boundaries.
+    struct Retyped {
+        inner: Box<dyn UpgradedIo>,
+        header: Vec<u8>,
+        payload_left: u64,
+    }
+
+    impl Retyped {
+        fn new(inner: Box<dyn UpgradedIo>) -> Self {
+            Self {
+                inner,
+                header: Vec::new(),
+                payload_left: 0,
+            }
+        }
+
+        /// Rewrites `bytes`, the next bytes the app sent, in place.
+        fn retype(&mut self, bytes: &mut [u8]) {
+            let mut i = 0;
+            while i < bytes.len() {
+                if self.payload_left > 0 {
+                    let skip = self.payload_left.min((bytes.len() - i) as u64);
+                    self.payload_left -= skip;
+                    i += skip as usize;
+                    continue;
+                }
+                if self.header.is_empty() && bytes[i] & 0x0f == 0x2 {
+                    bytes[i] = (bytes[i] & 0xf0) | 0x1;
+                }
+                self.header.push(bytes[i]);
+                i += 1;
+                let needed = match self.header.get(1).map(|b| b & 0x7f) {
+                    None => continue,
+                    Some(126) => 4,
+                    Some(127) => 10,
+                    Some(_) => 2,
+                };
+                if self.header.len() == needed {
+                    self.payload_left = match needed {
+                        2 => u64::from(self.header[1] & 0x7f),
+                        4 => u64::from(u16::from_be_bytes([self.header[2], self.header[3]])),
+                        _ => u64::from_be_bytes(self.header[2..10].try_into().unwrap()),
+                    };
+                    self.header.clear();
+                }
+            }
+        }
+    }
+
+    impl AsyncRead for Retyped {
+        fn poll_read(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<std::io::Result<()>> {
+            let this = self.get_mut();
+            let before = buf.filled().len();
+            let polled = Pin::new(&mut this.inner).poll_read(cx, buf);
+            if let Poll::Ready(Ok(())) = polled {
+                let mut fresh = buf.filled()[before..].to_vec();
+                this.retype(&mut fresh);
+                buf.filled_mut()[before..].copy_from_slice(&fresh);
+            }
+            polled
+        }
+    }
+
+    impl AsyncWrite for Retyped {
+        fn poll_write(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            data: &[u8],
+        ) -> Poll<std::io::Result<usize>> {
+            Pin::new(&mut self.get_mut().inner).poll_write(cx, data)
+        }
+        fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+        }
+        fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+        }
+    }
+
+    /// The WebSocket checks that fail on a driver with `bug`, each with
+    /// its failure.
+    fn failing(bug: Bug) -> Vec<(&'static str, conformance::Failure)> {
+        let client = Client::new(Broken {
+            inner: Direct::new(echo::app()),
+            bug,
+        });
+        let report =
+            crate::support::block_on(conformance::run_websocket(&client, &Expectations::new()));
+        report
+            .results()
+            .iter()
+            .filter_map(|r| match &r.outcome {
+                Outcome::Fail(failure) => Some((r.check.name, failure.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_driver_that_turns_binary_frames_into_text_fails_the_binary_check_and_no_other() {
+        let failed = failing(Bug::BinaryFramesBecomeText);
+        let names: Vec<&str> = failed.iter().map(|(name, _)| *name).collect();
+        assert_eq!(
+            names,
+            ["websocket_binary_message_comes_back_as_sent"],
+            "{failed:#?}"
+        );
+        let failure = &failed[0].1;
+        assert!(
+            failure.received.contains("UTF-8") || failure.received.contains("utf-8"),
+            "{failure}"
+        );
+    }
+
+    #[test]
+    fn a_driver_that_drops_the_subprotocol_header_fails_the_subprotocol_check_and_no_other() {
+        let failed = failing(Bug::DropsSubprotocolHeader);
+        let names: Vec<&str> = failed.iter().map(|(name, _)| *name).collect();
+        assert_eq!(
+            names,
+            ["websocket_subprotocol_is_negotiated"],
+            "{failed:#?}"
+        );
+        assert_eq!(failed[0].1.received, "None", "{}", failed[0].1);
+    }
+}

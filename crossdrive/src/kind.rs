@@ -87,10 +87,11 @@ macro_rules! define_kinds {
             }
 
             /// Whether the driver carries WebSockets only (`lambda-ws`):
-            /// [`Drivers::builtin`](crate::Drivers::builtin) and the
-            /// conformance checks leave it out, `suite!` writes its tests
-            /// only where a suite names it in `only = [..]`, and a bench
-            /// that adds it leaves its HTTP rows unmeasured.
+            /// [`Drivers::builtin`](crate::Drivers::builtin) leaves it out,
+            /// the conformance suite holds it to the WebSocket checks alone,
+            /// `suite!` writes its tests only where a suite names it in
+            /// `only = [..]`, and a bench that adds it leaves its HTTP rows
+            /// unmeasured.
             ///
             /// ```
             /// assert!(!crossdrive::Kind::Direct.websocket_only());

@@ -552,9 +552,9 @@ macro_rules! __driver_table_lambda {
 }
 
 // `lambda-ws` carries WebSockets only (`carries: websocket`): `suite!`
-// writes its tests only where a suite names it in `only = [..]`, the
-// conformance checks and `Drivers::builtin()` leave it out, and a bench
-// that adds it leaves its HTTP rows unmeasured.
+// writes its tests only where a suite names it in `only = [..]`,
+// `conformance!` only its WebSocket checks, `Drivers::builtin()` leaves it
+// out, and a bench that adds it leaves its HTTP rows unmeasured.
 #[cfg(feature = "lambda-ws")]
 #[doc(hidden)]
 #[macro_export]
@@ -737,7 +737,7 @@ macro_rules! conformance_tests {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __conformance_tests {
-    ([[$driver:expr] [$expect:expr]] $({ name: $name:ident, $($rest:tt)* })*) => {
+    ([[$driver:expr] [$expect:expr]] [$($websocket:ident)*] $({ name: $name:ident, $($rest:tt)* })*) => {
         $(
             #[test]
             fn $name() {
@@ -758,6 +758,11 @@ macro_rules! __conformance_tests {
 /// [`suite!`](macro@crate::suite): configured built-ins and drivers of your
 /// own, each with the differences its spec declares; `only = [..]` when
 /// your list is not every built-in, so that what is counted is what ran.
+///
+/// With the `websocket` feature the checks include the WebSocket ones
+/// (they exist only then, in your crate too); a built-in that carries
+/// WebSockets only (`lambda-ws`) gets just those, in its default
+/// deployment unless `drivers` configures it.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -814,11 +819,11 @@ macro_rules! __conformance_config {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __conformance_checks {
-    ([$args:tt [] [$($custom:ident)*]] $({ name: $name:ident, $($rest:tt)* })*) => {
-        $crate::driver_table! { $crate::__conformance_builtin [$args [$($name)*]] }
+    ([$args:tt [] [$($custom:ident)*]] $websocket:tt $({ name: $name:ident, $($rest:tt)* })*) => {
+        $crate::driver_table! { $crate::__conformance_builtin [$args [$($name)*] $websocket] }
         $crate::__conformance_each! { $args [$($custom)*] [$($name)*] }
     };
-    ([$args:tt [some $($only:ident)*] []] $({ name: $name:ident, $($rest:tt)* })*) => {
+    ([$args:tt [some $($only:ident)*] []] $websocket:tt $({ name: $name:ident, $($rest:tt)* })*) => {
         $crate::__conformance_each! { $args [$($only)*] [$($name)*] }
     };
 }
@@ -834,8 +839,23 @@ macro_rules! __conformance_each {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __conformance_builtin {
-    ([$args:tt $names:tt] [$($every:ident)*] $({ ident: $ident:ident, $($field:tt)* })*) => {
-        $( $crate::__builtin_http! { [$crate::__conformance_driver] [$args $ident $names] $($field)* } )*
+    ([$args:tt $names:tt $websocket:tt] [$($every:ident)*] $({ ident: $ident:ident, $($field:tt)* })*) => {
+        $( $crate::__conformance_builtin_one! { [$args $ident $names $websocket] $($field)* } )*
+    };
+}
+
+/// One built-in's conformance tests: every check, or only the WebSocket
+/// checks for an entry marked `carries: websocket` (its default
+/// deployment unless the drivers list configures it; see
+/// `conformance::run_test`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_builtin_one {
+    ([$args:tt $ident:ident $names:tt $websocket:tt] carries: websocket, $($field:tt)*) => {
+        $crate::__conformance_driver! { $args $ident $websocket }
+    };
+    ([$args:tt $ident:ident $names:tt $websocket:tt] $($field:tt)*) => {
+        $crate::__conformance_driver! { $args $ident $names }
     };
 }
 

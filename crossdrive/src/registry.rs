@@ -49,6 +49,15 @@ pub(crate) trait Deployment: Send + Sync + 'static {
         false
     }
 
+    /// The WebSocket conformance checks this deployment cannot meet, with
+    /// the reasons (feature `websocket`, where those checks exist): a
+    /// driver that carries no WebSocket declares them here rather than in
+    /// its registration's `differences`, which hold for every build.
+    #[cfg(feature = "websocket")]
+    fn websocket_differences(&self) -> Vec<(&'static str, &'static str)> {
+        Vec::new()
+    }
+
     /// The driver and its floor for one bench cell, each over its own app
     /// from `app`, with any server placed where `server` says.
     #[cfg(feature = "bench")]

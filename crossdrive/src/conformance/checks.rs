@@ -16,6 +16,11 @@ use crate::{Client, RequestBuilder, TestResponse, TestStream};
 
 type Outcome = Result<(), Failure>;
 
+// The WebSocket checks' bodies live beside these (one concept per file);
+// the table's runners call every check as `checks::name`.
+#[cfg(feature = "websocket")]
+pub(super) use super::websocket_checks::*;
+
 async fn send(request: RequestBuilder) -> Result<TestResponse, Failure> {
     request.try_send().await.map_err(|e| Failure::exchange(&e))
 }

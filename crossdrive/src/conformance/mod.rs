@@ -51,6 +51,8 @@ pub mod echo;
 mod on_drivers;
 mod report;
 mod table;
+#[cfg(feature = "websocket")]
+mod websocket_checks;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -87,6 +89,11 @@ pub enum Category {
     /// Bodies read as they arrive and sent in chunks: first bytes before
     /// the last are written, trailers, a body cut off.
     Streaming,
+    /// WebSockets (feature `websocket`): messages, frames, pings, close
+    /// codes, subprotocols and a refused handshake on the echo app's
+    /// `/ws` endpoint.
+    #[cfg(feature = "websocket")]
+    WebSockets,
 }
 
 impl Category {
@@ -104,6 +111,8 @@ impl Category {
             Self::Bodies => "bodies",
             Self::Cookies => "cookies",
             Self::Streaming => "streaming",
+            #[cfg(feature = "websocket")]
+            Self::WebSockets => "websockets",
         }
     }
 }
@@ -143,6 +152,23 @@ impl Check {
         CHECKS.iter().find(|c| c.name == name)
     }
 
+    /// Whether this is a WebSocket check (feature `websocket`): the only
+    /// checks a driver that carries WebSockets only (`lambda-ws`) runs.
+    ///
+    /// ```
+    /// use crossdrive::conformance::Check;
+    /// assert!(!Check::find("status_200_is_kept").unwrap().is_websocket());
+    /// # #[cfg(feature = "websocket")]
+    /// assert!(Check::find("websocket_text_message_comes_back_as_sent").unwrap().is_websocket());
+    /// ```
+    pub fn is_websocket(&self) -> bool {
+        #[cfg(feature = "websocket")]
+        if self.category == Category::WebSockets {
+            return true;
+        }
+        false
+    }
+
     /// Runs the check through `client`, which must be connected to the
     /// echo app; `Err` says what was expected and what was received.
     ///
@@ -168,7 +194,7 @@ impl fmt::Debug for Check {
 }
 
 macro_rules! define_checks {
-    ([] $({ name: $name:ident, category: $category:ident, expects: $expects:literal, cause: $cause:literal })*) => {
+    ([] [$($websocket:ident)*] $({ name: $name:ident, category: $category:ident, expects: $expects:literal, cause: $cause:literal })*) => {
         mod runners {
             use super::{checks, Failure};
             use crate::BoxFuture;
@@ -325,6 +351,26 @@ impl Expectations {
         self
     }
 
+    /// Declares every WebSocket check that needs an accepted socket as a
+    /// known difference, for `reason`: what a driver that carries no
+    /// WebSocket declares (feature `websocket`). The refused-handshake
+    /// check stays: the app's refusal reaches the client through an
+    /// ordinary request too.
+    ///
+    /// ```
+    /// use crossdrive::conformance::Expectations;
+    /// let e = Expectations::new().websocket_not_carried("my gateway is request-response");
+    /// assert!(e.reason("websocket_text_message_comes_back_as_sent").is_some());
+    /// assert!(e.reason("websocket_refused_handshake_is_the_apps_response").is_none());
+    /// ```
+    #[cfg(feature = "websocket")]
+    #[must_use]
+    pub fn websocket_not_carried(self, reason: &str) -> Self {
+        websocket_not_carried(reason)
+            .into_iter()
+            .fold(self, |e, (check, reason)| e.difference(check, reason))
+    }
+
     /// Builds expectations from a `(check, reason)` table.
     ///
     /// ```
@@ -427,6 +473,22 @@ impl Expectations {
     }
 }
 
+/// The WebSocket check a driver that carries no WebSocket may still
+/// pass: the app's refusal reaches the client as an ordinary response.
+#[cfg(feature = "websocket")]
+pub(crate) const WEBSOCKET_REFUSED: &str = "websocket_refused_handshake_is_the_apps_response";
+
+/// Every WebSocket check but [`WEBSOCKET_REFUSED`], each with `reason`:
+/// the declared differences of a driver that carries no WebSocket.
+#[cfg(feature = "websocket")]
+pub(crate) fn websocket_not_carried<R: Copy>(reason: R) -> Vec<(&'static str, R)> {
+    CHECKS
+        .iter()
+        .filter(|c| c.is_websocket() && c.name != WEBSOCKET_REFUSED)
+        .map(|c| (c.name, reason))
+        .collect()
+}
+
 /// The result of one check on one driver.
 ///
 /// ```
@@ -521,8 +583,37 @@ pub async fn run_check(check: &Check, client: &Client, expectations: &Expectatio
 /// # }
 /// ```
 pub async fn run(client: &Client, expectations: &Expectations) -> Report {
+    run_these(client, expectations, CHECKS.iter()).await
+}
+
+/// Runs only the WebSocket checks through `client` (connected to the echo
+/// app or, behind an API Gateway WebSocket API, a function answering its
+/// contract): what a driver that carries WebSockets only is held to. Its
+/// report lists no HTTP check, and the matrix shows those as `—`.
+///
+/// ```
+/// # use crossdrive::conformance::{self, Expectations};
+/// # async fn demo(client: crossdrive::Client) {
+/// let report = conformance::run_websocket(&client, &Expectations::new()).await;
+/// assert!(report.results().iter().all(|r| r.check.is_websocket()));
+/// # }
+/// ```
+pub async fn run_websocket(client: &Client, expectations: &Expectations) -> Report {
+    run_these(
+        client,
+        expectations,
+        CHECKS.iter().filter(|c| c.is_websocket()),
+    )
+    .await
+}
+
+async fn run_these(
+    client: &Client,
+    expectations: &Expectations,
+    checks: impl Iterator<Item = &'static Check>,
+) -> Report {
     let mut results = Vec::with_capacity(CHECKS.len());
-    for check in CHECKS {
+    for check in checks {
         let outcome = run_check(check, client, expectations).await;
         results.push(CheckResult { check, outcome });
     }
@@ -602,5 +693,35 @@ where
     }
     if let Some(message) = explain(check, &name, &outcome) {
         panic!("{message}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CHECKS;
+
+    /// The WebSocket rows come from a table link defined with and without
+    /// the `websocket` feature; this build must have picked the right one.
+    #[test]
+    fn the_websocket_checks_exist_exactly_when_the_websocket_feature_is_on() {
+        let websocket: Vec<&str> = CHECKS
+            .iter()
+            .filter(|c| c.is_websocket())
+            .map(|c| c.name)
+            .collect();
+        let expected = if cfg!(feature = "websocket") { 10 } else { 0 };
+        assert_eq!(websocket.len(), expected, "{websocket:?}");
+        // They come last, so HTTP-only reports keep their order.
+        let first = CHECKS.len() - websocket.len();
+        assert!(CHECKS[first..].iter().all(|c| c.is_websocket()));
+    }
+
+    #[cfg(feature = "websocket")]
+    #[test]
+    fn a_driver_without_websockets_declares_every_websocket_check_but_the_refusal() {
+        let declared = super::Expectations::new().websocket_not_carried("request-response");
+        assert_eq!(declared.len(), 9);
+        assert!(declared.validate().is_ok());
+        assert!(declared.reason(super::WEBSOCKET_REFUSED).is_none());
     }
 }

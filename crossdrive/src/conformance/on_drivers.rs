@@ -4,7 +4,27 @@
 use crate::Client;
 use crate::conformance::{self, Report};
 
-use crate::{Drivers, IntoApp};
+use crate::{DriverSpec, Drivers, IntoApp, Kind};
+
+/// Whether `spec` is a built-in that carries WebSockets only
+/// (`lambda-ws`): it is held to the WebSocket checks alone.
+fn websocket_only(spec: &DriverSpec) -> bool {
+    spec.kind().is_some_and(Kind::websocket_only)
+}
+
+/// `drivers`, with the default deployment of the WebSocket-only built-in
+/// `ident` names when the list leaves it out: `Drivers::builtin()` does,
+/// since it carries no HTTP, yet `conformance!` writes its WebSocket
+/// checks.
+fn with_websocket_only(drivers: Drivers, ident: &str) -> Drivers {
+    if drivers.get(ident).is_some() {
+        return drivers;
+    }
+    match Kind::from_name(ident).filter(|k| k.websocket_only()) {
+        Some(kind) => drivers.with(DriverSpec::builtin(kind)),
+        None => drivers,
+    }
+}
 
 /// Runs the check `check` on the driver identified by `ident` in
 /// `drivers`, connected to a fresh `app()`, as one test; see
@@ -21,11 +41,19 @@ use crate::{Drivers, IntoApp};
 /// crossdrive::conformance::run_test("direct", "status_200_is_kept", axum::Router::new, Drivers::builtin);
 /// ```
 pub fn run_test<T: IntoApp>(ident: &str, check: &str, app: fn() -> T, drivers: fn() -> Drivers) {
-    let drivers = drivers();
+    let drivers = with_websocket_only(drivers(), ident);
     if let Err(message) = drivers.validate() {
         panic!("crossdrive: {check}::{ident}: {message}");
     }
     let spec = crate::suite::selected(&drivers, ident, check);
+    if websocket_only(spec) && conformance::Check::find(check).is_some_and(|c| !c.is_websocket()) {
+        panic!(
+            "crossdrive: {ident}::{check} cannot run: `{}` carries WebSockets only, so it is held \
+             to the WebSocket checks alone; leave it out of `only = [..]`, and conformance! \
+             writes just those for it",
+            spec.name()
+        );
+    }
     // The check's test is `<module>::<ident>::<check>`, and only libtest
     // knows the module: it names the test's thread after the test. The
     // name travels with the options (lambda-runtime re-runs the test).
@@ -52,7 +80,9 @@ pub fn run_test<T: IntoApp>(ident: &str, check: &str, app: fn() -> T, drivers: f
 }
 
 /// Runs every check on every built-in driver (each over a fresh `app()`)
-/// and returns one report per driver, in driver table order. This is what
+/// and returns one report per driver, in driver table order: those of
+/// [`Drivers::builtin`], then any that carries WebSockets only
+/// (`lambda-ws`, its WebSocket checks alone). This is what
 /// `cargo xtask conformance` publishes as the matrix.
 ///
 /// ```
@@ -60,15 +90,22 @@ pub fn run_test<T: IntoApp>(ident: &str, check: &str, app: fn() -> T, drivers: f
 /// # rt.block_on(async {
 /// # fn app() -> axum::Router { axum::Router::new() }
 /// let reports = crossdrive::conformance::run_all(app).await;
-/// assert_eq!(reports.len(), crossdrive::Drivers::builtin().len());
+/// assert_eq!(reports.len(), crossdrive::Kind::ALL.len());
 /// # });
 /// ```
 pub async fn run_all<T: IntoApp>(app: fn() -> T) -> Vec<Report> {
-    run_all_on(&Drivers::builtin(), app).await
+    let drivers = Kind::ALL
+        .iter()
+        .filter(|k| k.websocket_only())
+        .fold(Drivers::builtin(), |drivers, kind| {
+            drivers.with(DriverSpec::builtin(*kind))
+        });
+    run_all_on(&drivers, app).await
 }
 
 /// Runs every check on each driver of `drivers` (your own included), each
-/// over a fresh `app()`, and returns one report per driver, in order.
+/// over a fresh `app()`, and returns one report per driver, in order; a
+/// built-in that carries WebSockets only runs the WebSocket checks alone.
 ///
 /// ```
 /// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
@@ -92,6 +129,10 @@ pub async fn run_all_on<T: IntoApp>(drivers: &Drivers, app: fn() -> T) -> Vec<Re
             continue;
         }
         let report = match spec.connect(app().into_app(), &crate::suite::options(None)) {
+            Ok(driver) if websocket_only(spec) => {
+                let client = Client::from_arc(driver);
+                conformance::run_websocket(&client, &spec.known_differences()).await
+            }
             Ok(driver) => {
                 conformance::run(&Client::from_arc(driver), &spec.known_differences()).await
             }

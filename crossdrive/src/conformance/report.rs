@@ -251,6 +251,12 @@ impl Report {
         )
     }
 
+    /// Whether this is the report of a driver that carries WebSockets
+    /// only: it ran checks, every one a WebSocket check.
+    fn websocket_only(&self) -> bool {
+        !self.results.is_empty() && self.results.iter().all(|r| r.check.is_websocket())
+    }
+
     fn count(&self, f: impl Fn(&Outcome) -> bool) -> usize {
         self.results.iter().filter(|r| f(&r.outcome)).count()
     }
@@ -318,6 +324,7 @@ pub fn matrix(reports: &[Report]) -> String {
         let _ = write!(out, "| `{}` |", check.name);
         for report in reports {
             let cell = match report.outcome(check.name) {
+                None if report.websocket_only() && !check.is_websocket() => "—".to_owned(),
                 None => "not run".to_owned(),
                 Some(Outcome::KnownDifference { reason, .. }) => {
                     notes.push(format!("`{}` on `{}`: {reason}", check.name, report.driver));
@@ -332,6 +339,19 @@ pub fn matrix(reports: &[Report]) -> String {
     out.push('\n');
     for report in reports {
         let _ = writeln!(out, "- `{}`: {}", report.driver, report.summary());
+    }
+    let websocket_only: Vec<String> = reports
+        .iter()
+        .filter(|r| r.websocket_only())
+        .map(|r| format!("`{}`", r.driver))
+        .collect();
+    if !websocket_only.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n`—`: not run, by design: {} carries WebSockets only, so it is held to the \
+             WebSocket checks alone.",
+            websocket_only.join(", ")
+        );
     }
     if !notes.is_empty() {
         out.push_str("\nKnown differences:\n\n");

@@ -3,9 +3,17 @@
 //! list) and the runtime registry [`CHECKS`](super::CHECKS) comes from the
 //! very same entries. A new check is one entry here plus its `async fn` of
 //! the same name in `checks.rs`; the compiler refuses one without the other.
+//!
+//! The WebSocket checks (feature `websocket`) are a link of their own,
+//! defined twice (with and without the feature) as the driver table's
+//! families are: the table expands in the user's crate, where a
+//! `#[cfg(feature = ..)]` would test the user's features, so the rows a
+//! user's `conformance!` sees are the ones this crate was built with.
 
-/// Calls `$callback! { [$args] { name: .., category: .., expects: "..", cause: ".." } ... }`
-/// with one entry per conformance check, in report order.
+/// Calls `$callback! { [$args] [websocket check names] { name: .., category: .., expects: "..", cause: ".." } ... }`
+/// with the names of the WebSocket checks (the only ones a driver that
+/// carries WebSockets only runs; none without the `websocket` feature),
+/// then one entry per conformance check, in report order.
 ///
 /// `expects` says what the check requires of a driver; `cause` says what
 /// usually breaks it, and is printed with every failure.
@@ -13,7 +21,7 @@
 #[macro_export]
 macro_rules! conformance_table {
     ($callback:path [$($args:tt)*]) => {
-        $callback! { [$($args)*]
+        $crate::__conformance_table_websocket! { $callback [$($args)*]
             // ---- methods
             { name: get_is_reflected_with_its_method_and_path, category: Methods,
               expects: "GET /echo/resource reaches the app as GET with that path",
@@ -211,5 +219,68 @@ macro_rules! conformance_table {
               expects: "a request body sent as three chunks with no length reaches the app byte for byte",
               cause: "the driver dropped chunks, or the adapter mishandled a body without Content-Length" }
         }
+    };
+}
+
+/// The WebSocket checks: what a driver must carry of RFC 6455 between the
+/// test's socket and the echo app's `/ws` endpoint.
+#[cfg(feature = "websocket")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_table_websocket {
+    ($callback:path [$($args:tt)*] $($http:tt)*) => {
+        $crate::__conformance_table_end! { $callback [$($args)*] [$($http)*]
+            // ---- websockets
+            { name: websocket_text_message_comes_back_as_sent, category: WebSockets,
+              expects: "a text message (with non-ASCII text) sent on the echo app's WebSocket comes back as the same text",
+              cause: "the driver cannot carry a WebSocket (the handshake was refused), or it altered the message" }
+            { name: websocket_binary_message_comes_back_as_sent, category: WebSockets,
+              expects: "a binary message of all 256 byte values comes back as the same binary message",
+              cause: "the adapter refuses or re-encodes binary frames (API Gateway closes with 1003)" }
+            { name: websocket_message_split_across_frames_arrives_whole, category: WebSockets,
+              expects: "a text message sent as continuation frames of 3 bytes (one character split between two) reaches the app as one message",
+              cause: "the driver or adapter delivered each frame as a message, or broke the UTF-8 split across frames" }
+            { name: websocket_one_mib_message_arrives_whole, category: WebSockets,
+              expects: "a 1 MiB text message, sent in frames of 32 KiB, comes back whole as one message",
+              cause: "a message size limit (API Gateway's 128 KB closes with 1009), or flow control stalled on a large message" }
+            { name: websocket_ping_is_answered_with_its_payload, category: WebSockets,
+              expects: "a ping from the client is answered with a pong carrying the same payload",
+              cause: "the adapter swallows control frames or does not answer pings" }
+            { name: websocket_app_ping_reaches_the_client, category: WebSockets,
+              expects: "a ping the app sends reaches the client, whose pong reaches the app",
+              cause: "the adapter gives the app no way to ping (API Gateway's @connections API has none) or drops control frames" }
+            { name: websocket_client_close_code_reaches_the_app, category: WebSockets,
+              expects: "the client's close code and reason (4001) are what the app sees",
+              cause: "the adapter replaced the client's close frame, or the app never saw it" }
+            { name: websocket_app_close_code_reaches_the_client, category: WebSockets,
+              expects: "the app's close code and reason (4002) are what the client sees",
+              cause: "the adapter closes with a code of its own, or drops the close frame (1006)" }
+            { name: websocket_subprotocol_is_negotiated, category: WebSockets,
+              expects: "of the subprotocols the client offers, the one the app supports is the one the handshake settles",
+              cause: "the driver dropped Sec-WebSocket-Protocol on the way in or out" }
+            { name: websocket_refused_handshake_is_the_apps_response, category: WebSockets,
+              expects: "a handshake the app refuses (403 with a JSON body) reaches the client as that response",
+              cause: "the adapter answered the handshake itself, or dropped the refusal's status or body" }
+        }
+    };
+}
+
+/// Without the `websocket` feature there are no WebSocket checks.
+#[cfg(not(feature = "websocket"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_table_websocket {
+    ($callback:path [$($args:tt)*] $($http:tt)*) => {
+        $crate::__conformance_table_end! { $callback [$($args)*] [$($http)*] }
+    };
+}
+
+/// Hands the table to its callback: the WebSocket checks' names, then
+/// every entry, HTTP first.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_table_end {
+    ($callback:path [$($args:tt)*] [$($http:tt)*] $({ name: $name:ident, $($rest:tt)* })*) => {
+        $callback! { [$($args)*] [$($name)*] $($http)* $({ name: $name, $($rest)* })* }
     };
 }

@@ -476,8 +476,19 @@ impl DriverSpec {
     /// assert!(declared.validate().is_ok());
     /// ```
     pub fn known_differences(&self) -> Expectations {
-        self.differences
+        // The deployment's WebSocket differences first, so a difference
+        // the spec declares itself has the last word.
+        #[cfg(feature = "websocket")]
+        let deployment = self.deployment.websocket_differences();
+        #[cfg(not(feature = "websocket"))]
+        let deployment: Vec<(&str, &str)> = Vec::new();
+        let declared = self
+            .differences
             .iter()
+            .map(|(c, r)| (c.as_str(), r.as_str()));
+        deployment
+            .into_iter()
+            .chain(declared)
             .fold(Expectations::new(), |e, (check, reason)| {
                 e.difference(check, reason)
             })

@@ -118,6 +118,11 @@ impl Deployment for InProcess {
         Ok(Arc::new(Lambda::new(app, checked(&self.0, options)?)))
     }
 
+    #[cfg(feature = "websocket")]
+    fn websocket_differences(&self) -> Vec<(&'static str, &'static str)> {
+        differences::websocket(&self.0)
+    }
+
     #[cfg(feature = "bench")]
     fn bench_pair(
         &self,
@@ -134,6 +139,11 @@ impl Deployment for InProcess {
 impl Deployment for Runtime {
     fn runs_in_child(&self) -> bool {
         true
+    }
+
+    #[cfg(feature = "websocket")]
+    fn websocket_differences(&self) -> Vec<(&'static str, &'static str)> {
+        differences::websocket(&self.0)
     }
 
     fn connect(&self, app: Router, options: &ConnectOptions) -> Result<Arc<dyn Driver>, Error> {

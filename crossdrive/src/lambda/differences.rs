@@ -543,3 +543,41 @@ const STREAM_OBS_TEXT_RESPONSE: &str = "lambda_runtime 1.5 serializes the stream
      headers with http-serde 2.1 (header_map, ToSeq), which keeps only values that are valid \
      `to_str` text: an obs-text value becomes an empty list, so the header never reaches the \
      client (noted as `stream-header-dropped`)";
+
+/// The WebSocket conformance checks (feature `websocket`) a Lambda HTTP
+/// event source deployed as `options` say cannot meet: every one that
+/// needs an accepted socket (none of these sources carries a WebSocket,
+/// `upgrade.rs`), and on an ALB the refusal too, which ALB answers itself.
+#[cfg(feature = "websocket")]
+pub(crate) fn websocket(options: &super::LambdaOptions) -> Vec<(&'static str, &'static str)> {
+    let alb = matches!(options.source(), super::Source::Alb { .. });
+    let reason = match options.source() {
+        super::Source::HttpApi | super::Source::Rest => WS_API_GATEWAY,
+        super::Source::FunctionUrl => WS_FUNCTION_URL,
+        super::Source::Alb { .. } => WS_ALB,
+    };
+    let mut table = crate::conformance::websocket_not_carried(reason);
+    if alb {
+        table.push((crate::conformance::WEBSOCKET_REFUSED, WS_ALB));
+    }
+    table
+}
+
+#[cfg(feature = "websocket")]
+const WS_API_GATEWAY: &str = "websocket-not-carried: API Gateway's REST and HTTP APIs are \
+     request-response (\"RESTful APIs that are HTTP-based and enable stateless client-server \
+     communication\"; WebSocket APIs are a separate API type, \
+     https://docs.aws.amazon.com/apigateway/latest/developerguide/welcome.html), so the handshake \
+     reaches the function as an ordinary request and the app's answer (axum's 426) comes back";
+
+#[cfg(feature = "websocket")]
+const WS_FUNCTION_URL: &str = "websocket-not-carried: a Function URL is \"a dedicated HTTP(S) \
+     endpoint\", each request one invocation \
+     (https://docs.aws.amazon.com/lambda/latest/dg/lambda-urls.html), so the handshake reaches \
+     the function as an ordinary request and the app's answer (axum's 426) comes back";
+
+#[cfg(feature = "websocket")]
+const WS_ALB: &str = "websocket-not-carried: for Lambda targets \"WebSockets are not supported. \
+     Upgrade requests are rejected with an HTTP 400 code\" \
+     (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html), \
+     so ALB answers the handshake 400 itself and the function never sees it";

@@ -55,7 +55,10 @@ pub const BODY_LIMIT: usize = 64 * 1024 * 1024;
 /// # });
 /// ```
 pub fn app() -> Router {
-    Router::new()
+    let router = Router::new();
+    #[cfg(feature = "websocket")]
+    let router = router.route(echo::WEBSOCKET, any(super::websocket_app::handshake));
+    router
         .route(echo::ECHO, any(reflect))
         .route("/echo/{*rest}", any(reflect))
         .route(echo::ECHO_BODY, any(echo_body))
@@ -303,10 +306,17 @@ async fn abort() -> Response {
     Response::new(Body::from_stream(first.chain(cut)))
 }
 
-async fn no_route(method: Method, uri: Uri) -> Response {
+/// No route: 404, unless the request is an API Gateway WebSocket event
+/// (lambda_http gives those the path `/{stage}`), which the echo answers
+/// as a function behind a WebSocket API.
+async fn no_route(request: axum::extract::Request) -> Response {
+    #[cfg(feature = "lambda-ws")]
+    if let Some(context) = super::lambda_ws::context(&request) {
+        return super::lambda_ws::handle(context, request).await;
+    }
     (
         StatusCode::NOT_FOUND,
-        format!("no route for {method} {}", uri.path()),
+        format!("no route for {} {}", request.method(), request.uri().path()),
     )
         .into_response()
 }

@@ -27,10 +27,22 @@
 //! | `GET` [`GATED`]`?key=K` | [`GATE_FIRST`], then waits at gate `K` ([`gate_wait`]) until the check opens it ([`gate_open`]) or [`GATE_WAIT`] passes, then [`GATE_LAST`] |
 //! | `GET` [`TRAILERS`] | [`TRAILERS_BODY`], then the trailer [`TRAILER_NAME`]: [`TRAILER_VALUE`] |
 //! | `GET` [`ABORT`] | [`ABORT_FIRST`], then (once it was written) the body fails: the response is cut off |
-//! | anything else | 404 |
+//! | any method `/ws` (feature `websocket`) | the WebSocket echo: its contract: `WEBSOCKET`, `Command`, `client_close` and the items beside them |
+//! | anything else | 404; with `lambda-ws`, an API Gateway WebSocket event is answered as the `/ws` echo would be, by a function |
 
 mod app;
 pub use app::{BODY_LIMIT, app};
+#[cfg(feature = "lambda-ws")]
+mod lambda_ws;
+#[cfg(feature = "websocket")]
+mod websocket;
+#[cfg(feature = "websocket")]
+mod websocket_app;
+#[cfg(feature = "websocket")]
+pub use websocket::{
+    Command, REFUSE_HEADER, REFUSED_BODY, SUBPROTOCOL, WEBSOCKET, client_close,
+    record_client_close, refusal,
+};
 
 use serde::{Deserialize, Serialize};
 

@@ -3,11 +3,12 @@
 //!
 //! The driver carries WebSockets only (a plain request gets API
 //! Gateway's 403 or 426), so the driver table marks it `carries:
-//! websocket`: [`Drivers::builtin`](crate::Drivers::builtin), the
-//! conformance checks and `Drivers::builtin()` leave it out, and a
-//! `suite!` body runs on it only where the suite names it in `only =
-//! [..]`. A bench that adds it measures its WebSocket rows beside the
-//! `raw-ws-api` floor and reports its HTTP rows as unmeasured.
+//! websocket`: [`Drivers::builtin`](crate::Drivers::builtin) leaves it
+//! out, the conformance suite runs only its WebSocket checks (its
+//! differences in `differences.rs`), and a `suite!` body runs on it only
+//! where the suite names it in `only = [..]`. A bench that adds it
+//! measures its WebSocket rows beside the `raw-ws-api` floor and reports
+//! its HTTP rows as unmeasured.
 
 use std::sync::Arc;
 
@@ -36,6 +37,10 @@ impl Deployment for WebSocketApi {
     fn connect(&self, app: Router, options: &ConnectOptions) -> Result<Arc<dyn Driver>, Error> {
         let options = self.0.clone().with_test_timeout(options.get_timeout());
         Ok(Arc::new(LambdaWs::new(app, options)?))
+    }
+
+    fn websocket_differences(&self) -> Vec<(&'static str, &'static str)> {
+        super::differences::for_options(&self.0)
     }
 
     /// The driver over one model and, as its floor, tokio-tungstenite's

@@ -38,6 +38,7 @@
 
 mod connections;
 pub(crate) mod deployment;
+mod differences;
 mod driver;
 mod event;
 mod invoke;

@@ -27,6 +27,11 @@ impl Deployment for Http3 {
         ))
     }
 
+    #[cfg(feature = "websocket")]
+    fn websocket_differences(&self) -> Vec<(&'static str, &'static str)> {
+        super::driver::websocket_differences()
+    }
+
     #[cfg(feature = "bench")]
     fn bench_pair(
         &self,

@@ -243,6 +243,13 @@ impl Driver for Http3Driver {
     }
 }
 
+/// The WebSocket conformance checks `http3` cannot meet: every one that
+/// needs an accepted socket, for the reason its note gives.
+#[cfg(feature = "websocket")]
+pub(super) fn websocket_differences() -> Vec<(&'static str, &'static str)> {
+    crate::conformance::websocket_not_carried(HTTP3_WEBSOCKET)
+}
+
 /// Why `http3` carries no WebSocket, as its note says.
 #[cfg(feature = "websocket")]
 const HTTP3_WEBSOCKET: &str = "http3 cannot carry a WebSocket: RFC 9220 would open one with an \
