@@ -584,6 +584,38 @@ fn http1_carries_sequential_requests_on_one_kept_alive_connection() {
 }
 
 #[test]
+fn http2_websockets_are_streams_of_the_connection_requests_use() {
+    let server = private_server();
+    let client = Client::new(server.http2(reference::app()).unwrap());
+    block_on(async {
+        client.get("/hello").await.assert_status(200);
+        let mut first = client.websocket("/ws").await.into_websocket();
+        let mut second = client.websocket("/ws").await.into_websocket();
+        first.send_text("one").await;
+        second.send_text("two").await;
+        second.assert_receive_text("two").await;
+        first.assert_receive_text("one").await;
+        client.get("/hello").await.assert_status(200);
+    });
+    assert_eq!(server.connections_opened("http2"), 1);
+}
+
+#[test]
+fn http1_websockets_each_take_a_connection_of_their_own() {
+    let server = private_server();
+    let client = Client::new(server.http1(reference::app()).unwrap());
+    block_on(async {
+        client.get("/hello").await.assert_status(200);
+        let mut socket = client.websocket("/ws").await.into_websocket();
+        socket.send_text("one").await;
+        socket.assert_receive_text("one").await;
+        client.get("/hello").await.assert_status(200);
+    });
+    // The request's kept-alive connection, and the socket's own.
+    assert_eq!(server.connections_opened("http1"), 2);
+}
+
+#[test]
 fn http1_fresh_opens_a_connection_for_every_request() {
     let server = private_server();
     let client = Client::new(server.http1_fresh(wire_app()).unwrap());

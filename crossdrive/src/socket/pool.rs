@@ -343,7 +343,14 @@ impl Pool {
             return Ok((Conn::Http2(sender), true));
         }
         let conn = self.connect(here).await?;
-        if let Conn::Http2(sender) = &conn {
+        self.share(runtime, &conn);
+        Ok((conn, false))
+    }
+
+    /// Makes `conn`, when it is HTTP/2, the connection `runtime`'s later
+    /// requests and WebSockets multiplex on.
+    pub(super) fn share(&self, runtime: Id, conn: &Conn) {
+        if let Conn::Http2(sender) = conn {
             let mut multiplexed = self
                 .multiplexed
                 .lock()
@@ -351,7 +358,6 @@ impl Pool {
             multiplexed.retain(|(id, sender)| *id != runtime && !sender.is_closed());
             multiplexed.push((runtime, sender.clone()));
         }
-        Ok((conn, false))
     }
 
     /// The most recently returned idle HTTP/1.1 connection of `runtime`,
@@ -376,7 +382,7 @@ impl Pool {
     }
 
     /// The open HTTP/2 connection of `runtime`, if there is one.
-    fn shared_sender(&self, runtime: Id) -> Option<http2::SendRequest<RequestBody>> {
+    pub(super) fn shared_sender(&self, runtime: Id) -> Option<http2::SendRequest<RequestBody>> {
         self.multiplexed
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

@@ -1,15 +1,18 @@
-//! The TCP socket drivers' WebSocket: the handshake on a connection of its
-//! own, which the socket then keeps.
+//! The TCP socket drivers' WebSocket: the handshake in its version's form,
+//! on the connection the socket then keeps.
 //!
-//! A WebSocket takes its connection for its whole life (HTTP/1.1: the
-//! connection is the socket after its `101`; HTTP/2: the stream is, and
-//! the connection must stay open under it), so the handshake never takes
+//! Over HTTP/1.1 a WebSocket takes its connection for its whole life (the
+//! connection is the socket after its `101`), so the handshake never takes
 //! a pooled connection and its connection never goes back to the pool:
 //! [`Pool::websocket`] opens a new one (registered for handoff like every
-//! other, so the server side runs on the test's runtime too), sends the
-//! handshake in its version's form (an Upgrade, or an RFC 8441 extended
-//! CONNECT, `crate::upgrade`), and hands back the upgraded stream holding
-//! the connection's sender. Dropping the test's socket closes it.
+//! other, so the server side runs on the test's runtime too). Over HTTP/2
+//! the socket is one stream (RFC 8441 extended CONNECT), so it multiplexes
+//! on the test runtime's shared HTTP/2 connection as a request does, as
+//! RFC 8441 intends (a new connection only when there is none yet, which
+//! later requests and sockets then share): a socket costs a stream, not a
+//! TCP and TLS handshake. The upgraded stream holds the connection's
+//! sender, so the connection stays open under it; dropping the test's
+//! socket closes it (HTTP/1.1) or resets its stream (HTTP/2).
 
 use bytes::Bytes;
 use http::header::HOST;
@@ -26,7 +29,8 @@ use super::wire;
 
 impl Pool {
     /// Sends the WebSocket handshake `request` (HTTP/1.1 form) for the app
-    /// `app` on a new connection and brings back the upgraded stream, or
+    /// `app` (on a new HTTP/1.1 connection, or as a stream of the shared
+    /// HTTP/2 one) and brings back the upgraded stream, or
     /// the refusal read whole (at most `limit` body bytes). Runs inside a
     /// tokio runtime, which drives the connection.
     pub(crate) async fn websocket(
@@ -46,7 +50,15 @@ impl Pool {
         wire::stamp(&mut parts.headers, app);
         let mut request = Request::from_parts(parts, RequestBody::full(body));
         let exchange = |e: hyper::Error| ConnError::Exchange(e.into());
-        match self.connect(&here).await? {
+        let conn = match self.shared_sender(here.id()) {
+            Some(sender) => Conn::Http2(sender),
+            None => {
+                let conn = self.connect(&here).await?;
+                self.share(here.id(), &conn);
+                conn
+            }
+        };
+        match conn {
             Conn::Http1(mut sender) => {
                 let path = request
                     .uri()
