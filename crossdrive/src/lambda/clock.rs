@@ -49,6 +49,18 @@ fn bytes(seed: u64, len: usize) -> Vec<u8> {
         .collect()
 }
 
+/// `bytes` in lowercase hex, in one allocation (every REST response's
+/// trace header carries one).
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        out.push(char::from(DIGITS[usize::from(byte & 0xf)]));
+    }
+    out
+}
+
 /// A UUID (version 4 layout) from `seed`.
 fn uuid(seed: u64) -> String {
     let (a, b) = (mix(seed), mix(!seed));
@@ -108,10 +120,7 @@ impl Invocation {
     /// The `Via` CloudFront adds: `1.1 <32 hex>.cloudfront.net (CloudFront)`,
     /// the hex naming the distribution's edge host (same capture).
     pub(crate) fn edge_via(&self) -> String {
-        let hex: String = bytes(self.seed.rotate_left(7), 16)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let hex = hex(&bytes(self.seed.rotate_left(7), 16));
         format!("1.1 {hex}.cloudfront.net (CloudFront)")
     }
 
@@ -120,10 +129,7 @@ impl Invocation {
     /// in aws/aws-lambda-dotnet @83149216, LambdaTestTool-v2 snapshot
     /// V1_APIHeadersRest.json); not Lambda's parent.
     pub(crate) fn gateway_parent(&self) -> String {
-        bytes(self.seed.rotate_left(29), 8)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        hex(&bytes(self.seed.rotate_left(29), 8))
     }
 
     /// The `X-Amzn-Trace-Id` a Regional REST API answers with when the

@@ -42,7 +42,7 @@ pub(crate) fn stamp(
     function_answered: bool,
     headers: &mut HeaderMap,
 ) {
-    let date = || httpdate::fmt_http_date(std::time::SystemTime::now());
+    let date = http_date;
     match options.source {
         Source::Rest => {
             add(headers, "date", date());
@@ -88,6 +88,28 @@ fn rest_trace(invocation: &Invocation, request_headers: &HeaderMap) -> String {
         Some(sent) => format!("{sent};Parent={}", invocation.gateway_parent()),
         None => invocation.gateway_trace(),
     }
+}
+
+/// The `Date` of the moment the response goes out, formatted once per
+/// second and thread: every REST and HTTP API response carries one, and
+/// formatting an IMF-fixdate costs more than the rest of the headers
+/// together.
+fn http_date() -> String {
+    use std::cell::RefCell;
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    thread_local! {
+        static LAST: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
+    }
+    let second = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs());
+    LAST.with_borrow_mut(|(at, formatted)| {
+        if *at != second {
+            *formatted = httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(second));
+            *at = second;
+        }
+        formatted.clone()
+    })
 }
 
 /// Inserts `name: value` unless the function set the header itself.
