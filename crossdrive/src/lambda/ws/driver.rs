@@ -91,7 +91,9 @@ impl LambdaWs {
         self.state().take_notes(key)
     }
 
-    /// The loopback address the model listens on.
+    /// The loopback address the model listens on (the bench's floor
+    /// dials it).
+    #[cfg(feature = "bench")]
     pub(crate) fn addr(&self) -> std::net::SocketAddr {
         self.server.addr()
     }
