@@ -45,6 +45,14 @@ impl Driver for Broken {
         self.inner.stream(request)
     }
 
+    /// Carries a WebSocket as `direct` does: the bugs are HTTP ones.
+    fn websocket(
+        &self,
+        request: Request<Bytes>,
+    ) -> BoxFuture<'_, Result<crossdrive::websocket::Handshake, Error>> {
+        self.inner.websocket(request)
+    }
+
     fn send(&self, mut request: Request<Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
         Box::pin(async move {
             if let Bug::FoldsRepeatedRequestHeaders = self.bug {
