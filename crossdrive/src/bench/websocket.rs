@@ -87,7 +87,8 @@ pub struct NotCarried(pub String);
 ///         if m.is_text() || m.is_binary() { server.send(m).await.unwrap(); }
 ///     }
 /// });
-/// let handshake = http::Request::get("/").body(()).unwrap();
+/// // tungstenite's client takes an absolute ws:// target.
+/// let handshake = http::Request::get("ws://localhost/").body(()).unwrap();
 /// let (stream, _) = tokio_tungstenite::client_async(
 ///     crossdrive::bench::websocket_handshake(handshake, "localhost"),
 ///     Box::new(client_end) as Box<dyn crossdrive::websocket::UpgradedIo>,

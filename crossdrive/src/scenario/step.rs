@@ -166,7 +166,7 @@ impl Step {
     /// use crossdrive::scenario::{Scenario, Step};
     /// let wrong = Scenario::new("ws").step(Step::websocket("/ws").message("a", "b"));
     /// let error = wrong.try_check(&client).await.unwrap_err().to_string();
-    /// assert!(error.contains("expected the reply text (1 bytes: \"b\")"), "{error}");
+    /// assert!(error.contains("expected the reply text \"b\", got text \"a\""), "{error}");
     /// let misplaced = Step::get("/").message("a", "a").expect(200);
     /// assert!(Scenario::new("s").step(misplaced).validate().is_err());
     /// # });
