@@ -71,6 +71,7 @@ pub fn http() -> Vec<Scenario> {
             ),
         seeded("cover_256_bytes").step(
             Step::get("{book}/cover")
+                .header("accept", "image/png")
                 .expect(200)
                 .expect_body_len(256)
                 .expect_header("content-type", "image/png"),

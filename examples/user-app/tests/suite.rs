@@ -142,8 +142,11 @@ crossdrive::suite! {
 
     async fn a_cover_arrives_byte_for_byte(client) {
         let path = shelve(&client, "Dune", "Herbert").await;
+        // A REST API hands back binary only when the first Accept type is
+        // one of its binary media types, so the client asks for a PNG.
         client
             .get(format!("{path}/cover"))
+            .header("accept", "image/png")
             .await
             .assert_status(200)
             .assert_header("content-type", "image/png")
