@@ -434,6 +434,16 @@ async fn exchange(
         .await
         .map_err(Failure::Request)?
         .into();
+    read_limited(response, limit).await
+}
+
+/// Reads `response`'s body whole, at most `limit` bytes (a request's
+/// answer and a refused WebSocket handshake's alike).
+#[cfg(feature = "remote")]
+pub(crate) async fn read_limited(
+    response: http::Response<reqwest::Body>,
+    limit: usize,
+) -> Result<Response<Bytes>, Failure> {
     let (parts, body) = response.into_parts();
     let collected = Limited::new(body, limit).collect().await.map_err(|e| {
         if e.downcast_ref::<http_body_util::LengthLimitError>()

@@ -12,7 +12,6 @@
 
 use bytes::Bytes;
 use http::{Request, Response};
-use http_body_util::{BodyExt, Limited};
 
 use crate::guard::{Interrupted, guarded};
 use crate::remote::{Failure, NAME, Remote, runtime};
@@ -78,18 +77,6 @@ async fn exchange(
         return Ok((Switched::Upgraded(head, Box::new(upgraded)), version));
     }
     let response: Response<reqwest::Body> = response.into();
-    let (parts, body) = response.into_parts();
-    let collected = Limited::new(body, limit).collect().await.map_err(|e| {
-        if e.downcast_ref::<http_body_util::LengthLimitError>()
-            .is_some()
-        {
-            Failure::TooLarge
-        } else {
-            Failure::Body(e)
-        }
-    })?;
-    Ok((
-        Switched::Answered(Response::from_parts(parts, collected.to_bytes())),
-        version,
-    ))
+    let answered = crate::remote::read_limited(response, limit).await?;
+    Ok((Switched::Answered(answered), version))
 }
