@@ -19,7 +19,6 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use bytes::Bytes;
-use futures_util::FutureExt as _;
 use http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Uri};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -712,7 +711,7 @@ impl RequestBuilder {
     /// # });
     /// ```
     pub fn try_send(self) -> impl Future<Output = Result<TestResponse, Error>> + Send + 'static {
-        sent(self.split())
+        sent(self.split(), std::convert::identity)
     }
 
     /// Sends the body as these chunks, one data frame each, as they come
@@ -976,25 +975,32 @@ impl Future for Dispatch<'_> {
 }
 
 /// What a builder's request becomes once sent: its response, or the first
-/// error (the builder's own, the check's or the driver's). A body that
-/// streams is the rare case and goes through a box of its own, so the
-/// common one's future stays small.
-async fn sent(
+/// error (the builder's own, the check's or the driver's), handed to
+/// `finish` (the awaited builder's panic, or `try_send`'s identity) inside
+/// this one future rather than by a combinator around it, which would move
+/// the response through one more layer. A body that streams is the rare
+/// case and goes through a box of its own, so the common one's future
+/// stays small.
+async fn sent<T>(
     split: Result<(Client, Request<Bytes>, Option<RequestBody>), Error>,
-) -> Result<TestResponse, Error> {
+    finish: impl FnOnce(Result<TestResponse, Error>) -> T,
+) -> T {
     // Bound by `let`, not matched on: a match's scrutinee would live,
     // request and all, across the await below.
-    let (client, request, streamed) = split?;
+    let (client, request, streamed) = match split {
+        Ok(split) => split,
+        Err(error) => return finish(Err(error)),
+    };
     if let Some(body) = streamed {
         let collecting = Box::pin(client.collect_streamed(request.map(|_| body)));
-        return collecting.await;
+        return finish(collecting.await);
     }
     // `split` checked it: straight to the driver.
     let (parts, body) = request.into_parts();
     let mut dispatch = client.dispatch(parts, body);
     // Awaited by reference: awaiting it by value would keep a second copy
     // of it in this future.
-    (&mut dispatch).await
+    finish((&mut dispatch).await)
 }
 
 /// A builder's request target.
@@ -1015,9 +1021,7 @@ impl IntoFuture for RequestBuilder {
     #[track_caller]
     fn into_future(self) -> Self::IntoFuture {
         let at = std::panic::Location::caller();
-        // A combinator, not an `async` block: one that awaited `sent`
-        // would hold it twice.
-        Box::pin(sent(self.split()).map(move |sent| match sent {
+        Box::pin(sent(self.split(), move |sent| match sent {
             Ok(response) => response,
             Err(error) => panic!("{error}\n  (raised at {at})"),
         }))

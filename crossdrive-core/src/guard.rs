@@ -9,10 +9,13 @@
 //!   under and may be polled from anywhere.
 //! - An in-process call usually finishes on its first poll. The timer is
 //!   armed only when the work is still pending after that poll, so the
-//!   direct driver pays two clock reads for its timeout in the common case.
-//!   The deadline is measured from the first poll when the work finishes in
-//!   it, else from the end of that poll (at most one synchronous poll late,
-//!   so a driver's own set-up before its work first waits is not counted).
+//!   direct driver pays two reads of the coarse clock for its timeout in
+//!   the common case ([`crate::clock`]: it may let work that overran by less
+//!   than two clock ticks through, never turn an answer in time into a
+//!   timeout). The deadline is measured from the first poll when the work
+//!   finishes in it, else from the end of that poll by the precise clock
+//!   (at most one synchronous poll late, so a driver's own set-up before
+//!   its work first waits is not counted).
 //! - A handler that blocks its thread (`std::thread::sleep`, a blocking
 //!   lock) cannot be preempted: no timer fires on a thread that never
 //!   yields. So work that finishes past the deadline is judged when it
@@ -39,6 +42,7 @@ use std::time::{Duration, Instant};
 
 use tokio::time::Sleep;
 
+use crate::clock::Coarse;
 use crate::panicking::Seen;
 
 /// Why guarded work did not produce its output.
@@ -131,7 +135,9 @@ pin_project_lite::pin_project! {
 /// When the work was first polled, and the panics seen then.
 #[derive(Debug, Clone, Copy)]
 struct Started {
-    at: Instant,
+    /// Coarse: it only judges work that finished in its first poll, and
+    /// every request pays for the reading (see [`crate::clock`]).
+    at: Coarse,
     panics: Seen,
 }
 
@@ -141,7 +147,7 @@ impl<F: Future> Future for Guarded<F> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let started = *this.started.get_or_insert_with(|| Started {
-            at: Instant::now(),
+            at: Coarse::now(),
             panics: Seen::now(),
         });
         let limit = *this.limit;
@@ -152,10 +158,11 @@ impl<F: Future> Future for Guarded<F> {
                 // fire) unless the wait was for a panic's outcome. The
                 // deadline counts from the first poll's start when the work
                 // finished in it, else from its end, as the timer does.
-                let since = this.pending_since.unwrap_or(started.at);
-                let late = this.grace.is_none()
-                    && since.elapsed() > limit
-                    && !started.panics.panicked_here();
+                let past = match this.pending_since {
+                    Some(since) => since.elapsed() > limit,
+                    None => started.at.surely_past(limit),
+                };
+                let late = this.grace.is_none() && past && !started.panics.panicked_here();
                 return Poll::Ready(if late {
                     Err(Interrupted::TimedOut(limit))
                 } else {

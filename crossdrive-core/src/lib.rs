@@ -50,6 +50,7 @@
 
 mod body;
 mod client;
+mod clock;
 mod driver;
 mod error;
 pub mod guard;

@@ -14,8 +14,10 @@
 //!   timeout, for as long as the returned [`WatchGuard`] lives. The suite
 //!   runner calls it around each generated test.
 //! - Every [`Client`](crate::Client) request made on a watched thread
-//!   stamps its start in that thread's slot (one clock read and a few
-//!   uncontended stores; nothing when the thread is not watched).
+//!   stamps its start in that thread's slot (one read of the coarse clock,
+//!   [`crate::clock`], and a few uncontended stores; the request's method
+//!   and target are copied only when they differ from the last request's;
+//!   nothing when the thread is not watched).
 //! - One process-wide thread looks at the slots every
 //!   [`CHECK_EVERY`]. A request in flight [`WARN_AFTER`] past its timeout
 //!   is reported once on stderr; one in flight past [`bound`] ends the
@@ -33,9 +35,11 @@ use std::io::Write;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use http::{Method, Uri};
+
+use crate::clock::Coarse;
 
 /// How often the watchdog thread looks at the requests in flight.
 ///
@@ -86,7 +90,7 @@ struct Slot {
     driver: String,
     thread: String,
     timeout: Duration,
-    /// Nanoseconds since [`epoch`] plus one when the request in flight
+    /// The coarse clock's nanoseconds plus one when the request in flight
     /// began; 0 when none is.
     started: AtomicU64,
     /// The request in flight; read only to report it.
@@ -104,12 +108,6 @@ thread_local! {
 fn slots() -> &'static Mutex<Vec<Arc<Slot>>> {
     static SLOTS: Mutex<Vec<Arc<Slot>>> = Mutex::new(Vec::new());
     &SLOTS
-}
-
-/// The instant the `started` stamps count from.
-fn epoch() -> Instant {
-    static EPOCH: OnceLock<Instant> = OnceLock::new();
-    *EPOCH.get_or_init(Instant::now)
 }
 
 /// Watches the requests this thread sends through a [`Client`](crate::Client)
@@ -136,7 +134,6 @@ pub fn watch(test: &str, driver: &str, timeout: Duration) -> WatchGuard {
         request: Mutex::new(None),
         warned: AtomicBool::new(false),
     });
-    let _ = epoch();
     start_thread();
     slots()
         .lock()
@@ -206,7 +203,7 @@ pub fn in_flight(method: &Method, uri: &Uri) -> InFlight {
     let Some(slot) = slot else {
         return InFlight { slot: None };
     };
-    let stamp = stamp(Instant::now());
+    let stamp = Coarse::now().as_nanos().saturating_add(1);
     // The first of several concurrent requests owns the slot: when the
     // thread is held, they are all stuck together.
     if slot
@@ -217,8 +214,12 @@ pub fn in_flight(method: &Method, uri: &Uri) -> InFlight {
         return InFlight { slot: None };
     }
     slot.warned.store(false, Ordering::Relaxed);
-    *slot.request.lock().unwrap_or_else(PoisonError::into_inner) =
-        Some((method.clone(), uri.clone()));
+    let mut request = slot.request.lock().unwrap_or_else(PoisonError::into_inner);
+    // A test that repeats a request (polling, a loop) leaves it in place.
+    if !matches!(&*request, Some((m, u)) if m == method && u == uri) {
+        *request = Some((method.clone(), uri.clone()));
+    }
+    drop(request);
     InFlight { slot: Some(slot) }
 }
 
@@ -246,12 +247,6 @@ impl Drop for InFlight {
     }
 }
 
-fn stamp(at: Instant) -> u64 {
-    u64::try_from(at.saturating_duration_since(epoch()).as_nanos())
-        .unwrap_or(u64::MAX - 1)
-        .saturating_add(1)
-}
-
 fn start_thread() {
     static STARTED: OnceLock<()> = OnceLock::new();
     STARTED.get_or_init(|| {
@@ -272,7 +267,7 @@ fn start_thread() {
 fn run() {
     loop {
         std::thread::sleep(CHECK_EVERY);
-        let now = Instant::now();
+        let now = Coarse::now();
         let slots = slots()
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -282,8 +277,7 @@ fn run() {
             if started == 0 {
                 continue;
             }
-            let began = epoch() + Duration::from_nanos(started - 1);
-            let elapsed = now.saturating_duration_since(began);
+            let elapsed = now.since(Coarse::from_nanos(started - 1));
             if elapsed >= bound(slot.timeout) {
                 report(&stuck(&slot, elapsed, true));
                 std::process::exit(EXIT_CODE);
