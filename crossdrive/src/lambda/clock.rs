@@ -74,6 +74,13 @@ fn uuid(seed: u64) -> String {
     )
 }
 
+/// Random bits drawn once per process, so two test processes' ids differ
+/// (read once: `std::process::id` is a system call on every use).
+fn process_salt() -> u64 {
+    static SALT: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *SALT.get_or_init(|| crate::random::random_u128() as u64)
+}
+
 impl Invocation {
     /// A fresh invocation stamped now.
     pub(crate) fn now() -> Self {
@@ -83,8 +90,7 @@ impl Invocation {
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
         let epoch_ms = u64::try_from(since.as_millis()).unwrap_or(u64::MAX);
-        let salt =
-            u64::from(std::process::id()).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ since.as_secs();
+        let salt = process_salt() ^ since.as_secs();
         let request_id = crate::random::uuid_v4();
         // The tracing header as X-Ray formats it: "Root=1-<8 hex>-<24 hex>",
         // then the parent segment's 16-hex id and the sampling decision
