@@ -18,15 +18,20 @@
 //! }
 //! ```
 
+use std::future::Future;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use axum::Router;
 use bytes::Bytes;
 use crossdrive::guard::{Interrupted, guarded};
-use crossdrive::{BoxFuture, Client, Driver, DriverResponse, Error, ErrorKind, Protocol};
+use crossdrive::{
+    BoxFuture, Client, Driver, DriverResponse, DriverStream, Error, ErrorKind, Protocol,
+    RequestBody, ResponseBody,
+};
 use http::{Method, Request, Response, Uri};
 use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 
@@ -52,7 +57,14 @@ impl HyperDuplex {
         Error::new(ErrorKind::Connection, Self::NAME, method, uri, what).with_source(source)
     }
 
-    async fn exchange(&self, request: Request<Bytes>) -> Result<DriverResponse, Error> {
+    /// Sends `request` over a fresh hyper connection on an in-memory pipe
+    /// and resolves once the response head is in; the body arrives as the
+    /// app writes it.
+    async fn respond<B>(&self, request: Request<B>) -> Result<Response<Incoming>, Error>
+    where
+        B: hyper::body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
         let (method, uri) = (request.method().clone(), request.uri().clone());
         let (client_io, server_io) = tokio::io::duplex(64 * 1024);
         let service = TowerToHyperService::new(self.app.clone());
@@ -67,10 +79,16 @@ impl HyperDuplex {
                 .await
                 .map_err(|e| Self::error(&method, &uri, "the HTTP handshake failed", e))?;
         tokio::spawn(connection);
-        let response = sender
-            .send_request(request.map(Full::new))
+        sender
+            .send_request(request)
             .await
-            .map_err(|e| Self::error(&method, &uri, "the exchange failed", e))?;
+            .map_err(|e| Self::error(&method, &uri, "the exchange failed", e))
+    }
+
+    /// The whole response, body collected.
+    async fn exchange(&self, request: Request<Bytes>) -> Result<DriverResponse, Error> {
+        let (method, uri) = (request.method().clone(), request.uri().clone());
+        let response = self.respond(request.map(Full::new)).await?;
         let protocol = Protocol::from_version(response.version());
         let (parts, body) = response.into_parts();
         let body = body
@@ -83,6 +101,25 @@ impl HyperDuplex {
             protocol,
         ))
     }
+
+    /// Bounds `work` by the driver's timeout and turns a panicking handler
+    /// into an error, as every crossdrive driver does.
+    async fn bounded<T>(
+        &self,
+        method: Method,
+        uri: Uri,
+        work: impl Future<Output = Result<T, Error>>,
+    ) -> Result<T, Error> {
+        match guarded(self.timeout, work).await {
+            Ok(result) => result,
+            Err(Interrupted::TimedOut(after)) => {
+                Err(Error::timeout(Self::NAME, &method, &uri, after))
+            }
+            Err(Interrupted::Panicked(message)) => {
+                Err(Error::handler_panic(Self::NAME, &method, &uri, &message))
+            }
+        }
+    }
 }
 
 impl Driver for HyperDuplex {
@@ -91,18 +128,22 @@ impl Driver for HyperDuplex {
     }
 
     fn send(&self, request: Request<Bytes>) -> BoxFuture<'_, Result<DriverResponse, Error>> {
-        Box::pin(async move {
-            let (method, uri) = (request.method().clone(), request.uri().clone());
-            match guarded(self.timeout, self.exchange(request)).await {
-                Ok(result) => result,
-                Err(Interrupted::TimedOut(after)) => {
-                    Err(Error::timeout(Self::NAME, &method, &uri, after))
-                }
-                Err(Interrupted::Panicked(message)) => {
-                    Err(Error::handler_panic(Self::NAME, &method, &uri, &message))
-                }
-            }
-        })
+        let (method, uri) = (request.method().clone(), request.uri().clone());
+        Box::pin(self.bounded(method, uri, self.exchange(request)))
+    }
+
+    /// Without this, the default collects the body through `send`: the
+    /// test would see the response as one chunk, lose its trailers, and
+    /// get a body the app broke off as an error instead of a head and then
+    /// an error. The timeout bounds the wait for the head; the test's
+    /// stream bounds each read after it.
+    fn stream(&self, request: Request<RequestBody>) -> BoxFuture<'_, Result<DriverStream, Error>> {
+        let (method, uri) = (request.method().clone(), request.uri().clone());
+        Box::pin(self.bounded(method, uri, async move {
+            let response = self.respond(request).await?;
+            let protocol = Protocol::from_version(response.version());
+            Ok(DriverStream::new(response.map(ResponseBody::new), protocol))
+        }))
     }
 }
 

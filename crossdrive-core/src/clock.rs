@@ -134,6 +134,10 @@ mod tests {
 
     #[test]
     fn the_resolution_is_at_most_a_slow_kernel_tick() {
-        assert!(resolution() <= Duration::from_millis(10), "{:?}", resolution());
+        assert!(
+            resolution() <= Duration::from_millis(10),
+            "{:?}",
+            resolution()
+        );
     }
 }
