@@ -1,9 +1,9 @@
 //! crossdrive's `direct` as a test reaches it, beside axum-test's mock
 //! transport and a bare `Router::oneshot`, in one process.
 //!
-//! `cargo bench -p crossdrive-suite --bench vs_axum_test` (about a minute
-//! with the build warm). One axum `Router` serving `GET /hello`, three
-//! ways a test can reach it, each the way its users write it:
+//! `cargo bench -p crossdrive-suite --bench vs_axum_test` (under a minute
+//! with the build warm). One axum `Router` serving `GET /hello`, reached
+//! four ways, the first three as their users write them:
 //!
 //! - `raw-oneshot`: the request built, `Router::oneshot`, the body
 //!   collected: the least any in-process test client could cost.
@@ -13,27 +13,31 @@
 //! - `crossdrive`: `Client::new(Direct::new(app))`, then
 //!   `client.get("/hello").await`, under the watchdog's watch as every
 //!   `suite!` test is.
+//! - `direct-driver`: `Driver::send` on a `Direct` alone, the request
+//!   built by hand: what the driver costs without the test client, so the
+//!   table splits `crossdrive`'s time between the two layers.
 //!
-//! Each path has its own app instance. The three take turns over
+//! Each path has its own app instance. The paths take turns over
 //! [`ROUNDS`] rounds, the order rotating each round, so drift on a shared
-//! machine hits all three alike; every timed request (building it,
+//! machine hits all four alike; every timed request (building it,
 //! sending it, the whole response in hand) goes into one histogram per
 //! path. Every response is checked, outside the stopwatch. The ratios are
 //! the figures that mean something: absolute times move with the machine.
 //!
 //! For a profiler, `VS_AXUM_TEST_ONLY=crossdrive` (or `raw-oneshot`,
-//! `axum-test`) runs that path alone and prints its figures.
+//! `axum-test`, `direct-driver`) runs that path alone and prints its
+//! figures.
 
 use axum::Router;
 use axum::body::Body;
 use axum::routing::get;
 use crossdrive::bench::{Recorder, Stats, Stopwatch};
-use crossdrive::{Client, Direct};
+use crossdrive::{Client, Direct, Driver};
 use tower::ServiceExt;
 
 /// Alternating rounds: many short ones, so that the other jobs of a
 /// shared machine (a busy sibling hyperthread slows every path by half)
-/// weigh on the three paths alike.
+/// weigh on the paths alike.
 const ROUNDS: usize = 90;
 /// Untimed requests per path before each of its turns.
 const WARMUP: usize = 300;
@@ -41,7 +45,7 @@ const WARMUP: usize = 300;
 const SAMPLES: usize = 4_000;
 
 /// The paths compared, in the order the table prints them.
-const PATHS: [&str; 3] = ["raw-oneshot", "axum-test", "crossdrive"];
+const PATHS: [&str; 4] = ["raw-oneshot", "axum-test", "crossdrive", "direct-driver"];
 
 fn app() -> Router {
     Router::new().route("/hello", get(|| async { "hello" }))
@@ -56,11 +60,12 @@ fn main() {
     print(&recorders.map(|r| r.stats()));
 }
 
-/// The three paths, ready to send.
+/// The four paths, ready to send.
 struct Paths {
     raw: Router,
     server: axum_test::TestServer,
     client: Client,
+    direct: Direct,
 }
 
 impl Paths {
@@ -88,6 +93,16 @@ impl Paths {
                 record(recorder, sample);
                 (response.status_code().as_u16(), response.as_bytes().clone())
             }
+            3 => {
+                let request = http::Request::get("/hello")
+                    .body(bytes::Bytes::new())
+                    .expect("a valid request");
+                let sent = Driver::send(&self.direct, request).await;
+                let sample = watch.stop();
+                record(recorder, sample);
+                let response = sent.expect("direct answers /hello").response;
+                (response.status().as_u16(), response.body().clone())
+            }
             _ => {
                 let response = self.client.get("/hello").await;
                 let sample = watch.stop();
@@ -110,11 +125,12 @@ fn record(recorder: Option<&mut Recorder>, sample: crossdrive::bench::Sample) {
     }
 }
 
-async fn measure_all() -> [Recorder; 3] {
+async fn measure_all() -> [Recorder; PATHS.len()] {
     let paths = Paths {
         raw: app(),
         server: axum_test::TestServer::new(app()),
         client: Client::new(Direct::new(app())),
+        direct: Direct::new(app()),
     };
     // What a suite! test runs under: its requests stamped for the watchdog.
     let _watch = crossdrive::watchdog::watch(
@@ -123,7 +139,7 @@ async fn measure_all() -> [Recorder; 3] {
         crossdrive::direct::DEFAULT_TIMEOUT,
     );
     let only = std::env::var("VS_AXUM_TEST_ONLY").ok();
-    let mut recorders = [Recorder::new(), Recorder::new(), Recorder::new()];
+    let mut recorders = std::array::from_fn(|_| Recorder::new());
     for round in 0..ROUNDS {
         for turn in 0..PATHS.len() {
             let path = (round + turn) % PATHS.len();
@@ -141,7 +157,7 @@ async fn measure_all() -> [Recorder; 3] {
     recorders
 }
 
-fn print(stats: &[Stats; 3]) {
+fn print(stats: &[Stats; PATHS.len()]) {
     let us = |d: f64| format!("{d:.2}");
     let ratio = |a: f64, b: f64| format!("{:.2}×", a / b);
     println!(
