@@ -294,7 +294,11 @@ fn check_suite(
         }
     }
     for ident in custom.iter().chain(only.unwrap_or(&[])) {
-        if drivers.get(ident).is_none() {
+        // A built-in whose cargo feature this build lacks: `only` wrote it
+        // ignored tests saying so (`__suite_feature_off!`).
+        let compiled_out = crate::kind::EVERY_BUILTIN.contains(ident)
+            && !Kind::ALL.iter().any(|kind| kind.ident() == *ident);
+        if drivers.get(ident).is_none() && !(compiled_out && !custom.contains(ident)) {
             return Err(format!(
                 "the suite lists `{ident}`, but its drivers have no such driver (they are: {}); \
                  add it with Drivers::with(DriverSpec::custom(\"{ident}\", ..)) or remove it",
@@ -450,11 +454,33 @@ fn unset_message(test: &str) -> String {
     )
 }
 
-#[cfg(all(test, feature = "lambda-ws"))]
+#[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
+    #[cfg(not(feature = "http3"))]
+    fn only_may_name_a_built_in_this_build_lacks_but_not_an_unknown_driver() {
+        let drivers = Drivers::builtin();
+        assert!(check_suite(&drivers, &[], Some(&["direct", "http3"]), &[]).is_ok());
+        let typo = check_suite(&drivers, &[], Some(&["direct", "htp3"]), &[]).unwrap_err();
+        assert!(typo.contains("the suite lists `htp3`"), "{typo}");
+    }
+
+    #[test]
+    fn only_refuses_a_built_in_this_build_has_but_the_suites_drivers_leave_out() {
+        let drivers = Drivers::empty().with(DriverSpec::direct());
+        let missing = check_suite(&drivers, &[], Some(&["direct", "lambda"]), &[]);
+        if cfg!(feature = "lambda") {
+            let missing = missing.unwrap_err();
+            assert!(missing.contains("the suite lists `lambda`"), "{missing}");
+        } else {
+            assert!(missing.is_ok(), "{missing:?}");
+        }
+    }
+
+    #[test]
+    #[cfg(feature = "lambda-ws")]
     fn a_websocket_only_driver_without_only_is_refused_naming_the_line_to_write() {
         let ws = DriverSpec::builtin(Kind::LambdaWs);
         let drivers = Drivers::builtin().with(ws);
