@@ -10,7 +10,7 @@
 //! - An in-process call usually finishes on its first poll. The timer is
 //!   armed only when the work is still pending after that poll, so the
 //!   direct driver pays two reads of the coarse clock for its timeout in
-//!   the common case ([`crate::clock`]: it may let work that overran by less
+//!   the common case (`clock.rs`: it may let work that overran by less
 //!   than two clock ticks through, never turn an answer in time into a
 //!   timeout). The deadline is measured from the first poll when the work
 //!   finishes in it, else from the end of that poll by the precise clock
@@ -136,7 +136,7 @@ pin_project_lite::pin_project! {
 #[derive(Debug, Clone, Copy)]
 struct Started {
     /// Coarse: it only judges work that finished in its first poll, and
-    /// every request pays for the reading (see [`crate::clock`]).
+    /// every request pays for the reading (see `clock.rs`).
     at: Coarse,
     panics: Seen,
 }

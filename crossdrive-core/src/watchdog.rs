@@ -15,7 +15,7 @@
 //!   runner calls it around each generated test.
 //! - Every [`Client`](crate::Client) request made on a watched thread
 //!   stamps its start in that thread's slot (one read of the coarse clock,
-//!   [`crate::clock`], and a few uncontended stores; the request's method
+//!   `clock.rs`, and a few uncontended stores; the request's method
 //!   and target are copied only when they differ from the last request's;
 //!   nothing when the thread is not watched).
 //! - One process-wide thread looks at the slots every
