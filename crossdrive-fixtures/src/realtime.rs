@@ -10,8 +10,9 @@
 //!
 //! The subprotocols `echo.v1` and `echo.v2` are supported: the server
 //! chooses the first of its own list that the client offers (axum's
-//! `WebSocketUpgrade::protocols`), `echo.v1` before `echo.v2`. On the echo, some text
-//! messages are commands:
+//! `WebSocketUpgrade::protocols`), `echo.v1` before `echo.v2`. The socket
+//! is the conformance echo's (`crossdrive::conformance::echo::serve_socket`),
+//! whose text commands it answers, and one of its own:
 //!
 //! | text | answer |
 //! |---|---|
@@ -21,10 +22,11 @@
 
 use axum::Router;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, Uri, Version, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
+use crossdrive::conformance::echo::serve_socket;
 use serde_json::json;
 
 use crate::reference::{ADMIN_TOKEN, USER_TOKEN};
@@ -115,87 +117,22 @@ async fn silent(upgrade: WebSocketUpgrade) -> Response {
     })
 }
 
-async fn serve(mut socket: WebSocket, seen: Seen) {
+/// The conformance echo's socket loop (`crossdrive::conformance::echo::serve_socket`),
+/// with the reference app's one command more: `handshake`.
+async fn serve(socket: WebSocket, seen: Seen) {
     let subprotocol = socket
         .protocol()
         .and_then(|p| p.to_str().ok())
         .map(str::to_owned);
-    while let Some(Ok(message)) = socket.recv().await {
-        let reply = match message {
-            Message::Text(text) => match command(text.as_str()) {
-                Command::Close(code, reason) => Message::Close(Some(CloseFrame {
-                    code,
-                    reason: reason.into(),
-                })),
-                Command::Ping(payload) => {
-                    if socket
-                        .send(Message::Ping(payload.clone().into()))
-                        .await
-                        .is_err()
-                    {
-                        return;
-                    }
-                    match pong(&mut socket).await {
-                        Some(back) => Message::Text(format!("pong {back}").into()),
-                        None => return,
-                    }
-                }
-                Command::Handshake => Message::Text(
-                    json!({
-                        "query": seen.query,
-                        "x-trace": seen.trace,
-                        "subprotocol": subprotocol,
-                        "version": format!("{:?}", seen.version),
-                    })
-                    .to_string()
-                    .into(),
-                ),
-                Command::Echo => Message::Text(text),
-            },
-            Message::Binary(bytes) => Message::Binary(bytes),
-            // Pings are answered by tungstenite; the client's close is
-            // answered too, and ends the loop.
-            _ => continue,
-        };
-        let closing = matches!(reply, Message::Close(_));
-        if socket.send(reply).await.is_err() || closing {
-            // After its close the server reads the client's answer.
-            while let Some(Ok(_)) = socket.recv().await {}
-            return;
-        }
-    }
-}
-
-/// Waits for the pong to the server's ping; other messages meanwhile are
-/// dropped (the commands are sent one at a time).
-async fn pong(socket: &mut WebSocket) -> Option<String> {
-    while let Some(Ok(message)) = socket.recv().await {
-        if let Message::Pong(payload) = message {
-            return Some(String::from_utf8_lossy(&payload).into_owned());
-        }
-    }
-    None
-}
-
-enum Command {
-    Close(u16, String),
-    Ping(String),
-    Handshake,
-    Echo,
-}
-
-fn command(text: &str) -> Command {
-    if let Some(rest) = text.strip_prefix("close ") {
-        let (code, reason) = rest.split_once(' ').unwrap_or((rest, ""));
-        if let Ok(code) = code.parse() {
-            return Command::Close(code, reason.to_owned());
-        }
-    }
-    if let Some(payload) = text.strip_prefix("ping ") {
-        return Command::Ping(payload.to_owned());
-    }
-    if text == "handshake" {
-        return Command::Handshake;
-    }
-    Command::Echo
+    let handshake = json!({
+        "query": seen.query,
+        "x-trace": seen.trace,
+        "subprotocol": subprotocol,
+        "version": format!("{:?}", seen.version),
+    })
+    .to_string();
+    serve_socket(socket, None, move |text| {
+        (text == "handshake").then(|| handshake.clone())
+    })
+    .await;
 }

@@ -43,6 +43,8 @@ pub use websocket::{
     Command, REFUSE_HEADER, REFUSED_BODY, SUBPROTOCOL, WEBSOCKET, client_close,
     record_client_close, refusal,
 };
+#[cfg(feature = "websocket")]
+pub use websocket_app::serve_socket;
 
 use serde::{Deserialize, Serialize};
 

@@ -1,7 +1,9 @@
 //! The echo app's WebSocket endpoint with axum's `WebSocketUpgrade`
 //! (feature `websocket`): the contract in [`websocket`](super::websocket),
 //! implemented. Routed with `any`, since over HTTP/2 the handshake is a
-//! `CONNECT` (RFC 8441).
+//! `CONNECT` (RFC 8441). Its socket loop, [`serve_socket`], is public: an
+//! app of your own whose endpoint answers the same commands (crossdrive's
+//! reference app does, with one command more) runs it instead of a copy.
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -25,7 +27,7 @@ pub(super) async fn handshake(
     match upgrade {
         Ok(upgrade) => upgrade
             .protocols([contract::SUBPROTOCOL])
-            .on_upgrade(move |socket| serve(socket, key)),
+            .on_upgrade(move |socket| serve_socket(socket, key, |_| None)),
         Err(rejection) => rejection.into_response(),
     }
 }
@@ -40,28 +42,57 @@ pub(super) fn refused(status: StatusCode) -> Response {
         .into_response()
 }
 
-async fn serve(mut socket: WebSocket, key: Option<u64>) {
+/// The echo's side of an upgraded socket, until either side closes: text
+/// and binary messages come back as sent, but the text [`Command`]s
+/// (`close CODE REASON`, `ping PAYLOAD`). `extra` sees each text message
+/// first: the text it returns is sent in its place (a command of your own
+/// app's). With a `key`, the close the client sends is recorded for
+/// [`client_close`](super::client_close).
+///
+/// ```
+/// use axum::extract::ws::WebSocketUpgrade;
+/// use axum::routing::any;
+/// use crossdrive::conformance::echo::serve_socket;
+///
+/// // The echo's commands, and `time`, answered with the app's clock.
+/// let app: axum::Router = axum::Router::new().route(
+///     "/ws",
+///     any(|upgrade: WebSocketUpgrade| async move {
+///         upgrade.on_upgrade(|socket| {
+///             serve_socket(socket, None, |text| (text == "time").then(|| "noon".to_owned()))
+///         })
+///     }),
+/// );
+/// ```
+pub async fn serve_socket(
+    mut socket: WebSocket,
+    key: Option<u64>,
+    extra: impl Fn(&str) -> Option<String> + Send,
+) {
     while let Some(Ok(message)) = socket.recv().await {
         let reply = match message {
-            Message::Text(text) => match Command::parse(text.as_str()) {
-                Command::Close(code, reason) => Message::Close(Some(CloseFrame {
-                    code,
-                    reason: reason.into(),
-                })),
-                Command::Ping(payload) => {
-                    if socket
-                        .send(Message::Ping(payload.clone().into()))
-                        .await
-                        .is_err()
-                    {
-                        return;
+            Message::Text(text) => match extra(text.as_str()) {
+                Some(answer) => Message::Text(answer.into()),
+                None => match Command::parse(text.as_str()) {
+                    Command::Close(code, reason) => Message::Close(Some(CloseFrame {
+                        code,
+                        reason: reason.into(),
+                    })),
+                    Command::Ping(payload) => {
+                        if socket
+                            .send(Message::Ping(payload.clone().into()))
+                            .await
+                            .is_err()
+                        {
+                            return;
+                        }
+                        match pong(&mut socket).await {
+                            Some(back) => Message::Text(format!("pong {back}").into()),
+                            None => return,
+                        }
                     }
-                    match pong(&mut socket).await {
-                        Some(back) => Message::Text(format!("pong {back}").into()),
-                        None => return,
-                    }
-                }
-                Command::Echo => Message::Text(text),
+                    Command::Echo => Message::Text(text),
+                },
             },
             Message::Binary(bytes) => Message::Binary(bytes),
             Message::Close(frame) => {
