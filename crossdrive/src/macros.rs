@@ -32,7 +32,7 @@
 ///   leaves out is not counted (without `only`, a built-in your `drivers`
 ///   leave out fails its tests saying to write this line). A built-in
 ///   whose cargo feature this build lacks gets ignored tests, their reason
-///   naming the feature, so one list serves every feature set;
+///   saying to turn on its feature, so one list serves every feature set;
 /// - `timeout = Duration::from_millis(300);` every driver's per-request
 ///   timeout in this block, unless its `DriverSpec` sets one.
 ///
@@ -255,156 +255,44 @@ macro_rules! __suite_drivers {
         $( $crate::__suite_driver! { $custom $names } )*
     };
     ([some $($only:ident)*] [] $names:tt) => {
-        $( $crate::__only_lambda! { $only $names } )*
+        $crate::driver_table! { $crate::__suite_only_drivers [($) [$($only)*] $names] }
     };
 }
 
-// A driver named in `only = [..]`: its tests, or, when it is a built-in
-// whose cargo feature this build of crossdrive lacks, one ignored test per
-// body saying which feature to turn on. A suite can then name every
-// adapter its app ships behind whatever features a build has, and a test
-// that cannot run here shows as ignored, never as passed. One link per
-// feature, defined twice as the driver table's are, ending in
-// `__suite_driver!`.
-
-#[cfg(feature = "lambda")]
+/// The drivers named in `only = [..]`, read against the driver table: a
+/// built-in this build has, or a driver of the user's, gets its tests; a
+/// built-in whose cargo feature this build lacks (in the table's every
+/// identifier, without an entry) gets one ignored test per body saying so.
+/// A suite can then name every adapter its app ships behind whatever
+/// features a build has, and a test that cannot run here shows as
+/// ignored, never as passed. The local macro's arms are the table's
+/// identifiers; the first that matches decides.
 #[doc(hidden)]
 #[macro_export]
-macro_rules! __only_lambda {
-    ($ident:ident $names:tt) => {
-        $crate::__only_lambda_ws! { $ident $names }
+macro_rules! __suite_only_drivers {
+    ([($d:tt) [$($only:ident)*] $names:tt] [$($every:ident)*] $({ ident: $ident:ident, $($field:tt)* })*) => {
+        macro_rules! __crossdrive_only {
+            $( ($ident) => { $crate::__suite_driver! { $ident $names } }; )*
+            $( ($every) => { $crate::__suite_feature_off! { $every $names } }; )*
+            ($d other:ident) => { $crate::__suite_driver! { $d other $names } };
+        }
+        $( __crossdrive_only! { $only } )*
     };
 }
 
-#[cfg(not(feature = "lambda"))]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __only_lambda {
-    (lambda $names:tt) => {
-        $crate::__suite_feature_off! { lambda "lambda" $names }
-    };
-    (lambda_url $names:tt) => {
-        $crate::__suite_feature_off! { lambda_url "lambda" $names }
-    };
-    (lambda_v1 $names:tt) => {
-        $crate::__suite_feature_off! { lambda_v1 "lambda" $names }
-    };
-    (lambda_alb $names:tt) => {
-        $crate::__suite_feature_off! { lambda_alb "lambda" $names }
-    };
-    (lambda_runtime $names:tt) => {
-        $crate::__suite_feature_off! { lambda_runtime "lambda" $names }
-    };
-    (lambda_url_stream $names:tt) => {
-        $crate::__suite_feature_off! { lambda_url_stream "lambda" $names }
-    };
-    ($ident:ident $names:tt) => {
-        $crate::__only_lambda_ws! { $ident $names }
-    };
-}
-
-#[cfg(feature = "lambda-ws")]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __only_lambda_ws {
-    ($ident:ident $names:tt) => {
-        $crate::__only_sockets! { $ident $names }
-    };
-}
-
-#[cfg(not(feature = "lambda-ws"))]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __only_lambda_ws {
-    (lambda_ws $names:tt) => {
-        $crate::__suite_feature_off! { lambda_ws "lambda-ws" $names }
-    };
-    ($ident:ident $names:tt) => {
-        $crate::__only_sockets! { $ident $names }
-    };
-}
-
-#[cfg(feature = "sockets")]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __only_sockets {
-    ($ident:ident $names:tt) => {
-        $crate::__only_tls! { $ident $names }
-    };
-}
-
-#[cfg(not(feature = "sockets"))]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __only_sockets {
-    (http1 $names:tt) => {
-        $crate::__suite_feature_off! { http1 "sockets" $names }
-    };
-    (http2 $names:tt) => {
-        $crate::__suite_feature_off! { http2 "sockets" $names }
-    };
-    (http1_fresh $names:tt) => {
-        $crate::__suite_feature_off! { http1_fresh "sockets" $names }
-    };
-    ($ident:ident $names:tt) => {
-        $crate::__only_tls! { $ident $names }
-    };
-}
-
-#[cfg(feature = "tls")]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __only_tls {
-    ($ident:ident $names:tt) => {
-        $crate::__only_http3! { $ident $names }
-    };
-}
-
-#[cfg(not(feature = "tls"))]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __only_tls {
-    (http2_tls $names:tt) => {
-        $crate::__suite_feature_off! { http2_tls "tls" $names }
-    };
-    ($ident:ident $names:tt) => {
-        $crate::__only_http3! { $ident $names }
-    };
-}
-
-#[cfg(feature = "http3")]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __only_http3 {
-    ($ident:ident $names:tt) => {
-        $crate::__suite_driver! { $ident $names }
-    };
-}
-
-#[cfg(not(feature = "http3"))]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __only_http3 {
-    (http3 $names:tt) => {
-        $crate::__suite_feature_off! { http3 "http3" $names }
-    };
-    ($ident:ident $names:tt) => {
-        $crate::__suite_driver! { $ident $names }
-    };
-}
-
-/// The module of a built-in driver named in `only = [..]` whose feature is
-/// off: one ignored test per body, the reason naming the feature.
+/// The module of a built-in driver named in `only = [..]` whose cargo
+/// feature is off: one ignored test per body, the reason saying so.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __suite_feature_off {
-    ($ident:ident $feature:literal [$($name:ident)*]) => {
+    ($ident:ident [$($name:ident)*]) => {
         mod $ident {
             $(
                 #[test]
                 #[ignore = ::core::concat!(
-                    "not run: `", ::core::stringify!($ident), "` needs crossdrive's `",
-                    $feature, "` feature, which this build does not enable"
+                    "not run: `", ::core::stringify!($ident), "` is left out of this build of \
+                     crossdrive; turn on the cargo feature that carries it (the README's driver \
+                     table names it)"
                 )]
                 fn $name() {}
             )*

@@ -9,7 +9,7 @@
 //! `lambda_ws` carries WebSockets only, so the suite names its drivers in
 //! `only = [..]`: every adapter bookshelf ships behind. A build without
 //! the feature a driver needs (`--no-default-features` drops `lambda` and
-//! `tls`) shows that driver's tests as ignored, with the feature to turn
+//! `tls`) shows that driver's tests as ignored, saying to turn its feature
 //! on.
 
 #[path = "../support/deployment.rs"]
