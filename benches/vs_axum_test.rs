@@ -31,7 +31,7 @@
 use axum::Router;
 use axum::body::Body;
 use axum::routing::get;
-use crossdrive::bench::{Recorder, Stats, Stopwatch};
+use crossdrive::bench::{Recorder, Stopwatch};
 use crossdrive::{Client, Direct, Driver};
 use tower::ServiceExt;
 
@@ -45,7 +45,13 @@ const WARMUP: usize = 300;
 const SAMPLES: usize = 4_000;
 
 /// The paths compared, in the order the table prints them.
-const PATHS: [&str; 4] = ["raw-oneshot", "axum-test", "crossdrive", "direct-driver"];
+const PATHS: [&str; 5] = [
+    "raw-oneshot",
+    "axum-test",
+    "crossdrive",
+    "direct-driver",
+    "client-send",
+];
 
 fn app() -> Router {
     Router::new().route("/hello", get(|| async { "hello" }))
@@ -56,8 +62,7 @@ fn main() {
         .enable_all()
         .build()
         .expect("a current-thread runtime for the bench");
-    let recorders = runtime.block_on(measure_all());
-    print(&recorders.map(|r| r.stats()));
+    print(&runtime.block_on(measure_all()));
 }
 
 /// The four paths, ready to send.
@@ -103,6 +108,15 @@ impl Paths {
                 let response = sent.expect("direct answers /hello").response;
                 (response.status().as_u16(), response.body().clone())
             }
+            4 => {
+                let request = http::Request::get("/hello")
+                    .body(bytes::Bytes::new())
+                    .expect("a valid request");
+                let response = self.client.send(request).await.unwrap();
+                let sample = watch.stop();
+                record(recorder, sample);
+                (response.status().as_u16(), response.bytes().clone())
+            }
             _ => {
                 let response = self.client.get("/hello").await;
                 let sample = watch.stop();
@@ -125,7 +139,14 @@ fn record(recorder: Option<&mut Recorder>, sample: crossdrive::bench::Sample) {
     }
 }
 
-async fn measure_all() -> [Recorder; PATHS.len()] {
+/// Every timed request per path, and each round's median per path (a
+/// path left out by `VS_AXUM_TEST_ONLY` has none).
+struct Measured {
+    recorders: [Recorder; PATHS.len()],
+    rounds: Vec<[Option<f64>; PATHS.len()]>,
+}
+
+async fn measure_all() -> Measured {
     let paths = Paths {
         raw: app(),
         server: axum_test::TestServer::new(app()),
@@ -139,8 +160,10 @@ async fn measure_all() -> [Recorder; PATHS.len()] {
         crossdrive::direct::DEFAULT_TIMEOUT,
     );
     let only = std::env::var("VS_AXUM_TEST_ONLY").ok();
-    let mut recorders = std::array::from_fn(|_| Recorder::new());
+    let mut recorders: [Recorder; PATHS.len()] = std::array::from_fn(|_| Recorder::new());
+    let mut rounds = Vec::with_capacity(ROUNDS);
     for round in 0..ROUNDS {
+        let mut medians = [None; PATHS.len()];
         for turn in 0..PATHS.len() {
             let path = (round + turn) % PATHS.len();
             if only.as_deref().is_some_and(|only| only != PATHS[path]) {
@@ -149,30 +172,51 @@ async fn measure_all() -> [Recorder; PATHS.len()] {
             for _ in 0..WARMUP {
                 paths.one(path, None).await;
             }
+            let mut this_round = Recorder::new();
             for _ in 0..SAMPLES {
-                paths.one(path, Some(&mut recorders[path])).await;
+                paths.one(path, Some(&mut this_round)).await;
             }
+            medians[path] = Some(this_round.stats().p50_us);
+            recorders[path].merge(&this_round);
         }
+        rounds.push(medians);
     }
-    recorders
+    Measured { recorders, rounds }
 }
 
-fn print(stats: &[Stats; PATHS.len()]) {
+/// The median over rounds of `path`'s median divided by `floor`'s in the
+/// same round: drift between rounds (a shared machine's other jobs) cancels
+/// out, where a ratio of whole-run medians would mix rounds run at
+/// different speeds.
+fn round_ratio(rounds: &[[Option<f64>; PATHS.len()]], path: usize, floor: usize) -> Option<f64> {
+    let mut ratios: Vec<f64> = rounds
+        .iter()
+        .filter_map(|round| Some(round[path]? / round[floor]?))
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    ratios.get(ratios.len() / 2).copied()
+}
+
+fn print(measured: &Measured) {
+    let stats = measured.recorders.each_ref().map(Recorder::stats);
     let us = |d: f64| format!("{d:.2}");
-    let ratio = |a: f64, b: f64| format!("{:.2}×", a / b);
+    let ratio = |path: usize, floor: usize| {
+        round_ratio(&measured.rounds, path, floor).map_or("-".to_owned(), |r| format!("{r:.2}×"))
+    };
     println!(
         "GET /hello, one Router, {ROUNDS} alternating rounds of {SAMPLES} requests per path \
-         (p50 / p95 in µs)\n"
+         (p50 / p95 in µs over every round; ratios: the median over rounds of the two \
+         paths' medians in that round)\n"
     );
-    println!("| path | p50 | p95 | p50 / raw-oneshot | p50 / axum-test |");
+    println!("| path | p50 | p95 | / raw-oneshot | / axum-test |");
     println!("|---|---:|---:|---:|---:|");
-    for (name, s) in PATHS.iter().zip(stats) {
+    for (path, (name, s)) in PATHS.iter().zip(&stats).enumerate() {
         println!(
             "| {name} | {} | {} | {} | {} |",
             us(s.p50_us),
             us(s.p95_us),
-            ratio(s.p50_us, stats[0].p50_us),
-            ratio(s.p50_us, stats[1].p50_us),
+            ratio(path, 0),
+            ratio(path, 1),
         );
     }
     let samples: u64 = stats.iter().map(|s| s.samples).sum();

@@ -25,6 +25,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::driver::BoxFuture;
 use crate::request_check::{self, BodyLength};
+use crate::response::Sent;
 use crate::{
     Driver, DriverResponse, Error, ErrorKind, RequestBody, TestResponse, TestStream, redact,
 };
@@ -60,9 +61,9 @@ pub struct Client {
 #[derive(Clone)]
 struct Shared {
     driver: Arc<dyn Driver>,
-    /// The driver's name, taken once: every response carries it, and a
-    /// shared `str` costs a response no allocation.
-    name: Arc<str>,
+    /// The driver's name, taken once: every response carries it (see
+    /// `name.rs`).
+    name: &'static str,
     /// Lowercase names of headers whose values are secret besides the
     /// always-secret ones (see [`crate::redact`]).
     sensitive: Vec<String>,
@@ -90,7 +91,7 @@ impl Client {
     /// assert!(Arc::ptr_eq(client.driver(), &shared));
     /// ```
     pub fn from_arc(driver: Arc<dyn Driver>) -> Self {
-        let name = Arc::from(driver.name());
+        let name = crate::name::interned(driver.name());
         Self {
             inner: Arc::new(Shared {
                 driver,
@@ -148,7 +149,7 @@ impl Client {
     /// assert_eq!(client.name(), "mirror");
     /// ```
     pub fn name(&self) -> &str {
-        &self.inner.name
+        self.inner.name
     }
 
     /// Starts a request with any method; `uri` is a path with an optional
@@ -344,7 +345,7 @@ impl RequestBuilder {
     }
 
     fn set_target(&mut self, uri: &str) {
-        match uri.parse::<Uri>() {
+        match parse_target(uri) {
             // An absolute URL is kept as written so that the request check
             // refuses it with the same words as a hand-built request.
             Ok(parsed) if parsed.scheme().is_some() => self.target = Target::Uri(parsed),
@@ -650,7 +651,7 @@ impl RequestBuilder {
     pub(crate) fn split(self) -> Result<(Client, Request<Bytes>, Option<RequestBody>), Error> {
         let parsed = match self.target {
             Target::Uri(uri) => Ok(uri),
-            Target::Text(text) => text.parse::<Uri>().map_err(|e| (text, e)),
+            Target::Text(text) => parse_target(&text).map_err(|e| (text, e)),
         };
         let (method, uri) = match (self.method, parsed) {
             (Some(method), Ok(uri)) => (method, uri),
@@ -711,7 +712,7 @@ impl RequestBuilder {
     /// # });
     /// ```
     pub fn try_send(self) -> impl Future<Output = Result<TestResponse, Error>> + Send + 'static {
-        sent(self.split(), std::convert::identity)
+        sent(self.prepare(), std::convert::identity)
     }
 
     /// Sends the body as these chunks, one data frame each, as they come
@@ -830,16 +831,15 @@ impl Client {
         &self,
         request: Request<Bytes>,
     ) -> impl Future<Output = Result<TestResponse, Error>> + Send + '_ {
-        let (parts, body) = request.into_parts();
         let checked = request_check::check(
             self.name(),
-            &parts.method,
-            &parts.uri,
-            &parts.headers,
-            BodyLength::Exact(body.len() as u64),
+            request.method(),
+            request.uri(),
+            request.headers(),
+            BodyLength::Exact(request.body().len() as u64),
         );
         match checked {
-            Ok(()) => self.dispatch(parts, body),
+            Ok(()) => self.dispatch(Sent::new(self.inner.name, request)),
             Err(error) => Dispatch::Failed(Some(error)),
         }
     }
@@ -875,8 +875,8 @@ impl Client {
 #[cfg(feature = "websocket")]
 impl Client {
     /// The driver's name, shared with every response.
-    pub(crate) fn shared_name(&self) -> Arc<str> {
-        Arc::clone(&self.inner.name)
+    pub(crate) fn shared_name(&self) -> &'static str {
+        self.inner.name
     }
 
     /// Marks the secret values among `headers` (see [`crate::redact`]).
@@ -901,18 +901,20 @@ impl Client {
         Ok(())
     }
 
-    /// Sends a request that passed the check: marks its secrets, keeps
-    /// its summary for the reports, stamps it for the watchdog and hands it
-    /// to the driver, now; the [`Dispatch`] resolves to its response.
-    fn dispatch(&self, mut parts: http::request::Parts, body: Bytes) -> Dispatch<'_> {
+    /// Sends a request that passed the check: marks its secrets, stamps
+    /// it for the watchdog and hands a copy to the driver, now; the
+    /// [`Dispatch`] resolves to its response, which keeps the request.
+    fn dispatch(&self, mut sent: Sent) -> Dispatch<'_> {
         let shared = &*self.inner;
-        redact::mark(&mut parts.headers, &shared.sensitive);
-        let summary = Request::from_parts(parts.clone(), body.clone());
-        let in_flight = crate::watchdog::in_flight(&parts.method, &parts.uri);
+        let request = sent.request_mut();
+        if !request.headers().is_empty() {
+            redact::mark(request.headers_mut(), &shared.sensitive);
+        }
+        let in_flight = crate::watchdog::in_flight(request.method(), request.uri());
         Dispatch::Sending {
             shared,
-            sending: shared.driver.send(Request::from_parts(parts, body)),
-            summary,
+            sending: shared.driver.send(sent.copy()),
+            sent: Some(sent),
             in_flight: Some(in_flight),
         }
     }
@@ -936,7 +938,9 @@ enum Dispatch<'a> {
     Sending {
         shared: &'a Shared,
         sending: BoxFuture<'a, Result<DriverResponse, Error>>,
-        summary: Request<Bytes>,
+        /// The request's record, which the response completes (taken
+        /// when it does).
+        sent: Option<Sent>,
         /// The watchdog's stamp, cleared as soon as the driver answers.
         in_flight: Option<crate::watchdog::InFlight>,
     },
@@ -952,18 +956,22 @@ impl Future for Dispatch<'_> {
             Self::Sending {
                 shared,
                 sending,
-                summary,
+                sent,
                 in_flight,
             } => {
                 let answered = std::task::ready!(sending.as_mut().poll(cx));
                 *in_flight = None;
                 let mut delivered = answered?;
                 redact::mark(delivered.response.headers_mut(), &shared.sensitive);
-                Poll::Ready(Ok(TestResponse::shared(
-                    Arc::clone(&shared.name),
-                    std::mem::take(summary),
-                    delivered,
-                )))
+                Poll::Ready(match sent.take() {
+                    Some(sent) => Ok(sent.answered(delivered)),
+                    // Polled again after its answer.
+                    None => Err(Error::without_request(
+                        ErrorKind::InvalidRequest,
+                        shared.name,
+                        "the response was already taken: its future was polled again after it finished",
+                    )),
+                })
             }
             // Polled again after its error, as std's `Ready` would be.
             #[allow(clippy::expect_used)]
@@ -974,33 +982,86 @@ impl Future for Dispatch<'_> {
     }
 }
 
+/// A builder's request, checked and ready to send.
+enum Prepared {
+    /// A whole body: the request already where its response will keep it.
+    Whole(Client, Sent),
+    /// A body that streams (the rare case, boxed so the common one's
+    /// future stays small).
+    Streamed(Box<(Client, Request<RequestBody>)>),
+}
+
+impl RequestBuilder {
+    /// The builder's request, checked, or the first error made while
+    /// building it.
+    fn prepare(self) -> Result<Prepared, Error> {
+        let (client, request, streamed) = self.split()?;
+        Ok(match streamed {
+            None => {
+                let sent = Sent::new(client.inner.name, request);
+                Prepared::Whole(client, sent)
+            }
+            Some(body) => Prepared::Streamed(Box::new((client, request.map(|_| body)))),
+        })
+    }
+}
 /// What a builder's request becomes once sent: its response, or the first
 /// error (the builder's own, the check's or the driver's), handed to
 /// `finish` (the awaited builder's panic, or `try_send`'s identity) inside
-/// this one future rather than by a combinator around it, which would move
-/// the response through one more layer. A body that streams is the rare
-/// case and goes through a box of its own, so the common one's future
-/// stays small.
+/// this one future rather than by a combinator around it. The request
+/// itself is in its response's allocation already, so this future's state
+/// is a few pointers. A body that streams is the rare case and goes
+/// through a box of its own.
 async fn sent<T>(
-    split: Result<(Client, Request<Bytes>, Option<RequestBody>), Error>,
+    prepared: Result<Prepared, Error>,
     finish: impl FnOnce(Result<TestResponse, Error>) -> T,
 ) -> T {
-    // Bound by `let`, not matched on: a match's scrutinee would live,
-    // request and all, across the await below.
-    let (client, request, streamed) = match split {
-        Ok(split) => split,
+    // Bound by `let`, not matched on: a match's scrutinee would live
+    // across the await below.
+    let (client, sent) = match prepared {
+        Ok(Prepared::Whole(client, sent)) => (client, sent),
+        Ok(Prepared::Streamed(streamed)) => {
+            let (client, request) = *streamed;
+            let collecting = Box::pin(client.collect_streamed(request));
+            return finish(collecting.await);
+        }
         Err(error) => return finish(Err(error)),
     };
-    if let Some(body) = streamed {
-        let collecting = Box::pin(client.collect_streamed(request.map(|_| body)));
-        return finish(collecting.await);
-    }
-    // `split` checked it: straight to the driver.
-    let (parts, body) = request.into_parts();
-    let mut dispatch = client.dispatch(parts, body);
+    let mut dispatch = client.dispatch(sent);
     // Awaited by reference: awaiting it by value would keep a second copy
     // of it in this future.
     finish((&mut dispatch).await)
+}
+
+/// Parses a request target as `str::parse` does, into a `Uri` whose
+/// bytes share one allocation with their reference count when the target
+/// is short, as most are: the copy of the request the driver gets then
+/// costs a count. Parsed from text, a `Uri`'s bytes sit in a plain buffer,
+/// and its first clone allocates again for the count.
+fn parse_target(text: &str) -> Result<Uri, http::uri::InvalidUri> {
+    /// The longest target kept inline.
+    const INLINE: usize = 64;
+    struct Inline {
+        len: usize,
+        bytes: [u8; INLINE],
+    }
+    impl AsRef<[u8]> for Inline {
+        fn as_ref(&self) -> &[u8] {
+            &self.bytes[..self.len]
+        }
+    }
+    let bytes = match text.as_bytes() {
+        short if short.len() <= INLINE => {
+            let mut bytes = [0; INLINE];
+            bytes[..short.len()].copy_from_slice(short);
+            Bytes::from_owner(Inline {
+                len: short.len(),
+                bytes,
+            })
+        }
+        long => Bytes::copy_from_slice(long),
+    };
+    Uri::from_maybe_shared(bytes)
 }
 
 /// A builder's request target.
@@ -1021,7 +1082,7 @@ impl IntoFuture for RequestBuilder {
     #[track_caller]
     fn into_future(self) -> Self::IntoFuture {
         let at = std::panic::Location::caller();
-        Box::pin(sent(self.split(), move |sent| match sent {
+        Box::pin(sent(self.prepare(), move |sent| match sent {
             Ok(response) => response,
             Err(error) => panic!("{error}\n  (raised at {at})"),
         }))

@@ -54,6 +54,7 @@ mod clock;
 mod driver;
 mod error;
 pub mod guard;
+pub(crate) mod name;
 mod panicking;
 mod protocol;
 pub mod redact;

@@ -7,7 +7,6 @@
 //! response. Assertions return `&Self`, so they chain.
 
 use std::fmt::{self, Write as _};
-use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{HeaderMap, Request, Response, StatusCode};
@@ -40,12 +39,72 @@ const BODY_PREVIEW: usize = 2048;
 /// ```
 #[derive(Clone)]
 pub struct TestResponse {
-    /// Shared with the client that made it: no allocation per response.
-    driver: Arc<str>,
+    /// One allocation, made when the request was sent (see [`Sent`]): a
+    /// response travels as a pointer through the futures that carry it
+    /// back to the test, instead of being copied whole at every layer.
+    exchange: Box<Exchange>,
+}
+
+/// A request and what came back for it.
+#[derive(Clone)]
+struct Exchange {
+    /// Kept once per process (see `name.rs`).
+    driver: &'static str,
     request: Request<Bytes>,
     response: Response<Bytes>,
     protocol: Protocol,
     notes: Vec<AdapterNote>,
+}
+
+/// A request on its way, held where the [`TestResponse`] it becomes
+/// will keep it: the response's one allocation is made before the request
+/// is sent, the request is moved into it once, and the driver gets a copy
+/// (see [`Sent::copy`]).
+pub(crate) struct Sent(Box<Exchange>);
+
+impl Sent {
+    /// Holds `request`, to be sent through the driver named `driver`.
+    pub(crate) fn new(driver: &'static str, request: Request<Bytes>) -> Self {
+        Self(Box::new(Exchange {
+            driver,
+            request,
+            response: Response::new(Bytes::new()),
+            protocol: Protocol::InProcess,
+            notes: Vec::new(),
+        }))
+    }
+
+    /// The request, to mark its secrets before it is copied.
+    pub(crate) fn request_mut(&mut self) -> &mut Request<Bytes> {
+        &mut self.0.request
+    }
+
+    /// A copy of the request, for the driver. A request with no headers
+    /// or extensions (most of them) gets new empty maps rather than clones
+    /// of its own.
+    pub(crate) fn copy(&self) -> Request<Bytes> {
+        let kept = &self.0.request;
+        let mut copy = Request::new(kept.body().clone());
+        *copy.method_mut() = kept.method().clone();
+        *copy.uri_mut() = kept.uri().clone();
+        *copy.version_mut() = kept.version();
+        if !kept.headers().is_empty() {
+            *copy.headers_mut() = kept.headers().clone();
+        }
+        if !kept.extensions().is_empty() {
+            *copy.extensions_mut() = kept.extensions().clone();
+        }
+        copy
+    }
+
+    /// The response `delivered` for the request.
+    pub(crate) fn answered(self, delivered: DriverResponse) -> TestResponse {
+        let mut exchange = self.0;
+        exchange.response = delivered.response;
+        exchange.protocol = delivered.protocol;
+        exchange.notes = delivered.notes;
+        TestResponse { exchange }
+    }
 }
 
 /// Anything `assert_status` accepts: a `StatusCode` or a `u16`.
@@ -85,22 +144,16 @@ impl TestResponse {
     /// r.assert_status(200).assert_text("ok");
     /// ```
     pub fn new(driver: &str, request: Request<Bytes>, delivered: DriverResponse) -> Self {
-        Self::shared(Arc::from(driver), request, delivered)
+        Self::shared(crate::name::interned(driver), request, delivered)
     }
 
     /// [`new`](Self::new) with the driver's name shared with the client.
     pub(crate) fn shared(
-        driver: Arc<str>,
+        driver: &'static str,
         request: Request<Bytes>,
         delivered: DriverResponse,
     ) -> Self {
-        Self {
-            driver,
-            request,
-            response: delivered.response,
-            protocol: delivered.protocol,
-            notes: delivered.notes,
-        }
+        Sent::new(driver, request).answered(delivered)
     }
 
     /// The whole `http::Response`, by value, for code that takes one (the
@@ -116,7 +169,7 @@ impl TestResponse {
     /// # });
     /// ```
     pub fn into_response(self) -> Response<Bytes> {
-        self.response
+        self.exchange.response
     }
 
     /// The name of the driver that carried the request.
@@ -134,7 +187,7 @@ impl TestResponse {
     /// assert_eq!(r.driver(), "http1");
     /// ```
     pub fn driver(&self) -> &str {
-        &self.driver
+        self.exchange.driver
     }
     /// The protocol the driver observed.
     ///
@@ -151,7 +204,7 @@ impl TestResponse {
     /// assert_eq!(r.protocol(), &Protocol::Http1);
     /// ```
     pub fn protocol(&self) -> &Protocol {
-        &self.protocol
+        &self.exchange.protocol
     }
     /// What the adapter changed on the way, if anything.
     ///
@@ -169,7 +222,7 @@ impl TestResponse {
     /// assert_eq!(r.notes()[0].code, "base64");
     /// ```
     pub fn notes(&self) -> &[AdapterNote] {
-        &self.notes
+        &self.exchange.notes
     }
     /// The request that produced this response.
     ///
@@ -186,7 +239,7 @@ impl TestResponse {
     /// assert_eq!(r.request().uri(), "/todos");
     /// ```
     pub fn request(&self) -> &Request<Bytes> {
-        &self.request
+        &self.exchange.request
     }
     /// The whole `http::Response`.
     ///
@@ -204,7 +257,7 @@ impl TestResponse {
     /// assert_eq!(r.response().body().len(), 8);
     /// ```
     pub fn response(&self) -> &Response<Bytes> {
-        &self.response
+        &self.exchange.response
     }
     /// The status code.
     ///
@@ -221,7 +274,7 @@ impl TestResponse {
     /// assert_eq!(r.status(), http::StatusCode::CREATED);
     /// ```
     pub fn status(&self) -> StatusCode {
-        self.response.status()
+        self.exchange.response.status()
     }
     /// All response headers.
     ///
@@ -239,7 +292,7 @@ impl TestResponse {
     /// assert_eq!(r.headers()["content-type"], "application/json");
     /// ```
     pub fn headers(&self) -> &HeaderMap {
-        self.response.headers()
+        self.exchange.response.headers()
     }
     /// The first value of a header, if present and visible ASCII; use
     /// [`TestResponse::headers`] for raw bytes.
@@ -340,7 +393,7 @@ impl TestResponse {
     /// assert_eq!(r.bytes().as_ref(), br#"{"id":1}"#);
     /// ```
     pub fn bytes(&self) -> &Bytes {
-        self.response.body()
+        self.exchange.response.body()
     }
     /// The body as UTF-8 text; fails the test, with the full context, if it
     /// is not UTF-8 (use [`TestResponse::bytes`] for binary bodies).
@@ -771,19 +824,28 @@ impl TestResponse {
         for line in detail.lines() {
             let _ = writeln!(out, "  {line}");
         }
-        let _ = writeln!(out, "driver: {} ({})", self.driver, self.protocol);
-        for note in &self.notes {
+        let _ = writeln!(
+            out,
+            "driver: {} ({})",
+            self.exchange.driver, self.exchange.protocol
+        );
+        for note in &self.exchange.notes {
             let _ = writeln!(out, "adapter note: {note}");
         }
         let _ = writeln!(out, "request:");
-        let _ = writeln!(out, "  {} {}", self.request.method(), self.request.uri());
-        write_headers(&mut out, self.request.headers());
-        write_body(&mut out, self.request.body());
+        let _ = writeln!(
+            out,
+            "  {} {}",
+            self.exchange.request.method(),
+            self.exchange.request.uri()
+        );
+        write_headers(&mut out, self.exchange.request.headers());
+        write_body(&mut out, self.exchange.request.body());
         let _ = writeln!(out, "response:");
         let _ = writeln!(out, "  {}", self.status());
         write_headers(&mut out, self.headers());
         write_body(&mut out, self.bytes());
-        let redacted = redact::redacts_any(self.request.headers())
+        let redacted = redact::redacts_any(self.exchange.request.headers())
             || redact::redacts_any(self.headers())
             || [expected, received]
                 .iter()
@@ -865,18 +927,22 @@ impl fmt::Debug for TestResponse {
                 .collect()
         };
         f.debug_struct("TestResponse")
-            .field("driver", &self.driver)
-            .field("protocol", &self.protocol)
+            .field("driver", &self.exchange.driver)
+            .field("protocol", &self.exchange.protocol)
             .field(
                 "request",
-                &format_args!("{} {}", self.request.method(), self.request.uri()),
+                &format_args!(
+                    "{} {}",
+                    self.exchange.request.method(),
+                    self.exchange.request.uri()
+                ),
             )
-            .field("request_headers", &headers(self.request.headers()))
-            .field("request_body", &format_body(self.request.body()))
+            .field("request_headers", &headers(self.exchange.request.headers()))
+            .field("request_body", &format_body(self.exchange.request.body()))
             .field("status", &self.status())
             .field("headers", &headers(self.headers()))
             .field("body", &format_body(self.bytes()))
-            .field("notes", &self.notes)
+            .field("notes", &self.exchange.notes)
             .finish()
     }
 }
@@ -884,8 +950,8 @@ impl fmt::Debug for TestResponse {
 impl fmt::Display for TestResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut out = String::new();
-        let _ = writeln!(out, "{} ({})", self.status(), self.driver);
-        for note in &self.notes {
+        let _ = writeln!(out, "{} ({})", self.status(), self.exchange.driver);
+        for note in &self.exchange.notes {
             let _ = writeln!(out, "adapter note: {note}");
         }
         write_headers(&mut out, self.headers());

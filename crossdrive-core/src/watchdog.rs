@@ -101,7 +101,16 @@ struct Slot {
 
 thread_local! {
     /// The slot of the test running on this thread, if it is watched.
-    static CURRENT: RefCell<Option<Arc<Slot>>> = const { RefCell::new(None) };
+    static CURRENT: RefCell<Option<Watched>> = const { RefCell::new(None) };
+}
+
+/// A watched thread's own view of its slot.
+struct Watched {
+    slot: Arc<Slot>,
+    /// The request last written to the slot: this thread is the only one
+    /// that writes it, so a repeated request is recognised here without
+    /// taking the slot's lock.
+    last: Option<(Method, Uri)>,
 }
 
 /// Every watched thread's slot, for the watchdog thread.
@@ -139,7 +148,11 @@ pub fn watch(test: &str, driver: &str, timeout: Duration) -> WatchGuard {
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .push(Arc::clone(&slot));
-    let previous = CURRENT.with(|current| current.replace(Some(Arc::clone(&slot))));
+    let watched = Watched {
+        slot: Arc::clone(&slot),
+        last: None,
+    };
+    let previous = CURRENT.with(|current| current.replace(Some(watched)));
     WatchGuard {
         slot,
         previous,
@@ -157,7 +170,7 @@ pub fn watch(test: &str, driver: &str, timeout: Duration) -> WatchGuard {
 #[must_use = "the thread is watched only while the guard lives"]
 pub struct WatchGuard {
     slot: Arc<Slot>,
-    previous: Option<Arc<Slot>>,
+    previous: Option<Watched>,
     /// The slot is this thread's: the guard must drop here.
     not_send: PhantomData<*const ()>,
 }
@@ -197,30 +210,30 @@ impl Drop for WatchGuard {
 #[doc(hidden)]
 pub fn in_flight(method: &Method, uri: &Uri) -> InFlight {
     let slot = CURRENT
-        .try_with(|current| current.borrow().clone())
+        .try_with(|current| stamp(current.borrow_mut().as_mut()?, method, uri))
         .ok()
         .flatten();
-    let Some(slot) = slot else {
-        return InFlight { slot: None };
-    };
+    InFlight { slot }
+}
+
+/// Stamps a request's start in `watched`'s slot, unless another request
+/// of the thread holds it; the slot, to clear when the request ends.
+fn stamp(watched: &mut Watched, method: &Method, uri: &Uri) -> Option<Arc<Slot>> {
+    let slot = &watched.slot;
     let stamp = Coarse::now().as_nanos().saturating_add(1);
     // The first of several concurrent requests owns the slot: when the
     // thread is held, they are all stuck together.
-    if slot
-        .started
+    slot.started
         .compare_exchange(0, stamp, Ordering::AcqRel, Ordering::Acquire)
-        .is_err()
-    {
-        return InFlight { slot: None };
-    }
+        .ok()?;
     slot.warned.store(false, Ordering::Relaxed);
-    let mut request = slot.request.lock().unwrap_or_else(PoisonError::into_inner);
     // A test that repeats a request (polling, a loop) leaves it in place.
-    if !matches!(&*request, Some((m, u)) if m == method && u == uri) {
-        *request = Some((method.clone(), uri.clone()));
+    if !matches!(&watched.last, Some((m, u)) if m == method && u == uri) {
+        let request = (method.clone(), uri.clone());
+        *slot.request.lock().unwrap_or_else(PoisonError::into_inner) = Some(request.clone());
+        watched.last = Some(request);
     }
-    drop(request);
-    InFlight { slot: Some(slot) }
+    Some(Arc::clone(slot))
 }
 
 /// A request in flight on a watched thread; see [`in_flight`].

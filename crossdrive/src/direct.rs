@@ -30,9 +30,8 @@ use crate::{
 use axum::Router;
 use axum::body::Body;
 use bytes::{Bytes, BytesMut};
-use futures_util::FutureExt as _;
 use http::{Request, Response};
-use http_body_util::BodyExt;
+use http_body::Body as _;
 use tower::ServiceExt;
 
 /// The peer `direct` reports to handlers that extract
@@ -233,35 +232,16 @@ impl Driver for Direct {
         self.give_peer(&mut request);
         let method = request.method().clone();
         let uri = request.uri().clone();
-        let limit = self.body_limit;
-        // Combinators, not an `async` block: the call and the collection
-        // take turns in one slot, where a block would keep both (and the
-        // call twice, once captured and once awaited).
-        let work = self
-            .app
-            .clone()
-            .oneshot(request.map(as_body))
-            .then(move |answered| {
-                let Ok(response) = answered;
-                let (parts, body) = response.into_parts();
-                collect(body, limit)
-                    .map(|collected| collected.map(|bytes| Response::from_parts(parts, bytes)))
-            });
-        Box::pin(
-            guarded(self.timeout, work).map(move |outcome| match outcome {
-                Ok(Ok(response)) if crate::app::is_final_informational(response.status()) => Err(
-                    Error::final_informational(Self::NAME, &method, &uri, response.status()),
-                ),
-                Ok(Ok(response)) => Ok(DriverResponse::new(response, Protocol::InProcess)),
-                Ok(Err(body_error)) => Err(body_failure(&method, &uri, limit, body_error)),
-                Err(Interrupted::TimedOut(after)) => {
-                    Err(Error::timeout(Self::NAME, &method, &uri, after))
-                }
-                Err(Interrupted::Panicked(message)) => {
-                    Err(Error::handler_panic(Self::NAME, &method, &uri, &message))
-                }
-            }),
-        )
+        let call = Call::Calling {
+            call: self.app.clone().oneshot(request.map(as_body)),
+            limit: self.body_limit,
+        };
+        Box::pin(Answer {
+            guarded: guarded(self.timeout, call),
+            method,
+            uri,
+            limit: self.body_limit,
+        })
     }
 
     /// The app's response as it produces it: resolves when the handler
@@ -357,39 +337,152 @@ enum Uncollected {
     Failed(axum::Error),
 }
 
-/// The response body's data, at most `limit` bytes of it (trailers are
-/// dropped, as `axum::body::to_bytes` drops them). A body of one data
-/// frame, what a handler returning a string, JSON or bytes makes, is
-/// handed over as that frame, with no buffer and no copy; more frames are
-/// joined in one buffer.
-async fn collect(mut body: Body, limit: usize) -> Result<Bytes, Uncollected> {
-    let mut first: Option<Bytes> = None;
-    let mut joined: Option<BytesMut> = None;
-    let mut total = 0_usize;
-    while let Some(frame) = body.frame().await {
-        let Ok(data) = frame.map_err(Uncollected::Failed)?.into_data() else {
-            continue;
-        };
-        total = total.saturating_add(data.len());
-        if total > limit {
+pin_project_lite::pin_project! {
+    /// One request through the app: the router's call, then the response
+    /// body collected, at most `limit` bytes of it (trailers are dropped,
+    /// as `axum::body::to_bytes` drops them). Written by hand, one state
+    /// at a time, rather than as combinators, which would move the
+    /// response through a layer each.
+    #[project = CallState]
+    enum Call {
+        /// The router is answering.
+        Calling {
+            #[pin]
+            call: tower::util::Oneshot<Router, Request<Body>>,
+            limit: usize,
+        },
+        /// The head is in; its body is being read.
+        Collecting {
+            head: Option<http::response::Parts>,
+            body: Body,
+            data: Collected,
+            limit: usize,
+        },
+    }
+}
+
+impl std::future::Future for Call {
+    type Output = Result<Response<Bytes>, Uncollected>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        use std::task::Poll;
+        loop {
+            match self.as_mut().project() {
+                CallState::Calling { call, limit } => {
+                    let Ok(response) = std::task::ready!(call.poll(cx));
+                    let (head, body) = response.into_parts();
+                    let limit = *limit;
+                    self.set(Call::Collecting {
+                        head: Some(head),
+                        body,
+                        data: Collected::default(),
+                        limit,
+                    });
+                }
+                CallState::Collecting {
+                    head,
+                    body,
+                    data,
+                    limit,
+                } => loop {
+                    match std::task::ready!(std::pin::Pin::new(&mut *body).poll_frame(cx)) {
+                        Some(Ok(frame)) => {
+                            if let Ok(chunk) = frame.into_data() {
+                                data.push(chunk, *limit)?;
+                            }
+                        }
+                        Some(Err(error)) => return Poll::Ready(Err(Uncollected::Failed(error))),
+                        None => {
+                            // Taken once: the call is over.
+                            let head = head
+                                .take()
+                                .unwrap_or_else(|| Response::new(()).into_parts().0);
+                            return Poll::Ready(Ok(Response::from_parts(head, data.take())));
+                        }
+                    }
+                },
+            }
+        }
+    }
+}
+
+/// A response body's data as it arrives. A body of one data frame, what
+/// a handler returning a string, JSON or bytes makes, is handed over as
+/// that frame, with no buffer and no copy; more frames are joined in one
+/// buffer.
+#[derive(Default)]
+struct Collected {
+    first: Option<Bytes>,
+    joined: Option<BytesMut>,
+    total: usize,
+}
+
+impl Collected {
+    fn push(&mut self, data: Bytes, limit: usize) -> Result<(), Uncollected> {
+        self.total = self.total.saturating_add(data.len());
+        if self.total > limit {
             return Err(Uncollected::TooLarge);
         }
-        match (&first, &mut joined) {
-            (None, _) => first = Some(data),
+        match (&self.first, &mut self.joined) {
+            (None, _) => self.first = Some(data),
             (Some(_), Some(buffer)) => buffer.extend_from_slice(&data),
             (Some(head), None) => {
                 let mut buffer = BytesMut::with_capacity(head.len() + data.len());
                 buffer.extend_from_slice(head);
                 buffer.extend_from_slice(&data);
-                joined = Some(buffer);
+                self.joined = Some(buffer);
             }
         }
+        Ok(())
     }
-    Ok(match (joined, first) {
-        (Some(buffer), _) => buffer.freeze(),
-        (None, Some(only)) => only,
-        (None, None) => Bytes::new(),
-    })
+
+    fn take(&mut self) -> Bytes {
+        match (self.joined.take(), self.first.take()) {
+            (Some(buffer), _) => buffer.freeze(),
+            (None, Some(only)) => only,
+            (None, None) => Bytes::new(),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// What [`Direct::send`] returns: the guarded call, its outcome told
+    /// as a driver's answer or error.
+    struct Answer {
+        #[pin]
+        guarded: crate::guard::Guarded<Call>,
+        method: http::Method,
+        uri: http::Uri,
+        limit: usize,
+    }
+}
+
+impl std::future::Future for Answer {
+    type Output = Result<DriverResponse, Error>;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let this = self.project();
+        let (method, uri) = (&*this.method, &*this.uri);
+        std::task::Poll::Ready(match std::task::ready!(this.guarded.poll(cx)) {
+            Ok(Ok(response)) if crate::app::is_final_informational(response.status()) => Err(
+                Error::final_informational(Direct::NAME, method, uri, response.status()),
+            ),
+            Ok(Ok(response)) => Ok(DriverResponse::new(response, Protocol::InProcess)),
+            Ok(Err(body_error)) => Err(body_failure(method, uri, *this.limit, body_error)),
+            Err(Interrupted::TimedOut(after)) => {
+                Err(Error::timeout(Direct::NAME, method, uri, after))
+            }
+            Err(Interrupted::Panicked(message)) => {
+                Err(Error::handler_panic(Direct::NAME, method, uri, &message))
+            }
+        })
+    }
 }
 
 fn body_failure(method: &http::Method, uri: &http::Uri, limit: usize, error: Uncollected) -> Error {

@@ -274,7 +274,7 @@ impl WebSocketBuilder {
                         Err(cause) => {
                             return Err(Error::new(
                                 ErrorKind::Adapter,
-                                &name,
+                                name,
                                 summary.method(),
                                 summary.uri(),
                                 format!("the WebSocket handshake was answered wrongly: {cause}"),
