@@ -312,34 +312,41 @@ impl std::fmt::Debug for Client {
 #[must_use = "a request does nothing until it is awaited"]
 pub struct RequestBuilder {
     client: Client,
-    /// `None` when the method given was invalid (`error` says so).
-    method: Option<Method>,
-    /// Parsed once, when it is given; text once query pairs are added
-    /// (empty when the target given was invalid: `error` says so).
-    target: Target,
-    headers: HeaderMap,
-    body: Bytes,
+    /// The request being built, already in the allocation its response
+    /// will keep it in (see `Sent`): a builder moves as a few pointers, and
+    /// sending it moves nothing.
+    sent: Sent,
+    /// The target as text, once query pairs are added to it; parsed when
+    /// the request is sent.
+    text_target: Option<String>,
     /// A body sent in chunks, set by `body_stream` or `chunks`; it
-    /// replaces `body`.
+    /// replaces the whole one.
     streamed: Option<RequestBody>,
-    error: Option<String>,
+    /// The first mistake made while building the request.
+    error: Option<Mistake>,
+}
+
+/// A mistake made while building a request, reported when it is sent.
+struct Mistake {
+    cause: String,
+    /// The method or the target itself is what was wrong: the error names
+    /// no request rather than an invented one.
+    unnamed: bool,
 }
 
 impl RequestBuilder {
     fn new(client: Client, method: Result<Method, String>, uri: &str) -> Self {
-        let (method, error) = match method {
-            Ok(m) => (Some(m), None),
-            Err(e) => (None, Some(e)),
-        };
         let mut builder = Self {
+            sent: Sent::new(client.inner.name, Request::new(Bytes::new())),
             client,
-            method,
-            target: Target::Text(String::new()),
-            headers: HeaderMap::new(),
-            body: Bytes::new(),
+            text_target: None,
             streamed: None,
-            error,
+            error: None,
         };
+        match method {
+            Ok(method) => *builder.sent.request_mut().method_mut() = method,
+            Err(cause) => builder.fail_unnamed(cause),
+        }
         builder.set_target(uri);
         builder
     }
@@ -348,21 +355,39 @@ impl RequestBuilder {
         match parse_target(uri) {
             // An absolute URL is kept as written so that the request check
             // refuses it with the same words as a hand-built request.
-            Ok(parsed) if parsed.scheme().is_some() => self.target = Target::Uri(parsed),
-            Ok(parsed) if uri.starts_with('/') || uri == "*" => self.target = Target::Uri(parsed),
-            Ok(_) => self.fail(format!(
+            Ok(parsed) if parsed.scheme().is_some() || uri.starts_with('/') || uri == "*" => {
+                *self.sent.request_mut().uri_mut() = parsed;
+            }
+            Ok(_) => self.fail_unnamed(format!(
                 "`{uri}` is not an origin-form request target; start it with `/`, as in /todos/1"
             )),
-            Err(e) => self.fail(format!(
+            Err(e) => self.fail_unnamed(format!(
                 "`{uri}` is not a valid request target ({e}); percent-encode spaces and non-ASCII \
                  characters, or add them with .query(key, value)"
             )),
         }
     }
 
-    pub(crate) fn fail(&mut self, message: String) {
+    /// The request's headers, as built so far.
+    fn headers(&mut self) -> &mut HeaderMap {
+        self.sent.request_mut().headers_mut()
+    }
+
+    fn fail_unnamed(&mut self, cause: String) {
         if self.error.is_none() {
-            self.error = Some(message);
+            self.error = Some(Mistake {
+                cause,
+                unnamed: true,
+            });
+        }
+    }
+
+    pub(crate) fn fail(&mut self, cause: String) {
+        if self.error.is_none() {
+            self.error = Some(Mistake {
+                cause,
+                unnamed: false,
+            });
         }
     }
 
@@ -379,17 +404,17 @@ impl RequestBuilder {
     /// # });
     /// ```
     pub fn query(mut self, key: impl AsRef<str>, value: impl AsRef<str>) -> Self {
-        let mut target = match std::mem::replace(&mut self.target, Target::Text(String::new())) {
+        let mut target = match self.text_target.take() {
+            Some(text) => text,
             // A parsed target prints as it was written.
-            Target::Uri(uri) => uri.to_string(),
-            Target::Text(text) => text,
+            None => self.sent.request_mut().uri().to_string(),
         };
         let separator = if target.contains('?') { '&' } else { '?' };
         target.push(separator);
         target.extend(utf8_percent_encode(key.as_ref(), QUERY_COMPONENT));
         target.push('=');
         target.extend(utf8_percent_encode(value.as_ref(), QUERY_COMPONENT));
-        self.target = Target::Text(target);
+        self.text_target = Some(target);
         self
     }
 
@@ -414,7 +439,7 @@ impl RequestBuilder {
     {
         match (name.try_into(), value.try_into()) {
             (Ok(name), Ok(value)) => {
-                self.headers.append(name, value);
+                self.headers().append(name, value);
             }
             (Err(e), _) => self.fail(format!(
                 "invalid header name ({e}); header names are ASCII tokens such as x-request-id"
@@ -447,7 +472,7 @@ impl RequestBuilder {
         V::Error: Display,
     {
         if let Ok(name) = name.try_into() {
-            self.headers.remove(&name);
+            self.headers().remove(&name);
             self.header(name, value)
         } else {
             self.fail(
@@ -516,7 +541,7 @@ impl RequestBuilder {
             ));
             return self;
         }
-        let joined = match self.headers.get(COOKIE).map(HeaderValue::to_str) {
+        let joined = match self.headers().get(COOKIE).map(HeaderValue::to_str) {
             Some(Ok(existing)) => format!("{existing}; {name}={value}"),
             _ => format!("{name}={value}"),
         };
@@ -534,7 +559,7 @@ impl RequestBuilder {
     /// # });
     /// ```
     pub fn body(mut self, body: impl Into<Bytes>) -> Self {
-        self.body = body.into();
+        *self.sent.request_mut().body_mut() = body.into();
         self
     }
 
@@ -618,10 +643,10 @@ impl RequestBuilder {
     }
 
     fn body_with_type(mut self, body: Bytes, content_type: &'static str) -> Self {
-        self.body = body;
-        if !self.headers.contains_key(CONTENT_TYPE) {
-            self.headers
-                .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        *self.sent.request_mut().body_mut() = body;
+        let headers = self.headers();
+        if !headers.contains_key(CONTENT_TYPE) {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
         }
         self
     }
@@ -649,53 +674,58 @@ impl RequestBuilder {
     }
 
     pub(crate) fn split(self) -> Result<(Client, Request<Bytes>, Option<RequestBody>), Error> {
-        let parsed = match self.target {
-            Target::Uri(uri) => Ok(uri),
-            Target::Text(text) => parse_target(&text).map_err(|e| (text, e)),
-        };
-        let (method, uri) = match (self.method, parsed) {
-            (Some(method), Ok(uri)) => (method, uri),
-            // The method or the target itself is what failed: the error
-            // names no request rather than an invented one.
-            (_, uri) => {
-                let name = self.client.name();
-                return Err(match (self.error, uri) {
-                    (Some(cause), _) => {
-                        Error::without_request(ErrorKind::InvalidRequest, name, cause)
-                    }
-                    (None, Err((text, e))) => Error::without_request(
-                        ErrorKind::InvalidRequest,
-                        name,
-                        format!("`{text}` is not a valid request target"),
-                    )
-                    .with_source(e),
-                    (None, Ok(_)) => Error::without_request(
-                        ErrorKind::InvalidRequest,
-                        name,
-                        "the request method is invalid",
-                    ),
-                });
+        let (client, sent, streamed) = self.checked()?;
+        Ok((client, sent.into_request(), streamed))
+    }
+
+    /// The request, checked as every sent request is, or the first
+    /// mistake made while building it.
+    fn checked(mut self) -> Result<(Client, Sent, Option<RequestBody>), Error> {
+        let name = self.client.name();
+        if let Some(text) = self.text_target.take() {
+            match parse_target(&text) {
+                Ok(uri) => *self.sent.request_mut().uri_mut() = uri,
+                Err(e) => {
+                    return Err(match self.error {
+                        Some(mistake) => {
+                            Error::without_request(ErrorKind::InvalidRequest, name, mistake.cause)
+                        }
+                        None => Error::without_request(
+                            ErrorKind::InvalidRequest,
+                            name,
+                            format!("`{text}` is not a valid request target"),
+                        )
+                        .with_source(e),
+                    });
+                }
             }
-        };
-        if let Some(cause) = self.error {
-            return Err(Error::new(
-                ErrorKind::InvalidRequest,
-                self.client.name(),
-                &method,
-                &uri,
-                cause,
-            ));
         }
-        let length = self
-            .streamed
-            .as_ref()
-            .map_or_else(|| BodyLength::Exact(self.body.len() as u64), BodyLength::of);
-        request_check::check(self.client.name(), &method, &uri, &self.headers, length)?;
-        let mut request = Request::new(self.body);
-        *request.method_mut() = method;
-        *request.uri_mut() = uri;
-        *request.headers_mut() = self.headers;
-        Ok((self.client, request, self.streamed))
+        let request = self.sent.request_mut();
+        if let Some(mistake) = self.error {
+            return Err(if mistake.unnamed {
+                Error::without_request(ErrorKind::InvalidRequest, name, mistake.cause)
+            } else {
+                Error::new(
+                    ErrorKind::InvalidRequest,
+                    name,
+                    request.method(),
+                    request.uri(),
+                    mistake.cause,
+                )
+            });
+        }
+        let length = self.streamed.as_ref().map_or_else(
+            || BodyLength::Exact(request.body().len() as u64),
+            BodyLength::of,
+        );
+        request_check::check(
+            name,
+            request.method(),
+            request.uri(),
+            request.headers(),
+            length,
+        )?;
+        Ok((self.client, self.sent, self.streamed))
     }
 
     /// Sends the request and returns the driver's error instead of failing
@@ -750,8 +780,8 @@ impl RequestBuilder {
     /// # });
     /// ```
     pub fn body_stream(mut self, body: RequestBody) -> Self {
-        self.headers.remove(http::header::CONTENT_LENGTH);
-        self.body = Bytes::new();
+        self.headers().remove(http::header::CONTENT_LENGTH);
+        *self.sent.request_mut().body_mut() = Bytes::new();
         self.streamed = Some(body);
         self
     }
@@ -995,16 +1025,14 @@ impl RequestBuilder {
     /// The builder's request, checked, or the first error made while
     /// building it.
     fn prepare(self) -> Result<Prepared, Error> {
-        let (client, request, streamed) = self.split()?;
+        let (client, sent, streamed) = self.checked()?;
         Ok(match streamed {
-            None => {
-                let sent = Sent::new(client.inner.name, request);
-                Prepared::Whole(client, sent)
-            }
-            Some(body) => Prepared::Streamed(Box::new((client, request.map(|_| body)))),
+            None => Prepared::Whole(client, sent),
+            Some(body) => Prepared::Streamed(Box::new((client, sent.into_request().map(|_| body)))),
         })
     }
 }
+
 /// What a builder's request becomes once sent: its response, or the first
 /// error (the builder's own, the check's or the driver's), handed to
 /// `finish` (the awaited builder's panic, or `try_send`'s identity) inside
@@ -1062,15 +1090,6 @@ fn parse_target(text: &str) -> Result<Uri, http::uri::InvalidUri> {
         long => Bytes::copy_from_slice(long),
     };
     Uri::from_maybe_shared(bytes)
-}
-
-/// A builder's request target.
-enum Target {
-    /// As given, parsed: the common case, parsed once.
-    Uri(Uri),
-    /// Text still to parse: a target with query pairs added (or empty,
-    /// when the one given was invalid).
-    Text(String),
 }
 
 impl IntoFuture for RequestBuilder {

@@ -74,9 +74,15 @@ impl Sent {
         }))
     }
 
-    /// The request, to mark its secrets before it is copied.
+    /// The request, as it is built and to mark its secrets before it is
+    /// copied.
     pub(crate) fn request_mut(&mut self) -> &mut Request<Bytes> {
         &mut self.0.request
+    }
+
+    /// The request itself, for a caller that sends it otherwise.
+    pub(crate) fn into_request(self) -> Request<Bytes> {
+        self.0.request
     }
 
     /// A copy of the request, for the driver. A request with no headers

@@ -220,20 +220,42 @@ pub fn in_flight(method: &Method, uri: &Uri) -> InFlight {
 /// of the thread holds it; the slot, to clear when the request ends.
 fn stamp(watched: &mut Watched, method: &Method, uri: &Uri) -> Option<Arc<Slot>> {
     let slot = &watched.slot;
-    let stamp = Coarse::now().as_nanos().saturating_add(1);
     // The first of several concurrent requests owns the slot: when the
-    // thread is held, they are all stuck together.
-    slot.started
-        .compare_exchange(0, stamp, Ordering::AcqRel, Ordering::Acquire)
-        .ok()?;
+    // thread is held, they are all stuck together. A load and a store, not
+    // a compare-and-swap: only this thread stamps the slot, and it is
+    // cleared only by the request that owns it, so nothing else can write
+    // it between the two.
+    if slot.started.load(Ordering::Acquire) != 0 {
+        return None;
+    }
+    let stamp = Coarse::now().as_nanos().saturating_add(1);
+    slot.started.store(stamp, Ordering::Release);
     slot.warned.store(false, Ordering::Relaxed);
     // A test that repeats a request (polling, a loop) leaves it in place.
-    if !matches!(&watched.last, Some((m, u)) if m == method && u == uri) {
+    if !watched
+        .last
+        .as_ref()
+        .is_some_and(|(m, u)| m == method && same_target(u, uri))
+    {
         let request = (method.clone(), uri.clone());
         *slot.request.lock().unwrap_or_else(PoisonError::into_inner) = Some(request.clone());
         watched.last = Some(request);
     }
     Some(Arc::clone(slot))
+}
+
+/// Whether two targets are the same, as `Uri`'s `==` would say, with the
+/// common case (origin-form targets, no scheme or authority) compared as
+/// the one string each is.
+fn same_target(a: &Uri, b: &Uri) -> bool {
+    match (a.path_and_query(), b.path_and_query()) {
+        (Some(x), Some(y)) if a.scheme().is_none() && b.scheme().is_none() => {
+            x.as_str().as_bytes() == y.as_str().as_bytes()
+                && a.authority().is_none()
+                && b.authority().is_none()
+        }
+        _ => a == b,
+    }
 }
 
 /// A request in flight on a watched thread; see [`in_flight`].
