@@ -989,9 +989,15 @@ impl Future for Dispatch<'_> {
                 sent,
                 in_flight,
             } => {
-                let answered = std::task::ready!(sending.as_mut().poll(cx));
+                let mut answered = std::task::ready!(sending.as_mut().poll(cx));
                 *in_flight = None;
-                let mut delivered = answered?;
+                // Read where the driver's future left it: the response's
+                // fields are swapped into its record, not moved whole
+                // from one frame to the next.
+                let delivered = match answered {
+                    Ok(ref mut delivered) => delivered,
+                    Err(error) => return Poll::Ready(Err(error)),
+                };
                 redact::mark(delivered.response.headers_mut(), &shared.sensitive);
                 Poll::Ready(match sent.take() {
                     Some(sent) => Ok(sent.answered(delivered)),

@@ -64,6 +64,7 @@ pub(crate) struct Sent(Box<Exchange>);
 
 impl Sent {
     /// Holds `request`, to be sent through the driver named `driver`.
+    #[inline]
     pub(crate) fn new(driver: &'static str, request: Request<Bytes>) -> Self {
         Self(Box::new(Exchange {
             driver,
@@ -88,6 +89,7 @@ impl Sent {
     /// A copy of the request, for the driver. A request with no headers
     /// or extensions (most of them) gets new empty maps rather than clones
     /// of its own.
+    #[inline]
     pub(crate) fn copy(&self) -> Request<Bytes> {
         let kept = &self.0.request;
         let mut copy = Request::new(kept.body().clone());
@@ -103,12 +105,15 @@ impl Sent {
         copy
     }
 
-    /// The response `delivered` for the request.
-    pub(crate) fn answered(self, delivered: DriverResponse) -> TestResponse {
+    /// The response `delivered` for the request. Its parts are swapped
+    /// into this record, where it lies, rather than moved whole: what is
+    /// left in `delivered` is empty.
+    #[inline]
+    pub(crate) fn answered(self, delivered: &mut DriverResponse) -> TestResponse {
         let mut exchange = self.0;
-        exchange.response = delivered.response;
-        exchange.protocol = delivered.protocol;
-        exchange.notes = delivered.notes;
+        std::mem::swap(&mut exchange.response, &mut delivered.response);
+        std::mem::swap(&mut exchange.notes, &mut delivered.notes);
+        std::mem::swap(&mut exchange.protocol, &mut delivered.protocol);
         TestResponse { exchange }
     }
 }
@@ -159,7 +164,7 @@ impl TestResponse {
         request: Request<Bytes>,
         delivered: DriverResponse,
     ) -> Self {
-        Sent::new(driver, request).answered(delivered)
+        Sent::new(driver, request).answered(&mut { delivered })
     }
 
     /// The whole `http::Response`, by value, for code that takes one (the
