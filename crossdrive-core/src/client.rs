@@ -337,7 +337,7 @@ struct Mistake {
 impl RequestBuilder {
     fn new(client: Client, method: Result<Method, String>, uri: &str) -> Self {
         let mut builder = Self {
-            sent: Sent::new(client.inner.name, Request::new(Bytes::new())),
+            sent: Sent::empty(client.inner.name),
             client,
             text_target: None,
             streamed: None,

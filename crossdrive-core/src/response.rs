@@ -75,6 +75,19 @@ impl Sent {
         }))
     }
 
+    /// An empty `GET /` to build into, to be sent through the driver named
+    /// `driver`.
+    #[inline]
+    pub(crate) fn empty(driver: &'static str) -> Self {
+        Self(Box::new(Exchange {
+            driver,
+            request: Request::default(),
+            response: Response::default(),
+            protocol: Protocol::InProcess,
+            notes: Vec::new(),
+        }))
+    }
+
     /// The request, as it is built and to mark its secrets before it is
     /// copied.
     pub(crate) fn request_mut(&mut self) -> &mut Request<Bytes> {
