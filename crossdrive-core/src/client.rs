@@ -1113,3 +1113,48 @@ impl IntoFuture for RequestBuilder {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_target_parses_as_str_parse_would_at_every_length() {
+        let long = format!("/{}", "a".repeat(200));
+        let edge = format!("/{}", "b".repeat(63));
+        let past = format!("/{}", "c".repeat(64));
+        let targets = [
+            "/",
+            "/hello",
+            "*",
+            "/a?b=c",
+            "http://example.test/x",
+            &edge,
+            &past,
+            &long,
+            "",
+            "/a b",
+            "/é",
+        ];
+        for target in targets {
+            match (parse_target(target), target.parse::<Uri>()) {
+                (Ok(ours), Ok(std)) => {
+                    assert_eq!(ours, std, "{target}");
+                    assert_eq!(ours.to_string(), std.to_string(), "{target}");
+                    assert_eq!(ours.clone(), ours, "{target}");
+                }
+                (Err(ours), Err(std)) => assert_eq!(ours.to_string(), std.to_string(), "{target}"),
+                (ours, std) => panic!("`{target}`: {ours:?} but str::parse gives {std:?}"),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_target_longer_than_the_inline_buffer_is_sent_whole() {
+        let client = crate::__doc_support::mirror_client();
+        let target = format!("/{}?q={}", "p".repeat(100), "v".repeat(100));
+        client.get(&target).await.assert_header("x-uri", &target);
+        let short = "/s?q=1";
+        client.get(short).await.assert_header("x-uri", short);
+    }
+}

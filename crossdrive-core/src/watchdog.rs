@@ -400,4 +400,46 @@ mod tests {
                 .any(|s| Arc::ptr_eq(s, &slot))
         );
     }
+
+    #[test]
+    fn the_slot_names_the_latest_request_whether_repeated_or_new() {
+        let _watch = watch("t::repeat", "direct", Duration::from_secs(5));
+        let named = |method: Method, target: &str| {
+            let uri: Uri = target.parse().unwrap();
+            let request = in_flight(&method, &uri);
+            stuck(
+                request.slot.as_ref().unwrap(),
+                Duration::from_secs(6),
+                false,
+            )
+        };
+        assert!(named(Method::GET, "/a?x=1").contains("GET /a?x=1 has been"));
+        assert!(named(Method::GET, "/a?x=1").contains("GET /a?x=1 has been"));
+        assert!(named(Method::GET, "/a?x=2").contains("GET /a?x=2 has been"));
+        assert!(named(Method::POST, "/a?x=2").contains("POST /a?x=2 has been"));
+        let absolute = named(Method::POST, "http://example.test/a?x=2");
+        assert!(
+            absolute.contains("POST http://example.test/a?x=2 has been"),
+            "{absolute}"
+        );
+    }
+
+    #[test]
+    fn targets_are_the_same_exactly_when_uri_equality_says_so() {
+        let pairs = [
+            ("/a?x=1", "/a?x=1"),
+            ("/a?x=1", "/a?x=2"),
+            ("/a", "/a?"),
+            ("/a", "/b"),
+            ("http://h/a", "/a"),
+            ("http://h/a", "http://H/a"),
+            ("http://h/a", "https://h/a"),
+            ("*", "*"),
+        ];
+        for (a, b) in pairs {
+            let (a, b): (Uri, Uri) = (a.parse().unwrap(), b.parse().unwrap());
+            assert_eq!(same_target(&a, &b), a == b, "{a} and {b}");
+            assert_eq!(same_target(&b, &a), b == a, "{b} and {a}");
+        }
+    }
 }
