@@ -3,7 +3,7 @@
 //!
 //! `cargo bench -p crossdrive-suite --bench vs_axum_test` (under a minute
 //! with the build warm). One axum `Router` serving `GET /hello`, reached
-//! four ways, the first three as their users write them:
+//! five ways, the first three as their users write them:
 //!
 //! - `raw-oneshot`: the request built, `Router::oneshot`, the body
 //!   collected: the least any in-process test client could cost.
@@ -16,17 +16,22 @@
 //! - `direct-driver`: `Driver::send` on a `Direct` alone, the request
 //!   built by hand: what the driver costs without the test client, so the
 //!   table splits `crossdrive`'s time between the two layers.
+//! - `client-send`: `client.send(request)` with a ready-made
+//!   `http::Request`, a test's other way to send, under the same watch.
 //!
 //! Each path has its own app instance. The paths take turns over
 //! [`ROUNDS`] rounds, the order rotating each round, so drift on a shared
-//! machine hits all four alike; every timed request (building it,
+//! machine hits all of them alike; every timed request (building it,
 //! sending it, the whole response in hand) goes into one histogram per
-//! path. Every response is checked, outside the stopwatch. The ratios are
-//! the figures that mean something: absolute times move with the machine.
+//! path and one per path and round. Every response is checked, outside
+//! the stopwatch. The ratios are the figures that mean something, and each
+//! is the median over rounds of the two paths' medians in the same round:
+//! a shared machine changes speed between rounds, which moves absolute
+//! times and whole-run medians but not a ratio within a round.
 //!
 //! For a profiler, `VS_AXUM_TEST_ONLY=crossdrive` (or `raw-oneshot`,
-//! `axum-test`, `direct-driver`) runs that path alone and prints its
-//! figures.
+//! `axum-test`, `direct-driver`, `client-send`) runs that path alone and
+//! prints its figures.
 
 use axum::Router;
 use axum::body::Body;
@@ -65,7 +70,7 @@ fn main() {
     print(&runtime.block_on(measure_all()));
 }
 
-/// The four paths, ready to send.
+/// The paths, ready to send.
 struct Paths {
     raw: Router,
     server: axum_test::TestServer,
@@ -112,7 +117,11 @@ impl Paths {
                 let request = http::Request::get("/hello")
                     .body(bytes::Bytes::new())
                     .expect("a valid request");
-                let response = self.client.send(request).await.unwrap();
+                let response = self
+                    .client
+                    .send(request)
+                    .await
+                    .expect("direct answers /hello");
                 let sample = watch.stop();
                 record(recorder, sample);
                 (response.status().as_u16(), response.bytes().clone())
