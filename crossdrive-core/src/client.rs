@@ -956,13 +956,9 @@ impl Client {
 }
 
 /// A request sent through a [`Client`], until its response is in: the
-/// driver's own future and what the [`TestResponse`] keeps, and nothing
-/// else. Written by hand rather than as an `async fn`, whose state would
-/// hold the request and this future more than once: every test's request
-/// moves it, and a smaller one is a cheaper allocation.
-// The refused variant is small and rare; boxing the common one would
-// cost every request the allocation this type exists to save.
-#[allow(clippy::large_enum_variant)]
+/// driver's own future and the record the [`TestResponse`] becomes (see
+/// `Sent`), a few pointers. Written by hand rather than as an `async fn`,
+/// so the driver's answer is read where its future left it.
 enum Dispatch<'a> {
     /// Handed to the driver.
     Sending {
