@@ -66,13 +66,9 @@ impl Sent {
     /// Holds `request`, to be sent through the driver named `driver`.
     #[inline]
     pub(crate) fn new(driver: &'static str, request: Request<Bytes>) -> Self {
-        Self(Box::new(Exchange {
-            driver,
-            request,
-            response: Response::new(Bytes::new()),
-            protocol: Protocol::InProcess,
-            notes: Vec::new(),
-        }))
+        let mut sent = Self::empty(driver);
+        sent.0.request = request;
+        sent
     }
 
     /// An empty `GET /` to build into, to be sent through the driver named

@@ -234,13 +234,12 @@ impl Driver for Direct {
         let uri = request.uri().clone();
         let call = Call::Calling {
             call: self.app.clone().oneshot(request.map(as_body)),
-            limit: self.body_limit,
+            data: Collected::new(self.body_limit),
         };
         Box::pin(Answer {
             guarded: guarded(self.timeout, call),
             method,
             uri,
-            limit: self.body_limit,
         })
     }
 
@@ -256,22 +255,15 @@ impl Driver for Direct {
             let method = request.method().clone();
             let uri = request.uri().clone();
             let call = self.app.clone().oneshot(request.map(Body::new));
-            match guarded(self.timeout, call).await {
-                Ok(Ok(response)) if crate::app::is_final_informational(response.status()) => Err(
-                    Error::final_informational(Self::NAME, &method, &uri, response.status()),
-                ),
-                Ok(Ok(response)) => Ok(DriverStream::new(
-                    response.map(ResponseBody::new),
-                    Protocol::InProcess,
-                )),
-                Ok(Err(never)) => match never {},
-                Err(Interrupted::TimedOut(after)) => {
-                    Err(Error::timeout(Self::NAME, &method, &uri, after))
-                }
-                Err(Interrupted::Panicked(message)) => {
-                    Err(Error::handler_panic(Self::NAME, &method, &uri, &message))
-                }
-            }
+            let outcome = guarded(self.timeout, call)
+                .await
+                .map(|answered| match answered {
+                    Ok(response) => response,
+                    Err(never) => match never {},
+                });
+            told(&method, &uri, outcome).map(|response| {
+                DriverStream::new(response.map(ResponseBody::new), Protocol::InProcess)
+            })
         })
     }
 
@@ -331,8 +323,8 @@ fn as_body(bytes: Bytes) -> Body {
 
 /// Why a response body was not collected.
 enum Uncollected {
-    /// More than the limit arrived.
-    TooLarge,
+    /// More than the limit, this many bytes, arrived.
+    TooLarge(usize),
     /// The app's body stream failed.
     Failed(axum::Error),
 }
@@ -349,14 +341,13 @@ pin_project_lite::pin_project! {
         Calling {
             #[pin]
             call: tower::util::Oneshot<Router, Request<Body>>,
-            limit: usize,
+            data: Collected,
         },
         /// The head is in; its body is being read.
         Collecting {
             head: Option<http::response::Parts>,
             body: Body,
             data: Collected,
-            limit: usize,
         },
     }
 }
@@ -371,27 +362,21 @@ impl std::future::Future for Call {
         use std::task::Poll;
         loop {
             match self.as_mut().project() {
-                CallState::Calling { call, limit } => {
+                CallState::Calling { call, data } => {
                     let Ok(response) = std::task::ready!(call.poll(cx));
                     let (head, body) = response.into_parts();
-                    let limit = *limit;
+                    let data = std::mem::take(data);
                     self.set(Call::Collecting {
                         head: Some(head),
                         body,
-                        data: Collected::default(),
-                        limit,
+                        data,
                     });
                 }
-                CallState::Collecting {
-                    head,
-                    body,
-                    data,
-                    limit,
-                } => loop {
+                CallState::Collecting { head, body, data } => loop {
                     match std::task::ready!(std::pin::Pin::new(&mut *body).poll_frame(cx)) {
                         Some(Ok(frame)) => {
                             if let Ok(chunk) = frame.into_data() {
-                                data.push(chunk, *limit)?;
+                                data.push(chunk)?;
                             }
                         }
                         Some(Err(error)) => return Poll::Ready(Err(Uncollected::Failed(error))),
@@ -409,22 +394,30 @@ impl std::future::Future for Call {
     }
 }
 
-/// A response body's data as it arrives. A body of one data frame, what
-/// a handler returning a string, JSON or bytes makes, is handed over as
-/// that frame, with no buffer and no copy; more frames are joined in one
-/// buffer.
+/// A response body's data as it arrives, at most `limit` bytes of it. A
+/// body of one data frame, what a handler returning a string, JSON or
+/// bytes makes, is handed over as that frame, with no buffer and no copy;
+/// more frames are joined in one buffer.
 #[derive(Default)]
 struct Collected {
     first: Option<Bytes>,
     joined: Option<BytesMut>,
     total: usize,
+    limit: usize,
 }
 
 impl Collected {
-    fn push(&mut self, data: Bytes, limit: usize) -> Result<(), Uncollected> {
+    fn new(limit: usize) -> Self {
+        Self {
+            limit,
+            ..Self::default()
+        }
+    }
+
+    fn push(&mut self, data: Bytes) -> Result<(), Uncollected> {
         self.total = self.total.saturating_add(data.len());
-        if self.total > limit {
-            return Err(Uncollected::TooLarge);
+        if self.total > self.limit {
+            return Err(Uncollected::TooLarge(self.limit));
         }
         match (&self.first, &mut self.joined) {
             (None, _) => self.first = Some(data),
@@ -456,7 +449,6 @@ pin_project_lite::pin_project! {
         guarded: crate::guard::Guarded<Call>,
         method: http::Method,
         uri: http::Uri,
-        limit: usize,
     }
 }
 
@@ -469,25 +461,44 @@ impl std::future::Future for Answer {
     ) -> std::task::Poll<Self::Output> {
         let this = self.project();
         let (method, uri) = (&*this.method, &*this.uri);
-        std::task::Poll::Ready(match std::task::ready!(this.guarded.poll(cx)) {
-            Ok(Ok(response)) if crate::app::is_final_informational(response.status()) => Err(
-                Error::final_informational(Direct::NAME, method, uri, response.status()),
-            ),
-            Ok(Ok(response)) => Ok(DriverResponse::new(response, Protocol::InProcess)),
-            Ok(Err(body_error)) => Err(body_failure(method, uri, *this.limit, body_error)),
-            Err(Interrupted::TimedOut(after)) => {
-                Err(Error::timeout(Direct::NAME, method, uri, after))
+        let outcome = match std::task::ready!(this.guarded.poll(cx)) {
+            Ok(Ok(response)) => Ok(response),
+            Ok(Err(body_error)) => {
+                return std::task::Poll::Ready(Err(body_failure(method, uri, body_error)));
             }
-            Err(Interrupted::Panicked(message)) => {
-                Err(Error::handler_panic(Direct::NAME, method, uri, &message))
-            }
-        })
+            Err(interrupted) => Err(interrupted),
+        };
+        std::task::Poll::Ready(
+            told(method, uri, outcome)
+                .map(|response| DriverResponse::new(response, Protocol::InProcess)),
+        )
     }
 }
 
-fn body_failure(method: &http::Method, uri: &http::Uri, limit: usize, error: Uncollected) -> Error {
+/// The app's answer, or the guard's interruption, as `direct` tells it:
+/// a final 1xx, a timeout and a panic are errors naming the request; one
+/// place for both the whole and the streamed call.
+#[inline]
+fn told<B>(
+    method: &http::Method,
+    uri: &http::Uri,
+    outcome: Result<Response<B>, Interrupted>,
+) -> Result<Response<B>, Error> {
+    match outcome {
+        Ok(response) if crate::app::is_final_informational(response.status()) => Err(
+            Error::final_informational(Direct::NAME, method, uri, response.status()),
+        ),
+        Ok(response) => Ok(response),
+        Err(Interrupted::TimedOut(after)) => Err(Error::timeout(Direct::NAME, method, uri, after)),
+        Err(Interrupted::Panicked(message)) => {
+            Err(Error::handler_panic(Direct::NAME, method, uri, &message))
+        }
+    }
+}
+
+fn body_failure(method: &http::Method, uri: &http::Uri, error: Uncollected) -> Error {
     match error {
-        Uncollected::TooLarge => Error::new(
+        Uncollected::TooLarge(limit) => Error::new(
             ErrorKind::LimitExceeded,
             Direct::NAME,
             method,
